@@ -1,0 +1,150 @@
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates PSCompositeMail.
+.DESCRIPTION
+    Run through the pinned PowerShell local tool, from the repository root:
+        dotnet tool restore
+        dotnet pwsh ./build.ps1 <task>
+    Tasks:
+        build  compiles the module and stages it into ./out/PSCompositeMail (what tests import)
+        test   builds, then runs every test (xunit and Pester) and ends with 'N passed, N failed'
+        demo   builds, then sends a sample message through the console and a folder of .eml files
+.PARAMETER Configuration
+    Debug or Release (default).
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'demo')]
+    [string] $Task = 'build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$ModuleName = 'PSCompositeMail'
+$StagingPath = Join-Path $Root "out/$ModuleName"
+$ToolsPath = Join-Path $Root 'tools'
+$PesterVersion = '5.7.1'
+
+function Invoke-Native {
+    param([string] $Command, [string[]] $Arguments)
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$Command $($Arguments -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+# The same PowerShell that runs this script, in a fresh process (under 'dotnet pwsh' that process is dotnet itself).
+function Invoke-ChildPwsh {
+    param([string[]] $Arguments)
+    $self = (Get-Process -Id $PID).Path
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') {
+        & $self (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @Arguments
+    }
+    else {
+        & $self -NoProfile -NonInteractive @Arguments
+    }
+}
+
+function Get-ModuleVersion {
+    (Import-PowerShellDataFile (Join-Path $Root "$ModuleName.psd1")).ModuleVersion
+}
+
+function Invoke-Build {
+    $version = Get-ModuleVersion
+    $project = Join-Path $Root "src/$ModuleName/$ModuleName.csproj"
+    $publish = Join-Path $Root "out/publish"
+    Invoke-Native dotnet @('publish', $project, '--nologo', '-v', 'quiet', '-c', $Configuration, '-o', $publish, "-p:Version=$version")
+
+    if (Test-Path $StagingPath) { Remove-Item $StagingPath -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $StagingPath
+    # PowerShell already provides its own SDK; the module ships its own assemblies and MailKit's dependencies only.
+    Get-ChildItem $publish -Filter *.dll | Where-Object Name -ne 'System.Management.Automation.dll' |
+        Copy-Item -Destination $StagingPath
+    Copy-Item (Join-Path $Root "$ModuleName.psd1") $StagingPath
+    Copy-Item (Join-Path $Root "src/$ModuleName/$ModuleName.Format.ps1xml") $StagingPath
+    Write-Host "Staged $ModuleName $version into $StagingPath"
+}
+
+function Install-TestTools {
+    $pester = Join-Path $ToolsPath "packages/pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) {
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/TestTools.csproj'), '--nologo', '-v', 'quiet',
+            '--packages', (Join-Path $ToolsPath 'packages'))
+    }
+    $pester
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $pester = Install-TestTools
+    $passed = 0
+    $failed = 0
+
+    $unitProject = Join-Path $Root 'tests/units/PSCompositeMail.Tests.csproj'
+    if (Test-Path $unitProject) {
+        $trx = Join-Path $Root 'out/unit-tests.trx'
+        if (Test-Path $trx) { Remove-Item $trx }
+        & dotnet test $unitProject --nologo -c $Configuration --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        if (Test-Path $trx) {
+            $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+            $passed += [int]$counters.passed
+            $failed += [int]$counters.failed
+        }
+        elseif ($LASTEXITCODE -ne 0) {
+            $failed++
+            Write-Host 'The xunit tests did not run.'
+        }
+    }
+
+    # Pester runs in a child process so that the module under test is imported fresh and can be unloaded.
+    $pesterScript = @'
+param($PesterPath, $TestsPath, $StagingPath)
+$ErrorActionPreference = 'Stop'
+Import-Module $PesterPath
+$env:PSCOMPOSITEMAIL_MODULE = $StagingPath
+$configuration = New-PesterConfiguration
+$configuration.Run.Path = $TestsPath
+$configuration.Run.PassThru = $true
+$configuration.Output.Verbosity = 'Detailed'
+$result = Invoke-Pester -Configuration $configuration
+"PESTER-COUNTS $($result.PassedCount) $($result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount)"
+'@
+    $scriptFile = Join-Path $Root 'out/run-pester.ps1'
+    Set-Content -Path $scriptFile -Value $pesterScript
+    $pesterRan = $false
+    Invoke-ChildPwsh @('-File', $scriptFile, '-PesterPath', $pester, '-TestsPath', (Join-Path $Root 'tests'), '-StagingPath', $StagingPath) |
+        ForEach-Object {
+            if ($_ -match '^PESTER-COUNTS (\d+) (\d+)$') {
+                $passed += [int]$Matches[1]
+                $failed += [int]$Matches[2]
+                $pesterRan = $true
+            }
+            else { $_ }
+        }
+    if (-not $pesterRan) {
+        $failed++
+        Write-Host 'Pester did not finish.'
+    }
+
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $outbox = Join-Path $Root 'demo-outbox'
+    Invoke-ChildPwsh @('-File', (Join-Path $Root 'examples/demo.ps1'), '-ModulePath', $StagingPath, '-Outbox', $outbox)
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+switch ($Task) {
+    'build' { Invoke-Build }
+    'test' { Invoke-Test }
+    'demo' { Invoke-Demo }
+}

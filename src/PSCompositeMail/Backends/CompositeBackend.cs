@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
+
+namespace PSCompositeMail.Backends
+{
+    /// <summary>Several backends behind one, under a <see cref="DeliveryPolicy"/>. A composite is a backend, so composites nest.</summary>
+    public sealed class CompositeBackend : MailBackend
+    {
+        public CompositeBackend(string? name, IEnumerable<MailBackend> backends, DeliveryPolicy policy)
+            : base(name, MailBackendKind.Composite)
+        {
+            Backends = backends.ToArray();
+            Policy = policy;
+            if (Backends.Count == 0)
+            {
+                throw new ArgumentException("A composite needs at least one backend.", nameof(backends));
+            }
+        }
+
+        public IReadOnlyList<MailBackend> Backends { get; }
+
+        public DeliveryPolicy Policy { get; }
+
+        public override string Description => $"{Policy} of {string.Join(", ", Backends.Select(b => b.Name))}";
+
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
+
+        internal override BackendTestResult Test(DeliveryContext context)
+        {
+            var clock = Stopwatch.StartNew();
+            var results = Backends.Select(b => b.Test(context)).ToArray();
+            var succeeded = Decide(Policy, results.Select(r => r.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed).ToArray());
+            var failed = results.Where(r => !r.Succeeded).ToArray();
+            var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
+            return new BackendTestResult(Name, Kind.ToString(), succeeded, clock.Elapsed, Description, error) { Results = results };
+        }
+
+        /// <summary>Whether a message counts as delivered, given each backend's status in order.</summary>
+        internal static bool Decide(DeliveryPolicy policy, IReadOnlyList<DeliveryStatus> statuses)
+        {
+            bool Delivered(DeliveryStatus s) => s == DeliveryStatus.Sent;
+            return policy switch
+            {
+                DeliveryPolicy.All => statuses.All(Delivered),
+                DeliveryPolicy.Primary => statuses.Count > 0 && Delivered(statuses[0]),
+                _ => statuses.Any(Delivered),
+            };
+        }
+
+        internal static string DescribeFailures(IEnumerable<(string Backend, string? Error)> failures) =>
+            string.Join("; ", failures.Select(f => $"backend '{f.Backend}' failed: {f.Error}"));
+
+        private sealed class Session : IDeliverySession
+        {
+            private readonly CompositeBackend _composite;
+            private readonly DeliveryContext _context;
+            private readonly IDeliverySession?[] _sessions;
+
+            public Session(CompositeBackend composite, DeliveryContext context)
+            {
+                _composite = composite;
+                _context = context;
+                _sessions = new IDeliverySession?[composite.Backends.Count];
+            }
+
+            public BackendResult Deliver(OutgoingMessage message)
+            {
+                var clock = Stopwatch.StartNew();
+                var results = new BackendResult[_sessions.Length];
+                var delivered = false;
+                for (var i = 0; i < _sessions.Length; i++)
+                {
+                    var backend = _composite.Backends[i];
+                    if (delivered && _composite.Policy == DeliveryPolicy.Failover)
+                    {
+                        results[i] = new BackendResult(backend.Name, backend.Kind.ToString(), DeliveryStatus.Skipped, TimeSpan.Zero);
+                        continue;
+                    }
+
+                    results[i] = DeliverThrough(i, message);
+                    delivered |= results[i].Status == DeliveryStatus.Sent;
+                }
+
+                var succeeded = Decide(_composite.Policy, results.Select(r => r.Status).ToArray());
+                var failed = results.Where(r => r.Status == DeliveryStatus.Failed).ToArray();
+                if (succeeded && failed.Length > 0)
+                {
+                    _context.Warning(
+                        $"'{message.Subject}' <{message.MessageId}> was delivered through {string.Join(", ", results.Where(r => r.Succeeded).Select(r => r.Backend))} only: " +
+                        DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
+                }
+
+                var error = succeeded ? null : new MailDeliveryException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))), failed);
+                return new BackendResult(
+                    _composite.Name,
+                    _composite.Kind.ToString(),
+                    succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed,
+                    clock.Elapsed,
+                    error,
+                    results);
+            }
+
+            private BackendResult DeliverThrough(int index, OutgoingMessage message)
+            {
+                var backend = _composite.Backends[index];
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    var session = _sessions[index] ??= backend.OpenSession(_context);
+                    return session.Deliver(message);
+                }
+                catch (OperationCanceledException) when (_context.CancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    // A backend that breaks its contract by throwing must not stop the others.
+                    return new BackendResult(backend.Name, backend.Kind.ToString(), DeliveryStatus.Failed, clock.Elapsed, ex);
+                }
+            }
+
+            public void Dispose()
+            {
+                foreach (var session in _sessions)
+                {
+                    session?.Dispose();
+                }
+            }
+        }
+    }
+}

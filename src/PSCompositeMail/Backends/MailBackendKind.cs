@@ -1,0 +1,13 @@
+namespace PSCompositeMail.Backends
+{
+    public enum MailBackendKind
+    {
+        Smtp,
+        Console,
+        Directory,
+        Memory,
+        Null,
+        ScriptBlock,
+        Composite,
+    }
+}

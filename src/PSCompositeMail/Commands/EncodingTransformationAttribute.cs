@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Text;
+
+namespace PSCompositeMail.Commands
+{
+    /// <summary>Accepts the encoding names Send-MailMessage takes (utf8, ascii, unicode, ...), a code page number, or an Encoding.</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    internal sealed class EncodingTransformationAttribute : ArgumentTransformationAttribute
+    {
+        internal static readonly IReadOnlyDictionary<string, Func<Encoding>> Names = new Dictionary<string, Func<Encoding>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["ascii"] = () => Encoding.ASCII,
+            ["bigendianunicode"] = () => Encoding.BigEndianUnicode,
+            ["bigendianutf32"] = () => new UTF32Encoding(bigEndian: true, byteOrderMark: true),
+            ["default"] = () => new UTF8Encoding(false),
+            ["latin1"] = () => Encoding.GetEncoding(28591),
+            ["unicode"] = () => Encoding.Unicode,
+            ["utf7"] = () => Encoding.UTF7,
+            ["utf8"] = () => new UTF8Encoding(false),
+            ["utf8BOM"] = () => new UTF8Encoding(true),
+            ["utf8NoBOM"] = () => new UTF8Encoding(false),
+            ["utf32"] = () => Encoding.UTF32,
+        };
+
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+            switch (value)
+            {
+                case Encoding encoding:
+                    return encoding;
+                case int codePage:
+                    return Encoding.GetEncoding(codePage);
+                case string name when Names.TryGetValue(name, out var create):
+                    return create();
+                case string name:
+                    try
+                    {
+                        return Encoding.GetEncoding(name);
+                    }
+                    catch (ArgumentException)
+                    {
+                        throw new ArgumentTransformationMetadataException(
+                            $"'{name}' is not a known encoding. Use one of {string.Join(", ", Names.Keys)}, a code page number, or an encoding name such as 'iso-8859-2'.");
+                    }
+
+                default:
+                    return inputData;
+            }
+        }
+    }
+
+    /// <summary>Tab completion for -Encoding.</summary>
+    internal sealed class EncodingCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
+        {
+            foreach (var name in EncodingTransformationAttribute.Names.Keys)
+            {
+                if (name.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
+                {
+                    yield return new CompletionResult(name);
+                }
+            }
+        }
+    }
+}

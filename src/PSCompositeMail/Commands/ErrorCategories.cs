@@ -1,0 +1,28 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Net.Sockets;
+using PSCompositeMail.Messages;
+
+namespace PSCompositeMail.Commands
+{
+    /// <summary>Picks the ErrorCategory a PowerShell user expects for what went wrong.</summary>
+    internal static class ErrorCategories
+    {
+        public static ErrorCategory For(Exception? exception) => exception switch
+        {
+            MessageValidationException { Problem: MessageProblem.NotFound } => ErrorCategory.ObjectNotFound,
+            MessageValidationException { Problem: MessageProblem.NotReadable } => ErrorCategory.ReadError,
+            MessageValidationException => ErrorCategory.InvalidArgument,
+            OperationCanceledException or TimeoutException => ErrorCategory.OperationTimeout,
+            MailKit.Security.AuthenticationException => ErrorCategory.AuthenticationError,
+            MailKit.Security.SslHandshakeException or System.Security.Authentication.AuthenticationException => ErrorCategory.SecurityError,
+            SocketException or MailKit.ProtocolException or MailKit.ServiceNotConnectedException => ErrorCategory.ConnectionError,
+            MailKit.Net.Smtp.SmtpCommandException => ErrorCategory.InvalidOperation,
+            UnauthorizedAccessException => ErrorCategory.PermissionDenied,
+            IOException => ErrorCategory.WriteError,
+            RuntimeException runtime when runtime.ErrorRecord is not null => runtime.ErrorRecord.CategoryInfo.Category,
+            _ => ErrorCategory.InvalidOperation,
+        };
+    }
+}

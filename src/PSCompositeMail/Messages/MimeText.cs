@@ -1,0 +1,30 @@
+using System.IO;
+using System.Text;
+using MimeKit;
+
+namespace PSCompositeMail.Messages
+{
+    /// <summary>How a message is written wherever it leaves the module: CRLF line ends, no Bcc header.</summary>
+    internal static class MimeText
+    {
+        public static readonly FormatOptions Wire = CreateWireOptions();
+
+        private static FormatOptions CreateWireOptions()
+        {
+            var options = FormatOptions.Default.Clone();
+            options.NewLineFormat = NewLineFormat.Dos;
+            options.HiddenHeaders.Add(HeaderId.Bcc);
+            options.HiddenHeaders.Add(HeaderId.ResentBcc);
+            return options;
+        }
+
+        public static void WriteTo(MimeMessage message, Stream stream) => message.WriteTo(Wire, stream);
+
+        public static string ToText(MimeMessage message)
+        {
+            using var buffer = new MemoryStream();
+            WriteTo(message, buffer);
+            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+    }
+}

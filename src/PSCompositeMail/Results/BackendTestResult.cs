@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+
+namespace PSCompositeMail.Results
+{
+    /// <summary>What Test-MailBackend found out about one backend.</summary>
+    public sealed class BackendTestResult
+    {
+        private static readonly IReadOnlyList<string> NoCapabilities = Array.Empty<string>();
+
+        internal BackendTestResult(string backend, string kind, bool succeeded, TimeSpan latency, string? detail = null, Exception? exception = null)
+        {
+            Backend = backend;
+            Kind = kind;
+            Succeeded = succeeded;
+            Latency = latency;
+            Detail = detail;
+            Exception = exception;
+        }
+
+        public string Backend { get; }
+
+        public string Kind { get; }
+
+        public bool Succeeded { get; }
+
+        public string? Error => Exception?.Message;
+
+        public TimeSpan Latency { get; }
+
+        public string? Detail { get; }
+
+        /// <summary>SMTP: the negotiated TLS protocol and cipher, when encrypted.</summary>
+        public string? Tls { get; internal set; }
+
+        /// <summary>SMTP: the extensions the server announced.</summary>
+        public IReadOnlyList<string> Capabilities { get; internal set; } = NoCapabilities;
+
+        /// <summary>For a composite: one result per backend inside it.</summary>
+        public IReadOnlyList<BackendTestResult> Results { get; internal set; } = Array.Empty<BackendTestResult>();
+
+        public Exception? Exception { get; }
+    }
+}

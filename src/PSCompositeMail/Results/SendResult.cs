@@ -1,0 +1,37 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace PSCompositeMail.Results
+{
+    /// <summary>One message's outcome across every backend it was given to.</summary>
+    public sealed class SendResult
+    {
+        internal SendResult(string messageId, string subject, IReadOnlyList<string> to, string policy, bool succeeded, IReadOnlyList<BackendResult> results)
+        {
+            MessageId = messageId;
+            Subject = subject;
+            To = to;
+            Policy = policy;
+            Succeeded = succeeded;
+            Results = results;
+        }
+
+        public string MessageId { get; }
+
+        public string Subject { get; }
+
+        public IReadOnlyList<string> To { get; }
+
+        public string Policy { get; }
+
+        public bool Succeeded { get; }
+
+        /// <summary>One result per backend, in the order the backends were given.</summary>
+        public IReadOnlyList<BackendResult> Results { get; }
+
+        /// <summary>The names of the backends that delivered the message.</summary>
+        public IEnumerable<string> DeliveredBy => Results.Where(r => r.Status == DeliveryStatus.Sent).Select(r => r.Backend);
+
+        public override string ToString() => $"{(Succeeded ? "Sent" : "Failed")}: {Subject} <{MessageId}>";
+    }
+}

@@ -1,0 +1,61 @@
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+}
+
+Describe 'New-MailBackend' {
+    It 'builds a <Kind> backend named after its kind by default' -ForEach @(
+        @{ Kind = 'Console'; Arguments = @{ Console = $true } }
+        @{ Kind = 'Memory'; Arguments = @{ Memory = $true } }
+        @{ Kind = 'Null'; Arguments = @{ Null = $true } }
+        @{ Kind = 'ScriptBlock'; Arguments = @{ ScriptBlock = { } } }
+        @{ Kind = 'Directory'; Arguments = @{ Directory = 'outbox' } }
+    ) {
+        $backend = New-MailBackend @Arguments
+        $backend.Kind | Should -Be $Kind
+        $backend.Name | Should -Be $Kind.ToLowerInvariant()
+    }
+
+    It 'takes a name' {
+        (New-MailBackend -Null -Name discard).Name | Should -Be 'discard'
+    }
+
+    It 'resolves a relative directory against the current location and creates nothing yet' {
+        Push-Location $TestDrive
+        try {
+            $backend = New-MailBackend -Directory 'later'
+            $backend.Path | Should -Be (Join-Path $TestDrive 'later')
+            Test-Path (Join-Path $TestDrive 'later') | Should -BeFalse
+        }
+        finally { Pop-Location }
+    }
+
+    It 'builds a composite from parameters or from the pipeline' {
+        $a = New-MailBackend -Null -Name a
+        $b = New-MailBackend -Memory -Name b
+        $fromParameter = New-MailBackend -Composite -Backend $a, $b -Policy Failover -Name relays
+        $fromPipeline = $a, $b | New-MailBackend -Composite
+
+        $fromParameter.Kind | Should -Be 'Composite'
+        $fromParameter.Policy | Should -Be 'Failover'
+        $fromParameter.Backends.Name | Should -Be 'a', 'b'
+        $fromPipeline.Backends.Name | Should -Be 'a', 'b'
+        $fromPipeline.Policy | Should -Be 'All'
+    }
+
+    It 'nests composites' {
+        $inner = New-MailBackend -Composite -Backend (New-MailBackend -Null) -Name inner
+        $outer = New-MailBackend -Composite -Backend $inner, (New-MailBackend -Console) -Name outer
+        $outer.Backends[0].Backends[0].Kind | Should -Be 'Null'
+    }
+
+    It 'has a table view with Name, Kind and Description' {
+        $table = New-MailBackend -Console | Format-Table | Out-String
+        $table | Should -Match 'Name\s+Kind\s+Description'
+        $table | Should -Match 'console\s+Console\s+Information stream'
+    }
+
+    It 'refuses a policy it does not know' {
+        { New-MailBackend -Composite -Backend (New-MailBackend -Null) -Policy Sometimes } |
+            Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+    }
+}

@@ -1,0 +1,68 @@
+using System.Linq;
+using PSCompositeMail.Messages;
+using Xunit;
+
+namespace PSCompositeMail.Tests
+{
+    public class MessageBuilderTests
+    {
+        [Theory]
+        [InlineData("a@example.com; b@example.com", new[] { "a@example.com", " b@example.com" })]
+        [InlineData("\"Doe, John\" <j@example.com>, x@example.com", new[] { "\"Doe, John\" <j@example.com>", " x@example.com" })]
+        [InlineData("a@example.com;;", new[] { "a@example.com" })]
+        public void Address_lists_split_on_commas_and_semicolons_outside_quotes(string input, string[] expected)
+        {
+            Assert.Equal(expected, AddressParser.SplitList(input).ToArray());
+        }
+
+        [Theory]
+        [InlineData("not-an-address")]
+        [InlineData("user@")]
+        [InlineData("@example.com")]
+        [InlineData("a@example.com\r\nBcc: evil@example.com")]
+        public void Bad_addresses_are_refused_with_the_value_as_target(string address)
+        {
+            var ex = Assert.Throws<MessageValidationException>(() => AddressParser.ParseOne(address, "To"));
+            Assert.Equal(address, ex.BadValue);
+            Assert.Equal("To", ex.ParamName);
+        }
+
+        [Fact]
+        public void Bcc_reaches_the_envelope_but_not_the_written_headers()
+        {
+            using var message = MessageBuilder.Build(new MessageSpec
+            {
+                From = "ops@example.com",
+                To = new[] { "a@example.com" },
+                Bcc = new[] { "hidden@example.com" },
+                Subject = "s",
+            });
+
+            Assert.Contains(message.Recipients, r => r.Address == "hidden@example.com");
+            Assert.DoesNotContain("hidden@example.com", MimeText.ToText(message.Mime));
+        }
+
+        [Fact]
+        public void A_message_without_recipients_is_refused()
+        {
+            var ex = Assert.Throws<MessageValidationException>(() => MessageBuilder.Build(new MessageSpec { From = "ops@example.com", Subject = "s" }));
+            Assert.Contains("no recipient", ex.Message);
+        }
+
+        [Fact]
+        public void Html_and_text_bodies_make_a_multipart_alternative()
+        {
+            using var message = MessageBuilder.Build(new MessageSpec
+            {
+                From = "ops@example.com",
+                To = new[] { "a@example.com" },
+                Body = "plain",
+                HtmlBody = "<p>rich</p>",
+            });
+
+            Assert.Equal("multipart/alternative", message.Mime.Body!.ContentType.MimeType);
+            Assert.Equal("plain", message.Mime.TextBody);
+            Assert.Equal("<p>rich</p>", message.Mime.HtmlBody);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System;
+using PSCompositeMail.Backends;
+using PSCompositeMail.Messages;
+
+namespace PSCompositeMail.Tests
+{
+    /// <summary>A backend whose every delivery throws: what a broken backend looks like to a composite.</summary>
+    internal sealed class ThrowingBackend : MailBackend
+    {
+        public ThrowingBackend(string name)
+            : base(name, MailBackendKind.Null)
+        {
+        }
+
+        public override string Description => "always throws";
+
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
+
+        private sealed class Session : StatelessSession
+        {
+            public Session(MailBackend backend, DeliveryContext context)
+                : base(backend, context)
+            {
+            }
+
+            protected override string? DeliverOne(OutgoingMessage message) => throw new InvalidOperationException($"{Backend.Name} is down");
+        }
+    }
+
+    internal static class Messages
+    {
+        public static OutgoingMessage Simple(string subject = "hello") => MessageBuilder.Build(new MessageSpec
+        {
+            From = "ops@example.com",
+            To = new[] { "jane@example.com" },
+            Subject = subject,
+            Body = "body",
+        });
+    }
+}
