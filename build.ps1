@@ -80,9 +80,26 @@ function Install-TestTools {
     $pester
 }
 
+# The SMTP tests run a real server: Debian's aiosmtpd under Debian's own python3.
+function Install-TestSmtpServer {
+    if (Test-Path /usr/bin/python3) {
+        & /usr/bin/python3 -c 'import aiosmtpd' 2>$null
+        if ($LASTEXITCODE -eq 0) { return }
+    }
+    if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
+        Write-Host 'Installing python3-aiosmtpd for the SMTP tests...'
+        Invoke-Native apt-get @('update', '-qq')
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get @('install', '-y', '-qq', 'python3-aiosmtpd')
+        return
+    }
+    throw 'The SMTP tests need python3-aiosmtpd: run "sudo apt-get install python3-aiosmtpd" (Debian/Ubuntu), then try again.'
+}
+
 function Invoke-Test {
     Invoke-Build
     $pester = Install-TestTools
+    Install-TestSmtpServer
     $passed = 0
     $failed = 0
 

@@ -1,7 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Commands
 {
@@ -10,6 +12,7 @@ namespace PSCompositeMail.Commands
     [OutputType(typeof(MailBackend))]
     public sealed class NewMailBackendCommand : PSCmdlet
     {
+        private const string SmtpSet = "Smtp";
         private const string ConsoleSet = "Console";
         private const string DirectorySet = "Directory";
         private const string MemorySet = "Memory";
@@ -18,6 +21,65 @@ namespace PSCompositeMail.Commands
         private const string CompositeSet = "Composite";
 
         private readonly List<MailBackend> _compositeMembers = new List<MailBackend>();
+
+        [Parameter(Mandatory = true, ParameterSetName = SmtpSet)]
+        public SwitchParameter Smtp { get; set; }
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = SmtpSet)]
+        [Alias("ComputerName")]
+        [ValidateNotNullOrEmpty]
+        public string SmtpServer { get; set; } = string.Empty;
+
+        /// <summary>Default: 25 with None, 465 with SslOnConnect, 587 otherwise.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; }
+
+        /// <summary>Omitted: encryption required (implicit TLS on 465, STARTTLS elsewhere).</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        public SmtpSecurity Security { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? Credential { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateNotNullOrEmpty]
+        public string? UserName { get; set; }
+
+        /// <summary>A SecureString, or a script block asked for a fresh token at each connection.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateNotNull]
+        public object? OAuthToken { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidatePattern("^[0-9A-Fa-f: ]{40,}$")]
+        public string? CertificateThumbprint { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateRange(1, 3600)]
+        public int TimeoutSec { get; set; } = 30;
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateRange(0, 20)]
+        public int RetryCount { get; set; } = 2;
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateRange(0.0, 600.0)]
+        public double RetryIntervalSec { get; set; } = 1;
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ProtocolLog { get; set; }
+
+        /// <summary>The name this client gives in EHLO.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateNotNullOrEmpty]
+        public string? LocalDomain { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = ConsoleSet)]
         public SwitchParameter Console { get; set; }
@@ -44,7 +106,7 @@ namespace PSCompositeMail.Commands
 
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = CompositeSet)]
         [ValidateNotNullOrEmpty]
-        public MailBackend[] Backend { get; set; } = System.Array.Empty<MailBackend>();
+        public MailBackend[] Backend { get; set; } = Array.Empty<MailBackend>();
 
         [Parameter(ParameterSetName = CompositeSet)]
         public DeliveryPolicy Policy { get; set; } = DeliveryPolicy.All;
@@ -60,6 +122,9 @@ namespace PSCompositeMail.Commands
                 case CompositeSet:
                     // Backends may arrive one by one from the pipeline: the composite is built at the end.
                     _compositeMembers.AddRange(Backend);
+                    break;
+                case SmtpSet:
+                    WriteObject(CreateSmtpBackend());
                     break;
                 case DirectorySet:
                     WriteObject(new DirectoryBackend(Name, SessionState.Path.GetUnresolvedProviderPathFromPSPath(Directory)));
@@ -77,6 +142,44 @@ namespace PSCompositeMail.Commands
                     WriteObject(new ConsoleBackend(Name, Format));
                     break;
             }
+        }
+
+        private SmtpBackend CreateSmtpBackend()
+        {
+            if (OAuthToken is not null && (Credential is not null || UserName is null))
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException("-OAuthToken goes with -UserName, and not with -Credential."), "OAuthNeedsUserName", ErrorCategory.InvalidArgument, OAuthToken));
+            }
+
+            var bound = MyInvocation.BoundParameters;
+            var settings = new SmtpSettings(SmtpServer, bound.ContainsKey(nameof(Security)) ? Security : null, Port)
+            {
+                Credential = Credential?.GetNetworkCredential(),
+                OAuthUserName = UserName,
+                SkipCertificateCheck = SkipCertificateCheck,
+                CertificateThumbprint = CertificateThumbprint,
+                Timeout = TimeSpan.FromSeconds(TimeoutSec),
+                RetryCount = RetryCount,
+                RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
+                ProtocolLog = ProtocolLog is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ProtocolLog),
+                LocalDomain = LocalDomain,
+            };
+            try
+            {
+                settings.OAuthToken = OAuthToken is null ? null : OAuthTokenSource.From(OAuthToken);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "InvalidOAuthToken", ErrorCategory.InvalidArgument, null));
+            }
+
+            if (SkipCertificateCheck)
+            {
+                WriteWarning($"Certificate checks are off for {SmtpServer}: anyone between here and the server can read and change the mail. Prefer -CertificateThumbprint to trust one certificate.");
+            }
+
+            return new SmtpBackend(Name, settings);
         }
 
         protected override void EndProcessing()

@@ -9,6 +9,7 @@ using System.Text;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
+using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Commands
 {
@@ -92,10 +93,40 @@ namespace PSCompositeMail.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? MessageId { get; set; }
 
+        /// <summary>Without -Backend: the SMTP server to send through, as Send-MailMessage takes it ($PSEmailServer when omitted).</summary>
+        [Parameter]
+        [Alias("ComputerName")]
+        [ValidateNotNullOrEmpty]
+        public string? SmtpServer { get; set; }
+
+        /// <summary>Without -Backend: 25, as Send-MailMessage, unless -Security SslOnConnect (465).</summary>
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; }
+
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>Without -Backend: encryption required. Without it, STARTTLS is used whenever the server offers it.</summary>
+        [Parameter]
+        public SwitchParameter UseSsl { get; set; }
+
+        [Parameter]
+        public SmtpSecurity Security { get; set; }
+
         protected override void BeginProcessing()
         {
             _backendFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Backend));
             _context = new DeliveryContext(CancellationToken);
+            var server = SmtpServer ?? (MyInvocation.ExpectingInput ? null : SessionState.PSVariable.GetValue("PSEmailServer") as string);
+            if (!_backendFromCommandLine && !string.IsNullOrEmpty(server))
+            {
+                Backend = new MailBackend[] { CreateShortcutBackend(server!) };
+                _backendFromCommandLine = true;
+            }
+
             if (_backendFromCommandLine)
             {
                 _root = new CompositeBackend("Send-CompositeMail", Backend!, Policy);
@@ -103,11 +134,23 @@ namespace PSCompositeMail.Commands
             else if (!MyInvocation.ExpectingInput)
             {
                 ThrowTerminatingError(new ErrorRecord(
-                    new PSArgumentException("Give the backends to send through with -Backend, or pipe them in."),
+                    new PSArgumentException("Give the backends to send through with -Backend (or pipe them in), or an SMTP server with -SmtpServer."),
                     "NoBackend",
                     ErrorCategory.InvalidArgument,
                     null));
             }
+        }
+
+        /// <summary>
+        /// The Send-MailMessage way: -UseSsl requires encryption; without it STARTTLS is used when offered so clear-text
+        /// relays keep working. A credential still never travels unencrypted unless -Security None says so.
+        /// </summary>
+        private SmtpBackend CreateShortcutBackend(string server)
+        {
+            var bound = MyInvocation.BoundParameters;
+            SmtpSecurity? security = bound.ContainsKey(nameof(Security)) ? Security : UseSsl ? null : SmtpSecurity.StartTlsWhenAvailable;
+            var port = Port > 0 ? Port : security == SmtpSecurity.SslOnConnect ? 465 : 25;
+            return new SmtpBackend("smtp", new SmtpSettings(server, security, port) { Credential = Credential?.GetNetworkCredential() });
         }
 
         protected override void ProcessRecord()

@@ -1,0 +1,82 @@
+using System.Collections.Generic;
+using DeliveryNotificationOptions = System.Net.Mail.DeliveryNotificationOptions;
+using MailKit;
+using MailKit.Net.Smtp;
+using MimeKit;
+
+namespace PSCompositeMail.Smtp
+{
+    /// <summary>
+    /// MailKit's client, changed in two ways: a refused recipient is recorded instead of aborting the whole
+    /// message (the others still get it), and the message's delivery-notification wishes become DSN parameters.
+    /// </summary>
+    internal sealed class ReportingSmtpClient : SmtpClient
+    {
+        private readonly List<RejectedRecipient> _rejected = new List<RejectedRecipient>();
+
+        public ReportingSmtpClient(IProtocolLogger logger, IdleWatchdog watchdog)
+            : base(logger)
+        {
+            Watchdog = watchdog;
+        }
+
+        /// <summary>Every blocking call on this client goes through it, so none can hang past the timeout.</summary>
+        public IdleWatchdog Watchdog { get; }
+
+        public DeliveryNotificationOptions Notifications { get; set; }
+
+        /// <summary>The recipients refused while sending the last message.</summary>
+        public IReadOnlyList<RejectedRecipient> TakeRejected()
+        {
+            var rejected = _rejected.ToArray();
+            _rejected.Clear();
+            return rejected;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (disposing)
+            {
+                Watchdog.Dispose();
+            }
+        }
+
+        protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
+            _rejected.Add(new RejectedRecipient(mailbox.Address, (int)response.StatusCode, response.Response));
+
+        protected override void OnNoRecipientsAccepted(MimeMessage message) =>
+            throw new SmtpRecipientsRejectedException(TakeRejected());
+
+        protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox)
+        {
+            if (Notifications == DeliveryNotificationOptions.None)
+            {
+                return null;
+            }
+
+            if (Notifications.HasFlag(DeliveryNotificationOptions.Never))
+            {
+                return DeliveryStatusNotification.Never;
+            }
+
+            var notify = default(DeliveryStatusNotification);
+            if (Notifications.HasFlag(DeliveryNotificationOptions.OnSuccess))
+            {
+                notify |= DeliveryStatusNotification.Success;
+            }
+
+            if (Notifications.HasFlag(DeliveryNotificationOptions.OnFailure))
+            {
+                notify |= DeliveryStatusNotification.Failure;
+            }
+
+            if (Notifications.HasFlag(DeliveryNotificationOptions.Delay))
+            {
+                notify |= DeliveryStatusNotification.Delay;
+            }
+
+            return notify;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System;
+using System.Net;
+
+namespace PSCompositeMail.Smtp
+{
+    /// <summary>Everything an SMTP backend needs to connect. Secrets stay in here and are never formatted.</summary>
+    internal sealed class SmtpSettings
+    {
+        public SmtpSettings(string server, SmtpSecurity? security, int port)
+        {
+            Server = server;
+            SecurityGiven = security.HasValue;
+            Security = security ?? (port == 465 ? SmtpSecurity.SslOnConnect : SmtpSecurity.StartTls);
+            Port = port > 0 ? port : DefaultPort(Security);
+        }
+
+        public string Server { get; }
+
+        public int Port { get; }
+
+        public SmtpSecurity Security { get; }
+
+        /// <summary>False when -Security was omitted, which means: encryption required.</summary>
+        public bool SecurityGiven { get; }
+
+        public NetworkCredential? Credential { get; set; }
+
+        public string? OAuthUserName { get; set; }
+
+        /// <summary>Asked for a fresh access token at each connection.</summary>
+        public Func<string>? OAuthToken { get; set; }
+
+        public bool SkipCertificateCheck { get; set; }
+
+        /// <summary>SHA-1 or SHA-256 thumbprint (hex) of a server certificate to trust as it is.</summary>
+        public string? CertificateThumbprint { get; set; }
+
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        public int RetryCount { get; set; } = 2;
+
+        public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+        public string? ProtocolLog { get; set; }
+
+        public string? LocalDomain { get; set; }
+
+        public string? UserName => Credential?.UserName ?? OAuthUserName;
+
+        public static int DefaultPort(SmtpSecurity security) => security switch
+        {
+            SmtpSecurity.None => 25,
+            SmtpSecurity.SslOnConnect => 465,
+            _ => 587,
+        };
+    }
+}

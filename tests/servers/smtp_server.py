@@ -1,0 +1,190 @@
+"""A real SMTP server (Debian's aiosmtpd) for the tests, with the behaviours they need switched on by flags.
+
+Every received message is written to --out as NNNNNN.eml, and every connection and message is recorded in
+--out/events.jsonl, so tests count what the server really got. Run with Debian's /usr/bin/python3.
+"""
+import argparse
+import base64
+import json
+import os
+import signal
+import socket
+import ssl
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class Recorder:
+    def __init__(self, folder):
+        self.folder = folder
+        self.lock = threading.Lock()
+        self.count = 0
+        self.ready = False
+        os.makedirs(folder, exist_ok=True)
+        self.events = open(os.path.join(folder, "events.jsonl"), "a", encoding="utf-8")
+
+    def event(self, **fields):
+        with self.lock:
+            self.events.write(json.dumps(fields) + "\n")
+            self.events.flush()
+
+    def message(self, envelope, peer):
+        with self.lock:
+            self.count += 1
+            name = os.path.join(self.folder, "%06d.eml" % self.count)
+        with open(name + ".tmp", "wb") as f:
+            f.write(envelope.original_content or envelope.content)
+        os.replace(name + ".tmp", name)
+        self.event(event="message", file=name, mail_from=envelope.mail_from, rcpt_tos=envelope.rcpt_tos,
+                   peer=str(peer), mail_options=envelope.mail_options, rcpt_options=envelope.rcpt_options)
+
+
+class Handler:
+    def __init__(self, args, recorder):
+        self.args = args
+        self.recorder = recorder
+        self.tempfails_left = args.tempfail_data
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if any(address.lower().startswith(prefix.lower()) for prefix in self.args.reject_rcpt):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.tempfails_left > 0:
+                self.tempfails_left -= 1
+                self.recorder.event(event="tempfail")
+                return "451 4.3.0 Temporary failure, try again later"
+        self.recorder.message(envelope, session.peer)
+        return "250 2.0.0 Ok: queued as %d" % self.recorder.count
+
+    async def auth_XOAUTH2(self, server, args):
+        # RFC-less but widely used: base64("user=" user "\x01auth=Bearer " token "\x01\x01")
+        if len(args) > 1:
+            blob = args[1]
+        else:
+            blob = await server.challenge_auth("")
+            if isinstance(blob, bytes):
+                blob = blob.decode()
+        try:
+            decoded = base64.b64decode(blob).decode()
+            parts = dict(p.split("=", 1) for p in decoded.split("\x01") if p)
+            ok = parts.get("user") == self.args.oauth_user and parts.get("auth") == "Bearer " + self.args.oauth_token
+        except Exception:
+            ok = False
+        self.recorder.event(event="auth", mechanism="XOAUTH2", success=ok)
+        return AuthResult(success=ok, handled=False)
+
+
+class RecordingSMTP(SMTP):
+    recorder = None
+
+    def connection_made(self, transport):
+        if self.recorder.ready:
+            # After STARTTLS aiosmtpd starts a new protocol on the same socket: the peer tells connections apart.
+            self.recorder.event(event="connect", peer=str(transport.get_extra_info("peername")))
+        super().connection_made(transport)
+
+
+class RecordingController(Controller):
+    def __init__(self, handler, recorder, **kwargs):
+        self.recorder = recorder
+        super().__init__(handler, **kwargs)
+
+    def factory(self):
+        RecordingSMTP.recorder = self.recorder
+        return RecordingSMTP(self.handler, **self.SMTP_kwargs)
+
+    def _trigger_server(self):
+        # With implicit TLS the readiness probe of aiosmtpd would need a TLS handshake; a TCP connect is enough here.
+        if self.ssl_context:
+            with socket.create_connection((self.hostname, self.port), timeout=5):
+                pass
+        else:
+            super()._trigger_server()
+
+
+def hang_forever(host, port):
+    """A server that accepts connections and never says a word: what a hung relay looks like."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(50)
+    held = []
+    while True:
+        conn, _ = listener.accept()
+        held.append(conn)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--mode", choices=["plain", "starttls", "implicit", "hang"], default="plain")
+    parser.add_argument("--user")
+    parser.add_argument("--password")
+    parser.add_argument("--oauth-user")
+    parser.add_argument("--oauth-token")
+    parser.add_argument("--reject-rcpt", action="append", default=[])
+    parser.add_argument("--tempfail-data", type=int, default=0)
+    parser.add_argument("--smtputf8", action="store_true")
+    args = parser.parse_args()
+
+    if args.mode == "hang":
+        hang_forever("127.0.0.1", args.port)
+        return
+
+    recorder = Recorder(args.out)
+    handler = Handler(args, recorder)
+    kwargs = {"hostname": "127.0.0.1", "port": args.port, "enable_SMTPUTF8": args.smtputf8,
+              "data_size_limit": 200 * 1024 * 1024}
+
+    context = None
+    if args.cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+    if args.mode == "starttls":
+        kwargs["tls_context"] = context
+    elif args.mode == "implicit":
+        kwargs["ssl_context"] = context
+
+    auth_methods = []
+    if args.user:
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = isinstance(auth_data, LoginPassword) and \
+                auth_data.login.decode() == args.user and auth_data.password.decode() == args.password
+            recorder.event(event="auth", mechanism=mechanism, success=ok)
+            return AuthResult(success=ok, handled=False)
+        kwargs["authenticator"] = authenticator
+        auth_methods = ["PLAIN", "LOGIN"]
+    if args.oauth_user:
+        if not args.user:
+            kwargs["authenticator"] = lambda *a: AuthResult(success=False, handled=False)
+        auth_methods.append("XOAUTH2")
+    if auth_methods:
+        kwargs["auth_require_tls"] = False
+    kwargs["auth_exclude_mechanism"] = [m for m in ["PLAIN", "LOGIN", "XOAUTH2"] if m not in auth_methods]
+
+    controller = RecordingController(handler, recorder, **kwargs)
+    controller.start()
+    recorder.ready = True
+    recorder.event(event="ready")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    while not stop.is_set():
+        time.sleep(0.2)
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+# Helpers that run a real SMTP server (Debian's aiosmtpd, see servers/smtp_server.py) on 127.0.0.1 for the tests.
+$script:Python = '/usr/bin/python3'
+$script:ServerScript = Join-Path $PSScriptRoot 'servers/smtp_server.py'
+
+function Get-FreeTcpPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function New-TestCertificate {
+    <# A self-signed certificate for localhost and 127.0.0.1, written as PEM for the server; returns the certificate. #>
+    param([Parameter(Mandatory)] [string] $Folder)
+    $null = New-Item -ItemType Directory -Force -Path $Folder
+    $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
+        'CN=localhost', $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $names.AddDnsName('localhost')
+    $names.AddIpAddress([ipaddress]::Loopback)
+    $request.CertificateExtensions.Add($names.Build())
+    $certificate = $request.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-1), [DateTimeOffset]::Now.AddDays(30))
+    Set-Content -Path (Join-Path $Folder 'cert.pem') -Value $certificate.ExportCertificatePem()
+    Set-Content -Path (Join-Path $Folder 'key.pem') -Value $rsa.ExportPkcs8PrivateKeyPem()
+    $certificate
+}
+
+function Start-TestSmtpServer {
+    param(
+        [ValidateSet('plain', 'starttls', 'implicit', 'hang')] [string] $Mode = 'plain',
+        [string] $CertificateFolder,
+        [string] $User,
+        [string] $Password,
+        [string] $OAuthUser,
+        [string] $OAuthToken,
+        [string[]] $RejectRecipient = @(),
+        [int] $TempFailData = 0,
+        [switch] $SmtpUtf8,
+        [int] $Port
+    )
+    if (-not (Test-Path $script:Python)) { throw "The SMTP tests need Debian's python3 with python3-aiosmtpd (apt-get install python3-aiosmtpd)." }
+    $port = if ($Port) { $Port } else { Get-FreeTcpPort }
+    $out = Join-Path ([IO.Path]::GetTempPath()) "pscm-smtp-$port-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+    $null = New-Item -ItemType Directory -Path $out
+    $arguments = @($script:ServerScript, '--port', $port, '--out', $out, '--mode', $Mode)
+    if ($CertificateFolder) { $arguments += '--cert', (Join-Path $CertificateFolder 'cert.pem'), '--key', (Join-Path $CertificateFolder 'key.pem') }
+    if ($User) { $arguments += '--user', $User, '--password', $Password }
+    if ($OAuthUser) { $arguments += '--oauth-user', $OAuthUser, '--oauth-token', $OAuthToken }
+    foreach ($prefix in $RejectRecipient) { $arguments += '--reject-rcpt', $prefix }
+    if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
+    if ($SmtpUtf8) { $arguments += '--smtputf8' }
+
+    $process = Start-Process -FilePath $script:Python -ArgumentList $arguments -PassThru `
+        -RedirectStandardError (Join-Path $out 'stderr.txt') -RedirectStandardOutput (Join-Path $out 'stdout.txt')
+    $server = [pscustomobject]@{ Port = $port; Folder = $out; Process = $process; Mode = $Mode }
+    $deadline = [DateTime]::UtcNow.AddSeconds(15)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if ($process.HasExited) { throw "The test SMTP server exited: $(Get-Content (Join-Path $out 'stderr.txt') -Raw)" }
+        if ($Mode -eq 'hang') {
+            try { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port).Dispose(); return $server } catch { }
+        }
+        elseif ((Get-TestSmtpEvent $server | Where-Object event -eq 'ready')) { return $server }
+        Start-Sleep -Milliseconds 100
+    }
+    Stop-TestSmtpServer $server
+    throw "The test SMTP server did not start on port $port."
+}
+
+function Stop-TestSmtpServer {
+    param([Parameter(ValueFromPipeline)] $Server)
+    process {
+        if ($Server -and -not $Server.Process.HasExited) {
+            $Server.Process.Kill()
+            $Server.Process.WaitForExit(5000) | Out-Null
+        }
+        if ($Server) { Remove-Item $Server.Folder -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+function Get-TestSmtpEvent {
+    param($Server, [string] $Event)
+    $file = Join-Path $Server.Folder 'events.jsonl'
+    if (-not (Test-Path $file)) { return }
+    Get-Content $file | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object { -not $Event -or $_.event -eq $Event }
+}
+
+function Get-TestSmtpConnectionCount {
+    param($Server)
+    @(Get-TestSmtpEvent $Server -Event connect | Select-Object -ExpandProperty peer -Unique).Count
+}
+
+function Get-TestSmtpMessage {
+    <# What the server received: the envelope and the parsed message. #>
+    param($Server)
+    Get-TestSmtpEvent $Server -Event message | ForEach-Object {
+        [pscustomobject]@{
+            MailFrom = $_.mail_from
+            RcptTo   = @($_.rcpt_tos)
+            Message  = [MimeKit.MimeMessage]::Load($_.file)
+            Raw      = [IO.File]::ReadAllText($_.file)
+        }
+    }
+}
