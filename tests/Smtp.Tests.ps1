@@ -319,6 +319,53 @@ Describe 'SMTP replies and failures' {
     }
 }
 
+Describe 'International mail and header injection over SMTP' {
+    BeforeAll {
+        $script:Ascii = Start-TestSmtpServer
+        $script:Utf8 = Start-TestSmtpServer -SmtpUtf8
+        $script:AsciiSmtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Ascii.Port -Security None -RetryCount 0
+    }
+    AfterAll { $script:Ascii, $script:Utf8 | Stop-TestSmtpServer }
+
+    It 'delivers a Chinese subject and an internationalized domain intact' {
+        $result = Send-CompositeMail -Backend $AsciiSmtp -From ops@example.com -To '张伟 <zhang@例子.广告>' -Subject '季度报告 — 第三季度' -Body '你好，世界'
+        $result.Succeeded | Should -BeTrue
+        $received = @(Get-TestSmtpMessage $Ascii)[-1]
+        $received.RcptTo | Should -Be 'zhang@xn--fsqu00a.xn--4rr70v'
+        $received.Message.Subject | Should -Be '季度报告 — 第三季度'
+        $received.Message.To.Mailboxes[0].Name | Should -Be '张伟'
+        $received.Message.TextBody.TrimEnd() | Should -Be '你好，世界'
+    }
+
+    It 'refuses a non-ASCII local part when the server has no SMTPUTF8, and sends it when it has' {
+        $result = Send-CompositeMail -Backend $AsciiSmtp -From ops@example.com -To 'josé@example.com' -Subject s -Body b -ErrorVariable failures -ErrorAction SilentlyContinue
+        $result.Results[0].Error | Should -Match 'does not offer SMTPUTF8.*josé@example\.com'
+        $failures[0].CategoryInfo.Category | Should -Be 'ProtocolError'
+
+        $utf8Smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Utf8.Port -Security None
+        (Send-CompositeMail -Backend $utf8Smtp -From ops@example.com -To 'josé@example.com' -Subject s -Body b).Succeeded | Should -BeTrue
+        @(Get-TestSmtpMessage $Utf8)[-1].RcptTo | Should -Be 'josé@example.com'
+    }
+
+    It 'never lets <Name> add a header or a recipient on the server' -ForEach @(
+        @{ Name = 'CR LF in the subject'; Injected = @{ Subject = "hi`r`nBcc: evil@example.com" } }
+        @{ Name = 'LF in a display name'; Injected = @{ To = "Jane`nBcc: evil@example.com <jane@example.com>" } }
+        @{ Name = 'CR LF in an address'; Injected = @{ To = "jane@example.com`r`nRCPT TO:<evil@example.com>" } }
+        @{ Name = 'CR LF in a custom header'; Injected = @{ Headers = @{ 'X-Note' = "a`r`nBcc: evil@example.com" } } }
+    ) {
+        $before = @(Get-TestSmtpMessage $Ascii).Count
+        $arguments = $Mail.Clone()
+        foreach ($key in $Injected.Keys) { $arguments[$key] = $Injected[$key] }
+        $null = Send-CompositeMail -Backend $AsciiSmtp @arguments -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        @(Get-TestSmtpMessage $Ascii).Count | Should -Be $before
+        Get-TestSmtpMessage $Ascii | ForEach-Object {
+            $_.RcptTo | Should -Not -Contain 'evil@example.com'
+            $_.Raw | Should -Not -Match 'evil@example\.com'
+        }
+    }
+}
+
 Describe 'Test-MailBackend for SMTP' {
     BeforeAll { $script:Checked = Start-TestSmtpServer -Mode starttls -CertificateFolder $CertFolder -User mailer -Password $Password }
     AfterAll { $script:Checked | Stop-TestSmtpServer }

@@ -21,6 +21,7 @@ namespace PSCompositeMail.Commands
             Smtp.SmtpConnectionException or SocketException or MailKit.ProtocolException or MailKit.ServiceNotConnectedException => ErrorCategory.ConnectionError,
             MailKit.Net.Smtp.SmtpCommandException => ErrorCategory.InvalidOperation,
             UnauthorizedAccessException => ErrorCategory.PermissionDenied,
+            NotSupportedException => ErrorCategory.ProtocolError,
             IOException => ErrorCategory.WriteError,
             RuntimeException runtime when runtime.ErrorRecord is not null => runtime.ErrorRecord.CategoryInfo.Category,
             _ => ErrorCategory.InvalidOperation,

@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
+using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
 using System.Net.Mail;
@@ -14,11 +15,18 @@ using PSCompositeMail.Smtp;
 namespace PSCompositeMail.Commands
 {
     /// <summary>Sends each message through every given backend under a delivery policy.</summary>
-    [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = MessageSet)]
     [OutputType(typeof(SendResult))]
     public sealed class SendCompositeMailCommand : CancellableCmdlet
     {
+        private const string MessageSet = "Message";
+        private const string PathSet = "Path";
+
         private readonly List<MailBackend> _pipelineBackends = new List<MailBackend>();
+        private readonly Stopwatch _clock = new Stopwatch();
+        private TimeSpan _lastProgress;
+        private int _handled;
+        private bool _progressShown;
         private DeliveryContext? _context;
         private CompositeBackend? _root;
         private IDeliverySession? _session;
@@ -31,67 +39,76 @@ namespace PSCompositeMail.Commands
         [Parameter]
         public DeliveryPolicy Policy { get; set; } = DeliveryPolicy.All;
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         public string? From { get; set; }
 
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, Position = 0, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyCollection]
         public string[]? To { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyCollection]
         public string[]? Cc { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyCollection]
         public string[]? Bcc { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyCollection]
         public string[]? ReplyTo { get; set; }
 
-        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, Position = 1, ValueFromPipelineByPropertyName = true)]
         [Alias("sub")]
         [AllowEmptyString]
         public string? Subject { get; set; }
 
-        [Parameter(Position = 2, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, Position = 2, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
         public string? Body { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [Alias("BAH")]
         public SwitchParameter BodyAsHtml { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         public string? HtmlBody { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("PsPath")]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyCollection]
         public string[]? Attachments { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         public MailPriority Priority { get; set; } = MailPriority.Normal;
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [Alias("DNO")]
         public DeliveryNotificationOptions DeliveryNotificationOption { get; set; } = DeliveryNotificationOptions.None;
 
-        [Parameter]
+        [Parameter(ParameterSetName = MessageSet)]
         [Alias("BE")]
         [EncodingTransformation]
         [ArgumentCompleter(typeof(EncodingCompleter))]
         public Encoding? Encoding { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         public Hashtable? Headers { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         public string? Sender { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         public string? MessageId { get; set; }
+
+        /// <summary>Images the HTML body shows as cid:&lt;key&gt;: a hashtable of content id to file path.</summary>
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
+        public Hashtable? InlineAttachments { get; set; }
+
+        /// <summary>.eml files to send as they are (Get-ChildItem *.eml pipes them in).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
 
         /// <summary>Without -Backend: the SMTP server to send through, as Send-MailMessage takes it ($PSEmailServer when omitted).</summary>
         [Parameter]
@@ -171,7 +188,7 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            SendOne();
+            SendCurrentInput();
         }
 
         protected override void EndProcessing()
@@ -179,7 +196,12 @@ namespace PSCompositeMail.Commands
             if (_pipelineBackends.Count > 0)
             {
                 _root = new CompositeBackend("Send-CompositeMail", _pipelineBackends, Policy);
-                SendOne();
+                SendCurrentInput();
+            }
+
+            if (_progressShown)
+            {
+                WriteProgress(new ProgressRecord(0, "Send-CompositeMail", "Done") { RecordType = ProgressRecordType.Completed });
             }
 
             ReleaseResources();
@@ -191,16 +213,45 @@ namespace PSCompositeMail.Commands
             _session = null;
         }
 
-        private void SendOne()
+        private void SendCurrentInput()
+        {
+            if (ParameterSetName == PathSet)
+            {
+                foreach (var path in Path)
+                {
+                    IReadOnlyList<string> files;
+                    try
+                    {
+                        files = ResolvePaths(new[] { path }, nameof(Path));
+                    }
+                    catch (MessageValidationException ex)
+                    {
+                        WriteInvalidMessage(ex);
+                        continue;
+                    }
+
+                    foreach (var file in files)
+                    {
+                        Send(() => MessageBuilder.Load(file));
+                    }
+                }
+            }
+            else
+            {
+                Send(() => MessageBuilder.Build(DescribeMessage()));
+            }
+        }
+
+        private void Send(Func<OutgoingMessage> build)
         {
             OutgoingMessage message;
             try
             {
-                message = MessageBuilder.Build(DescribeMessage());
+                message = build();
             }
             catch (MessageValidationException ex)
             {
-                WriteError(new ErrorRecord(ex, "InvalidMessage", ErrorCategories.For(ex), ex.BadValue));
+                WriteInvalidMessage(ex);
                 return;
             }
 
@@ -226,6 +277,7 @@ namespace PSCompositeMail.Commands
 
                 var result = new SendResult(message.MessageId, message.Subject, message.To, Policy.ToString(), outcome.Succeeded, outcome.Results);
                 WriteObject(result);
+                ReportProgress();
                 if (!result.Succeeded)
                 {
                     var failure = (MailDeliveryException)outcome.Exception!;
@@ -236,6 +288,29 @@ namespace PSCompositeMail.Commands
                         result));
                 }
             }
+        }
+
+        private void WriteInvalidMessage(MessageValidationException ex) =>
+            WriteError(new ErrorRecord(ex, "InvalidMessage", ErrorCategories.For(ex), ex.BadValue));
+
+        /// <summary>Long batches show how far they got and how fast; short ones never flash a progress bar.</summary>
+        private void ReportProgress()
+        {
+            _handled++;
+            if (!_clock.IsRunning)
+            {
+                _clock.Start();
+            }
+
+            var now = _clock.Elapsed;
+            if (now < TimeSpan.FromSeconds(1) || now - _lastProgress < TimeSpan.FromMilliseconds(500))
+            {
+                return;
+            }
+
+            _lastProgress = now;
+            _progressShown = true;
+            WriteProgress(new ProgressRecord(0, "Send-CompositeMail", $"{_handled} message(s) handled, {_handled / now.TotalSeconds:0.#} per second"));
         }
 
         private MessageSpec DescribeMessage() => new MessageSpec
@@ -250,7 +325,8 @@ namespace PSCompositeMail.Commands
             Body = Body,
             BodyAsHtml = BodyAsHtml,
             HtmlBody = HtmlBody,
-            Attachments = ResolveAttachments(),
+            Attachments = ResolvePaths(Attachments, nameof(Attachments)),
+            InlineAttachments = ResolveInlineAttachments(),
             Priority = Priority,
             DeliveryNotification = DeliveryNotificationOption,
             Encoding = Encoding,
@@ -258,12 +334,39 @@ namespace PSCompositeMail.Commands
             MessageId = MessageId,
         };
 
-        private IReadOnlyList<string> ResolveAttachments()
+        private IReadOnlyList<KeyValuePair<string, string>>? ResolveInlineAttachments()
+        {
+            if (InlineAttachments is null)
+            {
+                return null;
+            }
+
+            var resolved = new List<KeyValuePair<string, string>>();
+            foreach (DictionaryEntry entry in InlineAttachments)
+            {
+                var contentId = entry.Key?.ToString() ?? string.Empty;
+                HeaderValueGuard.RejectLineBreaks(contentId, nameof(InlineAttachments));
+                var path = entry.Value?.ToString() ?? string.Empty;
+                var files = ResolvePaths(new[] { path }, nameof(InlineAttachments));
+                if (files.Count != 1)
+                {
+                    throw new MessageValidationException($"The inline attachment '{contentId}' must name exactly one file; '{path}' matches {files.Count}.", nameof(InlineAttachments), path);
+                }
+
+                resolved.Add(new KeyValuePair<string, string>(contentId, files[0]));
+            }
+
+            return resolved;
+        }
+
+        /// <summary>Resolves PowerShell paths (wildcards, PSDrives, relative paths) to files; none found is an error for the message.</summary>
+        private IReadOnlyList<string> ResolvePaths(IEnumerable<string>? paths, string parameter)
         {
             var resolved = new List<string>();
-            foreach (var path in Attachments ?? Array.Empty<string>())
+            // An empty CSV cell means no file, not the current folder.
+            foreach (var path in (paths ?? Array.Empty<string>()).Where(p => !string.IsNullOrWhiteSpace(p)))
             {
-                HeaderValueGuard.RejectLineBreaks(path, nameof(Attachments));
+                HeaderValueGuard.RejectLineBreaks(path, parameter);
                 Collection<string> matches;
                 try
                 {
@@ -271,12 +374,12 @@ namespace PSCompositeMail.Commands
                 }
                 catch (ItemNotFoundException ex)
                 {
-                    throw new MessageValidationException($"The attachment '{path}' was not found.", nameof(Attachments), path, MessageProblem.NotFound, ex);
+                    throw new MessageValidationException($"The file '{path}' given to -{parameter} was not found.", parameter, path, MessageProblem.NotFound, ex);
                 }
 
                 if (matches.Count == 0)
                 {
-                    throw new MessageValidationException($"No file matches the attachment '{path}'.", nameof(Attachments), path, MessageProblem.NotFound);
+                    throw new MessageValidationException($"No file matches '{path}' given to -{parameter}.", parameter, path, MessageProblem.NotFound);
                 }
 
                 resolved.AddRange(matches);

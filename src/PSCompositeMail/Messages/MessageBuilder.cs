@@ -73,6 +73,56 @@ namespace PSCompositeMail.Messages
             }
         }
 
+        /// <summary>Loads an .eml file to send as it is: the envelope comes from its Sender/From and To/Cc/Bcc headers.</summary>
+        public static OutgoingMessage Load(string path)
+        {
+            MimeMessage message;
+            try
+            {
+                message = MimeMessage.Load(path);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new MessageValidationException($"The message file '{path}' was not found.", "Path", path, MessageProblem.NotFound, ex);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                throw new MessageValidationException($"The message file '{path}' cannot be read: {ex.Message}", "Path", path, MessageProblem.NotReadable, ex);
+            }
+            catch (FormatException ex)
+            {
+                throw new MessageValidationException($"'{path}' is not a MIME message: {ex.Message}", "Path", path, MessageProblem.InvalidValue, ex);
+            }
+
+            try
+            {
+                var sender = message.Sender ?? message.From.Mailboxes.FirstOrDefault()
+                    ?? throw new MessageValidationException($"The message file '{path}' has no From header.", "Path", path);
+                var recipients = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes).ToArray();
+                if (recipients.Length == 0)
+                {
+                    throw new MessageValidationException($"The message file '{path}' has no To, Cc or Bcc recipient.", "Path", path);
+                }
+
+                if (string.IsNullOrEmpty(message.MessageId))
+                {
+                    message.MessageId = MimeUtils.GenerateMessageId(sender.Domain);
+                }
+
+                if (!message.Headers.Contains(HeaderId.Date))
+                {
+                    message.Date = DateTimeOffset.Now;
+                }
+
+                return new OutgoingMessage(message, sender, recipients, DeliveryNotificationOptions.None);
+            }
+            catch
+            {
+                message.Dispose();
+                throw;
+            }
+        }
+
         private static List<KeyValuePair<string, string>> ValidateHeaders(IDictionary? headers)
         {
             var valid = new List<KeyValuePair<string, string>>();
@@ -119,37 +169,58 @@ namespace PSCompositeMail.Messages
         {
             var encoding = spec.Encoding ?? DefaultEncoding;
             var body = spec.Body ?? string.Empty;
-            MimeEntity text;
-            if (spec.HtmlBody is not null)
-            {
-                text = new MultipartAlternative { CreateText("plain", encoding, body), CreateText("html", encoding, spec.HtmlBody) };
-            }
-            else
-            {
-                text = CreateText(spec.BodyAsHtml ? "html" : "plain", encoding, body);
-            }
-
+            var html = spec.HtmlBody ?? (spec.BodyAsHtml ? body : null);
+            var inline = spec.InlineAttachments ?? Array.Empty<KeyValuePair<string, string>>();
             var attachments = spec.Attachments ?? Array.Empty<string>();
-            if (attachments.Count == 0)
-            {
-                return text;
-            }
-
-            var mixed = new Multipart("mixed") { text };
+            var opened = new List<MimeEntity>();
             try
             {
+                MimeEntity? htmlPart = html is null ? null : CreateText("html", encoding, html);
+                if (htmlPart is not null && inline.Count > 0)
+                {
+                    var related = new MultipartRelated { htmlPart };
+                    foreach (var image in inline)
+                    {
+                        var part = CreateFilePart(image.Value, "InlineAttachments", ContentDisposition.Inline);
+                        opened.Add(part);
+                        part.ContentId = image.Key;
+                        related.Add(part);
+                    }
+
+                    htmlPart = related;
+                }
+                else if (inline.Count > 0)
+                {
+                    throw new MessageValidationException("-InlineAttachments needs an HTML body (-HtmlBody, or -Body with -BodyAsHtml) that refers to them as cid:<id>.", "InlineAttachments", null);
+                }
+
+                MimeEntity text = htmlPart is null
+                    ? CreateText("plain", encoding, body)
+                    : spec.HtmlBody is not null ? new MultipartAlternative { CreateText("plain", encoding, body), htmlPart } : htmlPart;
+                if (attachments.Count == 0)
+                {
+                    return text;
+                }
+
+                var mixed = new Multipart("mixed") { text };
                 foreach (var path in attachments)
                 {
-                    mixed.Add(CreateAttachment(path));
+                    var part = CreateFilePart(path, "Attachments", ContentDisposition.Attachment);
+                    opened.Add(part);
+                    mixed.Add(part);
                 }
+
+                return mixed;
             }
             catch
             {
-                mixed.Dispose();
+                foreach (var part in opened)
+                {
+                    part.Dispose();
+                }
+
                 throw;
             }
-
-            return mixed;
         }
 
         private static TextPart CreateText(string subtype, Encoding encoding, string content)
@@ -159,10 +230,11 @@ namespace PSCompositeMail.Messages
             return part;
         }
 
-        private static MimePart CreateAttachment(string path)
+        /// <summary>A part whose content streams from the file when the message is written, so large files never sit in memory.</summary>
+        private static MimePart CreateFilePart(string path, string parameter, string disposition)
         {
             var fileName = Path.GetFileName(path);
-            HeaderValueGuard.RejectLineBreaks(fileName, "Attachments");
+            HeaderValueGuard.RejectLineBreaks(fileName, parameter);
             Stream content;
             try
             {
@@ -170,17 +242,17 @@ namespace PSCompositeMail.Messages
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new MessageValidationException($"The attachment '{path}' was not found.", "Attachments", path, MessageProblem.NotFound, ex);
+                throw new MessageValidationException($"The attachment '{path}' was not found.", parameter, path, MessageProblem.NotFound, ex);
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
-                throw new MessageValidationException($"The attachment '{path}' cannot be read: {ex.Message}", "Attachments", path, MessageProblem.NotReadable, ex);
+                throw new MessageValidationException($"The attachment '{path}' cannot be read: {ex.Message}", parameter, path, MessageProblem.NotReadable, ex);
             }
 
             var part = new MimePart(MimeTypes.GetMimeType(fileName))
             {
                 Content = new MimeContent(content),
-                ContentDisposition = new ContentDisposition(ContentDisposition.Attachment),
+                ContentDisposition = new ContentDisposition(disposition),
                 ContentTransferEncoding = ContentEncoding.Base64,
                 FileName = fileName,
             };

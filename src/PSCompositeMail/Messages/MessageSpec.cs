@@ -31,6 +31,9 @@ namespace PSCompositeMail.Messages
         /// <summary>Full file-system paths, already resolved.</summary>
         public IReadOnlyList<string>? Attachments { get; set; }
 
+        /// <summary>Content id → full file-system path of an image the HTML body shows as cid:id.</summary>
+        public IReadOnlyList<KeyValuePair<string, string>>? InlineAttachments { get; set; }
+
         public MailPriority Priority { get; set; } = MailPriority.Normal;
 
         public DeliveryNotificationOptions DeliveryNotification { get; set; } = DeliveryNotificationOptions.None;

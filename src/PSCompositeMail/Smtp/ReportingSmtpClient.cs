@@ -48,30 +48,34 @@ namespace PSCompositeMail.Smtp
         protected override void OnNoRecipientsAccepted(MimeMessage message) =>
             throw new SmtpRecipientsRejectedException(TakeRejected());
 
-        protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox)
+        protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox) =>
+            ToDsn(Notifications);
+
+        /// <summary>Send-MailMessage's -DeliveryNotificationOption as the SMTP DSN NOTIFY parameter (sent when the server offers DSN).</summary>
+        internal static DeliveryStatusNotification? ToDsn(DeliveryNotificationOptions options)
         {
-            if (Notifications == DeliveryNotificationOptions.None)
+            if (options == DeliveryNotificationOptions.None)
             {
                 return null;
             }
 
-            if (Notifications.HasFlag(DeliveryNotificationOptions.Never))
+            if (options.HasFlag(DeliveryNotificationOptions.Never))
             {
                 return DeliveryStatusNotification.Never;
             }
 
             var notify = default(DeliveryStatusNotification);
-            if (Notifications.HasFlag(DeliveryNotificationOptions.OnSuccess))
+            if (options.HasFlag(DeliveryNotificationOptions.OnSuccess))
             {
                 notify |= DeliveryStatusNotification.Success;
             }
 
-            if (Notifications.HasFlag(DeliveryNotificationOptions.OnFailure))
+            if (options.HasFlag(DeliveryNotificationOptions.OnFailure))
             {
                 notify |= DeliveryStatusNotification.Failure;
             }
 
-            if (Notifications.HasFlag(DeliveryNotificationOptions.Delay))
+            if (options.HasFlag(DeliveryNotificationOptions.Delay))
             {
                 notify |= DeliveryStatusNotification.Delay;
             }

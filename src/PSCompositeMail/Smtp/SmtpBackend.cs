@@ -125,6 +125,7 @@ namespace PSCompositeMail.Smtp
                     try
                     {
                         var client = Connected();
+                        RequireUtf8WhereNeeded(client, message);
                         client.Notifications = message.DeliveryNotification;
                         var reply = client.Watchdog.Run(t => client.Send(MimeText.Wire, message.Mime, message.EnvelopeSender, message.Recipients, t, client.Watchdog));
                         var rejected = client.TakeRejected();
@@ -170,6 +171,24 @@ namespace PSCompositeMail.Smtp
                     }
                 }
             }
+
+            /// <summary>An internationalized domain is sent as punycode; a non-ASCII local part has no ASCII form and needs SMTPUTF8.</summary>
+            private void RequireUtf8WhereNeeded(ReportingSmtpClient client, OutgoingMessage message)
+            {
+                if (client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
+                {
+                    return;
+                }
+
+                var needy = message.Recipients.Prepend(message.EnvelopeSender).FirstOrDefault(m => !IsAscii(m.LocalPart));
+                if (needy is not null)
+                {
+                    throw new NotSupportedException(
+                        $"{_backend.Settings.Server} does not offer SMTPUTF8, which the address {needy.Address} needs (its local part is not ASCII). Nothing was sent.");
+                }
+            }
+
+            private static bool IsAscii(string text) => text.All(c => c < 128);
 
             /// <summary>A plain refusal leaves the session in a known state; anything else (421, timeouts, I/O) may not.</summary>
             private bool LeavesConnectionUsable(Exception ex) =>

@@ -1,0 +1,214 @@
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    function Send-ToMemory {
+        # Sends through a fresh Memory backend and returns what it kept, parsed back with MimeKit.
+        param([hashtable] $Arguments)
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory @Arguments
+        $copy = $memory.Messages[0]
+        $bytes = [Text.Encoding]::UTF8.GetBytes($copy.ToString())
+        [pscustomobject]@{ Copy = $copy; Mime = [MimeKit.MimeMessage]::Load([IO.MemoryStream]::new($bytes)) }
+    }
+}
+
+Describe 'Send-MailMessage parameters' {
+    It 'has every Send-MailMessage parameter with the same name and type' {
+        $ours = (Get-Command Send-CompositeMail).Parameters
+        $expected = @{
+            Attachments = [string[]]; Bcc = [string[]]; Body = [string]; BodyAsHtml = [switch]; Cc = [string[]]
+            DeliveryNotificationOption = [System.Net.Mail.DeliveryNotificationOptions]; Encoding = [System.Text.Encoding]
+            From = [string]; Priority = [System.Net.Mail.MailPriority]; ReplyTo = [string[]]; Subject = [string]; To = [string[]]
+            SmtpServer = [string]; Port = [int]; Credential = [pscredential]; UseSsl = [switch]
+        }
+        foreach ($name in $expected.Keys) {
+            $ours.ContainsKey($name) | Should -BeTrue -Because $name
+            $ours[$name].ParameterType | Should -Be $expected[$name] -Because $name
+        }
+    }
+
+    It 'sets Cc, Bcc (envelope only), Reply-To and Sender' {
+        $sent = Send-ToMemory @{ From = 'ops@example.com'; To = 'a@example.com'; Cc = 'b@example.com, c@example.com'; Bcc = 'd@example.com'
+            ReplyTo = 'help@example.com'; Sender = 'robot@example.com'; Subject = 's'; Body = 'b' }
+        $sent.Mime.Cc.Mailboxes.Address | Should -Be 'b@example.com', 'c@example.com'
+        $sent.Mime.ReplyTo.Mailboxes.Address | Should -Be 'help@example.com'
+        $sent.Mime.Sender.Address | Should -Be 'robot@example.com'
+        $sent.Mime.Bcc.Count | Should -Be 0
+        $sent.Copy.Recipients | Should -Contain 'd@example.com'
+        $sent.Copy.Sender | Should -Be 'robot@example.com'
+    }
+
+    It 'marks -Priority High as Send-MailMessage does' {
+        $sent = Send-ToMemory @{ From = 'ops@example.com'; To = 'a@example.com'; Subject = 's'; Body = 'b'; Priority = 'High' }
+        $sent.Mime.Headers['X-Priority'] | Should -Match '^1'
+        $sent.Mime.Headers['Priority'] | Should -Be 'urgent'
+        $sent.Mime.Headers['Importance'] | Should -Be 'high'
+    }
+
+    It 'sends -BodyAsHtml as text/html, and -Body with -HtmlBody as multipart/alternative' {
+        (Send-ToMemory @{ From = 'ops@example.com'; To = 'a@example.com'; Body = '<b>hi</b>'; BodyAsHtml = $true }).Mime.Body.ContentType.MimeType | Should -Be 'text/html'
+        $both = Send-ToMemory @{ From = 'ops@example.com'; To = 'a@example.com'; Body = 'hi'; HtmlBody = '<b>hi</b>' }
+        $both.Mime.Body.ContentType.MimeType | Should -Be 'multipart/alternative'
+        $both.Mime.TextBody.TrimEnd() | Should -Be 'hi'
+        $both.Mime.HtmlBody.TrimEnd() | Should -Be '<b>hi</b>'
+    }
+
+    It 'takes -Encoding as a name (<Name>) and uses it as the charset' -ForEach @(
+        @{ Name = 'utf8'; Charset = 'utf-8' }
+        @{ Name = 'ascii'; Charset = 'us-ascii' }
+        @{ Name = 'latin1'; Charset = 'iso-8859-1' }
+    ) {
+        $sent = Send-ToMemory @{ From = 'ops@example.com'; To = 'a@example.com'; Subject = 's'; Body = 'plain words'; Encoding = $Name }
+        $sent.Mime.Body.ContentType.Charset | Should -Be $Charset
+    }
+
+    It 'completes -Encoding names' {
+        $completions = TabExpansion2 -inputScript 'Send-CompositeMail -Encoding utf' -cursorColumn 32
+        $completions.CompletionMatches.CompletionText | Should -Contain 'utf8'
+    }
+
+    It 'adds -Headers and takes -MessageId' {
+        $sent = Send-ToMemory @{ From = 'ops@example.com'; To = 'a@example.com'; Subject = 's'; Body = 'b'; Headers = @{ 'X-Ticket' = 'INC-42' }; MessageId = 'abc.123@example.com' }
+        $sent.Mime.Headers['X-Ticket'] | Should -Be 'INC-42'
+        $sent.Mime.MessageId | Should -Be 'abc.123@example.com'
+    }
+
+    It 'attaches files from paths, FileInfo objects and wildcards, with non-ASCII names encoded' {
+        $folder = Join-Path $TestDrive 'files'
+        $null = New-Item -ItemType Directory $folder
+        Set-Content (Join-Path $folder 'a.txt') 'A'
+        Set-Content (Join-Path $folder 'b.txt') 'B'
+        Set-Content (Join-Path $folder 'Bericht Größe.csv') 'x,y'
+        $sent = Send-ToMemory @{ From = 'ops@example.com'; To = 'a@example.com'; Subject = 's'; Body = 'b'
+            Attachments = @((Join-Path $folder '*.txt'), (Get-Item (Join-Path $folder 'Bericht Größe.csv'))) }
+        $names = $sent.Mime.Attachments | ForEach-Object { $_.FileName }
+        $names | Should -Be 'a.txt', 'b.txt', 'Bericht Größe.csv'
+        $sent.Copy.ToString() | Should -Match "filename\*=(utf-8''Bericht%20Gr%C3%B6%C3%9Fe|iso-8859-1''Bericht%20Gr%F6%DFe)\.csv"
+        ($sent.Mime.Attachments | Select-Object -First 1).Content.Open().ReadByte() | Should -Be ([byte][char]'A')
+    }
+
+    It 'embeds -InlineAttachments referenced by cid:' {
+        $image = Join-Path $TestDrive 'logo.png'
+        [IO.File]::WriteAllBytes($image, [byte[]](0x89, 0x50, 0x4E, 0x47))
+        $sent = Send-ToMemory @{ From = 'ops@example.com'; To = 'a@example.com'; Subject = 's'; Body = 'logo'
+            HtmlBody = '<img src="cid:logo">'; InlineAttachments = @{ logo = $image } }
+        $related = $sent.Mime.BodyParts | Where-Object { $_.ContentId -eq 'logo' }
+        $related.ContentType.MimeType | Should -Be 'image/png'
+        $related.ContentDisposition.Disposition | Should -Be 'inline'
+        $sent.Copy.ToString() | Should -Match 'multipart/related'
+    }
+
+    It 'keeps Unicode subjects, display names and bodies, and never writes a line over 998 characters' {
+        $long = 'x' * 5000
+        $sent = Send-ToMemory @{ From = 'Zoë Ops <ops@example.com>'; To = '王小明 <wang@example.com>'; Subject = '报告 — Größe'; Body = "你好`n$long" }
+        $sent.Mime.Subject | Should -Be '报告 — Größe'
+        $sent.Mime.From.Mailboxes[0].Name | Should -Be 'Zoë Ops'
+        $sent.Mime.To.Mailboxes[0].Name | Should -Be '王小明'
+        $sent.Mime.TextBody | Should -Match "^你好\r?\n$long"
+        $text = $sent.Copy.ToString()
+        $text -split "`r`n" | ForEach-Object { $_.Length | Should -BeLessOrEqual 998 }
+        $text -replace "`r`n", '' | Should -Not -Match "`n"
+        $text | Should -Match 'Subject: =\?utf-8\?'
+    }
+
+    It 'refuses <Name> in -Headers' -ForEach @(
+        @{ Name = 'a header name with a colon'; Headers = @{ 'X-Bad:Name' = 'v' } }
+        @{ Name = 'a header name with a space'; Headers = @{ 'X Bad' = 'v' } }
+    ) {
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory @Mail -Headers $Headers -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $memory.Messages.Count | Should -Be 0
+    }
+}
+
+Describe 'Messages from the pipeline' {
+    It 'sends one message per CSV row, bound by property name, with several addresses in one cell' {
+        $csv = Join-Path $TestDrive 'recipients.csv'
+        @(
+            [pscustomobject]@{ To = 'a@example.com; b@example.com'; Cc = ''; Subject = 'First'; Body = 'one'; Attachments = '' }
+            [pscustomobject]@{ To = 'c@example.com'; Cc = 'boss@example.com'; Subject = 'Second'; Body = 'two'; Attachments = '' }
+        ) | Export-Csv $csv
+        $memory = New-MailBackend -Memory
+        $results = Import-Csv $csv | Send-CompositeMail -Backend $memory -From ops@example.com
+
+        $results.Count | Should -Be 2
+        $memory.Messages[0].To | Should -Be 'a@example.com', 'b@example.com'
+        $memory.Messages[0].Subject | Should -Be 'First'
+        $memory.Messages[1].Cc | Should -Be 'boss@example.com'
+        $memory.Messages[1].TextBody.TrimEnd() | Should -Be 'two'
+    }
+
+    It 'does mail merge with delay-bind script blocks' {
+        $memory = New-MailBackend -Memory
+        $staff = @(
+            [pscustomobject]@{ Name = 'Ana'; Id = 1; To = 'ana@example.com' }
+            [pscustomobject]@{ Name = 'Ben'; Id = 2; To = 'ben@example.com' }
+        )
+        $null = $staff | Send-CompositeMail -Backend $memory -From ops@example.com -Subject { "Report for $($_.Name)" } -Body { "Your id is $($_.Id)" }
+        $memory.Messages.Subject | Should -Be 'Report for Ana', 'Report for Ben'
+        $memory.Messages[1].TextBody.TrimEnd() | Should -Be 'Your id is 2'
+    }
+
+    It 'sends .eml files as they are, from Get-ChildItem or -Path' {
+        $outbox = Join-Path $TestDrive 'eml-out'
+        $null = 1..2 | ForEach-Object { Send-CompositeMail -Backend (New-MailBackend -Directory $outbox) @Mail -Subject "Stored $_" -Bcc 'hidden@example.com' }
+        $memory = New-MailBackend -Memory
+        $results = Get-ChildItem $outbox -Filter *.eml | Sort-Object Name | Send-CompositeMail -Backend $memory
+        $results.Subject | Should -Be 'Stored 1', 'Stored 2'
+        $memory.Messages[0].From | Should -Be 'ops@example.com'
+        $memory.Messages[0].To | Should -Be 'jane@example.com'
+
+        $again = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $again -Path (Join-Path $outbox '*.eml')
+        $again.Messages.Count | Should -Be 2
+        $again.Messages[0].MessageId | Should -Be $memory.Messages[0].MessageId
+    }
+
+    It 'reports an .eml file without recipients or a missing one, and goes on' {
+        $bad = Join-Path $TestDrive 'no-rcpt.eml'
+        Set-Content $bad "From: ops@example.com`r`nSubject: lost`r`n`r`nbody"
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory -Path $bad, (Join-Path $TestDrive 'missing.eml') -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 2
+        $failures[0].Exception.Message | Should -Match 'no To, Cc or Bcc'
+        $failures[1].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $memory.Messages.Count | Should -Be 0
+    }
+
+    It 'shows progress (count and rate) on long batches, and none under SilentlyContinue' -ForEach @(
+        @{ Preference = 'Continue'; Expected = $true }
+        @{ Preference = 'SilentlyContinue'; Expected = $false }
+    ) {
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddScript({
+                param($ModulePath, $Preference)
+                Import-Module $ModulePath
+                $ProgressPreference = $Preference
+                $slow = New-MailBackend -ScriptBlock { Start-Sleep -Milliseconds 200 }
+                1..8 | ForEach-Object { [pscustomobject]@{ To = "u$_@example.com" } } |
+                    Send-CompositeMail -Backend $slow -From ops@example.com -Subject s -Body b
+            }).AddArgument($ModulePath).AddArgument($Preference)
+            $results = $shell.Invoke()
+            $results.Count | Should -Be 8
+            $status = $shell.Streams.Progress | Where-Object RecordType -eq 'Processing' | ForEach-Object StatusDescription
+            if ($Expected) { $status | Should -Match '^\d+ message\(s\) handled, [\d.]+ per second$' } else { $status | Should -BeNullOrEmpty }
+        }
+        finally { $shell.Dispose() }
+    }
+
+    It 'shows no progress on a short batch' {
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddScript({
+                param($ModulePath)
+                Import-Module $ModulePath
+                1..3 | ForEach-Object { [pscustomobject]@{ To = "u$_@example.com" } } |
+                    Send-CompositeMail -Backend (New-MailBackend -Null) -From ops@example.com -Subject s -Body b
+            }).AddArgument($ModulePath)
+            $null = $shell.Invoke()
+            $shell.Streams.Progress | Should -BeNullOrEmpty
+        }
+        finally { $shell.Dispose() }
+    }
+}
