@@ -11,6 +11,7 @@
     FormatsToProcess     = @('PSCompositeMail.Format.ps1xml')
     FunctionsToExport    = @()
     CmdletsToExport      = @(
+        'Get-MailSpool'
         'New-MailBackend'
         'Send-CompositeMail'
         'Test-MailBackend'

@@ -2,13 +2,28 @@
 $script:ModulePath = if ($env:PSCOMPOSITEMAIL_MODULE) { $env:PSCOMPOSITEMAIL_MODULE } else { Join-Path $PSScriptRoot '../out/PSCompositeMail' }
 Import-Module $script:ModulePath -Force -ErrorAction Stop
 
+function Get-PwshCommandLine {
+    <# This same PowerShell (under 'dotnet pwsh' the process is dotnet, which needs pwsh.dll as its first argument). #>
+    $self = (Get-Process -Id $PID).Path
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+    [pscustomobject]@{ Path = $self; Arguments = $prefix + @('-NoProfile', '-NonInteractive') }
+}
+
 function Invoke-TestPwsh {
     <# Runs a script file in a fresh, non-interactive PowerShell, as a scheduled task would; returns output and exit code. #>
     param([string] $File, [string[]] $Arguments = @())
-    $self = (Get-Process -Id $PID).Path
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
-    $output = & $self @prefix -NoProfile -NonInteractive -File $File @Arguments 2>&1
+    $pwsh = Get-PwshCommandLine
+    $commandArguments = $pwsh.Arguments
+    $output = & $pwsh.Path @commandArguments -File $File @Arguments 2>&1
     [pscustomobject]@{ Output = ($output | Out-String); ExitCode = $LASTEXITCODE }
+}
+
+function Start-TestPwsh {
+    <# Starts a script file in a separate PowerShell process and returns the process, for concurrency and crash tests. #>
+    param([string] $File, [string[]] $Arguments = @(), [string] $OutputFile)
+    $pwsh = Get-PwshCommandLine
+    $all = $pwsh.Arguments + @('-File', $File) + $Arguments
+    Start-Process -FilePath $pwsh.Path -ArgumentList $all -PassThru -RedirectStandardOutput $OutputFile -RedirectStandardError "$OutputFile.err"
 }
 
 function Read-EmlFile {

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Net.Mail;
@@ -11,6 +12,7 @@ using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
+using PSCompositeMail.Spool;
 
 namespace PSCompositeMail.Commands
 {
@@ -21,13 +23,16 @@ namespace PSCompositeMail.Commands
     {
         private const string MessageSet = "Message";
         private const string PathSet = "Path";
+        private const string SpoolSet = "Spool";
 
         private readonly List<MailBackend> _pipelineBackends = new List<MailBackend>();
         private readonly Stopwatch _clock = new Stopwatch();
         private TimeSpan _lastProgress;
         private int _handled;
         private bool _progressShown;
+        private readonly Dictionary<string, MailSpool> _spools = new Dictionary<string, MailSpool>(StringComparer.Ordinal);
         private DeliveryContext? _context;
+        private MailSpool? _spool;
         private CompositeBackend? _root;
         private IDeliverySession? _session;
         private bool _backendFromCommandLine;
@@ -110,6 +115,21 @@ namespace PSCompositeMail.Commands
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; } = Array.Empty<string>();
 
+        /// <summary>Items from Get-MailSpool: each is resent and leaves the spool only once delivered.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SpoolSet, ValueFromPipeline = true)]
+        [ValidateNotNullOrEmpty]
+        public MailSpoolItem[] SpoolItem { get; set; } = Array.Empty<MailSpoolItem>();
+
+        /// <summary>Resending from a spool: after this many failed attempts an item moves to the poison folder.</summary>
+        [Parameter(ParameterSetName = SpoolSet)]
+        [ValidateRange(1, 1000)]
+        public int MaxAttempts { get; set; } = 5;
+
+        /// <summary>Where messages that were not delivered are kept (.eml plus metadata) for Get-MailSpool and a later resend.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? SpoolDirectory { get; set; }
+
         /// <summary>Without -Backend: the SMTP server to send through, as Send-MailMessage takes it ($PSEmailServer when omitted).</summary>
         [Parameter]
         [Alias("ComputerName")]
@@ -137,6 +157,11 @@ namespace PSCompositeMail.Commands
         {
             _backendFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Backend));
             _context = new DeliveryContext(CancellationToken);
+            if (SpoolDirectory is not null)
+            {
+                _spool = new MailSpool(GetUnresolvedProviderPathFromPSPath(SpoolDirectory));
+            }
+
             var server = SmtpServer ?? (MyInvocation.ExpectingInput ? null : SessionState.PSVariable.GetValue("PSEmailServer") as string);
             if (!_backendFromCommandLine && !string.IsNullOrEmpty(server))
             {
@@ -215,7 +240,26 @@ namespace PSCompositeMail.Commands
 
         private void SendCurrentInput()
         {
-            if (ParameterSetName == PathSet)
+            if (ParameterSetName == SpoolSet)
+            {
+                foreach (var item in SpoolItem)
+                {
+                    if (!_spools.TryGetValue(item.SpoolPath, out var spool))
+                    {
+                        _spools[item.SpoolPath] = spool = new MailSpool(item.SpoolPath);
+                    }
+
+                    using var claim = spool.TryClaim(item);
+                    if (claim is null)
+                    {
+                        WriteVerbose($"Spool item {item.Id} was not resent: another run has it, or it is no longer in {item.SpoolPath}.");
+                        continue;
+                    }
+
+                    Send(claim.Load, claim);
+                }
+            }
+            else if (ParameterSetName == PathSet)
             {
                 foreach (var path in Path)
                 {
@@ -242,7 +286,7 @@ namespace PSCompositeMail.Commands
             }
         }
 
-        private void Send(Func<OutgoingMessage> build)
+        private void Send(Func<OutgoingMessage> build, SpoolClaim? claim = null)
         {
             OutgoingMessage message;
             try
@@ -251,6 +295,8 @@ namespace PSCompositeMail.Commands
             }
             catch (MessageValidationException ex)
             {
+                // A spooled message that no longer loads will not get better by waiting.
+                claim?.Fail(new[] { "spool" }, ex.Message, maxAttempts: 0);
                 WriteInvalidMessage(ex);
                 return;
             }
@@ -270,24 +316,80 @@ namespace PSCompositeMail.Commands
                 {
                     outcome = _session.Deliver(message);
                 }
-                finally
+                catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
                 {
-                    StreamWriting.Drain(this, _context!);
+                    // Stopped in the middle of a send: with a spool the message is kept (a claimed item simply goes back).
+                    if (claim is null)
+                    {
+                        _spool?.Add(message, _root.Backends.Select(b => b.Name), Policy.ToString(), "The send was stopped before it finished.");
+                    }
+
+                    throw new PipelineStoppedException();
                 }
 
-                var result = new SendResult(message.MessageId, message.Subject, message.To, Policy.ToString(), outcome.Succeeded, outcome.Results);
-                WriteObject(result);
-                ReportProgress();
-                if (!result.Succeeded)
+                StreamWriting.Drain(this, _context!);
+                Report(message, outcome, claim);
+            }
+        }
+
+        /// <summary>Writes the result; a message not delivered is spooled (a warning) or reported (an error).</summary>
+        private void Report(OutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
+        {
+            var results = outcome.Results;
+            string? spooledAt = null;
+            string? spoolProblem = null;
+            var poisoned = false;
+            if (outcome.Succeeded)
+            {
+                claim?.Complete();
+            }
+            else
+            {
+                var failed = outcome.FailedLeaves().Select(r => r.Backend).ToArray();
+                try
                 {
-                    var failure = (MailDeliveryException)outcome.Exception!;
-                    WriteError(new ErrorRecord(
-                        new MailDeliveryException($"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {failure.Message}", failure.Failures),
-                        "MessageNotDelivered",
-                        ErrorCategories.For(failure.RootCause),
-                        result));
+                    if (claim is not null)
+                    {
+                        poisoned = claim.Fail(failed, outcome.Error ?? string.Empty, MaxAttempts);
+                        spooledAt = poisoned ? null : claim.MessageFile;
+                    }
+                    else if (_spool is not null)
+                    {
+                        spooledAt = _spool.Add(message, failed, Policy.ToString(), outcome.Error ?? string.Empty);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    spoolProblem = $" It could not be kept in the spool either: {ex.Message}";
+                }
+
+                if (spooledAt is not null)
+                {
+                    results = results.Select(r => r.AsSpooled(spooledAt)).ToArray();
                 }
             }
+
+            var result = new SendResult(message.MessageId, message.Subject, message.To, Policy.ToString(), outcome.Succeeded, results) { SpoolPath = spooledAt };
+            WriteObject(result);
+            ReportProgress();
+            if (outcome.Succeeded)
+            {
+                return;
+            }
+
+            var failure = (MailDeliveryException)outcome.Exception!;
+            if (spooledAt is not null)
+            {
+                WriteWarning($"'{message.Subject}' <{message.MessageId}> was not delivered and is kept in the spool as {spooledAt}: {failure.Message}");
+                return;
+            }
+
+            var poison = poisoned ? $" After {claim!.Metadata.Attempts} attempts it was moved to the spool's poison folder." : string.Empty;
+            WriteError(new ErrorRecord(
+                new MailDeliveryException($"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {failure.Message}{poison}{spoolProblem}", failure.Failures),
+                "MessageNotDelivered",
+                ErrorCategories.For(failure.RootCause),
+                result));
         }
 
         private void WriteInvalidMessage(MessageValidationException ex) =>

@@ -73,8 +73,11 @@ namespace PSCompositeMail.Messages
             }
         }
 
-        /// <summary>Loads an .eml file to send as it is: the envelope comes from its Sender/From and To/Cc/Bcc headers.</summary>
-        public static OutgoingMessage Load(string path)
+        /// <summary>
+        /// Loads an .eml file to send as it is. The envelope comes from its Sender/From and To/Cc/Bcc headers,
+        /// unless one is given (a spooled message keeps its envelope, Bcc included, beside the file).
+        /// </summary>
+        public static OutgoingMessage Load(string path, string? envelopeSender = null, IReadOnlyList<string>? envelopeRecipients = null)
         {
             MimeMessage message;
             try
@@ -96,9 +99,12 @@ namespace PSCompositeMail.Messages
 
             try
             {
-                var sender = message.Sender ?? message.From.Mailboxes.FirstOrDefault()
+                var sender = (string.IsNullOrEmpty(envelopeSender) ? null : AddressParser.ParseOne(envelopeSender!, "Sender"))
+                    ?? message.Sender ?? message.From.Mailboxes.FirstOrDefault()
                     ?? throw new MessageValidationException($"The message file '{path}' has no From header.", "Path", path);
-                var recipients = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes).ToArray();
+                var recipients = envelopeRecipients is { Count: > 0 }
+                    ? AddressParser.ParseList(envelopeRecipients, "To").ToArray()
+                    : message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes).ToArray();
                 if (recipients.Length == 0)
                 {
                     throw new MessageValidationException($"The message file '{path}' has no To, Cc or Bcc recipient.", "Path", path);

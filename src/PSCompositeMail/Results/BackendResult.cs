@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace PSCompositeMail.Results
 {
@@ -53,6 +54,18 @@ namespace PSCompositeMail.Results
         public Exception? Exception { get; }
 
         public bool Succeeded => Status == DeliveryStatus.Sent;
+
+        /// <summary>This result with every failure in it, nested ones included, marked as kept in the spool.</summary>
+        internal BackendResult AsSpooled(string spooledAt) =>
+            Status != DeliveryStatus.Failed
+                ? this
+                : new BackendResult(Backend, Kind, DeliveryStatus.Spooled, Duration, Exception, Results.Select(r => r.AsSpooled(spooledAt)).ToArray(), RejectedRecipients, spooledAt);
+
+        /// <summary>The backends that failed, at the deepest level where a failure happened.</summary>
+        internal IEnumerable<BackendResult> FailedLeaves() =>
+            Status != DeliveryStatus.Failed ? Enumerable.Empty<BackendResult>()
+            : Results.Count == 0 ? new[] { this }
+            : Results.SelectMany(r => r.FailedLeaves());
 
         public override string ToString() =>
             Error is null ? $"{Backend}: {Status}" : $"{Backend}: {Status} ({Error})";

@@ -29,8 +29,14 @@ namespace PSCompositeMail.Results
         /// <summary>One result per backend, in the order the backends were given.</summary>
         public IReadOnlyList<BackendResult> Results { get; }
 
-        /// <summary>The names of the backends that delivered the message.</summary>
-        public IEnumerable<string> DeliveredBy => Results.Where(r => r.Status == DeliveryStatus.Sent).Select(r => r.Backend);
+        /// <summary>The names of the backends that delivered the message, looking inside composites.</summary>
+        public IEnumerable<string> DeliveredBy => Results.SelectMany(Leaves).Where(r => r.Status == DeliveryStatus.Sent).Select(r => r.Backend);
+
+        /// <summary>Where a message that was not delivered is kept for a later resend, or null.</summary>
+        public string? SpoolPath { get; internal set; }
+
+        private static IEnumerable<BackendResult> Leaves(BackendResult result) =>
+            result.Results.Count == 0 ? new[] { result } : result.Results.SelectMany(Leaves);
 
         public override string ToString() => $"{(Succeeded ? "Sent" : "Failed")}: {Subject} <{MessageId}>";
     }

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using PSCompositeMail.Spool;
+
+namespace PSCompositeMail.Commands
+{
+    /// <summary>Lists the messages a spool folder holds, oldest first.</summary>
+    [Cmdlet(VerbsCommon.Get, "MailSpool")]
+    [OutputType(typeof(MailSpoolItem))]
+    public sealed class GetMailSpoolCommand : PSCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("SpoolDirectory", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = System.Array.Empty<string>();
+
+        /// <summary>List the items moved to the poison folder after too many attempts instead.</summary>
+        [Parameter]
+        public SwitchParameter Poison { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            foreach (var path in Path)
+            {
+                var folder = GetUnresolvedProviderPathFromPSPath(path);
+                if (!System.IO.Directory.Exists(folder))
+                {
+                    WriteError(new ErrorRecord(
+                        new System.IO.DirectoryNotFoundException($"The spool folder '{folder}' does not exist."),
+                        "SpoolNotFound",
+                        ErrorCategory.ObjectNotFound,
+                        path));
+                    continue;
+                }
+
+                WriteObject(new MailSpool(folder).List(Poison), enumerateCollection: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+
+namespace PSCompositeMail.Spool
+{
+    /// <summary>A message kept in a spool folder because it could not be delivered; pipe it to Send-CompositeMail to resend it.</summary>
+    public sealed class MailSpoolItem
+    {
+        internal MailSpoolItem(string spoolPath, string id, SpoolMetadata metadata, bool poisoned)
+        {
+            SpoolPath = spoolPath;
+            Id = id;
+            Metadata = metadata;
+            Poisoned = poisoned;
+        }
+
+        /// <summary>The spool folder that holds the item.</summary>
+        public string SpoolPath { get; }
+
+        public string Id { get; }
+
+        public string MessageId => Metadata.MessageId;
+
+        public string Subject => Metadata.Subject;
+
+        public string From => Metadata.Sender;
+
+        /// <summary>Every envelope recipient, Bcc included (the .eml itself has no Bcc header).</summary>
+        public IReadOnlyList<string> To => Metadata.Recipients;
+
+        /// <summary>The backend(s) that failed.</summary>
+        public string Backend => string.Join(", ", Metadata.FailedBackends);
+
+        public string Policy => Metadata.Policy;
+
+        public string Error => Metadata.Error;
+
+        public int Attempts => Metadata.Attempts;
+
+        public DateTimeOffset FirstFailure => Metadata.FirstFailure;
+
+        public DateTimeOffset LastFailure => Metadata.LastFailure;
+
+        /// <summary>True when the item was moved to the poison folder after too many attempts.</summary>
+        public bool Poisoned { get; }
+
+        /// <summary>The message file, an RFC 5322 .eml.</summary>
+        public string MessagePath => System.IO.Path.Combine(Poisoned ? System.IO.Path.Combine(SpoolPath, MailSpool.PoisonFolder) : SpoolPath, Id + MailSpool.MessageExtension);
+
+        internal SpoolMetadata Metadata { get; }
+
+        public override string ToString() => $"{Id}: {Subject} ({Attempts} attempt(s), {Error})";
+    }
+}
