@@ -12,6 +12,7 @@
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'Get-MailSpool'
+        'Import-MailBackend'
         'New-MailBackend'
         'Send-CompositeMail'
         'Test-MailBackend'

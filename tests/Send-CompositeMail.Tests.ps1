@@ -290,3 +290,25 @@ Describe 'WhatIf' {
         $memory.Messages.Count | Should -Be 0
     }
 }
+
+Describe 'WhatIf against a real SMTP server' {
+    BeforeAll {
+        . $PSScriptRoot/smtp.ps1
+        $script:Untouched = Start-TestSmtpServer
+    }
+    AfterAll { $script:Untouched | Stop-TestSmtpServer }
+
+    It 'connects nowhere and names each backend and the recipients' {
+        $script = Join-Path $TestDrive 'whatif.ps1'
+        Set-Content $script @"
+Import-Module '$ModulePath'
+`$smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $($Untouched.Port) -Security None -Name relay
+Send-CompositeMail -Backend `$smtp, (New-MailBackend -Console) -From ops@example.com -To jane@example.com -Bcc audit@example.com -Subject 'Dry run' -Body b -WhatIf
+"@
+        $run = Invoke-TestPwsh -File $script
+        $run.ExitCode | Should -Be 0
+        $run.Output | Should -Match "What if: Send 'Dry run' from ops@example.com to jane@example.com, audit@example.com through relay \(Smtp: 127\.0\.0\.1:$($Untouched.Port) None\); console"
+        $run.Output | Should -Not -Match '----- message -----'
+        Get-TestSmtpEvent $Untouched -Event connect | Should -BeNullOrEmpty
+    }
+}

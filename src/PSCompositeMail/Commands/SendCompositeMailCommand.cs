@@ -305,7 +305,8 @@ namespace PSCompositeMail.Commands
             {
                 var recipients = string.Join(", ", message.Recipients.Select(r => r.Address));
                 var target = $"'{message.Subject}' from {message.EnvelopeSender.Address} to {recipients}";
-                if (!ShouldProcess(target, $"Send through {_root!.Description}"))
+                var plan = string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
+                if (!ShouldProcess($"Send {target} through {plan}.", $"Send {target}?", "Send-CompositeMail"))
                 {
                     return;
                 }
