@@ -68,6 +68,12 @@ function Invoke-Build {
         Copy-Item -Destination $StagingPath
     Copy-Item (Join-Path $Root "$ModuleName.psd1") $StagingPath
     Copy-Item (Join-Path $Root "src/$ModuleName/$ModuleName.Format.ps1xml") $StagingPath
+    $help = Join-Path $StagingPath 'en-US'
+    $null = New-Item -ItemType Directory -Path $help
+    Copy-Item (Join-Path $Root 'docs/en-US/about_*.help.txt') $help
+    Invoke-ChildPwsh @('-File', (Join-Path $Root 'docs/Convert-HelpToMaml.ps1'), '-ModulePath', $StagingPath,
+        '-SourcePath', (Join-Path $Root 'docs/en-US'), '-OutputFile', (Join-Path $help "$ModuleName.dll-Help.xml"))
+    if ($LASTEXITCODE -ne 0) { throw 'The help could not be built.' }
     Write-Host "Staged $ModuleName $version into $StagingPath"
 }
 

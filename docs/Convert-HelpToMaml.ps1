@@ -78,11 +78,12 @@ function Write-Parameter {
     $writer.WriteAttributeString('aliases', $(if ($Parameter.Aliases.Count) { $Parameter.Aliases -join ', ' } else { 'none' }))
     $writer.WriteElementString('name', $maml, $Parameter.Name)
     Write-Description $Description
-    $typeName = if ($Parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]) { 'SwitchParameter' } else { $Parameter.ParameterType.Name }
-    $writer.WriteStartElement('parameterValue', $command)
-    $writer.WriteAttributeString('required', ([string]($Parameter.ParameterType -ne [System.Management.Automation.SwitchParameter])).ToLowerInvariant())
-    $writer.WriteString($typeName)
-    $writer.WriteEndElement()
+    if ($Parameter.ParameterType -ne [System.Management.Automation.SwitchParameter]) {
+        $writer.WriteStartElement('parameterValue', $command)
+        $writer.WriteAttributeString('required', 'true')
+        $writer.WriteString($Parameter.ParameterType.Name)
+        $writer.WriteEndElement()
+    }
     $writer.WriteStartElement('type', $dev)
     $writer.WriteElementString('name', $maml, $Parameter.ParameterType.FullName)
     $writer.WriteEndElement()

@@ -64,3 +64,87 @@ Send-CompositeMail -Backend `$backend -From ops@example.com -To jane@example.com
         $run.Output | Should -Not -Match 'done'
     }
 }
+
+Describe 'Help' {
+    BeforeDiscovery { $script:Cmdlets = (Import-PowerShellDataFile (Join-Path $PSScriptRoot '../PSCompositeMail.psd1')).CmdletsToExport }
+
+    It '<_> has a synopsis, a description, examples and every parameter described' -ForEach $Cmdlets {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -Match ([regex]::Escape($_) + '\s+\[') -Because 'an auto-generated synopsis is only the syntax'
+        $help.Synopsis.Length | Should -BeGreaterThan 20
+        ($help.Description.Text -join ' ').Length | Should -BeGreaterThan 50
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+        $help.Examples.Example | ForEach-Object { $_.Code | Should -Not -BeNullOrEmpty }
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        foreach ($parameter in (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }) {
+            ($help.Parameters.Parameter | Where-Object Name -eq $parameter).Description.Text | Should -Not -BeNullOrEmpty -Because "-$parameter needs a description"
+        }
+        $help.ReturnValues | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has an about_PSCompositeMail topic explaining backends, policies, the spool and security' {
+        $about = Get-Help about_PSCompositeMail | Out-String
+        foreach ($topic in 'BACKENDS', 'POLICIES', 'THE SPOOL', 'SECURITY DEFAULTS') { $about | Should -Match $topic }
+    }
+}
+
+Describe 'The sample scheduled task' {
+    BeforeAll {
+        $script:Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $script:TaskProfile = Join-Path $TestDrive 'task.psd1'
+        Set-Content $script:TaskProfile @"
+@{
+    Development = @{ Backends = @( @{ Type = 'Directory'; Path = './outbox' } ) }
+    Broken      = @{ Backends = @( @{ Type = 'Smtp'; SmtpServer = '127.0.0.1'; Port = 9; Security = 'None'; RetryCount = 0 } ) }
+}
+"@
+    }
+
+    It 'exits 0 when the report went out' {
+        $run = Invoke-TestPwsh -File $Sample -Arguments '-Profile', $TaskProfile, '-Environment', 'Development', '-ModulePath', $ModulePath
+        $run.ExitCode | Should -Be 0
+        $run.Output | Should -Match 'Delivered by: directory'
+        Get-ChildItem (Join-Path $TestDrive 'outbox') -Filter *.eml | Should -HaveCount 1
+    }
+
+    It 'exits 1 when it was not delivered, and 0 when the spool kept it' {
+        $failed = Invoke-TestPwsh -File $Sample -Arguments '-Profile', $TaskProfile, '-Environment', 'Broken', '-ModulePath', $ModulePath
+        $failed.ExitCode | Should -Be 1
+        $failed.Output | Should -Match "backend 'smtp' failed"
+
+        $spool = Join-Path $TestDrive 'task-spool'
+        $spooled = Invoke-TestPwsh -File $Sample -Arguments '-Profile', $TaskProfile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+        $spooled.ExitCode | Should -Be 0
+        $spooled.Output | Should -Match 'spooled: True'
+        Get-MailSpool $spool | Should -HaveCount 1
+    }
+
+    It 'never prompts under -NonInteractive' {
+        $probe = Join-Path $TestDrive 'prompt.ps1'
+        Set-Content $probe "Import-Module '$ModulePath'; New-MailBackend -Smtp -SmtpServer 127.0.0.1 -SkipCertificateCheck -WarningAction SilentlyContinue | Out-Null; Send-CompositeMail -Backend (New-MailBackend -Null) -From a@example.com -To b@example.com -Subject s -Body b | Out-Null; 'no prompt'"
+        $run = Invoke-TestPwsh -File $probe
+        $run.ExitCode | Should -Be 0
+        $run.Output | Should -Match 'no prompt'
+    }
+}
+
+Describe 'Format views' {
+    BeforeAll {
+        $script:Memory = New-MailBackend -Memory
+        $script:Sent = Send-CompositeMail -Backend $script:Memory, (New-MailBackend -Null) -From ops@example.com -To jane@example.com -Subject 'Formatted' -Body b
+    }
+
+    It 'shows <Name> as a table with its columns' -ForEach @(
+        @{ Name = 'a send result'; Get = { $Sent }; Columns = 'Succeeded\s+Subject\s+To\s+Results' }
+        @{ Name = 'backend results'; Get = { $Sent.Results }; Columns = 'Backend\s+Kind\s+Status\s+Duration\s+Error' }
+        @{ Name = 'kept messages'; Get = { $Memory.Messages }; Columns = 'Date\s+From\s+To\s+Subject' }
+        @{ Name = 'backends'; Get = { $Memory }; Columns = 'Name\s+Kind\s+Description' }
+        @{ Name = 'test results'; Get = { $Memory | Test-MailBackend }; Columns = 'Backend\s+Kind\s+Succeeded\s+Latency\s+Detail' }
+    ) {
+        & $Get | Format-Table | Out-String -Width 250 | Should -Match $Columns
+    }
+
+    It 'shows a result compactly by default' {
+        $Sent | Out-String -Width 250 | Should -Match 'True\s+Formatted\s+jane@example\.com\s+memory:Sent null:Sent'
+    }
+}
