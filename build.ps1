@@ -30,6 +30,7 @@ $ModuleName = 'PSCompositeMail'
 $StagingPath = Join-Path $Root "out/$ModuleName"
 $ToolsPath = Join-Path $Root 'tools'
 $PesterVersion = '5.7.1'
+$OlderMailKit = Join-Path $ToolsPath 'packages/mailkit/4.2.0/lib/netstandard2.0/MailKit.dll'
 
 function Invoke-Native {
     param([string] $Command, [string[]] $Arguments)
@@ -57,15 +58,20 @@ function Get-ModuleVersion {
 
 function Invoke-Build {
     $version = Get-ModuleVersion
-    $project = Join-Path $Root "src/$ModuleName/$ModuleName.csproj"
+    $engine = Join-Path $Root "src/$ModuleName.Engine/$ModuleName.Engine.csproj"
     $publish = Join-Path $Root "out/publish"
-    Invoke-Native dotnet @('publish', $project, '--nologo', '-v', 'quiet', '-c', $Configuration, '-o', $publish, "-p:Version=$version")
+    if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
+    Invoke-Native dotnet @('publish', $engine, '--nologo', '-v', 'quiet', '-c', $Configuration, '-o', $publish, "-p:Version=$version")
 
     if (Test-Path $StagingPath) { Remove-Item $StagingPath -Recurse -Force }
-    $null = New-Item -ItemType Directory -Path $StagingPath
-    # PowerShell already provides its own SDK; the module ships its own assemblies and MailKit's dependencies only.
-    Get-ChildItem $publish -Filter *.dll | Where-Object Name -ne 'System.Management.Automation.dll' |
-        Copy-Item -Destination $StagingPath
+    $bin = Join-Path $StagingPath 'bin'
+    $null = New-Item -ItemType Directory -Path $bin
+    # PowerShell loads PSCompositeMail.dll (cmdlets and the types users see); the engine and the mail libraries go to
+    # bin/, from where the module loads them into its own context. PowerShell and the runtime bring the rest.
+    $providedByHost = 'System.Management.Automation.dll', 'System.Runtime.Loader.dll'
+    Copy-Item (Join-Path $publish "$ModuleName.dll") $StagingPath
+    Get-ChildItem $publish -Filter *.dll | Where-Object { $_.Name -notin $providedByHost -and $_.Name -ne "$ModuleName.dll" } |
+        Copy-Item -Destination $bin
     Copy-Item (Join-Path $Root "$ModuleName.psd1") $StagingPath
     Copy-Item (Join-Path $Root "src/$ModuleName/$ModuleName.Format.ps1xml") $StagingPath
     $help = Join-Path $StagingPath 'en-US'
@@ -79,7 +85,7 @@ function Invoke-Build {
 
 function Install-TestTools {
     $pester = Join-Path $ToolsPath "packages/pester/$PesterVersion/tools/Pester.psd1"
-    if (-not (Test-Path $pester)) {
+    if (-not (Test-Path $pester) -or -not (Test-Path $OlderMailKit)) {
         Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/TestTools.csproj'), '--nologo', '-v', 'quiet',
             '--packages', (Join-Path $ToolsPath 'packages'))
     }
@@ -127,10 +133,11 @@ function Invoke-Test {
 
     # Pester runs in a child process so that the module under test is imported fresh and can be unloaded.
     $pesterScript = @'
-param($PesterPath, $TestsPath, $StagingPath)
+param($PesterPath, $TestsPath, $StagingPath, $OlderMailKit)
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath
 $env:PSCOMPOSITEMAIL_MODULE = $StagingPath
+$env:PSCOMPOSITEMAIL_OLDER_MAILKIT = $OlderMailKit
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $TestsPath
 $configuration.Run.PassThru = $true
@@ -141,7 +148,7 @@ $result = Invoke-Pester -Configuration $configuration
     $scriptFile = Join-Path $Root 'out/run-pester.ps1'
     Set-Content -Path $scriptFile -Value $pesterScript
     $pesterRan = $false
-    Invoke-ChildPwsh @('-File', $scriptFile, '-PesterPath', $pester, '-TestsPath', (Join-Path $Root 'tests'), '-StagingPath', $StagingPath) |
+    Invoke-ChildPwsh @('-File', $scriptFile, '-PesterPath', $pester, '-TestsPath', (Join-Path $Root 'tests'), '-StagingPath', $StagingPath, '-OlderMailKit', $OlderMailKit) |
         ForEach-Object {
             if ($_ -match '^PESTER-COUNTS (\d+) (\d+)$') {
                 $passed += [int]$Matches[1]

@@ -148,3 +148,44 @@ Describe 'Format views' {
         $Sent | Out-String -Width 250 | Should -Match 'True\s+Formatted\s+jane@example\.com\s+memory:Sent null:Sent'
     }
 }
+
+Describe 'Dependency isolation' {
+    BeforeAll { . $PSScriptRoot/smtp.ps1 }
+
+    It 'sends over SMTP in a session where another module already loaded a different MailKit' {
+        $older = $env:PSCOMPOSITEMAIL_OLDER_MAILKIT
+        $older | Should -Exist -Because 'build.ps1 restores MailKit 4.2.0 for this test'
+        $server = Start-TestSmtpServer
+        try {
+            $probe = Join-Path $TestDrive 'isolation.ps1'
+            Set-Content $probe @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$older'
+Import-Module '$ModulePath'
+`$smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $($server.Port) -Security None
+`$result = Send-CompositeMail -Backend `$smtp -From ops@example.com -To jane@example.com -Subject isolated -Body b
+"sent: `$(`$result.Succeeded)"
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'MailKit' } | ForEach-Object { 'mailkit ' + `$_.GetName().Version }
+"@
+            $run = Invoke-TestPwsh -File $probe
+            $run.Output | Should -Match 'sent: True'
+            $run.Output | Should -Match 'mailkit 4\.2\.0\.0'
+            $run.Output | Should -Match 'mailkit 4\.18\.'
+            (Get-TestSmtpMessage $server).Message.Subject | Should -Be 'isolated'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'keeps the mail libraries out of PowerShell''s own load context' {
+        $probe = Join-Path $TestDrive 'contexts.ps1'
+        Set-Content $probe @"
+Import-Module '$ModulePath'
+`$null = Send-CompositeMail -Backend (New-MailBackend -Memory) -From a@example.com -To b@example.com -Subject s -Body b
+[System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Where-Object { `$_.GetName().Name -match '^(MimeKit|MailKit|BouncyCastle|PSCompositeMail.Engine)' } | ForEach-Object { 'default has ' + `$_.GetName().Name }
+'done'
+"@
+        $run = Invoke-TestPwsh -File $probe
+        $run.Output | Should -Match 'done'
+        $run.Output | Should -Not -Match 'default has'
+    }
+}

@@ -181,6 +181,7 @@ Describe 'Stopping a long pipeline' {
     It 'returns promptly and accounts for every message: sent, spooled, or never started' {
         $server = Start-TestSmtpServer
         $spool = New-Spool
+        $null = New-Item -ItemType Directory $spool
         $shell = [powershell]::Create()
         try {
             $null = $shell.AddScript({

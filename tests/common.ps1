@@ -1,6 +1,11 @@
 # Dot-sourced by every test file: imports the staged module (never src/) and offers small helpers.
 $script:ModulePath = if ($env:PSCOMPOSITEMAIL_MODULE) { $env:PSCOMPOSITEMAIL_MODULE } else { Join-Path $PSScriptRoot '../out/PSCompositeMail' }
 Import-Module $script:ModulePath -Force -ErrorAction Stop
+# The tests read mail back with their own MimeKit, loaded the ordinary way, as a mail client would; the module's
+# copy lives in its own load context and is not visible to PowerShell's type names.
+if (-not ('MimeKit.MimeMessage' -as [type])) {
+    Add-Type -Path (Join-Path $script:ModulePath 'bin/MimeKit.dll')
+}
 
 function Get-PwshCommandLine {
     <# This same PowerShell (under 'dotnet pwsh' the process is dotnet, which needs pwsh.dll as its first argument). #>

@@ -39,13 +39,13 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void Transient_failures_are_retried_and_permanent_ones_are_not()
         {
-            Assert.True(SmtpBackend.IsTransient(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxBusy, "451 try later")));
-            Assert.True(SmtpBackend.IsTransient(new SocketException((int)SocketError.ConnectionRefused)));
-            Assert.True(SmtpBackend.IsTransient(new IOException("reset")));
-            Assert.True(SmtpBackend.IsTransient(new TimeoutException()));
-            Assert.False(SmtpBackend.IsTransient(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "554 no")));
-            Assert.False(SmtpBackend.IsTransient(new SocketException((int)SocketError.HostNotFound)));
-            Assert.False(SmtpBackend.IsTransient(new MailKit.Security.AuthenticationException("535")));
+            Assert.True(SmtpDelivery.IsTransient(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxBusy, "451 try later")));
+            Assert.True(SmtpDelivery.IsTransient(new SocketException((int)SocketError.ConnectionRefused)));
+            Assert.True(SmtpDelivery.IsTransient(new IOException("reset")));
+            Assert.True(SmtpDelivery.IsTransient(new TimeoutException()));
+            Assert.False(SmtpDelivery.IsTransient(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "554 no")));
+            Assert.False(SmtpDelivery.IsTransient(new SocketException((int)SocketError.HostNotFound)));
+            Assert.False(SmtpDelivery.IsTransient(new MailKit.Security.AuthenticationException("535")));
         }
 
         [Fact]
@@ -54,7 +54,7 @@ namespace PSCompositeMail.Tests
             var interval = TimeSpan.FromSeconds(1);
             for (var attempt = 1; attempt <= 4; attempt++)
             {
-                var delay = SmtpBackend.Backoff(interval, attempt).TotalSeconds;
+                var delay = SmtpDelivery.Backoff(interval, attempt).TotalSeconds;
                 var nominal = Math.Pow(2, attempt - 1);
                 Assert.InRange(delay, nominal * 0.5, nominal * 1.5);
             }

@@ -23,7 +23,7 @@ namespace PSCompositeMail.Tests
             {
             }
 
-            protected override string? DeliverOne(OutgoingMessage message) => throw new InvalidOperationException($"{Backend.Name} is down");
+            protected override string? DeliverOne(PSCompositeMail.Hosting.IOutgoingMessage message) => throw new InvalidOperationException($"{Backend.Name} is down");
         }
     }
 

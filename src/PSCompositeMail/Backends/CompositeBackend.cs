@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
-using PSCompositeMail.Messages;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Backends
@@ -67,7 +67,7 @@ namespace PSCompositeMail.Backends
                 _sessions = new IDeliverySession?[composite.Backends.Count];
             }
 
-            public BackendResult Deliver(OutgoingMessage message)
+            public BackendResult Deliver(IOutgoingMessage message)
             {
                 var clock = Stopwatch.StartNew();
                 var results = new BackendResult[_sessions.Length];
@@ -104,7 +104,7 @@ namespace PSCompositeMail.Backends
                     results);
             }
 
-            private BackendResult DeliverThrough(int index, OutgoingMessage message)
+            private BackendResult DeliverThrough(int index, IOutgoingMessage message)
             {
                 var backend = _composite.Backends[index];
                 var clock = Stopwatch.StartNew();

@@ -14,21 +14,5 @@ namespace PSCompositeMail.Backends
         public ConsoleFormat Format { get; }
 
         public override string Description => $"Information stream ({Format})";
-
-        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
-
-        private sealed class Session : StatelessSession
-        {
-            public Session(ConsoleBackend backend, DeliveryContext context)
-                : base(backend, context)
-            {
-            }
-
-            protected override string? DeliverOne(OutgoingMessage message)
-            {
-                Context.Information(MessageFormatter.Format(message, ((ConsoleBackend)Backend).Format));
-                return null;
-            }
-        }
     }
 }

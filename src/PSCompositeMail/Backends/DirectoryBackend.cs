@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using PSCompositeMail.Messages;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Results;
 using PSCompositeMail.Spool;
 
@@ -45,11 +45,8 @@ namespace PSCompositeMail.Backends
             {
             }
 
-            protected override string? DeliverOne(OutgoingMessage message)
-            {
-                var folder = ((DirectoryBackend)Backend).Path;
-                return AtomicFile.Write(folder, AtomicFile.NewName(DateTime.UtcNow, ".eml"), stream => MimeText.WriteTo(message.Mime, stream));
-            }
+            protected override string? DeliverOne(IOutgoingMessage message) =>
+                AtomicFile.Write(((DirectoryBackend)Backend).Path, AtomicFile.NewName(DateTime.UtcNow, ".eml"), message.WriteTo);
         }
     }
 }

@@ -1,6 +1,6 @@
 using System;
 using System.Diagnostics;
-using PSCompositeMail.Messages;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Backends
@@ -25,7 +25,8 @@ namespace PSCompositeMail.Backends
         /// <summary>Where this backend sends to, in a few words.</summary>
         public abstract string Description { get; }
 
-        internal abstract IDeliverySession OpenSession(DeliveryContext context);
+        /// <summary>The engine knows how to deliver each kind; a composite builds its session from its members'.</summary>
+        internal virtual IDeliverySession OpenSession(DeliveryContext context) => MailEngine.Instance.OpenSession(this, context);
 
         /// <summary>Checks that the backend could deliver, without sending anything.</summary>
         internal virtual BackendTestResult Test(DeliveryContext context) =>
@@ -37,7 +38,7 @@ namespace PSCompositeMail.Backends
     /// <summary>One backend's state for the length of one pipeline (an SMTP connection, for instance).</summary>
     internal interface IDeliverySession : IDisposable
     {
-        BackendResult Deliver(OutgoingMessage message);
+        BackendResult Deliver(IOutgoingMessage message);
     }
 
     /// <summary>The common case: a backend that delivers each message on its own and holds nothing open.</summary>
@@ -53,7 +54,7 @@ namespace PSCompositeMail.Backends
 
         protected DeliveryContext Context { get; }
 
-        public BackendResult Deliver(OutgoingMessage message)
+        public BackendResult Deliver(IOutgoingMessage message)
         {
             var clock = Stopwatch.StartNew();
             try
@@ -73,7 +74,7 @@ namespace PSCompositeMail.Backends
         }
 
         /// <returns>What to tell the user about the delivery (a file written, say), or null.</returns>
-        protected abstract string? DeliverOne(OutgoingMessage message);
+        protected abstract string? DeliverOne(IOutgoingMessage message);
 
         public virtual void Dispose()
         {

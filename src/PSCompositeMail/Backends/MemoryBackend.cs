@@ -47,27 +47,11 @@ namespace PSCompositeMail.Backends
             }
         }
 
-        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
-
-        private void Keep(CapturedMessage message)
+        internal void Keep(CapturedMessage message)
         {
             lock (_gate)
             {
                 _messages.Add(message);
-            }
-        }
-
-        private sealed class Session : StatelessSession
-        {
-            public Session(MemoryBackend backend, DeliveryContext context)
-                : base(backend, context)
-            {
-            }
-
-            protected override string? DeliverOne(OutgoingMessage message)
-            {
-                ((MemoryBackend)Backend).Keep(CapturedMessage.Capture(message));
-                return null;
             }
         }
     }

@@ -1,4 +1,4 @@
-using PSCompositeMail.Messages;
+using PSCompositeMail.Hosting;
 
 namespace PSCompositeMail.Backends
 {
@@ -21,7 +21,7 @@ namespace PSCompositeMail.Backends
             {
             }
 
-            protected override string? DeliverOne(OutgoingMessage message) => null;
+            protected override string? DeliverOne(IOutgoingMessage message) => null;
         }
     }
 }

@@ -19,22 +19,6 @@ namespace PSCompositeMail.Backends
 
         public override string Description => "{ " + Shorten(ScriptBlock.ToString().Trim()) + " }";
 
-        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
-
         private static string Shorten(string text) => text.Length <= 40 ? text : text.Substring(0, 37) + "...";
-
-        private sealed class Session : StatelessSession
-        {
-            public Session(ScriptBlockBackend backend, DeliveryContext context)
-                : base(backend, context)
-            {
-            }
-
-            protected override string? DeliverOne(OutgoingMessage message)
-            {
-                ((ScriptBlockBackend)Backend).ScriptBlock.Invoke(CapturedMessage.Capture(message));
-                return null;
-            }
-        }
     }
 }

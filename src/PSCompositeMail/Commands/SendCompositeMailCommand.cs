@@ -9,6 +9,7 @@ using System.Management.Automation;
 using System.Net.Mail;
 using System.Text;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
@@ -276,19 +277,19 @@ namespace PSCompositeMail.Commands
 
                     foreach (var file in files)
                     {
-                        Send(() => MessageBuilder.Load(file));
+                        Send(() => MailEngine.Instance.Load(file));
                     }
                 }
             }
             else
             {
-                Send(() => MessageBuilder.Build(DescribeMessage()));
+                Send(() => MailEngine.Instance.Build(DescribeMessage()));
             }
         }
 
-        private void Send(Func<OutgoingMessage> build, SpoolClaim? claim = null)
+        private void Send(Func<IOutgoingMessage> build, SpoolClaim? claim = null)
         {
-            OutgoingMessage message;
+            IOutgoingMessage message;
             try
             {
                 message = build();
@@ -303,8 +304,8 @@ namespace PSCompositeMail.Commands
 
             using (message)
             {
-                var recipients = string.Join(", ", message.Recipients.Select(r => r.Address));
-                var target = $"'{message.Subject}' from {message.EnvelopeSender.Address} to {recipients}";
+                var recipients = string.Join(", ", message.RecipientAddresses);
+                var target = $"'{message.Subject}' from {message.SenderAddress} to {recipients}";
                 var plan = string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
                 if (!ShouldProcess($"Send {target} through {plan}.", $"Send {target}?", "Send-CompositeMail"))
                 {
@@ -334,7 +335,7 @@ namespace PSCompositeMail.Commands
         }
 
         /// <summary>Writes the result; a message not delivered is spooled (a warning) or reported (an error).</summary>
-        private void Report(OutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
+        private void Report(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
         {
             var results = outcome.Results;
             string? spooledAt = null;
@@ -389,12 +390,12 @@ namespace PSCompositeMail.Commands
             WriteError(new ErrorRecord(
                 new MailDeliveryException($"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {failure.Message}{poison}{spoolProblem}", failure.Failures),
                 "MessageNotDelivered",
-                ErrorCategories.For(failure.RootCause),
+                MailEngine.Instance.CategoryOf(failure.RootCause),
                 result));
         }
 
         private void WriteInvalidMessage(MessageValidationException ex) =>
-            WriteError(new ErrorRecord(ex, "InvalidMessage", ErrorCategories.For(ex), ex.BadValue));
+            WriteError(new ErrorRecord(ex, "InvalidMessage", MailEngine.Instance.CategoryOf(ex), ex.BadValue));
 
         /// <summary>Long batches show how far they got and how fast; short ones never flash a progress bar.</summary>
         private void ReportProgress()

@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
-using MimeKit;
 
 namespace PSCompositeMail.Messages
 {
@@ -13,62 +11,44 @@ namespace PSCompositeMail.Messages
     {
         private readonly string _mimeText;
 
-        private CapturedMessage(OutgoingMessage message)
+        /// <summary>Made by the engine, which reads the MIME message.</summary>
+        internal CapturedMessage(string mimeText)
         {
-            var mime = message.Mime;
-            MessageId = message.MessageId;
-            Subject = message.Subject;
-            From = mime.From.ToString();
-            Sender = message.EnvelopeSender.Address;
-            To = Addresses(mime.To);
-            Cc = Addresses(mime.Cc);
-            Bcc = Addresses(mime.Bcc);
-            ReplyTo = Addresses(mime.ReplyTo);
-            Recipients = message.Recipients.Select(r => r.Address).ToArray();
-            Date = mime.Date;
-            TextBody = mime.TextBody;
-            HtmlBody = mime.HtmlBody;
-            Attachments = mime.Attachments.Select(a => a.ContentDisposition?.FileName ?? a.ContentType.Name ?? string.Empty).ToArray();
-            Headers = mime.Headers.Select(h => new KeyValuePair<string, string>(h.Field, h.Value)).ToArray();
-            _mimeText = MimeText.ToText(mime);
+            _mimeText = mimeText;
         }
 
-        internal static CapturedMessage Capture(OutgoingMessage message) => new CapturedMessage(message);
+        public string MessageId { get; internal set; } = string.Empty;
 
-        public string MessageId { get; }
-
-        public string Subject { get; }
+        public string Subject { get; internal set; } = string.Empty;
 
         /// <summary>The From header, decoded.</summary>
-        public string From { get; }
+        public string From { get; internal set; } = string.Empty;
 
         /// <summary>The envelope sender (MAIL FROM).</summary>
-        public string Sender { get; }
+        public string Sender { get; internal set; } = string.Empty;
 
-        public IReadOnlyList<string> To { get; }
+        public IReadOnlyList<string> To { get; internal set; } = Array.Empty<string>();
 
-        public IReadOnlyList<string> Cc { get; }
+        public IReadOnlyList<string> Cc { get; internal set; } = Array.Empty<string>();
 
-        public IReadOnlyList<string> Bcc { get; }
+        public IReadOnlyList<string> Bcc { get; internal set; } = Array.Empty<string>();
 
-        public IReadOnlyList<string> ReplyTo { get; }
+        public IReadOnlyList<string> ReplyTo { get; internal set; } = Array.Empty<string>();
 
         /// <summary>Every envelope recipient (RCPT TO), Bcc included.</summary>
-        public IReadOnlyList<string> Recipients { get; }
+        public IReadOnlyList<string> Recipients { get; internal set; } = Array.Empty<string>();
 
-        public DateTimeOffset Date { get; }
+        public DateTimeOffset Date { get; internal set; }
 
-        public string? TextBody { get; }
+        public string? TextBody { get; internal set; }
 
-        public string? HtmlBody { get; }
+        public string? HtmlBody { get; internal set; }
 
-        public IReadOnlyList<string> Attachments { get; }
+        public IReadOnlyList<string> Attachments { get; internal set; } = Array.Empty<string>();
 
-        public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+        public IReadOnlyList<KeyValuePair<string, string>> Headers { get; internal set; } = Array.Empty<KeyValuePair<string, string>>();
 
         /// <summary>The whole message as it would go on the wire (CRLF, no Bcc header).</summary>
         public override string ToString() => _mimeText;
-
-        private static IReadOnlyList<string> Addresses(InternetAddressList list) => list.Mailboxes.Select(m => m.Address).ToArray();
     }
 }

@@ -13,6 +13,15 @@ namespace PSCompositeMail.Smtp
         }
     }
 
+    /// <summary>The server could not be reached, dropped the connection, or did not answer in time.</summary>
+    public sealed class SmtpConnectionException : System.IO.IOException
+    {
+        internal SmtpConnectionException(string message, Exception inner)
+            : base(message, inner)
+        {
+        }
+    }
+
     /// <summary>The server accepted none of the message's recipients.</summary>
     public sealed class SmtpRecipientsRejectedException : Exception
     {

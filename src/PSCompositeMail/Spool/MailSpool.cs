@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using PSCompositeMail.Messages;
+using PSCompositeMail.Hosting;
 
 namespace PSCompositeMail.Spool
 {
@@ -32,7 +32,7 @@ namespace PSCompositeMail.Spool
         private string PoisonPath => System.IO.Path.Combine(Path, PoisonFolder);
 
         /// <summary>Keeps a message that was not delivered; returns the .eml written.</summary>
-        public string Add(OutgoingMessage message, IEnumerable<string> failedBackends, string policy, string error)
+        public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, string policy, string error)
         {
             var now = DateTimeOffset.UtcNow;
             var id = AtomicFile.NewName(now.UtcDateTime, string.Empty);
@@ -40,8 +40,8 @@ namespace PSCompositeMail.Spool
             {
                 MessageId = message.MessageId,
                 Subject = message.Subject,
-                Sender = message.EnvelopeSender.Address,
-                Recipients = message.Recipients.Select(r => r.Address).ToArray(),
+                Sender = message.SenderAddress,
+                Recipients = message.RecipientAddresses,
                 FailedBackends = failedBackends.ToArray(),
                 Policy = policy,
                 Error = error,
@@ -50,7 +50,7 @@ namespace PSCompositeMail.Spool
                 LastFailure = now,
             };
             WriteMetadata(Path, id, metadata);
-            return AtomicFile.Write(Path, id + MessageExtension, stream => MimeText.WriteTo(message.Mime, stream));
+            return AtomicFile.Write(Path, id + MessageExtension, message.WriteTo);
         }
 
         public IEnumerable<MailSpoolItem> List(bool poisoned = false)
@@ -173,7 +173,7 @@ namespace PSCompositeMail.Spool
         /// <summary>Where the item's .eml is while it waits in the spool.</summary>
         public string MessageFile => _spool.MessageFile(Id);
 
-        public OutgoingMessage Load() => MessageBuilder.Load(_claimedFile, Metadata.Sender, Metadata.Recipients);
+        public IOutgoingMessage Load() => MailEngine.Instance.Load(_claimedFile, Metadata.Sender, Metadata.Recipients);
 
         /// <summary>Delivered: the item leaves the spool.</summary>
         public void Complete()

@@ -3,11 +3,12 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net.Mail;
 using MimeKit;
+using PSCompositeMail.Hosting;
 
 namespace PSCompositeMail.Messages
 {
     /// <summary>A validated message, built once, handed unchanged to every backend.</summary>
-    internal sealed class OutgoingMessage : IDisposable
+    internal sealed class OutgoingMessage : IOutgoingMessage
     {
         public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification)
         {
@@ -34,6 +35,12 @@ namespace PSCompositeMail.Messages
         public IReadOnlyList<string> To { get; }
 
         public IEnumerable<MailboxAddress> Bcc => Mime.Bcc.Mailboxes;
+
+        public string SenderAddress => EnvelopeSender.Address;
+
+        public IReadOnlyList<string> RecipientAddresses => Recipients.Select(r => r.Address).ToArray();
+
+        public void WriteTo(System.IO.Stream stream) => MimeText.WriteTo(Mime, stream);
 
         public void Dispose() => Mime.Dispose();
     }

@@ -7,12 +7,6 @@ using MimeKit;
 
 namespace PSCompositeMail.Messages
 {
-    public enum ConsoleFormat
-    {
-        Full,
-        Summary,
-    }
-
     /// <summary>Renders a message for people to read: decoded headers, the body, attachments by name and size.</summary>
     internal static class MessageFormatter
     {

@@ -4,7 +4,7 @@ using System.Management.Automation;
 using System.Net.Sockets;
 using PSCompositeMail.Messages;
 
-namespace PSCompositeMail.Commands
+namespace PSCompositeMail.Engine
 {
     /// <summary>Picks the ErrorCategory a PowerShell user expects for what went wrong.</summary>
     internal static class ErrorCategories
@@ -17,8 +17,8 @@ namespace PSCompositeMail.Commands
             OperationCanceledException or TimeoutException => ErrorCategory.OperationTimeout,
             MailKit.Security.AuthenticationException => ErrorCategory.AuthenticationError,
             MailKit.Security.SslHandshakeException or System.Security.Authentication.AuthenticationException => ErrorCategory.SecurityError,
-            Smtp.SmtpRecipientsRejectedException => ErrorCategory.InvalidArgument,
-            Smtp.SmtpConnectionException or SocketException or MailKit.ProtocolException or MailKit.ServiceNotConnectedException => ErrorCategory.ConnectionError,
+            PSCompositeMail.Smtp.SmtpRecipientsRejectedException => ErrorCategory.InvalidArgument,
+            PSCompositeMail.Smtp.SmtpConnectionException or SocketException or MailKit.ProtocolException or MailKit.ServiceNotConnectedException => ErrorCategory.ConnectionError,
             MailKit.Net.Smtp.SmtpCommandException => ErrorCategory.InvalidOperation,
             UnauthorizedAccessException => ErrorCategory.PermissionDenied,
             NotSupportedException => ErrorCategory.ProtocolError,
