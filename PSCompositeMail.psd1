@@ -23,6 +23,7 @@
         PSData = @{
             Tags         = @('Mail', 'SMTP', 'MailKit', 'MimeKit', 'Send-MailMessage', 'Email', 'PSEdition_Core', 'PSEdition_Desktop')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
+            RequireLicenseAcceptance = $false
             ReleaseNotes = 'See CHANGELOG.md'
         }
     }

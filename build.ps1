@@ -9,17 +9,23 @@
         build  compiles the module and stages it into ./out/PSCompositeMail (what tests import)
         test   builds, then runs every test (xunit and Pester) and ends with 'N passed, N failed'
         demo   builds, then sends a sample message through the console and a folder of .eml files
+        package  builds, then writes the module's .nupkg for a PowerShell repository into ./out/packages
 .PARAMETER Configuration
     Debug or Release (default).
+.PARAMETER NoBuild
+    For package: package the module already staged in ./out/PSCompositeMail.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'demo')]
+    [ValidateSet('build', 'test', 'demo', 'package')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # package: use the module already staged in ./out/PSCompositeMail instead of building it again.
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -173,8 +179,36 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
+function Invoke-Package {
+    if (-not $NoBuild) { Invoke-Build }
+    # Packaged from a copy, so the staged module the tests import stays as built.
+    $packageRoot = Join-Path $Root 'out/package'
+    if (Test-Path $packageRoot) { Remove-Item $packageRoot -Recurse -Force }
+    $module = Join-Path $packageRoot $ModuleName
+    $null = New-Item -ItemType Directory -Path $packageRoot
+    Copy-Item $StagingPath $module -Recurse
+    Copy-Item (Join-Path $Root 'LICENSE') $module
+    # The release notes are the newest CHANGELOG section; the source manifest only points at the file.
+    $changelog = Get-Content (Join-Path $Root 'CHANGELOG.md') -Raw
+    $latest = [regex]::Match($changelog, '(?ms)^## .*?(?=^## |\z)').Value.Trim()
+    $manifest = Join-Path $module "$ModuleName.psd1"
+    $text = (Get-Content $manifest -Raw).Replace("ReleaseNotes = 'See CHANGELOG.md'", "ReleaseNotes = '$($latest.Replace("'", "''"))'")
+    Set-Content -Path $manifest -Value $text -NoNewline
+    $null = Test-ModuleManifest $manifest
+
+    $packages = Join-Path $Root 'out/packages'
+    if (Test-Path $packages) { Remove-Item $packages -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $packages
+    $repository = "$ModuleName-build-$PID"
+    Register-PSResourceRepository -Name $repository -Uri $packages -Trusted
+    try { Publish-PSResource -Path $module -Repository $repository }
+    finally { Unregister-PSResourceRepository -Name $repository }
+    Get-ChildItem $packages -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
+}
+
 switch ($Task) {
     'build' { Invoke-Build }
     'test' { Invoke-Test }
     'demo' { Invoke-Demo }
+    'package' { Invoke-Package }
 }
