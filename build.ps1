@@ -115,9 +115,16 @@ function Install-TestSmtpServer {
 }
 
 function Invoke-Test {
-    Invoke-Build
-    $pester = Install-TestTools
-    Install-TestSmtpServer
+    try {
+        Invoke-Build
+        $pester = Install-TestTools
+        Install-TestSmtpServer
+    }
+    catch {
+        Write-Host "The tests could not start: $_"
+        Write-Host '0 passed, 1 failed'
+        exit 1
+    }
     $passed = 0
     $failed = 0
 

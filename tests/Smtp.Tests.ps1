@@ -49,13 +49,46 @@ Describe 'SMTP over a clear-text connection' {
     It 'delivers 200 messages in one invocation over a single connection' {
         $connectsBefore = Get-TestSmtpConnectionCount $Plain
         $messagesBefore = @(Get-TestSmtpMessage $Plain).Count
-        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None -MaxMessagesPerConnection 1000
         $results = 1..200 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com"; Subject = "Batch $_" } } |
             Send-CompositeMail -Backend $smtp -From ops@example.com -Body 'batch'
 
         @($results | Where-Object Succeeded).Count | Should -Be 200
         (Get-TestSmtpConnectionCount $Plain) - $connectsBefore | Should -Be 1
         @(Get-TestSmtpMessage $Plain).Count - $messagesBefore | Should -Be 200
+    }
+
+    It 'renews the connection after -MaxMessagesPerConnection messages (default 100)' {
+        $connectsBefore = Get-TestSmtpConnectionCount $Plain
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None
+        $smtp.MaxMessagesPerConnection | Should -Be 100
+        $results = 1..250 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com" } } |
+            Send-CompositeMail -Backend $smtp -From ops@example.com -Subject renew -Body b
+        @($results | Where-Object Succeeded).Count | Should -Be 250
+        (Get-TestSmtpConnectionCount $Plain) - $connectsBefore | Should -Be 3
+    }
+
+    It 'delivers over -ThrottleLimit connections at once, results in input order' {
+        $connectsBefore = Get-TestSmtpConnectionCount $Plain
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None
+        $results = 1..80 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com"; Subject = "Parallel $_" } } |
+            Send-CompositeMail -Backend $smtp -From ops@example.com -Body b -ThrottleLimit 4
+        $results.Subject | Should -Be (1..80 | ForEach-Object { "Parallel $_" })
+        @($results | Where-Object Succeeded).Count | Should -Be 80
+        (Get-TestSmtpConnectionCount $Plain) - $connectsBefore | Should -Be 4
+        $received = Get-TestSmtpMessage $Plain | Where-Object { $_.Message.Subject -like 'Parallel *' }
+        @($received.Message.Subject | Sort-Object -Unique).Count | Should -Be 80
+    }
+
+    It 'runs script block backends on the pipeline thread even with -ThrottleLimit' {
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None
+        $script:threads = [System.Collections.Generic.List[int]]::new()
+        $hook = New-MailBackend -ScriptBlock { $script:threads.Add([Threading.Thread]::CurrentThread.ManagedThreadId) }
+        $results = 1..20 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com" } } |
+            Send-CompositeMail -Backend $smtp, $hook -From ops@example.com -Subject hooked -Body b -ThrottleLimit 4
+        @($results | Where-Object Succeeded).Count | Should -Be 20
+        $script:threads.Count | Should -Be 20
+        $script:threads | Sort-Object -Unique | Should -Be ([Threading.Thread]::CurrentThread.ManagedThreadId)
     }
 
     It 'works as the Send-MailMessage shortcut: -SmtpServer and -Port without -UseSsl' {

@@ -88,7 +88,7 @@ namespace PSCompositeMail.Engine
             }
         }
 
-        /// <summary>Runs on the pipeline thread, which is what lets the script block use the caller's runspace.</summary>
+        /// <summary>The script block runs on the pipeline thread, whatever thread delivers: it belongs to the caller's runspace.</summary>
         private sealed class ScriptBlockSession : StatelessSession
         {
             public ScriptBlockSession(ScriptBlockBackend backend, DeliveryContext context)
@@ -98,7 +98,8 @@ namespace PSCompositeMail.Engine
 
             protected override string? DeliverOne(IOutgoingMessage message)
             {
-                ((ScriptBlockBackend)Backend).ScriptBlock.Invoke(Capture((OutgoingMessage)message));
+                var copy = Capture((OutgoingMessage)message);
+                Context.OnPipelineThread(() => ((ScriptBlockBackend)Backend).ScriptBlock.Invoke(copy));
                 return null;
             }
         }

@@ -96,7 +96,7 @@ namespace PSCompositeMail.Smtp
             if (settings.OAuthToken is { } fetchToken)
             {
                 context.Verbose($"{backendName}: authenticating as {settings.OAuthUserName} with XOAUTH2");
-                var mechanism = new SaslMechanismOAuth2(settings.OAuthUserName ?? string.Empty, fetchToken());
+                var mechanism = new SaslMechanismOAuth2(settings.OAuthUserName ?? string.Empty, context.OnPipelineThread(fetchToken));
                 client.Watchdog.Run(t => client.Authenticate(mechanism, t));
                 return;
             }

@@ -85,6 +85,7 @@ namespace PSCompositeMail.Smtp
             private readonly DeliveryContext _context;
             private IProtocolLogger? _logger;
             private ReportingSmtpClient? _client;
+            private int _sentOnConnection;
 
             public Session(SmtpBackend backend, DeliveryContext context)
             {
@@ -111,6 +112,12 @@ namespace PSCompositeMail.Smtp
                         foreach (var refusal in rejected)
                         {
                             _context.Warning($"{_backend.Name}: {settings.Server} refused recipient {refusal}");
+                        }
+
+                        if (++_sentOnConnection >= settings.MaxMessagesPerConnection)
+                        {
+                            _context.Verbose($"{_backend.Name}: {_sentOnConnection} messages sent on this connection; the next one opens a new connection");
+                            Drop();
                         }
 
                         return new BackendResult(
@@ -181,6 +188,7 @@ namespace PSCompositeMail.Smtp
                 }
 
                 Drop();
+                _sentOnConnection = 0;
                 _logger ??= CreateLogger(_backend.Settings);
                 _client = SmtpConnector.Open(_backend.Settings, _logger, _context, _backend.Name);
                 return _client;

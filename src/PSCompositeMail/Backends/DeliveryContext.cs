@@ -1,22 +1,79 @@
+using System;
 using System.Collections.Concurrent;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace PSCompositeMail.Backends
 {
     /// <summary>
-    /// What backends may use while delivering: the pipeline's cancellation and a queue of stream records.
-    /// Backends never touch PowerShell streams themselves: the cmdlet drains <see cref="Records"/> on the pipeline thread.
+    /// What backends may use while delivering: the pipeline's cancellation, a queue of stream records, and a way
+    /// to run PowerShell code on the pipeline thread. Backends never touch PowerShell streams themselves: the
+    /// cmdlet drains <see cref="Records"/>, and runs what <see cref="OnPipelineThread{T}"/> posts, on that thread.
     /// </summary>
-    internal sealed class DeliveryContext
+    internal sealed class DeliveryContext : IDisposable
     {
+        private readonly Thread _pipelineThread;
+        private readonly BlockingCollection<Action> _posted = new BlockingCollection<Action>();
+
+        /// <summary>Created on the pipeline thread.</summary>
         public DeliveryContext(CancellationToken cancellationToken)
         {
             CancellationToken = cancellationToken;
+            _pipelineThread = Thread.CurrentThread;
         }
 
         public CancellationToken CancellationToken { get; }
 
+        /// <summary>Set whenever a worker posts work for the pipeline thread.</summary>
+        public WaitHandle WorkPosted => _postedSignal;
+
+        private readonly AutoResetEvent _postedSignal = new AutoResetEvent(false);
+
+        /// <summary>
+        /// Runs <paramref name="work"/> on the pipeline thread: at once when called there, otherwise when the
+        /// pipeline thread next waits for results. Script blocks (a ScriptBlock backend, an OAuth token provider)
+        /// must run there, on the runspace that owns them.
+        /// </summary>
+        public T OnPipelineThread<T>(Func<T> work)
+        {
+            if (Thread.CurrentThread == _pipelineThread)
+            {
+                return work();
+            }
+
+            var done = new TaskCompletionSource<T>();
+            _posted.Add(() =>
+            {
+                try
+                {
+                    done.SetResult(work());
+                }
+                catch (Exception ex)
+                {
+                    done.SetException(ex);
+                }
+            });
+            _postedSignal.Set();
+            Task.WaitAny(new Task[] { done.Task }, CancellationToken);
+            return done.Task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Runs what workers posted; called by the pipeline thread only.</summary>
+        public void RunPostedWork()
+        {
+            while (_posted.TryTake(out var work))
+            {
+                work();
+            }
+        }
+
         public ConcurrentQueue<StreamRecord> Records { get; } = new ConcurrentQueue<StreamRecord>();
+
+        public void Dispose()
+        {
+            _posted.Dispose();
+            _postedSignal.Dispose();
+        }
 
         public void Information(string text) => Records.Enqueue(new StreamRecord(StreamKind.Information, text));
 

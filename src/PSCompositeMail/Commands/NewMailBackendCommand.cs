@@ -73,6 +73,10 @@ namespace PSCompositeMail.Commands
         public double RetryIntervalSec { get; set; } = 1;
 
         [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateRange(1, 100000)]
+        public int MaxMessagesPerConnection { get; set; } = 100;
+
+        [Parameter(ParameterSetName = SmtpSet)]
         [ValidateNotNullOrEmpty]
         public string? ProtocolLog { get; set; }
 
@@ -162,6 +166,7 @@ namespace PSCompositeMail.Commands
                 Timeout = TimeSpan.FromSeconds(TimeoutSec),
                 RetryCount = RetryCount,
                 RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
+                MaxMessagesPerConnection = MaxMessagesPerConnection,
                 ProtocolLog = ProtocolLog is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ProtocolLog),
                 LocalDomain = LocalDomain,
             };

@@ -35,7 +35,8 @@ namespace PSCompositeMail.Commands
         private DeliveryContext? _context;
         private MailSpool? _spool;
         private CompositeBackend? _root;
-        private IDeliverySession? _session;
+        private DeliveryPipeline? _pipeline;
+        private string? _plan;
         private bool _backendFromCommandLine;
 
         [Parameter(ValueFromPipeline = true)]
@@ -120,6 +121,11 @@ namespace PSCompositeMail.Commands
         [Parameter(Mandatory = true, ParameterSetName = SpoolSet, ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
         public MailSpoolItem[] SpoolItem { get; set; } = Array.Empty<MailSpoolItem>();
+
+        /// <summary>How many messages are delivered at once, each on its own connection; results keep the input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 1;
 
         /// <summary>Resending from a spool: after this many failed attempts an item moves to the poison folder.</summary>
         [Parameter(ParameterSetName = SpoolSet)]
@@ -225,6 +231,11 @@ namespace PSCompositeMail.Commands
                 SendCurrentInput();
             }
 
+            if (_pipeline is not null)
+            {
+                WhileDelivering(() => _pipeline.Finish());
+            }
+
             if (_progressShown)
             {
                 WriteProgress(new ProgressRecord(0, "Send-CompositeMail", "Done") { RecordType = ProgressRecordType.Completed });
@@ -235,8 +246,10 @@ namespace PSCompositeMail.Commands
 
         protected override void ReleaseResources()
         {
-            _session?.Dispose();
-            _session = null;
+            _pipeline?.Dispose();
+            _pipeline = null;
+            _context?.Dispose();
+            _context = null;
         }
 
         private void SendCurrentInput()
@@ -250,7 +263,7 @@ namespace PSCompositeMail.Commands
                         _spools[item.SpoolPath] = spool = new MailSpool(item.SpoolPath);
                     }
 
-                    using var claim = spool.TryClaim(item);
+                    var claim = spool.TryClaim(item);
                     if (claim is null)
                     {
                         WriteVerbose($"Spool item {item.Id} was not resent: another run has it, or it is no longer in {item.SpoolPath}.");
@@ -302,36 +315,64 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            using (message)
+            var recipients = string.Join(", ", message.RecipientAddresses);
+            var target = $"'{message.Subject}' from {message.SenderAddress} to {recipients}";
+            _plan ??= string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
+            if (!ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?", "Send-CompositeMail"))
             {
-                var recipients = string.Join(", ", message.RecipientAddresses);
-                var target = $"'{message.Subject}' from {message.SenderAddress} to {recipients}";
-                var plan = string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
-                if (!ShouldProcess($"Send {target} through {plan}.", $"Send {target}?", "Send-CompositeMail"))
-                {
-                    return;
-                }
+                message.Dispose();
+                claim?.Dispose();
+                return;
+            }
 
-                _session ??= _root!.OpenSession(_context!);
-                BackendResult outcome;
-                try
+            _pipeline ??= new DeliveryPipeline(_root!, _context!, ThrottleLimit);
+            WhileDelivering(() => _pipeline.Submit(message, claim));
+        }
+
+        /// <summary>
+        /// Reports what the pipeline finished. When the pipeline is stopped, what was handed over but not
+        /// reported is kept: a claimed spool item goes back, any other message not delivered goes to the spool.
+        /// </summary>
+        private void WhileDelivering(Func<IReadOnlyList<DeliveryPipeline.Job>> step)
+        {
+            IReadOnlyList<DeliveryPipeline.Job> finished;
+            try
+            {
+                finished = step();
+            }
+            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+            {
+                foreach (var job in _pipeline!.Abandon())
                 {
-                    outcome = _session.Deliver(message);
-                }
-                catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-                {
-                    // Stopped in the middle of a send: with a spool the message is kept (a claimed item simply goes back).
-                    if (claim is null)
+                    var claim = job.State as SpoolClaim;
+                    if (claim is null && job.Outcome?.Succeeded != true)
                     {
-                        _spool?.Add(message, _root.Backends.Select(b => b.Name), Policy.ToString(), "The send was stopped before it finished.");
+                        _spool?.Add(job.Message, _root!.Backends.Select(b => b.Name), Policy.ToString(), "The send was stopped before it finished.");
                     }
 
-                    throw new PipelineStoppedException();
+                    claim?.Dispose();
+                    job.Message.Dispose();
                 }
 
-                StreamWriting.Drain(this, _context!);
-                Report(message, outcome, claim);
+                throw new PipelineStoppedException();
             }
+
+            foreach (var job in finished)
+            {
+                var claim = job.State as SpoolClaim;
+                try
+                {
+                    StreamWriting.Drain(this, _context!);
+                    Report(job.Message, job.Outcome!, claim);
+                }
+                finally
+                {
+                    claim?.Dispose();
+                    job.Message.Dispose();
+                }
+            }
+
+            StreamWriting.Drain(this, _context!);
         }
 
         /// <summary>Writes the result; a message not delivered is spooled (a warning) or reported (an error).</summary>

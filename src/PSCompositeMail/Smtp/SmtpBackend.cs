@@ -32,6 +32,8 @@ namespace PSCompositeMail.Smtp
 
         public TimeSpan Timeout => Settings.Timeout;
 
+        public int MaxMessagesPerConnection => Settings.MaxMessagesPerConnection;
+
         public override string Description =>
             $"{Settings.Server}:{Settings.Port} {Settings.Security}" + (UserName is null ? string.Empty : $" as {UserName}");
 

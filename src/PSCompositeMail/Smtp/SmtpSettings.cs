@@ -41,6 +41,9 @@ namespace PSCompositeMail.Smtp
 
         public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+        /// <summary>Large providers throttle long sessions: after this many messages the connection is renewed.</summary>
+        public int MaxMessagesPerConnection { get; set; } = 100;
+
         public string? ProtocolLog { get; set; }
 
         public string? LocalDomain { get; set; }
