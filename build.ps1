@@ -9,6 +9,7 @@
         build  compiles the module and stages it into ./out/PSCompositeMail (what tests import)
         test   builds, then runs every test (xunit and Pester) and ends with 'N passed, N failed'
         demo   builds, then sends a sample message through the console and a folder of .eml files
+        bench  builds, then measures throughput, import cost and memory against Postfix's smtp-sink (bench/results.md)
         package  builds, then writes the module's .nupkg for a PowerShell repository into ./out/packages
 .PARAMETER Configuration
     Debug or Release (default).
@@ -18,7 +19,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'demo', 'package')]
+    [ValidateSet('build', 'test', 'demo', 'bench', 'package')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -186,6 +187,26 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
+# The benchmark's reference server and load generator: Postfix's smtp-sink and smtp-source, used standalone.
+function Install-Postfix {
+    if ((Get-Command smtp-sink -ErrorAction Ignore) -and (Get-Command smtp-source -ErrorAction Ignore)) { return }
+    if (-not (Get-Command apt-get -ErrorAction Ignore) -or (& id -u) -ne '0') {
+        throw 'The benchmark needs smtp-sink and smtp-source: install the Debian package postfix ("No configuration"), then try again.'
+    }
+    Write-Host 'Installing postfix (No configuration) for smtp-sink and smtp-source...'
+    'postfix postfix/main_mailer_type select No configuration' | & debconf-set-selections
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Native apt-get @('update', '-qq')
+    Invoke-Native apt-get @('install', '-y', '-qq', 'postfix')
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Install-Postfix
+    Invoke-ChildPwsh @('-File', (Join-Path $Root 'bench/Invoke-Benchmark.ps1'), '-ModulePath', $StagingPath)
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
 function Invoke-Package {
     if (-not $NoBuild) { Invoke-Build }
     # Packaged from a copy, so the staged module the tests import stays as built.
@@ -217,5 +238,6 @@ switch ($Task) {
     'build' { Invoke-Build }
     'test' { Invoke-Test }
     'demo' { Invoke-Demo }
+    'bench' { Invoke-Bench }
     'package' { Invoke-Package }
 }

@@ -73,7 +73,7 @@ namespace PSCompositeMail.Commands
         public double RetryIntervalSec { get; set; } = 1;
 
         [Parameter(ParameterSetName = SmtpSet)]
-        [ValidateRange(1, 100000)]
+        [ValidateRange(1, int.MaxValue)]
         public int MaxMessagesPerConnection { get; set; } = 100;
 
         [Parameter(ParameterSetName = SmtpSet)]

@@ -1,0 +1,172 @@
+<#
+.SYNOPSIS
+    Measures PSCompositeMail against the protocol ceiling, on loopback, in one run.
+.DESCRIPTION
+    Starts Postfix's smtp-sink on 127.0.0.1 and measures, several times each (median and range):
+    smtp-source with 1 and 4 sessions (the ceilings), Send-CompositeMail over one connection, with
+    -ThrottleLimit 4, and through an SMTP + Directory + Null composite, and Send-MailMessage on a smaller
+    count; then the cost of Import-Module over a bare pwsh start, and the peak working set of sending
+    1,000 and 100,000 messages and one 50 MB attachment. Prints a table of ratios to each reference
+    measured in the same run and writes it to bench/results.md.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [int] $Repetitions = 3,
+    [int] $Messages = 10000,
+    [int] $LargeBatch = 100000,
+    [string] $Output = (Join-Path $PSScriptRoot 'results.md')
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$work = Join-Path $PSScriptRoot 'work'
+if (Test-Path $work) { Remove-Item $work -Recurse -Force }
+$null = New-Item -ItemType Directory $work
+
+function Get-FreePort {
+    $listener = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
+    $listener.Start(); try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function Get-PwshCommand {
+    $self = (Get-Process -Id $PID).Path
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+    [pscustomobject]@{ Path = $self; Prefix = $prefix }
+}
+
+function Measure-Rate {
+    # Runs the block $Repetitions times; each run returns how many messages it handled.
+    param([string] $Name, [scriptblock] $Block)
+    $rates = foreach ($i in 1..$Repetitions) {
+        [GC]::Collect()
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $count = & $Block
+        $count / $clock.Elapsed.TotalSeconds
+    }
+    $sorted = $rates | Sort-Object
+    $result = [pscustomobject]@{ Name = $Name; Median = $sorted[[int][Math]::Floor($sorted.Count / 2)]; Min = $sorted[0]; Max = $sorted[-1] }
+    Write-Host ('{0,-48} {1,9:N0} msg/s  ({2:N0} .. {3:N0})' -f $Name, $result.Median, $result.Min, $result.Max)
+    $result
+}
+
+function Invoke-Child {
+    # A fresh pwsh that imports the module and reports its peak working set after running the script text.
+    param([string] $Script)
+    $file = Join-Path $work ("child-" + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.ps1')
+    Set-Content $file ("Import-Module '$ModulePath'`n" + $Script + "`n[Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64")
+    $pwsh = Get-PwshCommand
+    $prefix = $pwsh.Prefix
+    $out = & $pwsh.Path @prefix -NoProfile -NonInteractive -File $file
+    if ($LASTEXITCODE -ne 0) { throw "The child benchmark failed: $out" }
+    [long]($out | Select-Object -Last 1)
+}
+
+# --- the reference server: Postfix's smtp-sink, standalone
+$sink = Get-Command smtp-sink -ErrorAction Ignore
+$source = Get-Command smtp-source -ErrorAction Ignore
+if (-not $sink -or -not $source) { throw "smtp-sink and smtp-source (Debian package postfix) are needed; build.ps1 bench installs them." }
+$port = Get-FreePort
+$sinkArguments = @(if ((& id -u) -eq '0') { '-u', 'nobody' }) + @('-c', "127.0.0.1:$port", '1000')
+$sinkProcess = Start-Process $sink.Source -ArgumentList $sinkArguments -PassThru -RedirectStandardOutput (Join-Path $work 'sink.out') -RedirectStandardError (Join-Path $work 'sink.err')
+Start-Sleep -Milliseconds 500
+
+try {
+    Import-Module $ModulePath
+    $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -MaxMessagesPerConnection 1000000 -Name sink
+    $rows = 1..$Messages | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com"; Subject = "Benchmark message $_" } }
+    $body = 'A short benchmark message body.'
+    # Warm up: JIT, connection code paths.
+    $null = $rows | Select-Object -First 200 | Send-CompositeMail -Backend $smtp -From bench@example.com -Body $body
+
+    Write-Host "Loopback, smtp-sink on port $port, $Repetitions repetitions each:" -ForegroundColor Cyan
+    $source1 = Measure-Rate 'smtp-source -d -s 1 (ceiling, one session)' {
+        & $source.Source -d -s 1 -m $Messages -f bench@example.com -t user@example.com "127.0.0.1:$port" *> $null; $Messages }
+    $source4 = Measure-Rate 'smtp-source -d -s 4 (ceiling, four sessions)' {
+        & $source.Source -d -s 4 -m ($Messages * 4) -f bench@example.com -t user@example.com "127.0.0.1:$port" *> $null; $Messages * 4 }
+    $one = Measure-Rate 'Send-CompositeMail, one connection' {
+        @($rows | Send-CompositeMail -Backend $smtp -From bench@example.com -Body $body | Where-Object Succeeded).Count }
+    $four = Measure-Rate 'Send-CompositeMail -ThrottleLimit 4' {
+        @($rows | Send-CompositeMail -Backend $smtp -From bench@example.com -Body $body -ThrottleLimit 4 | Where-Object Succeeded).Count }
+    $folder = New-MailBackend -Directory (Join-Path $work 'outbox')
+    $compositeRows = $rows | Select-Object -First ([Math]::Min(2000, $Messages))
+    $composite = Measure-Rate 'Send-CompositeMail, SMTP + Directory + Null' {
+        $count = @($compositeRows | Send-CompositeMail -Backend $smtp, $folder, (New-MailBackend -Null) -From bench@example.com -Body $body | Where-Object Succeeded).Count
+        Remove-Item (Join-Path $work 'outbox') -Recurse -Force
+        $count }
+    $legacyRows = $rows | Select-Object -First 200
+    $legacy = Measure-Rate 'Send-MailMessage (200 messages)' {
+        foreach ($row in $legacyRows) {
+            Send-MailMessage -SmtpServer 127.0.0.1 -Port $port -From bench@example.com -To $row.To -Subject $row.Subject -Body $body -WarningAction SilentlyContinue
+        }
+        $legacyRows.Count }
+
+    # --- Import-Module cost over a bare start
+    Write-Host 'Import-Module cost (5 starts each):' -ForegroundColor Cyan
+    $pwsh = Get-PwshCommand
+    $prefix = $pwsh.Prefix
+    function Measure-Start([string] $Command) {
+        $times = foreach ($i in 1..5) {
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            & $pwsh.Path @prefix -NoProfile -NonInteractive -Command $Command | Out-Null
+            $clock.Elapsed.TotalMilliseconds
+        }
+        ($times | Sort-Object)[2]
+    }
+    $bare = Measure-Start 'exit'
+    $imported = Measure-Start "Import-Module '$ModulePath'; exit"
+    $importCost = $imported - $bare
+    Write-Host ('bare pwsh {0:N0} ms, with Import-Module {1:N0} ms: +{2:N0} ms' -f $bare, $imported, $importCost)
+
+    # --- memory: streaming, not keeping anything per message
+    Write-Host 'Peak working set (one run each):' -ForegroundColor Cyan
+    $sendMany = "`$smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -MaxMessagesPerConnection 1000000`n" +
+        "1..{0} | ForEach-Object {{ [pscustomobject]@{{ To = `"user`$_@example.com`"; Subject = `"Memory `$_`" }} }} | Send-CompositeMail -Backend `$smtp -From bench@example.com -Body 'memory' | ForEach-Object {{ if (-not `$_.Succeeded) {{ throw 'not sent' }} }}"
+    $peakSmall = Invoke-Child ($sendMany -f 1000)
+    $peakLarge = Invoke-Child ($sendMany -f $LargeBatch)
+    Write-Host ('1,000 messages: {0:N0} MB; {1:N0} messages: {2:N0} MB' -f ($peakSmall / 1MB), $LargeBatch, ($peakLarge / 1MB))
+    $attachment = Join-Path $work 'large.bin'
+    $stream = [IO.File]::Create($attachment)
+    try { $stream.SetLength(50MB); $buffer = [byte[]]::new(1MB); [Random]::new(1).NextBytes($buffer); for ($i = 0; $i -lt 50; $i++) { $stream.Write($buffer, 0, $buffer.Length) } }
+    finally { $stream.Dispose() }
+    $sendOne = "`$smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None`n" +
+        "`$sent = Send-CompositeMail -Backend `$smtp -From bench@example.com -To user@example.com -Subject attachment -Body 'memory' {0}; if (-not `$sent.Succeeded) {{ throw 'not sent' }}"
+    $peakPlain = Invoke-Child ($sendOne -f '')
+    $peakAttachment = Invoke-Child ($sendOne -f "-Attachments '$attachment'")
+    $attachmentCost = ($peakAttachment - $peakPlain) / 50MB
+    Write-Host ('one message: {0:N0} MB; with a 50 MB attachment: {1:N0} MB (+{2:N2} x its size)' -f ($peakPlain / 1MB), ($peakAttachment / 1MB), $attachmentCost)
+}
+finally {
+    $sinkProcess | Stop-Process -ErrorAction Ignore
+    Remove-Item $work -Recurse -Force -ErrorAction Ignore
+}
+
+function Format-Check([bool] $Met) { if ($Met) { 'met' } else { '**not met**' } }
+$cpu = ((Get-Content /proc/cpuinfo -ErrorAction Ignore | Where-Object { $_ -match '^model name' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
+$memory = [Math]::Round(((Get-Content /proc/meminfo -ErrorAction Ignore | Select-Object -First 1) -replace '\D', '') / 1MB, 1)
+$lines = @(
+    "# PSCompositeMail benchmark"
+    ''
+    "Measured $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC on $([Environment]::ProcessorCount) cores ($cpu), $memory GiB, $([Runtime.InteropServices.RuntimeInformation]::OSDescription), PowerShell $($PSVersionTable.PSVersion); loopback to Postfix's smtp-sink; median of $Repetitions runs (range in brackets); $Messages messages per run unless noted."
+    ''
+    '| measurement | msg/s | reference | ratio | target |'
+    '|---|---:|---|---:|---|'
+    ('| smtp-source -d -s 1 | {0:N0} [{1:N0}..{2:N0}] | (ceiling, one session) | | |' -f $source1.Median, $source1.Min, $source1.Max)
+    ('| smtp-source -d -s 4 | {0:N0} [{1:N0}..{2:N0}] | (ceiling, four sessions) | | |' -f $source4.Median, $source4.Min, $source4.Max)
+    ('| Send-CompositeMail, one connection | {0:N0} [{1:N0}..{2:N0}] | smtp-source -s 1 | {3:N2} | >= 0.8: {4} |' -f $one.Median, $one.Min, $one.Max, ($one.Median / $source1.Median), (Format-Check ($one.Median / $source1.Median -ge 0.8)))
+    ('| Send-CompositeMail -ThrottleLimit 4 | {0:N0} [{1:N0}..{2:N0}] | smtp-source -s 4 | {3:N2} | >= 0.5: {4} |' -f $four.Median, $four.Min, $four.Max, ($four.Median / $source4.Median), (Format-Check ($four.Median / $source4.Median -ge 0.5)))
+    ('| Send-CompositeMail -ThrottleLimit 4 | | one connection | {0:N2} | >= 3: {1} |' -f ($four.Median / $one.Median), (Format-Check ($four.Median / $one.Median -ge 3)))
+    ('| SMTP + Directory + Null composite ({0:N0} messages) | {1:N0} [{2:N0}..{3:N0}] | one connection | {4:N2} | |' -f $compositeRows.Count, $composite.Median, $composite.Min, $composite.Max, ($composite.Median / $one.Median))
+    ('| Send-MailMessage (200 messages) | {0:N0} [{1:N0}..{2:N0}] | | | |' -f $legacy.Median, $legacy.Min, $legacy.Max)
+    ('| Send-CompositeMail, one connection | | Send-MailMessage | {0:N0} | >= 100: {1} |' -f ($one.Median / $legacy.Median), (Format-Check ($one.Median / $legacy.Median -ge 100)))
+    ''
+    '| measurement | value | target |'
+    '|---|---:|---|'
+    ('| Import-Module over a bare pwsh start (median of 5) | +{0:N0} ms (bare {1:N0} ms) | < 150 ms: {2} |' -f $importCost, $bare, (Format-Check ($importCost -lt 150)))
+    ('| peak working set, 1,000 messages | {0:N0} MB | |' -f ($peakSmall / 1MB))
+    ('| peak working set, {0:N0} messages | {1:N0} MB ({2:N2} x) | <= 1.5 x: {3} |' -f $LargeBatch, ($peakLarge / 1MB), ($peakLarge / $peakSmall), (Format-Check ($peakLarge / $peakSmall -le 1.5)))
+    ('| a 50 MB attachment adds | {0:N0} MB ({1:N2} x its size) | < 2 x: {2} |' -f (($peakAttachment - $peakPlain) / 1MB), $attachmentCost, (Format-Check ($attachmentCost -lt 2)))
+)
+Set-Content -Path $Output -Value $lines
+Write-Host ''
+$lines | ForEach-Object { Write-Host $_ }
+Write-Host "`nWritten to $Output"
