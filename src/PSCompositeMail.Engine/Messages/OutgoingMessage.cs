@@ -19,6 +19,8 @@ namespace PSCompositeMail.Messages
             To = mime.To.Mailboxes.Select(m => m.Address).ToArray();
         }
 
+        private IReadOnlyList<string>? _recipientAddresses;
+
         public MimeMessage Mime { get; }
 
         public MailboxAddress EnvelopeSender { get; }
@@ -38,7 +40,7 @@ namespace PSCompositeMail.Messages
 
         public string SenderAddress => EnvelopeSender.Address;
 
-        public IReadOnlyList<string> RecipientAddresses => Recipients.Select(r => r.Address).ToArray();
+        public IReadOnlyList<string> RecipientAddresses => _recipientAddresses ??= Recipients.Select(r => r.Address).ToArray();
 
         public void WriteTo(System.IO.Stream stream) => MimeText.WriteTo(Mime, stream);
 

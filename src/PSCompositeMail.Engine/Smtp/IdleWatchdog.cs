@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using MailKit;
 
@@ -6,26 +7,35 @@ namespace PSCompositeMail.Smtp
 {
     /// <summary>
     /// MailKit's own Timeout is not applied to blocking reads once a cancellable token is passed, so the
-    /// timeout is enforced here: a token that trips after a period without progress, re-armed before each
-    /// command and by every chunk of message data written (it doubles as MailKit's transfer progress).
-    /// The caller's token (Ctrl+C) is linked in, so both stop the same I/O.
+    /// timeout is enforced here: a token that trips when an operation makes no progress for the timeout. Progress
+    /// (each command, each chunk of message data: this doubles as MailKit's transfer progress) only moves a
+    /// deadline; one timer per connection compares it with the clock, because re-arming a timer per call costs
+    /// more than sending a small message. The caller's token (Ctrl+C) is linked in, so both stop the same I/O.
     /// </summary>
     internal sealed class IdleWatchdog : ITransferProgress, IDisposable
     {
         private readonly CancellationToken _stop;
         private readonly TimeSpan _timeout;
+        private readonly long _timeoutTicks;
         private readonly CancellationTokenSource _source;
+        private readonly Timer _timer;
+        private long _deadline;
+        private int _busy;
 
         public IdleWatchdog(CancellationToken stop, TimeSpan timeout)
         {
             _stop = stop;
             _timeout = timeout;
+            _timeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
             _source = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var period = TimeSpan.FromMilliseconds(Math.Max(50, Math.Min(1000, timeout.TotalMilliseconds / 4)));
+            _timer = new Timer(CheckDeadline, null, period, period);
         }
 
         public T Run<T>(Func<CancellationToken, T> operation)
         {
-            _source.CancelAfter(_timeout);
+            Touch();
+            Volatile.Write(ref _busy, 1);
             try
             {
                 return operation(_source.Token);
@@ -33,6 +43,10 @@ namespace PSCompositeMail.Smtp
             catch (OperationCanceledException ex) when (!_stop.IsCancellationRequested)
             {
                 throw new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", ex);
+            }
+            finally
+            {
+                Volatile.Write(ref _busy, 0);
             }
         }
 
@@ -42,10 +56,31 @@ namespace PSCompositeMail.Smtp
             return true;
         });
 
-        void ITransferProgress.Report(long bytesTransferred, long totalSize) => _source.CancelAfter(_timeout);
+        void ITransferProgress.Report(long bytesTransferred, long totalSize) => Touch();
 
-        void ITransferProgress.Report(long bytesTransferred) => _source.CancelAfter(_timeout);
+        void ITransferProgress.Report(long bytesTransferred) => Touch();
 
-        public void Dispose() => _source.Dispose();
+        private void Touch() => Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + _timeoutTicks);
+
+        private void CheckDeadline(object? state)
+        {
+            if (Volatile.Read(ref _busy) == 1 && Stopwatch.GetTimestamp() > Volatile.Read(ref _deadline))
+            {
+                try
+                {
+                    _source.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The connection was closed meanwhile.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _timer.Dispose();
+            _source.Dispose();
+        }
     }
 }

@@ -108,7 +108,10 @@ namespace PSCompositeMail.Smtp
                         client.Notifications = message.DeliveryNotification;
                         var reply = client.Watchdog.Run(t => client.Send(MimeText.Wire, message.Mime, message.EnvelopeSender, message.Recipients, t, client.Watchdog));
                         var rejected = client.TakeRejected();
-                        _context.Verbose($"{_backend.Name}: <{message.MessageId}> accepted: {reply}");
+                        if (_context.VerboseEnabled)
+                        {
+                            _context.Verbose($"{_backend.Name}: <{message.MessageId}> accepted: {reply}");
+                        }
                         foreach (var refusal in rejected)
                         {
                             _context.Warning($"{_backend.Name}: {settings.Server} refused recipient {refusal}");

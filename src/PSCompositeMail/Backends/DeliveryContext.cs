@@ -24,6 +24,9 @@ namespace PSCompositeMail.Backends
 
         public CancellationToken CancellationToken { get; }
 
+        /// <summary>Whether anyone will see verbose records: per-message details are not even formatted otherwise.</summary>
+        public bool VerboseEnabled { get; set; } = true;
+
         /// <summary>Set whenever a worker posts work for the pipeline thread.</summary>
         public WaitHandle WorkPosted => _postedSignal;
 

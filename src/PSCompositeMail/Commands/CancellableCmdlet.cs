@@ -17,6 +17,27 @@ namespace PSCompositeMail.Commands
 
         protected override void StopProcessing() => _stopping.Cancel();
 
+        /// <summary>-Verbose, or $VerbosePreference asking for verbose output.</summary>
+        protected bool VerboseRequested => Requested("Verbose", "VerbosePreference");
+
+        /// <summary>-Confirm, -WhatIf or the preferences that imply them: ShouldProcess will show its text.</summary>
+        protected bool ConfirmationPossible =>
+            Requested("Confirm", null) || Requested("WhatIf", null) ||
+            GetVariableValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true } ||
+            GetVariableValue("ConfirmPreference") is ConfirmImpact preference && preference != ConfirmImpact.None && preference <= ConfirmImpact.Medium;
+
+        private bool Requested(string parameter, string? preferenceVariable)
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(parameter, out var value))
+            {
+                return value is SwitchParameter { IsPresent: true } or true;
+            }
+
+            return preferenceVariable is not null &&
+                GetVariableValue(preferenceVariable) is ActionPreference preference &&
+                preference is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+        }
+
         public void Dispose()
         {
             if (_disposed)

@@ -37,6 +37,7 @@ namespace PSCompositeMail.Commands
         private CompositeBackend? _root;
         private DeliveryPipeline? _pipeline;
         private string? _plan;
+        private bool _describeMessages;
         private bool _backendFromCommandLine;
 
         [Parameter(ValueFromPipeline = true)]
@@ -163,7 +164,8 @@ namespace PSCompositeMail.Commands
         protected override void BeginProcessing()
         {
             _backendFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Backend));
-            _context = new DeliveryContext(CancellationToken);
+            _context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested };
+            _describeMessages = _context.VerboseEnabled || ConfirmationPossible;
             if (SpoolDirectory is not null)
             {
                 _spool = new MailSpool(GetUnresolvedProviderPathFromPSPath(SpoolDirectory));
@@ -315,10 +317,7 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            var recipients = string.Join(", ", message.RecipientAddresses);
-            var target = $"'{message.Subject}' from {message.SenderAddress} to {recipients}";
-            _plan ??= string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
-            if (!ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?", "Send-CompositeMail"))
+            if (!ShouldSend(message))
             {
                 message.Dispose();
                 claim?.Dispose();
@@ -327,6 +326,19 @@ namespace PSCompositeMail.Commands
 
             _pipeline ??= new DeliveryPipeline(_root!, _context!, ThrottleLimit);
             WhileDelivering(() => _pipeline.Submit(message, claim));
+        }
+
+        /// <summary>Describes the message and each backend only when someone will read it (-WhatIf, -Confirm, -Verbose).</summary>
+        private bool ShouldSend(IOutgoingMessage message)
+        {
+            if (!_describeMessages)
+            {
+                return ShouldProcess("mail message", "Send");
+            }
+
+            var target = $"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}";
+            _plan ??= string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
+            return ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?", "Send-CompositeMail");
         }
 
         /// <summary>
