@@ -3,7 +3,7 @@
     Measures PSCompositeMail against the protocol ceiling, on loopback, in one run.
 .DESCRIPTION
     Starts Postfix's smtp-sink on 127.0.0.1 and measures, several times each (median and range):
-    smtp-source with 1 and 4 sessions (the ceilings), Send-CompositeMail over one connection, with
+    smtp-source with 1 and 4 sessions (the ceilings), MailKit alone in a C# loop, Send-CompositeMail over one connection, with
     -ThrottleLimit 4, and through an SMTP + Directory + Null composite, and Send-MailMessage on a smaller
     count; then the cost of Import-Module over a bare pwsh start, and the peak working set of sending
     1,000 and 100,000 messages and one 50 MB attachment. Prints a table of ratios to each reference
@@ -76,13 +76,40 @@ try {
     $rows = 1..$Messages | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com"; Subject = "Benchmark message $_" } }
     $body = 'A short benchmark message body.'
     # Warm up: JIT, connection code paths.
-    $null = $rows | Select-Object -First 200 | Send-CompositeMail -Backend $smtp -From bench@example.com -Body $body
+    $null = $rows | Select-Object -First 200 | Send-CompositeMail -Backend $smtp -From bench@example.com -Body $body -ThrottleLimit 4
 
     Write-Host "Loopback, smtp-sink on port $port, $Repetitions repetitions each:" -ForegroundColor Cyan
     $source1 = Measure-Rate 'smtp-source -d -s 1 (ceiling, one session)' {
         & $source.Source -d -s 1 -m $Messages -f bench@example.com -t user@example.com "127.0.0.1:$port" *> $null; $Messages }
     $source4 = Measure-Rate 'smtp-source -d -s 4 (ceiling, four sessions)' {
         & $source.Source -d -s 4 -m ($Messages * 4) -f bench@example.com -t user@example.com "127.0.0.1:$port" *> $null; $Messages * 4 }
+    # MailKit alone: the same message built and sent in a C# loop over one connection, no PowerShell in the way.
+    $bin = Join-Path $ModulePath 'bin'
+    Add-Type -Path (Join-Path $bin 'BouncyCastle.Cryptography.dll'), (Join-Path $bin 'MimeKit.dll'), (Join-Path $bin 'MailKit.dll')
+    Add-Type -ReferencedAssemblies (Join-Path $bin 'MimeKit.dll'), (Join-Path $bin 'MailKit.dll'), netstandard, System.Runtime, System.Collections, System.Threading, System.Net.Sockets, System.Net.Primitives -TypeDefinition @'
+public static class MailKitAlone
+{
+    public static int Send(string host, int port, int count)
+    {
+        using (var client = new MailKit.Net.Smtp.SmtpClient())
+        {
+            client.Connect(host, port, MailKit.Security.SecureSocketOptions.None);
+            for (var i = 1; i <= count; i++)
+            {
+                var message = new MimeKit.MimeMessage();
+                message.From.Add(MimeKit.MailboxAddress.Parse("bench@example.com"));
+                message.To.Add(MimeKit.MailboxAddress.Parse("user" + i + "@example.com"));
+                message.Subject = "Benchmark message " + i;
+                message.Body = new MimeKit.TextPart("plain") { Text = "A short benchmark message body." };
+                client.Send(message);
+            }
+            client.Disconnect(true);
+        }
+        return count;
+    }
+}
+'@
+    $alone = Measure-Rate 'MailKit alone, one connection (C# loop)' { [MailKitAlone]::Send('127.0.0.1', $port, $Messages) }
     $one = Measure-Rate 'Send-CompositeMail, one connection' {
         @($rows | Send-CompositeMail -Backend $smtp -From bench@example.com -Body $body | Where-Object Succeeded).Count }
     $four = Measure-Rate 'Send-CompositeMail -ThrottleLimit 4' {
@@ -152,7 +179,9 @@ $lines = @(
     '|---|---:|---|---:|---|'
     ('| smtp-source -d -s 1 | {0:N0} [{1:N0}..{2:N0}] | (ceiling, one session) | | |' -f $source1.Median, $source1.Min, $source1.Max)
     ('| smtp-source -d -s 4 | {0:N0} [{1:N0}..{2:N0}] | (ceiling, four sessions) | | |' -f $source4.Median, $source4.Min, $source4.Max)
+    ('| MailKit alone, one connection (C# loop) | {0:N0} [{1:N0}..{2:N0}] | smtp-source -s 1 | {3:N2} | |' -f $alone.Median, $alone.Min, $alone.Max, ($alone.Median / $source1.Median))
     ('| Send-CompositeMail, one connection | {0:N0} [{1:N0}..{2:N0}] | smtp-source -s 1 | {3:N2} | >= 0.8: {4} |' -f $one.Median, $one.Min, $one.Max, ($one.Median / $source1.Median), (Format-Check ($one.Median / $source1.Median -ge 0.8)))
+    ('| Send-CompositeMail, one connection | | MailKit alone | {0:N2} | |' -f ($one.Median / $alone.Median))
     ('| Send-CompositeMail -ThrottleLimit 4 | {0:N0} [{1:N0}..{2:N0}] | smtp-source -s 4 | {3:N2} | >= 0.5: {4} |' -f $four.Median, $four.Min, $four.Max, ($four.Median / $source4.Median), (Format-Check ($four.Median / $source4.Median -ge 0.5)))
     ('| Send-CompositeMail -ThrottleLimit 4 | | one connection | {0:N2} | >= 3: {1} |' -f ($four.Median / $one.Median), (Format-Check ($four.Median / $one.Median -ge 3)))
     ('| SMTP + Directory + Null composite ({0:N0} messages) | {1:N0} [{2:N0}..{3:N0}] | one connection | {4:N2} | |' -f $compositeRows.Count, $composite.Median, $composite.Min, $composite.Max, ($composite.Median / $one.Median))
