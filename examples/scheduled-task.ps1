@@ -25,5 +25,7 @@ if ($SpoolDirectory) {
 }
 
 $report = "Report for $(Get-Date -Format 'yyyy-MM-dd') from $([Environment]::MachineName)"
-$result = Send-CompositeMail -Backend $backends -From 'ops@example.com' -To $To -Subject $report -Body $report @spool
+# A message kept in the spool is still reported as an error; here it counts as handled, the next run sends it.
+$result = Send-CompositeMail -Backend $backends -From 'ops@example.com' -To $To -Subject $report -Body $report @spool -ErrorAction SilentlyContinue -ErrorVariable notDelivered
+if ($notDelivered -and -not $result.SpoolPath) { throw $notDelivered[0] }
 "Delivered by: $($result.DeliveredBy -join ', '); spooled: $([bool]$result.SpoolPath)"

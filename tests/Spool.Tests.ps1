@@ -43,10 +43,11 @@ Describe 'The spool' {
         $port = Get-FreeTcpPort
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -Name relay
         $results = 1..3 | ForEach-Object { [pscustomobject]@{ To = "u$_@example.com"; Bcc = 'audit@example.com'; Subject = "Alert $_" } } |
-            Send-CompositeMail -Backend $smtp -From ops@example.com -Body 'disk full' -SpoolDirectory $spool -ErrorVariable failures -WarningVariable warned -WarningAction SilentlyContinue
+            Send-CompositeMail -Backend $smtp -From ops@example.com -Body 'disk full' -SpoolDirectory $spool -ErrorVariable failures -ErrorAction SilentlyContinue
 
-        $failures | Should -BeNullOrEmpty -Because 'a spooled message is not lost'
-        $warned.Count | Should -Be 3
+        $failures.Count | Should -Be 3
+        $failures[0].FullyQualifiedErrorId | Should -Be 'MessageNotDelivered,PSCompositeMail.Commands.SendCompositeMailCommand'
+        $failures[0].Exception.Message | Should -Match "backend 'relay' failed: Could not connect.*It is kept in the spool as .*\.eml"
         $results.Succeeded | Should -Be $false, $false, $false
         $results.Results.Status | Should -Be 'Spooled', 'Spooled', 'Spooled'
         $results[0].SpoolPath | Should -Exist
@@ -79,9 +80,9 @@ Describe 'The spool' {
     It 'records a failed resend and moves an item to poison after -MaxAttempts' {
         $spool = New-Spool
         $smtp = New-DeadSmtp
-        $null = Send-CompositeMail -Backend $smtp @Mail -SpoolDirectory $spool -WarningAction SilentlyContinue
+        $null = Send-CompositeMail -Backend $smtp @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
 
-        $again = Get-MailSpool $spool | Send-CompositeMail -Backend $smtp -MaxAttempts 3 -WarningAction SilentlyContinue
+        $again = Get-MailSpool $spool | Send-CompositeMail -Backend $smtp -MaxAttempts 3 -ErrorAction SilentlyContinue
         $again.Results.Status | Should -Be 'Spooled'
         (Get-MailSpool $spool).Attempts | Should -Be 2
 
@@ -96,7 +97,7 @@ Describe 'The spool' {
 
     It 'lists a spool as a readable table' {
         $spool = New-Spool
-        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -WarningAction SilentlyContinue
+        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
         Get-MailSpool $spool | Format-Table | Out-String -Width 250 | Should -Match 'LastFailure\s+Attempts\s+Subject\s+To\s+Backend\s+Error'
     }
 
@@ -110,7 +111,7 @@ Describe 'The spool' {
         $port = Get-FreeTcpPort
         $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0
         $null = 1..200 | ForEach-Object { [pscustomobject]@{ To = "u$_@example.com"; Subject = "Item $_" } } |
-            Send-CompositeMail -Backend $dead -From ops@example.com -Body b -SpoolDirectory $spool -WarningAction SilentlyContinue
+            Send-CompositeMail -Backend $dead -From ops@example.com -Body b -SpoolDirectory $spool -ErrorAction SilentlyContinue
         (Get-MailSpool $spool).Count | Should -Be 200
 
         $server = Start-TestSmtpServer -Port $port
@@ -143,7 +144,7 @@ Import-Module '$ModulePath'
 Import-Module '$ModulePath'
 `$dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0
 1..100000 | ForEach-Object { [pscustomobject]@{ To = "u`$_@example.com"; Subject = "Crash `$_" } } |
-    Send-CompositeMail -Backend `$dead -From ops@example.com -Body (`"x`" * 20000) -SpoolDirectory '$spool' -WarningAction SilentlyContinue | Out-Null
+    Send-CompositeMail -Backend `$dead -From ops@example.com -Body (`"x`" * 20000) -SpoolDirectory '$spool' -ErrorAction SilentlyContinue | Out-Null
 "@
         $process = Start-TestPwsh -File $batch -OutputFile (Join-Path $TestDrive 'batch.txt')
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
@@ -167,7 +168,7 @@ Import-Module '$ModulePath'
 
     It 'gives back an item whose drain was killed while it held it' {
         $spool = New-Spool
-        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -WarningAction SilentlyContinue
+        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
         $item = Get-ChildItem $spool -Filter *.eml
         # What a drain that died mid-send leaves: the item renamed as claimed by a process that no longer runs.
         Rename-Item $item.FullName "$($item.Name).claimed-999999-deadbeef"

@@ -387,7 +387,7 @@ namespace PSCompositeMail.Commands
             StreamWriting.Drain(this, _context!);
         }
 
-        /// <summary>Writes the result; a message not delivered is spooled (a warning) or reported (an error).</summary>
+        /// <summary>Writes the result; a message not delivered is an error, which says where the spool keeps it.</summary>
         private void Report(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
         {
             var results = outcome.Results;
@@ -433,15 +433,11 @@ namespace PSCompositeMail.Commands
             }
 
             var failure = (MailDeliveryException)outcome.Exception!;
-            if (spooledAt is not null)
-            {
-                WriteWarning($"'{message.Subject}' <{message.MessageId}> was not delivered and is kept in the spool as {spooledAt}: {failure.Message}");
-                return;
-            }
-
-            var poison = poisoned ? $" After {claim!.Metadata.Attempts} attempts it was moved to the spool's poison folder." : string.Empty;
+            var fate = spooledAt is not null ? $" It is kept in the spool as {spooledAt}; resend it with Get-MailSpool."
+                : poisoned ? $" After {claim!.Metadata.Attempts} attempts it was moved to the spool's poison folder."
+                : spoolProblem ?? string.Empty;
             WriteError(new ErrorRecord(
-                new MailDeliveryException($"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {failure.Message}{poison}{spoolProblem}", failure.Failures),
+                new MailDeliveryException($"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {failure.Message}{fate}", failure.Failures),
                 "MessageNotDelivered",
                 MailEngine.Instance.CategoryOf(failure.RootCause),
                 result));
