@@ -12,7 +12,7 @@ namespace PSCompositeMail.Backends
     /// </summary>
     public abstract class MailBackend
     {
-        protected MailBackend(string? name, MailBackendKind kind)
+        private protected MailBackend(string? name, MailBackendKind kind)
         {
             Kind = kind;
             Name = string.IsNullOrWhiteSpace(name) ? kind.ToString().ToLowerInvariant() : name!;
