@@ -62,6 +62,7 @@ namespace PSCompositeMail.Backends
 
         private IReadOnlyList<Job> Collect(int mayStayPending)
         {
+            _context.RunPostedWork();
             var done = new List<Job>();
             while (_inOrder.Count > 0)
             {
@@ -112,9 +113,14 @@ namespace PSCompositeMail.Backends
                     {
                         job.Finish(session.Deliver(job.Message));
                     }
-                    catch (OperationCanceledException)
+                    catch (OperationCanceledException) when (_context.CancellationToken.IsCancellationRequested)
                     {
                         return;
+                    }
+                    catch (Exception ex)
+                    {
+                        // Sessions report failures as results; anything else must still not take the host down.
+                        job.Finish(new BackendResult(_backend.Name, _backend.Kind.ToString(), DeliveryStatus.Failed, TimeSpan.Zero, ex));
                     }
                 }
             }

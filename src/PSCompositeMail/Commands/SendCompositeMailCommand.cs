@@ -432,7 +432,8 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            var failure = (MailDeliveryException)outcome.Exception!;
+            var failure = outcome.Exception as MailDeliveryException
+                ?? new MailDeliveryException(CompositeBackend.DescribeFailures(new[] { (outcome.Backend, outcome.Error) }), new[] { outcome });
             var fate = spooledAt is not null ? $" It is kept in the spool as {spooledAt}; resend it with Get-MailSpool."
                 : poisoned ? $" After {claim!.Metadata.Attempts} attempts it was moved to the spool's poison folder."
                 : spoolProblem ?? string.Empty;
