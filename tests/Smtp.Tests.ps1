@@ -80,6 +80,16 @@ Describe 'SMTP over a clear-text connection' {
         @($received.Message.Subject | Sort-Object -Unique).Count | Should -Be 80
     }
 
+    It 'writes one protocol log for all the connections of a -ThrottleLimit pipeline' {
+        $log = Join-Path $TestDrive 'parallel.log'
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None -ProtocolLog $log
+        $results = 1..20 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com" } } |
+            Send-CompositeMail -Backend $smtp -From ops@example.com -Subject logged -Body b -ThrottleLimit 4
+        @($results | Where-Object Succeeded).Count | Should -Be 20
+        @(Select-String -Path $log -Pattern 'Connected to smtp://127\.0\.0\.1').Count | Should -Be 4
+        @(Select-String -Path $log -Pattern 'C: MAIL FROM:<ops@example\.com>').Count | Should -Be 20
+    }
+
     It 'runs script block backends on the pipeline thread even with -ThrottleLimit' {
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None
         $script:threads = [System.Collections.Generic.List[int]]::new()

@@ -67,7 +67,7 @@ namespace PSCompositeMail.Smtp
             _ => false,
         };
 
-        /// <summary>Exponential backoff with full jitter, so many senders retrying at once spread out.</summary>
+        /// <summary>Exponential backoff with ±50 % jitter, so many senders retrying at once spread out.</summary>
         internal static TimeSpan Backoff(TimeSpan interval, int attempt)
         {
             double factor;
@@ -192,7 +192,9 @@ namespace PSCompositeMail.Smtp
 
                 Drop();
                 _sentOnConnection = 0;
-                _logger ??= CreateLogger(_backend.Settings);
+                _logger ??= _backend.Settings.ProtocolLog is { } path
+                    ? _context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path)).ForConnection()
+                    : new NullProtocolLogger();
                 _client = SmtpConnector.Open(_backend.Settings, _logger, _context, _backend.Name);
                 return _client;
             }

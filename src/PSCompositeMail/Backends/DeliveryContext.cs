@@ -31,6 +31,11 @@ namespace PSCompositeMail.Backends
         public WaitHandle WorkPosted => _postedSignal;
 
         private readonly AutoResetEvent _postedSignal = new AutoResetEvent(false);
+        private readonly ConcurrentDictionary<string, object> _shared = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
+
+        /// <summary>One object per key for the whole pipeline, shared by every session (a protocol log file); disposed with the context.</summary>
+        public T Shared<T>(string key, Func<T> create)
+            where T : class => (T)_shared.GetOrAdd(key, _ => create());
 
         /// <summary>
         /// Runs <paramref name="work"/> on the pipeline thread: at once when called there, otherwise when the
@@ -74,6 +79,12 @@ namespace PSCompositeMail.Backends
 
         public void Dispose()
         {
+            foreach (var shared in _shared.Values)
+            {
+                (shared as IDisposable)?.Dispose();
+            }
+
+            _shared.Clear();
             _posted.Dispose();
             _postedSignal.Dispose();
         }
