@@ -231,6 +231,17 @@ Describe 'SMTP with XOAUTH2' {
         $script:asked | Should -Be 2
     }
 
+    It 'asks the token script block on the pipeline thread when connections open in parallel' {
+        $script:askedOn = [System.Collections.Generic.List[int]]::new()
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $OAuth.Port -CertificateThumbprint $Certificate.Thumbprint `
+            -UserName 'robot@example.com' -OAuthToken { $script:askedOn.Add([Threading.Thread]::CurrentThread.ManagedThreadId); $Token }
+        $results = 1..12 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com" } } |
+            Send-CompositeMail -Backend $smtp -From ops@example.com -Subject parallel -Body b -ThrottleLimit 3
+        @($results | Where-Object Succeeded).Count | Should -Be 12
+        $script:askedOn.Count | Should -Be 3
+        $script:askedOn | Sort-Object -Unique | Should -Be ([Threading.Thread]::CurrentThread.ManagedThreadId)
+    }
+
     It 'fails with a wrong token' {
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $OAuth.Port -CertificateThumbprint $Certificate.Thumbprint `
             -UserName 'robot@example.com' -OAuthToken { 'expired' } @Fast
