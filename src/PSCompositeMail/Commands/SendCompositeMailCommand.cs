@@ -3,7 +3,6 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Diagnostics;
-using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Net.Mail;
@@ -33,7 +32,7 @@ namespace PSCompositeMail.Commands
         private bool _progressShown;
         private readonly Dictionary<string, MailSpool> _spools = new Dictionary<string, MailSpool>(StringComparer.Ordinal);
         private DeliveryContext? _context;
-        private MailSpool? _spool;
+        private UndeliveredMessages? _undelivered;
         private CompositeBackend? _root;
         private DeliveryPipeline? _pipeline;
         private string? _plan;
@@ -166,10 +165,8 @@ namespace PSCompositeMail.Commands
             _backendFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Backend));
             _context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested };
             _describeMessages = _context.VerboseEnabled || ConfirmationPossible;
-            if (SpoolDirectory is not null)
-            {
-                _spool = new MailSpool(GetUnresolvedProviderPathFromPSPath(SpoolDirectory));
-            }
+            var spool = SpoolDirectory is null ? null : new MailSpool(GetUnresolvedProviderPathFromPSPath(SpoolDirectory));
+            _undelivered = new UndeliveredMessages(spool, Policy.ToString(), MaxAttempts);
 
             var server = SmtpServer ?? (MyInvocation.ExpectingInput ? null : SessionState.PSVariable.GetValue("PSEmailServer") as string);
             if (!_backendFromCommandLine && !string.IsNullOrEmpty(server))
@@ -356,13 +353,7 @@ namespace PSCompositeMail.Commands
             {
                 foreach (var job in _pipeline!.Abandon())
                 {
-                    var claim = job.State as SpoolClaim;
-                    if (claim is null && job.Outcome?.Succeeded != true)
-                    {
-                        _spool?.Add(job.Message, _root!.Backends.Select(b => b.Name), Policy.ToString(), "The send was stopped before it finished.");
-                    }
-
-                    claim?.Dispose();
+                    _undelivered!.KeepUnfinished(job.Message, job.Outcome, job.State as SpoolClaim, _root!.Backends.Select(b => b.Name));
                     job.Message.Dispose();
                 }
 
@@ -387,44 +378,11 @@ namespace PSCompositeMail.Commands
             StreamWriting.Drain(this, _context!);
         }
 
-        /// <summary>Writes the result; a message not delivered is an error, which says where the spool keeps it.</summary>
+        /// <summary>Writes the result; a message not delivered is an error, which says what became of it.</summary>
         private void Report(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
         {
-            var results = outcome.Results;
-            string? spooledAt = null;
-            string? spoolProblem = null;
-            var poisoned = false;
-            if (outcome.Succeeded)
-            {
-                claim?.Complete();
-            }
-            else
-            {
-                var failed = outcome.FailedLeaves().Select(r => r.Backend).ToArray();
-                try
-                {
-                    if (claim is not null)
-                    {
-                        poisoned = claim.Fail(failed, outcome.Error ?? string.Empty, MaxAttempts);
-                        spooledAt = poisoned ? null : claim.MessageFile;
-                    }
-                    else if (_spool is not null)
-                    {
-                        spooledAt = _spool.Add(message, failed, Policy.ToString(), outcome.Error ?? string.Empty);
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    spoolProblem = $" It could not be kept in the spool either: {ex.Message}";
-                }
-
-                if (spooledAt is not null)
-                {
-                    results = results.Select(r => r.AsSpooled(spooledAt)).ToArray();
-                }
-            }
-
-            var result = new SendResult(message.MessageId, message.Subject, message.To, Policy.ToString(), outcome.Succeeded, results) { SpoolPath = spooledAt };
+            var settlement = _undelivered!.Settle(message, outcome, claim);
+            var result = new SendResult(message.MessageId, message.Subject, message.To, Policy.ToString(), outcome.Succeeded, settlement.Results) { SpoolPath = settlement.SpoolPath };
             WriteObject(result);
             ReportProgress();
             if (outcome.Succeeded)
@@ -434,11 +392,8 @@ namespace PSCompositeMail.Commands
 
             var failure = outcome.Exception as MailDeliveryException
                 ?? new MailDeliveryException(CompositeBackend.DescribeFailures(new[] { (outcome.Backend, outcome.Error) }), new[] { outcome });
-            var fate = spooledAt is not null ? $" It is kept in the spool as {spooledAt}; resend it with Get-MailSpool."
-                : poisoned ? $" After {claim!.Metadata.Attempts} attempts it was moved to the spool's poison folder."
-                : spoolProblem ?? string.Empty;
             WriteError(new ErrorRecord(
-                new MailDeliveryException($"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {failure.Message}{fate}", failure.Failures),
+                new MailDeliveryException($"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {failure.Message}{settlement.Fate}", failure.Failures),
                 "MessageNotDelivered",
                 MailEngine.Instance.CategoryOf(failure.RootCause),
                 result));

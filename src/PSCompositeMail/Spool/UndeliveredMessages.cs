@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using PSCompositeMail.Hosting;
+using PSCompositeMail.Results;
+
+namespace PSCompositeMail.Spool
+{
+    /// <summary>
+    /// Decides what becomes of a message once its outcome is known, so that none is lost: a resent spool item
+    /// leaves the spool, or has its attempt recorded (and goes to poison after too many); any other message that
+    /// was not delivered goes into the spool, when there is one.
+    /// </summary>
+    internal sealed class UndeliveredMessages
+    {
+        private readonly MailSpool? _spool;
+        private readonly string _policy;
+        private readonly int _maxAttempts;
+
+        public UndeliveredMessages(MailSpool? spool, string policy, int maxAttempts)
+        {
+            _spool = spool;
+            _policy = policy;
+            _maxAttempts = maxAttempts;
+        }
+
+        public Settlement Settle(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
+        {
+            if (outcome.Succeeded)
+            {
+                claim?.Complete();
+                return new Settlement(outcome.Results, null, string.Empty);
+            }
+
+            var failed = outcome.FailedLeaves().Select(r => r.Backend).ToArray();
+            var error = outcome.Error ?? string.Empty;
+            try
+            {
+                if (claim is not null)
+                {
+                    return claim.Fail(failed, error, _maxAttempts)
+                        ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder.")
+                        : Spooled(outcome, claim.MessageFile);
+                }
+
+                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome, _spool.Add(message, failed, _policy, error));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return new Settlement(outcome.Results, null, $" It could not be kept in the spool either: {ex.Message}");
+            }
+        }
+
+        /// <summary>The pipeline was stopped with this message handed over but not reported: keep it unless it was delivered.</summary>
+        public void KeepUnfinished(IOutgoingMessage message, BackendResult? outcome, SpoolClaim? claim, IEnumerable<string> backends)
+        {
+            if (claim is null && outcome?.Succeeded != true)
+            {
+                _spool?.Add(message, backends, _policy, "The send was stopped before it finished.");
+            }
+
+            // A claimed item goes back to the spool as it was.
+            claim?.Dispose();
+        }
+
+        private static Settlement Spooled(BackendResult outcome, string path) =>
+            new Settlement(outcome.Results.Select(r => r.AsSpooled(path)).ToArray(), path, $" It is kept in the spool as {path}; resend it with Get-MailSpool.");
+    }
+
+    internal readonly struct Settlement
+    {
+        public Settlement(IReadOnlyList<BackendResult> results, string? spoolPath, string fate)
+        {
+            Results = results;
+            SpoolPath = spoolPath;
+            Fate = fate;
+        }
+
+        public IReadOnlyList<BackendResult> Results { get; }
+
+        /// <summary>Where the message now waits in a spool, or null.</summary>
+        public string? SpoolPath { get; }
+
+        /// <summary>What the error should add about the message's fate (kept, poisoned, or not even spooled).</summary>
+        public string Fate { get; }
+    }
+}
