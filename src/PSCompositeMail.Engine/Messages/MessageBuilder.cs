@@ -37,7 +37,8 @@ namespace PSCompositeMail.Messages
             HeaderValueGuard.RejectLineBreaks(spec.MessageId, "MessageId");
             var headers = ValidateHeaders(spec.Headers);
 
-            var message = new MimeMessage();
+            // Without headers: the parameterless constructor would generate a Message-Id and Date that are replaced below.
+            var message = new MimeMessage(Enumerable.Empty<Header>());
             try
             {
                 message.From.Add(from);
