@@ -28,11 +28,7 @@ namespace PSCompositeMail.Engine
             _ => throw new NotSupportedException($"The engine cannot deliver through a {backend.Kind} backend."),
         };
 
-        public BackendTestResult Test(MailBackend backend, DeliveryContext context) => backend switch
-        {
-            SmtpBackend smtp => SmtpDelivery.Test(smtp, context),
-            _ => backend.Test(context),
-        };
+        public BackendTestResult TestSmtp(SmtpBackend backend, DeliveryContext context) => SmtpDelivery.Test(backend, context);
 
         public ErrorCategory CategoryOf(Exception? exception) => ErrorCategories.For(exception);
 

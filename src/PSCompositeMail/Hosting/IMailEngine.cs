@@ -5,6 +5,7 @@ using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
+using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Hosting
 {
@@ -23,7 +24,8 @@ namespace PSCompositeMail.Hosting
 
         IDeliverySession OpenSession(MailBackend backend, DeliveryContext context);
 
-        BackendTestResult Test(MailBackend backend, DeliveryContext context);
+        /// <summary>Connects, secures, authenticates and quits: the only test that needs MailKit.</summary>
+        BackendTestResult TestSmtp(SmtpBackend backend, DeliveryContext context);
 
         /// <summary>The ErrorCategory a PowerShell user expects for what went wrong.</summary>
         ErrorCategory CategoryOf(Exception? exception);

@@ -39,6 +39,6 @@ namespace PSCompositeMail.Smtp
 
         internal SmtpSettings Settings { get; }
 
-        internal override BackendTestResult Test(DeliveryContext context) => MailEngine.Instance.Test(this, context);
+        internal override BackendTestResult Test(DeliveryContext context) => MailEngine.Instance.TestSmtp(this, context);
     }
 }
