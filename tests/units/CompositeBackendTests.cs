@@ -87,6 +87,8 @@ namespace PSCompositeMail.Tests
 
             var failure = Assert.IsType<MailDeliveryException>(result.Exception);
             Assert.IsType<System.InvalidOperationException>(failure.RootCause);
+            Assert.Equal("relay1", Assert.Single(failure.Failures).Backend);
+            Assert.Equal(new[] { "relay1" }, result.FailedLeaves().Select(r => r.Backend));
         }
     }
 }

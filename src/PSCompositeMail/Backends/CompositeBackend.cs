@@ -94,7 +94,7 @@ namespace PSCompositeMail.Backends
                         DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
                 }
 
-                var error = succeeded ? null : new MailDeliveryException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))), failed);
+                var error = succeeded ? null : new MailDeliveryException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))), failed.SelectMany(r => r.FailedLeaves()));
                 return new BackendResult(
                     _composite.Name,
                     _composite.Kind.ToString(),

@@ -120,7 +120,8 @@ namespace PSCompositeMail.Backends
                     catch (Exception ex)
                     {
                         // Sessions report failures as results; anything else must still not take the host down.
-                        job.Finish(new BackendResult(_backend.Name, _backend.Kind.ToString(), DeliveryStatus.Failed, TimeSpan.Zero, ex));
+                        var named = new InvalidOperationException(CompositeBackend.DescribeFailures(new[] { (_backend.Name, (string?)ex.Message) }), ex);
+                        job.Finish(new BackendResult(_backend.Name, _backend.Kind.ToString(), DeliveryStatus.Failed, TimeSpan.Zero, named));
                     }
                 }
             }

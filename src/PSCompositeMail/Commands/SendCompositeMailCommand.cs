@@ -390,13 +390,10 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            var failure = outcome.Exception as MailDeliveryException
-                ?? new MailDeliveryException(CompositeBackend.DescribeFailures(new[] { (outcome.Backend, outcome.Error) }), new[] { outcome });
-            WriteError(new ErrorRecord(
-                new MailDeliveryException($"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {failure.Message}{settlement.Fate}", failure.Failures),
-                "MessageNotDelivered",
-                MailEngine.Instance.CategoryOf(failure.RootCause),
-                result));
+            var failure = new MailDeliveryException(
+                $"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {outcome.Error}{settlement.Fate}",
+                outcome.FailedLeaves());
+            WriteError(new ErrorRecord(failure, "MessageNotDelivered", MailEngine.Instance.CategoryOf(failure.RootCause), result));
         }
 
         private void WriteInvalidMessage(MessageValidationException ex) =>

@@ -4,7 +4,7 @@ using System.Linq;
 
 namespace PSCompositeMail.Results
 {
-    /// <summary>A message failed its policy; <see cref="Failures"/> holds what each failed backend reported.</summary>
+    /// <summary>A message failed its policy; <see cref="Failures"/> holds what each failed backend reported, inside composites too.</summary>
     public sealed class MailDeliveryException : Exception
     {
         internal MailDeliveryException(string message, IEnumerable<BackendResult> failures)
@@ -15,7 +15,7 @@ namespace PSCompositeMail.Results
 
         public IReadOnlyList<BackendResult> Failures { get; }
 
-        /// <summary>The first underlying exception below any composites: it decides the error category.</summary>
-        public Exception? RootCause => Failures.Select(f => f.Exception is MailDeliveryException inner ? inner.RootCause : f.Exception).FirstOrDefault(e => e is not null);
+        /// <summary>The first failed backend's own exception: it decides the error category.</summary>
+        public Exception? RootCause => Failures.Select(f => f.Exception).FirstOrDefault(e => e is not null);
     }
 }
