@@ -60,6 +60,7 @@ Describe 'Import-MailBackend' {
 
     It 'names the file, the environment and the key when <Case>' -ForEach @(
         @{ Case = 'the environment is unknown'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Null' }) } }"; Environment = 'Prod'; Expected = "environment 'Prod': there is no such environment; the file has Dev" }
+        @{ Case = 'an environment key is unknown'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Null' }); Polcy = 'Any' } }"; Environment = 'Dev'; Expected = "environment 'Dev', key 'Polcy': an environment has no such key; expected one of Backends, Policy, Name" }
         @{ Case = 'a key is unknown'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Smtp'; SmtpServer = 'x'; Pasword = 'oops' }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.Pasword': a Smtp backend has no such key; expected one of Type, .*SmtpServer" }
         @{ Case = 'a secret stands in the file'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Smtp'; SmtpServer = 'x'; Credential = 'user:password' }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.Credential': a credential is never written in the file" }
         @{ Case = 'a secret variable is missing'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Smtp'; SmtpServer = 'x'; Credential = @{ UserNameEnv = 'PSCM_NOT_SET_U'; PasswordEnv = 'PSCM_NOT_SET_P' } }) } }"; Environment = 'Dev'; Expected = "the environment variable 'PSCM_NOT_SET_U' is not set" }

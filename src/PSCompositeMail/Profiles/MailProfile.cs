@@ -88,7 +88,7 @@ namespace PSCompositeMail.Profiles
                 throw new ProfileException(_file, key, null, "an environment must be a hashtable such as @{ Backends = @(...) }");
             }
 
-            RejectUnknownKeys(settings, EnvironmentKeys, key, null);
+            RejectUnknownEnvironmentKeys(settings, key);
             var backends = ReadBackends(settings["Backends"], key, "Backends");
             if (!settings.ContainsKey("Policy"))
             {
@@ -247,14 +247,13 @@ namespace PSCompositeMail.Profiles
             }
         }
 
-        private void RejectUnknownKeys(Hashtable table, string[] known, string environment, string? where)
+        private void RejectUnknownEnvironmentKeys(Hashtable settings, string environment)
         {
-            foreach (var key in table.Keys.Cast<object>().Select(k => k.ToString() ?? string.Empty))
+            var unknown = settings.Keys.Cast<object>().Select(k => k.ToString() ?? string.Empty)
+                .FirstOrDefault(k => !EnvironmentKeys.Contains(k, StringComparer.OrdinalIgnoreCase));
+            if (unknown is not null)
             {
-                if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
-                {
-                    throw new ProfileException(_file, environment, where is null ? key : $"{where}.{key}", $"an environment has no such key; expected one of {string.Join(", ", known)}");
-                }
+                throw new ProfileException(_file, environment, unknown, $"an environment has no such key; expected one of {string.Join(", ", EnvironmentKeys)}");
             }
         }
     }
