@@ -95,9 +95,9 @@ namespace PSCompositeMail.Messages
                         angle = false;
                         break;
                     case ',' or ';' when !quoted && !angle:
-                        if (current.ToString().Trim().Length > 0)
+                        if (Part(current) is { } part)
                         {
-                            yield return current.ToString();
+                            yield return part;
                         }
 
                         current.Clear();
@@ -107,10 +107,16 @@ namespace PSCompositeMail.Messages
                 current.Append(c);
             }
 
-            if (current.ToString().Trim().Length > 0)
+            if (Part(current) is { } last)
             {
-                yield return current.ToString();
+                yield return last;
             }
+        }
+
+        private static string? Part(StringBuilder text)
+        {
+            var part = text.ToString();
+            return string.IsNullOrWhiteSpace(part) ? null : part;
         }
     }
 }
