@@ -145,26 +145,13 @@ function Invoke-Test {
         }
     }
 
-    # Pester runs in a child process so that the module under test is imported fresh and can be unloaded.
-    $pesterScript = @'
-param($PesterPath, $TestsPath, $StagingPath, $OlderMailKit)
-$ErrorActionPreference = 'Stop'
-Import-Module $PesterPath
-$env:PSCOMPOSITEMAIL_MODULE = $StagingPath
-$env:PSCOMPOSITEMAIL_OLDER_MAILKIT = $OlderMailKit
-$configuration = New-PesterConfiguration
-$configuration.Run.Path = $TestsPath
-$configuration.Run.PassThru = $true
-$configuration.Output.Verbosity = 'Detailed'
-$result = Invoke-Pester -Configuration $configuration
-"PESTER-COUNTS $($result.PassedCount) $($result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount)"
-'@
-    $scriptFile = Join-Path $Root 'out/run-pester.ps1'
-    Set-Content -Path $scriptFile -Value $pesterScript
+    # Pester runs in a child process so that the module under test is imported fresh and can be unloaded; its last
+    # line carries the counts.
     $pesterRan = $false
-    Invoke-ChildPwsh @('-File', $scriptFile, '-PesterPath', $pester, '-TestsPath', (Join-Path $Root 'tests'), '-StagingPath', $StagingPath, '-OlderMailKit', $OlderMailKit) |
+    Invoke-ChildPwsh @('-File', (Join-Path $Root 'tests/Invoke-PesterSuite.ps1'), '-StagingPath', $StagingPath, '-PesterPath', $pester,
+        '-OlderMailKit', $OlderMailKit) |
         ForEach-Object {
-            if ($_ -match '^PESTER-COUNTS (\d+) (\d+)$') {
+            if ($_ -match '^(\d+) passed, (\d+) failed$') {
                 $passed += [int]$Matches[1]
                 $failed += [int]$Matches[2]
                 $pesterRan = $true
