@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Threading;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Results;
 using Xunit;

@@ -1,4 +1,5 @@
 using System.Linq;
+using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Messages;
 using Xunit;
 

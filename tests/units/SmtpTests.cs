@@ -4,6 +4,7 @@ using DeliveryNotificationOptions = System.Net.Mail.DeliveryNotificationOptions;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
+using PSCompositeMail.Engine.Smtp;
 using PSCompositeMail.Smtp;
 using Xunit;
 

@@ -1,5 +1,7 @@
 using System;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Tests
@@ -16,14 +18,14 @@ namespace PSCompositeMail.Tests
 
         internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
 
-        private sealed class Session : StatelessSession
+        private sealed class Session : StatelessSession<ThrowingBackend>
         {
-            public Session(MailBackend backend, DeliveryContext context)
+            public Session(ThrowingBackend backend, DeliveryContext context)
                 : base(backend, context)
             {
             }
 
-            protected override string? DeliverOne(PSCompositeMail.Hosting.IOutgoingMessage message) => throw new InvalidOperationException($"{Backend.Name} is down");
+            protected override string? DeliverOne(IOutgoingMessage message) => throw new InvalidOperationException($"{Backend.Name} is down");
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Results;
 using PSCompositeMail.Spool;
@@ -63,7 +64,7 @@ namespace PSCompositeMail.Tests
             var undelivered = new UndeliveredMessages(new MailSpool(_folder), "All", maxAttempts: 5);
             using var inFlight = Messages.Simple("in flight");
             using var delivered = Messages.Simple("delivered");
-            var sent = new BackendResult("root", "Composite", DeliveryStatus.Sent, TimeSpan.Zero);
+            var sent = new BackendResult("root", MailBackendKind.Composite, DeliveryStatus.Sent, TimeSpan.Zero);
 
             undelivered.KeepUnfinished(inFlight, outcome: null, claim: null, new[] { "relay" });
             undelivered.KeepUnfinished(delivered, sent, claim: null, new[] { "relay" });

@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using MimeKit;
+using PSCompositeMail.Messages;
 
-namespace PSCompositeMail.Messages
+namespace PSCompositeMail.Engine.Messages
 {
     /// <summary>Turns what users type (one address, or several separated by ',' or ';') into mailboxes, strictly.</summary>
     internal static class AddressParser

@@ -7,8 +7,9 @@ using System.Net.Mail;
 using System.Text;
 using MimeKit;
 using MimeKit.Utils;
+using PSCompositeMail.Messages;
 
-namespace PSCompositeMail.Messages
+namespace PSCompositeMail.Engine.Messages
 {
     /// <summary>Validates a <see cref="MessageSpec"/> and builds the one MIME message every backend gets.</summary>
     internal static class MessageBuilder
@@ -81,21 +82,16 @@ namespace PSCompositeMail.Messages
         public static OutgoingMessage Load(string path, string? envelopeSender = null, IReadOnlyList<string>? envelopeRecipients = null)
         {
             MimeMessage message;
-            try
+            using (var file = OpenRead(path, "Path", "message file"))
             {
-                message = MimeMessage.Load(path);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new MessageValidationException($"The message file '{path}' was not found.", "Path", path, MessageProblem.NotFound, ex);
-            }
-            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
-            {
-                throw new MessageValidationException($"The message file '{path}' cannot be read: {ex.Message}", "Path", path, MessageProblem.NotReadable, ex);
-            }
-            catch (FormatException ex)
-            {
-                throw new MessageValidationException($"'{path}' is not a MIME message: {ex.Message}", "Path", path, MessageProblem.InvalidValue, ex);
+                try
+                {
+                    message = MimeMessage.Load(file);
+                }
+                catch (FormatException ex)
+                {
+                    throw new MessageValidationException($"'{path}' is not a MIME message: {ex.Message}", "Path", path, MessageProblem.InvalidValue, ex);
+                }
             }
 
             try
@@ -242,20 +238,7 @@ namespace PSCompositeMail.Messages
         {
             var fileName = Path.GetFileName(path);
             HeaderValueGuard.RejectLineBreaks(fileName, parameter);
-            Stream content;
-            try
-            {
-                content = File.OpenRead(path);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new MessageValidationException($"The attachment '{path}' was not found.", parameter, path, MessageProblem.NotFound, ex);
-            }
-            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
-            {
-                throw new MessageValidationException($"The attachment '{path}' cannot be read: {ex.Message}", parameter, path, MessageProblem.NotReadable, ex);
-            }
-
+            var content = OpenRead(path, parameter, "attachment");
             var part = new MimePart(MimeTypes.GetMimeType(fileName))
             {
                 Content = new MimeContent(content),
@@ -264,6 +247,23 @@ namespace PSCompositeMail.Messages
                 FileName = fileName,
             };
             return part;
+        }
+
+        /// <summary>Opens a file the message needs; a missing or unreadable one is invalid input for that message.</summary>
+        private static FileStream OpenRead(string path, string parameter, string what)
+        {
+            try
+            {
+                return File.OpenRead(path);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new MessageValidationException($"The {what} '{path}' was not found.", parameter, path, MessageProblem.NotFound, ex);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                throw new MessageValidationException($"The {what} '{path}' cannot be read: {ex.Message}", parameter, path, MessageProblem.NotReadable, ex);
+            }
         }
     }
 }

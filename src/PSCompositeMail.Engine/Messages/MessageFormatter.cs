@@ -4,8 +4,9 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using MimeKit;
+using PSCompositeMail.Messages;
 
-namespace PSCompositeMail.Messages
+namespace PSCompositeMail.Engine.Messages
 {
     /// <summary>Renders a message for people to read: decoded headers, the body, attachments by name and size.</summary>
     internal static class MessageFormatter

@@ -2,7 +2,7 @@ using System.IO;
 using System.Text;
 using MimeKit;
 
-namespace PSCompositeMail.Messages
+namespace PSCompositeMail.Engine.Messages
 {
     /// <summary>How a message is written wherever it leaves the module: CRLF line ends, no Bcc header.</summary>
     internal static class MimeText

@@ -1,15 +1,16 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Mail;
 using MimeKit;
-using PSCompositeMail.Hosting;
+using PSCompositeMail.Messages;
 
-namespace PSCompositeMail.Messages
+namespace PSCompositeMail.Engine.Messages
 {
     /// <summary>A validated message, built once, handed unchanged to every backend.</summary>
     internal sealed class OutgoingMessage : IOutgoingMessage
     {
+        private IReadOnlyList<string>? _recipientAddresses;
+
         public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification)
         {
             Mime = mime;
@@ -18,8 +19,6 @@ namespace PSCompositeMail.Messages
             DeliveryNotification = deliveryNotification;
             To = mime.To.Mailboxes.Select(m => m.Address).ToArray();
         }
-
-        private IReadOnlyList<string>? _recipientAddresses;
 
         public MimeMessage Mime { get; }
 
@@ -36,13 +35,35 @@ namespace PSCompositeMail.Messages
 
         public IReadOnlyList<string> To { get; }
 
-        public IEnumerable<MailboxAddress> Bcc => Mime.Bcc.Mailboxes;
-
         public string SenderAddress => EnvelopeSender.Address;
 
         public IReadOnlyList<string> RecipientAddresses => _recipientAddresses ??= Recipients.Select(r => r.Address).ToArray();
 
         public void WriteTo(System.IO.Stream stream) => MimeText.WriteTo(Mime, stream);
+
+        public string Format(ConsoleFormat format) => MessageFormatter.Format(this, format);
+
+        public CapturedMessage Capture()
+        {
+            IReadOnlyList<string> Addresses(InternetAddressList list) => list.Mailboxes.Select(m => m.Address).ToArray();
+            return new CapturedMessage(MimeText.ToText(Mime))
+            {
+                MessageId = MessageId,
+                Subject = Subject,
+                From = Mime.From.ToString(),
+                Sender = SenderAddress,
+                To = Addresses(Mime.To),
+                Cc = Addresses(Mime.Cc),
+                Bcc = Addresses(Mime.Bcc),
+                ReplyTo = Addresses(Mime.ReplyTo),
+                Recipients = RecipientAddresses,
+                Date = Mime.Date,
+                TextBody = Mime.TextBody,
+                HtmlBody = Mime.HtmlBody,
+                Attachments = Mime.Attachments.Select(a => a.ContentDisposition?.FileName ?? a.ContentType.Name ?? string.Empty).ToArray(),
+                Headers = Mime.Headers.Select(h => new KeyValuePair<string, string>(h.Field, h.Value)).ToArray(),
+            };
+        }
 
         public void Dispose() => Mime.Dispose();
     }

@@ -3,8 +3,9 @@ using System.Linq;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using PSCompositeMail.Smtp;
 
-namespace PSCompositeMail.Smtp
+namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// Validates the server's certificate: chain and host name must hold. Revocation is checked, but a

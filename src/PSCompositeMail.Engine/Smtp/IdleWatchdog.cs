@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Threading;
 using MailKit;
 
-namespace PSCompositeMail.Smtp
+namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// MailKit's own Timeout is not applied to blocking reads once a cancellable token is passed, so the

@@ -3,8 +3,9 @@ using DeliveryNotificationOptions = System.Net.Mail.DeliveryNotificationOptions;
 using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
+using PSCompositeMail.Smtp;
 
-namespace PSCompositeMail.Smtp
+namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// MailKit's client, changed in two ways: a refused recipient is recorded instead of aborting the whole

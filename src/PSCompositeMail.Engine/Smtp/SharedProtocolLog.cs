@@ -1,7 +1,7 @@
 using System;
 using MailKit;
 
-namespace PSCompositeMail.Smtp
+namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// One -ProtocolLog file for every connection of a pipeline (several with -ThrottleLimit): MailKit's logger is

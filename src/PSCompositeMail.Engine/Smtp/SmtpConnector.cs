@@ -3,9 +3,10 @@ using System.Linq;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Smtp;
 
-namespace PSCompositeMail.Smtp
+namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>Opens one connected, secured and authenticated SMTP client as the settings ask, or fails saying why.</summary>
     internal static class SmtpConnector

@@ -2,7 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
-using PSCompositeMail.Hosting;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Backends
@@ -36,7 +37,7 @@ namespace PSCompositeMail.Backends
             var succeeded = Decide(Policy, results.Select(r => r.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed).ToArray());
             var failed = results.Where(r => !r.Succeeded).ToArray();
             var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
-            return new BackendTestResult(Name, Kind.ToString(), succeeded, clock.Elapsed, Description, error) { Results = results };
+            return new BackendTestResult(Name, Kind, succeeded, clock.Elapsed, Description, error) { Results = results };
         }
 
         /// <summary>Whether a message counts as delivered, given each backend's status in order.</summary>
@@ -77,7 +78,7 @@ namespace PSCompositeMail.Backends
                     var backend = _composite.Backends[i];
                     if (delivered && _composite.Policy == DeliveryPolicy.Failover)
                     {
-                        results[i] = new BackendResult(backend.Name, backend.Kind.ToString(), DeliveryStatus.Skipped, TimeSpan.Zero);
+                        results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero);
                         continue;
                     }
 
@@ -97,7 +98,7 @@ namespace PSCompositeMail.Backends
                 var error = succeeded ? null : new MailDeliveryException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))), failed.SelectMany(r => r.FailedLeaves()));
                 return new BackendResult(
                     _composite.Name,
-                    _composite.Kind.ToString(),
+                    _composite.Kind,
                     succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed,
                     clock.Elapsed,
                     error,
@@ -120,7 +121,7 @@ namespace PSCompositeMail.Backends
                 catch (Exception ex)
                 {
                     // A backend that breaks its contract by throwing must not stop the others.
-                    return new BackendResult(backend.Name, backend.Kind.ToString(), DeliveryStatus.Failed, clock.Elapsed, ex);
+                    return new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Failed, clock.Elapsed, ex);
                 }
             }
 

@@ -1,3 +1,4 @@
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Backends
@@ -14,5 +15,21 @@ namespace PSCompositeMail.Backends
         public ConsoleFormat Format { get; }
 
         public override string Description => $"Information stream ({Format})";
+
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
+
+        private sealed class Session : StatelessSession<ConsoleBackend>
+        {
+            public Session(ConsoleBackend backend, DeliveryContext context)
+                : base(backend, context)
+            {
+            }
+
+            protected override string? DeliverOne(IOutgoingMessage message)
+            {
+                Context.Information(message.Format(Backend.Format));
+                return null;
+            }
+        }
     }
 }

@@ -3,7 +3,8 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using PSCompositeMail.Hosting;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Backends
@@ -121,7 +122,7 @@ namespace PSCompositeMail.Backends
                     {
                         // Sessions report failures as results; anything else must still not take the host down.
                         var named = new InvalidOperationException(CompositeBackend.DescribeFailures(new[] { (_backend.Name, (string?)ex.Message) }), ex);
-                        job.Finish(new BackendResult(_backend.Name, _backend.Kind.ToString(), DeliveryStatus.Failed, TimeSpan.Zero, named));
+                        job.Finish(new BackendResult(_backend.Name, _backend.Kind, DeliveryStatus.Failed, TimeSpan.Zero, named));
                     }
                 }
             }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
-using PSCompositeMail.Hosting;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Spool;
 
@@ -30,15 +31,15 @@ namespace PSCompositeMail.Backends
                 Directory.CreateDirectory(Path);
                 File.WriteAllBytes(probe, Array.Empty<byte>());
                 File.Delete(probe);
-                return new BackendTestResult(Name, Kind.ToString(), true, TimeSpan.Zero, $"'{Path}' is writable.");
+                return new BackendTestResult(Name, Kind, true, TimeSpan.Zero, $"'{Path}' is writable.");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return new BackendTestResult(Name, Kind.ToString(), false, TimeSpan.Zero, exception: ex);
+                return new BackendTestResult(Name, Kind, false, TimeSpan.Zero, exception: ex);
             }
         }
 
-        private sealed class Session : StatelessSession
+        private sealed class Session : StatelessSession<DirectoryBackend>
         {
             public Session(DirectoryBackend backend, DeliveryContext context)
                 : base(backend, context)
@@ -46,7 +47,7 @@ namespace PSCompositeMail.Backends
             }
 
             protected override string? DeliverOne(IOutgoingMessage message) =>
-                AtomicFile.Write(((DirectoryBackend)Backend).Path, AtomicFile.NewName(DateTime.UtcNow, ".eml"), message.WriteTo);
+                AtomicFile.Write(Backend.Path, AtomicFile.NewName(DateTime.UtcNow, ".eml"), message.WriteTo);
         }
     }
 }

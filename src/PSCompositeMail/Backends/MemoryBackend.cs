@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Backends
@@ -47,11 +48,27 @@ namespace PSCompositeMail.Backends
             }
         }
 
-        internal void Keep(CapturedMessage message)
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
+
+        private void Keep(CapturedMessage message)
         {
             lock (_gate)
             {
                 _messages.Add(message);
+            }
+        }
+
+        private sealed class Session : StatelessSession<MemoryBackend>
+        {
+            public Session(MemoryBackend backend, DeliveryContext context)
+                : base(backend, context)
+            {
+            }
+
+            protected override string? DeliverOne(IOutgoingMessage message)
+            {
+                Backend.Keep(message.Capture());
+                return null;
             }
         }
     }

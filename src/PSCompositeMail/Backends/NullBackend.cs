@@ -1,4 +1,5 @@
-using PSCompositeMail.Hosting;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Backends
 {
@@ -14,7 +15,7 @@ namespace PSCompositeMail.Backends
 
         internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
 
-        private sealed class Session : StatelessSession
+        private sealed class Session : StatelessSession<NullBackend>
         {
             public Session(NullBackend backend, DeliveryContext context)
                 : base(backend, context)

@@ -8,6 +8,7 @@ using System.Management.Automation;
 using System.Net.Mail;
 using System.Text;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
@@ -382,7 +383,7 @@ namespace PSCompositeMail.Commands
         private void Report(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
         {
             var settlement = _undelivered!.Settle(message, outcome, claim);
-            var result = new SendResult(message.MessageId, message.Subject, message.To, Policy.ToString(), outcome.Succeeded, settlement.Results) { SpoolPath = settlement.SpoolPath };
+            var result = new SendResult(message.MessageId, message.Subject, message.To, Policy, outcome.Succeeded, settlement.Results) { SpoolPath = settlement.SpoolPath };
             WriteObject(result);
             ReportProgress();
             if (outcome.Succeeded)

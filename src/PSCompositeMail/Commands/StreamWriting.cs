@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
 
 namespace PSCompositeMail.Commands
 {

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Commands
@@ -15,7 +16,7 @@ namespace PSCompositeMail.Commands
 
         protected override void ProcessRecord()
         {
-            var context = new DeliveryContext(CancellationToken);
+            using var context = new DeliveryContext(CancellationToken);
             foreach (var backend in Backend)
             {
                 var result = backend.Test(context);

@@ -1,8 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Management.Automation;
-using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
@@ -10,9 +9,9 @@ using PSCompositeMail.Smtp;
 namespace PSCompositeMail.Hosting
 {
     /// <summary>
-    /// What the cmdlets need from the mail engine (PSCompositeMail.Engine.dll, the only assembly that touches
-    /// MailKit and MimeKit). Nothing here mentions their types, so this assembly loads in PowerShell's own
-    /// context while the engine and its libraries live in the module's.
+    /// What the module needs from its engine (PSCompositeMail.Engine.dll, the only assembly that touches MailKit
+    /// and MimeKit): plain data in, a message or a result out. Nothing here mentions their types, so this assembly
+    /// loads in PowerShell's own context while the engine and its libraries live in the module's.
     /// </summary>
     internal interface IMailEngine
     {
@@ -22,31 +21,13 @@ namespace PSCompositeMail.Hosting
         /// <summary>Loads an .eml file; the envelope comes from its headers unless one is given.</summary>
         IOutgoingMessage Load(string path, string? envelopeSender = null, IReadOnlyList<string>? envelopeRecipients = null);
 
-        IDeliverySession OpenSession(MailBackend backend, DeliveryContext context);
+        /// <summary>SMTP delivery for one pipeline, under the given backend name.</summary>
+        IDeliverySession OpenSmtpSession(string backendName, SmtpSettings settings, DeliveryContext context);
 
-        /// <summary>Connects, secures, authenticates and quits: the only test that needs MailKit.</summary>
-        BackendTestResult TestSmtp(SmtpBackend backend, DeliveryContext context);
+        /// <summary>Connects, secures, authenticates and quits.</summary>
+        BackendTestResult TestSmtp(string backendName, SmtpSettings settings, DeliveryContext context);
 
         /// <summary>The ErrorCategory a PowerShell user expects for what went wrong.</summary>
         ErrorCategory CategoryOf(Exception? exception);
-    }
-
-    /// <summary>A validated message, built once and handed unchanged to every backend.</summary>
-    internal interface IOutgoingMessage : IDisposable
-    {
-        string MessageId { get; }
-
-        string Subject { get; }
-
-        IReadOnlyList<string> To { get; }
-
-        /// <summary>MAIL FROM.</summary>
-        string SenderAddress { get; }
-
-        /// <summary>Every RCPT TO: To, Cc and Bcc.</summary>
-        IReadOnlyList<string> RecipientAddresses { get; }
-
-        /// <summary>Writes the message as it goes on the wire: CRLF line ends, no Bcc header.</summary>
-        void WriteTo(Stream stream);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using PSCompositeMail.Backends;
 
 namespace PSCompositeMail.Results
 {
@@ -12,7 +13,7 @@ namespace PSCompositeMail.Results
 
         internal BackendResult(
             string backend,
-            string kind,
+            MailBackendKind kind,
             DeliveryStatus status,
             TimeSpan duration,
             Exception? exception = null,
@@ -33,7 +34,7 @@ namespace PSCompositeMail.Results
         /// <summary>The backend's name.</summary>
         public string Backend { get; }
 
-        public string Kind { get; }
+        public MailBackendKind Kind { get; }
 
         public DeliveryStatus Status { get; }
 

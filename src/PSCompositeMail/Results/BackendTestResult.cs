@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using PSCompositeMail.Backends;
 
 namespace PSCompositeMail.Results
 {
@@ -8,7 +9,7 @@ namespace PSCompositeMail.Results
     {
         private static readonly IReadOnlyList<string> NoCapabilities = Array.Empty<string>();
 
-        internal BackendTestResult(string backend, string kind, bool succeeded, TimeSpan latency, string? detail = null, Exception? exception = null)
+        internal BackendTestResult(string backend, MailBackendKind kind, bool succeeded, TimeSpan latency, string? detail = null, Exception? exception = null)
         {
             Backend = backend;
             Kind = kind;
@@ -20,7 +21,7 @@ namespace PSCompositeMail.Results
 
         public string Backend { get; }
 
-        public string Kind { get; }
+        public MailBackendKind Kind { get; }
 
         public bool Succeeded { get; }
 

@@ -1,12 +1,13 @@
 using System.Collections.Generic;
 using System.Linq;
+using PSCompositeMail.Backends;
 
 namespace PSCompositeMail.Results
 {
     /// <summary>One message's outcome across every backend it was given to.</summary>
     public sealed class SendResult
     {
-        internal SendResult(string messageId, string subject, IReadOnlyList<string> to, string policy, bool succeeded, IReadOnlyList<BackendResult> results)
+        internal SendResult(string messageId, string subject, IReadOnlyList<string> to, DeliveryPolicy policy, bool succeeded, IReadOnlyList<BackendResult> results)
         {
             MessageId = messageId;
             Subject = subject;
@@ -22,7 +23,7 @@ namespace PSCompositeMail.Results
 
         public IReadOnlyList<string> To { get; }
 
-        public string Policy { get; }
+        public DeliveryPolicy Policy { get; }
 
         public bool Succeeded { get; }
 

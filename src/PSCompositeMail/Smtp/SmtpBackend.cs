@@ -1,5 +1,6 @@
 using System;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Results;
 
@@ -8,7 +9,7 @@ namespace PSCompositeMail.Smtp
     /// <summary>
     /// Delivers over SMTP with MailKit: secure by default, one authenticated connection per pipeline,
     /// transient failures retried with backoff, never a message resent once the server accepted it.
-    /// The object holds settings only; connections belong to the sessions the engine opens.
+    /// The object holds settings only; connections belong to the sessions the engine opens for each pipeline.
     /// </summary>
     public sealed class SmtpBackend : MailBackend
     {
@@ -34,11 +35,15 @@ namespace PSCompositeMail.Smtp
 
         public int MaxMessagesPerConnection => Settings.MaxMessagesPerConnection;
 
-        public override string Description =>
-            $"{Settings.Server}:{Settings.Port} {Settings.Security}" + (UserName is null ? string.Empty : $" as {UserName}");
+        public override string Description => Describe(Settings);
+
+        internal static string Describe(SmtpSettings settings) =>
+            $"{settings.Server}:{settings.Port} {settings.Security}" + (settings.UserName is null ? string.Empty : $" as {settings.UserName}");
 
         internal SmtpSettings Settings { get; }
 
-        internal override BackendTestResult Test(DeliveryContext context) => MailEngine.Instance.TestSmtp(this, context);
+        internal override IDeliverySession OpenSession(DeliveryContext context) => MailEngine.Instance.OpenSmtpSession(Name, Settings, context);
+
+        internal override BackendTestResult Test(DeliveryContext context) => MailEngine.Instance.TestSmtp(Name, Settings, context);
     }
 }

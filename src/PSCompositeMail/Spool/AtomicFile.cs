@@ -8,7 +8,7 @@ namespace PSCompositeMail.Spool
     /// <summary>Files that appear whole or not at all, with names that sort by time and never collide.</summary>
     internal static class AtomicFile
     {
-        private static readonly int ProcessId = System.Diagnostics.Process.GetCurrentProcess().Id;
+        public static readonly int ProcessId = System.Diagnostics.Process.GetCurrentProcess().Id;
         private static long _sequence;
 
         /// <summary>Temporary files start with this, so listings skip them and a crash leaves nothing that looks like a message.</summary>

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using PSCompositeMail.Hosting;
+using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Spool
 {
@@ -20,7 +21,6 @@ namespace PSCompositeMail.Spool
         public const string MetadataExtension = ".meta";
         public const string PoisonFolder = "poison";
         private const string ClaimMarker = ".claimed-";
-        private static readonly int ProcessId = Process.GetCurrentProcess().Id;
 
         public MailSpool(string path)
         {
@@ -80,7 +80,7 @@ namespace PSCompositeMail.Spool
         public SpoolClaim? TryClaim(MailSpoolItem item)
         {
             var source = System.IO.Path.Combine(Path, item.Id + MessageExtension);
-            var claimed = source + ClaimMarker + ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var claimed = source + ClaimMarker + AtomicFile.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             try
             {
                 File.Move(source, claimed);

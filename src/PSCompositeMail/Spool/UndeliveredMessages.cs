@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using PSCompositeMail.Hosting;
+using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Spool

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace PSCompositeMail.Backends
+namespace PSCompositeMail.Delivery
 {
     /// <summary>
     /// What backends may use while delivering: the pipeline's cancellation, a queue of stream records, and a way

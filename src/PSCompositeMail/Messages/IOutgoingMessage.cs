@@ -1,0 +1,34 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace PSCompositeMail.Messages
+{
+    /// <summary>
+    /// A validated message, built once by the engine and handed unchanged to every backend: what backends need
+    /// from it, without MimeKit's types, so this assembly stays in PowerShell's load context.
+    /// </summary>
+    internal interface IOutgoingMessage : IDisposable
+    {
+        string MessageId { get; }
+
+        string Subject { get; }
+
+        IReadOnlyList<string> To { get; }
+
+        /// <summary>MAIL FROM.</summary>
+        string SenderAddress { get; }
+
+        /// <summary>Every RCPT TO: To, Cc and Bcc.</summary>
+        IReadOnlyList<string> RecipientAddresses { get; }
+
+        /// <summary>Writes the message as it goes on the wire: CRLF line ends, no Bcc header.</summary>
+        void WriteTo(Stream stream);
+
+        /// <summary>The message for people to read in a console.</summary>
+        string Format(ConsoleFormat format);
+
+        /// <summary>An immutable copy for the Memory and ScriptBlock backends.</summary>
+        CapturedMessage Capture();
+    }
+}
