@@ -20,11 +20,14 @@ namespace PSCompositeMail.Commands
         /// <summary>-Verbose, or $VerbosePreference asking for verbose output.</summary>
         protected bool VerboseRequested => Requested("Verbose", "VerbosePreference");
 
+        /// <summary>-Debug, or $DebugPreference asking for debug output.</summary>
+        protected bool DebugRequested => Requested("Debug", "DebugPreference");
+
         /// <summary>-Confirm, -WhatIf or the preferences that imply them: ShouldProcess will show its text.</summary>
         protected bool ConfirmationPossible =>
             Requested("Confirm", null) || Requested("WhatIf", null) ||
-            GetVariableValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true } ||
-            GetVariableValue("ConfirmPreference") is ConfirmImpact preference && preference != ConfirmImpact.None && preference <= ConfirmImpact.Medium;
+            LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference")) ||
+            LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact preference) && preference != ConfirmImpact.None && preference <= ConfirmImpact.Medium;
 
         private bool Requested(string parameter, string? preferenceVariable)
         {
@@ -33,8 +36,10 @@ namespace PSCompositeMail.Commands
                 return value is SwitchParameter { IsPresent: true } or true;
             }
 
+            // A preference set in a child scope ($VerbosePreference = 'Continue' in a function) is a plain string
+            // there: only the global variable carries the ActionPreference type.
             return preferenceVariable is not null &&
-                GetVariableValue(preferenceVariable) is ActionPreference preference &&
+                LanguagePrimitives.TryConvertTo(GetVariableValue(preferenceVariable), out ActionPreference preference) &&
                 preference is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
         }
 

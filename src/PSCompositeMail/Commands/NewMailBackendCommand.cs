@@ -91,6 +91,10 @@ namespace PSCompositeMail.Commands
         [Parameter(ParameterSetName = ConsoleSet)]
         public ConsoleFormat Format { get; set; } = ConsoleFormat.Full;
 
+        /// <summary>Information (always shown), or Verbose / Debug (shown only when the Send-CompositeMail call asks for that stream).</summary>
+        [Parameter(ParameterSetName = ConsoleSet)]
+        public ConsoleStream Stream { get; set; } = ConsoleStream.Information;
+
         [Parameter(Mandatory = true, ParameterSetName = DirectorySet)]
         [ValidateNotNullOrEmpty]
         public string Directory { get; set; } = string.Empty;
@@ -143,7 +147,7 @@ namespace PSCompositeMail.Commands
                     WriteObject(new ScriptBlockBackend(Name, ScriptBlock!));
                     break;
                 default:
-                    WriteObject(new ConsoleBackend(Name, Format));
+                    WriteObject(new ConsoleBackend(Name, Format, Stream));
                     break;
             }
         }

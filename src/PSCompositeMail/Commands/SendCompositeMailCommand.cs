@@ -164,7 +164,7 @@ namespace PSCompositeMail.Commands
         protected override void BeginProcessing()
         {
             _backendFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Backend));
-            _context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested };
+            _context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
             _describeMessages = _context.VerboseEnabled || ConfirmationPossible;
             var spool = SpoolDirectory is null ? null : new MailSpool(GetUnresolvedProviderPathFromPSPath(SpoolDirectory));
             _undelivered = new UndeliveredMessages(spool, Policy.ToString(), MaxAttempts);

@@ -23,6 +23,9 @@ namespace PSCompositeMail.Commands
                     case StreamKind.Warning:
                         cmdlet.WriteWarning(record.Text);
                         break;
+                    case StreamKind.Debug:
+                        cmdlet.WriteDebug(record.Text);
+                        break;
                     default:
                         cmdlet.WriteVerbose(record.Text);
                         break;

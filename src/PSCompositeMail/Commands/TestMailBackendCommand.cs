@@ -16,7 +16,7 @@ namespace PSCompositeMail.Commands
 
         protected override void ProcessRecord()
         {
-            using var context = new DeliveryContext(CancellationToken);
+            using var context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
             foreach (var backend in Backend)
             {
                 var result = backend.Test(context);

@@ -27,6 +27,17 @@ namespace PSCompositeMail.Delivery
         /// <summary>Whether anyone will see verbose records: per-message details are not even formatted otherwise.</summary>
         public bool VerboseEnabled { get; set; } = true;
 
+        /// <summary>Whether anyone will see debug records.</summary>
+        public bool DebugEnabled { get; set; } = true;
+
+        /// <summary>Whether a record written to that stream will be shown (Information and Warning always are, as far as we know).</summary>
+        public bool Shows(StreamKind kind) => kind switch
+        {
+            StreamKind.Verbose => VerboseEnabled,
+            StreamKind.Debug => DebugEnabled,
+            _ => true,
+        };
+
         /// <summary>Set whenever a worker posts work for the pipeline thread.</summary>
         public WaitHandle WorkPosted => _postedSignal;
 
@@ -89,11 +100,22 @@ namespace PSCompositeMail.Delivery
             _postedSignal.Dispose();
         }
 
-        public void Information(string text) => Records.Enqueue(new StreamRecord(StreamKind.Information, text));
-
         public void Warning(string text) => Records.Enqueue(new StreamRecord(StreamKind.Warning, text));
 
-        public void Verbose(string text) => Records.Enqueue(new StreamRecord(StreamKind.Verbose, text));
+        public void Verbose(string text) => Write(StreamKind.Verbose, text);
+
+        /// <summary>
+        /// Queues a record for the pipeline thread to write to the given stream. Verbose and Debug records nobody asked
+        /// for are dropped here: PowerShell would hide them anyway, except under -Debug, which makes every verbose
+        /// record prompt (Inquire) and so fails a non-interactive script.
+        /// </summary>
+        public void Write(StreamKind kind, string text)
+        {
+            if (Shows(kind))
+            {
+                Records.Enqueue(new StreamRecord(kind, text));
+            }
+        }
     }
 
     internal enum StreamKind
@@ -101,6 +123,7 @@ namespace PSCompositeMail.Delivery
         Information,
         Warning,
         Verbose,
+        Debug,
     }
 
     internal readonly struct StreamRecord

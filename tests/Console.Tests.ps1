@@ -1,0 +1,110 @@
+# New-MailBackend -Console -Stream: a console copy for debugging that shows only when the caller asks for it.
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+    $script:Server = Start-TestSmtpServer -Mode plain
+    $script:Smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $script:Server.Port -Security None -TimeoutSec 10
+
+    function Get-MessageCopy {
+        <# The console copies among whatever records a call wrote: one per message shown. #>
+        param([object[]] $Records, [string] $Subject)
+        @($Records | Where-Object {
+                $text = if ($_ -is [System.Management.Automation.InformationRecord]) { "$($_.MessageData)" } else { "$($_.Message)" }
+                $text -match '----- message -----' -and $text -match "Subject: $([regex]::Escape($Subject))"
+            })
+    }
+
+    function Get-ReceivedSubject { @(Get-TestSmtpMessage $script:Server | ForEach-Object { $_.Message.Subject }) }
+}
+
+AfterAll { $script:Server | Stop-TestSmtpServer }
+
+Describe 'New-MailBackend -Console -Stream Verbose' {
+    It 'writes nothing to any stream without -Verbose, and still delivers over SMTP' {
+        $console = New-MailBackend -Console -Stream Verbose
+        $records = & { $smtp, $console | Send-CompositeMail @Mail -Subject 'quiet in production' | Out-Null } *>&1
+
+        @($records) | Should -HaveCount 0
+        Get-ReceivedSubject | Should -Contain 'quiet in production'
+    }
+
+    It 'shows the message once on the verbose stream with -Verbose' {
+        $console = New-MailBackend -Console -Stream Verbose
+        $records = @(& { $Smtp, $console | Send-CompositeMail @Mail -Subject 'shown with -Verbose' -Verbose | Out-Null } 4>&1)
+
+        $copies = Get-MessageCopy $records 'shown with -Verbose'
+        $copies | Should -HaveCount 1
+        $copies[0] | Should -BeOfType [System.Management.Automation.VerboseRecord]
+        $copies[0].Message | Should -Match '(?m)^To: jane@example\.com$'
+        Get-ReceivedSubject | Should -Contain 'shown with -Verbose'
+    }
+
+    It 'follows $VerbosePreference in the caller''s scope' {
+        $console = New-MailBackend -Console -Stream Verbose -Format Summary
+        $records = @(& {
+                $VerbosePreference = 'Continue'
+                $Smtp, $console | Send-CompositeMail @Mail -Subject 'preference on' | Out-Null
+            } 4>&1)
+
+        $summary = @($records | Where-Object { $_.Message -match '^Mail .* -> jane@example\.com: preference on <' })
+        $summary | Should -HaveCount 1
+    }
+
+    It 'writes one copy per message from the pipeline thread at -ThrottleLimit <Limit>' -ForEach @(@{ Limit = 1 }, @{ Limit = 4 }) {
+        $console = New-MailBackend -Console -Stream Verbose
+        $subjects = 1..8 | ForEach-Object { "parallel $Limit-$_" }
+        $records = @(& {
+                $subjects | ForEach-Object { [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = $_; Body = 'b' } } |
+                    Send-CompositeMail -Backend $Smtp, $console -ThrottleLimit $Limit -Verbose | Out-Null
+            } 4>&1)
+
+        foreach ($subject in $subjects) { Get-MessageCopy $records $subject | Should -HaveCount 1 }
+        $received = Get-ReceivedSubject
+        foreach ($subject in $subjects) { $received | Should -Contain $subject }
+    }
+}
+
+Describe 'New-MailBackend -Console -Stream Debug' {
+    It 'writes nothing without -Debug' {
+        $records = & { Send-CompositeMail -Backend $Smtp, (New-MailBackend -Console -Stream Debug) @Mail -Subject 'debug off' | Out-Null } *>&1
+        @($records) | Should -HaveCount 0
+        Get-ReceivedSubject | Should -Contain 'debug off'
+    }
+
+    It 'shows the message once on the debug stream with -Debug' {
+        $records = @(& { Send-CompositeMail -Backend $Smtp, (New-MailBackend -Console -Stream Debug) @Mail -Subject 'debug on' -Debug | Out-Null } 5>&1)
+        $copies = Get-MessageCopy $records 'debug on'
+        $copies | Should -HaveCount 1
+        $copies[0] | Should -BeOfType [System.Management.Automation.DebugRecord]
+    }
+
+    It 'follows $DebugPreference = ''Continue''' {
+        $records = @(& {
+                $DebugPreference = 'Continue'
+                Send-CompositeMail -Backend $Smtp, (New-MailBackend -Console -Stream Debug) @Mail -Subject 'debug preference' | Out-Null
+            } 5>&1)
+        Get-MessageCopy $records 'debug preference' | Should -HaveCount 1
+    }
+}
+
+Describe 'New-MailBackend -Console -Stream Information' {
+    It 'is the default, tagged PSCompositeMail, and names its stream in the description' {
+        $console = New-MailBackend -Console
+        $console.Stream | Should -Be 'Information'
+        $console.Description | Should -Be 'Information stream (Full)'
+        (New-MailBackend -Console -Stream Debug -Format Summary).Description | Should -Be 'Debug stream (Summary)'
+        $null = Send-CompositeMail -Backend $console @Mail -Subject 'information' -InformationVariable info -InformationAction SilentlyContinue
+        $info | Should -HaveCount 1
+        $info[0].Tags | Should -Contain 'PSCompositeMail'
+    }
+}
+
+Describe 'Import-MailBackend with a console Stream' {
+    It 'takes Stream in a profile' {
+        $file = Join-Path $TestDrive 'mail.psd1'
+        Set-Content $file "@{ Development = @{ Backends = @( @{ Type = 'Console'; Stream = 'Verbose'; Format = 'Summary' } ) } }"
+        $backend = Import-MailBackend -Path $file -Environment Development
+        $backend.Stream | Should -Be 'Verbose'
+        $backend.Format | Should -Be 'Summary'
+    }
+}
