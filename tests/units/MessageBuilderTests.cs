@@ -40,7 +40,7 @@ namespace PSCompositeMail.Tests
             });
 
             Assert.Contains(message.Recipients, r => r.Address == "hidden@example.com");
-            Assert.DoesNotContain("hidden@example.com", MimeText.ToText(message.Mime));
+            Assert.DoesNotContain("hidden@example.com", message.Capture().ToString());
         }
 
         [Fact]

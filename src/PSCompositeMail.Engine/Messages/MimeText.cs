@@ -1,5 +1,4 @@
 using System.IO;
-using System.Text;
 using MimeKit;
 
 namespace PSCompositeMail.Engine.Messages
@@ -19,12 +18,5 @@ namespace PSCompositeMail.Engine.Messages
         }
 
         public static void WriteTo(MimeMessage message, Stream stream) => message.WriteTo(Wire, stream);
-
-        public static string ToText(MimeMessage message)
-        {
-            using var buffer = new MemoryStream();
-            WriteTo(message, buffer);
-            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
     }
 }

@@ -46,7 +46,7 @@ namespace PSCompositeMail.Engine.Messages
         public CapturedMessage Capture()
         {
             IReadOnlyList<string> Addresses(InternetAddressList list) => list.Mailboxes.Select(m => m.Address).ToArray();
-            return new CapturedMessage(MimeText.ToText(Mime))
+            return new CapturedMessage(MimeCopy.Write(WriteTo))
             {
                 MessageId = MessageId,
                 Subject = Subject,

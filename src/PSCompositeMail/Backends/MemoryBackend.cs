@@ -44,6 +44,11 @@ namespace PSCompositeMail.Backends
         {
             lock (_gate)
             {
+                foreach (var message in _messages)
+                {
+                    message.Release();
+                }
+
                 _messages.Clear();
             }
         }

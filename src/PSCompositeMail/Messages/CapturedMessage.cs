@@ -5,16 +5,17 @@ namespace PSCompositeMail.Messages
 {
     /// <summary>
     /// An immutable copy of a message as a backend received it (the Memory backend keeps these; a
-    /// ScriptBlock backend is called with one). <see cref="ToString"/> gives the whole MIME text.
+    /// ScriptBlock backend is called with one). <see cref="ToString"/> gives the whole MIME text, read only when
+    /// asked for, so a large attachment is not held in memory.
     /// </summary>
     public sealed class CapturedMessage
     {
-        private readonly string _mimeText;
+        private readonly MimeCopy _mime;
 
         /// <summary>Made by the engine, which reads the MIME message.</summary>
-        internal CapturedMessage(string mimeText)
+        internal CapturedMessage(MimeCopy mime)
         {
-            _mimeText = mimeText;
+            _mime = mime;
         }
 
         public string MessageId { get; internal set; } = string.Empty;
@@ -49,6 +50,9 @@ namespace PSCompositeMail.Messages
         public IReadOnlyList<KeyValuePair<string, string>> Headers { get; internal set; } = Array.Empty<KeyValuePair<string, string>>();
 
         /// <summary>The whole message as it would go on the wire (CRLF, no Bcc header).</summary>
-        public override string ToString() => _mimeText;
+        public override string ToString() => _mime.ReadText();
+
+        /// <summary>Frees the copy's MIME text (a temporary file when it is large); ToString fails afterwards.</summary>
+        internal void Release() => _mime.Dispose();
     }
 }

@@ -1,4 +1,4 @@
-# New-MailBackend -Console -Stream: a console copy for debugging that shows only when the caller asks for it.
+# Backends seen from Send-CompositeMail: the console copy on its streams, and what capturing backends hold.
 BeforeAll {
     . $PSScriptRoot/common.ps1
     . $PSScriptRoot/smtp.ps1
@@ -106,5 +106,51 @@ Describe 'Import-MailBackend with a console Stream' {
         $backend = Import-MailBackend -Path $file -Environment Development
         $backend.Stream | Should -Be 'Verbose'
         $backend.Format | Should -Be 'Summary'
+    }
+}
+
+Describe 'Capturing backends with a large attachment' {
+    BeforeAll {
+        $script:Attachment = Join-Path $TestDrive 'large.bin'
+        $stream = [IO.File]::Create($script:Attachment)
+        try { $buffer = [byte[]]::new(1MB); [Random]::new(7).NextBytes($buffer); foreach ($i in 1..64) { $stream.Write($buffer, 0, $buffer.Length) } }
+        finally { $stream.Dispose() }
+
+        function Measure-PeakMemory {
+            <# Sends one message with the attachment through the backend in a fresh process; returns its peak working set. #>
+            param([string] $Backend)
+            $script = Join-Path $TestDrive "peak-$([guid]::NewGuid().ToString('N').Substring(0, 6)).ps1"
+            Set-Content $script @"
+Import-Module '$script:ModulePath'
+`$backend = $Backend
+`$sent = Send-CompositeMail -Backend `$backend -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments '$script:Attachment'
+if (-not `$sent.Succeeded) { throw 'not sent' }
+[Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
+"@
+            $run = Invoke-TestPwsh -File $script
+            $run.ExitCode | Should -Be 0 -Because $run.Output
+            [long](($run.Output -split "`n" | Where-Object { $_ -match '^\d+\s*$' } | Select-Object -Last 1).Trim())
+        }
+        $script:Baseline = Measure-PeakMemory '(New-MailBackend -Null)'
+    }
+
+    It 'keeps memory flat through the <Name> backend (a 64 MB attachment adds less than half its size)' -ForEach @(
+        @{ Name = 'Memory'; Backend = '(New-MailBackend -Memory)' }
+        @{ Name = 'ScriptBlock'; Backend = '(New-MailBackend -ScriptBlock { param($m) if ($m.Subject -ne ''large'' -or $m.Attachments -notcontains ''large.bin'') { throw ''wrong message'' } })' }
+    ) {
+        $peak = Measure-PeakMemory $Backend
+        ($peak - $script:Baseline) | Should -BeLessThan 32MB
+    }
+
+    It 'still gives the whole MIME text when asked, and frees it on Clear()' {
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments $script:Attachment
+        $copy = $memory.Messages[0]
+        $parsed = [MimeKit.MimeMessage]::Load([IO.MemoryStream]::new([Text.Encoding]::UTF8.GetBytes($copy.ToString())))
+        $decoded = [IO.MemoryStream]::new()
+        @($parsed.Attachments)[0].Content.DecodeTo($decoded)
+        $decoded.Length | Should -Be 64MB
+        $memory.Clear()
+        { $copy.ToString() } | Should -Throw '*cleared*'
     }
 }
