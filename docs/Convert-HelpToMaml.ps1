@@ -3,8 +3,10 @@
     Builds the module's MAML help (PSCompositeMail.dll-Help.xml) from the markdown in docs/en-US.
 .DESCRIPTION
     The markdown holds what people write (synopsis, description, examples, what each parameter means); the
-    imported module supplies what the code knows (parameter types, sets, positions, pipeline input), so the
-    two cannot drift apart. A parameter without a description, or a cmdlet without a page, fails the build.
+    imported module supplies what the code knows (parameter types, sets, positions, pipeline input, default values
+    read from a fresh instance of the cmdlet), so the two cannot drift apart. A parameter without a description, or a
+    cmdlet without a page, fails the build. A 'Default: ...' sentence in a parameter's text overrides the code's value
+    where the default depends on other parameters (a port, say).
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -16,6 +18,11 @@ Set-StrictMode -Version Latest
 
 $module = Import-Module $ModulePath -PassThru
 $commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+# -WhatIf and -Confirm are shown in the syntax and described like any parameter of a cmdlet that supports them.
+$shouldProcessText = @{
+    '-WhatIf'  = @('Shows what the cmdlet would do, naming each message, backend and recipient, without doing it. Nothing is sent.')
+    '-Confirm' = @('Prompts for confirmation before each message is sent.')
+}
 
 function Read-HelpPage {
     # Splits a page into its '## ' sections, and a section into its '### ' entries.
@@ -64,8 +71,19 @@ function Write-Description {
     $writer.WriteEndElement()
 }
 
+function Get-DefaultValue {
+    # The text's own 'Default: ...' where it gives one, otherwise the value a fresh cmdlet object holds.
+    param($Parameter, [string[]] $Description, $Defaults)
+    $stated = ($Description -join ' ') | Select-String -Pattern 'Default: ([^.]+(\.\d[^.]*)*)' | Select-Object -First 1
+    if ($stated) { return $stated.Matches[0].Groups[1].Value.Trim() }
+    if ($Parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]) { return 'False' }
+    $value = $Defaults.GetType().GetProperty($Parameter.Name).GetValue($Defaults)
+    if ($null -eq $value -or ($value -is [Array] -and $value.Count -eq 0) -or ($value -is [string] -and $value -eq '')) { return 'None' }
+    [string]$value
+}
+
 function Write-Parameter {
-    param($Parameter, $SetMetadata, [string[]] $Description)
+    param($Parameter, $SetMetadata, [string[]] $Description, [string] $DefaultValue)
     $pipeline = @(
         if ($SetMetadata.ValueFromPipeline) { 'ByValue' }
         if ($SetMetadata.ValueFromPipelineByPropertyName) { 'ByPropertyName' }
@@ -87,6 +105,7 @@ function Write-Parameter {
     $writer.WriteStartElement('type', $dev)
     $writer.WriteElementString('name', $maml, $Parameter.ParameterType.FullName)
     $writer.WriteEndElement()
+    $writer.WriteElementString('defaultValue', $dev, $DefaultValue)
     $writer.WriteEndElement()
 }
 
@@ -101,10 +120,16 @@ foreach ($cmdlet in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-
         if (-not $sections.Contains($required)) { throw "$page has no '## $required' section." }
     }
     $parameterText = Split-Entry $sections['PARAMETERS']
-    $own = $cmdlet.Parameters.Values | Where-Object { $_.Name -notin $commonParameters }
+    foreach ($name in $shouldProcessText.Keys) {
+        if ($cmdlet.Parameters.ContainsKey($name.TrimStart('-')) -and -not $parameterText.Contains($name)) { $parameterText[$name] = $shouldProcessText[$name] }
+    }
+    $documented = { param($name) $name -notin $commonParameters -or $name -in 'WhatIf', 'Confirm' }
+    $own = $cmdlet.Parameters.Values | Where-Object { & $documented $_.Name }
     foreach ($parameter in $own) {
         if (-not $parameterText.Contains("-$($parameter.Name)")) { throw "$page does not describe the parameter -$($parameter.Name)." }
     }
+    $defaults = [Activator]::CreateInstance($cmdlet.ImplementingType)
+    $describe = { param($parameter) Get-Paragraph $parameterText["-$($parameter.Name)"] }
 
     $writer.WriteStartElement('command', 'command', $command)
     $writer.WriteAttributeString('xmlns', 'maml', $null, $maml)
@@ -121,9 +146,10 @@ foreach ($cmdlet in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-
     foreach ($set in $cmdlet.ParameterSets) {
         $writer.WriteStartElement('syntaxItem', $command)
         $writer.WriteElementString('name', $maml, $cmdlet.Name)
-        foreach ($setParameter in $set.Parameters | Where-Object { $_.Name -notin $commonParameters }) {
+        foreach ($setParameter in $set.Parameters | Where-Object { & $documented $_.Name }) {
             $parameter = $cmdlet.Parameters[$setParameter.Name]
-            Write-Parameter $parameter $setParameter (Get-Paragraph $parameterText["-$($parameter.Name)"])
+            $text = & $describe $parameter
+            Write-Parameter $parameter $setParameter $text (Get-DefaultValue $parameter $text $defaults)
         }
         $writer.WriteEndElement()
     }
@@ -132,7 +158,8 @@ foreach ($cmdlet in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-
     $writer.WriteStartElement('parameters', $command)
     foreach ($parameter in $own | Sort-Object Name) {
         $metadata = $parameter.ParameterSets.Values | Sort-Object IsMandatory -Descending | Select-Object -First 1
-        Write-Parameter $parameter $metadata (Get-Paragraph $parameterText["-$($parameter.Name)"])
+        $text = & $describe $parameter
+        Write-Parameter $parameter $metadata $text (Get-DefaultValue $parameter $text $defaults)
     }
     $writer.WriteEndElement()
 

@@ -82,6 +82,28 @@ Describe 'Help' {
         $help.ReturnValues | Should -Not -BeNullOrEmpty
     }
 
+    It '<_> shows -WhatIf and -Confirm (when it sends) and the common parameters in its syntax, and every parameter''s default value' -ForEach $Cmdlets {
+        $command = Get-Command $_
+        $syntax = Get-Help $_ | Select-Object -ExpandProperty syntax | Out-String -Width 1000
+        $syntax | Should -Match ([regex]::Escape('[<CommonParameters>]'))
+        foreach ($switch in 'WhatIf', 'Confirm') {
+            if ($command.Parameters.ContainsKey($switch)) { $syntax | Should -Match "\[-$switch\]" }
+        }
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        foreach ($parameter in $command.Parameters.Keys | Where-Object { $_ -notin $common -or $_ -in 'WhatIf', 'Confirm' }) {
+            $entry = (Get-Help $_ -Parameter $parameter)
+            "$($entry.defaultValue)" | Should -Not -BeNullOrEmpty -Because "-$parameter needs its default value in the help"
+        }
+    }
+
+    It 'gives the default a parameter really has, or the one its text states' {
+        (Get-Help New-MailBackend -Parameter TimeoutSec).defaultValue | Should -Be '30'
+        (Get-Help Send-CompositeMail -Parameter Policy).defaultValue | Should -Be 'All'
+        (Get-Help Send-CompositeMail -Parameter ThrottleLimit).defaultValue | Should -Be '1'
+        (Get-Help Send-CompositeMail -Parameter UseSsl).defaultValue | Should -Be 'False'
+        (Get-Help New-MailBackend -Parameter Port).defaultValue | Should -Match '^25 with -Security None, 465 with SslOnConnect, 587 otherwise$'
+    }
+
     It 'has an about_PSCompositeMail topic explaining backends, policies, the spool and security' {
         $about = Get-Help about_PSCompositeMail | Out-String
         foreach ($topic in 'BACKENDS', 'POLICIES', 'THE SPOOL', 'SECURITY DEFAULTS') { $about | Should -Match $topic }
