@@ -64,6 +64,8 @@ namespace PSCompositeMail.Tests
 
             public void WriteTo(Stream stream) => throw new NotSupportedException();
 
+            public void WriteForPickup(Stream stream) => throw new NotSupportedException();
+
             public string Format(ConsoleFormat format)
             {
                 Formatted++;

@@ -77,7 +77,9 @@ namespace PSCompositeMail.Engine.Messages
 
         /// <summary>
         /// Loads an .eml file to send as it is. The envelope comes from its Sender/From and To/Cc/Bcc headers,
-        /// unless one is given (a spooled message keeps its envelope, Bcc included, beside the file).
+        /// unless one is given (a spooled message keeps its envelope, Bcc included, beside the file); then the
+        /// envelope recipients its headers do not name become its Bcc, so every backend sees the whole envelope
+        /// (a pickup folder writes them down, the wire never shows them).
         /// </summary>
         public static OutgoingMessage Load(string path, string? envelopeSender = null, IReadOnlyList<string>? envelopeRecipients = null)
         {
@@ -99,9 +101,12 @@ namespace PSCompositeMail.Engine.Messages
                 var sender = (string.IsNullOrEmpty(envelopeSender) ? null : AddressParser.ParseOne(envelopeSender!, "Sender"))
                     ?? message.Sender ?? message.From.Mailboxes.FirstOrDefault()
                     ?? throw new MessageValidationException($"The message file '{path}' has no From header.", "Path", path);
+                var named = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes).ToArray();
                 var recipients = envelopeRecipients is { Count: > 0 }
                     ? AddressParser.ParseList(envelopeRecipients, "To").ToArray()
-                    : message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes).ToArray();
+                    : named;
+                var namedAddresses = new HashSet<string>(named.Select(m => m.Address), StringComparer.OrdinalIgnoreCase);
+                message.Bcc.AddRange(recipients.Where(r => !namedAddresses.Contains(r.Address)));
                 if (recipients.Length == 0)
                 {
                     throw new MessageValidationException($"The message file '{path}' has no To, Cc or Bcc recipient.", "Path", path);

@@ -3,7 +3,7 @@ using MimeKit;
 
 namespace PSCompositeMail.Engine.Messages
 {
-    /// <summary>How a message is written wherever it leaves the module: CRLF line ends, no Bcc header.</summary>
+    /// <summary>How a message is written wherever it leaves the module: CRLF line ends, no Bcc header except in a pickup file.</summary>
     internal static class MimeText
     {
         public static readonly FormatOptions Wire = CreateWireOptions();
@@ -17,6 +17,18 @@ namespace PSCompositeMail.Engine.Messages
             return options;
         }
 
+        /// <summary>For files sent later (an outbox, a pickup folder): CRLF line ends, and the Bcc header kept, as pickup folders keep it.</summary>
+        public static readonly FormatOptions Pickup = CreatePickupOptions();
+
+        private static FormatOptions CreatePickupOptions()
+        {
+            var options = FormatOptions.Default.Clone();
+            options.NewLineFormat = NewLineFormat.Dos;
+            return options;
+        }
+
         public static void WriteTo(MimeMessage message, Stream stream) => message.WriteTo(Wire, stream);
+
+        public static void WriteForPickup(MimeMessage message, Stream stream) => message.WriteTo(Pickup, stream);
     }
 }

@@ -65,6 +65,9 @@ namespace PSCompositeMail.Engine.Messages
             };
         }
 
+        /// <summary>Every envelope recipient is in To, Cc or Bcc (see <see cref="MessageBuilder.Load"/>), so the headers carry the whole envelope.</summary>
+        public void WriteForPickup(System.IO.Stream stream) => MimeText.WriteForPickup(Mime, stream);
+
         public void Dispose() => Mime.Dispose();
     }
 }

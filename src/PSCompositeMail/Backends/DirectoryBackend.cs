@@ -7,7 +7,10 @@ using PSCompositeMail.Spool;
 
 namespace PSCompositeMail.Backends
 {
-    /// <summary>Writes one RFC 5322 .eml file per message into a folder (a pickup directory, an outbox to inspect).</summary>
+    /// <summary>
+    /// Writes one RFC 5322 .eml file per message into a folder (a pickup directory, an outbox to inspect), with its
+    /// Bcc header as pickup folders keep it, so sending the file later reaches every recipient.
+    /// </summary>
     public sealed class DirectoryBackend : MailBackend
     {
         public DirectoryBackend(string? name, string path)
@@ -47,7 +50,7 @@ namespace PSCompositeMail.Backends
             }
 
             protected override string? DeliverOne(IOutgoingMessage message) =>
-                AtomicFile.Write(Backend.Path, AtomicFile.NewName(DateTime.UtcNow, ".eml"), message.WriteTo);
+                AtomicFile.Write(Backend.Path, AtomicFile.NewName(DateTime.UtcNow, ".eml"), message.WriteForPickup);
         }
     }
 }

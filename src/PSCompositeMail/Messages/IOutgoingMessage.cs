@@ -25,6 +25,12 @@ namespace PSCompositeMail.Messages
         /// <summary>Writes the message as it goes on the wire: CRLF line ends, no Bcc header.</summary>
         void WriteTo(Stream stream);
 
+        /// <summary>
+        /// Writes the message as a pickup folder keeps it: CRLF line ends and a Bcc header naming every envelope
+        /// recipient the To and Cc headers do not, so the file still has its whole envelope when it is sent later.
+        /// </summary>
+        void WriteForPickup(Stream stream);
+
         /// <summary>The message for people to read in a console.</summary>
         string Format(ConsoleFormat format);
 
