@@ -123,22 +123,66 @@ Describe 'The sample scheduled task' {
     }
 
     It 'exits 0 when the report went out' {
-        $run = Invoke-TestPwsh -File $Sample -Arguments '-Profile', $TaskProfile, '-Environment', 'Development', '-ModulePath', $ModulePath
+        $run = Invoke-TestPwsh -File $Sample -Arguments '-ProfilePath', $TaskProfile, '-Environment', 'Development', '-ModulePath', $ModulePath
         $run.ExitCode | Should -Be 0
         $run.Output | Should -Match 'Delivered by: directory'
         Get-ChildItem (Join-Path $TestDrive 'outbox') -Filter *.eml | Should -HaveCount 1
     }
 
     It 'exits 1 when it was not delivered, and 0 when the spool kept it' {
-        $failed = Invoke-TestPwsh -File $Sample -Arguments '-Profile', $TaskProfile, '-Environment', 'Broken', '-ModulePath', $ModulePath
+        $failed = Invoke-TestPwsh -File $Sample -Arguments '-ProfilePath', $TaskProfile, '-Environment', 'Broken', '-ModulePath', $ModulePath
         $failed.ExitCode | Should -Be 1
         $failed.Output | Should -Match "backend 'smtp' failed"
 
         $spool = Join-Path $TestDrive 'task-spool'
-        $spooled = Invoke-TestPwsh -File $Sample -Arguments '-Profile', $TaskProfile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+        $spooled = Invoke-TestPwsh -File $Sample -Arguments '-ProfilePath', $TaskProfile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
         $spooled.ExitCode | Should -Be 0
         $spooled.Output | Should -Match 'spooled: True'
         Get-MailSpool $spool | Should -HaveCount 1
+    }
+
+    It 'keeps every run''s report through an outage: two runs with the relay down, then one with it up' {
+        . $PSScriptRoot/smtp.ps1
+        $port = Get-FreeTcpPort
+        $outageProfile = Join-Path $TestDrive 'outage.psd1'
+        Set-Content $outageProfile "@{ Production = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $port; Security = 'None'; RetryCount = 0 } ) } }"
+        $spool = Join-Path $TestDrive 'outage-spool'
+        $arguments = '-ProfilePath', $outageProfile, '-Environment', 'Production', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+
+        foreach ($down in 1, 2) {
+            $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+            $run.ExitCode | Should -Be 0 -Because $run.Output
+            $run.Output | Should -Match 'spooled: True'
+            Get-MailSpool $spool | Should -HaveCount $down
+        }
+
+        $server = Start-TestSmtpServer -Port $port
+        try {
+            $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+            $run.ExitCode | Should -Be 0 -Because $run.Output
+            $run.Output | Should -Match 'Delivered by: relay; spooled: False'
+            $received = @(Get-TestSmtpMessage $server)
+            $received.Count | Should -Be 3
+            @($received.Message.MessageId | Sort-Object -Unique).Count | Should -Be 3
+            @($received.Message.TextBody | Sort-Object -Unique).Count | Should -Be 3 -Because 'each run sends its own report'
+            Get-MailSpool $spool | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'still sends its report when an older message is lost, and then exits 1' {
+        $spool = Join-Path $TestDrive 'damaged-spool'
+        $null = New-Item -ItemType Directory $spool
+        # An .eml without its metadata cannot be resent safely: it is set aside, which the exit code must tell.
+        [IO.File]::WriteAllText((Join-Path $spool '20261127T0102030000000Z-00000001-4242-0a1b2c3d.eml'), "From: a@example.com`r`nTo: b@example.com`r`nSubject: orphan`r`n`r`nbody`r`n")
+        $run = Invoke-TestPwsh -File $Sample -Arguments '-ProfilePath', $TaskProfile, '-Environment', 'Development', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match 'Delivered by: directory'
+        $run.Output | Should -Match 'metadata'
+    }
+
+    It 'does not hide the automatic $PROFILE variable' {
+        (Get-Command $Sample).Parameters.Keys | Should -Not -Contain 'Profile'
     }
 
     It 'never prompts under -NonInteractive' {

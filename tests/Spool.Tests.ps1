@@ -227,3 +227,193 @@ Describe 'Stopping a long pipeline' {
         }
     }
 }
+
+Describe 'Resending a message some backends already took' {
+    BeforeEach {
+        $script:ResendSpool = New-Spool
+        $script:RelayPort = Get-FreeTcpPort
+        $script:Archive = New-MailBackend -Directory (Join-Path $TestDrive "archive-$([guid]::NewGuid().ToString('N'))") -Name archive
+        $script:Audit = New-MailBackend -Memory -Name audit
+        $relay = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $RelayPort -Security None -RetryCount 0 -Name relay
+        # The relay sits inside a nested composite, next to a backend that takes the message.
+        $outbound = New-MailBackend -Composite -Backend $Audit, $relay -Name outbound
+        $script:Backends = $Archive, $outbound
+        $first = Send-CompositeMail -Backend $Backends @Mail -SpoolDirectory $ResendSpool -ErrorAction SilentlyContinue
+        $first.Results.Status | Should -Be 'Sent', 'Spooled'
+    }
+
+    It 'delivers only through the backends that did not take it, on every resend, and shows the others as Skipped' {
+        foreach ($attempt in 1, 2) {
+            $again = Get-MailSpool $ResendSpool | Send-CompositeMail -Backend $Backends -ErrorAction SilentlyContinue
+            $again.Results.Status | Should -Be 'Skipped', 'Spooled'
+            $again.Results[1].Results.Status | Should -Be 'Skipped', 'Spooled'
+        }
+        (Get-MailSpool $ResendSpool).Attempts | Should -Be 3
+
+        $server = Start-TestSmtpServer -Port $RelayPort
+        try {
+            $resent = Get-MailSpool $ResendSpool | Send-CompositeMail -Backend $Backends
+            $resent.Succeeded | Should -BeTrue
+            $resent.Results.Status | Should -Be 'Skipped', 'Sent'
+            $resent.Results[1].Results.Status | Should -Be 'Skipped', 'Sent'
+            $resent.Results[0].Detail | Should -Match 'earlier attempt'
+            @(Get-ChildItem $Archive.Path -Filter *.eml).Count | Should -Be 1
+            $Audit.Messages.Count | Should -Be 1
+            @(Get-TestSmtpMessage $server).Count | Should -Be 1
+            Get-MailSpool $ResendSpool | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'delivers through every backend again with -IncludeDeliveredBackends' {
+        $server = Start-TestSmtpServer -Port $RelayPort
+        try {
+            $resent = Get-MailSpool $ResendSpool | Send-CompositeMail -Backend $Backends -IncludeDeliveredBackends
+            $resent.Results.Status | Should -Be 'Sent', 'Sent'
+            @(Get-ChildItem $Archive.Path -Filter *.eml).Count | Should -Be 2
+            $Audit.Messages.Count | Should -Be 2
+            @(Get-TestSmtpMessage $server).Count | Should -Be 1
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}
+
+Describe 'A damaged spool' {
+    BeforeAll {
+        function New-SpoolWithItems {
+            # Three items the dead relay did not take; the second has a Bcc recipient.
+            param([int] $Port)
+            $spool = New-Spool
+            $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Port -Security None -RetryCount 0 -Name relay
+            $null = 1..3 | ForEach-Object { [pscustomobject]@{ To = "u$_@example.com"; Bcc = @(if ($_ -eq 2) { 'audit@example.com' }); Subject = "Item $_" } } |
+                Send-CompositeMail -Backend $dead -From ops@example.com -Body 'b' -SpoolDirectory $spool -ErrorAction SilentlyContinue
+            $spool
+        }
+
+        function Invoke-Drain {
+            param([string] $Spool, [int] $Port, [switch] $Poison)
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Port -Security None -RetryCount 0 -Name relay
+            $failures = $null
+            $results = Get-MailSpool $Spool -Poison:$Poison | Send-CompositeMail -Backend $smtp -ErrorVariable failures -ErrorAction SilentlyContinue
+            [pscustomobject]@{ Results = @($results); Errors = @($failures) }
+        }
+
+        function Assert-SetAside {
+            # The damaged item is an error for that item only, and waits in the damaged folder with its reason.
+            param($Drain, [string] $Spool, [string] $Id, [string] $Reason)
+            $Drain.Errors.Count | Should -Be 1
+            $Drain.Errors[0].FullyQualifiedErrorId | Should -Be 'DamagedSpoolItem,PSCompositeMail.Commands.SendCompositeMailCommand'
+            $Drain.Errors[0].CategoryInfo.Category | Should -Be 'InvalidData'
+            $Drain.Errors[0].TargetObject.Id | Should -Be $Id
+            $Drain.Errors[0].Exception.Message | Should -Match $Reason
+            Get-MailSpool $Spool | Should -BeNullOrEmpty
+            Join-Path $Spool "damaged/$Id.eml" | Should -Exist
+            Get-Content (Join-Path $Spool "damaged/$Id.reason") -Raw | Should -Match $Reason
+        }
+    }
+
+    BeforeEach {
+        $script:Port = Get-FreeTcpPort
+        $script:Damaged = New-SpoolWithItems -Port $Port
+        $script:Second = (Get-MailSpool $Damaged)[1]
+        $script:Server = Start-TestSmtpServer -Port $Port
+    }
+    AfterEach { Stop-TestSmtpServer $Server }
+
+    It 'sets aside an .eml without its metadata and resends the others' {
+        Remove-Item (Join-Path $Damaged "$($Second.Id).meta")
+        $drain = Invoke-Drain -Spool $Damaged -Port $Port
+        $drain.Results.Subject | Should -Be 'Item 1', 'Item 3'
+        (Get-TestSmtpMessage $Server).Message.Subject | Should -Be 'Item 1', 'Item 3'
+        Assert-SetAside $drain $Damaged $Second.Id 'metadata'
+    }
+
+    It 'never resends a truncated .eml' {
+        $file = Join-Path $Damaged "$($Second.Id).eml"
+        $bytes = [IO.File]::ReadAllBytes($file)
+        [IO.File]::WriteAllBytes($file, $bytes[0..($bytes.Length / 2)])
+        $drain = Invoke-Drain -Spool $Damaged -Port $Port
+        (Get-TestSmtpMessage $Server).Message.Subject | Should -Be 'Item 1', 'Item 3'
+        Assert-SetAside $drain $Damaged $Second.Id 'length'
+    }
+
+    It 'never resends an item whose metadata is unreadable (it would lose its Bcc recipients)' {
+        Set-Content (Join-Path $Damaged "$($Second.Id).meta") '{"format": 2, "sender": "ops@exa'
+        $drain = Invoke-Drain -Spool $Damaged -Port $Port
+        $received = Get-TestSmtpMessage $Server
+        $received.Message.Subject | Should -Be 'Item 1', 'Item 3'
+        $received.RcptTo | Should -Not -Contain 'audit@example.com'
+        Assert-SetAside $drain $Damaged $Second.Id 'metadata'
+    }
+
+    It 'round-trips a recipient with a TAB in its quoted local part' {
+        $tabbed = "`"tab`there`"@example.com"
+        $spool = New-Spool
+        $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0
+        $null = Send-CompositeMail -Backend $dead -From ops@example.com -To $tabbed -Bcc audit@example.com -Subject 'Tabbed' -Body b -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        (Get-MailSpool $spool).To | Should -Be $tabbed, 'audit@example.com'
+
+        $drain = Invoke-Drain -Spool $spool -Port $Port
+        $drain.Errors | Should -BeNullOrEmpty
+        (Get-TestSmtpMessage $Server).RcptTo | Should -Be $tabbed, 'audit@example.com'
+        Get-MailSpool $spool | Should -BeNullOrEmpty
+        Get-MailSpool $spool -Poison | Should -BeNullOrEmpty
+    }
+
+    It 'resends poison items on purpose: a failure keeps them in poison, a delivery removes them' {
+        $poisoned = Get-MailSpool $Damaged | Select-Object -First 1
+        $null = $poisoned | Send-CompositeMail -Backend (New-DeadSmtp) -MaxAttempts 1 -ErrorAction SilentlyContinue
+        (Get-MailSpool $Damaged -Poison).Id | Should -Be $poisoned.Id
+
+        $null = Get-MailSpool $Damaged -Poison | Send-CompositeMail -Backend (New-DeadSmtp) -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed.Count | Should -Be 1
+        (Get-MailSpool $Damaged -Poison).Attempts | Should -Be 3
+        (Get-MailSpool $Damaged).Count | Should -Be 2
+
+        $drain = Invoke-Drain -Spool $Damaged -Port $Port -Poison
+        $drain.Results.Succeeded | Should -Be $true
+        (Get-TestSmtpMessage $Server).Message.Subject | Should -Be 'Item 1'
+        Get-MailSpool $Damaged -Poison | Should -BeNullOrEmpty
+        (Get-MailSpool $Damaged).Count | Should -Be 2
+    }
+
+    It 'still reads and resends an item written by 0.1.0 ("Name: value" metadata), Bcc included' {
+        $spool = New-Spool
+        $null = New-Item -ItemType Directory $spool
+        $id = '20261127T0102030000000Z-00000001-4242-0a1b2c3d'
+        [IO.File]::WriteAllText((Join-Path $spool "$id.eml"), "From: ops@example.com`r`nTo: jane@example.com`r`nSubject: Legacy`r`nMessage-Id: <legacy@example.com>`r`n`r`nbody`r`n")
+        [IO.File]::WriteAllText((Join-Path $spool "$id.meta"), "Message-Id: legacy@example.com`nSubject: Legacy`nSender: ops@example.com`nRecipients: jane@example.com`taudit@example.com`nFailed-Backends: relay`nPolicy: All`nError: down`nAttempts: 2`nFirst-Failure: 2026-11-27T01:02:03.0000000+00:00`nLast-Failure: 2026-11-27T01:02:03.0000000+00:00`n")
+        $item = Get-MailSpool $spool
+        $item.To | Should -Be 'jane@example.com', 'audit@example.com'
+        $item.Attempts | Should -Be 2
+
+        $drain = Invoke-Drain -Spool $spool -Port $Port
+        $drain.Errors | Should -BeNullOrEmpty
+        (Get-TestSmtpMessage $Server).RcptTo | Should -Be 'jane@example.com', 'audit@example.com'
+        Get-MailSpool $spool | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'An outbox folder sent later' {
+    It 'keeps the Bcc recipients in the envelope and never shows them on the wire' {
+        $outbox = Join-Path $TestDrive 'outbox-bcc'
+        $null = Send-CompositeMail -Backend (New-MailBackend -Directory $outbox) @Mail -Bcc 'hidden@example.com'
+        # A spooled message keeps Bcc only in its metadata: an outbox written by its resend must keep it too.
+        $spool = New-Spool
+        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -Subject 'From the spool' -Bcc 'secret@example.com' -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Directory $outbox)
+
+        $server = Start-TestSmtpServer
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None
+            $sent = Get-ChildItem $outbox -Filter *.eml | Sort-Object Name | Send-CompositeMail -Backend $smtp
+            $sent.Succeeded | Should -Be $true, $true
+            $received = @(Get-TestSmtpMessage $server)
+            $received.Count | Should -Be 2
+            $received[0].RcptTo | Should -Be 'jane@example.com', 'hidden@example.com'
+            $received[1].RcptTo | Should -Be 'jane@example.com', 'secret@example.com'
+            $received.Raw | Should -Not -Match 'hidden@example\.com|secret@example\.com|^Bcc:'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}

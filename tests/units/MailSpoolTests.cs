@@ -1,6 +1,8 @@
 using System;
 using System.IO;
 using System.Linq;
+using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Messages;
 using PSCompositeMail.Spool;
 using Xunit;
 
@@ -16,7 +18,7 @@ namespace PSCompositeMail.Tests
         {
             var spool = new MailSpool(_folder);
             using var message = Messages.Simple("spooled");
-            spool.Add(message, new[] { "relay" }, "All", "connection refused");
+            spool.Add(message, new[] { "relay" }, new[] { "archive" }, "All", "connection refused");
             return spool;
         }
 
@@ -61,15 +63,16 @@ namespace PSCompositeMail.Tests
             var spool = SpoolWithOneItem();
             using (var claim = spool.TryClaim(spool.List().Single())!)
             {
-                Assert.False(claim.Fail(new[] { "relay" }, "still down", maxAttempts: 3));
+                Assert.False(claim.Fail(new[] { "relay" }, new[] { "audit" }, "still down", maxAttempts: 3));
             }
 
             var item = spool.List().Single();
             Assert.Equal(2, item.Attempts);
             Assert.Equal("still down", item.Error);
+            Assert.Equal(new[] { "archive", "audit" }, item.DeliveredBy);
             using (var claim = spool.TryClaim(item)!)
             {
-                Assert.True(claim.Fail(new[] { "relay" }, "down again", maxAttempts: 3));
+                Assert.True(claim.Fail(new[] { "relay" }, Array.Empty<string>(), "down again", maxAttempts: 3));
             }
 
             Assert.Empty(spool.List());
@@ -86,6 +89,90 @@ namespace PSCompositeMail.Tests
             }
 
             Assert.Empty(Directory.EnumerateFileSystemEntries(_folder));
+        }
+
+        [Fact]
+        public void A_poisoned_item_can_be_claimed_and_stays_poisoned_when_it_fails_again()
+        {
+            var spool = SpoolWithOneItem();
+            using (var claim = spool.TryClaim(spool.List().Single())!)
+            {
+                Assert.True(claim.Fail(new[] { "relay" }, Array.Empty<string>(), "down", maxAttempts: 1));
+            }
+
+            using (var claim = spool.TryClaim(spool.List(poisoned: true).Single())!)
+            {
+                Assert.False(claim.Fail(new[] { "relay" }, Array.Empty<string>(), "down again", maxAttempts: 1));
+                Assert.StartsWith(spool.PoisonPath, claim.MessageFile);
+            }
+
+            Assert.Empty(spool.List());
+            Assert.Equal(3, spool.List(poisoned: true).Single().Attempts);
+            using (var claim = spool.TryClaim(spool.List(poisoned: true).Single())!)
+            {
+                claim.Complete();
+            }
+
+            Assert.Empty(spool.List(poisoned: true));
+        }
+
+        [Fact]
+        public void An_eml_changed_on_disk_is_set_aside_with_its_reason_instead_of_loaded()
+        {
+            var spool = SpoolWithOneItem();
+            var item = spool.List().Single();
+            File.AppendAllText(item.MessagePath, "tampered");
+            using var claim = spool.TryClaim(item)!;
+
+            var damaged = Assert.Throws<DamagedSpoolItemException>(() => claim.Load());
+
+            Assert.Same(item, damaged.Item);
+            Assert.Contains("length", damaged.Reason);
+            Assert.Empty(spool.List());
+            Assert.True(File.Exists(Path.Combine(spool.DamagedPath, item.Id + ".eml")));
+            Assert.True(File.Exists(Path.Combine(spool.DamagedPath, item.Id + ".meta")));
+            Assert.Contains("length", File.ReadAllText(Path.Combine(spool.DamagedPath, item.Id + ".reason")));
+        }
+
+        [Fact]
+        public void Same_length_other_content_fails_the_hash()
+        {
+            var spool = SpoolWithOneItem();
+            var item = spool.List().Single();
+            var bytes = File.ReadAllBytes(item.MessagePath);
+            bytes[bytes.Length - 3] ^= 0x20;
+            File.WriteAllBytes(item.MessagePath, bytes);
+            using var claim = spool.TryClaim(item)!;
+
+            Assert.Contains("SHA-256", Assert.Throws<DamagedSpoolItemException>(() => claim.Load()).Reason);
+        }
+
+        [Fact]
+        public void An_item_without_metadata_is_listed_with_the_reason_and_set_aside_when_claimed()
+        {
+            var spool = SpoolWithOneItem();
+            var item = spool.List().Single();
+            File.Delete(Path.Combine(_folder, item.Id + ".meta"));
+
+            var listed = spool.List().Single();
+            Assert.Contains("no metadata file", listed.Error);
+            using var claim = spool.TryClaim(listed)!;
+            Assert.Contains("no metadata file", Assert.Throws<DamagedSpoolItemException>(() => claim.Load()).Reason);
+            Assert.Empty(spool.List());
+        }
+
+        [Fact]
+        public void A_sound_item_loads_with_its_whole_envelope()
+        {
+            var spool = new MailSpool(_folder);
+            using (var message = MessageBuilder.Build(new MessageSpec { From = "ops@example.com", To = new[] { "jane@example.com" }, Bcc = new[] { "audit@example.com" }, Subject = "s", Body = "b" }))
+            {
+                spool.Add(message, new[] { "relay" }, Array.Empty<string>(), "All", "down");
+            }
+
+            using var claim = spool.TryClaim(spool.List().Single())!;
+            using var loaded = claim.Load();
+            Assert.Equal(new[] { "jane@example.com", "audit@example.com" }, loaded.RecipientAddresses);
         }
     }
 }

@@ -82,11 +82,13 @@ namespace PSCompositeMail.Backends
                         continue;
                     }
 
-                    results[i] = DeliverThrough(i, message);
-                    delivered |= results[i].Status == DeliveryStatus.Sent;
+                    results[i] = _context.EarlierDeliveries.Took(message, backend.Name)
+                        ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
+                        : DeliverThrough(i, message);
+                    delivered |= CountsAsDelivered(results[i]);
                 }
 
-                var succeeded = Decide(_composite.Policy, results.Select(r => r.Status).ToArray());
+                var succeeded = Decide(_composite.Policy, results.Select(r => CountsAsDelivered(r) ? DeliveryStatus.Sent : r.Status).ToArray());
                 var failed = results.Where(r => r.Status == DeliveryStatus.Failed).ToArray();
                 if (succeeded && failed.Length > 0)
                 {
@@ -104,6 +106,8 @@ namespace PSCompositeMail.Backends
                     error,
                     results);
             }
+
+            private static bool CountsAsDelivered(BackendResult result) => result.Status == DeliveryStatus.Sent || result.DeliveredEarlier;
 
             private BackendResult DeliverThrough(int index, IOutgoingMessage message)
             {

@@ -133,6 +133,10 @@ namespace PSCompositeMail.Commands
         [ValidateRange(1, 1000)]
         public int MaxAttempts { get; set; } = 5;
 
+        /// <summary>Resending from a spool: send through every backend, also those that took the message on an earlier attempt (skipped otherwise).</summary>
+        [Parameter(ParameterSetName = SpoolSet)]
+        public SwitchParameter IncludeDeliveredBackends { get; set; }
+
         /// <summary>Where messages that were not delivered are kept (.eml plus metadata) for Get-MailSpool and a later resend.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -309,10 +313,19 @@ namespace PSCompositeMail.Commands
             }
             catch (MessageValidationException ex)
             {
-                // A spooled message that no longer loads will not get better by waiting.
-                claim?.Fail(new[] { "spool" }, ex.Message, maxAttempts: 0);
                 WriteInvalidMessage(ex);
                 return;
+            }
+            catch (DamagedSpoolItemException ex)
+            {
+                // The claim has set the item aside: an error for that item only, the drain goes on.
+                WriteError(new ErrorRecord(ex, "DamagedSpoolItem", ErrorCategory.InvalidData, ex.Item));
+                return;
+            }
+
+            if (claim is not null && !IncludeDeliveredBackends)
+            {
+                _context!.EarlierDeliveries.Remember(message, claim.Metadata.DeliveredBackends);
             }
 
             if (!ShouldSend(message))

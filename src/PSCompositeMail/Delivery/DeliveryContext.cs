@@ -24,6 +24,9 @@ namespace PSCompositeMail.Delivery
 
         public CancellationToken CancellationToken { get; }
 
+        /// <summary>Resent messages and the backends that took them before: composites skip those.</summary>
+        public EarlierDeliveries EarlierDeliveries { get; } = new EarlierDeliveries();
+
         /// <summary>Whether anyone will see verbose records: per-message details are not even formatted otherwise.</summary>
         public bool VerboseEnabled { get; set; } = true;
 

@@ -28,8 +28,11 @@ namespace PSCompositeMail.Spool
                 Guid.NewGuid().ToString("N").Substring(0, 8),
                 extension);
 
-        /// <summary>Writes to a hidden temporary file, flushed to disk, then renames it into place.</summary>
-        public static string Write(string folder, string fileName, Action<Stream> write)
+        /// <summary>
+        /// Writes to a hidden temporary file, flushed to disk, then renames it into place. <paramref name="beforePublish"/>
+        /// runs between the two, once the content is whole (the spool writes an item's metadata there, with the digest).
+        /// </summary>
+        public static string Write(string folder, string fileName, Action<Stream> write, Action? beforePublish = null)
         {
             Directory.CreateDirectory(folder);
             var final = Path.Combine(folder, fileName);
@@ -42,6 +45,7 @@ namespace PSCompositeMail.Spool
                     stream.Flush(flushToDisk: true);
                 }
 
+                beforePublish?.Invoke();
                 Replace(temporary, final);
                 return final;
             }

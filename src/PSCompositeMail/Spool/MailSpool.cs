@@ -10,16 +10,21 @@ namespace PSCompositeMail.Spool
 {
     /// <summary>
     /// A folder of messages that could not be delivered. Each item is an .eml (the message as it would go on
-    /// the wire) and a .meta file (envelope and failure history); the .meta is written first and the .eml
-    /// last, each atomically, so an item exists exactly when its .eml does and a crash never leaves half of one.
+    /// the wire) and a .meta file (envelope, the backends that already took it, failure history, and the .eml's
+    /// length and SHA-256). The .eml is written to a hidden file while it is digested, the .meta is written, and
+    /// only then is the .eml renamed into place, each step atomic: an item exists exactly when its .eml does, and
+    /// a crash never leaves half of one.
     /// A resend claims an item by renaming its .eml, which only one process can do; a claim whose process
-    /// died is given back the next time the spool is listed.
+    /// died is given back the next time the spool is listed. Items that failed too often wait in the poison
+    /// folder, and items that cannot be resent safely in the damaged folder, each with its reason.
     /// </summary>
     internal sealed class MailSpool
     {
         public const string MessageExtension = ".eml";
         public const string MetadataExtension = ".meta";
+        public const string ReasonExtension = ".reason";
         public const string PoisonFolder = "poison";
+        public const string DamagedFolder = "damaged";
         private const string ClaimMarker = ".claimed-";
 
         public MailSpool(string path)
@@ -29,10 +34,13 @@ namespace PSCompositeMail.Spool
 
         public string Path { get; }
 
-        private string PoisonPath => System.IO.Path.Combine(Path, PoisonFolder);
+        public string PoisonPath => System.IO.Path.Combine(Path, PoisonFolder);
+
+        public string DamagedPath => System.IO.Path.Combine(Path, DamagedFolder);
 
         /// <summary>Keeps a message that was not delivered; returns the .eml written.</summary>
-        public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, string policy, string error)
+        /// <param name="deliveredBackends">The backends that took it all the same: a resend skips them.</param>
+        public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string policy, string error)
         {
             var now = DateTimeOffset.UtcNow;
             var id = AtomicFile.NewName(now.UtcDateTime, string.Empty);
@@ -43,14 +51,18 @@ namespace PSCompositeMail.Spool
                 Sender = message.SenderAddress,
                 Recipients = message.RecipientAddresses,
                 FailedBackends = failedBackends.ToArray(),
+                DeliveredBackends = deliveredBackends.ToArray(),
                 Policy = policy,
                 Error = error,
                 Attempts = 1,
                 FirstFailure = now,
                 LastFailure = now,
             };
-            WriteMetadata(Path, id, metadata);
-            return AtomicFile.Write(Path, id + MessageExtension, message.WriteTo);
+            return AtomicFile.Write(
+                Path,
+                id + MessageExtension,
+                stream => metadata.Digest = MessageDigest.Write(stream, message.WriteTo),
+                beforePublish: () => WriteMetadata(Path, id, metadata));
         }
 
         public IEnumerable<MailSpoolItem> List(bool poisoned = false)
@@ -61,36 +73,29 @@ namespace PSCompositeMail.Spool
                 return Enumerable.Empty<MailSpoolItem>();
             }
 
-            if (!poisoned)
-            {
-                ReleaseAbandonedClaims();
-            }
-
+            ReleaseAbandonedClaims(folder);
             return Directory.EnumerateFiles(folder, "*" + MessageExtension)
                 .Select(System.IO.Path.GetFileName)
                 .Where(name => !name.StartsWith(AtomicFile.TemporaryPrefix, StringComparison.Ordinal))
                 .OrderBy(name => name, StringComparer.Ordinal)
                 .Select(name => ReadItem(folder, System.IO.Path.GetFileNameWithoutExtension(name), poisoned))
-                .Where(item => item is not null)
-                .Select(item => item!)
                 .ToArray();
         }
 
         /// <summary>Takes the item for this process, or returns null when another resend already has it (or it is gone).</summary>
         public SpoolClaim? TryClaim(MailSpoolItem item)
         {
-            var source = System.IO.Path.Combine(Path, item.Id + MessageExtension);
-            var claimed = source + ClaimMarker + AtomicFile.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var claimed = item.MessagePath + ClaimMarker + AtomicFile.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             try
             {
-                File.Move(source, claimed);
+                File.Move(item.MessagePath, claimed);
             }
             catch (Exception ex) when (ex is FileNotFoundException or IOException)
             {
                 return null;
             }
 
-            return new SpoolClaim(this, item.Id, claimed, SpoolMetadata.Read(MetadataFile(Path, item.Id)));
+            return new SpoolClaim(this, item, claimed);
         }
 
         internal static string MetadataFile(string folder, string id) => System.IO.Path.Combine(folder, id + MetadataExtension);
@@ -102,24 +107,32 @@ namespace PSCompositeMail.Spool
                 stream.Write(bytes, 0, bytes.Length);
             });
 
-        internal string MessageFile(string id) => System.IO.Path.Combine(Path, id + MessageExtension);
-
-        internal string PoisonFile(string id, string extension)
+        /// <summary>
+        /// An item whose metadata is missing or unreadable is still listed, with the reason as its error, so that
+        /// a resend reports it and sets it aside instead of the listing failing for every item.
+        /// </summary>
+        private MailSpoolItem ReadItem(string folder, string id, bool poisoned)
         {
-            Directory.CreateDirectory(PoisonPath);
-            return System.IO.Path.Combine(PoisonPath, id + extension);
-        }
+            SpoolMetadata metadata;
+            try
+            {
+                metadata = SpoolMetadata.Read(MetadataFile(folder, id));
+            }
+            catch (FileNotFoundException)
+            {
+                metadata = new SpoolMetadata { Error = $"Damaged: {SpoolClaim.NoMetadata(id)}." };
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                metadata = new SpoolMetadata { Error = $"Damaged: {ex.Message}." };
+            }
 
-        private MailSpoolItem? ReadItem(string folder, string id, bool poisoned)
-        {
-            var metadataFile = MetadataFile(folder, id);
-            var metadata = File.Exists(metadataFile) ? SpoolMetadata.Read(metadataFile) : new SpoolMetadata { Error = "no metadata was found" };
             return new MailSpoolItem(Path, id, metadata, poisoned);
         }
 
-        private void ReleaseAbandonedClaims()
+        private static void ReleaseAbandonedClaims(string folder)
         {
-            foreach (var claimed in Directory.EnumerateFiles(Path, "*" + MessageExtension + ClaimMarker + "*"))
+            foreach (var claimed in Directory.EnumerateFiles(folder, "*" + MessageExtension + ClaimMarker + "*"))
             {
                 var marker = claimed.LastIndexOf(ClaimMarker, StringComparison.Ordinal);
                 var owner = claimed.Substring(marker + ClaimMarker.Length).Split('-')[0];
@@ -148,75 +161,6 @@ namespace PSCompositeMail.Spool
             {
                 return false;
             }
-        }
-    }
-
-    /// <summary>An item this process took out of the spool. Disposing it without an outcome puts it back untouched.</summary>
-    internal sealed class SpoolClaim : IDisposable
-    {
-        private readonly MailSpool _spool;
-        private readonly string _claimedFile;
-        private bool _settled;
-
-        public SpoolClaim(MailSpool spool, string id, string claimedFile, SpoolMetadata metadata)
-        {
-            _spool = spool;
-            Id = id;
-            _claimedFile = claimedFile;
-            Metadata = metadata;
-        }
-
-        public string Id { get; }
-
-        public SpoolMetadata Metadata { get; }
-
-        /// <summary>Where the item's .eml is while it waits in the spool.</summary>
-        public string MessageFile => _spool.MessageFile(Id);
-
-        public IOutgoingMessage Load() => MailEngine.Instance.Load(_claimedFile, Metadata.Sender, Metadata.Recipients);
-
-        /// <summary>Delivered: the item leaves the spool.</summary>
-        public void Complete()
-        {
-            File.Delete(_claimedFile);
-            File.Delete(MailSpool.MetadataFile(_spool.Path, Id));
-            _settled = true;
-        }
-
-        /// <summary>Not delivered again: records the attempt, then puts the item back, or into the poison folder once it had <paramref name="maxAttempts"/>.</summary>
-        /// <returns>True when the item was moved to the poison folder.</returns>
-        public bool Fail(IEnumerable<string> failedBackends, string error, int maxAttempts)
-        {
-            Metadata.Attempts++;
-            Metadata.LastFailure = DateTimeOffset.UtcNow;
-            Metadata.Error = error;
-            Metadata.FailedBackends = failedBackends.ToArray();
-            var poisoned = Metadata.Attempts >= maxAttempts;
-            if (poisoned)
-            {
-                var poisonMessage = _spool.PoisonFile(Id, MailSpool.MessageExtension);
-                MailSpool.WriteMetadata(System.IO.Path.GetDirectoryName(poisonMessage)!, Id, Metadata);
-                File.Move(_claimedFile, poisonMessage);
-                File.Delete(MailSpool.MetadataFile(_spool.Path, Id));
-            }
-            else
-            {
-                MailSpool.WriteMetadata(_spool.Path, Id, Metadata);
-                File.Move(_claimedFile, _spool.MessageFile(Id));
-            }
-
-            _settled = true;
-            return poisoned;
-        }
-
-        public void Dispose()
-        {
-            if (!_settled && File.Exists(_claimedFile))
-            {
-                File.Move(_claimedFile, _spool.MessageFile(Id));
-            }
-
-            _settled = true;
         }
     }
 }

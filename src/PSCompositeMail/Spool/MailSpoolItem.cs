@@ -31,6 +31,9 @@ namespace PSCompositeMail.Spool
         /// <summary>The backend(s) that failed.</summary>
         public string Backend => string.Join(", ", Metadata.FailedBackends);
 
+        /// <summary>The backends (composites included) that took the message on an earlier attempt; a resend skips them.</summary>
+        public IReadOnlyList<string> DeliveredBy => Metadata.DeliveredBackends;
+
         public string Policy => Metadata.Policy;
 
         public string Error => Metadata.Error;
@@ -40,6 +43,9 @@ namespace PSCompositeMail.Spool
         public DateTimeOffset FirstFailure => Metadata.FirstFailure;
 
         public DateTimeOffset LastFailure => Metadata.LastFailure;
+
+        /// <summary>1 for an item spooled by 0.1.0 (resent without a length and SHA-256 check: it recorded none), 2 since.</summary>
+        public int Format => Metadata.Format;
 
         /// <summary>True when the item was moved to the poison folder after too many attempts.</summary>
         public bool Poisoned { get; }

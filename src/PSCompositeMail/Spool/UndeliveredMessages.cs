@@ -34,17 +34,18 @@ namespace PSCompositeMail.Spool
             }
 
             var failed = outcome.FailedLeaves().Select(r => r.Backend).ToArray();
+            var delivered = DeliveredBackendNames.Of(outcome);
             var error = outcome.Error ?? string.Empty;
             try
             {
                 if (claim is not null)
                 {
-                    return claim.Fail(failed, error, _maxAttempts)
+                    return claim.Fail(failed, delivered, error, _maxAttempts)
                         ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder.")
                         : Spooled(outcome, claim.MessageFile);
                 }
 
-                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome, _spool.Add(message, failed, _policy, error));
+                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome, _spool.Add(message, failed, delivered, _policy, error));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -57,7 +58,7 @@ namespace PSCompositeMail.Spool
         {
             if (claim is null && outcome?.Succeeded != true)
             {
-                _spool?.Add(message, backends, _policy, "The send was stopped before it finished.");
+                _spool?.Add(message, backends, outcome is null ? Array.Empty<string>() : DeliveredBackendNames.Of(outcome), _policy, "The send was stopped before it finished.");
             }
 
             // A claimed item goes back to the spool as it was.

@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using PSCompositeMail.Hosting;
+using PSCompositeMail.Messages;
+
+namespace PSCompositeMail.Spool
+{
+    /// <summary>
+    /// An item this process took out of the spool (or out of its poison folder, for a deliberate resend).
+    /// Disposing it without an outcome puts it back untouched.
+    /// </summary>
+    internal sealed class SpoolClaim : IDisposable
+    {
+        private readonly MailSpool _spool;
+        private readonly string _claimedFile;
+        private readonly string _folder;
+        private readonly string? _damage;
+        private bool _settled;
+
+        public SpoolClaim(MailSpool spool, MailSpoolItem item, string claimedFile)
+        {
+            _spool = spool;
+            Item = item;
+            _claimedFile = claimedFile;
+            _folder = Path.GetDirectoryName(item.MessagePath)!;
+
+            // Read again now that the item is ours: the listing may be older than another run's last attempt.
+            Metadata = ReadMetadata(out _damage);
+        }
+
+        public MailSpoolItem Item { get; }
+
+        public string Id => Item.Id;
+
+        public SpoolMetadata Metadata { get; }
+
+        /// <summary>Where the item's .eml is while it waits: in the spool, or in its poison folder for a poisoned item.</summary>
+        public string MessageFile => Path.Combine(_folder, Id + MailSpool.MessageExtension);
+
+        private SpoolMetadata ReadMetadata(out string? damage)
+        {
+            damage = null;
+            try
+            {
+                return SpoolMetadata.Read(MailSpool.MetadataFile(_folder, Id));
+            }
+            catch (FileNotFoundException)
+            {
+                damage = NoMetadata(Id);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                damage = ex.Message;
+            }
+
+            return new SpoolMetadata();
+        }
+
+        internal static string NoMetadata(string id) =>
+            $"it has no metadata file ({id}{MailSpool.MetadataExtension}), so its envelope (Bcc recipients included) is unknown";
+
+        /// <summary>
+        /// Loads the message with the envelope it was spooled with, once its metadata is readable and its .eml is
+        /// the one written (same length and SHA-256).
+        /// </summary>
+        /// <exception cref="DamagedSpoolItemException">It cannot be resent safely: it was moved to the damaged folder.</exception>
+        public IOutgoingMessage Load()
+        {
+            var damage = _damage;
+            Exception? cause = null;
+            try
+            {
+                damage ??= Metadata.Digest?.Mismatch(_claimedFile);
+                if (damage is null)
+                {
+                    return MailEngine.Instance.Load(_claimedFile, Metadata.Sender, Metadata.Recipients);
+                }
+            }
+            catch (Exception ex) when (ex is MessageValidationException or IOException or UnauthorizedAccessException)
+            {
+                damage = ex.Message;
+                cause = ex;
+            }
+
+            throw SetAside(damage, cause);
+        }
+
+        /// <summary>Delivered: the item leaves the spool.</summary>
+        public void Complete()
+        {
+            File.Delete(_claimedFile);
+            File.Delete(MailSpool.MetadataFile(_folder, Id));
+            _settled = true;
+        }
+
+        /// <summary>
+        /// Not delivered again: records the attempt and the backends that took the message this time, then puts the
+        /// item back, or into the poison folder once it had <paramref name="maxAttempts"/>. A poisoned item stays poisoned.
+        /// </summary>
+        /// <returns>True when the item was moved to the poison folder now.</returns>
+        public bool Fail(IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string error, int maxAttempts)
+        {
+            Metadata.Attempts++;
+            Metadata.LastFailure = DateTimeOffset.UtcNow;
+            Metadata.Error = error;
+            Metadata.FailedBackends = failedBackends.ToArray();
+            Metadata.DeliveredBackends = Metadata.DeliveredBackends.Union(deliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();
+
+            // An item 0.1.0 spooled had no digest: it is recorded now, for the file as it was just resent.
+            Metadata.Digest ??= MessageDigest.Of(_claimedFile);
+            var poisonNow = !Item.Poisoned && Metadata.Attempts >= maxAttempts;
+            var folder = poisonNow ? _spool.PoisonPath : _folder;
+            MailSpool.WriteMetadata(folder, Id, Metadata);
+            File.Move(_claimedFile, Path.Combine(folder, Id + MailSpool.MessageExtension));
+            if (poisonNow)
+            {
+                File.Delete(MailSpool.MetadataFile(_folder, Id));
+            }
+
+            _settled = true;
+            return poisonNow;
+        }
+
+        /// <summary>Moves the item, its metadata if any, and a note of <paramref name="reason"/> to the damaged folder.</summary>
+        private DamagedSpoolItemException SetAside(string reason, Exception? cause)
+        {
+            var damaged = _spool.DamagedPath;
+            try
+            {
+                AtomicFile.Write(damaged, Id + MailSpool.ReasonExtension, stream =>
+                {
+                    var note = new System.Text.UTF8Encoding(false).GetBytes($"{DateTimeOffset.UtcNow:o} {reason}\n");
+                    stream.Write(note, 0, note.Length);
+                });
+                var metadata = MailSpool.MetadataFile(_folder, Id);
+                if (File.Exists(metadata))
+                {
+                    File.Move(metadata, MailSpool.MetadataFile(damaged, Id));
+                }
+
+                File.Move(_claimedFile, Path.Combine(damaged, Id + MailSpool.MessageExtension));
+                _settled = true;
+                return new DamagedSpoolItemException(Item, reason, $"It was moved to {damaged} with its reason.", cause);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return new DamagedSpoolItemException(Item, reason, $"It could not be moved to {damaged} ({ex.Message}) and stays where it was.", cause);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_settled && File.Exists(_claimedFile))
+            {
+                File.Move(_claimedFile, MessageFile);
+            }
+
+            _settled = true;
+        }
+    }
+}

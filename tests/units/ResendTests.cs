@@ -1,0 +1,85 @@
+using System;
+using System.Linq;
+using System.Threading;
+using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Results;
+using PSCompositeMail.Spool;
+using Xunit;
+
+namespace PSCompositeMail.Tests
+{
+    /// <summary>A resent message goes only through the backends that did not take it before.</summary>
+    public sealed class ResendTests
+    {
+        private static BackendResult Deliver(CompositeBackend root, params string[] deliveredEarlier)
+        {
+            var context = new DeliveryContext(CancellationToken.None);
+            using var session = root.OpenSession(context);
+            using var message = Messages.Simple();
+            context.EarlierDeliveries.Remember(message, deliveredEarlier);
+            return session.Deliver(message);
+        }
+
+        [Fact]
+        public void Backends_that_took_it_before_are_skipped_and_count_as_delivered()
+        {
+            var archive = new MemoryBackend("archive");
+            var audit = new MemoryBackend("audit");
+            var relay = new MemoryBackend("relay");
+            var root = new CompositeBackend("root", new MailBackend[] { archive, new CompositeBackend("outbound", new MailBackend[] { audit, relay }, DeliveryPolicy.All) }, DeliveryPolicy.All);
+
+            var result = Deliver(root, "ARCHIVE", "audit");
+
+            Assert.True(result.Succeeded);
+            Assert.Equal(new[] { DeliveryStatus.Skipped, DeliveryStatus.Sent }, result.Results.Select(r => r.Status));
+            Assert.Equal(new[] { DeliveryStatus.Skipped, DeliveryStatus.Sent }, result.Results[1].Results.Select(r => r.Status));
+            Assert.True(result.Results[0].DeliveredEarlier);
+            Assert.Equal(0, archive.Count);
+            Assert.Equal(0, audit.Count);
+            Assert.Equal(1, relay.Count);
+        }
+
+        [Fact]
+        public void A_composite_that_took_it_before_is_skipped_whole()
+        {
+            var primary = new MemoryBackend("primary");
+            var root = new CompositeBackend("root", new MailBackend[] { new CompositeBackend("relays", new MailBackend[] { primary }, DeliveryPolicy.Failover), new ThrowingBackend("relay") }, DeliveryPolicy.All);
+
+            var result = Deliver(root, "relays");
+
+            Assert.Equal(DeliveryStatus.Skipped, result.Results[0].Status);
+            Assert.Equal(0, primary.Count);
+        }
+
+        [Fact]
+        public void Without_earlier_deliveries_nothing_is_skipped()
+        {
+            var archive = new MemoryBackend("archive");
+            var result = Deliver(new CompositeBackend("root", new MailBackend[] { archive }, DeliveryPolicy.All));
+
+            Assert.Equal(DeliveryStatus.Sent, Assert.Single(result.Results).Status);
+            Assert.Equal(1, archive.Count);
+        }
+
+        [Fact]
+        public void A_spooled_message_remembers_leaves_and_composites_that_took_it_but_never_an_ambiguous_name()
+        {
+            var root = new CompositeBackend(
+                "root",
+                new MailBackend[]
+                {
+                    new MemoryBackend("archive"),
+                    new CompositeBackend("outbound", new MailBackend[] { new MemoryBackend("audit"), new ThrowingBackend("relay") }, DeliveryPolicy.All),
+                    new CompositeBackend("copies", new MailBackend[] { new MemoryBackend("copy") }, DeliveryPolicy.All),
+                    new MemoryBackend("smtp"),
+                    new ThrowingBackend("smtp"),
+                },
+                DeliveryPolicy.All);
+
+            var outcome = Deliver(root);
+
+            Assert.Equal(new[] { "archive", "audit", "copies", "copy" }, DeliveredBackendNames.Of(outcome));
+        }
+    }
+}
