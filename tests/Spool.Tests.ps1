@@ -367,6 +367,7 @@ Describe 'A damaged spool' {
 
         $null = Get-MailSpool $Damaged -Poison | Send-CompositeMail -Backend (New-DeadSmtp) -ErrorVariable failed -ErrorAction SilentlyContinue
         $failed.Count | Should -Be 1
+        $failed[0].Exception.Message | Should -Match 'stays in the spool''s poison folder.*Get-MailSpool -Poison'
         (Get-MailSpool $Damaged -Poison).Attempts | Should -Be 3
         (Get-MailSpool $Damaged).Count | Should -Be 2
 

@@ -42,10 +42,10 @@ namespace PSCompositeMail.Spool
                 {
                     return claim.Fail(failed, delivered, error, _maxAttempts)
                         ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder.")
-                        : Spooled(outcome, claim.MessageFile);
+                        : Spooled(outcome, claim.MessageFile, claim.Item.Poisoned);
                 }
 
-                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome, _spool.Add(message, failed, delivered, _policy, error));
+                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome, _spool.Add(message, failed, delivered, _policy, error), poisoned: false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -65,8 +65,13 @@ namespace PSCompositeMail.Spool
             claim?.Dispose();
         }
 
-        private static Settlement Spooled(BackendResult outcome, string path) =>
-            new Settlement(outcome.Results.Select(r => r.AsSpooled(path)).ToArray(), path, $" It is kept in the spool as {path}; resend it with Get-MailSpool.");
+        private static Settlement Spooled(BackendResult outcome, string path, bool poisoned) =>
+            new Settlement(
+                outcome.Results.Select(r => r.AsSpooled(path)).ToArray(),
+                path,
+                poisoned
+                    ? $" It stays in the spool's poison folder as {path}; resend it with Get-MailSpool -Poison."
+                    : $" It is kept in the spool as {path}; resend it with Get-MailSpool.");
     }
 
     internal readonly struct Settlement
