@@ -174,5 +174,28 @@ namespace PSCompositeMail.Tests
             using var loaded = claim.Load();
             Assert.Equal(new[] { "jane@example.com", "audit@example.com" }, loaded.RecipientAddresses);
         }
+
+        [Fact]
+        public void A_0_1_0_item_that_fails_again_is_written_back_in_the_current_format_with_a_digest()
+        {
+            Directory.CreateDirectory(_folder);
+            const string id = "20261127T0102030000000Z-00000001-4242-0a1b2c3d";
+            File.WriteAllText(Path.Combine(_folder, id + ".eml"), "From: ops@example.com\r\nTo: jane@example.com\r\nSubject: Legacy\r\n\r\nbody\r\n");
+            File.WriteAllText(Path.Combine(_folder, id + ".meta"), "Subject: Legacy\nSender: ops@example.com\nRecipients: jane@example.com\taudit@example.com\nAttempts: 1\n");
+            var spool = new MailSpool(_folder);
+            using (var claim = spool.TryClaim(spool.List().Single())!)
+            {
+                using (claim.Load())
+                {
+                }
+
+                claim.Fail(new[] { "relay" }, Array.Empty<string>(), "down", maxAttempts: 5);
+            }
+
+            var item = spool.List().Single();
+            Assert.Equal(SpoolMetadata.CurrentFormat, item.Format);
+            Assert.Equal(new[] { "jane@example.com", "audit@example.com" }, item.To);
+            Assert.Null(item.Metadata.Digest!.Mismatch(item.MessagePath));
+        }
     }
 }
