@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
@@ -7,7 +8,11 @@ using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Commands
 {
-    /// <summary>Builds a backend object; connects to nothing.</summary>
+    /// <summary>
+    /// Builds a backend object; connects to nothing. The parameters only declare what binds, with PowerShell's checks:
+    /// their values go by name to <see cref="BackendRecipes"/>, the one map from names to backend settings, which
+    /// profile files (Import-MailBackend) use too. Defaults live with the settings, not here.
+    /// </summary>
     [Cmdlet(VerbsCommon.New, "MailBackend", DefaultParameterSetName = ConsoleSet)]
     [OutputType(typeof(MailBackend))]
     public sealed class NewMailBackendCommand : PSCmdlet
@@ -62,19 +67,19 @@ namespace PSCompositeMail.Commands
 
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateRange(1, 3600)]
-        public int TimeoutSec { get; set; } = 30;
+        public int TimeoutSec { get; set; }
 
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateRange(0, 20)]
-        public int RetryCount { get; set; } = 2;
+        public int RetryCount { get; set; }
 
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateRange(0.0, 600.0)]
-        public double RetryIntervalSec { get; set; } = 1;
+        public double RetryIntervalSec { get; set; }
 
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateRange(1, int.MaxValue)]
-        public int MaxMessagesPerConnection { get; set; } = 100;
+        public int MaxMessagesPerConnection { get; set; }
 
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateNotNullOrEmpty]
@@ -89,11 +94,11 @@ namespace PSCompositeMail.Commands
         public SwitchParameter Console { get; set; }
 
         [Parameter(ParameterSetName = ConsoleSet)]
-        public ConsoleFormat Format { get; set; } = ConsoleFormat.Full;
+        public ConsoleFormat Format { get; set; }
 
         /// <summary>Information (always shown), or Verbose / Debug (shown only when the Send-CompositeMail call asks for that stream).</summary>
         [Parameter(ParameterSetName = ConsoleSet)]
-        public ConsoleStream Stream { get; set; } = ConsoleStream.Information;
+        public ConsoleStream Stream { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = DirectorySet)]
         [ValidateNotNullOrEmpty]
@@ -117,7 +122,7 @@ namespace PSCompositeMail.Commands
         public MailBackend[] Backend { get; set; } = Array.Empty<MailBackend>();
 
         [Parameter(ParameterSetName = CompositeSet)]
-        public DeliveryPolicy Policy { get; set; } = DeliveryPolicy.All;
+        public DeliveryPolicy Policy { get; set; }
 
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -125,77 +130,42 @@ namespace PSCompositeMail.Commands
 
         protected override void ProcessRecord()
         {
-            switch (ParameterSetName)
+            if (ParameterSetName == CompositeSet)
             {
-                case CompositeSet:
-                    // Backends may arrive one by one from the pipeline: the composite is built at the end.
-                    _compositeMembers.AddRange(Backend);
-                    break;
-                case SmtpSet:
-                    WriteObject(CreateSmtpBackend());
-                    break;
-                case DirectorySet:
-                    WriteObject(new DirectoryBackend(Name, SessionState.Path.GetUnresolvedProviderPathFromPSPath(Directory)));
-                    break;
-                case MemorySet:
-                    WriteObject(new MemoryBackend(Name));
-                    break;
-                case NullSet:
-                    WriteObject(new NullBackend(Name));
-                    break;
-                case ScriptBlockSet:
-                    WriteObject(new ScriptBlockBackend(Name, ScriptBlock!));
-                    break;
-                default:
-                    WriteObject(new ConsoleBackend(Name, Format, Stream));
-                    break;
-            }
-        }
-
-        private SmtpBackend CreateSmtpBackend()
-        {
-            if (OAuthToken is not null && (Credential is not null || UserName is null))
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new PSArgumentException("-OAuthToken goes with -UserName, and not with -Credential."), "OAuthNeedsUserName", ErrorCategory.InvalidArgument, OAuthToken));
+                // Backends may arrive one by one from the pipeline: the composite is built at the end.
+                _compositeMembers.AddRange(Backend);
+                return;
             }
 
-            var bound = MyInvocation.BoundParameters;
-            var settings = new SmtpSettings(SmtpServer, bound.ContainsKey(nameof(Security)) ? Security : null, Port)
-            {
-                Credential = Credential?.GetNetworkCredential(),
-                OAuthUserName = UserName,
-                SkipCertificateCheck = SkipCertificateCheck,
-                CertificateThumbprint = CertificateThumbprint,
-                Timeout = TimeSpan.FromSeconds(TimeoutSec),
-                RetryCount = RetryCount,
-                RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
-                MaxMessagesPerConnection = MaxMessagesPerConnection,
-                ProtocolLog = ProtocolLog is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ProtocolLog),
-                LocalDomain = LocalDomain,
-            };
-            try
-            {
-                settings.OAuthToken = OAuthToken is null ? null : OAuthTokenSource.From(OAuthToken);
-            }
-            catch (ArgumentException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, "InvalidOAuthToken", ErrorCategory.InvalidArgument, null));
-            }
-
-            if (SkipCertificateCheck)
-            {
-                WriteWarning($"Certificate checks are off for {SmtpServer}: anyone between here and the server can read and change the mail. Prefer -CertificateThumbprint to trust one certificate.");
-            }
-
-            return new SmtpBackend(Name, settings);
+            Build(BoundSettings());
         }
 
         protected override void EndProcessing()
         {
             if (ParameterSetName == CompositeSet)
             {
-                WriteObject(new CompositeBackend(Name, _compositeMembers, Policy));
+                var settings = BoundSettings();
+                settings[nameof(Backend)] = _compositeMembers.ToArray();
+                Build(settings);
+            }
+        }
+
+        /// <summary>The bound parameters of the chosen set, without the switch that chose it and the common parameters.</summary>
+        private Dictionary<string, object?> BoundSettings() =>
+            MyInvocation.BoundParameters
+                .Where(p => !(p.Value is SwitchParameter && p.Key == ParameterSetName) && !CommonParameters.Contains(p.Key) && !OptionalCommonParameters.Contains(p.Key))
+                .ToDictionary(p => p.Key, p => (object?)p.Value, StringComparer.OrdinalIgnoreCase);
+
+        private void Build(Dictionary<string, object?> settings)
+        {
+            var kind = (MailBackendKind)Enum.Parse(typeof(MailBackendKind), ParameterSetName);
+            try
+            {
+                WriteObject(BackendRecipes.For(kind).Build(settings, SessionState.Path.GetUnresolvedProviderPathFromPSPath, WriteWarning));
+            }
+            catch (BackendSettingException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Setting));
             }
         }
     }

@@ -6,22 +6,27 @@ namespace PSCompositeMail.Smtp
     /// <summary>Everything an SMTP backend needs to connect. Secrets stay in here and are never formatted.</summary>
     internal sealed class SmtpSettings
     {
-        public SmtpSettings(string server, SmtpSecurity? security, int port)
+        public SmtpSettings(string server, SmtpSecurity? security = null, int port = 0)
         {
             Server = server;
-            SecurityGiven = security.HasValue;
-            Security = security ?? (port == 465 ? SmtpSecurity.SslOnConnect : SmtpSecurity.StartTls);
-            Port = port > 0 ? port : DefaultPort(Security);
+            RequestedSecurity = security;
+            RequestedPort = port;
         }
 
-        public string Server { get; }
+        public string Server { get; set; }
 
-        public int Port { get; }
+        /// <summary>-Security as given; null when it was omitted, which means: encryption required.</summary>
+        public SmtpSecurity? RequestedSecurity { get; set; }
 
-        public SmtpSecurity Security { get; }
+        /// <summary>-Port as given; 0 for the default of the security mode.</summary>
+        public int RequestedPort { get; set; }
+
+        public int Port => RequestedPort > 0 ? RequestedPort : DefaultPort(Security);
+
+        public SmtpSecurity Security => RequestedSecurity ?? (RequestedPort == 465 ? SmtpSecurity.SslOnConnect : SmtpSecurity.StartTls);
 
         /// <summary>False when -Security was omitted, which means: encryption required.</summary>
-        public bool SecurityGiven { get; }
+        public bool SecurityGiven => RequestedSecurity.HasValue;
 
         public NetworkCredential? Credential { get; set; }
 

@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using PSCompositeMail.Messages;
+using PSCompositeMail.Smtp;
+
+namespace PSCompositeMail.Backends
+{
+    /// <summary>
+    /// The one map from a New-MailBackend parameter to the backend setting it gives; profile files use it too, so
+    /// their keys are the parameters. Every kind also takes Name.
+    /// To add a setting: declare the parameter on NewMailBackendCommand in the kind's parameter set, and add one line
+    /// to the kind's recipe below: its name, the type binding gives its value, and what it sets. A profile takes it as
+    /// a key with nothing more to do; a profile key that must differ from the parameter (a secret read from an
+    /// environment variable, say) is one line in MailProfile's ProfileOnlyKeys instead. The drift test in
+    /// tests/Import-MailBackend.Tests.ps1 fails while New-MailBackend and the profile format disagree.
+    /// </summary>
+    internal static class BackendRecipes
+    {
+        private static readonly Dictionary<MailBackendKind, BackendRecipe> Recipes = new Dictionary<MailBackendKind, BackendRecipe>
+        {
+            [MailBackendKind.Smtp] = new BackendRecipe<SmtpDraft>(draft => draft.Build())
+            {
+                { "SmtpServer", (SmtpDraft d, string v) => d.Settings.Server = v },
+                { "Port", (SmtpDraft d, int v) => d.Settings.RequestedPort = v },
+                { "Security", (SmtpDraft d, SmtpSecurity v) => d.Settings.RequestedSecurity = v },
+                { "Credential", (SmtpDraft d, PSCredential v) => d.Settings.Credential = v.GetNetworkCredential() },
+                { "UserName", (SmtpDraft d, string v) => d.Settings.OAuthUserName = v },
+                { "OAuthToken", (SmtpDraft d, object v) => d.Settings.OAuthToken = OAuthTokenSource.From(v) },
+                { "SkipCertificateCheck", (SmtpDraft d, SwitchParameter v) => d.Settings.SkipCertificateCheck = v.IsPresent },
+                { "CertificateThumbprint", (SmtpDraft d, string v) => d.Settings.CertificateThumbprint = v },
+                { "TimeoutSec", (SmtpDraft d, int v) => d.Settings.Timeout = TimeSpan.FromSeconds(v) },
+                { "RetryCount", (SmtpDraft d, int v) => d.Settings.RetryCount = v },
+                { "RetryIntervalSec", (SmtpDraft d, double v) => d.Settings.RetryInterval = TimeSpan.FromSeconds(v) },
+                { "MaxMessagesPerConnection", (SmtpDraft d, int v) => d.Settings.MaxMessagesPerConnection = v },
+                { "ProtocolLog", (SmtpDraft d, string v) => d.Settings.ProtocolLog = d.FullPath(v) },
+                { "LocalDomain", (SmtpDraft d, string v) => d.Settings.LocalDomain = v },
+            },
+            [MailBackendKind.Console] = new BackendRecipe<ConsoleDraft>(draft => new ConsoleBackend(draft.Name, draft.Format, draft.Stream))
+            {
+                { "Format", (ConsoleDraft d, ConsoleFormat v) => d.Format = v },
+                { "Stream", (ConsoleDraft d, ConsoleStream v) => d.Stream = v },
+            },
+            [MailBackendKind.Directory] = new BackendRecipe<DirectoryDraft>(draft => new DirectoryBackend(draft.Name, draft.Path))
+            {
+                // The switch itself takes the folder.
+                { "Directory", (DirectoryDraft d, string v) => d.Path = d.FullPath(v) },
+            },
+            [MailBackendKind.Memory] = new BackendRecipe<BackendDraft>(draft => new MemoryBackend(draft.Name)),
+            [MailBackendKind.Null] = new BackendRecipe<BackendDraft>(draft => new NullBackend(draft.Name)),
+            [MailBackendKind.ScriptBlock] = new BackendRecipe<ScriptBlockDraft>(draft => new ScriptBlockBackend(draft.Name, draft.ScriptBlock ?? throw new BackendSettingException("ScriptBlock", "A ScriptBlock backend needs a script block.")))
+            {
+                { "ScriptBlock", (ScriptBlockDraft d, ScriptBlock v) => d.ScriptBlock = v },
+            },
+            [MailBackendKind.Composite] = new BackendRecipe<CompositeDraft>(draft => new CompositeBackend(draft.Name, draft.Members, draft.Policy))
+            {
+                { "Backend", (CompositeDraft d, MailBackend[] v) => d.Members.AddRange(v) },
+                { "Policy", (CompositeDraft d, DeliveryPolicy v) => d.Policy = v },
+            },
+        };
+
+        public static BackendRecipe For(MailBackendKind kind) => Recipes[kind];
+
+        private sealed class SmtpDraft : BackendDraft
+        {
+            public SmtpSettings Settings { get; } = new SmtpSettings(string.Empty);
+
+            public MailBackend Build()
+            {
+                if (Settings.OAuthToken is not null && (Settings.Credential is not null || Settings.OAuthUserName is null))
+                {
+                    throw new BackendSettingException("OAuthToken", "An OAuth token goes with a UserName, and not with a Credential.", errorId: "OAuthNeedsUserName");
+                }
+
+                if (Settings.SkipCertificateCheck)
+                {
+                    Warn($"Certificate checks are off for {Settings.Server}: anyone between here and the server can read and change the mail. Prefer -CertificateThumbprint to trust one certificate.");
+                }
+
+                return new SmtpBackend(Name, Settings);
+            }
+        }
+
+        private sealed class ConsoleDraft : BackendDraft
+        {
+            public ConsoleFormat Format { get; set; } = ConsoleFormat.Full;
+
+            public ConsoleStream Stream { get; set; } = ConsoleStream.Information;
+        }
+
+        private sealed class DirectoryDraft : BackendDraft
+        {
+            public string Path { get; set; } = string.Empty;
+        }
+
+        private sealed class ScriptBlockDraft : BackendDraft
+        {
+            public ScriptBlock? ScriptBlock { get; set; }
+        }
+
+        private sealed class CompositeDraft : BackendDraft
+        {
+            public List<MailBackend> Members { get; } = new List<MailBackend>();
+
+            public DeliveryPolicy Policy { get; set; } = DeliveryPolicy.All;
+        }
+    }
+}
