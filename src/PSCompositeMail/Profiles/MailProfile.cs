@@ -6,49 +6,53 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Security;
+using PSCompositeMail.Backends;
 
 namespace PSCompositeMail.Profiles
 {
-    /// <summary>One backend as a profile file describes it: the New-MailBackend switch and its parameters.</summary>
-    internal sealed class BackendSpec
-    {
-        public BackendSpec(string type, Dictionary<string, object?> parameters, IReadOnlyList<BackendSpec> members)
-        {
-            Type = type;
-            Parameters = parameters;
-            Members = members;
-        }
-
-        public string Type { get; }
-
-        public Dictionary<string, object?> Parameters { get; }
-
-        /// <summary>For a composite: the backends inside it.</summary>
-        public IReadOnlyList<BackendSpec> Members { get; }
-    }
-
     /// <summary>
-    /// Reads a PowerShell data file of environments (Development, Production, ...) each naming its backends,
-    /// and turns one environment into backend specifications. Secrets never stand in the file: a credential
-    /// comes from environment variables or an Export-Clixml file, a token from an environment variable.
+    /// Reads a PowerShell data file of environments (Development, Production, ...) each naming its backends, and
+    /// builds the backends of one environment. Each entry's Type is a New-MailBackend switch and its other keys are
+    /// that switch's parameters, made into a backend by the same <see cref="BackendRecipes"/> as the command line;
+    /// only the keys in <see cref="ProfileOnlyKeys"/> differ. Errors name the file, the environment and the key.
     /// </summary>
     internal sealed class MailProfile
     {
         private static readonly string[] EnvironmentKeys = { "Backends", "Policy", "Name" };
-        private static readonly string[] BackendTypes = { "Smtp", "Console", "Directory", "Memory", "Null", "Composite" };
-        private readonly string _file;
-        private readonly Func<string, IReadOnlyCollection<string>> _parametersOf;
-        private readonly Func<string, PSCredential> _importCredential;
-        private readonly Func<string, string?> _environmentVariable;
 
-        /// <param name="parametersOf">The New-MailBackend parameters a backend type takes.</param>
+        /// <summary>Every kind a data file can describe: it holds constants only, so never a script block.</summary>
+        private static readonly MailBackendKind[] Types =
+            Enum.GetValues(typeof(MailBackendKind)).Cast<MailBackendKind>().Where(kind => kind != MailBackendKind.ScriptBlock).ToArray();
+
+        /// <summary>
+        /// Where a profile deliberately differs from New-MailBackend, one line per key: the kind, the key, the
+        /// parameter it gives, and how its value is read. Secrets never stand in the file, so a credential or token is
+        /// named by environment variables or an Export-Clixml file; a Directory's folder is Path (on the command line
+        /// the switch itself takes it); a composite lists its members as Backends. A new key of this sort (a secret
+        /// read from a variable, say) is one more line; a key that is simply the parameter needs no line here at all.
+        /// </summary>
+        private static readonly ProfileOnlyKey[] ProfileOnlyKeys =
+        {
+            new ProfileOnlyKey(MailBackendKind.Directory, "Path", "Directory", (profile, value, at) => value),
+            new ProfileOnlyKey(MailBackendKind.Smtp, "Credential", "Credential", (profile, value, at) => profile.CredentialFromEnvironment(value, at)),
+            new ProfileOnlyKey(MailBackendKind.Smtp, "CredentialFile", "Credential", (profile, value, at) => profile.CredentialFromFile(value, at)),
+            new ProfileOnlyKey(MailBackendKind.Smtp, "OAuthTokenEnv", "OAuthToken", (profile, value, at) => profile.SecretFromEnvironment(value, at)),
+            new ProfileOnlyKey(MailBackendKind.Composite, "Backends", "Backend", (profile, value, at) => profile.ReadBackends(value, at).ToArray()),
+        };
+
+        private readonly string _file;
+        private readonly string _environment;
+        private readonly Func<string, PSCredential> _importCredential;
+        private readonly Action<string> _warn;
+
         /// <param name="importCredential">Reads an Export-Clixml credential file (needs a runspace).</param>
-        public MailProfile(string file, Func<string, IReadOnlyCollection<string>> parametersOf, Func<string, PSCredential> importCredential, Func<string, string?>? environmentVariable = null)
+        /// <param name="warn">Where warnings about a backend's settings go.</param>
+        public MailProfile(string file, string environment, Func<string, PSCredential> importCredential, Action<string> warn)
         {
             _file = file;
-            _parametersOf = parametersOf;
+            _environment = environment;
             _importCredential = importCredential;
-            _environmentVariable = environmentVariable ?? Environment.GetEnvironmentVariable;
+            _warn = warn;
         }
 
         public static Hashtable Parse(string file)
@@ -74,22 +78,33 @@ namespace PSCompositeMail.Profiles
             }
         }
 
-        /// <summary>The backends of one environment; when it sets a Policy, one composite holding them.</summary>
-        public IReadOnlyList<BackendSpec> Read(Hashtable environments, string environment)
+        /// <summary>The keys an entry of this type takes, as the error for an unknown key lists them.</summary>
+        public static IEnumerable<string> KeysOf(MailBackendKind kind)
         {
-            var key = environments.Keys.Cast<object>().Select(k => k.ToString()).FirstOrDefault(k => string.Equals(k, environment, StringComparison.OrdinalIgnoreCase));
+            var special = ProfileOnlyKeys.Where(k => k.Kind == kind).ToArray();
+            return BackendRecipes.For(kind).Settings
+                .Where(setting => !special.Any(k => string.Equals(k.Setting, setting, StringComparison.OrdinalIgnoreCase)))
+                .Concat(special.Select(k => k.Key))
+                .OrderBy(key => key, StringComparer.OrdinalIgnoreCase)
+                .Prepend("Type");
+        }
+
+        /// <summary>The backends of the environment; when it sets a Policy, one composite holding them.</summary>
+        public IReadOnlyList<MailBackend> Read(Hashtable environments)
+        {
+            var key = environments.Keys.Cast<object>().Select(k => k.ToString()).FirstOrDefault(k => string.Equals(k, _environment, StringComparison.OrdinalIgnoreCase));
             if (key is null)
             {
-                throw new ProfileException(_file, environment, null, $"there is no such environment; the file has {string.Join(", ", environments.Keys.Cast<object>())}");
+                throw Problem(null, $"there is no such environment; the file has {string.Join(", ", environments.Keys.Cast<object>())}");
             }
 
             if (environments[key] is not Hashtable settings)
             {
-                throw new ProfileException(_file, key, null, "an environment must be a hashtable such as @{ Backends = @(...) }");
+                throw Problem(null, "an environment must be a hashtable such as @{ Backends = @(...) }");
             }
 
-            RejectUnknownEnvironmentKeys(settings, key);
-            var backends = ReadBackends(settings["Backends"], key, "Backends");
+            RejectUnknownEnvironmentKeys(settings);
+            var backends = ReadBackends(settings["Backends"], "Backends");
             if (!settings.ContainsKey("Policy"))
             {
                 return backends;
@@ -97,114 +112,113 @@ namespace PSCompositeMail.Profiles
 
             var composite = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
             {
-                ["Policy"] = settings["Policy"],
-                ["Name"] = settings["Name"] ?? key,
+                ["Name"] = Bind("Name", settings["Name"] ?? key, "Name"),
+                ["Policy"] = Bind("Policy", settings["Policy"], "Policy"),
+                ["Backend"] = backends.ToArray(),
             };
-            return new[] { new BackendSpec("Composite", composite, backends) };
+            return new[] { Build(MailBackendKind.Composite, composite, new Dictionary<string, string>()) };
         }
 
-        private List<BackendSpec> ReadBackends(object? value, string environment, string where)
+        private List<MailBackend> ReadBackends(object? value, string at)
         {
             var entries = value switch
             {
                 object[] array => array,
                 Hashtable single => new object[] { single },
-                _ => throw new ProfileException(_file, environment, where, "expected a list of backends such as @( @{ Type = 'Console' } )"),
+                _ => throw Problem(at, "expected a list of backends such as @( @{ Type = 'Console' } )"),
             };
-            return entries.Select((entry, i) => ReadBackend(entry, environment, $"{where}[{i}]")).ToList();
+            return entries.Select((entry, i) => ReadBackend(entry, $"{at}[{i}]")).ToList();
         }
 
-        private BackendSpec ReadBackend(object? entry, string environment, string where)
+        private MailBackend ReadBackend(object? entry, string at)
         {
             if (entry is not Hashtable table)
             {
-                throw new ProfileException(_file, environment, where, "each backend must be a hashtable such as @{ Type = 'Smtp'; SmtpServer = 'relay.example.com' }");
+                throw Problem(at, "each backend must be a hashtable such as @{ Type = 'Smtp'; SmtpServer = 'relay.example.com' }");
             }
 
             var type = table["Type"]?.ToString();
-            var canonical = BackendTypes.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase))
-                ?? throw new ProfileException(_file, environment, where + ".Type", $"'{type}' is not a backend type; expected one of {string.Join(", ", BackendTypes)}");
-            var parameters = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-            var members = new List<BackendSpec>();
-            var accepted = _parametersOf(canonical);
+            var kind = Types.Where(t => string.Equals(t.ToString(), type, StringComparison.OrdinalIgnoreCase)).Select(t => (MailBackendKind?)t).FirstOrDefault()
+                ?? throw Problem(at + ".Type", $"'{type}' is not a backend type; expected one of {string.Join(", ", Types)}");
+            var keys = KeysOf(kind).ToArray();
+            var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+            var givenBy = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (DictionaryEntry item in table)
             {
-                var name = item.Key.ToString() ?? string.Empty;
-                var at = $"{where}.{name}";
-                switch (name.ToLowerInvariant())
+                var name = keys.FirstOrDefault(k => string.Equals(k, item.Key.ToString(), StringComparison.OrdinalIgnoreCase))
+                    ?? throw Problem($"{at}.{item.Key}", $"a {kind} backend has no such key; expected one of {string.Join(", ", keys)}");
+                if (name == "Type")
                 {
-                    case "type":
-                        break;
-                    case "path" when canonical == "Directory":
-                        parameters["Directory"] = ResolvePath(item.Value?.ToString());
-                        break;
-                    case "protocollog" when canonical == "Smtp":
-                        parameters["ProtocolLog"] = ResolvePath(item.Value?.ToString());
-                        break;
-                    case "credential" when canonical == "Smtp":
-                        parameters["Credential"] = CredentialFromEnvironment(item.Value, environment, at);
-                        break;
-                    case "credentialfile" when canonical == "Smtp":
-                        parameters["Credential"] = CredentialFromFile(item.Value?.ToString(), environment, at);
-                        break;
-                    case "oauthtokenenv" when canonical == "Smtp":
-                        parameters["OAuthToken"] = SecretFromEnvironment(item.Value?.ToString(), environment, at);
-                        break;
-                    case "backends" when canonical == "Composite":
-                        members.AddRange(ReadBackends(item.Value, environment, at));
-                        break;
-                    default:
-                        if (!accepted.Contains(name, StringComparer.OrdinalIgnoreCase) || string.Equals(name, canonical, StringComparison.OrdinalIgnoreCase))
-                        {
-                            var extra = canonical switch
-                            {
-                                "Smtp" => new[] { "Credential", "CredentialFile", "OAuthTokenEnv" },
-                                "Directory" => new[] { "Path" },
-                                "Composite" => new[] { "Backends" },
-                                _ => Array.Empty<string>(),
-                            };
-                            var expected = accepted.Where(p => !string.Equals(p, canonical, StringComparison.OrdinalIgnoreCase) && !string.Equals(p, "Directory", StringComparison.OrdinalIgnoreCase)).Concat(extra).OrderBy(p => p);
-                            throw new ProfileException(_file, environment, at, $"a {canonical} backend has no such key; expected one of Type, {string.Join(", ", expected)}");
-                        }
-
-                        parameters[name] = item.Value;
-                        break;
+                    continue;
                 }
+
+                var keyAt = $"{at}.{name}";
+                var special = ProfileOnlyKeys.FirstOrDefault(k => k.Kind == kind && k.Key == name);
+                var setting = special?.Setting ?? name;
+                if (givenBy.TryGetValue(setting, out var other))
+                {
+                    throw Problem(keyAt, $"{other} gives the {setting} already; keep one of the two");
+                }
+
+                values[setting] = Bind(setting, special is null ? item.Value : special.Read(this, item.Value, keyAt), keyAt);
+                givenBy[setting] = name;
             }
 
-            if (canonical == "Directory" && !parameters.ContainsKey("Directory"))
+            var missing = NewMailBackendParameters.MandatoryOf(kind).FirstOrDefault(parameter => !values.ContainsKey(parameter));
+            if (missing is not null)
             {
-                throw new ProfileException(_file, environment, where + ".Path", "a Directory backend needs Path, the folder to write .eml files to");
+                var key = ProfileOnlyKeys.FirstOrDefault(k => k.Kind == kind && k.Setting == missing)?.Key ?? missing;
+                throw Problem($"{at}.{key}", $"a {kind} backend needs {key}");
             }
 
-            if (canonical == "Composite" && members.Count == 0)
-            {
-                throw new ProfileException(_file, environment, where + ".Backends", "a Composite backend needs Backends = @( ... )");
-            }
-
-            return new BackendSpec(canonical, parameters, members);
+            return Build(kind, values, givenBy.ToDictionary(g => g.Key, g => $"{at}.{g.Value}", StringComparer.OrdinalIgnoreCase));
         }
 
-        private string? ResolvePath(string? path) =>
-            path is null ? null : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(_file))!, path));
+        /// <param name="keyOf">Where each setting was given, to name it when the recipe refuses its value.</param>
+        private MailBackend Build(MailBackendKind kind, Dictionary<string, object?> values, Dictionary<string, string> keyOf)
+        {
+            try
+            {
+                return BackendRecipes.For(kind).Build(values, ResolvePath, _warn);
+            }
+            catch (BackendSettingException ex)
+            {
+                throw Problem(keyOf.TryGetValue(ex.Setting, out var at) ? at : ex.Setting, ex.Message);
+            }
+        }
 
-        private PSCredential CredentialFromEnvironment(object? value, string environment, string at)
+        private object? Bind(string parameter, object? value, string at)
+        {
+            try
+            {
+                return NewMailBackendParameters.Bind(parameter, value);
+            }
+            catch (ArgumentException ex)
+            {
+                throw Problem(at, ex.Message);
+            }
+        }
+
+        private string ResolvePath(string path) =>
+            Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(_file))!, path));
+
+        private PSCredential CredentialFromEnvironment(object? value, string at)
         {
             if (value is not Hashtable table || table.Count != 2 || !table.ContainsKey("UserNameEnv") || !table.ContainsKey("PasswordEnv"))
             {
-                throw new ProfileException(_file, environment, at,
+                throw Problem(at,
                     "a credential is never written in the file; expected @{ UserNameEnv = 'NAME_OF_USER_VARIABLE'; PasswordEnv = 'NAME_OF_PASSWORD_VARIABLE' } or CredentialFile = './file.clixml'");
             }
 
-            var user = Required(table["UserNameEnv"]?.ToString(), environment, at + ".UserNameEnv");
-            var password = SecretFromEnvironment(table["PasswordEnv"]?.ToString(), environment, at + ".PasswordEnv");
+            var user = Required(table["UserNameEnv"]?.ToString(), at + ".UserNameEnv");
+            var password = SecretFromEnvironment(table["PasswordEnv"], at + ".PasswordEnv");
             return new PSCredential(user, password);
         }
 
-        private SecureString SecretFromEnvironment(string? variable, string environment, string at)
+        private SecureString SecretFromEnvironment(object? variable, string at)
         {
             var secure = new SecureString();
-            foreach (var c in Required(variable, environment, at))
+            foreach (var c in Required(variable?.ToString(), at))
             {
                 secure.AppendChar(c);
             }
@@ -213,28 +227,33 @@ namespace PSCompositeMail.Profiles
             return secure;
         }
 
-        private string Required(string? variable, string environment, string at)
+        private string Required(string? variable, string at)
         {
             if (string.IsNullOrEmpty(variable))
             {
-                throw new ProfileException(_file, environment, at, "expected the name of an environment variable");
+                throw Problem(at, "expected the name of an environment variable");
             }
 
-            var value = _environmentVariable(variable!);
+            var value = Environment.GetEnvironmentVariable(variable!);
             if (string.IsNullOrEmpty(value))
             {
-                throw new ProfileException(_file, environment, at, $"the environment variable '{variable}' is not set");
+                throw Problem(at, $"the environment variable '{variable}' is not set");
             }
 
             return value!;
         }
 
-        private PSCredential CredentialFromFile(string? path, string environment, string at)
+        private PSCredential CredentialFromFile(object? path, string at)
         {
-            var full = ResolvePath(path) ?? throw new ProfileException(_file, environment, at, "expected the path of a credential file written by Export-Clixml");
+            if (string.IsNullOrEmpty(path?.ToString()))
+            {
+                throw Problem(at, "expected the path of a credential file written by Export-Clixml");
+            }
+
+            var full = ResolvePath(path!.ToString());
             if (!File.Exists(full))
             {
-                throw new ProfileException(_file, environment, at, $"the credential file '{full}' does not exist; write one with Get-Credential | Export-Clixml '{full}'");
+                throw Problem(at, $"the credential file '{full}' does not exist; write one with Get-Credential | Export-Clixml '{full}'");
             }
 
             try
@@ -243,52 +262,42 @@ namespace PSCompositeMail.Profiles
             }
             catch (Exception ex) when (ex is not ProfileException)
             {
-                throw new ProfileException(_file, environment, at, $"'{full}' does not hold a credential written by Export-Clixml: {ex.Message}");
+                throw Problem(at, $"'{full}' does not hold a credential written by Export-Clixml: {ex.Message}");
             }
         }
 
-        private void RejectUnknownEnvironmentKeys(Hashtable settings, string environment)
+        private void RejectUnknownEnvironmentKeys(Hashtable settings)
         {
             var unknown = settings.Keys.Cast<object>().Select(k => k.ToString() ?? string.Empty)
                 .FirstOrDefault(k => !EnvironmentKeys.Contains(k, StringComparer.OrdinalIgnoreCase));
             if (unknown is not null)
             {
-                throw new ProfileException(_file, environment, unknown, $"an environment has no such key; expected one of {string.Join(", ", EnvironmentKeys)}");
+                throw Problem(unknown, $"an environment has no such key; expected one of {string.Join(", ", EnvironmentKeys)}");
             }
         }
-    }
 
-    /// <summary>Something in a profile file is wrong; the message names the file, the environment and the key.</summary>
-    public sealed class ProfileException : Exception
-    {
-        internal ProfileException(string file, string? environment, string? key, string problem)
-            : base(Describe(file, environment, key, problem))
+        private ProfileException Problem(string? key, string problem) => new ProfileException(_file, _environment, key, problem);
+
+        /// <summary>A profile key that is not simply the New-MailBackend parameter of the same name.</summary>
+        private sealed class ProfileOnlyKey
         {
-            File = file;
-            Environment = environment;
-            Key = key;
-        }
-
-        public string File { get; }
-
-        public string? Environment { get; }
-
-        public string? Key { get; }
-
-        private static string Describe(string file, string? environment, string? key, string problem)
-        {
-            var where = new List<string> { $"'{file}'" };
-            if (environment is not null)
+            public ProfileOnlyKey(MailBackendKind kind, string key, string setting, Func<MailProfile, object?, string, object?> read)
             {
-                where.Add($"environment '{environment}'");
+                Kind = kind;
+                Key = key;
+                Setting = setting;
+                Read = read;
             }
 
-            if (key is not null)
-            {
-                where.Add($"key '{key}'");
-            }
+            public MailBackendKind Kind { get; }
 
-            return $"Mail profile {string.Join(", ", where)}: {problem}";
+            public string Key { get; }
+
+            /// <summary>The New-MailBackend parameter the key gives.</summary>
+            public string Setting { get; }
+
+            /// <summary>Reads the key's value (profile, value, where it stands) into the parameter's value.</summary>
+            public Func<MailProfile, object?, string, object?> Read { get; }
         }
     }
 }
