@@ -15,9 +15,23 @@ Describe 'Send-CompositeMail through several backends' {
         $result.MessageId | Should -Not -BeNullOrEmpty
         $result.Results.Backend | Should -Be 'a', 'b'
         $result.Results.Status | Should -Be 'Sent', 'Sent'
-        $result.Results | ForEach-Object { $_.Duration | Should -BeOfType [timespan] }
         $a.Messages.Count | Should -Be 1
         $b.Messages[0].MessageId | Should -Be $result.MessageId
+    }
+
+    It 'tells how long each backend took' {
+        $slow = New-MailBackend -ScriptBlock { Start-Sleep -Milliseconds 300 } -Name slow
+        $fast = New-MailBackend -Memory -Name fast
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $result = Send-CompositeMail -Backend $slow, $fast @Mail
+        $clock.Stop()
+
+        $result.Results.Backend | Should -Be 'slow', 'fast'
+        # Each backend's own time: the slow one's holds its sleep, the one after it does not; none is longer than the call.
+        $result.Results[0].Duration | Should -BeGreaterOrEqual ([timespan]::FromMilliseconds(300))
+        $result.Results[1].Duration | Should -BeGreaterThan ([timespan]::Zero)
+        $result.Results[1].Duration | Should -BeLessThan $result.Results[0].Duration
+        $result.Results | ForEach-Object { $_.Duration | Should -BeLessOrEqual $clock.Elapsed }
     }
 
     It 'takes backends from the pipeline for one message given by parameters' {
@@ -217,14 +231,34 @@ Describe 'The memory and script block backends' {
 
     It 'keeps what it got even when the caller changes things afterwards' {
         $memory = New-MailBackend -Memory
-        $body = [System.Text.StringBuilder]::new('first')
-        $null = Send-CompositeMail -Backend $memory @Mail -Body $body.ToString()
-        $null = $body.Append(' changed')
+        $to = [string[]] @('jane@example.com')
+        $headers = @{ 'X-Ticket' = '1' }
+        $report = Join-Path $TestDrive 'report.txt'
+        Set-Content $report 'first version' -NoNewline
+        $null = Send-CompositeMail -Backend $memory -From ops@example.com -To $to -Subject 'Disk report' -Body 'first' -Headers $headers -Attachments $report
         $snapshot = $memory.Messages
+
+        # Everything the caller still holds: the arguments, the file, and the copy itself.
+        $to[0] = 'changed@example.com'
+        $headers['X-Ticket'] = '2'
+        Set-Content $report 'second version' -NoNewline
+        { $snapshot[0].To[0] = 'tampered@example.com' } | Should -Throw
+        { $snapshot[0].Recipients[0] = 'tampered@example.com' } | Should -Throw
+        { $snapshot[0].Headers[0] = [System.Collections.Generic.KeyValuePair[string, string]]::new('X-Tampered', 'yes') } | Should -Throw
         $null = Send-CompositeMail -Backend $memory @Mail -Body 'second'
+
         $snapshot.Count | Should -Be 1
-        $memory.Messages[0].TextBody.TrimEnd() | Should -Be 'first'
         $memory.Messages.Count | Should -Be 2
+        $kept = $memory.Messages[0]
+        $kept.To | Should -Be 'jane@example.com'
+        $kept.Recipients | Should -Be 'jane@example.com'
+        $kept.TextBody.TrimEnd() | Should -Be 'first'
+        ($kept.Headers | Where-Object Key -EQ 'X-Ticket').Value | Should -Be '1'
+        $kept.Headers.Key | Should -Not -Contain 'X-Tampered'
+        $mime = [MimeKit.MimeMessage]::Load([IO.MemoryStream]::new([Text.Encoding]::UTF8.GetBytes($kept.ToString())))
+        $attachment = [IO.MemoryStream]::new()
+        $mime.Attachments[0].Content.DecodeTo($attachment)
+        [Text.Encoding]::UTF8.GetString($attachment.ToArray()) | Should -Be 'first version'
     }
 
     It 'calls a script block with the message as its first argument' {

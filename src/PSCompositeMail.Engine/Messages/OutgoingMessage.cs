@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Mail;
@@ -45,7 +46,9 @@ namespace PSCompositeMail.Engine.Messages
 
         public CapturedMessage Capture()
         {
-            IReadOnlyList<string> Addresses(InternetAddressList list) => list.Mailboxes.Select(m => m.Address).ToArray();
+            // Read-only wrappers, not arrays: PowerShell can assign into an array element, and the copy must not change.
+            IReadOnlyList<T> Fixed<T>(IEnumerable<T> items) => Array.AsReadOnly(items.ToArray());
+            IReadOnlyList<string> Addresses(InternetAddressList list) => Fixed(list.Mailboxes.Select(m => m.Address));
             return new CapturedMessage(MimeCopy.Write(WriteTo))
             {
                 MessageId = MessageId,
@@ -56,12 +59,12 @@ namespace PSCompositeMail.Engine.Messages
                 Cc = Addresses(Mime.Cc),
                 Bcc = Addresses(Mime.Bcc),
                 ReplyTo = Addresses(Mime.ReplyTo),
-                Recipients = RecipientAddresses,
+                Recipients = Fixed(RecipientAddresses),
                 Date = Mime.Date,
                 TextBody = Mime.TextBody,
                 HtmlBody = Mime.HtmlBody,
-                Attachments = Mime.Attachments.Select(a => a.ContentDisposition?.FileName ?? a.ContentType.Name ?? string.Empty).ToArray(),
-                Headers = Mime.Headers.Select(h => new KeyValuePair<string, string>(h.Field, h.Value)).ToArray(),
+                Attachments = Fixed(Mime.Attachments.Select(a => a.ContentDisposition?.FileName ?? a.ContentType.Name ?? string.Empty)),
+                Headers = Fixed(Mime.Headers.Select(h => new KeyValuePair<string, string>(h.Field, h.Value))),
             };
         }
 
