@@ -292,8 +292,20 @@ Describe 'SMTP replies and failures' {
             $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 2 -RetryIntervalSec 0
             $result = Send-CompositeMail -Backend $smtp @Mail -ErrorAction SilentlyContinue
             $result.Succeeded | Should -BeFalse
-            $result.Results[0].Error | Should -Match '451.*after 3 attempts|after 3 attempts'
+            # The server's own reply, with its code, and how often it was tried.
+            $result.Results[0].Error | Should -Match '^451 4\.3\.0 Temporary failure, try again later \(after 3 attempts\)$'
             @(Get-TestSmtpEvent $server -Event tempfail).Count | Should -Be 3
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'tells the reply code of a refusal it does not retry' {
+        $server = Start-TestSmtpServer -TempFailData 1
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 0
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorAction SilentlyContinue
+            $result.Results[0].Error | Should -Be '451 4.3.0 Temporary failure, try again later'
+            $result.Results[0].Exception.GetType().FullName | Should -Be 'MailKit.Net.Smtp.SmtpCommandException'
         }
         finally { Stop-TestSmtpServer $server }
     }

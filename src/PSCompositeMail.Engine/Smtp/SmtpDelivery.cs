@@ -205,10 +205,15 @@ namespace PSCompositeMail.Engine.Smtp
                 SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
                 TimeoutException => new TimeoutException(
                     $"{where} did not answer within {_settings.Timeout.TotalSeconds:0} s{tries}", ex),
-                _ when tries.Length > 0 => new SmtpConnectionException(ex.Message + tries, ex),
+                SmtpCommandException { Mailbox: { } mailbox } command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, WithReplyCode(command), command),
+                SmtpCommandException command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, WithReplyCode(command), command),
+                _ when tries.Length > 0 => new SmtpConnectionException((ex is SmtpCommandException command ? WithReplyCode(command) : ex.Message) + tries, ex),
                 _ => ex,
             };
         }
+
+        /// <summary>MailKit's message leaves out the server's reply code (451, 554), which is what an administrator looks up.</summary>
+        private static string WithReplyCode(SmtpCommandException command) => $"{(int)command.StatusCode} {command.Message}";
 
         private void Drop()
         {
