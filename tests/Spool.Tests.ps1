@@ -9,12 +9,29 @@ BeforeAll {
         New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0 -Name $Name
     }
 
-    function Assert-NoPartialFile {
-        # Everything visible in a spool is a whole .eml (that parses) or a whole .meta.
-        param([string] $Spool)
-        Get-ChildItem $Spool -File -Recurse | Where-Object Name -NotLike '.*' | ForEach-Object {
-            $_.Extension | Should -BeIn '.eml', '.meta'
-            if ($_.Extension -eq '.eml') { { [MimeKit.MimeMessage]::Load($_.FullName) } | Should -Not -Throw }
+    function Assert-WholeSpool {
+        <#
+        Everything visible in a spool (and its poison folder) is a whole item: an .eml that parses, with its .meta beside
+        it naming the same Message-Id. -Count is how many items must be there, so an empty spool can never pass by
+        checking nothing; hidden temporary files are ignored. -AllowLoneMetadata accepts a .meta without its .eml,
+        which is what a process killed between writing the two leaves (the .meta is written first, so the item does
+        not exist yet). Returns the parsed messages.
+        #>
+        param([string] $Spool, [int] $Count, [switch] $AllowLoneMetadata)
+        $visible = @(Get-ChildItem $Spool -File -Recurse -ErrorAction Stop | Where-Object Name -NotLike '.*')
+        @($visible | Where-Object Extension -NotIn '.eml', '.meta') | Should -BeNullOrEmpty -Because 'a spool holds .eml and .meta files only'
+        $messages = @($visible | Where-Object Extension -EQ '.eml')
+        $messages.Count | Should -Be $Count
+        foreach ($eml in $messages) {
+            $metadata = [IO.Path]::ChangeExtension($eml.FullName, '.meta')
+            $metadata | Should -Exist
+            $parsed = [MimeKit.MimeMessage]::Load($eml.FullName)
+            $parsed.MessageId | Should -Not -BeNullOrEmpty
+            Get-Content $metadata | Should -Contain "Message-Id: $($parsed.MessageId)"
+            $parsed
+        }
+        if (-not $AllowLoneMetadata) {
+            @($visible | Where-Object Extension -EQ '.meta').Count | Should -Be $Count -Because 'every .meta belongs to an .eml'
         }
     }
 }
@@ -59,8 +76,7 @@ Describe 'The spool' {
         $items[0].Backend | Should -Be 'relay'
         $items[0].Error | Should -Match 'Could not connect'
         $items[0].Attempts | Should -Be 1
-        Get-Content (Join-Path $spool '*.meta') -Raw | Should -Not -Match 'Password|Credential'
-        Assert-NoPartialFile $spool
+        $null = Assert-WholeSpool $spool -Count 3
 
         $server = Start-TestSmtpServer -Port $port
         try {
@@ -73,6 +89,39 @@ Describe 'The spool' {
             $received[0].Raw | Should -Not -Match 'audit@example\.com'
             Get-MailSpool $spool | Should -BeNullOrEmpty
             Get-ChildItem $spool -File | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'writes no secret into the spool, even when the secret was what failed' {
+        $spool = New-Spool
+        $server = Start-TestSmtpServer -User relay-user -Password 'the-right-one' -OAuthUser robot@example.com -OAuthToken 'the-right-token'
+        try {
+            $password = 'Spool-Password-9f3c'
+            $token = 'Spool-Token-4e1a'
+            $withPassword = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 0 -Name password `
+                -Credential ([pscredential]::new('relay-user', (ConvertTo-SecureString $password -AsPlainText -Force)))
+            $withToken = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 0 -Name token `
+                -UserName robot@example.com -OAuthToken (ConvertTo-SecureString $token -AsPlainText -Force)
+            $result = Send-CompositeMail -Backend $withPassword, $withToken @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+
+            # Both backends really used their secret, and the server refused it.
+            $refused = @(Get-TestSmtpEvent $server -Event auth | Where-Object { -not $_.success }).mechanism
+            $refused | Should -Contain 'PLAIN'
+            $refused | Should -Contain 'XOAUTH2'
+            $result.Results.Status | Should -Be 'Spooled', 'Spooled'
+            (Get-MailSpool $spool).Backend | Should -Be 'password, token'
+            $null = Assert-WholeSpool $spool -Count 1
+
+            $encoded = @(
+                [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("`0relay-user`0$password"))
+                [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($password))
+                [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("user=robot@example.com`u{1}auth=Bearer $token`u{1}`u{1}"))
+            )
+            Get-ChildItem $spool -File -Recurse -Force | ForEach-Object {
+                $text = [IO.File]::ReadAllText($_.FullName)
+                foreach ($secret in @($password, $token) + $encoded) { $text | Should -Not -Match ([regex]::Escape($secret)) -Because "$($_.Name) is in the spool" }
+            }
         }
         finally { Stop-TestSmtpServer $server }
     }
@@ -152,9 +201,11 @@ Import-Module '$ModulePath'
         $process.Kill()
         $process.WaitForExit(10000) | Out-Null
 
-        Assert-NoPartialFile $spool
         $items = @(Get-MailSpool $spool)
         $items.Count | Should -BeGreaterOrEqual 50
+        $whole = Assert-WholeSpool $spool -Count $items.Count -AllowLoneMetadata
+        # A message cut short would still parse: each must hold its whole body.
+        $whole | ForEach-Object { $_.TextBody.TrimEnd().Length | Should -Be 20000 }
         $server = Start-TestSmtpServer -Port $port
         try {
             $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None
@@ -219,7 +270,7 @@ Describe 'Stopping a long pipeline' {
             # Every message up to the last one started is accounted for, with no gap.
             $numbers = @($sent) + @($spooled) + @($received) | Select-Object -Unique | ForEach-Object { [int]($_ -replace '\D', '') } | Sort-Object
             $numbers | Should -Be (1..$numbers.Count) -Because 'messages are handled in order with none skipped'
-            Assert-NoPartialFile $spool
+            $null = Assert-WholeSpool $spool -Count $spooled.Count
         }
         finally {
             $shell.Dispose()
