@@ -149,7 +149,7 @@ Describe 'Profile entries and New-MailBackend' {
         $file = Set-BadProfile @"
 @{ Dev = @{ Backends = @(
     @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = 'relay.example.com'; Port = '2525'; Security = 'StartTlsWhenAvailable'; UserName = 'robot@example.com'; OAuthTokenEnv = 'PSCM_TEST_TOKEN'; TimeoutSec = 7; RetryCount = 4; RetryIntervalSec = 0.5; MaxMessagesPerConnection = 9; LocalDomain = 'client.example.com'; CertificateThumbprint = '$('ab' * 20)'; ProtocolLog = './smtp.log' }
-    @{ Type = 'Console'; Format = 'Summary' }
+    @{ Type = 'Console'; Format = 'Summary'; Stream = 'Verbose' }
 ) } }
 "@
         $fromProfile = Import-MailBackend $file -Environment Dev
@@ -157,7 +157,7 @@ Describe 'Profile entries and New-MailBackend' {
             New-MailBackend -Smtp -Name relay -SmtpServer relay.example.com -Port 2525 -Security StartTlsWhenAvailable -UserName robot@example.com `
                 -OAuthToken (ConvertTo-SecureString 'token-from-environment' -AsPlainText -Force) -TimeoutSec 7 -RetryCount 4 -RetryIntervalSec 0.5 `
                 -MaxMessagesPerConnection 9 -LocalDomain client.example.com -CertificateThumbprint ('ab' * 20) -ProtocolLog (Join-Path $TestDrive 'smtp.log')
-            New-MailBackend -Console -Format Summary
+            New-MailBackend -Console -Format Summary -Stream Verbose
         )
         $fromProfile[0].Authentication | Should -Be 'XOAUTH2'
         $fromProfile[0].Timeout | Should -Be ([timespan]::FromSeconds(7))
