@@ -25,19 +25,19 @@ namespace PSCompositeMail.Profiles
             Enum.GetValues(typeof(MailBackendKind)).Cast<MailBackendKind>().Where(kind => kind != MailBackendKind.ScriptBlock).ToArray();
 
         /// <summary>
-        /// Where a profile deliberately differs from New-MailBackend, one line per key: the kind, the key, the
-        /// parameter it gives, and how its value is read. Secrets never stand in the file, so a credential or token is
-        /// named by environment variables or an Export-Clixml file; a Directory's folder is Path (on the command line
-        /// the switch itself takes it); a composite lists its members as Backends. A new key of this sort (a secret
-        /// read from a variable, say) is one more line; a key that is simply the parameter needs no line here at all.
+        /// Where a profile deliberately differs from New-MailBackend, one line per key: the key, the parameter it
+        /// gives, how its value is read, and the kinds that take it. Secrets never stand in the file, so a credential
+        /// or token is named by environment variables or an Export-Clixml file; a Directory's folder is Path (on the
+        /// command line the switch itself takes it); a composite lists its members as Backends. A new key of this
+        /// sort (a secret read from a variable, say) is one more line; a key that is simply the parameter needs none.
         /// </summary>
         private static readonly ProfileOnlyKey[] ProfileOnlyKeys =
         {
-            new ProfileOnlyKey(MailBackendKind.Directory, "Path", "Directory", (profile, value, at) => value),
-            new ProfileOnlyKey(MailBackendKind.Smtp, "Credential", "Credential", (profile, value, at) => profile.CredentialFromEnvironment(value, at)),
-            new ProfileOnlyKey(MailBackendKind.Smtp, "CredentialFile", "Credential", (profile, value, at) => profile.CredentialFromFile(value, at)),
-            new ProfileOnlyKey(MailBackendKind.Smtp, "OAuthTokenEnv", "OAuthToken", (profile, value, at) => profile.SecretFromEnvironment(value, at)),
-            new ProfileOnlyKey(MailBackendKind.Composite, "Backends", "Backend", (profile, value, at) => profile.ReadBackends(value, at).ToArray()),
+            new ProfileOnlyKey("Path", "Directory", (profile, value, at) => value, MailBackendKind.Directory),
+            new ProfileOnlyKey("Credential", "Credential", (profile, value, at) => profile.CredentialFromEnvironment(value, at), MailBackendKind.Smtp),
+            new ProfileOnlyKey("CredentialFile", "Credential", (profile, value, at) => profile.CredentialFromFile(value, at), MailBackendKind.Smtp),
+            new ProfileOnlyKey("OAuthTokenEnv", "OAuthToken", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp),
+            new ProfileOnlyKey("Backends", "Backend", (profile, value, at) => profile.ReadBackends(value, at).ToArray(), MailBackendKind.Composite),
         };
 
         private readonly string _file;
@@ -81,7 +81,7 @@ namespace PSCompositeMail.Profiles
         /// <summary>The keys an entry of this type takes, as the error for an unknown key lists them.</summary>
         public static IEnumerable<string> KeysOf(MailBackendKind kind)
         {
-            var special = ProfileOnlyKeys.Where(k => k.Kind == kind).ToArray();
+            var special = ProfileOnlyKeys.Where(k => k.Kinds.Contains(kind)).ToArray();
             return BackendRecipes.For(kind).Settings
                 .Where(setting => !special.Any(k => string.Equals(k.Setting, setting, StringComparison.OrdinalIgnoreCase)))
                 .Concat(special.Select(k => k.Key))
@@ -153,7 +153,7 @@ namespace PSCompositeMail.Profiles
                 }
 
                 var keyAt = $"{at}.{name}";
-                var special = ProfileOnlyKeys.FirstOrDefault(k => k.Kind == kind && k.Key == name);
+                var special = ProfileOnlyKeys.FirstOrDefault(k => k.Kinds.Contains(kind) && k.Key == name);
                 var setting = special?.Setting ?? name;
                 if (givenBy.TryGetValue(setting, out var other))
                 {
@@ -167,7 +167,7 @@ namespace PSCompositeMail.Profiles
             var missing = NewMailBackendParameters.MandatoryOf(kind).FirstOrDefault(parameter => !values.ContainsKey(parameter));
             if (missing is not null)
             {
-                var key = ProfileOnlyKeys.FirstOrDefault(k => k.Kind == kind && k.Setting == missing)?.Key ?? missing;
+                var key = ProfileOnlyKeys.FirstOrDefault(k => k.Kinds.Contains(kind) && k.Setting == missing)?.Key ?? missing;
                 throw Problem($"{at}.{key}", $"a {kind} backend needs {key}");
             }
 
@@ -281,15 +281,16 @@ namespace PSCompositeMail.Profiles
         /// <summary>A profile key that is not simply the New-MailBackend parameter of the same name.</summary>
         private sealed class ProfileOnlyKey
         {
-            public ProfileOnlyKey(MailBackendKind kind, string key, string setting, Func<MailProfile, object?, string, object?> read)
+            public ProfileOnlyKey(string key, string setting, Func<MailProfile, object?, string, object?> read, params MailBackendKind[] kinds)
             {
-                Kind = kind;
+                Kinds = kinds;
                 Key = key;
                 Setting = setting;
                 Read = read;
             }
 
-            public MailBackendKind Kind { get; }
+            /// <summary>The backend types that take the key (a token key, say, for every kind that signs in).</summary>
+            public IReadOnlyList<MailBackendKind> Kinds { get; }
 
             public string Key { get; }
 
