@@ -54,6 +54,18 @@ Describe 'New-MailBackend' {
         $table | Should -Match 'console\s+Console\s+Information stream'
     }
 
+    It 'refuses an OAuth token without -UserName or with -Credential, without the token in the error' {
+        $token = ConvertTo-SecureString 'token-never-shown' -AsPlainText -Force
+        $credential = [pscredential]::new('relay-user', (ConvertTo-SecureString 'p' -AsPlainText -Force))
+        foreach ($arguments in @{ OAuthToken = $token }, @{ OAuthToken = $token; UserName = 'robot@example.com'; Credential = $credential }) {
+            $failure = $null
+            try { New-MailBackend -Smtp -SmtpServer relay.example.com @arguments } catch { $failure = $_ }
+            $failure.FullyQualifiedErrorId | Should -Be 'OAuthNeedsUserName,PSCompositeMail.Commands.NewMailBackendCommand'
+            $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $failure.TargetObject | Should -Be 'OAuthToken'
+        }
+    }
+
     It 'refuses a policy it does not know' {
         { New-MailBackend -Composite -Backend (New-MailBackend -Null) -Policy Sometimes } |
             Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])

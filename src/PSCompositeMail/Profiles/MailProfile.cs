@@ -79,7 +79,7 @@ namespace PSCompositeMail.Profiles
         }
 
         /// <summary>The keys an entry of this type takes, as the error for an unknown key lists them.</summary>
-        public static IEnumerable<string> KeysOf(MailBackendKind kind)
+        private static IEnumerable<string> KeysOf(MailBackendKind kind)
         {
             var special = ProfileOnlyKeys.Where(k => k.Kinds.Contains(kind)).ToArray();
             return BackendRecipes.For(kind).Settings
