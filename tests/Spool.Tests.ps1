@@ -12,7 +12,7 @@ BeforeAll {
     function Assert-WholeSpool {
         <#
         Everything visible in a spool (and its poison folder) is a whole item: an .eml that parses, with its .meta beside
-        it naming the same Message-Id. -Count is how many items must be there, so an empty spool can never pass by
+        it naming the same Message-Id and the .eml's exact length and SHA-256. -Count is how many items must be there, so an empty spool can never pass by
         checking nothing; hidden temporary files are ignored. -AllowLoneMetadata accepts a .meta without its .eml,
         which is what a process killed between writing the two leaves (the .meta is written first, so the item does
         not exist yet). Returns the parsed messages.
@@ -27,7 +27,10 @@ BeforeAll {
             $metadata | Should -Exist
             $parsed = [MimeKit.MimeMessage]::Load($eml.FullName)
             $parsed.MessageId | Should -Not -BeNullOrEmpty
-            Get-Content $metadata | Should -Contain "Message-Id: $($parsed.MessageId)"
+            $recorded = Get-Content $metadata -Raw | ConvertFrom-Json
+            $recorded.messageId | Should -Be $parsed.MessageId
+            $recorded.messageLength | Should -Be $eml.Length
+            $recorded.messageSha256 | Should -Be (Get-FileHash $eml.FullName -Algorithm SHA256).Hash
             $parsed
         }
         if (-not $AllowLoneMetadata) {
