@@ -92,6 +92,13 @@ Describe 'Import-MailBackend' {
     }
 }
 
+BeforeDiscovery {
+    . $PSScriptRoot/common.ps1
+    # A data file holds constants only, so it cannot describe a script block backend; every other switch is a Type.
+    $NotInProfiles = 'ScriptBlock'
+    $ProfileTypes = (Get-Command New-MailBackend).ParameterSets.Name | Where-Object { $_ -notin $NotInProfiles }
+}
+
 Describe 'Profile entries and New-MailBackend' {
     BeforeAll {
         # The keys an entry of a type takes, as the error for an unknown key lists them.
@@ -109,8 +116,6 @@ Describe 'Profile entries and New-MailBackend' {
         # Where a profile deliberately differs from New-MailBackend (MailProfile.cs, ProfileOnlyKeys). Anything else
         # that differs is drift: a parameter added to one and not the other.
         $script:Deliberate = @{
-            # A data file holds constants only, so it cannot describe a script block backend.
-            NotInProfiles = 'ScriptBlock'
             # Secrets never stand in the file: Credential is @{ UserNameEnv; PasswordEnv } or CredentialFile (an
             # Export-Clixml file), and the token is OAuthTokenEnv (the name of a variable), not -OAuthToken itself.
             Smtp          = @{ Instead = @{ OAuthToken = 'OAuthTokenEnv' }; Also = 'CredentialFile' }
@@ -121,18 +126,16 @@ Describe 'Profile entries and New-MailBackend' {
         }
     }
 
-    It 'knows every New-MailBackend switch as a Type, but ScriptBlock' {
+    It 'knows every New-MailBackend switch as a Type, but ScriptBlock' -ForEach @{ NotInProfiles = $NotInProfiles } {
         $file = Set-BadProfile "@{ Dev = @{ Backends = @(@{ Type = 'Pigeon' }) } }"
         try { Import-MailBackend $file -Environment Dev } catch { $message = $_.Exception.Message }
         $message | Should -Match 'expected one of (.+)$'
         $types = [regex]::Match($message, 'expected one of (.+)$').Groups[1].Value -split ', '
-        $expected = $NewMailBackend.ParameterSets.Name | Where-Object { $_ -notin $Deliberate.NotInProfiles }
+        $expected = $NewMailBackend.ParameterSets.Name | Where-Object { $_ -notin $NotInProfiles }
         $types | Sort-Object | Should -Be ($expected | Sort-Object)
     }
 
-    It 'takes as keys of a <_> entry exactly the parameters of New-MailBackend -<_>, but the deliberate differences' -ForEach @(
-        'Smtp', 'Console', 'Directory', 'Memory', 'Null', 'Composite'
-    ) {
+    It 'takes as keys of a <_> entry exactly the parameters of New-MailBackend -<_>, but the deliberate differences' -ForEach $ProfileTypes {
         $set = $NewMailBackend.ParameterSets | Where-Object Name -EQ $_
         $set | Should -Not -BeNullOrEmpty -Because "New-MailBackend has a -$_ switch"
         $deliberate = $Deliberate[$_]
