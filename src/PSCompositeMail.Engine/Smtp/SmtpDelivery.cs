@@ -40,29 +40,24 @@ namespace PSCompositeMail.Engine.Smtp
         {
             var clock = Stopwatch.StartNew();
             var description = SmtpBackend.Describe(settings);
-            try
-            {
-                using var logger = CreateLogger(settings, context);
-                using var client = SmtpConnector.Open(settings, logger, context, name);
-                var capabilities = client.Capabilities.ToString().Split(new[] { ", " }, StringSplitOptions.RemoveEmptyEntries)
-                    .Concat(client.AuthenticationMechanisms.Select(m => "AUTH " + m))
-                    .ToArray();
-                var tls = SmtpConnector.DescribeTls(client);
-                client.Watchdog.Run(t => client.Disconnect(true, t));
-                return new BackendTestResult(name, MailBackendKind.Smtp, true, clock.Elapsed, $"{description}: connected, TLS {tls}, authenticated: {client.IsAuthenticated}")
+            return DeliveryAttempt.Run(
+                context.CancellationToken,
+                () =>
                 {
-                    Tls = tls,
-                    Capabilities = capabilities,
-                };
-            }
-            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                return new BackendTestResult(name, MailBackendKind.Smtp, false, clock.Elapsed, description, ex);
-            }
+                    using var logger = CreateLogger(settings, context);
+                    using var client = SmtpConnector.Open(settings, logger, context, name);
+                    var capabilities = client.Capabilities.ToString().Split(new[] { ", " }, StringSplitOptions.RemoveEmptyEntries)
+                        .Concat(client.AuthenticationMechanisms.Select(m => "AUTH " + m))
+                        .ToArray();
+                    var tls = SmtpConnector.DescribeTls(client);
+                    client.Watchdog.Run(t => client.Disconnect(true, t));
+                    return new BackendTestResult(name, MailBackendKind.Smtp, true, clock.Elapsed, $"{description}: connected, TLS {tls}, authenticated: {client.IsAuthenticated}")
+                    {
+                        Tls = tls,
+                        Capabilities = capabilities,
+                    };
+                },
+                (ex, elapsed) => new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description, ex));
         }
 
         /// <summary>One -ProtocolLog file per pipeline, shared by its connections; each connection logs through its own view of it.</summary>
@@ -131,8 +126,9 @@ namespace PSCompositeMail.Engine.Smtp
                         rejectedRecipients: rejected.Select(r => r.Address).ToArray(),
                         detail: reply);
                 }
-                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                catch (Exception ex) when (!DeliveryAttempt.IsFailure(ex, token))
                 {
+                    // Stopped, or a bug: the connection is in an unknown state either way.
                     Drop();
                     throw;
                 }

@@ -109,25 +109,13 @@ namespace PSCompositeMail.Backends
 
             private static bool CountsAsDelivered(BackendResult result) => result.Status == DeliveryStatus.Sent || result.DeliveredEarlier;
 
-            private BackendResult DeliverThrough(int index, IOutgoingMessage message)
-            {
-                var backend = _composite.Backends[index];
-                var clock = Stopwatch.StartNew();
-                try
+            /// <summary>A backend that breaks its contract by throwing must not stop the others.</summary>
+            private BackendResult DeliverThrough(int index, IOutgoingMessage message) =>
+                DeliveryAttempt.Deliver(_composite.Backends[index], _context.CancellationToken, () =>
                 {
-                    var session = _sessions[index] ??= backend.OpenSession(_context);
+                    var session = _sessions[index] ??= _composite.Backends[index].OpenSession(_context);
                     return session.Deliver(message);
-                }
-                catch (OperationCanceledException) when (_context.CancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    // A backend that breaks its contract by throwing must not stop the others.
-                    return new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Failed, clock.Elapsed, ex);
-                }
-            }
+                });
 
             public void Dispose()
             {

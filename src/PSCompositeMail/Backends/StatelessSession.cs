@@ -1,4 +1,3 @@
-using System;
 using System.Diagnostics;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
@@ -20,24 +19,13 @@ namespace PSCompositeMail.Backends
 
         protected DeliveryContext Context { get; }
 
-        public BackendResult Deliver(IOutgoingMessage message)
+        public BackendResult Deliver(IOutgoingMessage message) => DeliveryAttempt.Deliver(Backend, Context.CancellationToken, () =>
         {
             var clock = Stopwatch.StartNew();
-            try
-            {
-                Context.CancellationToken.ThrowIfCancellationRequested();
-                var detail = DeliverOne(message);
-                return new BackendResult(Backend.Name, Backend.Kind, DeliveryStatus.Sent, clock.Elapsed, detail: detail);
-            }
-            catch (OperationCanceledException) when (Context.CancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                return new BackendResult(Backend.Name, Backend.Kind, DeliveryStatus.Failed, clock.Elapsed, ex);
-            }
-        }
+            Context.CancellationToken.ThrowIfCancellationRequested();
+            var detail = DeliverOne(message);
+            return new BackendResult(Backend.Name, Backend.Kind, DeliveryStatus.Sent, clock.Elapsed, detail: detail);
+        });
 
         /// <returns>What to tell the user about the delivery (a file written, say), or null.</returns>
         protected abstract string? DeliverOne(IOutgoingMessage message);
