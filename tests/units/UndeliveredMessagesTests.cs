@@ -2,8 +2,8 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using PSCompositeMail.Delivery;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Results;
 using PSCompositeMail.Spool;
 using Xunit;
@@ -59,17 +59,30 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
-        public void A_message_stopped_in_flight_is_kept_unless_it_was_delivered()
+        public void A_message_without_an_outcome_is_kept_and_the_warning_says_where()
         {
             var undelivered = new UndeliveredMessages(new MailSpool(_folder), "All", maxAttempts: 5);
             using var inFlight = Messages.Simple("in flight");
-            using var delivered = Messages.Simple("delivered");
-            var sent = new BackendResult("root", MailBackendKind.Composite, DeliveryStatus.Sent, TimeSpan.Zero);
 
-            undelivered.KeepUnfinished(inFlight, outcome: null, claim: null, new[] { "relay" });
-            undelivered.KeepUnfinished(delivered, sent, claim: null, new[] { "relay" });
+            var settlement = undelivered.KeepUnfinished(inFlight, claim: null, new[] { "relay" }, "The send was stopped before it finished.");
 
-            Assert.Equal("in flight", new MailSpool(_folder).List().Single().Subject);
+            var kept = new MailSpool(_folder).List().Single();
+            Assert.Equal("in flight", kept.Subject);
+            Assert.Equal("The send was stopped before it finished.", kept.Error);
+            Assert.Contains(settlement.SpoolPath!, settlement.Fate);
+        }
+
+        [Fact]
+        public void Without_a_spool_a_message_without_an_outcome_is_only_reported()
+        {
+            var undelivered = new UndeliveredMessages(spool: null, "All", maxAttempts: 5);
+            using var inFlight = Messages.Simple("in flight");
+
+            var settlement = undelivered.KeepUnfinished(inFlight, claim: null, new[] { "relay" }, "The pipeline ended before it was sent.");
+
+            Assert.Null(settlement.SpoolPath);
+            Assert.Contains("-SpoolDirectory", settlement.Fate);
+            Assert.False(Directory.Exists(_folder));
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
@@ -15,7 +16,8 @@ namespace PSCompositeMail.Backends
     /// back in input order, on the pipeline thread, which meanwhile runs whatever the workers post to it; and at
     /// most twice the width of messages are in flight, so memory stays flat however long the pipeline is.
     /// </summary>
-    internal sealed class DeliveryPipeline : IDisposable
+    /// <typeparam name="TState">What the caller keeps with each message until it is settled (a spool claim, say).</typeparam>
+    internal sealed class DeliveryPipeline<TState> : IDisposable
     {
         private readonly MailBackend _backend;
         private readonly DeliveryContext _context;
@@ -33,14 +35,15 @@ namespace PSCompositeMail.Backends
         }
 
         /// <summary>Hands a message over; returns the messages finished by now, oldest first.</summary>
-        /// <exception cref="OperationCanceledException">The pipeline is being stopped: see <see cref="Abandon"/>.</exception>
-        public IReadOnlyList<Job> Submit(IOutgoingMessage message, object? state)
+        /// <exception cref="OperationCanceledException">The pipeline is being stopped: see <see cref="End"/>.</exception>
+        public IReadOnlyList<Job> Submit(IOutgoingMessage message, TState state)
         {
             var job = new Job(message, state);
             _inOrder.Enqueue(job);
             if (_width == 1)
             {
                 _inline ??= _backend.OpenSession(_context);
+                job.TryStart();
                 job.Finish(_inline.Deliver(message));
                 return Collect(0);
             }
@@ -53,9 +56,19 @@ namespace PSCompositeMail.Backends
         /// <summary>Waits for every message handed over and returns them in order.</summary>
         public IReadOnlyList<Job> Finish() => Collect(0);
 
-        /// <summary>When stopped: the messages handed over but not returned, whatever became of them.</summary>
-        public IReadOnlyList<Job> Abandon()
+        /// <summary>
+        /// The pipeline ends before its input did (stopped, or a later command ended it): messages no worker has
+        /// started are withdrawn and never sent; those being delivered finish (at once when stopping). Returns
+        /// every message handed over and not yet returned, in order, each finished (with its outcome) or not.
+        /// </summary>
+        public IReadOnlyList<Job> End()
         {
+            foreach (var job in _inOrder)
+            {
+                job.Withdraw();
+            }
+
+            StopWorkers();
             var left = _inOrder.ToArray();
             _inOrder.Clear();
             return left;
@@ -68,6 +81,7 @@ namespace PSCompositeMail.Backends
             while (_inOrder.Count > 0)
             {
                 var head = _inOrder.Peek();
+                head.ThrowIfFaulted();
                 if (!head.IsFinished)
                 {
                     if (_inOrder.Count <= mayStayPending)
@@ -110,54 +124,69 @@ namespace PSCompositeMail.Backends
             {
                 foreach (var job in _work!.GetConsumingEnumerable(_context.CancellationToken))
                 {
+                    if (!job.TryStart())
+                    {
+                        continue;
+                    }
+
                     try
                     {
                         job.Finish(session.Deliver(job.Message));
                     }
-                    catch (OperationCanceledException) when (_context.CancellationToken.IsCancellationRequested)
+                    catch (Exception ex) when (DeliveryAttempt.IsStop(ex, _context.CancellationToken))
                     {
                         return;
                     }
                     catch (Exception ex)
                     {
-                        // Sessions report failures as results; anything else must still not take the host down.
-                        var named = new InvalidOperationException(CompositeBackend.DescribeFailures(new[] { (_backend.Name, (string?)ex.Message) }), ex);
-                        job.Finish(new BackendResult(_backend.Name, _backend.Kind, DeliveryStatus.Failed, TimeSpan.Zero, named));
+                        // Sessions report failures as results: what escapes is a bug, rethrown on the pipeline thread.
+                        job.Fault(ex);
                     }
                 }
             }
             catch (OperationCanceledException)
             {
-                // Stopped: what is left is handed back through Abandon.
+                // Stopped: what is left is handed back through End.
+            }
+        }
+
+        /// <summary>Lets the workers run out of work and waits for them, doing on this thread what they still need done.</summary>
+        private void StopWorkers()
+        {
+            if (_workers is null || _work!.IsAddingCompleted)
+            {
+                return;
+            }
+
+            _work.CompleteAdding();
+            foreach (var worker in _workers)
+            {
+                // A worker may still need the pipeline thread (a script block) for the message it has.
+                while (!worker.Join(50))
+                {
+                    _context.RunPostedWork();
+                }
             }
         }
 
         public void Dispose()
         {
             _inline?.Dispose();
-            if (_workers is not null)
-            {
-                _work!.CompleteAdding();
-                foreach (var worker in _workers)
-                {
-                    // A worker may still need the pipeline thread (a script block) for the messages it has.
-                    while (!worker.Join(50))
-                    {
-                        _context.RunPostedWork();
-                    }
-                }
-
-                _work.Dispose();
-            }
-
+            StopWorkers();
+            _work?.Dispose();
         }
 
         /// <summary>One message on its way, and its outcome once there is one.</summary>
         internal sealed class Job
         {
+            private const int Queued = 0;
+            private const int Started = 1;
+            private const int Withdrawn = 2;
             private readonly ManualResetEventSlim _finished = new ManualResetEventSlim(false);
+            private int _stage = Queued;
+            private ExceptionDispatchInfo? _fault;
 
-            public Job(IOutgoingMessage message, object? state)
+            public Job(IOutgoingMessage message, TState state)
             {
                 Message = message;
                 State = state;
@@ -165,8 +194,8 @@ namespace PSCompositeMail.Backends
 
             public IOutgoingMessage Message { get; }
 
-            /// <summary>What the caller attached to the message (a spool claim, for instance).</summary>
-            public object? State { get; }
+            /// <summary>What the caller attached to the message.</summary>
+            public TState State { get; }
 
             public BackendResult? Outcome { get; private set; }
 
@@ -174,11 +203,26 @@ namespace PSCompositeMail.Backends
 
             public WaitHandle Finished => _finished.WaitHandle;
 
+            /// <summary>A worker takes the job, unless the pipeline withdrew it first.</summary>
+            public bool TryStart() => Interlocked.CompareExchange(ref _stage, Started, Queued) == Queued;
+
+            /// <summary>No worker will start it any more.</summary>
+            public void Withdraw() => Interlocked.CompareExchange(ref _stage, Withdrawn, Queued);
+
             public void Finish(BackendResult outcome)
             {
                 Outcome = outcome;
                 _finished.Set();
             }
+
+            public void Fault(Exception exception)
+            {
+                _fault = ExceptionDispatchInfo.Capture(exception);
+                _finished.Set();
+            }
+
+            /// <summary>Rethrows, with the worker's stack, what broke the delivery of this message.</summary>
+            public void ThrowIfFaulted() => _fault?.Throw();
         }
     }
 }

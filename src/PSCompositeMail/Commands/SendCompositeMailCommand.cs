@@ -12,6 +12,7 @@ using PSCompositeMail.Delivery;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
+using PSCompositeMail.Sending;
 using PSCompositeMail.Smtp;
 using PSCompositeMail.Spool;
 
@@ -20,23 +21,16 @@ namespace PSCompositeMail.Commands
     /// <summary>Sends each message through every given backend under a delivery policy.</summary>
     [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = MessageSet)]
     [OutputType(typeof(SendResult))]
-    public sealed class SendCompositeMailCommand : CancellableCmdlet
+    public sealed class SendCompositeMailCommand : CancellableCmdlet, ISendHost
     {
         private const string MessageSet = "Message";
         private const string PathSet = "Path";
         private const string SpoolSet = "Spool";
 
         private readonly List<MailBackend> _pipelineBackends = new List<MailBackend>();
-        private readonly Stopwatch _clock = new Stopwatch();
-        private TimeSpan _lastProgress;
-        private int _handled;
-        private bool _progressShown;
-        private readonly Dictionary<string, MailSpool> _spools = new Dictionary<string, MailSpool>(StringComparer.Ordinal);
+        private readonly BatchProgress _progress = new BatchProgress();
         private DeliveryContext? _context;
-        private UndeliveredMessages? _undelivered;
-        private CompositeBackend? _root;
-        private DeliveryPipeline? _pipeline;
-        private string? _plan;
+        private MailSender? _sender;
         private bool _describeMessages;
         private bool _backendFromCommandLine;
 
@@ -167,22 +161,30 @@ namespace PSCompositeMail.Commands
 
         protected override void BeginProcessing()
         {
-            _backendFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Backend));
             _context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
             _describeMessages = _context.VerboseEnabled || ConfirmationPossible;
             var spool = SpoolDirectory is null ? null : new MailSpool(GetUnresolvedProviderPathFromPSPath(SpoolDirectory));
-            _undelivered = new UndeliveredMessages(spool, Policy.ToString(), MaxAttempts);
+            _sender = new MailSender(_context, this, new SendSettings
+            {
+                Policy = Policy,
+                ThrottleLimit = ThrottleLimit,
+                Spool = spool,
+                MaxAttempts = MaxAttempts,
+                IncludeDeliveredBackends = IncludeDeliveredBackends,
+            });
 
+            _backendFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Backend));
             var server = SmtpServer ?? (MyInvocation.ExpectingInput ? null : SessionState.PSVariable.GetValue("PSEmailServer") as string);
             if (!_backendFromCommandLine && !string.IsNullOrEmpty(server))
             {
-                Backend = new MailBackend[] { CreateShortcutBackend(server!) };
+                var security = MyInvocation.BoundParameters.ContainsKey(nameof(Security)) ? Security : (SmtpSecurity?)null;
+                Backend = new MailBackend[] { SmtpShortcut.Create(server!, security, UseSsl, Port, Credential) };
                 _backendFromCommandLine = true;
             }
 
             if (_backendFromCommandLine)
             {
-                _root = new CompositeBackend("Send-CompositeMail", Backend!, Policy);
+                _sender.UseBackends(Backend!);
             }
             else if (!MyInvocation.ExpectingInput)
             {
@@ -192,18 +194,6 @@ namespace PSCompositeMail.Commands
                     ErrorCategory.InvalidArgument,
                     null));
             }
-        }
-
-        /// <summary>
-        /// The Send-MailMessage way: -UseSsl requires encryption; without it STARTTLS is used when offered so clear-text
-        /// relays keep working. A credential still never travels unencrypted unless -Security None says so.
-        /// </summary>
-        private SmtpBackend CreateShortcutBackend(string server)
-        {
-            var bound = MyInvocation.BoundParameters;
-            SmtpSecurity? security = bound.ContainsKey(nameof(Security)) ? Security : UseSsl ? null : SmtpSecurity.StartTlsWhenAvailable;
-            var port = Port > 0 ? Port : security == SmtpSecurity.SslOnConnect ? 465 : 25;
-            return new SmtpBackend("smtp", new SmtpSettings(server, security, port) { Credential = Credential?.GetNetworkCredential() });
         }
 
         protected override void ProcessRecord()
@@ -224,214 +214,138 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            SendCurrentInput();
+            WhileSending(SendCurrentInput);
         }
 
         protected override void EndProcessing()
         {
             if (_pipelineBackends.Count > 0)
             {
-                _root = new CompositeBackend("Send-CompositeMail", _pipelineBackends, Policy);
-                SendCurrentInput();
+                _sender!.UseBackends(_pipelineBackends);
+                WhileSending(SendCurrentInput);
             }
 
-            if (_pipeline is not null)
+            WhileSending(_sender!.Finish);
+            if (_progress.Shown)
             {
-                WhileDelivering(() => _pipeline.Finish());
-            }
-
-            if (_progressShown)
-            {
-                WriteProgress(new ProgressRecord(0, "Send-CompositeMail", "Done") { RecordType = ProgressRecordType.Completed });
+                WriteProgress(_progress.Completed());
             }
 
             ReleaseResources();
         }
 
+        /// <summary>However the pipeline ended, every message taken is settled first (spooled, claims given back).</summary>
         protected override void ReleaseResources()
         {
-            _pipeline?.Dispose();
-            _pipeline = null;
+            _sender?.Dispose();
+            _sender = null;
             _context?.Dispose();
             _context = null;
         }
 
         private void SendCurrentInput()
         {
-            if (ParameterSetName == SpoolSet)
+            switch (ParameterSetName)
             {
-                foreach (var item in SpoolItem)
-                {
-                    if (!_spools.TryGetValue(item.SpoolPath, out var spool))
-                    {
-                        _spools[item.SpoolPath] = spool = new MailSpool(item.SpoolPath);
-                    }
-
-                    var claim = spool.TryClaim(item);
-                    if (claim is null)
-                    {
-                        WriteVerbose($"Spool item {item.Id} was not resent: another run has it, or it is no longer in {item.SpoolPath}.");
-                        continue;
-                    }
-
-                    Send(claim.Load, claim);
-                }
+                case SpoolSet:
+                    _sender!.Resend(SpoolItem);
+                    break;
+                case PathSet:
+                    _sender!.SendFiles(Path);
+                    break;
+                default:
+                    _sender!.Send(DescribeMessage);
+                    break;
             }
-            else if (ParameterSetName == PathSet)
-            {
-                foreach (var path in Path)
-                {
-                    IReadOnlyList<string> files;
-                    try
-                    {
-                        files = ResolvePaths(new[] { path }, nameof(Path));
-                    }
-                    catch (MessageValidationException ex)
-                    {
-                        WriteInvalidMessage(ex);
-                        continue;
-                    }
-
-                    foreach (var file in files)
-                    {
-                        Send(() => MailEngine.Instance.Load(file));
-                    }
-                }
-            }
-            else
-            {
-                Send(() => MailEngine.Instance.Build(DescribeMessage()));
-            }
-        }
-
-        private void Send(Func<IOutgoingMessage> build, SpoolClaim? claim = null)
-        {
-            IOutgoingMessage message;
-            try
-            {
-                message = build();
-            }
-            catch (MessageValidationException ex)
-            {
-                WriteInvalidMessage(ex);
-                return;
-            }
-            catch (DamagedSpoolItemException ex)
-            {
-                // The claim has set the item aside: an error for that item only, the drain goes on.
-                WriteError(new ErrorRecord(ex, "DamagedSpoolItem", ErrorCategory.InvalidData, ex.Item));
-                return;
-            }
-
-            if (claim is not null && !IncludeDeliveredBackends)
-            {
-                _context!.EarlierDeliveries.Remember(message, claim.Metadata.DeliveredBackends);
-            }
-
-            if (!ShouldSend(message))
-            {
-                message.Dispose();
-                claim?.Dispose();
-                return;
-            }
-
-            _pipeline ??= new DeliveryPipeline(_root!, _context!, ThrottleLimit);
-            WhileDelivering(() => _pipeline.Submit(message, claim));
-        }
-
-        /// <summary>Describes the message and each backend only when someone will read it (-WhatIf, -Confirm, -Verbose).</summary>
-        private bool ShouldSend(IOutgoingMessage message)
-        {
-            if (!_describeMessages)
-            {
-                return ShouldProcess("mail message", "Send");
-            }
-
-            var target = $"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}";
-            _plan ??= string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
-            return ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?", "Send-CompositeMail");
         }
 
         /// <summary>
-        /// Reports what the pipeline finished. When the pipeline is stopped, what was handed over but not
-        /// reported is kept: a claimed spool item goes back, any other message not delivered goes to the spool.
+        /// Runs one step and writes what it settled. When a write ends the pipeline (-ErrorAction Stop, a later
+        /// command that threw or had enough, as Select-Object -First), the messages still on their way are settled
+        /// and each one not delivered is named in a warning before the pipeline goes; when it is stopped, there is
+        /// no writing any more and Dispose settles them.
         /// </summary>
-        private void WhileDelivering(Func<IReadOnlyList<DeliveryPipeline.Job>> step)
+        private void WhileSending(Action step)
         {
-            IReadOnlyList<DeliveryPipeline.Job> finished;
             try
             {
-                finished = step();
+                step();
+                WriteReports();
             }
             catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
             {
-                foreach (var job in _pipeline!.Abandon())
-                {
-                    _undelivered!.KeepUnfinished(job.Message, job.Outcome, job.State as SpoolClaim, _root!.Backends.Select(b => b.Name));
-                    job.Message.Dispose();
-                }
-
                 throw new PipelineStoppedException();
             }
-
-            foreach (var job in finished)
+            catch (Exception ex) when (!CancellationToken.IsCancellationRequested)
             {
-                var claim = job.State as SpoolClaim;
-                try
+                _sender!.End();
+                WarnUnwritten();
+                if (DeliveryAttempt.IsProgrammingError(ex))
                 {
-                    StreamWriting.Drain(this, _context!);
-                    Report(job.Message, job.Outcome!, claim);
+                    ThrowTerminatingError(new ErrorRecord(ex, "InternalError", ErrorCategory.NotSpecified, null)
+                    {
+                        ErrorDetails = new ErrorDetails(
+                            $"Internal error in PSCompositeMail, a bug: {ex.GetType().FullName}: {ex.Message} " +
+                            "Please report it with the stack trace ($Error[0].Exception.StackTrace)."),
+                    });
                 }
-                finally
+
+                throw;
+            }
+        }
+
+        private void WriteReports()
+        {
+            foreach (var report in _sender!.TakeReports())
+            {
+                StreamWriting.Drain(this, _context!);
+                if (report.Verbose is { } note)
                 {
-                    claim?.Dispose();
-                    job.Message.Dispose();
+                    WriteVerbose(note);
+                }
+
+                if (report.Result is { } result)
+                {
+                    WriteObject(result);
+                    if (_progress.Count() is { } progress)
+                    {
+                        WriteProgress(progress);
+                    }
+                }
+
+                if (report.Error is { } error)
+                {
+                    WriteError(error);
                 }
             }
 
             StreamWriting.Drain(this, _context!);
         }
 
-        /// <summary>Writes the result; a message not delivered is an error, which says what became of it.</summary>
-        private void Report(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
+        private void WarnUnwritten()
         {
-            var settlement = _undelivered!.Settle(message, outcome, claim);
-            var result = new SendResult(message.MessageId, message.Subject, message.To, Policy, outcome.Succeeded, settlement.Results) { SpoolPath = settlement.SpoolPath };
-            WriteObject(result);
-            ReportProgress();
-            if (outcome.Succeeded)
+            try
             {
-                return;
+                foreach (var report in _sender!.TakeReports())
+                {
+                    if (report.Unwritten is { } warning)
+                    {
+                        WriteWarning(warning);
+                    }
+                }
             }
-
-            var failure = new MailDeliveryException(
-                $"'{message.Subject}' <{message.MessageId}> was not delivered (policy {Policy}): {outcome.Error}{settlement.Fate}",
-                outcome.FailedLeaves());
-            WriteError(new ErrorRecord(failure, "MessageNotDelivered", MailEngine.Instance.CategoryOf(failure.RootCause), result));
+            catch (Exception ex) when (ex is ActionPreferenceStopException or PipelineStoppedException)
+            {
+                // -WarningAction Stop, or a stop meanwhile: the pipeline is ending with its first reason anyway.
+            }
         }
 
-        private void WriteInvalidMessage(MessageValidationException ex) =>
-            WriteError(new ErrorRecord(ex, "InvalidMessage", MailEngine.Instance.CategoryOf(ex), ex.BadValue));
+        bool ISendHost.DescribesMessages => _describeMessages;
 
-        /// <summary>Long batches show how far they got and how fast; short ones never flash a progress bar.</summary>
-        private void ReportProgress()
-        {
-            _handled++;
-            if (!_clock.IsRunning)
-            {
-                _clock.Start();
-            }
+        bool ISendHost.ShouldProcess(string? description, string? question) =>
+            description is null ? ShouldProcess("mail message", "Send") : ShouldProcess(description, question, "Send-CompositeMail");
 
-            var now = _clock.Elapsed;
-            if (now < TimeSpan.FromSeconds(1) || now - _lastProgress < TimeSpan.FromMilliseconds(500))
-            {
-                return;
-            }
-
-            _lastProgress = now;
-            _progressShown = true;
-            WriteProgress(new ProgressRecord(0, "Send-CompositeMail", $"{_handled} message(s) handled, {_handled / now.TotalSeconds:0.#} per second"));
-        }
+        IReadOnlyList<string> ISendHost.ResolveProviderPath(string path) => GetResolvedProviderPathFromPSPath(path, out _);
 
         private MessageSpec DescribeMessage() => new MessageSpec
         {
@@ -445,67 +359,13 @@ namespace PSCompositeMail.Commands
             Body = Body,
             BodyAsHtml = BodyAsHtml,
             HtmlBody = HtmlBody,
-            Attachments = ResolvePaths(Attachments, nameof(Attachments)),
-            InlineAttachments = ResolveInlineAttachments(),
+            Attachments = _sender!.Paths.Resolve(Attachments, nameof(Attachments)),
+            InlineAttachments = _sender.Paths.ResolveInline(InlineAttachments, nameof(InlineAttachments)),
             Priority = Priority,
             DeliveryNotification = DeliveryNotificationOption,
             Encoding = Encoding,
             Headers = Headers,
             MessageId = MessageId,
         };
-
-        private IReadOnlyList<KeyValuePair<string, string>>? ResolveInlineAttachments()
-        {
-            if (InlineAttachments is null)
-            {
-                return null;
-            }
-
-            var resolved = new List<KeyValuePair<string, string>>();
-            foreach (DictionaryEntry entry in InlineAttachments)
-            {
-                var contentId = entry.Key?.ToString() ?? string.Empty;
-                HeaderValueGuard.RejectLineBreaks(contentId, nameof(InlineAttachments));
-                var path = entry.Value?.ToString() ?? string.Empty;
-                var files = ResolvePaths(new[] { path }, nameof(InlineAttachments));
-                if (files.Count != 1)
-                {
-                    throw new MessageValidationException($"The inline attachment '{contentId}' must name exactly one file; '{path}' matches {files.Count}.", nameof(InlineAttachments), path);
-                }
-
-                resolved.Add(new KeyValuePair<string, string>(contentId, files[0]));
-            }
-
-            return resolved;
-        }
-
-        /// <summary>Resolves PowerShell paths (wildcards, PSDrives, relative paths) to files; none found is an error for the message.</summary>
-        private IReadOnlyList<string> ResolvePaths(IEnumerable<string>? paths, string parameter)
-        {
-            var resolved = new List<string>();
-            // An empty CSV cell means no file, not the current folder.
-            foreach (var path in (paths ?? Array.Empty<string>()).Where(p => !string.IsNullOrWhiteSpace(p)))
-            {
-                HeaderValueGuard.RejectLineBreaks(path, parameter);
-                Collection<string> matches;
-                try
-                {
-                    matches = GetResolvedProviderPathFromPSPath(path, out _);
-                }
-                catch (ItemNotFoundException ex)
-                {
-                    throw new MessageValidationException($"The file '{path}' given to -{parameter} was not found.", parameter, path, MessageProblem.NotFound, ex);
-                }
-
-                if (matches.Count == 0)
-                {
-                    throw new MessageValidationException($"No file matches '{path}' given to -{parameter}.", parameter, path, MessageProblem.NotFound);
-                }
-
-                resolved.AddRange(matches);
-            }
-
-            return resolved;
-        }
     }
 }

@@ -14,6 +14,7 @@ namespace PSCompositeMail.Spool
     /// </summary>
     internal sealed class UndeliveredMessages
     {
+        private static readonly IReadOnlyList<BackendResult> NoResults = Array.Empty<BackendResult>();
         private readonly MailSpool? _spool;
         private readonly string _policy;
         private readonly int _maxAttempts;
@@ -42,10 +43,10 @@ namespace PSCompositeMail.Spool
                 {
                     return claim.Fail(failed, delivered, error, _maxAttempts)
                         ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder.")
-                        : Spooled(outcome, claim.MessageFile, claim.Item.Poisoned);
+                        : Spooled(outcome.Results, claim.MessageFile, claim.Item.Poisoned);
                 }
 
-                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome, _spool.Add(message, failed, delivered, _policy, error), poisoned: false);
+                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome.Results, _spool.Add(message, failed, delivered, _policy, error), poisoned: false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -53,21 +54,37 @@ namespace PSCompositeMail.Spool
             }
         }
 
-        /// <summary>The pipeline was stopped with this message handed over but not reported: keep it unless it was delivered.</summary>
-        public void KeepUnfinished(IOutgoingMessage message, BackendResult? outcome, SpoolClaim? claim, IEnumerable<string> backends)
+        /// <summary>
+        /// The pipeline ended with this message handed over but without an outcome (withdrawn before it was sent, or
+        /// cut off by a stop): a claimed item goes back to the spool as it was, any other message into the spool.
+        /// </summary>
+        public Settlement KeepUnfinished(IOutgoingMessage message, SpoolClaim? claim, IEnumerable<string> backends, string reason)
         {
-            if (claim is null && outcome?.Succeeded != true)
+            if (claim is not null)
             {
-                _spool?.Add(message, backends, outcome is null ? Array.Empty<string>() : DeliveredBackendNames.Of(outcome), _policy, "The send was stopped before it finished.");
+                claim.Dispose();
+                return new Settlement(NoResults, claim.MessageFile, $" It is back in the spool as {claim.MessageFile}.");
             }
 
-            // A claimed item goes back to the spool as it was.
-            claim?.Dispose();
+            if (_spool is null)
+            {
+                return new Settlement(NoResults, null, " Give -SpoolDirectory to keep such messages.");
+            }
+
+            try
+            {
+                // Nothing is known of what any backend took: a resend goes through them all (at least once).
+                return Spooled(NoResults, _spool.Add(message, backends, Array.Empty<string>(), _policy, reason), poisoned: false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return new Settlement(NoResults, null, $" It could not be kept in the spool either: {ex.Message}");
+            }
         }
 
-        private static Settlement Spooled(BackendResult outcome, string path, bool poisoned) =>
+        private static Settlement Spooled(IEnumerable<BackendResult> results, string path, bool poisoned) =>
             new Settlement(
-                outcome.Results.Select(r => r.AsSpooled(path)).ToArray(),
+                results.Select(r => r.AsSpooled(path)).ToArray(),
                 path,
                 poisoned
                     ? $" It stays in the spool's poison folder as {path}; resend it with Get-MailSpool -Poison."

@@ -1,0 +1,18 @@
+using System.Collections.Generic;
+
+namespace PSCompositeMail.Sending
+{
+    /// <summary>What <see cref="MailSender"/> needs from PowerShell: the cmdlet implements it, a unit test fakes it.</summary>
+    internal interface ISendHost
+    {
+        /// <summary>Whether -WhatIf, -Confirm or -Verbose will show what is sent: the texts are only composed then.</summary>
+        bool DescribesMessages { get; }
+
+        /// <summary>ShouldProcess: with the texts to show, or with none when <see cref="DescribesMessages"/> is false.</summary>
+        bool ShouldProcess(string? description, string? question);
+
+        /// <summary>A PowerShell path (wildcards, PSDrives, relative to the current location) as file-system paths.</summary>
+        /// <exception cref="System.Management.Automation.ItemNotFoundException">Nothing is there.</exception>
+        IReadOnlyList<string> ResolveProviderPath(string path);
+    }
+}

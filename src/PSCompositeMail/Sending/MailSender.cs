@@ -1,0 +1,259 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Hosting;
+using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
+using PSCompositeMail.Spool;
+
+namespace PSCompositeMail.Sending
+{
+    /// <summary>
+    /// One Send-CompositeMail invocation, without PowerShell: each input becomes a message (built and validated
+    /// once), goes to the delivery pipeline, and is settled once its outcome is known (spooled when not delivered,
+    /// a resent item completed or given back) into a <see cref="SendReport"/> the cmdlet writes. Settling happens
+    /// before anything is written, so a write that ends the pipeline loses nothing; and however the pipeline ends,
+    /// <see cref="End"/> settles every message taken and gives back every spool item claimed.
+    /// </summary>
+    internal sealed class MailSender : IDisposable
+    {
+        private const string RootName = "Send-CompositeMail";
+        private readonly DeliveryContext _context;
+        private readonly ISendHost _host;
+        private readonly SendSettings _settings;
+        private readonly UndeliveredMessages _undelivered;
+        private readonly Dictionary<string, MailSpool> _resentSpools = new Dictionary<string, MailSpool>(StringComparer.Ordinal);
+        private readonly Queue<SendReport> _reports = new Queue<SendReport>();
+        private CompositeBackend? _root;
+        private DeliveryPipeline<SpoolClaim?>? _pipeline;
+        private string? _plan;
+        private bool _ended;
+
+        public MailSender(DeliveryContext context, ISendHost host, SendSettings settings)
+        {
+            _context = context;
+            _host = host;
+            _settings = settings;
+            _undelivered = new UndeliveredMessages(settings.Spool, settings.Policy.ToString(), settings.MaxAttempts);
+            Paths = new MessagePaths(host);
+        }
+
+        /// <summary>Resolves the files a message names; used while describing one.</summary>
+        public MessagePaths Paths { get; }
+
+        public void UseBackends(IEnumerable<MailBackend> backends) => _root = new CompositeBackend(RootName, backends, _settings.Policy);
+
+        /// <summary>A message described by parameters or a pipeline row.</summary>
+        public void Send(Func<MessageSpec> describe) => Send(() => MailEngine.Instance.Build(describe()), claim: null);
+
+        /// <summary>.eml files, sent as they are.</summary>
+        public void SendFiles(IEnumerable<string> paths)
+        {
+            foreach (var path in paths)
+            {
+                IReadOnlyList<string> files;
+                try
+                {
+                    files = Paths.Resolve(new[] { path }, "Path");
+                }
+                catch (MessageValidationException ex)
+                {
+                    Refuse(ex);
+                    continue;
+                }
+
+                foreach (var file in files)
+                {
+                    Send(() => MailEngine.Instance.Load(file), claim: null);
+                }
+            }
+        }
+
+        /// <summary>Items from Get-MailSpool: each is claimed first, so two runs never send one twice.</summary>
+        public void Resend(IEnumerable<MailSpoolItem> items)
+        {
+            foreach (var item in items)
+            {
+                if (!_resentSpools.TryGetValue(item.SpoolPath, out var spool))
+                {
+                    _resentSpools[item.SpoolPath] = spool = new MailSpool(item.SpoolPath);
+                }
+
+                var claim = spool.TryClaim(item);
+                if (claim is null)
+                {
+                    _reports.Enqueue(SendReport.Note($"Spool item {item.Id} was not resent: another run has it, or it is no longer in {item.SpoolPath}."));
+                    continue;
+                }
+
+                Send(claim.Load, claim);
+            }
+        }
+
+        /// <summary>The input is over: waits for every message on its way.</summary>
+        public void Finish()
+        {
+            if (_pipeline is not null)
+            {
+                SettleAll(_pipeline.Finish());
+            }
+        }
+
+        /// <summary>Reports settled and not yet written, oldest first; each leaves the queue as it is taken.</summary>
+        public IEnumerable<SendReport> TakeReports()
+        {
+            while (_reports.Count > 0)
+            {
+                yield return _reports.Dequeue();
+            }
+        }
+
+        /// <summary>
+        /// The pipeline ends, maybe before its input did (stopped, -ErrorAction Stop, a later command that threw or
+        /// had enough): messages not started are withdrawn, those on their way finish (or are cut off when stopping),
+        /// and each is settled; what was not delivered is in the spool (when there is one) and in the reports.
+        /// </summary>
+        public void End()
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            _ended = true;
+            if (_pipeline is not null)
+            {
+                SettleAll(_pipeline.End());
+            }
+        }
+
+        public void Dispose()
+        {
+            End();
+            _pipeline?.Dispose();
+            _pipeline = null;
+        }
+
+        private void Send(Func<IOutgoingMessage> build, SpoolClaim? claim)
+        {
+            IOutgoingMessage message;
+            try
+            {
+                message = build();
+            }
+            catch (MessageValidationException ex)
+            {
+                claim?.Dispose();
+                Refuse(ex);
+                return;
+            }
+            catch (DamagedSpoolItemException ex)
+            {
+                // The claim has set the item aside (or, when it could not, given it back): an error for that item only.
+                claim?.Dispose();
+                _reports.Enqueue(SendReport.SetAside(ex));
+                return;
+            }
+            catch
+            {
+                claim?.Dispose();
+                throw;
+            }
+
+            if (claim is not null && !_settings.IncludeDeliveredBackends)
+            {
+                _context.EarlierDeliveries.Remember(message, claim.Metadata.DeliveredBackends);
+            }
+
+            var send = false;
+            try
+            {
+                send = ShouldSend(message);
+            }
+            finally
+            {
+                if (!send)
+                {
+                    message.Dispose();
+                    claim?.Dispose();
+                }
+            }
+
+            if (send)
+            {
+                _pipeline ??= new DeliveryPipeline<SpoolClaim?>(_root!, _context, _settings.ThrottleLimit);
+                SettleAll(_pipeline.Submit(message, claim));
+            }
+        }
+
+        /// <summary>Describes the message and each backend only when someone will read it (-WhatIf, -Confirm, -Verbose).</summary>
+        private bool ShouldSend(IOutgoingMessage message)
+        {
+            if (!_host.DescribesMessages)
+            {
+                return _host.ShouldProcess(null, null);
+            }
+
+            var target = $"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}";
+            _plan ??= string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
+            return _host.ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?");
+        }
+
+        private void Refuse(MessageValidationException problem) => _reports.Enqueue(SendReport.Refused(problem, MailEngine.Instance.CategoryOf(problem)));
+
+        private void SettleAll(IEnumerable<DeliveryPipeline<SpoolClaim?>.Job> jobs)
+        {
+            foreach (var job in jobs)
+            {
+                Settle(job);
+            }
+        }
+
+        /// <summary>The one place a message's fate is decided: delivered, kept in the spool, or reported as neither.</summary>
+        private void Settle(DeliveryPipeline<SpoolClaim?>.Job job)
+        {
+            var message = job.Message;
+            var claim = job.State;
+            try
+            {
+                _reports.Enqueue(job.Outcome is { } outcome ? Settled(message, outcome, claim) : Unfinished(message, claim));
+            }
+            finally
+            {
+                // Whatever happened above, the claim is released (an unsettled one goes back to the spool as it was).
+                claim?.Dispose();
+                message.Dispose();
+            }
+        }
+
+        private SendReport Settled(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
+        {
+            var settlement = _undelivered.Settle(message, outcome, claim);
+            var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, outcome.Succeeded, settlement.Results)
+            {
+                SpoolPath = settlement.SpoolPath,
+            };
+            if (outcome.Succeeded)
+            {
+                return SendReport.Delivered(result);
+            }
+
+            var failure = new MailDeliveryException(
+                $"'{message.Subject}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {outcome.Error}{settlement.Fate}",
+                outcome.FailedLeaves());
+            return SendReport.Undelivered(result, new ErrorRecord(failure, "MessageNotDelivered", MailEngine.Instance.CategoryOf(failure.RootCause), result));
+        }
+
+        private SendReport Unfinished(IOutgoingMessage message, SpoolClaim? claim)
+        {
+            var reason = _context.CancellationToken.IsCancellationRequested
+                ? "The send was stopped before it finished."
+                : "The pipeline ended before it was sent.";
+            var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(b => b.Name), reason);
+            return SendReport.Unfinished($"'{message.Subject}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using PSCompositeMail.Messages;
+
+namespace PSCompositeMail.Sending
+{
+    /// <summary>Turns the paths a message names (attachments, inline images, .eml files) into files; none found is an error for that message.</summary>
+    internal sealed class MessagePaths
+    {
+        private readonly ISendHost _host;
+
+        public MessagePaths(ISendHost host)
+        {
+            _host = host;
+        }
+
+        public IReadOnlyList<string> Resolve(IEnumerable<string>? paths, string parameter)
+        {
+            var resolved = new List<string>();
+            // An empty CSV cell means no file, not the current folder.
+            foreach (var path in (paths ?? Array.Empty<string>()).Where(p => !string.IsNullOrWhiteSpace(p)))
+            {
+                HeaderValueGuard.RejectLineBreaks(path, parameter);
+                IReadOnlyList<string> matches;
+                try
+                {
+                    matches = _host.ResolveProviderPath(path);
+                }
+                catch (ItemNotFoundException ex)
+                {
+                    throw new MessageValidationException($"The file '{path}' given to -{parameter} was not found.", parameter, path, MessageProblem.NotFound, ex);
+                }
+
+                if (matches.Count == 0)
+                {
+                    throw new MessageValidationException($"No file matches '{path}' given to -{parameter}.", parameter, path, MessageProblem.NotFound);
+                }
+
+                resolved.AddRange(matches);
+            }
+
+            return resolved;
+        }
+
+        /// <summary>A hashtable of content id to path, each naming exactly one file.</summary>
+        public IReadOnlyList<KeyValuePair<string, string>>? ResolveInline(IDictionary? inline, string parameter)
+        {
+            if (inline is null)
+            {
+                return null;
+            }
+
+            var resolved = new List<KeyValuePair<string, string>>();
+            foreach (DictionaryEntry entry in inline)
+            {
+                var contentId = entry.Key?.ToString() ?? string.Empty;
+                HeaderValueGuard.RejectLineBreaks(contentId, parameter);
+                var path = entry.Value?.ToString() ?? string.Empty;
+                var files = Resolve(new[] { path }, parameter);
+                if (files.Count != 1)
+                {
+                    throw new MessageValidationException($"The inline attachment '{contentId}' must name exactly one file; '{path}' matches {files.Count}.", parameter, path);
+                }
+
+                resolved.Add(new KeyValuePair<string, string>(contentId, files[0]));
+            }
+
+            return resolved;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
+using PSCompositeMail.Spool;
+
+namespace PSCompositeMail.Sending
+{
+    /// <summary>What the cmdlet writes about one message, once the message is settled (sent, spooled, or given up).</summary>
+    internal sealed class SendReport
+    {
+        private readonly string? _unfinished;
+
+        private SendReport(SendResult? result, ErrorRecord? error, string? verbose, string? unfinished)
+        {
+            Result = result;
+            Error = error;
+            Verbose = verbose;
+            _unfinished = unfinished;
+        }
+
+        public SendResult? Result { get; }
+
+        public ErrorRecord? Error { get; }
+
+        public string? Verbose { get; }
+
+        /// <summary>
+        /// What to warn about when the pipeline ended before this report could be written: why the message was not
+        /// delivered and where it is now. Null when there is nothing to warn about (it was delivered, or only a note).
+        /// </summary>
+        public string? Unwritten => _unfinished ?? Error?.Exception.Message;
+
+        public static SendReport Delivered(SendResult result) => new SendReport(result, null, null, null);
+
+        public static SendReport Undelivered(SendResult result, ErrorRecord error) => new SendReport(result, error, null, null);
+
+        /// <summary>Invalid input: nothing of it was sent anywhere.</summary>
+        public static SendReport Refused(MessageValidationException problem, ErrorCategory category) =>
+            new SendReport(null, new ErrorRecord(problem, "InvalidMessage", category, problem.BadValue), null, null);
+
+        /// <summary>A spool item that cannot be resent safely: set aside with its reason.</summary>
+        public static SendReport SetAside(DamagedSpoolItemException damage) =>
+            new SendReport(null, new ErrorRecord(damage, "DamagedSpoolItem", ErrorCategory.InvalidData, damage.Item), null, null);
+
+        public static SendReport Note(string verbose) => new SendReport(null, null, verbose, null);
+
+        /// <summary>Handed over but without an outcome when the pipeline ended.</summary>
+        public static SendReport Unfinished(string warning) => new SendReport(null, null, null, warning);
+    }
+}

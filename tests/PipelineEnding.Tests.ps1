@@ -1,0 +1,164 @@
+# Every way a Send-CompositeMail pipeline can end early, at every -ThrottleLimit: each message the cmdlet took must be
+# delivered or kept in the spool, exactly once, and no spool item may stay claimed. Each batch runs in its own
+# PowerShell instance, so that Stop() can end it as Ctrl+C would.
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+
+    # Sends numbered messages through an archive folder and an SMTP relay (plus, with -HangOn, a script block that
+    # hangs on that message), ending the way $Ending says. $Taken records each message as the upstream hands it over.
+    $script:Batch = {
+        param($ModulePath, $Run, $RelayPort, $Archive, $Spool, $Throttle, $Ending, $Taken, $Hanging, $HangOn, $Count, $BadEvery)
+        Import-Module $ModulePath
+        $global:Hanging = $Hanging
+        $backends = @(New-MailBackend -Directory $Archive -Name archive)
+        if ($HangOn) {
+            $backends += New-MailBackend -Name hang -ScriptBlock ([scriptblock]::Create(
+                "param(`$m) if (`$m.Subject -eq '$Run $HangOn') { `$global:Hanging.Set(); Start-Sleep -Seconds 60 }"))
+        }
+        $backends += New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $RelayPort -Security None -RetryCount 0 -Name relay
+        $messages = {
+            foreach ($n in 1..$Count) {
+                if ($Ending -eq 'Stop() while the upstream produces') { Start-Sleep -Milliseconds 100 }
+                # Recipients named bad* are refused by the relay (550): those messages really fail.
+                $to = if ($BadEvery -and $n % $BadEvery -eq 0) { "bad$n@example.com" } else { "u$n@example.com" }
+                $Taken.Enqueue("$Run $n")
+                [pscustomobject]@{ To = $to; Subject = "$Run $n" }
+            }
+        }
+        $send = @{ Backend = $backends; From = 'ops@example.com'; Body = 'b'; SpoolDirectory = $Spool; ThrottleLimit = $Throttle }
+        switch ($Ending) {
+            '-ErrorAction Stop' { & $messages | Send-CompositeMail @send -ErrorAction Stop }
+            'Select-Object -First 3' { & $messages | Send-CompositeMail @send -ErrorAction SilentlyContinue | Select-Object -First 3 }
+            'a downstream command that throws' {
+                $seen = 0
+                & $messages | Send-CompositeMail @send -ErrorAction SilentlyContinue | ForEach-Object { if (++$seen -eq 3) { throw 'downstream failed' } $_ }
+            }
+            default { & $messages | Send-CompositeMail @send -ErrorAction SilentlyContinue }
+        }
+    }
+
+    # Resends what a spool holds through the relay, ending the way $Ending says.
+    $script:Resend = {
+        param($ModulePath, $RelayPort, $Spool, $Throttle, $Ending)
+        Import-Module $ModulePath
+        $relay = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $RelayPort -Security None -RetryCount 0 -Name relay
+        switch ($Ending) {
+            '-ErrorAction Stop' { Get-MailSpool $Spool | Send-CompositeMail -Backend $relay -ThrottleLimit $Throttle -ErrorAction Stop }
+            'Select-Object -First 2' { Get-MailSpool $Spool | Send-CompositeMail -Backend $relay -ThrottleLimit $Throttle | Select-Object -First 2 }
+        }
+    }
+
+    function Invoke-Instance {
+        # Runs a script in a new PowerShell instance; with -StopWhen, stops it once that condition holds.
+        param([scriptblock] $Script, [hashtable] $Parameters, [scriptblock] $StopWhen)
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddScript($Script).AddParameters($Parameters)
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $running = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            if ($StopWhen) {
+                $deadline = [DateTime]::UtcNow.AddSeconds(30)
+                while (-not (& $StopWhen) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
+                & $StopWhen | Should -BeTrue -Because 'the batch should reach the point where the test stops it'
+                $shell.Stop()
+            }
+            $running.AsyncWaitHandle.WaitOne(60000) | Should -BeTrue -Because 'the batch should end'
+            try { $null = $shell.EndInvoke($running) } catch { }
+            , $output
+        }
+        finally { $shell.Dispose() }
+    }
+
+    function Assert-NoClaim {
+        param([string] $Spool)
+        @(Get-ChildItem $Spool -Recurse -File -Filter '*.claimed-*' -ErrorAction Ignore).Name | Should -BeNullOrEmpty -Because 'claims are released when the pipeline ends'
+    }
+
+    function Assert-EachExactlyOnce {
+        # Every message taken reached the relay or waits in the spool, one or the other, exactly once.
+        param([string[]] $Taken, [string[]] $Received, [string[]] $Spooled)
+        $Taken.Count | Should -BeGreaterThan 0
+        @($Received | Group-Object | Where-Object Count -gt 1).Name | Should -BeNullOrEmpty -Because 'nothing is delivered twice'
+        @($Spooled | Group-Object | Where-Object Count -gt 1).Name | Should -BeNullOrEmpty -Because 'nothing is spooled twice'
+        @($Received + $Spooled | Where-Object { $_ -notin $Taken }) | Should -BeNullOrEmpty -Because 'only messages the cmdlet took are sent or kept'
+        @($Taken | Where-Object { $_ -in $Received -and $_ -in $Spooled }) | Should -BeNullOrEmpty -Because 'a delivered message is not also spooled'
+        @($Taken | Where-Object { $_ -notin $Received -and $_ -notin $Spooled }) | Should -BeNullOrEmpty -Because 'each message taken is delivered or spooled'
+    }
+
+    function New-Folder { param([string] $Prefix) Join-Path $TestDrive ("$Prefix-" + [guid]::NewGuid().ToString('N').Substring(0, 8)) }
+}
+
+Describe 'Ending a pipeline early loses no message' {
+    BeforeAll {
+        $script:Relay = Start-TestSmtpServer -RejectRecipient 'bad'
+        $script:DeadPort = Get-FreeTcpPort
+    }
+    AfterAll { $script:Relay | Stop-TestSmtpServer }
+
+    It 'accounts for every message when it ends through <Ending> (-ThrottleLimit <Throttle>)' -ForEach @(
+        foreach ($throttle in 1, 2, 4) {
+            @{ Ending = '-ErrorAction Stop'; Throttle = $throttle; Live = $true; BadEvery = 3 }
+            @{ Ending = 'Select-Object -First 3'; Throttle = $throttle; Live = $true; BadEvery = 2 }
+            @{ Ending = 'a downstream command that throws'; Throttle = $throttle; Live = $true; BadEvery = 2 }
+            # A dead relay: a worker cut off by Stop() could otherwise have been mid-DATA (delivered and kept, at least once).
+            @{ Ending = 'Stop() while the upstream produces'; Throttle = $throttle; Live = $false; BadEvery = 0 }
+            # The relay comes after the script block: while it hangs, no worker is talking to the relay.
+            @{ Ending = 'Stop() while a script block backend runs'; Throttle = $throttle; Live = $true; BadEvery = 0; HangOn = 6 }
+        }
+    ) {
+        $run = 'R' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $spool = New-Folder spool
+        $taken = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $hanging = [System.Threading.ManualResetEventSlim]::new($false)
+        $stopWhen = switch -Wildcard ($Ending) {
+            'Stop() while the upstream*' { { $taken.Count -ge 9 }.GetNewClosure() }
+            'Stop() while a script*' { { $hanging.IsSet }.GetNewClosure() }
+        }
+        $parameters = @{
+            ModulePath = $ModulePath; Run = $run; RelayPort = if ($Live) { $Relay.Port } else { $DeadPort }
+            Archive = (New-Folder archive); Spool = $spool; Throttle = $Throttle; Ending = $Ending; Taken = $taken
+            Hanging = $hanging; HangOn = $HangOn; Count = 40; BadEvery = $BadEvery
+        }
+        $output = Invoke-Instance -Script $Batch -Parameters $parameters -StopWhen $stopWhen
+
+        $received = @(Get-TestSmtpMessage $Relay | ForEach-Object { $_.Message.Subject } | Where-Object { $_ -like "$run *" })
+        $spooled = @(Get-MailSpool $spool | ForEach-Object Subject)
+        $taken.Count | Should -BeLessThan 40 -Because 'the pipeline ended early'
+        Assert-EachExactlyOnce -Taken @($taken) -Received $received -Spooled $spooled
+        # What was reported as delivered really arrived.
+        @($output | Where-Object Succeeded | ForEach-Object Subject | Where-Object { $Live -and $_ -notin $received }) | Should -BeNullOrEmpty
+        Assert-NoClaim $spool
+    }
+}
+
+Describe 'Ending a resend early gives back every claim' {
+    BeforeAll {
+        $script:Relay = Start-TestSmtpServer -RejectRecipient 'bad'
+    }
+    AfterAll { $script:Relay | Stop-TestSmtpServer }
+
+    It 'releases every claim when a resend ends through <Ending> (-ThrottleLimit <Throttle>)' -ForEach @(
+        foreach ($throttle in 1, 2, 4) {
+            @{ Ending = '-ErrorAction Stop'; Throttle = $throttle }
+            @{ Ending = 'Select-Object -First 2'; Throttle = $throttle }
+        }
+    ) {
+        $spool = New-Folder spool
+        $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0
+        $run = 'R' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        # Every third item goes to a refused recipient, so -ErrorAction Stop has a failure to stop at.
+        $null = 1..20 | ForEach-Object { [pscustomobject]@{ To = if ($_ % 3 -eq 0) { "bad$_@example.com" } else { "u$_@example.com" }; Subject = "$run $_" } } |
+            Send-CompositeMail -Backend $dead -From ops@example.com -Body b -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $before = @(Get-MailSpool $spool | ForEach-Object Subject)
+        $before.Count | Should -Be 20
+
+        $null = Invoke-Instance -Script $Resend -Parameters @{ ModulePath = $ModulePath; RelayPort = $Relay.Port; Spool = $spool; Throttle = $Throttle; Ending = $Ending }
+
+        Assert-NoClaim $spool
+        $received = @(Get-TestSmtpMessage $Relay | ForEach-Object { $_.Message.Subject } | Where-Object { $_ -like "$run *" })
+        $left = @(Get-MailSpool $spool | ForEach-Object Subject)
+        $received.Count | Should -BeLessThan 20 -Because 'the resend ended early'
+        Assert-EachExactlyOnce -Taken $before -Received $received -Spooled $left
+    }
+}
