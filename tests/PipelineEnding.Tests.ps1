@@ -26,7 +26,8 @@ BeforeAll {
                 [pscustomobject]@{ To = $to; Subject = "$Run $n" }
             }
         }
-        $send = @{ Backend = $backends; From = 'ops@example.com'; Body = 'b'; SpoolDirectory = $Spool; ThrottleLimit = $Throttle }
+        $send = @{ Backend = $backends; From = 'ops@example.com'; Body = 'b'; ThrottleLimit = $Throttle }
+        if ($Spool) { $send.SpoolDirectory = $Spool }
         switch ($Ending) {
             '-ErrorAction Stop' { & $messages | Send-CompositeMail @send -ErrorAction Stop }
             'Select-Object -First 3' { & $messages | Send-CompositeMail @send -ErrorAction SilentlyContinue | Select-Object -First 3 }
@@ -65,7 +66,7 @@ BeforeAll {
             }
             $running.AsyncWaitHandle.WaitOne(60000) | Should -BeTrue -Because 'the batch should end'
             try { $null = $shell.EndInvoke($running) } catch { }
-            , $output
+            [pscustomobject]@{ Output = @($output); Warnings = @($shell.Streams.Warning.Message) }
         }
         finally { $shell.Dispose() }
     }
@@ -120,7 +121,7 @@ Describe 'Ending a pipeline early loses no message' {
             Archive = (New-Folder archive); Spool = $spool; Throttle = $Throttle; Ending = $Ending; Taken = $taken
             Hanging = $hanging; HangOn = $HangOn; Count = 40; BadEvery = $BadEvery
         }
-        $output = Invoke-Instance -Script $Batch -Parameters $parameters -StopWhen $stopWhen
+        $output = (Invoke-Instance -Script $Batch -Parameters $parameters -StopWhen $stopWhen).Output
 
         $received = @(Get-TestSmtpMessage $Relay | ForEach-Object { $_.Message.Subject } | Where-Object { $_ -like "$run *" })
         $spooled = @(Get-MailSpool $spool | ForEach-Object Subject)
@@ -129,6 +130,34 @@ Describe 'Ending a pipeline early loses no message' {
         # What was reported as delivered really arrived.
         @($output | Where-Object Succeeded | ForEach-Object Subject | Where-Object { $Live -and $_ -notin $received }) | Should -BeNullOrEmpty
         Assert-NoClaim $spool
+    }
+}
+
+Describe 'Ending a pipeline early without a spool' {
+    BeforeAll { $script:Relay = Start-TestSmtpServer -RejectRecipient 'bad' }
+    AfterAll { $script:Relay | Stop-TestSmtpServer }
+
+    It 'names in a warning each message it took and could not report when it ends through <Ending> (-ThrottleLimit <Throttle>)' -ForEach @(
+        foreach ($throttle in 1, 2, 4) {
+            @{ Ending = '-ErrorAction Stop'; Throttle = $throttle; BadEvery = 3 }
+            @{ Ending = 'Select-Object -First 3'; Throttle = $throttle; BadEvery = 2 }
+            @{ Ending = 'a downstream command that throws'; Throttle = $throttle; BadEvery = 2 }
+        }
+    ) {
+        $run = 'R' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $taken = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $parameters = @{
+            ModulePath = $ModulePath; Run = $run; RelayPort = $Relay.Port; Archive = (New-Folder archive); Spool = $null
+            Throttle = $Throttle; Ending = $Ending; Taken = $taken; Hanging = $null; HangOn = 0; Count = 40; BadEvery = $BadEvery
+        }
+        $ended = Invoke-Instance -Script $Batch -Parameters $parameters
+
+        $received = @(Get-TestSmtpMessage $Relay | ForEach-Object { $_.Message.Subject } | Where-Object { $_ -like "$run *" })
+        $reported = @($ended.Output | Where-Object { -not $_.Succeeded } | ForEach-Object Subject)
+        $warned = @($ended.Warnings | Where-Object { $_ -match "^'($run \d+)' <[^>]+> was not delivered" } | ForEach-Object { $Matches[1] })
+        $taken.Count | Should -BeLessThan 40 -Because 'the pipeline ended early'
+        @($taken | Where-Object { $_ -notin $received -and $_ -notin $reported -and $_ -notin $warned }) | Should -BeNullOrEmpty -Because 'each message taken is delivered, reported, or named in a warning'
+        @($warned | Where-Object { $_ -in $received -or $_ -in $reported }) | Should -BeNullOrEmpty -Because 'a warning names only what was neither delivered nor reported'
     }
 }
 

@@ -29,6 +29,32 @@ namespace PSCompositeMail.Tests
         }
     }
 
+    /// <summary>A backend that delivers by running <c>deliver</c> (on whichever thread delivers), for what the others cannot show.</summary>
+    internal sealed class DelegateBackend : MailBackend
+    {
+        private readonly Func<DeliveryContext, IOutgoingMessage, string?> _deliver;
+
+        public DelegateBackend(string name, Func<DeliveryContext, IOutgoingMessage, string?> deliver)
+            : base(name, MailBackendKind.Null)
+        {
+            _deliver = deliver;
+        }
+
+        public override string Description => "runs a test delegate";
+
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
+
+        private sealed class Session : StatelessSession<DelegateBackend>
+        {
+            public Session(DelegateBackend backend, DeliveryContext context)
+                : base(backend, context)
+            {
+            }
+
+            protected override string? DeliverOne(IOutgoingMessage message) => Backend._deliver(Context, message);
+        }
+    }
+
     internal static class Messages
     {
         public static OutgoingMessage Simple(string subject = "hello") => MessageBuilder.Build(new MessageSpec

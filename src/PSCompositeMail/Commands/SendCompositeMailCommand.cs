@@ -315,7 +315,7 @@ namespace PSCompositeMail.Commands
 
                 if (report.Error is { } error)
                 {
-                    WriteError(error);
+                    WriteError(new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target));
                 }
             }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Hosting;
@@ -244,7 +243,7 @@ namespace PSCompositeMail.Sending
             var failure = new MailDeliveryException(
                 $"'{message.Subject}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {outcome.Error}{settlement.Fate}",
                 outcome.FailedLeaves());
-            return SendReport.Undelivered(result, new ErrorRecord(failure, "MessageNotDelivered", MailEngine.Instance.CategoryOf(failure.RootCause), result));
+            return SendReport.Undelivered(result, failure, MailEngine.Instance.CategoryOf(failure.RootCause));
         }
 
         private SendReport Unfinished(IOutgoingMessage message, SpoolClaim? claim)

@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
@@ -10,7 +11,7 @@ namespace PSCompositeMail.Sending
     {
         private readonly string? _unfinished;
 
-        private SendReport(SendResult? result, ErrorRecord? error, string? verbose, string? unfinished)
+        private SendReport(SendResult? result, ReportedError? error, string? verbose, string? unfinished)
         {
             Result = result;
             Error = error;
@@ -20,7 +21,7 @@ namespace PSCompositeMail.Sending
 
         public SendResult? Result { get; }
 
-        public ErrorRecord? Error { get; }
+        public ReportedError? Error { get; }
 
         public string? Verbose { get; }
 
@@ -32,11 +33,12 @@ namespace PSCompositeMail.Sending
 
         public static SendReport Delivered(SendResult result) => new SendReport(result, null, null, null);
 
-        public static SendReport Undelivered(SendResult result, ErrorRecord error) => new SendReport(result, error, null, null);
+        public static SendReport Undelivered(SendResult result, MailDeliveryException failure, ErrorCategory category) =>
+            new SendReport(result, new ReportedError(failure, "MessageNotDelivered", category, result), null, null);
 
         /// <summary>Invalid input: nothing of it was sent anywhere.</summary>
         public static SendReport Refused(MessageValidationException problem, ErrorCategory category) =>
-            new SendReport(null, new ErrorRecord(problem, "InvalidMessage", category, problem.BadValue), null, null);
+            new SendReport(null, new ReportedError(problem, "InvalidMessage", category, problem.BadValue), null, null);
 
         /// <summary>A spool item that cannot be resent safely: set aside with its reason.</summary>
         public static SendReport SetAside(DamagedSpoolItemException damage) =>
@@ -46,5 +48,25 @@ namespace PSCompositeMail.Sending
 
         /// <summary>Handed over but without an outcome when the pipeline ended.</summary>
         public static SendReport Unfinished(string warning) => new SendReport(null, null, null, warning);
+    }
+
+    /// <summary>A non-terminating error for one message: what the cmdlet turns into an ErrorRecord.</summary>
+    internal sealed class ReportedError
+    {
+        public ReportedError(Exception exception, string errorId, ErrorCategory category, object? target)
+        {
+            Exception = exception;
+            ErrorId = errorId;
+            Category = category;
+            Target = target;
+        }
+
+        public Exception Exception { get; }
+
+        public string ErrorId { get; }
+
+        public ErrorCategory Category { get; }
+
+        public object? Target { get; }
     }
 }
