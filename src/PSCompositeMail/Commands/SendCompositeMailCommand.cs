@@ -1,15 +1,11 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Collections.ObjectModel;
-using System.Diagnostics;
-using System.Linq;
 using System.Management.Automation;
 using System.Net.Mail;
 using System.Text;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
-using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Sending;
@@ -18,7 +14,11 @@ using PSCompositeMail.Spool;
 
 namespace PSCompositeMail.Commands
 {
-    /// <summary>Sends each message through every given backend under a delivery policy.</summary>
+    /// <summary>
+    /// Sends each message through every given backend under a delivery policy. The cmdlet binds parameters and
+    /// writes streams; <see cref="MailSender"/> does the work. The file is longer than most because Send-MailMessage's
+    /// parameters (and the three ways to give a message) are all declared here.
+    /// </summary>
     [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = MessageSet)]
     [OutputType(typeof(SendResult))]
     public sealed class SendCompositeMailCommand : CancellableCmdlet, ISendHost
