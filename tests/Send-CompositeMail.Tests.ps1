@@ -269,6 +269,19 @@ Describe 'The memory and script block backends' {
         $seen[0].Subject | Should -Be 'Disk report'
         $seen[0].To | Should -Be 'jane@example.com'
     }
+
+    It 'counts any exception a script block throws as that backend failing, never as a bug in the module (<Name>)' -ForEach @(
+        @{ Name = 'a thrown NullReferenceException'; Script = { throw [System.NullReferenceException]::new('user null') } }
+        @{ Name = 'a method on $null'; Script = { $null.Foo() } }
+        @{ Name = 'a failed cast'; Script = { [int]'abc' } }
+    ) {
+        $script = New-MailBackend -ScriptBlock $Script -Name script
+        $after = New-MailBackend -Memory -Name after
+        $result = Send-CompositeMail -Backend $script, $after @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $result.Results.Status | Should -Be 'Failed', 'Sent'
+        $failures.FullyQualifiedErrorId | Should -Be 'MessageNotDelivered,PSCompositeMail.Commands.SendCompositeMailCommand'
+    }
 }
 
 Describe 'Invalid input is refused before any backend is used' {

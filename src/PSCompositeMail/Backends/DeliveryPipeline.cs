@@ -206,6 +206,9 @@ namespace PSCompositeMail.Backends
             /// <summary>A worker takes the job, unless the pipeline withdrew it first.</summary>
             public bool TryStart() => Interlocked.CompareExchange(ref _stage, Started, Queued) == Queued;
 
+            /// <summary>A delivery began: it may have reached some backend even without an outcome.</summary>
+            public bool WasStarted => Volatile.Read(ref _stage) == Started;
+
             /// <summary>No worker will start it any more.</summary>
             public void Withdraw() => Interlocked.CompareExchange(ref _stage, Withdrawn, Queued);
 

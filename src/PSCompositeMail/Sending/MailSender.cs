@@ -218,7 +218,7 @@ namespace PSCompositeMail.Sending
             var claim = job.State;
             try
             {
-                _reports.Enqueue(job.Outcome is { } outcome ? Settled(message, outcome, claim) : Unfinished(message, claim));
+                _reports.Enqueue(job.Outcome is { } outcome ? Settled(message, outcome, claim) : Unfinished(message, claim, job.WasStarted));
             }
             finally
             {
@@ -246,10 +246,10 @@ namespace PSCompositeMail.Sending
             return SendReport.Undelivered(result, failure, MailEngine.Instance.CategoryOf(failure.RootCause));
         }
 
-        private SendReport Unfinished(IOutgoingMessage message, SpoolClaim? claim)
+        private SendReport Unfinished(IOutgoingMessage message, SpoolClaim? claim, bool started)
         {
-            var reason = _context.CancellationToken.IsCancellationRequested
-                ? "The send was stopped before it finished."
+            var reason = _context.CancellationToken.IsCancellationRequested ? "The send was stopped before it finished."
+                : started ? "Its delivery broke off with the error that ended the pipeline."
                 : "The pipeline ended before it was sent.";
             var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(b => b.Name), reason);
             return SendReport.Unfinished($"'{message.Subject}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");
