@@ -42,12 +42,16 @@ BeforeAll {
 
     # Resends what a spool holds through the relay, ending the way $Ending says.
     $script:Resend = {
-        param($ModulePath, $RelayPort, $Spool, $Throttle, $Ending)
+        param($ModulePath, $RelayPort, $Spool, $Throttle, $Ending, $Taken)
         Import-Module $ModulePath
         $relay = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $RelayPort -Security None -RetryCount 0 -Name relay
         switch ($Ending) {
             '-ErrorAction Stop' { Get-MailSpool $Spool | Send-CompositeMail -Backend $relay -ThrottleLimit $Throttle -ErrorAction Stop }
             'Select-Object -First 2' { Get-MailSpool $Spool | Send-CompositeMail -Backend $relay -ThrottleLimit $Throttle | Select-Object -First 2 }
+            default {
+                Get-MailSpool $Spool | ForEach-Object { $Taken.Enqueue($_.Subject); Start-Sleep -Milliseconds 100; $_ } |
+                    Send-CompositeMail -Backend $relay -ThrottleLimit $Throttle -ErrorAction SilentlyContinue
+            }
         }
     }
 
@@ -178,6 +182,8 @@ Describe 'Ending a resend early gives back every claim' {
         foreach ($throttle in 1, 2, 4) {
             @{ Ending = '-ErrorAction Stop'; Throttle = $throttle }
             @{ Ending = 'Select-Object -First 2'; Throttle = $throttle }
+            # A dead relay: what a stop cuts off goes back untouched, so nothing may have reached a server.
+            @{ Ending = 'Stop() while the upstream produces'; Throttle = $throttle; Stopped = $true }
         }
     ) {
         $spool = New-Folder spool
@@ -189,7 +195,12 @@ Describe 'Ending a resend early gives back every claim' {
         $before = @(Get-MailSpool $spool | ForEach-Object Subject)
         $before.Count | Should -Be 20
 
-        $null = Invoke-Instance -Script $Resend -Parameters @{ ModulePath = $ModulePath; RelayPort = $Relay.Port; Spool = $spool; Throttle = $Throttle; Ending = $Ending }
+        $taken = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $stopWhen = if ($Stopped) { { $taken.Count -ge 9 }.GetNewClosure() }
+        $port = if ($Stopped) { Get-FreeTcpPort } else { $Relay.Port }
+        $null = Invoke-Instance -Script $Resend -StopWhen $stopWhen -Parameters @{
+            ModulePath = $ModulePath; RelayPort = $port; Spool = $spool; Throttle = $Throttle; Ending = $Ending; Taken = $taken
+        }
 
         Assert-NoClaim $spool
         $received = @(Get-TestSmtpMessage $Relay | ForEach-Object { $_.Message.Subject } | Where-Object { $_ -like "$run *" })
