@@ -54,7 +54,7 @@ namespace PSCompositeMail.Tests
 
         private MailSender Sender(DeliveryContext context, int width, params MailBackend[] backends)
         {
-            var sender = new MailSender(context, new Host(), DeliveryPolicy.All, width, new MailSpool(_folder), maxAttempts: 5);
+            var sender = new MailSender(context, new Host(), new SendSettings { ThrottleLimit = width, Spool = new MailSpool(_folder) });
             sender.UseBackends(backends);
             return sender;
         }
@@ -103,7 +103,7 @@ namespace PSCompositeMail.Tests
             var memory = new MemoryBackend("memory");
             var host = new Host { Confirms = false, DescribesMessages = true };
             using var context = new DeliveryContext(CancellationToken.None);
-            using var sender = new MailSender(context, host, DeliveryPolicy.All, 1, spool: null, maxAttempts: 5);
+            using var sender = new MailSender(context, host, new SendSettings());
             sender.UseBackends(new[] { memory });
 
             sender.Send(() => Spec("maybe"));
@@ -163,7 +163,7 @@ namespace PSCompositeMail.Tests
             for (var i = 1; i <= 8; i++)
             {
                 using var message = Messages.Simple($"item {i}");
-                spool.Add(message, new[] { "relay" }, "All", "refused");
+                spool.Add(message, new[] { "relay" }, Array.Empty<string>(), "All", "refused");
             }
 
             var memory = new MemoryBackend("memory");

@@ -42,7 +42,7 @@ namespace PSCompositeMail.Sending
 
         /// <summary>A spool item that cannot be resent safely: set aside with its reason.</summary>
         public static SendReport SetAside(DamagedSpoolItemException damage) =>
-            new SendReport(null, new ErrorRecord(damage, "DamagedSpoolItem", ErrorCategory.InvalidData, damage.Item), null, null);
+            new SendReport(null, new ReportedError(damage, "DamagedSpoolItem", ErrorCategory.InvalidData, damage.Item), null, null);
 
         public static SendReport Note(string verbose) => new SendReport(null, null, verbose, null);
 
