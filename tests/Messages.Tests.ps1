@@ -175,6 +175,43 @@ Describe 'Messages from the pipeline' {
         $memory.Messages.Count | Should -Be 0
     }
 
+    It 'refuses <Name> as an attachment or a message file before anything is sent, and goes on' -Skip:$IsWindows -ForEach @(
+        @{ Name = 'a named pipe (FIFO)'; Make = { param($path) & mkfifo $path }; Expected = 'a named pipe \(FIFO\)' }
+        @{ Name = 'a link to a named pipe'; Make = { param($path) & mkfifo "$path.target"; $null = New-Item -ItemType SymbolicLink -Path $path -Target "$path.target" }; Expected = 'a named pipe \(FIFO\)' }
+        @{ Name = 'a character device'; Make = { param($path) $null = New-Item -ItemType SymbolicLink -Path $path -Target /dev/zero }; Expected = 'a character device' }
+        @{ Name = 'a directory'; Make = { param($path) $null = New-Item -ItemType Directory -Path $path }; Expected = 'a directory' }
+    ) {
+        # Opening a FIFO blocks until a writer comes and no Stop() ends it: the check runs in its own runspace with a deadline.
+        $special = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        & $Make $special
+        $memory = New-MailBackend -Memory
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+                param($ModulePath, $Memory, $Special)
+                Import-Module $ModulePath
+                $rows = @(
+                    [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = 'special'; Body = 'b'; Attachments = $Special }
+                    [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = 'after'; Body = 'b' }
+                )
+                $null = $rows | Send-CompositeMail -Backend $Memory -ErrorVariable attached -ErrorAction SilentlyContinue
+                $null = Send-CompositeMail -Backend $Memory -Path $Special -ErrorVariable loaded -ErrorAction SilentlyContinue
+                @($attached) + @($loaded)
+            }).AddArgument($script:ModulePath).AddArgument($memory).AddArgument($special)
+        $running = $shell.BeginInvoke()
+        $finished = $running.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30))
+        $finished | Should -BeTrue -Because 'opening a special file must not block the pipeline'
+        $errors = @($shell.EndInvoke($running))
+        $shell.Dispose()
+
+        $errors | Should -HaveCount 2
+        foreach ($failure in $errors) {
+            $failure.Exception.Message | Should -Match $Expected
+            $failure.CategoryInfo.Category | Should -Be 'ReadError'
+            $failure.TargetObject | Should -Be $special
+        }
+        $memory.Messages.Subject | Should -Be @('after')
+    }
+
     It 'shows progress (count and rate) on long batches, and none under SilentlyContinue' -ForEach @(
         @{ Preference = 'Continue'; Expected = $true }
         @{ Preference = 'SilentlyContinue'; Expected = $false }

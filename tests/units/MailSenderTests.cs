@@ -42,6 +42,9 @@ namespace PSCompositeMail.Tests
 
             public IReadOnlyList<string> ResolveProviderPath(string path) =>
                 File.Exists(path) ? new[] { path } : throw new System.Management.Automation.ItemNotFoundException(path);
+
+            public System.Management.Automation.PSObject? GetItem(string path) =>
+                File.Exists(path) ? System.Management.Automation.PSObject.AsPSObject(new FileInfo(path)) : null;
         }
 
         private static MessageSpec Spec(string subject, string to = "jane@example.com") => new MessageSpec

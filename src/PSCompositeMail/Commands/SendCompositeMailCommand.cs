@@ -347,6 +347,19 @@ namespace PSCompositeMail.Commands
 
         IReadOnlyList<string> ISendHost.ResolveProviderPath(string path) => GetResolvedProviderPathFromPSPath(path, out _);
 
+        PSObject? ISendHost.GetItem(string path)
+        {
+            try
+            {
+                var items = InvokeProvider.Item.Get(new[] { path }, force: true, literalPath: true);
+                return items.Count > 0 ? items[0] : null;
+            }
+            catch (ItemNotFoundException)
+            {
+                return null;
+            }
+        }
+
         private MessageSpec DescribeMessage() => new MessageSpec
         {
             From = From,

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Management.Automation;
 
 namespace PSCompositeMail.Sending
 {
@@ -14,5 +15,8 @@ namespace PSCompositeMail.Sending
         /// <summary>A PowerShell path (wildcards, PSDrives, relative to the current location) as file-system paths.</summary>
         /// <exception cref="System.Management.Automation.ItemNotFoundException">Nothing is there.</exception>
         IReadOnlyList<string> ResolveProviderPath(string path);
+
+        /// <summary>The provider's item at a literal file-system path (Get-Item -Force -LiteralPath), or null when there is none.</summary>
+        PSObject? GetItem(string path);
     }
 }

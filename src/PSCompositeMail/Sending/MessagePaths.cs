@@ -39,6 +39,14 @@ namespace PSCompositeMail.Sending
                     throw new MessageValidationException($"No file matches '{path}' given to -{parameter}.", parameter, path, MessageProblem.NotFound);
                 }
 
+                foreach (var match in matches)
+                {
+                    if (RegularFile.WhyNot(match, _host.GetItem) is { } what)
+                    {
+                        throw new MessageValidationException($"'{match}' given to -{parameter} is {what}, not a regular file: only files can be attached or sent.", parameter, path, MessageProblem.NotReadable);
+                    }
+                }
+
                 resolved.AddRange(matches);
             }
 
