@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Engine.Signing;
 using PSCompositeMail.Engine.Smtp;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
@@ -26,5 +27,8 @@ namespace PSCompositeMail.Engine
             SmtpDelivery.Test(backendName, settings, context);
 
         public ErrorCategory CategoryOf(Exception? exception) => ErrorCategories.For(exception);
+
+        public IDkimSigner CreateDkimSigner(string domain, string selector, string privateKeyPem, string keySource) =>
+            new DkimMessageSigner(domain, selector, privateKeyPem, keySource);
     }
 }

@@ -7,6 +7,7 @@ using System.Net.Mail;
 using System.Text;
 using MimeKit;
 using MimeKit.Utils;
+using PSCompositeMail.Engine.Signing;
 using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Engine.Messages
@@ -66,6 +67,11 @@ namespace PSCompositeMail.Engine.Messages
                 message.Body = BuildBody(spec);
                 message.Prepare(EncodingConstraint.SevenBit, 998);
                 var recipients = to.Concat(cc).Concat(bcc).ToArray();
+                if (spec.Smime is { IsEmpty: false } smime)
+                {
+                    SmimeSealer.Seal(message, smime, recipients);
+                }
+
                 return new OutgoingMessage(message, sender ?? from, recipients, spec.DeliveryNotification);
             }
             catch

@@ -91,8 +91,26 @@ namespace PSCompositeMail.Engine.Smtp
 
         public BackendResult Deliver(IOutgoingMessage outgoing)
         {
-            var message = (OutgoingMessage)outgoing;
             var clock = Stopwatch.StartNew();
+            IOutgoingMessage? signed;
+            try
+            {
+                // Signed once per message, not per attempt: a retry sends the very bytes the first attempt tried.
+                signed = _settings.Dkim?.Signer.Sign(outgoing);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return new BackendResult(_name, MailBackendKind.Smtp, DeliveryStatus.Failed, clock.Elapsed, ex);
+            }
+
+            using (signed)
+            {
+                return Deliver((OutgoingMessage)(signed ?? outgoing), clock);
+            }
+        }
+
+        private BackendResult Deliver(OutgoingMessage message, Stopwatch clock)
+        {
             var token = _context.CancellationToken;
             for (var attempt = 1; ; attempt++)
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Signing;
 using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Backends
@@ -35,17 +36,17 @@ namespace PSCompositeMail.Backends
                 { "MaxMessagesPerConnection", (SmtpDraft d, int v) => d.Settings.MaxMessagesPerConnection = v },
                 { "ProtocolLog", (SmtpDraft d, string v) => d.Settings.ProtocolLog = d.FullPath(v) },
                 { "LocalDomain", (SmtpDraft d, string v) => d.Settings.LocalDomain = v },
-            },
+            }.WithDkim(),
             [MailBackendKind.Console] = new BackendRecipe<ConsoleDraft>(draft => new ConsoleBackend(draft.Name, draft.Format, draft.Stream))
             {
                 { "Format", (ConsoleDraft d, ConsoleFormat v) => d.Format = v },
                 { "Stream", (ConsoleDraft d, ConsoleStream v) => d.Stream = v },
             },
-            [MailBackendKind.Directory] = new BackendRecipe<DirectoryDraft>(draft => new DirectoryBackend(draft.Name, draft.Path))
+            [MailBackendKind.Directory] = new BackendRecipe<DirectoryDraft>(draft => new DirectoryBackend(draft.Name, draft.Path, draft.Dkim.Build()))
             {
                 // The switch itself takes the folder.
                 { "Directory", (DirectoryDraft d, string v) => d.Path = d.FullPath(v) },
-            },
+            }.WithDkim(),
             [MailBackendKind.Memory] = new BackendRecipe<BackendDraft>(draft => new MemoryBackend(draft.Name)),
             [MailBackendKind.Null] = new BackendRecipe<BackendDraft>(draft => new NullBackend(draft.Name)),
             [MailBackendKind.ScriptBlock] = new BackendRecipe<ScriptBlockDraft>(draft => new ScriptBlockBackend(draft.Name, draft.ScriptBlock ?? throw new BackendSettingException("ScriptBlock", "A ScriptBlock backend needs a script block.")))
@@ -61,9 +62,11 @@ namespace PSCompositeMail.Backends
 
         public static BackendRecipe For(MailBackendKind kind) => Recipes[kind];
 
-        private sealed class SmtpDraft : BackendDraft
+        private sealed class SmtpDraft : BackendDraft, IDkimDraft
         {
             public SmtpSettings Settings { get; } = new SmtpSettings(string.Empty);
+
+            public DkimDraft Dkim { get; } = new DkimDraft();
 
             public MailBackend Build()
             {
@@ -77,6 +80,7 @@ namespace PSCompositeMail.Backends
                     Warn($"Certificate checks are off for {Settings.Server}: anyone between here and the server can read and change the mail. Prefer -CertificateThumbprint to trust one certificate.");
                 }
 
+                Settings.Dkim = Dkim.Build();
                 return new SmtpBackend(Name, Settings);
             }
         }
@@ -88,9 +92,11 @@ namespace PSCompositeMail.Backends
             public ConsoleStream Stream { get; set; } = ConsoleStream.Information;
         }
 
-        private sealed class DirectoryDraft : BackendDraft
+        private sealed class DirectoryDraft : BackendDraft, IDkimDraft
         {
             public string Path { get; set; } = string.Empty;
+
+            public DkimDraft Dkim { get; } = new DkimDraft();
         }
 
         private sealed class ScriptBlockDraft : BackendDraft

@@ -3,6 +3,7 @@ using System.IO;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
+using PSCompositeMail.Signing;
 using PSCompositeMail.Spool;
 
 namespace PSCompositeMail.Backends
@@ -13,14 +14,21 @@ namespace PSCompositeMail.Backends
     /// </summary>
     public sealed class DirectoryBackend : MailBackend
     {
-        public DirectoryBackend(string? name, string path)
+        public DirectoryBackend(string? name, string path, DkimSettings? dkim = null)
             : base(name, MailBackendKind.Directory)
         {
             Path = path;
+            Dkim = dkim;
         }
 
         /// <summary>The folder's full path.</summary>
         public string Path { get; }
+
+        /// <summary>The DKIM domain, selector and key each file is signed with, or null.</summary>
+        public DkimSettings? Dkim { get; }
+
+        /// <summary>The DNS TXT record to publish at <c>Dkim.RecordName</c> for receivers to check the signatures.</summary>
+        public string? DkimRecord => Dkim?.Record;
 
         public override string Description => Path;
 
@@ -49,8 +57,11 @@ namespace PSCompositeMail.Backends
             {
             }
 
-            protected override string? DeliverOne(IOutgoingMessage message) =>
-                AtomicFile.Write(Backend.Path, AtomicFile.NewName(DateTime.UtcNow, ".eml"), message.WriteForPickup);
+            protected override string? DeliverOne(IOutgoingMessage message)
+            {
+                using var signed = Backend.Dkim?.Signer.Sign(message);
+                return AtomicFile.Write(Backend.Path, AtomicFile.NewName(DateTime.UtcNow, ".eml"), (signed ?? message).WriteForPickup);
+            }
         }
     }
 }

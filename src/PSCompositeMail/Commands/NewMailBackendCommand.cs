@@ -90,6 +90,23 @@ namespace PSCompositeMail.Commands
         [ValidateNotNullOrEmpty]
         public string? LocalDomain { get; set; }
 
+        /// <summary>The d= domain DKIM signs for; with -DkimSelector and -DkimPrivateKeyPath.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        [ValidateNotNullOrEmpty]
+        public string? DkimDomain { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        [ValidateNotNullOrEmpty]
+        public string? DkimSelector { get; set; }
+
+        /// <summary>PEM file with the RSA (2048 bits or more) or Ed25519 private key; read and checked here, not at the first send.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        [ValidateNotNullOrEmpty]
+        public string? DkimPrivateKeyPath { get; set; }
+
         [Parameter(Mandatory = true, ParameterSetName = ConsoleSet)]
         public SwitchParameter Console { get; set; }
 

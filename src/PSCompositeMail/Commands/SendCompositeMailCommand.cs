@@ -21,7 +21,7 @@ namespace PSCompositeMail.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = MessageSet)]
     [OutputType(typeof(SendResult))]
-    public sealed class SendCompositeMailCommand : CancellableCmdlet, ISendHost
+    public sealed partial class SendCompositeMailCommand : CancellableCmdlet, ISendHost
     {
         private const string MessageSet = "Message";
         private const string PathSet = "Path";
@@ -379,6 +379,7 @@ namespace PSCompositeMail.Commands
             Encoding = Encoding,
             Headers = Headers,
             MessageId = MessageId,
+            Smime = DescribeSmime(),
         };
     }
 }

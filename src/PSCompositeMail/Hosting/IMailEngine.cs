@@ -29,5 +29,8 @@ namespace PSCompositeMail.Hosting
 
         /// <summary>The ErrorCategory a PowerShell user expects for what went wrong.</summary>
         ErrorCategory CategoryOf(Exception? exception);
+
+        /// <summary>Reads and checks a DKIM private key (PEM text); a key that cannot sign is an InvalidSigningKeyException.</summary>
+        IDkimSigner CreateDkimSigner(string domain, string selector, string privateKeyPem, string keySource);
     }
 }

@@ -43,5 +43,8 @@ namespace PSCompositeMail.Messages
         public IDictionary? Headers { get; set; }
 
         public string? MessageId { get; set; }
+
+        /// <summary>S/MIME signing and encryption, applied after the message is built; null: neither.</summary>
+        public SmimeOptions? Smime { get; set; }
     }
 }

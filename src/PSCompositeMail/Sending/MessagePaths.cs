@@ -53,6 +53,19 @@ namespace PSCompositeMail.Sending
             return resolved;
         }
 
+        /// <summary>A path that must name exactly one file (no wildcard matching several).</summary>
+        /// <param name="what">What the path is for, as the error starts: "The inline attachment 'logo'", "-SigningCertificatePath".</param>
+        public string ResolveOne(string path, string parameter, string what)
+        {
+            var files = Resolve(new[] { path }, parameter);
+            if (files.Count != 1)
+            {
+                throw new MessageValidationException($"{what} must name exactly one file; '{path}' matches {files.Count}.", parameter, path);
+            }
+
+            return files[0];
+        }
+
         /// <summary>A hashtable of content id to path, each naming exactly one file.</summary>
         public IReadOnlyList<KeyValuePair<string, string>>? ResolveInline(IDictionary? inline, string parameter)
         {
@@ -67,13 +80,7 @@ namespace PSCompositeMail.Sending
                 var contentId = entry.Key?.ToString() ?? string.Empty;
                 HeaderValueGuard.RejectLineBreaks(contentId, parameter);
                 var path = entry.Value?.ToString() ?? string.Empty;
-                var files = Resolve(new[] { path }, parameter);
-                if (files.Count != 1)
-                {
-                    throw new MessageValidationException($"The inline attachment '{contentId}' must name exactly one file; '{path}' matches {files.Count}.", parameter, path);
-                }
-
-                resolved.Add(new KeyValuePair<string, string>(contentId, files[0]));
+                resolved.Add(new KeyValuePair<string, string>(contentId, ResolveOne(path, parameter, $"The inline attachment '{contentId}'")));
             }
 
             return resolved;

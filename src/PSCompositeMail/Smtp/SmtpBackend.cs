@@ -3,6 +3,7 @@ using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Results;
+using PSCompositeMail.Signing;
 
 namespace PSCompositeMail.Smtp
 {
@@ -34,6 +35,12 @@ namespace PSCompositeMail.Smtp
         public TimeSpan Timeout => Settings.Timeout;
 
         public int MaxMessagesPerConnection => Settings.MaxMessagesPerConnection;
+
+        /// <summary>The DKIM domain, selector and key this backend signs with, or null.</summary>
+        public DkimSettings? Dkim => Settings.Dkim;
+
+        /// <summary>The DNS TXT record to publish at <c>Dkim.RecordName</c> for receivers to check the signatures.</summary>
+        public string? DkimRecord => Settings.Dkim?.Record;
 
         public override string Description => Describe(Settings);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using PSCompositeMail.Signing;
 
 namespace PSCompositeMail.Smtp
 {
@@ -52,6 +53,9 @@ namespace PSCompositeMail.Smtp
         public string? ProtocolLog { get; set; }
 
         public string? LocalDomain { get; set; }
+
+        /// <summary>Signs each message this backend sends; null: no DKIM.</summary>
+        public DkimSettings? Dkim { get; set; }
 
         public string? UserName => Credential?.UserName ?? OAuthUserName;
 

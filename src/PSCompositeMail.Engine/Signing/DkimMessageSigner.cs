@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using MimeKit;
+using MimeKit.Cryptography;
+using MimeKit.IO;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.X509;
+using PSCompositeMail.Hosting;
+using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Messages;
+
+namespace PSCompositeMail.Engine.Signing
+{
+    /// <summary>
+    /// Signs with DKIM (relaxed/relaxed) what one backend sends. The message a composite hands to every backend is
+    /// never touched: its wire bytes are parsed into a copy, the copy is prepared for any transport and signed,
+    /// and the copy is what leaves, so the signature covers exactly the bytes sent.
+    /// </summary>
+    internal sealed class DkimMessageSigner : IDkimSigner
+    {
+        /// <summary>
+        /// From twice: the second names an instance that does not exist, so a From added later breaks the signature
+        /// (RFC 6376 8.15). Headers absent from a message are signed as absent for the same reason.
+        /// </summary>
+        private static readonly IList<string> SignedHeaders = new[]
+        {
+            "From", "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+            "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+        };
+
+        private readonly DkimSigner _signer;
+
+        public DkimMessageSigner(string domain, string selector, string privateKeyPem, string keySource)
+        {
+            var key = DkimKeyReader.Read(privateKeyPem, keySource);
+            byte[] publicKey;
+            if (key is RsaPrivateCrtKeyParameters rsa)
+            {
+                Algorithm = "rsa-sha256";
+                KeyBits = rsa.Modulus.BitLength;
+                publicKey = SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent)).GetDerEncoded();
+                Record = "v=DKIM1; k=rsa; p=" + Convert.ToBase64String(publicKey);
+            }
+            else
+            {
+                // RFC 8463: the record holds the bare 32-byte Ed25519 public key.
+                Algorithm = "ed25519-sha256";
+                KeyBits = 256;
+                publicKey = ((Ed25519PrivateKeyParameters)key).GeneratePublicKey().GetEncoded();
+                Record = "v=DKIM1; k=ed25519; p=" + Convert.ToBase64String(publicKey);
+            }
+
+            _signer = new DkimSigner(key, domain, selector, key is Ed25519PrivateKeyParameters ? DkimSignatureAlgorithm.Ed25519Sha256 : DkimSignatureAlgorithm.RsaSha256)
+            {
+                HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+                BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+            };
+        }
+
+        public string Algorithm { get; }
+
+        public int KeyBits { get; }
+
+        public string Record { get; }
+
+        public IOutgoingMessage Sign(IOutgoingMessage message)
+        {
+            var original = (OutgoingMessage)message;
+            var copy = WireCopy(original.Mime);
+            try
+            {
+                // The wire has no Bcc header, but a pickup file keeps it (DirectoryBackend); it is never signed.
+                copy.Bcc.AddRange(original.Mime.Bcc.Mailboxes);
+                // A message loaded from an .eml file may hold 8-bit parts: encode them now, as no transport may change signed bytes.
+                copy.Prepare(EncodingConstraint.SevenBit, 998);
+                // Sessions of one backend sign in parallel under -ThrottleLimit, and DkimSigner promises no thread safety.
+                lock (_signer)
+                {
+                    _signer.Sign(MimeText.Wire, copy, SignedHeaders);
+                }
+
+                return new OutgoingMessage(copy, original.EnvelopeSender, original.Recipients, original.DeliveryNotification);
+            }
+            catch
+            {
+                copy.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The message exactly as it goes on the wire (no Bcc header), parsed back into a message of its own.</summary>
+        private static MimeMessage WireCopy(MimeMessage message)
+        {
+            var buffer = new MemoryBlockStream();
+            MimeText.WriteTo(message, buffer);
+            buffer.Position = 0;
+            return MimeMessage.Load(buffer, persistent: true);
+        }
+    }
+}

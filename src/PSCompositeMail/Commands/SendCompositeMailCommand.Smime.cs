@@ -1,0 +1,87 @@
+// The S/MIME parameters of Send-CompositeMail, kept apart from the rest of the cmdlet (which is long already)
+// so that signing and encryption read as one piece.
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using PSCompositeMail.Messages;
+using PSCompositeMail.Signing;
+
+namespace PSCompositeMail.Commands
+{
+    public sealed partial class SendCompositeMailCommand
+    {
+        private SmimeCertificates? _smimeCertificates;
+
+        /// <summary>Signs the message (detached, multipart/signed) with this certificate and its private key.</summary>
+        [Parameter(ParameterSetName = MessageSet)]
+        [ValidateNotNull]
+        public X509Certificate2? SigningCertificate { get; set; }
+
+        /// <summary>A PFX (PKCS#12) file with the signing certificate and its private key.</summary>
+        [Parameter(ParameterSetName = MessageSet)]
+        [ValidateNotNullOrEmpty]
+        public string? SigningCertificatePath { get; set; }
+
+        [Parameter(ParameterSetName = MessageSet)]
+        [ValidateNotNull]
+        public SecureString? SigningCertificatePassword { get; set; }
+
+        /// <summary>The signing certificate from the current user's personal store (Cert:\CurrentUser\My).</summary>
+        [Parameter(ParameterSetName = MessageSet)]
+        [ValidatePattern("^[0-9A-Fa-f: ]{40,}$")]
+        public string? SigningCertificateThumbprint { get; set; }
+
+        /// <summary>Encrypts (application/pkcs7-mime) for these recipients' certificates: one for every To, Cc and Bcc.</summary>
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyCollection]
+        public X509Certificate2[]? EncryptionCertificate { get; set; }
+
+        /// <summary>The recipients' certificates as PEM or DER files (wildcards allowed).</summary>
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyCollection]
+        public string[]? EncryptionCertificatePath { get; set; }
+
+        /// <summary>The certificates this message is signed and encrypted with, loaded and checked; null when it is neither.</summary>
+        private SmimeOptions? DescribeSmime()
+        {
+            var signingSources = new object?[] { SigningCertificate, SigningCertificatePath, SigningCertificateThumbprint }.Count(s => s is not null);
+            if (signingSources > 1)
+            {
+                throw new MessageValidationException(
+                    "Give the signing certificate once: -SigningCertificate, -SigningCertificatePath or -SigningCertificateThumbprint.", nameof(SigningCertificate), null);
+            }
+
+            if (SigningCertificatePassword is not null && SigningCertificatePath is null)
+            {
+                throw new MessageValidationException("-SigningCertificatePassword opens the PFX file of -SigningCertificatePath.", nameof(SigningCertificatePassword), null);
+            }
+
+            var encryptionPaths = _sender!.Paths.Resolve(EncryptionCertificatePath, nameof(EncryptionCertificatePath));
+            var encryptionObjects = (EncryptionCertificate ?? new X509Certificate2[0]).Where(c => c is not null).ToArray();
+            if (signingSources == 0 && encryptionPaths.Count == 0 && encryptionObjects.Length == 0)
+            {
+                return null;
+            }
+
+            var certificates = _smimeCertificates ??= new SmimeCertificates();
+            var signing = SigningCertificate
+                ?? (SigningCertificatePath is null ? null : certificates.LoadSigningFile(_sender.Paths.ResolveOne(SigningCertificatePath, nameof(SigningCertificatePath), $"-{nameof(SigningCertificatePath)}"), SigningCertificatePassword, nameof(SigningCertificatePath)))
+                ?? (SigningCertificateThumbprint is null ? null : SmimeCertificates.FromStore(SigningCertificateThumbprint, nameof(SigningCertificateThumbprint)));
+            if (signing is not null)
+            {
+                certificates.RequireSigning(signing, nameof(SigningCertificate));
+            }
+
+            var encryption = new List<X509Certificate2>(encryptionObjects);
+            encryption.AddRange(encryptionPaths.Select(path => certificates.LoadEncryptionFile(path, nameof(EncryptionCertificatePath))));
+            foreach (var certificate in encryption)
+            {
+                certificates.RequireEncryption(certificate, nameof(EncryptionCertificate));
+            }
+
+            return new SmimeOptions { SigningCertificate = signing, EncryptionCertificates = encryption };
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using PSCompositeMail.Backends;
+
+namespace PSCompositeMail.Signing
+{
+    /// <summary>A backend kind that can sign with DKIM (SMTP, Directory): its draft collects the DKIM settings.</summary>
+    internal interface IDkimDraft
+    {
+        DkimDraft Dkim { get; }
+    }
+
+    /// <summary>The DKIM settings of a backend being made; <see cref="Build"/> reads and checks the key.</summary>
+    internal sealed class DkimDraft
+    {
+        public string? Domain { get; set; }
+
+        public string? Selector { get; set; }
+
+        /// <summary>Already a full path.</summary>
+        public string? KeyPath { get; set; }
+
+        /// <summary>Null when no DKIM setting was given; a key that cannot sign is refused now, not at the first send.</summary>
+        public DkimSettings? Build()
+        {
+            if (Domain is null && Selector is null && KeyPath is null)
+            {
+                return null;
+            }
+
+            if (Domain is null || Selector is null || KeyPath is null)
+            {
+                throw new BackendSettingException(
+                    Domain is null ? "DkimDomain" : Selector is null ? "DkimSelector" : "DkimPrivateKeyPath",
+                    "DKIM needs all three of DkimDomain, DkimSelector and DkimPrivateKeyPath.",
+                    errorId: "DkimIncomplete");
+            }
+
+            try
+            {
+                return DkimSettings.FromFile(Domain, Selector, KeyPath);
+            }
+            catch (InvalidSigningKeyException ex)
+            {
+                throw new BackendSettingException(ex.ParamName ?? "DkimPrivateKeyPath", ex.Message, ex, "InvalidDkimKey");
+            }
+        }
+    }
+
+    /// <summary>The DKIM lines of a recipe, shared by every kind that signs.</summary>
+    internal static class DkimRecipe
+    {
+        public static BackendRecipe<TDraft> WithDkim<TDraft>(this BackendRecipe<TDraft> recipe)
+            where TDraft : BackendDraft, IDkimDraft, new()
+        {
+            recipe.Add("DkimDomain", (TDraft d, string v) => d.Dkim.Domain = v);
+            recipe.Add("DkimSelector", (TDraft d, string v) => d.Dkim.Selector = v);
+            recipe.Add("DkimPrivateKeyPath", (TDraft d, string v) => d.Dkim.KeyPath = d.FullPath(v));
+            return recipe;
+        }
+    }
+}
