@@ -83,16 +83,20 @@ namespace PSCompositeMail.Backends
     /// <summary>A value that does not fit the setting it was given for; <see cref="Setting"/> names it.</summary>
     internal sealed class BackendSettingException : ArgumentException
     {
-        public BackendSettingException(string setting, string message, Exception? innerException = null, string? errorId = null)
+        public BackendSettingException(string setting, string message, Exception? innerException = null, string? errorId = null, ErrorCategory category = ErrorCategory.InvalidArgument)
             : base(message, innerException)
         {
             Setting = setting;
             ErrorId = errorId ?? "Invalid" + setting;
+            Category = category;
         }
 
         public string Setting { get; }
 
         /// <summary>The stable id of the ErrorRecord New-MailBackend writes for it.</summary>
         public string ErrorId { get; }
+
+        /// <summary>InvalidArgument, unless a file the setting names is missing (ObjectNotFound) or unreadable (ReadError).</summary>
+        public ErrorCategory Category { get; }
     }
 }

@@ -182,7 +182,7 @@ namespace PSCompositeMail.Commands
             }
             catch (BackendSettingException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Setting));
+                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ex.Category, ex.Setting));
             }
         }
     }

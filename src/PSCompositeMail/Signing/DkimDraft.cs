@@ -1,4 +1,6 @@
+using System.Management.Automation;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Signing
 {
@@ -40,7 +42,13 @@ namespace PSCompositeMail.Signing
             }
             catch (InvalidSigningKeyException ex)
             {
-                throw new BackendSettingException(ex.ParamName ?? "DkimPrivateKeyPath", ex.Message, ex, "InvalidDkimKey");
+                var category = ex.Problem switch
+                {
+                    MessageProblem.NotFound => ErrorCategory.ObjectNotFound,
+                    MessageProblem.NotReadable => ErrorCategory.ReadError,
+                    _ => ErrorCategory.InvalidArgument,
+                };
+                throw new BackendSettingException(ex.ParamName ?? "DkimPrivateKeyPath", ex.Message, ex, "InvalidDkimKey", category);
             }
         }
     }

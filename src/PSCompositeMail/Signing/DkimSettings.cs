@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using PSCompositeMail.Hosting;
+using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Signing
 {
@@ -68,9 +69,13 @@ namespace PSCompositeMail.Signing
             {
                 pem = File.ReadAllText(path);
             }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new InvalidSigningKeyException($"The DKIM private key file '{path}' was not found.", "DkimPrivateKeyPath", ex, MessageProblem.NotFound);
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
             {
-                throw new InvalidSigningKeyException($"The DKIM private key file '{path}' cannot be read: {ex.Message}", "DkimPrivateKeyPath", ex);
+                throw new InvalidSigningKeyException($"The DKIM private key file '{path}' cannot be read: {ex.Message}", "DkimPrivateKeyPath", ex, MessageProblem.NotReadable);
             }
 
             return Create(domain, selector, pem, $"The DKIM private key file '{path}'");

@@ -1,0 +1,132 @@
+# Helpers for the DKIM and S/MIME tests: keys and a certificate authority made per run, and verifiers that are not
+# MimeKit (dkimpy under Debian's python3, the openssl command line).
+$script:DkimVerifier = Join-Path $PSScriptRoot 'servers/dkim_verify.py'
+
+function New-TestDkimKey {
+    <# An unencrypted PEM private key made by openssl: rsa (2048 bits unless -Bits), ed25519, or ec (P-256). #>
+    param([Parameter(Mandatory)] [string] $Folder, [ValidateSet('rsa', 'ed25519', 'ec')] [string] $Type = 'rsa', [int] $Bits = 2048)
+    $null = New-Item -ItemType Directory -Force -Path $Folder
+    $path = Join-Path $Folder "dkim-$Type-$Bits-$([guid]::NewGuid().ToString('N').Substring(0, 6)).pem"
+    $arguments = switch ($Type) {
+        'rsa' { @('-algorithm', 'RSA', '-pkeyopt', "rsa_keygen_bits:$Bits") }
+        'ed25519' { @('-algorithm', 'ed25519') }
+        'ec' { @('-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256') }
+    }
+    $output = & openssl genpkey @arguments -out $path 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "openssl genpkey failed: $output" }
+    $path
+}
+
+function Test-DkimSignature {
+    <#
+    Checks a message file's DKIM signature with dkimpy, giving it the backend's DkimRecord as the TXT record at the
+    backend's Dkim.RecordName; returns dkimpy's verdict (ok, error, the names it asked for, the signature's tags).
+    #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] $Backend)
+    $record = Join-Path ([IO.Path]::GetTempPath()) "pscm-dkim-$([guid]::NewGuid().ToString('N')).txt"
+    [IO.File]::WriteAllText($record, $Backend.DkimRecord)
+    try {
+        $json = & /usr/bin/python3 $script:DkimVerifier $Path --record $record --name $Backend.Dkim.RecordName 2>&1
+        $verdict = ($json | Select-Object -Last 1) | ConvertFrom-Json
+        $verdict | Add-Member -NotePropertyName ExitCode -NotePropertyValue $LASTEXITCODE -PassThru
+    }
+    finally { Remove-Item $record -ErrorAction Ignore }
+}
+
+function Edit-OneByte {
+    <# A copy of the file with one byte changed: the first byte of the first occurrence of -After's text (ASCII). #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $After)
+    $bytes = [IO.File]::ReadAllBytes($Path)
+    $text = [Text.Encoding]::Latin1.GetString($bytes)
+    $index = $text.IndexOf($After, [StringComparison]::Ordinal)
+    if ($index -lt 0) { throw "'$After' is not in $Path." }
+    $bytes[$index] = if ($bytes[$index] -eq [byte][char]'x') { [byte][char]'y' } else { [byte][char]'x' }
+    $copy = "$Path.tampered"
+    [IO.File]::WriteAllBytes($copy, $bytes)
+    $copy
+}
+
+function New-TestCertificateAuthority {
+    <# A CA made for this run: its certificate (with key) and its PEM file for openssl -CAfile. #>
+    param([Parameter(Mandatory)] [string] $Folder)
+    $null = New-Item -ItemType Directory -Force -Path $Folder
+    $key = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
+        'CN=PSCompositeMail Test CA', $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension]::new($request.PublicKey, $false))
+    $certificate = $request.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-10), [DateTimeOffset]::Now.AddDays(60))
+    $path = Join-Path $Folder 'ca.pem'
+    Set-Content -Path $path -Value $certificate.ExportCertificatePem()
+    [pscustomobject]@{ Certificate = $certificate; Path = $path; Folder = $Folder }
+}
+
+function New-TestSmimeCertificate {
+    <#
+    A person's S/MIME certificate issued by the test CA for one address, written as <name>.pem (certificate),
+    <name>.key.pem (PKCS#8 key) and <name>.pfx (password 'test'); returns them with the certificate and its key.
+    #>
+    param(
+        [Parameter(Mandatory)] $Authority,
+        [Parameter(Mandatory)] [string] $Address,
+        [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags] $KeyUsage = 'DigitalSignature, KeyEncipherment',
+        [string[]] $ExtendedKeyUsage = @('1.3.6.1.5.5.7.3.4'),
+        [DateTimeOffset] $NotBefore = [DateTimeOffset]::Now.AddDays(-1),
+        [DateTimeOffset] $NotAfter = [DateTimeOffset]::Now.AddDays(30)
+    )
+    $key = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
+        "CN=$Address", $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $names.AddEmailAddress($Address)
+    $request.CertificateExtensions.Add($names.Build())
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($false, $false, 0, $true))
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new($KeyUsage, $true))
+    if ($ExtendedKeyUsage) {
+        $oids = [System.Security.Cryptography.OidCollection]::new()
+        foreach ($oid in $ExtendedKeyUsage) { $null = $oids.Add([System.Security.Cryptography.Oid]::new($oid)) }
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($oids, $false))
+    }
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension]::new($request.PublicKey, $false))
+    $serial = [byte[]]::new(12)
+    [System.Security.Cryptography.RandomNumberGenerator]::Fill($serial)
+    $serial[0] = $serial[0] -band 0x7F
+    $issued = $request.Create($Authority.Certificate, $NotBefore, $NotAfter, $serial)
+    $withKey = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($issued, $key)
+    $name = Join-Path $Authority.Folder ($Address -replace '[^A-Za-z0-9.-]', '_')
+    Set-Content -Path "$name.pem" -Value $issued.ExportCertificatePem()
+    Set-Content -Path "$name.key.pem" -Value $key.ExportPkcs8PrivateKeyPem()
+    [IO.File]::WriteAllBytes("$name.pfx", $withKey.Export('Pfx', 'test'))
+    [pscustomobject]@{
+        Address = $Address; Certificate = $withKey; Pem = "$name.pem"; Key = "$name.key.pem"; Pfx = "$name.pfx"
+        Password = (ConvertTo-SecureString 'test' -AsPlainText -Force)
+    }
+}
+
+function Invoke-OpenSslCms {
+    <# Runs 'openssl cms' with the arguments; returns its exit code, its messages and what it wrote to -out. #>
+    param([Parameter(Mandatory)] [string[]] $Arguments)
+    $out = Join-Path ([IO.Path]::GetTempPath()) "pscm-cms-$([guid]::NewGuid().ToString('N')).out"
+    try {
+        $messages = & openssl cms @Arguments -out $out 2>&1 | Out-String
+        [pscustomobject]@{
+            ExitCode = $LASTEXITCODE
+            Messages = $messages
+            Output   = if (Test-Path $out) { [IO.File]::ReadAllText($out) } else { '' }
+        }
+    }
+    finally { Remove-Item $out -ErrorAction Ignore }
+}
+
+function Test-SmimeSignature {
+    <# openssl cms -verify against the test CA, for e-mail signing; ExitCode 0 means the signature and chain verify. #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] $Authority)
+    Invoke-OpenSslCms @('-verify', '-in', $Path, '-CAfile', $Authority.Path, '-purpose', 'smimesign')
+}
+
+function Unprotect-SmimeMessage {
+    <# openssl cms -decrypt with one recipient's certificate and key; Output is the decrypted MIME entity. #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] $Recipient)
+    Invoke-OpenSslCms @('-decrypt', '-in', $Path, '-recip', $Recipient.Pem, '-inkey', $Recipient.Key)
+}
