@@ -40,8 +40,8 @@ Describe 'DKIM over SMTP' {
         $received.rcpt_tos | Should -Contain 'hidden@example.com'
         [IO.File]::ReadAllText($received.file) | Should -Not -Match 'hidden@example\.com'
 
-        (Test-DkimSignature -Path (Edit-OneByte $received.file -After 'The disk') -Backend $smtp).ok | Should -BeFalse
-        (Test-DkimSignature -Path (Edit-OneByte $received.file -After 'jane@example.com') -Backend $smtp).ok | Should -BeFalse
+        (Test-DkimSignature -Path (Edit-OneByte $received.file -At 'The disk') -Backend $smtp).ok | Should -BeFalse
+        (Test-DkimSignature -Path (Edit-OneByte $received.file -At 'jane@example.com') -Backend $smtp).ok | Should -BeFalse
     }
 
     It 'signs with ed25519-sha256, and a From added after signing breaks the signature' {
@@ -110,7 +110,7 @@ Describe 'DKIM through the Directory backend' {
 
         (Test-DkimSignature -Path $eml -Backend $outbox).ok | Should -BeTrue
         [IO.File]::ReadAllText($eml) | Should -Not -Match 'hidden@example\.com'
-        (Test-DkimSignature -Path (Edit-OneByte $eml -After 'All fine') -Backend $outbox).ok | Should -BeFalse
+        (Test-DkimSignature -Path (Edit-OneByte $eml -At 'All fine') -Backend $outbox).ok | Should -BeFalse
     }
 
     It 'signs a copy: the message other backends of the composite get is unchanged, each signer adds only its own signature' {

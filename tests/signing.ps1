@@ -34,12 +34,12 @@ function Test-DkimSignature {
 }
 
 function Edit-OneByte {
-    <# A copy of the file with one byte changed: the first byte of the first occurrence of -After's text (ASCII). #>
-    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $After)
+    <# A copy of the file with one byte changed: the byte -Skip bytes into the first occurrence of -At's text (ASCII). #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $At, [int] $Skip = 0)
     $bytes = [IO.File]::ReadAllBytes($Path)
-    $text = [Text.Encoding]::Latin1.GetString($bytes)
-    $index = $text.IndexOf($After, [StringComparison]::Ordinal)
-    if ($index -lt 0) { throw "'$After' is not in $Path." }
+    $index = [Text.Encoding]::Latin1.GetString($bytes).IndexOf($At, [StringComparison]::Ordinal)
+    if ($index -lt 0) { throw "'$At' is not in $Path." }
+    $index += $Skip
     $bytes[$index] = if ($bytes[$index] -eq [byte][char]'x') { [byte][char]'y' } else { [byte][char]'x' }
     $copy = "$Path.tampered"
     [IO.File]::WriteAllBytes($copy, $bytes)
@@ -64,8 +64,8 @@ function New-TestCertificateAuthority {
 
 function New-TestSmimeCertificate {
     <#
-    A person's S/MIME certificate issued by the test CA for one address, written as <name>.pem (certificate),
-    <name>.key.pem (PKCS#8 key) and <name>.pfx (password 'test'); returns them with the certificate and its key.
+    A person's S/MIME certificate issued by the test CA for one address, written as <address>-<random>.pem (certificate),
+    .key.pem (PKCS#8 key) and .pfx (password 'test'); returns them with the certificate and its key.
     #>
     param(
         [Parameter(Mandatory)] $Authority,
@@ -94,7 +94,7 @@ function New-TestSmimeCertificate {
     $serial[0] = $serial[0] -band 0x7F
     $issued = $request.Create($Authority.Certificate, $NotBefore, $NotAfter, $serial)
     $withKey = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($issued, $key)
-    $name = Join-Path $Authority.Folder ($Address -replace '[^A-Za-z0-9.-]', '_')
+    $name = Join-Path $Authority.Folder (($Address -replace '[^A-Za-z0-9.-]', '_') + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
     Set-Content -Path "$name.pem" -Value $issued.ExportCertificatePem()
     Set-Content -Path "$name.key.pem" -Value $key.ExportPkcs8PrivateKeyPem()
     [IO.File]::WriteAllBytes("$name.pfx", $withKey.Export('Pfx', 'test'))

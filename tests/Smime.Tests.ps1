@@ -1,0 +1,188 @@
+# S/MIME signing and encryption, checked by 'openssl cms', not by MimeKit: over a real SMTP server and through the
+# Directory backend, with a one-byte change as the negative control for each. The CA and certificates are made per run.
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+    . $PSScriptRoot/signing.ps1
+    $script:Authority = New-TestCertificateAuthority -Folder (Join-Path $TestDrive 'ca')
+    $script:Ops = New-TestSmimeCertificate -Authority $Authority -Address 'ops@example.com'
+    $script:Jane = New-TestSmimeCertificate -Authority $Authority -Address 'jane@example.com'
+    $script:Audit = New-TestSmimeCertificate -Authority $Authority -Address 'audit@example.com'
+    $script:Body = 'Salaries are attached. Do not forward.'
+
+    function Get-LastReceived { param($Server) (Get-TestSmtpEvent $Server -Event message | Select-Object -Last 1).file }
+    function Get-OnlyEml { param([string] $Folder) @(Get-ChildItem $Folder -Filter *.eml)[0].FullName }
+}
+
+Describe 'S/MIME over SMTP' {
+    BeforeAll {
+        $script:Server = Start-TestSmtpServer
+        $script:Smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Server.Port -Security None
+    }
+    AfterAll { $script:Server | Stop-TestSmtpServer }
+
+    It 'signs detached (multipart/signed) what openssl cms -verify accepts; one changed byte fails it' {
+        $result = Send-CompositeMail -Backend $Smtp @Mail -Body $Body -SigningCertificatePath $Ops.Pfx -SigningCertificatePassword $Ops.Password
+        $result.Succeeded | Should -BeTrue
+        $file = Get-LastReceived $Server
+
+        [MimeKit.MimeMessage]::Load($file).Body.ContentType.MimeType | Should -Be 'multipart/signed'
+        [IO.File]::ReadAllText($file) | Should -Match ([regex]::Escape($Body))
+        $verified = Test-SmimeSignature -Path $file -Authority $Authority
+        $verified.ExitCode | Should -Be 0 -Because $verified.Messages
+        $verified.Output | Should -Match ([regex]::Escape($Body))
+
+        $tampered = Test-SmimeSignature -Path (Edit-OneByte $file -At 'Salaries') -Authority $Authority
+        $tampered.ExitCode | Should -Not -Be 0
+    }
+
+    It 'signs, then encrypts for every recipient, Bcc included, who each decrypt with openssl; the Bcc address is nowhere to read' {
+        $result = Send-CompositeMail -Backend $Smtp -From ops@example.com -To jane@example.com -Bcc audit@example.com -Subject 'Payroll' -Body $Body `
+            -SigningCertificate $Ops.Certificate -EncryptionCertificatePath $Jane.Pem, $Audit.Pem
+        $result.Succeeded | Should -BeTrue
+        $received = Get-TestSmtpEvent $Server -Event message | Select-Object -Last 1
+        $received.rcpt_tos | Should -Be 'jane@example.com', 'audit@example.com'
+        $raw = [IO.File]::ReadAllText($received.file)
+        [MimeKit.MimeMessage]::Load($received.file).Body.ContentType.MimeType | Should -Be 'application/pkcs7-mime'
+        $raw | Should -Not -Match 'Salaries'
+        $raw | Should -Not -Match 'audit@example\.com'
+
+        foreach ($recipient in $Jane, $Audit) {
+            $decrypted = Unprotect-SmimeMessage -Path $received.file -Recipient $recipient
+            $decrypted.ExitCode | Should -Be 0 -Because $decrypted.Messages
+            $decrypted.Output | Should -Match 'multipart/signed'
+            $decrypted.Output | Should -Not -Match 'audit@example\.com'
+            $inner = Join-Path $TestDrive "inner-$($recipient.Address).eml"
+            [IO.File]::WriteAllText($inner, $decrypted.Output)
+            $verified = Test-SmimeSignature -Path $inner -Authority $Authority
+            $verified.ExitCode | Should -Be 0 -Because $verified.Messages
+            $verified.Output | Should -Match ([regex]::Escape($Body))
+        }
+
+        # One byte of the encrypted content (at the end, after the recipients' keys): what decrypts no longer verifies,
+        # or nothing decrypts at all.
+        $base64 = ($raw -split "`r`n`r`n", 2)[1].TrimEnd()
+        $tamperedFile = Edit-OneByte $received.file -At $base64.Substring($base64.Length - 120, 12)
+        $decrypted = Unprotect-SmimeMessage -Path $tamperedFile -Recipient $Jane
+        if ($decrypted.ExitCode -eq 0) {
+            $inner = Join-Path $TestDrive 'inner-tampered.eml'
+            [IO.File]::WriteAllText($inner, $decrypted.Output)
+            (Test-SmimeSignature -Path $inner -Authority $Authority).ExitCode | Should -Not -Be 0
+        }
+    }
+
+    It 'resends a spooled signed message byte for byte: the signature stays valid' {
+        $spool = Join-Path $TestDrive 'spool'
+        $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0
+        $null = Send-CompositeMail -Backend $dead @Mail -Body $Body -SigningCertificate $Ops.Certificate -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $spooled = @(Get-ChildItem $spool -Filter *.eml)[0].FullName
+        $bytes = [IO.File]::ReadAllBytes($spooled)
+
+        (Get-MailSpool $spool | Send-CompositeMail -Backend $Smtp).Succeeded | Should -BeTrue
+        $file = Get-LastReceived $Server
+        [IO.File]::ReadAllBytes($file) | Should -Be $bytes
+        (Test-SmimeSignature -Path $file -Authority $Authority).ExitCode | Should -Be 0
+    }
+}
+
+Describe 'S/MIME through the Directory backend and the others' {
+    It 'writes a signed file openssl verifies; one changed byte fails it' {
+        $folder = Join-Path $TestDrive 'signed'
+        $null = Send-CompositeMail -Backend (New-MailBackend -Directory $folder) @Mail -Body $Body -SigningCertificatePath $Ops.Pfx -SigningCertificatePassword $Ops.Password
+        $eml = Get-OnlyEml $folder
+
+        (Test-SmimeSignature -Path $eml -Authority $Authority).ExitCode | Should -Be 0
+        (Test-SmimeSignature -Path (Edit-OneByte $eml -At 'Salaries') -Authority $Authority).ExitCode | Should -Not -Be 0
+    }
+
+    It 'writes an encrypted file only the recipient decrypts; a changed byte of its structure makes openssl fail' {
+        $folder = Join-Path $TestDrive 'encrypted'
+        $null = Send-CompositeMail -Backend (New-MailBackend -Directory $folder) @Mail -Body $Body -EncryptionCertificate $Jane.Certificate
+        $eml = Get-OnlyEml $folder
+
+        $decrypted = Unprotect-SmimeMessage -Path $eml -Recipient $Jane
+        $decrypted.ExitCode | Should -Be 0 -Because $decrypted.Messages
+        $decrypted.Output | Should -Match ([regex]::Escape($Body))
+        (Unprotect-SmimeMessage -Path $eml -Recipient $Audit).ExitCode | Should -Not -Be 0
+        # The DER starts with a SEQUENCE ('MI' in base64); one byte there and it is no CMS structure any more.
+        (Unprotect-SmimeMessage -Path (Edit-OneByte $eml -At "`r`n`r`nMI" -Skip 4) -Recipient $Jane).ExitCode | Should -Not -Be 0
+    }
+
+    It 'hands the same sealed message to every backend: memory, console and a folder get identical bytes' {
+        $memory = New-MailBackend -Memory
+        $folder = Join-Path $TestDrive 'same'
+        $null = Send-CompositeMail -Backend $memory, (New-MailBackend -Directory $folder), (New-MailBackend -Console) @Mail -Body $Body `
+            -SigningCertificate $Ops.Certificate -EncryptionCertificate $Jane.Certificate -InformationAction SilentlyContinue
+        $memory.Messages[0].ToString() | Should -Be ([IO.File]::ReadAllText((Get-OnlyEml $folder)))
+        (Unprotect-SmimeMessage -Path (Get-OnlyEml $folder) -Recipient $Jane).ExitCode | Should -Be 0
+    }
+
+    It 'signs with a certificate from the current user''s store, by thumbprint' {
+        $store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser')
+        $store.Open('ReadWrite')
+        $persisted = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Ops.Pfx, 'test', 'PersistKeySet, Exportable')
+        $store.Add($persisted)
+        try {
+            $folder = Join-Path $TestDrive 'store'
+            $null = Send-CompositeMail -Backend (New-MailBackend -Directory $folder) @Mail -Body $Body -SigningCertificateThumbprint $Ops.Certificate.Thumbprint
+            (Test-SmimeSignature -Path (Get-OnlyEml $folder) -Authority $Authority).ExitCode | Should -Be 0
+        }
+        finally {
+            $store.Remove($persisted)
+            $store.Dispose()
+        }
+    }
+}
+
+Describe 'Unusable S/MIME input is refused before anything is sent' {
+    BeforeAll {
+        $script:Expired = New-TestSmimeCertificate -Authority $Authority -Address 'jane@example.com' -NotBefore ([DateTimeOffset]::Now.AddDays(-5)) -NotAfter ([DateTimeOffset]::Now.AddDays(-1))
+        $script:EncryptOnly = New-TestSmimeCertificate -Authority $Authority -Address 'ops@example.com' -KeyUsage KeyEncipherment
+        $script:SignOnly = New-TestSmimeCertificate -Authority $Authority -Address 'jane@example.com' -KeyUsage DigitalSignature
+        $script:ServerOnly = New-TestSmimeCertificate -Authority $Authority -Address 'ops@example.com' -ExtendedKeyUsage '1.3.6.1.5.5.7.3.1'
+    }
+
+    It 'refuses <Case>, names it, and the rest of the pipeline goes on' -TestCases @(
+        @{ Case = 'a Bcc recipient without a certificate'; Smime = { @{ EncryptionCertificatePath = $Jane.Pem } }; Extra = @{ Bcc = 'audit@example.com' }; Pattern = 'No -EncryptionCertificate is for audit@example.com'; Target = 'audit@example.com'; Category = 'InvalidArgument' }
+        @{ Case = 'an expired encryption certificate'; Smime = { @{ EncryptionCertificate = $Expired.Certificate } }; Extra = @{}; Pattern = 'expired on'; Category = 'InvalidArgument' }
+        @{ Case = 'a signing certificate without its private key'; Smime = { @{ SigningCertificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Ops.Pem) } }; Extra = @{}; Pattern = 'has no private key'; Category = 'InvalidArgument' }
+        @{ Case = 'a signing certificate whose key usage does not allow signing'; Smime = { @{ SigningCertificate = $EncryptOnly.Certificate } }; Extra = @{}; Pattern = 'does not allow signing'; Category = 'InvalidArgument' }
+        @{ Case = 'an encryption certificate whose key usage does not allow encryption'; Smime = { @{ EncryptionCertificate = $SignOnly.Certificate } }; Extra = @{}; Pattern = 'does not allow encrypting'; Category = 'InvalidArgument' }
+        @{ Case = 'a certificate only for TLS servers'; Smime = { @{ SigningCertificate = $ServerOnly.Certificate } }; Extra = @{}; Pattern = 'not for e-mail protection'; Category = 'InvalidArgument' }
+        @{ Case = 'a PFX with the wrong password'; Smime = { @{ SigningCertificatePath = $Ops.Pfx; SigningCertificatePassword = (ConvertTo-SecureString 'wrong' -AsPlainText -Force) } }; Extra = @{}; Pattern = 'cannot be read'; Target = $Ops.Pfx; Category = 'ReadError' }
+        @{ Case = 'a missing certificate file'; Smime = { @{ EncryptionCertificatePath = (Join-Path $TestDrive 'nobody.pem') } }; Extra = @{}; Pattern = 'was not found'; Category = 'ObjectNotFound' }
+        @{ Case = 'a thumbprint not in the store'; Smime = { @{ SigningCertificateThumbprint = ('AB' * 20) } }; Extra = @{}; Pattern = 'current user''s personal store'; Category = 'ObjectNotFound' }
+    ) {
+        $memory = New-MailBackend -Memory
+        $smime = & $Smime
+        $rows = @(
+            [pscustomobject]@{ To = 'jane@example.com'; Subject = 'refused' }
+            [pscustomobject]@{ To = 'bob@example.com'; Subject = 'plain' }
+        )
+        # The first row carries the bad S/MIME input; the second is sent by a second call in the same pipeline.
+        $results = @($rows[0] | Send-CompositeMail -Backend $memory -From ops@example.com -Body $Body @smime @Extra -ErrorVariable failures -ErrorAction SilentlyContinue)
+        $results += $rows[1] | Send-CompositeMail -Backend $memory -From ops@example.com -Body $Body
+
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'InvalidMessage,*'
+        $failures[0].Exception.Message | Should -Match $Pattern
+        $failures[0].CategoryInfo.Category | Should -Be $Category
+        if ($Target) { $failures[0].TargetObject | Should -Be $Target }
+        $memory.Messages.Subject | Should -Be 'plain'
+    }
+
+    It 'refuses one row of a mail merge whose recipient has no certificate, and encrypts the others' {
+        $folder = Join-Path $TestDrive 'merge'
+        $rows = @(
+            [pscustomobject]@{ To = 'jane@example.com'; Subject = 'for jane'; EncryptionCertificatePath = $Jane.Pem }
+            [pscustomobject]@{ To = 'bob@example.com'; Subject = 'for bob'; EncryptionCertificatePath = $Audit.Pem }
+            [pscustomobject]@{ To = 'audit@example.com'; Subject = 'for audit'; EncryptionCertificatePath = $Audit.Pem }
+        )
+        $results = $rows | Send-CompositeMail -Backend (New-MailBackend -Directory $folder) -From ops@example.com -Body $Body -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $results.Subject | Should -Be 'for jane', 'for audit'
+        $failures.Count | Should -Be 1
+        $failures[0].TargetObject | Should -Be 'bob@example.com'
+        @(Get-ChildItem $folder -Filter *.eml).Count | Should -Be 2
+    }
+}
