@@ -99,20 +99,21 @@ function Install-TestTools {
     $pester
 }
 
-# The SMTP tests run a real server: Debian's aiosmtpd under Debian's own python3.
+# The SMTP tests run a real server: Debian's aiosmtpd under Debian's own python3. The DKIM tests verify with Debian's
+# dkimpy (python3-dkim) and the S/MIME tests with the openssl command line: verifiers that are not MimeKit.
 function Install-TestSmtpServer {
     if (Test-Path /usr/bin/python3) {
-        & /usr/bin/python3 -c 'import aiosmtpd' 2>$null
-        if ($LASTEXITCODE -eq 0) { return }
+        & /usr/bin/python3 -c 'import aiosmtpd, dkim' 2>$null
+        if ($LASTEXITCODE -eq 0 -and (Get-Command openssl -ErrorAction Ignore)) { return }
     }
     if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
-        Write-Host 'Installing python3-aiosmtpd for the SMTP tests...'
+        Write-Host 'Installing python3-aiosmtpd, python3-dkim and openssl for the SMTP, DKIM and S/MIME tests...'
         Invoke-Native apt-get @('update', '-qq')
         $env:DEBIAN_FRONTEND = 'noninteractive'
-        Invoke-Native apt-get @('install', '-y', '-qq', 'python3-aiosmtpd')
+        Invoke-Native apt-get @('install', '-y', '-qq', 'python3-aiosmtpd', 'python3-dkim', 'openssl')
         return
     }
-    throw 'The SMTP tests need python3-aiosmtpd: run "sudo apt-get install python3-aiosmtpd" (Debian/Ubuntu), then try again.'
+    throw 'The tests need python3-aiosmtpd, python3-dkim and openssl: run "sudo apt-get install python3-aiosmtpd python3-dkim openssl" (Debian/Ubuntu), then try again.'
 }
 
 function Invoke-Test {
