@@ -128,6 +128,44 @@ Describe 'DKIM through the Directory backend' {
     }
 }
 
+Describe 'DKIM in profiles and from a secret' {
+    It 'takes the key from DkimPrivateKeyEnv or a DkimPrivateKeyPath relative to the profile' {
+        $folder = Join-Path $TestDrive 'profile'
+        $null = New-Item -ItemType Directory -Force $folder
+        Copy-Item $RsaKey (Join-Path $folder 'dkim.key')
+        Set-Content (Join-Path $folder 'mail.psd1') @"
+@{
+    Production = @{ Backends = @(
+        @{ Type = 'Directory'; Name = 'env'; Path = './env'; DkimDomain = 'example.com'; DkimSelector = 'mail2026'; DkimPrivateKeyEnv = 'PSCM_TEST_DKIM_KEY' }
+        @{ Type = 'Smtp'; Name = 'file'; SmtpServer = '127.0.0.1'; DkimDomain = 'example.com'; DkimSelector = 'mail2026'; DkimPrivateKeyPath = './dkim.key' }
+    ) }
+}
+"@
+        $env:PSCM_TEST_DKIM_KEY = Get-Content $EdKey -Raw
+        try { $fromEnv, $fromFile = Import-MailBackend (Join-Path $folder 'mail.psd1') -Environment Production }
+        finally { Remove-Item Env:PSCM_TEST_DKIM_KEY }
+
+        $fromEnv.Dkim.Algorithm | Should -Be 'ed25519-sha256'
+        $fromFile.Dkim.Algorithm | Should -Be 'rsa-sha256'
+        $null = Send-CompositeMail -Backend $fromEnv @Mail
+        (Test-DkimSignature -Path (Get-OnlyEml $fromEnv.Path) -Backend $fromEnv).ok | Should -BeTrue
+    }
+
+    It 'names the file, the environment and the key when the key''s variable is not set' {
+        $profilePath = Join-Path $TestDrive 'missing.psd1'
+        Set-Content $profilePath "@{ Production = @{ Backends = @( @{ Type = 'Directory'; Path = './o'; DkimDomain = 'example.com'; DkimSelector = 's'; DkimPrivateKeyEnv = 'PSCM_TEST_NO_SUCH_KEY' } ) } }"
+        { Import-MailBackend $profilePath -Environment Production } | Should -Throw -ExpectedMessage "*missing.psd1*Production*DkimPrivateKeyEnv*"
+    }
+
+    It 'takes the PEM text as a SecureString with -DkimPrivateKey' {
+        $secret = ConvertTo-SecureString (Get-Content $RsaKey -Raw) -AsPlainText -Force
+        $outbox = New-MailBackend -Directory (Join-Path $TestDrive 'secret') @Dkim -DkimPrivateKey $secret
+        $null = Send-CompositeMail -Backend $outbox @Mail
+        (Test-DkimSignature -Path (Get-OnlyEml $outbox.Path) -Backend $outbox).ok | Should -BeTrue
+        { New-MailBackend -Directory $TestDrive @Dkim -DkimPrivateKey $secret -DkimPrivateKeyPath $RsaKey } | Should -Throw -ErrorId 'DkimIncomplete,*'
+    }
+}
+
 Describe 'DKIM keys are checked by New-MailBackend' {
     It 'prints the DNS TXT record to publish for an RSA key' {
         $outbox = New-MailBackend -Directory (Join-Path $TestDrive 'o') @Dkim -DkimPrivateKeyPath $RsaKey

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Security;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Smtp;
@@ -106,6 +107,12 @@ namespace PSCompositeMail.Commands
         [Parameter(ParameterSetName = DirectorySet)]
         [ValidateNotNullOrEmpty]
         public string? DkimPrivateKeyPath { get; set; }
+
+        /// <summary>The PEM text of the DKIM private key, for keys kept in a secret vault rather than a file.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        [ValidateNotNull]
+        public SecureString? DkimPrivateKey { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = ConsoleSet)]
         public SwitchParameter Console { get; set; }

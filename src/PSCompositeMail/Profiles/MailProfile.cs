@@ -37,6 +37,7 @@ namespace PSCompositeMail.Profiles
             new ProfileOnlyKey("Credential", "Credential", (profile, value, at) => profile.CredentialFromEnvironment(value, at), MailBackendKind.Smtp),
             new ProfileOnlyKey("CredentialFile", "Credential", (profile, value, at) => profile.CredentialFromFile(value, at), MailBackendKind.Smtp),
             new ProfileOnlyKey("OAuthTokenEnv", "OAuthToken", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp),
+            new ProfileOnlyKey("DkimPrivateKeyEnv", "DkimPrivateKey", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp, MailBackendKind.Directory),
             new ProfileOnlyKey("Backends", "Backend", (profile, value, at) => profile.ReadBackends(value, at).ToArray(), MailBackendKind.Composite),
         };
 

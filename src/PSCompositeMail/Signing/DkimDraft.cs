@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Security;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 
@@ -20,25 +21,28 @@ namespace PSCompositeMail.Signing
         /// <summary>Already a full path.</summary>
         public string? KeyPath { get; set; }
 
+        /// <summary>The PEM text, instead of <see cref="KeyPath"/>.</summary>
+        public SecureString? Key { get; set; }
+
         /// <summary>Null when no DKIM setting was given; a key that cannot sign is refused now, not at the first send.</summary>
         public DkimSettings? Build()
         {
-            if (Domain is null && Selector is null && KeyPath is null)
+            if (Domain is null && Selector is null && KeyPath is null && Key is null)
             {
                 return null;
             }
 
-            if (Domain is null || Selector is null || KeyPath is null)
+            if (Domain is null || Selector is null || (KeyPath is null) == (Key is null))
             {
                 throw new BackendSettingException(
                     Domain is null ? "DkimDomain" : Selector is null ? "DkimSelector" : "DkimPrivateKeyPath",
-                    "DKIM needs all three of DkimDomain, DkimSelector and DkimPrivateKeyPath.",
+                    "DKIM needs DkimDomain, DkimSelector, and the key: either DkimPrivateKeyPath or DkimPrivateKey.",
                     errorId: "DkimIncomplete");
             }
 
             try
             {
-                return DkimSettings.FromFile(Domain, Selector, KeyPath);
+                return KeyPath is null ? DkimSettings.FromSecret(Domain, Selector, Key!) : DkimSettings.FromFile(Domain, Selector, KeyPath);
             }
             catch (InvalidSigningKeyException ex)
             {
@@ -48,7 +52,9 @@ namespace PSCompositeMail.Signing
                     MessageProblem.NotReadable => ErrorCategory.ReadError,
                     _ => ErrorCategory.InvalidArgument,
                 };
-                throw new BackendSettingException(ex.ParamName ?? "DkimPrivateKeyPath", ex.Message, ex, "InvalidDkimKey", category);
+                // The engine names the key DkimPrivateKeyPath wherever it came from; the setting given is what the user can fix.
+                var setting = ex.ParamName is "DkimDomain" or "DkimSelector" ? ex.ParamName : KeyPath is null ? "DkimPrivateKey" : "DkimPrivateKeyPath";
+                throw new BackendSettingException(setting, ex.Message, ex, "InvalidDkimKey", category);
             }
         }
     }
@@ -62,6 +68,7 @@ namespace PSCompositeMail.Signing
             recipe.Add("DkimDomain", (TDraft d, string v) => d.Dkim.Domain = v);
             recipe.Add("DkimSelector", (TDraft d, string v) => d.Dkim.Selector = v);
             recipe.Add("DkimPrivateKeyPath", (TDraft d, string v) => d.Dkim.KeyPath = d.FullPath(v));
+            recipe.Add("DkimPrivateKey", (TDraft d, SecureString v) => d.Dkim.Key = v);
             return recipe;
         }
     }

@@ -2,6 +2,8 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Net;
+using System.Security;
 using System.Text.RegularExpressions;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
@@ -81,9 +83,9 @@ namespace PSCompositeMail.Signing
             return Create(domain, selector, pem, $"The DKIM private key file '{path}'");
         }
 
-        /// <summary>The key from an environment variable holding the PEM text (a profile's DkimPrivateKeyEnv).</summary>
-        internal static DkimSettings FromEnvironment(string? domain, string? selector, string variable) =>
-            Create(domain, selector, Environment.GetEnvironmentVariable(variable), $"The environment variable '{variable}'");
+        /// <summary>The key's PEM text as a SecureString (-DkimPrivateKey: a secret vault, a profile's DkimPrivateKeyEnv).</summary>
+        internal static DkimSettings FromSecret(string? domain, string? selector, SecureString privateKeyPem) =>
+            Create(domain, selector, new NetworkCredential(string.Empty, privateKeyPem).Password, "The -DkimPrivateKey value");
 
         /// <summary>Checks the names and reads the key; anything wrong is an <see cref="InvalidSigningKeyException"/>.</summary>
         /// <param name="keySource">Where the PEM text came from, for the error message (a file, an environment variable).</param>
