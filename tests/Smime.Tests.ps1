@@ -36,9 +36,9 @@ Describe 'S/MIME over SMTP' {
         $tampered.ExitCode | Should -Not -Be 0
     }
 
-    It 'signs, then encrypts for every recipient, Bcc included, who each decrypt with openssl; the Bcc address is nowhere to read' {
+    It 'signs, then encrypts for every recipient (certificates as PEM and DER), Bcc included, who each decrypt with openssl; the Bcc address is nowhere to read' {
         $result = Send-CompositeMail -Backend $Smtp -From ops@example.com -To jane@example.com -Bcc audit@example.com -Subject 'Payroll' -Body $Body `
-            -SigningCertificate $Ops.Certificate -EncryptionCertificatePath $Jane.Pem, $Audit.Pem
+            -SigningCertificate $Ops.Certificate -EncryptionCertificatePath $Jane.Pem, $Audit.Der
         $result.Succeeded | Should -BeTrue
         $received = Get-TestSmtpEvent $Server -Event message | Select-Object -Last 1
         $received.rcpt_tos | Should -Be 'jane@example.com', 'audit@example.com'

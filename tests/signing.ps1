@@ -65,7 +65,7 @@ function New-TestCertificateAuthority {
 function New-TestSmimeCertificate {
     <#
     A person's S/MIME certificate issued by the test CA for one address, written as <address>-<random>.pem (certificate),
-    .key.pem (PKCS#8 key) and .pfx (password 'test'); returns them with the certificate and its key.
+    .cer (the same, DER), .key.pem (PKCS#8 key) and .pfx (password 'test'); returns them with the certificate and its key.
     #>
     param(
         [Parameter(Mandatory)] $Authority,
@@ -96,10 +96,11 @@ function New-TestSmimeCertificate {
     $withKey = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($issued, $key)
     $name = Join-Path $Authority.Folder (($Address -replace '[^A-Za-z0-9.-]', '_') + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
     Set-Content -Path "$name.pem" -Value $issued.ExportCertificatePem()
+    [IO.File]::WriteAllBytes("$name.cer", $issued.RawData)
     Set-Content -Path "$name.key.pem" -Value $key.ExportPkcs8PrivateKeyPem()
     [IO.File]::WriteAllBytes("$name.pfx", $withKey.Export('Pfx', 'test'))
     [pscustomobject]@{
-        Address = $Address; Certificate = $withKey; Pem = "$name.pem"; Key = "$name.key.pem"; Pfx = "$name.pfx"
+        Address = $Address; Certificate = $withKey; Pem = "$name.pem"; Der = "$name.cer"; Key = "$name.key.pem"; Pfx = "$name.pfx"
         Password = (ConvertTo-SecureString 'test' -AsPlainText -Force)
     }
 }
