@@ -67,7 +67,7 @@ namespace PSCompositeMail.Engine.Messages
                 message.Body = BuildBody(spec);
                 message.Prepare(EncodingConstraint.SevenBit, 998);
                 var recipients = to.Concat(cc).Concat(bcc).ToArray();
-                if (spec.Smime is { IsEmpty: false } smime)
+                if (spec.Smime is { } smime)
                 {
                     SmimeSealer.Seal(message, smime, recipients);
                 }

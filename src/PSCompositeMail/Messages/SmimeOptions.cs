@@ -12,7 +12,5 @@ namespace PSCompositeMail.Messages
 
         /// <summary>Encrypts (application/pkcs7-mime) for these; every recipient, Bcc included, needs one.</summary>
         public IReadOnlyList<X509Certificate2> EncryptionCertificates { get; set; } = Array.Empty<X509Certificate2>();
-
-        public bool IsEmpty => SigningCertificate is null && EncryptionCertificates.Count == 0;
     }
 }
