@@ -104,6 +104,7 @@ Describe 'S/MIME through the Directory backend and the others' {
         $decrypted.ExitCode | Should -Be 0 -Because $decrypted.Messages
         $decrypted.Output | Should -Match ([regex]::Escape($Body))
         (Unprotect-SmimeMessage -Path $eml -Recipient $Audit).ExitCode | Should -Not -Be 0
+        (Invoke-OpenSslCms @('-cmsout', '-print', '-in', $eml)).Output | Should -Match 'contentEncryptionAlgorithm:\s+algorithm: aes-256-cbc'
         # The DER starts with a SEQUENCE ('MI' in base64); one byte there and it is no CMS structure any more.
         (Unprotect-SmimeMessage -Path (Edit-OneByte $eml -At "`r`n`r`nMI" -Skip 4) -Recipient $Jane).ExitCode | Should -Not -Be 0
     }
