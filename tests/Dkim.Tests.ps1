@@ -59,6 +59,18 @@ Describe 'DKIM over SMTP' {
         (Test-DkimSignature -Path $forged -Backend $smtp).ok | Should -BeFalse
     }
 
+    It 'signs every message when sessions deliver in parallel (-ThrottleLimit)' {
+        $before = @(Get-TestSmtpEvent $Server -Event message).Count
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Server.Port -Security None @Dkim -DkimPrivateKeyPath $RsaKey
+        $results = 1..8 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com"; Subject = "Parallel $_" } } |
+            Send-CompositeMail -Backend $smtp -From ops@example.com -Body 'parallel' -ThrottleLimit 4
+
+        @($results | Where-Object Succeeded).Count | Should -Be 8
+        $files = @(Get-TestSmtpEvent $Server -Event message | Select-Object -Skip $before).file
+        $files.Count | Should -Be 8
+        foreach ($file in $files) { (Test-DkimSignature -Path $file -Backend $smtp).ok | Should -BeTrue }
+    }
+
     It 'prepares an 8-bit .eml for any transport before signing: what leaves is 7-bit and verifies' {
         $eml = Join-Path $TestDrive 'eight-bit.eml'
         $text = "From: ops@example.com`r`nTo: jane@example.com`r`nSubject: 8bit`r`nMIME-Version: 1.0`r`n" +
