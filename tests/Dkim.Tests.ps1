@@ -114,14 +114,16 @@ Describe 'DKIM over SMTP' {
 }
 
 Describe 'DKIM through the Directory backend' {
-    It 'signs each file; one changed byte breaks it' {
+    It 'signs each file, keeping its Bcc header for pickup outside the signature; one changed byte breaks it' {
         $folder = Join-Path $TestDrive 'outbox-ed'
         $outbox = New-MailBackend -Directory $folder @Dkim -DkimPrivateKeyPath $EdKey
         $null = Send-CompositeMail -Backend $outbox @Mail -Bcc 'hidden@example.com'
         $eml = Get-OnlyEml $folder
 
-        (Test-DkimSignature -Path $eml -Backend $outbox).ok | Should -BeTrue
-        [IO.File]::ReadAllText($eml) | Should -Not -Match 'hidden@example\.com'
+        $verdict = Test-DkimSignature -Path $eml -Backend $outbox
+        $verdict.ok | Should -BeTrue
+        $verdict.tags.h -replace '\s', '' -split ':' | Should -Not -Contain 'bcc'
+        [IO.File]::ReadAllText($eml) | Should -Match 'Bcc: hidden@example\.com'
         (Test-DkimSignature -Path (Edit-OneByte $eml -At 'All fine') -Backend $outbox).ok | Should -BeFalse
     }
 

@@ -45,6 +45,9 @@ namespace PSCompositeMail.Tests
             Assert.Equal(before, Wire(message));
             Assert.DoesNotContain("DKIM-Signature", Wire(message));
             Assert.Equal(message.RecipientAddresses, signed.RecipientAddresses);
+            using var pickup = new MemoryStream();
+            signed.WriteForPickup(pickup);
+            Assert.Contains("Bcc: hidden@example.com", Encoding.ASCII.GetString(pickup.ToArray()));
         }
 
         [Fact]
