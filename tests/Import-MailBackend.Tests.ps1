@@ -70,7 +70,7 @@ Describe 'Import-MailBackend' {
         @{ Case = 'a policy is unknown'; Content = "@{ Dev = @{ Policy = 'Sometimes'; Backends = @(@{ Type = 'Null' }) } }"; Environment = 'Dev'; Expected = "key 'Policy': Cannot convert value ""Sometimes""" }
         @{ Case = 'a mandatory key is missing'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Smtp'; Port = 25 }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.SmtpServer': a Smtp backend needs SmtpServer" }
         @{ Case = 'a Directory has no Path'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Directory' }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.Path': a Directory backend needs Path" }
-        @{ Case = 'the switch itself stands as a key'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Directory'; Directory = './out' }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.Directory': a Directory backend has no such key; expected one of Type, Name, Path" }
+        @{ Case = 'the switch itself stands as a key'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Directory'; Directory = './out' }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.Directory': a Directory backend has no such key; expected one of Type, DkimDomain, DkimPrivateKeyEnv, DkimPrivateKeyPath, DkimSelector, Name, Path" }
         @{ Case = 'two keys give one credential'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Smtp'; SmtpServer = 'x'; CredentialFile = './relay.clixml'; Credential = @{ UserNameEnv = 'PSCM_TEST_USER'; PasswordEnv = 'PSCM_TEST_PASSWORD' } }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.(Credential|CredentialFile)': (Credential|CredentialFile) gives the Credential already" }
         @{ Case = 'a token has no user'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Smtp'; SmtpServer = 'x'; OAuthTokenEnv = 'PSCM_TEST_TOKEN' }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.OAuthTokenEnv': An OAuth token goes with a UserName" }
         @{ Case = 'a nested composite is empty'; Content = "@{ Dev = @{ Backends = @(@{ Type = 'Composite'; Backends = @() }) } }"; Environment = 'Dev'; Expected = "key 'Backends\[0\]\.Backends': .* is not a valid Backend" }
@@ -118,9 +118,10 @@ Describe 'Profile entries and New-MailBackend' {
         $script:Deliberate = @{
             # Secrets never stand in the file: Credential is @{ UserNameEnv; PasswordEnv } or CredentialFile (an
             # Export-Clixml file), and the token is OAuthTokenEnv (the name of a variable), not -OAuthToken itself.
-            Smtp          = @{ Instead = @{ OAuthToken = 'OAuthTokenEnv' }; Also = 'CredentialFile' }
+            # A DKIM key's PEM text is DkimPrivateKeyEnv (a variable), not -DkimPrivateKey itself.
+            Smtp          = @{ Instead = @{ OAuthToken = 'OAuthTokenEnv'; DkimPrivateKey = 'DkimPrivateKeyEnv' }; Also = 'CredentialFile' }
             # On the command line the switch itself takes the folder; a profile names it Path.
-            Directory     = @{ Instead = @{ Directory = 'Path' } }
+            Directory     = @{ Instead = @{ Directory = 'Path'; DkimPrivateKey = 'DkimPrivateKeyEnv' } }
             # A composite's members are entries of their own, listed as Backends.
             Composite     = @{ Instead = @{ Backend = 'Backends' } }
         }
