@@ -83,9 +83,9 @@ namespace PSCompositeMail.Signing
             return Create(domain, selector, pem, $"The DKIM private key file '{path}'");
         }
 
-        /// <summary>The key's PEM text as a SecureString (-DkimPrivateKey: a secret vault, a profile's DkimPrivateKeyEnv).</summary>
+        /// <summary>The key's PEM text as a SecureString (-DkimPrivateKey from a secret vault, or a profile's DkimPrivateKeyEnv).</summary>
         internal static DkimSettings FromSecret(string? domain, string? selector, SecureString privateKeyPem) =>
-            Create(domain, selector, new NetworkCredential(string.Empty, privateKeyPem).Password, "The -DkimPrivateKey value");
+            Create(domain, selector, new NetworkCredential(string.Empty, privateKeyPem).Password, "The DKIM private key text");
 
         /// <summary>Checks the names and reads the key; anything wrong is an <see cref="InvalidSigningKeyException"/>.</summary>
         /// <param name="keySource">Where the PEM text came from, for the error message (a file, an environment variable).</param>
