@@ -38,6 +38,7 @@ $StagingPath = Join-Path $Root "out/$ModuleName"
 $ToolsPath = Join-Path $Root 'tools'
 $PesterVersion = '5.7.1'
 $OlderMailKit = Join-Path $ToolsPath 'packages/mailkit/4.2.0/lib/netstandard2.0/MailKit.dll'
+$OlderMsal = Join-Path $ToolsPath 'packages/microsoft.identity.client/4.61.3/lib/netstandard2.0/Microsoft.Identity.Client.dll'
 
 function Invoke-Native {
     param([string] $Command, [string[]] $Arguments)
@@ -92,7 +93,7 @@ function Invoke-Build {
 
 function Install-TestTools {
     $pester = Join-Path $ToolsPath "packages/pester/$PesterVersion/tools/Pester.psd1"
-    if (-not (Test-Path $pester) -or -not (Test-Path $OlderMailKit)) {
+    if (-not (Test-Path $pester) -or -not (Test-Path $OlderMailKit) -or -not (Test-Path $OlderMsal)) {
         Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/TestTools.csproj'), '--nologo', '-v', 'quiet',
             '--packages', (Join-Path $ToolsPath 'packages'))
     }
@@ -100,20 +101,23 @@ function Install-TestTools {
 }
 
 # The SMTP tests run a real server: Debian's aiosmtpd under Debian's own python3. The DKIM tests verify with Debian's
-# dkimpy (python3-dkim) and the S/MIME tests with the openssl command line: verifiers that are not MimeKit.
+# dkimpy (python3-dkim) and the S/MIME tests with the openssl command line: verifiers that are not MimeKit. The
+# Microsoft 365 and Google tests run local token and Graph servers that sign and check JWTs with python3-jwt and
+# python3-cryptography.
 function Install-TestSmtpServer {
+    $packages = 'python3-aiosmtpd', 'python3-dkim', 'python3-jwt', 'python3-cryptography', 'openssl'
     if (Test-Path /usr/bin/python3) {
-        & /usr/bin/python3 -c 'import aiosmtpd, dkim' 2>$null
+        & /usr/bin/python3 -c 'import aiosmtpd, dkim, jwt, cryptography' 2>$null
         if ($LASTEXITCODE -eq 0 -and (Get-Command openssl -ErrorAction Ignore)) { return }
     }
     if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
-        Write-Host 'Installing python3-aiosmtpd, python3-dkim and openssl for the SMTP, DKIM and S/MIME tests...'
+        Write-Host "Installing $($packages -join ', ') for the SMTP, DKIM, S/MIME and cloud tests..."
         Invoke-Native apt-get @('update', '-qq')
         $env:DEBIAN_FRONTEND = 'noninteractive'
-        Invoke-Native apt-get @('install', '-y', '-qq', 'python3-aiosmtpd', 'python3-dkim', 'openssl')
+        Invoke-Native apt-get (@('install', '-y', '-qq') + $packages)
         return
     }
-    throw 'The tests need python3-aiosmtpd, python3-dkim and openssl: run "sudo apt-get install python3-aiosmtpd python3-dkim openssl" (Debian/Ubuntu), then try again.'
+    throw "The tests need $($packages -join ', '): run ""sudo apt-get install $($packages -join ' ')"" (Debian/Ubuntu), then try again."
 }
 
 function Invoke-Test {
@@ -150,7 +154,7 @@ function Invoke-Test {
     # line carries the counts.
     $pesterRan = $false
     Invoke-ChildPwsh @('-File', (Join-Path $Root 'tests/Invoke-PesterSuite.ps1'), '-StagingPath', $StagingPath, '-PesterPath', $pester,
-        '-OlderMailKit', $OlderMailKit) |
+        '-OlderMailKit', $OlderMailKit, '-OlderMsal', $OlderMsal) |
         ForEach-Object {
             if ($_ -match '^(\d+) passed, (\d+) failed$') {
                 $passed += [int]$Matches[1]

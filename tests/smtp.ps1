@@ -33,6 +33,10 @@ function Start-TestSmtpServer {
         [string] $Password,
         [string] $OAuthUser,
         [string] $OAuthToken,
+        # Instead of -OAuthToken: accept tokens the test token server (cloud.ps1) signed for this audience.
+        [string] $OAuthIssuerKey,
+        [string] $OAuthAudience,
+        [int] $OAuthRefuseFirst = 0,
         [string[]] $RejectRecipient = @(),
         [int] $TempFailData = 0,
         [switch] $SmtpUtf8,
@@ -45,7 +49,9 @@ function Start-TestSmtpServer {
     $arguments = @($script:ServerScript, '--port', $port, '--out', $out, '--mode', $Mode)
     if ($CertificateFolder) { $arguments += '--cert', (Join-Path $CertificateFolder 'cert.pem'), '--key', (Join-Path $CertificateFolder 'key.pem') }
     if ($User) { $arguments += '--user', $User, '--password', $Password }
-    if ($OAuthUser) { $arguments += '--oauth-user', $OAuthUser, '--oauth-token', $OAuthToken }
+    if ($OAuthUser) { $arguments += '--oauth-user', $OAuthUser }
+    if ($OAuthToken) { $arguments += '--oauth-token', $OAuthToken }
+    if ($OAuthIssuerKey) { $arguments += '--oauth-issuer-key', $OAuthIssuerKey, '--oauth-audience', $OAuthAudience, '--oauth-refuse-first', $OAuthRefuseFirst }
     foreach ($prefix in $RejectRecipient) { $arguments += '--reject-rcpt', $prefix }
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }

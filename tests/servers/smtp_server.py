@@ -5,6 +5,7 @@ Every received message is written to --out as NNNNNN.eml, and every connection a
 """
 import argparse
 import base64
+import collections
 import json
 import os
 import signal
@@ -47,6 +48,7 @@ class Handler:
         self.args = args
         self.recorder = recorder
         self.tempfails_left = args.tempfail_data
+        self.tokens_seen = 0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -76,15 +78,41 @@ class Handler:
         try:
             decoded = base64.b64decode(blob).decode()
             parts = dict(p.split("=", 1) for p in decoded.split("\x01") if p)
-            ok = parts.get("user") == self.args.oauth_user and parts.get("auth") == "Bearer " + self.args.oauth_token
+            ok = parts.get("user") == self.args.oauth_user and self.token_valid(parts.get("auth", ""))
         except Exception:
             ok = False
         self.recorder.event(event="auth", mechanism="XOAUTH2", success=ok)
         return AuthResult(success=ok, handled=False)
 
 
+    def token_valid(self, auth):
+        if not auth.startswith("Bearer "):
+            return False
+        token = auth[len("Bearer "):]
+        if not self.args.oauth_issuer_key:
+            return token == self.args.oauth_token
+        # A token from the test token server (servers/cloud_server.py): its signature, audience and expiry.
+        import jwt
+        with open(self.args.oauth_issuer_key, "rb") as f:
+            key = f.read()
+        with self.lock:
+            self.tokens_seen += 1
+            if self.tokens_seen <= self.args.oauth_refuse_first:
+                self.recorder.event(event="auth-refused-on-purpose")
+                return False
+        try:
+            jwt.decode(token, key, algorithms=["RS256"], audience=self.args.oauth_audience)
+            return True
+        except jwt.PyJWTError:
+            return False
+
+
 class RecordingSMTP(SMTP):
     recorder = None
+    # An AUTH XOAUTH2 line with a JWT is longer than RFC 5321's 512 octets; Exchange and Gmail take it.
+    command_size_limit = 16384
+    line_length_limit = 16384
+    command_size_limits = collections.defaultdict(lambda: 16384)
 
     def connection_made(self, transport):
         if self.recorder.ready:
@@ -134,6 +162,9 @@ def main():
     parser.add_argument("--password")
     parser.add_argument("--oauth-user")
     parser.add_argument("--oauth-token")
+    parser.add_argument("--oauth-issuer-key", help="accept JWT access tokens signed by this public key instead of --oauth-token")
+    parser.add_argument("--oauth-audience", help="with --oauth-issuer-key: the audience the token must name")
+    parser.add_argument("--oauth-refuse-first", type=int, default=0, help="refuse the first N tokens (a token revoked early)")
     parser.add_argument("--reject-rcpt", action="append", default=[])
     parser.add_argument("--tempfail-data", type=int, default=0)
     parser.add_argument("--smtputf8", action="store_true")
