@@ -2,9 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Engine.Graph;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Engine.Signing;
 using PSCompositeMail.Engine.Smtp;
+using PSCompositeMail.Graph;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
@@ -25,6 +27,12 @@ namespace PSCompositeMail.Engine
 
         public BackendTestResult TestSmtp(string backendName, SmtpSettings settings, DeliveryContext context) =>
             SmtpDelivery.Test(backendName, settings, context);
+
+        public IDeliverySession OpenGraphSession(string backendName, GraphSettings settings, DeliveryContext context) =>
+            new GraphDelivery(backendName, settings, context);
+
+        public BackendTestResult TestGraph(string backendName, GraphSettings settings, DeliveryContext context) =>
+            GraphDelivery.Test(backendName, settings, context);
 
         public ErrorCategory CategoryOf(Exception? exception) => ErrorCategories.For(exception);
 

@@ -4,6 +4,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Engine.Tokens;
 using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Engine.Smtp
@@ -82,7 +83,7 @@ namespace PSCompositeMail.Engine.Smtp
 
         private static void Authenticate(ReportingSmtpClient client, SmtpSettings settings, DeliveryContext context, string backendName)
         {
-            if (settings.Credential is null && settings.OAuthToken is null)
+            if (settings.Credential is null && settings.OAuthToken is null && settings.Tokens is null)
             {
                 return;
             }
@@ -92,6 +93,12 @@ namespace PSCompositeMail.Engine.Smtp
                 throw new SmtpSecurityException(
                     $"{settings.Server}:{settings.Port} offers no encryption, and a credential is never sent in clear text. " +
                     "Nothing was sent. Use a server that offers TLS, or -Security None to send the credential unencrypted on purpose.");
+            }
+
+            if (settings.Tokens is not null)
+            {
+                SmtpTokenAuthentication.Authenticate(client, settings, context, backendName);
+                return;
             }
 
             if (settings.OAuthToken is { } fetchToken)
@@ -104,7 +111,14 @@ namespace PSCompositeMail.Engine.Smtp
 
             var mechanisms = string.Join(", ", client.AuthenticationMechanisms.OrderBy(m => m, StringComparer.Ordinal));
             context.Verbose($"{backendName}: authenticating as {settings.Credential!.UserName} (server offers {mechanisms})");
-            client.Watchdog.Run(t => client.Authenticate(settings.Credential, t));
+            try
+            {
+                client.Watchdog.Run(t => client.Authenticate(settings.Credential, t));
+            }
+            catch (AuthenticationException ex) when (SmtpAuthenticationAdvice.ForPassword(ex.Message, settings) is { } advice)
+            {
+                throw new AuthenticationException(advice, ex);
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ using MailKit.Net.Smtp;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Engine.Tokens;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
@@ -219,6 +220,8 @@ namespace PSCompositeMail.Engine.Smtp
                 SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
                 TimeoutException => new TimeoutException(
                     $"{where} did not answer within {_settings.Timeout.TotalSeconds:0} s{tries}", ex),
+                SmtpCommandException command when SmtpAuthenticationAdvice.ForSendAs(command.Message, _settings) is { } advice =>
+                    new SmtpCommandException(command.ErrorCode, command.StatusCode, advice + tries, command),
                 SmtpCommandException { Mailbox: { } mailbox } command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, WithReplyCode(command), command),
                 SmtpCommandException command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, WithReplyCode(command), command),
                 _ when tries.Length > 0 => new SmtpConnectionException((ex is SmtpCommandException command ? WithReplyCode(command) : ex.Message) + tries, ex),

@@ -16,12 +16,13 @@ namespace PSCompositeMail.Backends
     /// environment variable, say) is one line in MailProfile's ProfileOnlyKeys instead. The drift test in
     /// tests/Import-MailBackend.Tests.ps1 fails while New-MailBackend and the profile format disagree.
     /// </summary>
-    internal static class BackendRecipes
+    internal static partial class BackendRecipes
     {
         private static readonly Dictionary<MailBackendKind, BackendRecipe> Recipes = new Dictionary<MailBackendKind, BackendRecipe>
         {
             [MailBackendKind.Smtp] = new BackendRecipe<SmtpDraft>(draft => draft.Build())
             {
+                { "GoogleServiceAccountKey", (SmtpDraft d, string v) => d.Given().GoogleServiceAccountKey = d.FullPath(v) },
                 { "SmtpServer", (SmtpDraft d, string v) => d.Settings.Server = v },
                 { "Port", (SmtpDraft d, int v) => d.Settings.RequestedPort = v },
                 { "Security", (SmtpDraft d, SmtpSecurity v) => d.Settings.RequestedSecurity = v },
@@ -36,7 +37,15 @@ namespace PSCompositeMail.Backends
                 { "MaxMessagesPerConnection", (SmtpDraft d, int v) => d.Settings.MaxMessagesPerConnection = v },
                 { "ProtocolLog", (SmtpDraft d, string v) => d.Settings.ProtocolLog = d.FullPath(v) },
                 { "LocalDomain", (SmtpDraft d, string v) => d.Settings.LocalDomain = v },
-            }.WithDkim(),
+            }.WithTokens().WithDkim(),
+            [MailBackendKind.Graph] = new BackendRecipe<GraphDraft>(draft => draft.Build())
+            {
+                { "Mailbox", (GraphDraft d, string v) => d.Settings.Mailbox = v },
+                { "SaveToSentItems", (GraphDraft d, SwitchParameter v) => d.Settings.SaveToSentItems = v.IsPresent },
+                { "GraphEndpoint", (GraphDraft d, Uri v) => d.Endpoint = v },
+                { "TimeoutSec", (GraphDraft d, int v) => d.Settings.Timeout = TimeSpan.FromSeconds(v) },
+                { "RetryCount", (GraphDraft d, int v) => d.Settings.RetryCount = v },
+            }.WithTokens(),
             [MailBackendKind.Console] = new BackendRecipe<ConsoleDraft>(draft => new ConsoleBackend(draft.Name, draft.Format, draft.Stream))
             {
                 { "Format", (ConsoleDraft d, ConsoleFormat v) => d.Format = v },
@@ -62,7 +71,7 @@ namespace PSCompositeMail.Backends
 
         public static BackendRecipe For(MailBackendKind kind) => Recipes[kind];
 
-        private sealed class SmtpDraft : BackendDraft, IDkimDraft
+        private sealed class SmtpDraft : TokenDraft, IDkimDraft
         {
             public SmtpSettings Settings { get; } = new SmtpSettings(string.Empty);
 
@@ -70,6 +79,19 @@ namespace PSCompositeMail.Backends
 
             public MailBackend Build()
             {
+                if (TokensGiven)
+                {
+                    if (Settings.Credential is not null || Settings.OAuthToken is not null || Settings.OAuthUserName is null)
+                    {
+                        throw new BackendSettingException("UserName",
+                            "App tokens (TenantId/ClientId, ManagedIdentity, GoogleServiceAccountKey) go with UserName, the mailbox to send as, and replace Credential and OAuthToken.",
+                            errorId: "AppTokensNeedUserName");
+                    }
+
+                    Tokens.UserName = Settings.OAuthUserName;
+                    Settings.Tokens = ValidTokens();
+                }
+
                 if (Settings.OAuthToken is not null && (Settings.Credential is not null || Settings.OAuthUserName is null))
                 {
                     throw new BackendSettingException("OAuthToken", "An OAuth token goes with a UserName, and not with a Credential.", errorId: "OAuthNeedsUserName");

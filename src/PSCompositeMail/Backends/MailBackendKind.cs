@@ -9,5 +9,6 @@ namespace PSCompositeMail.Backends
         Null,
         ScriptBlock,
         Composite,
+        Graph,
     }
 }

@@ -3,9 +3,11 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Smtp;
+using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Commands
 {
@@ -25,6 +27,7 @@ namespace PSCompositeMail.Commands
         private const string NullSet = "Null";
         private const string ScriptBlockSet = "ScriptBlock";
         private const string CompositeSet = "Composite";
+        private const string GraphSet = "Graph";
 
         private readonly List<MailBackend> _compositeMembers = new List<MailBackend>();
 
@@ -50,6 +53,7 @@ namespace PSCompositeMail.Commands
         [ValidateNotNull]
         public PSCredential? Credential { get; set; }
 
+        /// <summary>The mailbox to authenticate as: with -OAuthToken, or with app tokens (-TenantId…, -ManagedIdentity, -GoogleServiceAccountKey).</summary>
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateNotNullOrEmpty]
         public string? UserName { get; set; }
@@ -67,10 +71,12 @@ namespace PSCompositeMail.Commands
         public string? CertificateThumbprint { get; set; }
 
         [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
         [ValidateRange(1, 3600)]
         public int TimeoutSec { get; set; }
 
         [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
         [ValidateRange(0, 20)]
         public int RetryCount { get; set; }
 
@@ -113,6 +119,80 @@ namespace PSCompositeMail.Commands
         [Parameter(ParameterSetName = DirectorySet)]
         [ValidateNotNull]
         public SecureString? DkimPrivateKey { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = GraphSet)]
+        public SwitchParameter Graph { get; set; }
+
+        /// <summary>The mailbox Graph sends as; default: each message's From address.</summary>
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Mailbox { get; set; }
+
+        /// <summary>Default: kept, as Graph does; -SaveToSentItems:$false sends through a draft deleted after submission.</summary>
+        [Parameter(ParameterSetName = GraphSet)]
+        public SwitchParameter SaveToSentItems { get; set; }
+
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNull]
+        public Uri? GraphEndpoint { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNullOrEmpty]
+        public string? TenantId { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ClientId { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNull]
+        public SecureString? ClientSecret { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNull]
+        public X509Certificate2? ClientCertificate { get; set; }
+
+        /// <summary>PFX, or PEM with its key.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ClientCertificatePath { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNull]
+        public SecureString? ClientCertificatePassword { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidatePattern("^[0-9A-Fa-f: ]{40,}$")]
+        public string? ClientCertificateThumbprint { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        public SwitchParameter ManagedIdentity { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ManagedIdentityClientId { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateNotNullOrEmpty]
+        public string? GoogleServiceAccountKey { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        public MicrosoftCloud Cloud { get; set; }
+
+        [Parameter(ParameterSetName = SmtpSet)]
+        [Parameter(ParameterSetName = GraphSet)]
+        [ValidateNotNull]
+        public Uri? AuthorityHost { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = ConsoleSet)]
         public SwitchParameter Console { get; set; }

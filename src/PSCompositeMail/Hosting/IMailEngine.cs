@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Graph;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
@@ -26,6 +27,12 @@ namespace PSCompositeMail.Hosting
 
         /// <summary>Connects, secures, authenticates and quits.</summary>
         BackendTestResult TestSmtp(string backendName, SmtpSettings settings, DeliveryContext context);
+
+        /// <summary>Microsoft Graph delivery for one pipeline, under the given backend name.</summary>
+        IDeliverySession OpenGraphSession(string backendName, GraphSettings settings, DeliveryContext context);
+
+        /// <summary>Fetches a token for Graph, the credential check; sends nothing.</summary>
+        BackendTestResult TestGraph(string backendName, GraphSettings settings, DeliveryContext context);
 
         /// <summary>The ErrorCategory a PowerShell user expects for what went wrong.</summary>
         ErrorCategory CategoryOf(Exception? exception);

@@ -33,6 +33,9 @@ namespace PSCompositeMail.Smtp
 
         public string? OAuthUserName { get; set; }
 
+        /// <summary>App-only tokens (Entra ID app, managed identity, Google service account) for XOAUTH2 as <see cref="OAuthUserName"/>.</summary>
+        public PSCompositeMail.Tokens.TokenSettings? Tokens { get; set; }
+
         /// <summary>Asked for a fresh access token at each connection.</summary>
         public Func<string>? OAuthToken { get; set; }
 

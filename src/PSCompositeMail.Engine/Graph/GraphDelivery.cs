@@ -1,0 +1,89 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Net.Http;
+using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Graph;
+using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
+
+namespace PSCompositeMail.Engine.Graph
+{
+    /// <summary>
+    /// Microsoft Graph delivery for one pipeline: each message goes as MIME to sendMail in one request, or, when it is
+    /// too big for one request (or must not be kept in Sent Items), as a draft with its attachments uploaded, then sent.
+    /// </summary>
+    internal sealed class GraphDelivery : IDeliverySession
+    {
+        private readonly string _name;
+        private readonly GraphSettings _settings;
+        private readonly GraphClient _client;
+
+        public GraphDelivery(string backendName, GraphSettings settings, DeliveryContext context)
+        {
+            _name = backendName;
+            _settings = settings;
+            _client = new GraphClient(settings, context, backendName);
+        }
+
+        public static BackendTestResult Test(string backendName, GraphSettings settings, DeliveryContext context)
+        {
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                context.Verbose($"{backendName}: fetching a token for {settings.TokenResource} from {settings.Tokens.Describe()}");
+                new GraphClient(settings, context, backendName).FetchToken(fresh: false);
+                return new BackendTestResult(backendName, MailBackendKind.Graph, true, clock.Elapsed,
+                    $"A token for {settings.TokenResource} was issued to {settings.Tokens.Describe()}; nothing was sent.");
+            }
+            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                return new BackendTestResult(backendName, MailBackendKind.Graph, false, clock.Elapsed, exception: ex);
+            }
+        }
+
+        public BackendResult Deliver(IOutgoingMessage outgoing)
+        {
+            var message = (OutgoingMessage)outgoing;
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var mailbox = _settings.Mailbox ?? message.Mime.From.Mailboxes.FirstOrDefault()?.Address ?? message.SenderAddress;
+                var mime = GraphMime.Encode(message.Mime);
+                var detail = mime.Length <= GraphMime.MaxRequestBytes && _settings.SaveToSentItems
+                    ? SendMail(mailbox, mime)
+                    : new GraphDraftSender(_client, _settings, mailbox).Send(message.Mime);
+                return new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Sent, clock.Elapsed, detail: detail);
+            }
+            catch (OperationCanceledException) when (_client.Cancelled)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                return new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Failed, clock.Elapsed, ex);
+            }
+        }
+
+        private string SendMail(string mailbox, byte[] mime)
+        {
+            var response = _client.CallApi(HttpMethod.Post, mailbox, "sendMail", () => GraphContent.Mime(mime));
+            if (!response.Succeeded)
+            {
+                throw GraphErrors.For(response, _settings, mailbox, "send mail");
+            }
+
+            return $"{(int)response.Status} {response.Status} by sendMail as {mailbox}, request-id {response.RequestId}";
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using MimeKit;
+using PSCompositeMail.Graph;
+
+namespace PSCompositeMail.Engine.Graph
+{
+    /// <summary>
+    /// Sends a message too big for one Graph request (or one that must not stay in Sent Items): the message without its
+    /// attachments becomes a draft (MIME), each attachment goes up through an upload session in chunks of at most 4 MB
+    /// to the pre-authenticated upload URL (no Authorization header), then the draft is sent. A draft left by a failure is deleted.
+    /// </summary>
+    internal sealed class GraphDraftSender
+    {
+        // Graph asks for chunks in multiples of 320 KiB; twelve of them stay under its 4 MB limit.
+        internal const int ChunkBytes = 12 * 320 * 1024;
+
+        // PidTagDeleteAfterSubmit: Exchange deletes the message once sent instead of keeping it in Sent Items.
+        private const string DeleteAfterSubmit = "Boolean 0x0E01";
+
+        private readonly GraphClient _client;
+        private readonly GraphSettings _settings;
+        private readonly string _mailbox;
+
+        public GraphDraftSender(GraphClient client, GraphSettings settings, string mailbox)
+        {
+            _client = client;
+            _settings = settings;
+            _mailbox = mailbox;
+        }
+
+        public string Send(MimeMessage message)
+        {
+            var (draft, attachments) = GraphMime.Detach(message);
+            using (draft)
+            {
+                var mime = GraphMime.Encode(draft);
+                if (mime.Length > GraphMime.MaxRequestBytes)
+                {
+                    throw new GraphRequestException(
+                        $"The message without its attachments is still {mime.Length / 1048576.0:0.0} MB once encoded, over Graph's 4 MB for one request: make the body or inline images smaller.",
+                        413, null, null);
+                }
+
+                long total = mime.Length;
+                foreach (var attachment in attachments)
+                {
+                    total += attachment.Content.Length;
+                }
+
+                if (total > GraphMime.MaxMessageBytes)
+                {
+                    throw new GraphRequestException($"The message is {total / 1048576.0:0} MB; Exchange Online takes at most 150 MB.", 413, null, null);
+                }
+
+                var id = Create(mime);
+                try
+                {
+                    if (!_settings.SaveToSentItems)
+                    {
+                        Require(_client.CallApi(new HttpMethod("PATCH"), _mailbox, $"messages/{id}",
+                            () => GraphContent.Json(new { singleValueExtendedProperties = new[] { new { id = DeleteAfterSubmit, value = "true" } } })), "prepare the draft");
+                    }
+
+                    foreach (var attachment in attachments)
+                    {
+                        Upload(id, attachment);
+                    }
+
+                    var sent = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/send", GraphContent.Empty), "send the draft");
+                    return $"{(int)sent.Status} {sent.Status} by draft {id} with {attachments.Count} uploaded attachment(s) as {_mailbox}, request-id {sent.RequestId}";
+                }
+                catch (Exception) when (!_client.Cancelled)
+                {
+                    Discard(id);
+                    throw;
+                }
+            }
+        }
+
+        private string Create(byte[] mime)
+        {
+            var created = Require(_client.CallApi(HttpMethod.Post, _mailbox, "messages", () => GraphContent.Mime(mime)), "create a draft");
+            return created.Property("id")?.GetString()
+                ?? throw new GraphRequestException("Graph created a draft but did not say its id.", (int)created.Status, null, created.RequestId);
+        }
+
+        private void Upload(string id, DetachedAttachment attachment)
+        {
+            var session = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/attachments/createUploadSession", () => GraphContent.Json(new
+            {
+                AttachmentItem = new
+                {
+                    attachmentType = "file",
+                    name = attachment.Name,
+                    size = attachment.Content.Length,
+                    contentType = attachment.ContentType,
+                    isInline = attachment.IsInline,
+                    contentId = attachment.ContentId,
+                },
+            })), $"open an upload session for {attachment.Name}");
+            var url = session.Property("uploadUrl")?.GetString()
+                ?? throw new GraphRequestException("Graph opened an upload session but gave no upload URL.", (int)session.Status, null, session.RequestId);
+            var bytes = attachment.Content;
+            for (var offset = 0; offset < bytes.Length; offset += ChunkBytes)
+            {
+                var start = offset;
+                var length = Math.Min(ChunkBytes, bytes.Length - start);
+                Require(_client.CallPreauthenticated(HttpMethod.Put, new Uri(url), _mailbox, () =>
+                {
+                    var chunk = new ByteArrayContent(bytes, start, length);
+                    chunk.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    chunk.Headers.ContentRange = new ContentRangeHeaderValue(start, start + length - 1, bytes.Length);
+                    return chunk;
+                }), $"upload {attachment.Name}");
+            }
+        }
+
+        private void Discard(string id)
+        {
+            try
+            {
+                _client.CallApi(HttpMethod.Delete, _mailbox, $"messages/{id}", () => null);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or System.Security.Authentication.AuthenticationException or PSCompositeMail.Tokens.TokenRequestException)
+            {
+                // The send already failed and says why; a draft that could not be deleted only stays in Drafts.
+            }
+        }
+
+        private GraphResponse Require(GraphResponse response, string action) =>
+            response.Succeeded ? response : throw GraphErrors.For(response, _settings, _mailbox, action);
+    }
+}

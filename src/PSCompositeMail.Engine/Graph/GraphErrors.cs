@@ -1,0 +1,32 @@
+using System.Net;
+using PSCompositeMail.Graph;
+using PSCompositeMail.Tokens;
+
+namespace PSCompositeMail.Engine.Graph
+{
+    /// <summary>Graph's refusals as errors that say what to do. Graph's own messages hold no secret; nothing here adds one.</summary>
+    internal static class GraphErrors
+    {
+        public static System.Exception For(GraphResponse response, GraphSettings settings, string mailbox, string action)
+        {
+            var said = response.Describe();
+            var app = settings.Tokens.Describe();
+            return response.Status switch
+            {
+                HttpStatusCode.Forbidden => new MailPermissionException(
+                    $"Graph refused to let {app} {action} as {mailbox}: {said}. The app needs the Microsoft Graph application permission Mail.Send " +
+                    "with admin consent (Entra admin center > App registrations > API permissions). If an Exchange application access policy " +
+                    $"(New-ApplicationAccessPolicy) or RBAC for Applications (New-ManagementRoleAssignment -App) limits the app to some mailboxes, {mailbox} must be in its scope."),
+                HttpStatusCode.Unauthorized => new TokenRequestException(
+                    $"Graph refused the token of {app} even after fetching a fresh one: {said}. Check -Cloud (or -GraphEndpoint and -AuthorityHost) and that the app is in the tenant that owns {mailbox}."),
+                HttpStatusCode.NotFound => new GraphRequestException(
+                    $"Graph does not know the mailbox {mailbox}: {said}. Check -Mailbox (or the From address) and that the mailbox has an Exchange Online license.",
+                    (int)response.Status, response.ErrorCode, response.RequestId),
+                (HttpStatusCode)413 => new GraphRequestException(
+                    $"Graph found the message too large: {said}. Exchange Online takes up to 150 MB, and the mailbox's own MaxSendSize may be lower.",
+                    (int)response.Status, response.ErrorCode, response.RequestId),
+                _ => new GraphRequestException($"Graph could not {action} as {mailbox}: {said}.", (int)response.Status, response.ErrorCode, response.RequestId),
+            };
+        }
+    }
+}

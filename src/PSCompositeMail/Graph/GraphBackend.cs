@@ -1,0 +1,38 @@
+using PSCompositeMail.Backends;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Hosting;
+using PSCompositeMail.Results;
+
+namespace PSCompositeMail.Graph
+{
+    /// <summary>
+    /// Sends through Microsoft Graph (sendMail with the message as MIME; big messages as a draft plus upload sessions)
+    /// with app-only tokens. The object holds settings only; tokens are fetched when the first message needs one.
+    /// </summary>
+    public sealed class GraphBackend : MailBackend
+    {
+        internal GraphBackend(string? name, GraphSettings settings)
+            : base(name, MailBackendKind.Graph)
+        {
+            Settings = settings;
+        }
+
+        /// <summary>The mailbox it sends as; empty means each message's From address.</summary>
+        public string Mailbox => Settings.Mailbox ?? string.Empty;
+
+        public bool SaveToSentItems => Settings.SaveToSentItems;
+
+        public string GraphEndpoint => Settings.Endpoint.ToString();
+
+        public string Authentication => Settings.Tokens.Describe();
+
+        public override string Description =>
+            $"{Settings.Endpoint} as {(Settings.Mailbox ?? "the From address")} ({Settings.Tokens.Describe()})";
+
+        internal GraphSettings Settings { get; }
+
+        internal override IDeliverySession OpenSession(DeliveryContext context) => MailEngine.Instance.OpenGraphSession(Name, Settings, context);
+
+        internal override BackendTestResult Test(DeliveryContext context) => MailEngine.Instance.TestGraph(Name, Settings, context);
+    }
+}

@@ -1,0 +1,28 @@
+using System;
+using PSCompositeMail.Tokens;
+
+namespace PSCompositeMail.Graph
+{
+    /// <summary>Everything a Graph backend needs to send. Secrets live in <see cref="Tokens"/> and are never formatted.</summary>
+    internal sealed class GraphSettings
+    {
+        public TokenSettings Tokens { get; set; } = new TokenSettings();
+
+        /// <summary>The mailbox to send as; null: each message's From address.</summary>
+        public string? Mailbox { get; set; }
+
+        public bool SaveToSentItems { get; set; } = true;
+
+        /// <summary>Graph's root, such as https://graph.microsoft.com/ (without the version).</summary>
+        public Uri Endpoint { get; set; } = MicrosoftCloudEndpoints.Graph(MicrosoftCloud.Global);
+
+        /// <summary>The resource tokens are asked for: the cloud's Graph, whatever <see cref="Endpoint"/> says.</summary>
+        public string TokenResource => MicrosoftCloudEndpoints.GraphResource(Tokens.Cloud);
+
+        /// <summary>Limit for one HTTP request (an upload chunk, say), not for a whole message.</summary>
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>How often a throttled (429) or unavailable (503, 504) request is tried again, after Retry-After.</summary>
+        public int RetryCount { get; set; } = 2;
+    }
+}
