@@ -47,6 +47,7 @@ class State:
         self.token_uses = {}
         self.throttle_left = config.get("graph", {}).get("throttle", 0)
         self.drafts = {}
+        self.in_flight = {}
         self.uploads = {}
         with open(config["issuer_key"], "rb") as f:
             self.issuer_key = serialization.load_pem_private_key(f.read(), password=None)
@@ -270,6 +271,20 @@ class Handler(BaseHTTPRequestHandler):
         return claims
 
     def graph(self, mailbox, rest):
+        # How many requests for one mailbox are being served at once: Graph allows four.
+        key = mailbox.lower()
+        with self.state.lock:
+            self.state.in_flight[key] = self.state.in_flight.get(key, 0) + 1
+            concurrent = self.state.in_flight[key]
+        try:
+            self.state.event(event="graph-request", mailbox=mailbox, concurrent=concurrent)
+            time.sleep(self.state.config["graph"].get("delay", 0))
+            self.graph_request(mailbox, rest)
+        finally:
+            with self.state.lock:
+                self.state.in_flight[key] -= 1
+
+    def graph_request(self, mailbox, rest):
         graph = self.state.config["graph"]
         body = self.body()
         if self.graph_caller() is None:
