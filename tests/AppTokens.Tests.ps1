@@ -229,6 +229,29 @@ Describe 'SMTP XOAUTH2 with app tokens' {
     }
 }
 
+Describe 'Exchange Online refusing a password' {
+    It 'explains the retirement of basic authentication (<Reply>) and shows the token parameters' -ForEach @(
+        @{ Reply = '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.' }
+        @{ Reply = '550 5.7.30 Basic authentication is not supported for Client Submission.' }
+    ) {
+        $folder = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $certificate = New-TestCertificate -Folder $folder
+        $server = Start-TestSmtpServer -Mode starttls -CertificateFolder $folder -User robot@contoso.com -Password 'old-password' -PasswordAuthReply $Reply
+        try {
+            $credential = [pscredential]::new('robot@contoso.com', (ConvertTo-SecureString 'old-password' -AsPlainText -Force))
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -CertificateThumbprint $certificate.Thumbprint -Credential $credential -RetryIntervalSec 0
+            $result = Send-CompositeMail -Backend $smtp @Message -ErrorVariable failures -ErrorAction SilentlyContinue
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match 'retired basic authentication'
+            $result.Results[0].Error | Should -Match '-TenantId .* -ClientId .* -ClientSecret'
+            $result.Results[0].Error | Should -Match ([regex]::Escape($Reply.Substring(4, 7)))
+            $result.Results[0].Error | Should -Not -Match 'old-password'
+            $failures[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        }
+        finally { $server | Stop-TestSmtpServer }
+    }
+}
+
 Describe 'Where tokens are fetched' {
     It 'New-MailBackend and -WhatIf reach no network' {
         $before = @(Get-TestCloudEvent $Cloud).Count

@@ -172,6 +172,35 @@ Describe 'Graph profiles and isolation' {
     BeforeAll { $script:Server = Start-GraphServer }
     AfterAll { $script:Server | Stop-TestCloudServer }
 
+    It 'builds a Graph backend from a profile whose secret comes from an environment variable, and sends' {
+        $profilePath = Join-Path $TestDrive 'mail.psd1'
+        Set-Content $profilePath @"
+@{
+    Production = @{ Backends = @( @{ Type = 'Graph'; Name = 'm365'; TenantId = '$Tenant'; ClientId = '$AppId'; ClientSecretEnv = 'PSCM_TEST_GRAPH_SECRET'
+        Mailbox = 'noreply@contoso.com'; SaveToSentItems = `$true; Cloud = 'Global'; AuthorityHost = '$($Server.Url)'; GraphEndpoint = '$($Server.Url)' } ) }
+}
+"@
+        $env:PSCM_TEST_GRAPH_SECRET = $Secret
+        try {
+            $graph = Import-MailBackend -Path $profilePath -Environment Production
+            $graph.Kind | Should -Be 'Graph'
+            $graph.Mailbox | Should -Be 'noreply@contoso.com'
+            $result = Send-CompositeMail -Backend $graph @Message -Subject 'From a profile'
+            $result.Succeeded | Should -BeTrue -Because $result.Results[0].Error
+            @(Get-TestCloudMessage $Server)[-1].Mailbox | Should -Be 'noreply@contoso.com'
+        }
+        finally { Remove-Item Env:PSCM_TEST_GRAPH_SECRET }
+    }
+
+    It 'refuses a profile that writes the secret itself, or names a variable that is not set' {
+        $inline = Join-Path $TestDrive 'inline.psd1'
+        Set-Content $inline "@{ Production = @{ Backends = @( @{ Type = 'Graph'; TenantId = 't'; ClientId = 'c'; ClientSecret = 'oops' } ) } }"
+        { Import-MailBackend -Path $inline -Environment Production } | Should -Throw -ExpectedMessage "*key 'Backends[[]0].ClientSecret': a Graph backend has no such key; expected one of *ClientSecretEnv*"
+        $unset = Join-Path $TestDrive 'unset.psd1'
+        Set-Content $unset "@{ Production = @{ Backends = @( @{ Type = 'Graph'; TenantId = 't'; ClientId = 'c'; ClientSecretEnv = 'PSCM_TEST_NOT_SET' } ) } }"
+        { Import-MailBackend -Path $unset -Environment Production } | Should -Throw -ExpectedMessage "*ClientSecretEnv*'PSCM_TEST_NOT_SET' is not set*"
+    }
+
     It 'fetches a token with our MSAL in a session where another module loaded an older MSAL first' {
         $older = $env:PSCOMPOSITEMAIL_OLDER_MSAL
         $older | Should -Exist -Because 'build.ps1 restores MSAL 4.61.3 for this test'

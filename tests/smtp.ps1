@@ -37,6 +37,7 @@ function Start-TestSmtpServer {
         [string] $OAuthIssuerKey,
         [string] $OAuthAudience,
         [int] $OAuthRefuseFirst = 0,
+        [string] $PasswordAuthReply,
         [string[]] $RejectRecipient = @(),
         [int] $TempFailData = 0,
         [switch] $SmtpUtf8,
@@ -52,6 +53,8 @@ function Start-TestSmtpServer {
     if ($OAuthUser) { $arguments += '--oauth-user', $OAuthUser }
     if ($OAuthToken) { $arguments += '--oauth-token', $OAuthToken }
     if ($OAuthIssuerKey) { $arguments += '--oauth-issuer-key', $OAuthIssuerKey, '--oauth-audience', $OAuthAudience, '--oauth-refuse-first', $OAuthRefuseFirst }
+    # Start-Process joins its arguments with spaces: a reply with spaces goes in quotes.
+    if ($PasswordAuthReply) { $arguments += '--password-auth-reply', "`"$PasswordAuthReply`"" }
     foreach ($prefix in $RejectRecipient) { $arguments += '--reject-rcpt', $prefix }
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }

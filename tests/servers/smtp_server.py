@@ -165,6 +165,7 @@ def main():
     parser.add_argument("--oauth-issuer-key", help="accept JWT access tokens signed by this public key instead of --oauth-token")
     parser.add_argument("--oauth-audience", help="with --oauth-issuer-key: the audience the token must name")
     parser.add_argument("--oauth-refuse-first", type=int, default=0, help="refuse the first N tokens (a token revoked early)")
+    parser.add_argument("--password-auth-reply", help="refuse every password with this reply, such as 535 5.7.139 ...")
     parser.add_argument("--reject-rcpt", action="append", default=[])
     parser.add_argument("--tempfail-data", type=int, default=0)
     parser.add_argument("--smtputf8", action="store_true")
@@ -194,6 +195,9 @@ def main():
             ok = isinstance(auth_data, LoginPassword) and \
                 auth_data.login.decode() == args.user and auth_data.password.decode() == args.password
             recorder.event(event="auth", mechanism=mechanism, success=ok)
+            if args.password_auth_reply:
+                # What Exchange Online answers a password once basic authentication is retired.
+                return AuthResult(success=False, handled=False, message=args.password_auth_reply)
             return AuthResult(success=ok, handled=False)
         kwargs["authenticator"] = authenticator
         auth_methods = ["PLAIN", "LOGIN"]

@@ -115,7 +115,7 @@ namespace PSCompositeMail.Engine.Smtp
             {
                 client.Watchdog.Run(t => client.Authenticate(settings.Credential, t));
             }
-            catch (AuthenticationException ex) when (SmtpAuthenticationAdvice.ForPassword(ex.Message, settings) is { } advice)
+            catch (Exception ex) when (ex is AuthenticationException or SmtpCommandException && SmtpAuthenticationAdvice.ForPassword(ex.Message, settings) is { } advice)
             {
                 throw new AuthenticationException(advice, ex);
             }

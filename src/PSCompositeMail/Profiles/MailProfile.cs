@@ -38,6 +38,8 @@ namespace PSCompositeMail.Profiles
             new ProfileOnlyKey("CredentialFile", "Credential", (profile, value, at) => profile.CredentialFromFile(value, at), MailBackendKind.Smtp),
             new ProfileOnlyKey("OAuthTokenEnv", "OAuthToken", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp),
             new ProfileOnlyKey("DkimPrivateKeyEnv", "DkimPrivateKey", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp, MailBackendKind.Directory),
+            new ProfileOnlyKey("ClientSecretEnv", "ClientSecret", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp, MailBackendKind.Graph),
+            new ProfileOnlyKey("ClientCertificatePasswordEnv", "ClientCertificatePassword", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp, MailBackendKind.Graph),
             new ProfileOnlyKey("Backends", "Backend", (profile, value, at) => profile.ReadBackends(value, at).ToArray(), MailBackendKind.Composite),
         };
 

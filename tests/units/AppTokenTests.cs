@@ -1,0 +1,106 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Security;
+using MimeKit;
+using PSCompositeMail.Engine.Graph;
+using PSCompositeMail.Engine.Tokens;
+using PSCompositeMail.Tokens;
+using Xunit;
+
+namespace PSCompositeMail.Tests
+{
+    public class AppTokenTests
+    {
+        private static SecureString Secure(string text)
+        {
+            var secure = new SecureString();
+            foreach (var c in text)
+            {
+                secure.AppendChar(c);
+            }
+
+            return secure;
+        }
+
+        [Fact]
+        public void One_way_of_getting_tokens_with_what_it_needs()
+        {
+            new TokenSettings { TenantId = "t", ClientId = "c", ClientSecret = Secure("s") }.Validate();
+            new TokenSettings { ManagedIdentity = true, ManagedIdentityClientId = "id" }.Validate();
+            new TokenSettings { GoogleServiceAccountKey = "k.json", UserName = "u@example.com" }.Validate();
+
+            Assert.Throws<ArgumentException>(() => new TokenSettings { TenantId = "t", ClientId = "c" }.Validate());
+            Assert.Throws<ArgumentException>(() => new TokenSettings { ClientId = "c", ClientSecret = Secure("s") }.Validate());
+            Assert.Throws<ArgumentException>(() => new TokenSettings { TenantId = "t", ClientId = "c", ClientSecret = Secure("s"), ManagedIdentity = true }.Validate());
+            Assert.Throws<ArgumentException>(() => new TokenSettings { TenantId = "t", ClientId = "c", ClientCertificatePath = "a.pfx", ClientCertificateThumbprint = "AB" }.Validate());
+            Assert.Throws<ArgumentException>(() => new TokenSettings { GoogleServiceAccountKey = "k.json" }.Validate());
+            Assert.Throws<ArgumentException>(() => new TokenSettings { ManagedIdentityClientId = "id", TenantId = "t", ClientId = "c", ClientSecret = Secure("s") }.Validate());
+        }
+
+        [Fact]
+        public void A_description_names_the_app_and_never_the_secret()
+        {
+            var settings = new TokenSettings { TenantId = "contoso.com", ClientId = "app-id", ClientSecret = Secure("hush-hush") };
+            Assert.Equal(TokenProvider.ClientSecret, settings.Source);
+            Assert.Contains("app-id", settings.Describe());
+            Assert.DoesNotContain("hush-hush", settings.Describe());
+        }
+
+        [Theory]
+        [InlineData(MicrosoftCloud.Global, "https://login.microsoftonline.com/", "https://graph.microsoft.com", "https://outlook.office365.com")]
+        [InlineData(MicrosoftCloud.USGovernment, "https://login.microsoftonline.us/", "https://graph.microsoft.us", "https://outlook.office365.us")]
+        [InlineData(MicrosoftCloud.USGovernmentDoD, "https://login.microsoftonline.us/", "https://dod-graph.microsoft.us", "https://outlook-dod.office365.us")]
+        [InlineData(MicrosoftCloud.China, "https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn", "https://partner.outlook.cn")]
+        public void Each_cloud_has_its_own_hosts(MicrosoftCloud cloud, string authority, string graph, string exchange)
+        {
+            Assert.Equal(authority, MicrosoftCloudEndpoints.AuthorityHost(cloud).ToString());
+            Assert.Equal(graph, MicrosoftCloudEndpoints.GraphResource(cloud));
+            Assert.Equal(exchange, MicrosoftCloudEndpoints.ExchangeResource(cloud));
+        }
+
+        [Theory]
+        [InlineData("AADSTS7000215: Invalid client secret provided.", "-ClientSecret")]
+        [InlineData("AADSTS7000222: The provided client secret keys are expired.", "expired")]
+        [InlineData("AADSTS700027: Client assertion failed signature validation.", "-ClientCertificate")]
+        [InlineData("AADSTS700016: Application with identifier 'x' was not found.", "-ClientId")]
+        [InlineData("AADSTS90002: Tenant 'x' not found.", "-TenantId")]
+        public void Common_AADSTS_codes_name_the_setting_at_fault(string message, string named)
+        {
+            var settings = new TokenSettings { TenantId = "t", ClientId = "c", ClientSecret = Secure("s") };
+            Assert.Contains(named, TokenErrors.ForAadsts(message, settings));
+        }
+
+        [Fact]
+        public void Graph_gets_Bcc_and_a_copy_without_attachments_leaving_the_message_as_it_was()
+        {
+            var builder = new BodyBuilder { TextBody = "text" };
+            builder.Attachments.Add("big.bin", new byte[1000]);
+            var message = new MimeMessage(new[] { new MailboxAddress(null, "a@example.com") }, new[] { new MailboxAddress(null, "b@example.com") }, "s", builder.ToMessageBody());
+            message.Bcc.Add(new MailboxAddress(null, "hidden@example.com"));
+
+            var encoded = System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(System.Text.Encoding.ASCII.GetString(GraphMime.Encode(message))));
+            Assert.Contains("Bcc: hidden@example.com", encoded);
+
+            var (draft, attachments) = GraphMime.Detach(message);
+            Assert.Empty(draft.Attachments);
+            Assert.Equal("hidden@example.com", draft.Bcc.Mailboxes.Single().Address);
+            Assert.Equal(1000, attachments.Single().Content.Length);
+            Assert.Single(message.Attachments);
+        }
+
+        [Fact]
+        public void A_Graph_answer_gives_its_error_code_request_id_and_Retry_After()
+        {
+            using var response = new HttpResponseMessage((HttpStatusCode)429);
+            response.Headers.Add("request-id", "0f1e2d3c-0000-0000-0000-000000000000");
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
+            var answer = new GraphResponse(response, "{\"error\":{\"code\":\"ApplicationThrottled\",\"message\":\"Slow down.\"}}");
+            Assert.False(answer.Succeeded);
+            Assert.Equal("ApplicationThrottled", answer.ErrorCode);
+            Assert.Equal(TimeSpan.FromSeconds(7), answer.RetryAfter);
+            Assert.Contains("request-id 0f1e2d3c", answer.Describe());
+        }
+    }
+}
