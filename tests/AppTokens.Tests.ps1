@@ -116,24 +116,36 @@ Describe 'A wrong client secret' {
         $script:SentBefore = @(Get-TestCloudMessage $Cloud).Count
         $script:GraphCallsBefore = @(Get-TestCloudEvent $Cloud | Where-Object { $_.path -like '/v1.0/*' }).Count
         $script:Wrong = New-MailBackend -Graph @Entra -ClientId $SecretApp -ClientSecret (ConvertTo-SecureString $WrongSecret -AsPlainText -Force) -Name wrong
-        $script:WrongSmtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port 1 -UserName robot@contoso.com -TenantId $Tenant -AuthorityHost $Cloud.Url `
+        $smtpFolder = Join-Path $TestDrive 'wrong-smtp'
+        $smtpCertificate = New-TestCertificate -Folder $smtpFolder
+        $script:WrongSmtpServer = Start-TestSmtpServer -Mode starttls -CertificateFolder $smtpFolder -OAuthUser robot@contoso.com `
+            -OAuthIssuerKey $Cloud.IssuerPublicKey -OAuthAudience 'https://outlook.office365.com'
+        $script:WrongSmtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $WrongSmtpServer.Port -CertificateThumbprint $smtpCertificate.Thumbprint `
+            -UserName robot@contoso.com -TenantId $Tenant -AuthorityHost $Cloud.Url -RetryIntervalSec 0 -Name wrong-smtp `
             -ClientId $SecretApp -ClientSecret (ConvertTo-SecureString $WrongSecret -AsPlainText -Force) -ProtocolLog $Log
         $script:Output = & {
             Send-CompositeMail -Backend $Wrong @Message -SpoolDirectory $Spool -Verbose -ErrorAction Continue
-            Test-MailBackend -Backend $Wrong -Verbose
+            Send-CompositeMail -Backend $WrongSmtp @Message -SpoolDirectory $Spool -Verbose -ErrorAction Continue
+            Test-MailBackend -Backend $Wrong, $WrongSmtp -Verbose
             $Wrong, $WrongSmtp | Format-List * | Out-String
         } *>&1 | ForEach-Object { $_; if ($_ -is [System.Management.Automation.ErrorRecord]) { $_ | Format-List * -Force | Out-String } }
         $script:SendErrors = @($Output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
     }
+    AfterAll { $script:WrongSmtpServer | Stop-TestSmtpServer }
 
     It 'sends nothing and fails Test-MailBackend with the advice about the secret' {
         @(Get-TestCloudMessage $Cloud).Count | Should -Be $SentBefore
         @(Get-TestCloudEvent $Cloud | Where-Object { $_.path -like '/v1.0/*' }).Count | Should -Be $GraphCallsBefore
-        $test = $Output | Where-Object { $_ -is [PSCompositeMail.Results.BackendTestResult] }
-        $test.Succeeded | Should -BeFalse
-        $test.Error | Should -Match 'AADSTS7000215'
-        $test.Error | Should -Match 'ClientSecret'
-        $SendErrors[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        Get-TestSmtpMessage $WrongSmtpServer | Should -BeNullOrEmpty
+        $tests = @($Output | Where-Object { $_ -is [PSCompositeMail.Results.BackendTestResult] })
+        $tests.Count | Should -Be 2
+        foreach ($test in $tests) {
+            $test.Succeeded | Should -BeFalse
+            $test.Error | Should -Match 'AADSTS7000215'
+            $test.Error | Should -Match 'ClientSecret'
+        }
+        $SendErrors.Count | Should -Be 2
+        $SendErrors.CategoryInfo.Category | Select-Object -Unique | Should -Be 'AuthenticationError'
     }
 
     It 'shows the secret in no stream, result, error, spool file or log' {
@@ -145,7 +157,9 @@ Describe 'A wrong client secret' {
         foreach ($file in Get-ChildItem $Spool -Recurse -File) {
             [IO.File]::ReadAllText($file.FullName) | Should -Not -Match ([regex]::Escape($WrongSecret))
         }
-        if (Test-Path $Log) { Get-Content $Log -Raw | Should -Not -Match ([regex]::Escape($WrongSecret)) }
+        $Log | Should -Exist
+        Get-Content $Log -Raw | Should -Match 'EHLO'
+        Get-Content $Log -Raw | Should -Not -Match ([regex]::Escape($WrongSecret))
     }
 }
 
