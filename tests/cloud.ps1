@@ -1,4 +1,4 @@
-# Helpers for the Microsoft 365 and Google tests: a test certificate authority, app certificates and keys, and the
+# Helpers for the Microsoft 365 and Google tests (dot-source smtp.ps1 first): a test certificate authority, app certificates and keys, and the
 # local HTTPS stand-ins for Entra ID, managed identity, Google and Graph (servers/cloud_server.py) on 127.0.0.1.
 #
 # The servers' TLS certificates are issued by a CA made once per test run by Invoke-PesterSuite.ps1, which points
@@ -97,22 +97,15 @@ function Start-TestCloudServer {
     throw "The test cloud server did not start on port $port."
 }
 
+# A cloud server is a process with a folder and an events.jsonl, as an SMTP test server is: the same helpers serve.
 function Stop-TestCloudServer {
     param([Parameter(ValueFromPipeline)] $Server)
-    process {
-        if ($Server -and -not $Server.Process.HasExited) {
-            $Server.Process.Kill()
-            $Server.Process.WaitForExit(5000) | Out-Null
-        }
-        if ($Server) { Remove-Item $Server.Folder -Recurse -Force -ErrorAction SilentlyContinue }
-    }
+    process { $Server | Stop-TestSmtpServer }
 }
 
 function Get-TestCloudEvent {
     param($Server, [string] $Event)
-    $file = Join-Path $Server.Folder 'events.jsonl'
-    if (-not (Test-Path $file)) { return }
-    Get-Content $file | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object { -not $Event -or $_.event -eq $Event }
+    Get-TestSmtpEvent -Server $Server -Event $Event
 }
 
 function Get-TestCloudMessage {

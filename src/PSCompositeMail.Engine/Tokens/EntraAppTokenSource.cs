@@ -23,18 +23,9 @@ namespace PSCompositeMail.Engine.Tokens
             _application = new Lazy<IConfidentialClientApplication>(Build, LazyThreadSafetyMode.PublicationOnly);
         }
 
-        public string GetToken(bool fresh, CancellationToken cancellationToken)
-        {
-            try
-            {
-                return _application.Value.AcquireTokenForClient(_scopes).WithForceRefresh(fresh)
-                    .ExecuteAsync(cancellationToken).GetAwaiter().GetResult().AccessToken;
-            }
-            catch (Exception ex) when (TokenErrors.Explain(ex, _settings) is { } explained)
-            {
-                throw explained;
-            }
-        }
+        public string GetToken(bool fresh, CancellationToken cancellationToken) =>
+            TokenErrors.Explained(_settings, () => _application.Value.AcquireTokenForClient(_scopes).WithForceRefresh(fresh)
+                .ExecuteAsync(cancellationToken).GetAwaiter().GetResult().AccessToken);
 
         private IConfidentialClientApplication Build()
         {

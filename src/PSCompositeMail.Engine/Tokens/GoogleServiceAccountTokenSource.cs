@@ -22,23 +22,16 @@ namespace PSCompositeMail.Engine.Tokens
             _credential = new Lazy<ServiceAccountCredential>(Build, LazyThreadSafetyMode.PublicationOnly);
         }
 
-        public string GetToken(bool fresh, CancellationToken cancellationToken)
+        public string GetToken(bool fresh, CancellationToken cancellationToken) => TokenErrors.Explained(_settings, () =>
         {
-            try
+            var credential = _credential.Value;
+            if (fresh)
             {
-                var credential = _credential.Value;
-                if (fresh)
-                {
-                    credential.RequestAccessTokenAsync(cancellationToken).GetAwaiter().GetResult();
-                }
+                credential.RequestAccessTokenAsync(cancellationToken).GetAwaiter().GetResult();
+            }
 
-                return credential.GetAccessTokenForRequestAsync(null, cancellationToken).GetAwaiter().GetResult();
-            }
-            catch (Exception ex) when (TokenErrors.Explain(ex, _settings) is { } explained)
-            {
-                throw explained;
-            }
-        }
+            return credential.GetAccessTokenForRequestAsync(null, cancellationToken).GetAwaiter().GetResult();
+        });
 
         private ServiceAccountCredential Build()
         {

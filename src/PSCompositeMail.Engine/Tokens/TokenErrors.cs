@@ -13,6 +13,19 @@ namespace PSCompositeMail.Engine.Tokens
     {
         private static readonly Regex AadstsCode = new Regex(@"AADSTS(\d+)", RegexOptions.CultureInvariant);
 
+        /// <summary>Runs a token request; what the library throws comes out as an error that names the setting at fault.</summary>
+        public static string Explained(TokenSettings settings, Func<string> request)
+        {
+            try
+            {
+                return request();
+            }
+            catch (Exception ex) when (Explain(ex, settings) is { } explained)
+            {
+                throw explained;
+            }
+        }
+
         /// <returns>The exception to throw instead, or null to let <paramref name="exception"/> through (cancellation, our own errors).</returns>
         public static Exception? Explain(Exception exception, TokenSettings settings)
         {
