@@ -266,6 +266,22 @@ Describe 'Exchange Online refusing a password' {
     }
 }
 
+Describe 'Exchange Online refusing a From address' {
+    It 'explains 5.7.60 SendAsDenied: the mailbox may only send as itself unless granted Send As' {
+        $server = Start-TestSmtpServer -Mode plain -User robot@contoso.com -Password 'pw' -MailReply '550 5.7.60 SMTP; Client does not have permissions to send as this sender'
+        try {
+            $credential = [pscredential]::new('robot@contoso.com', (ConvertTo-SecureString 'pw' -AsPlainText -Force))
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -Credential $credential -RetryIntervalSec 0
+            $result = Send-CompositeMail -Backend $smtp @Message -From boss@contoso.com -ErrorAction SilentlyContinue
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match '5\.7\.60'
+            $result.Results[0].Error | Should -Match 'Add-RecipientPermission'
+            $result.Results[0].Error | Should -Match 'robot@contoso\.com'
+        }
+        finally { $server | Stop-TestSmtpServer }
+    }
+}
+
 Describe 'Where tokens are fetched' {
     It 'New-MailBackend and -WhatIf reach no network' {
         $before = @(Get-TestCloudEvent $Cloud).Count

@@ -38,6 +38,7 @@ function Start-TestSmtpServer {
         [string] $OAuthAudience,
         [int] $OAuthRefuseFirst = 0,
         [string] $PasswordAuthReply,
+        [string] $MailReply,
         [string[]] $RejectRecipient = @(),
         [int] $TempFailData = 0,
         [switch] $SmtpUtf8,
@@ -55,6 +56,7 @@ function Start-TestSmtpServer {
     if ($OAuthIssuerKey) { $arguments += '--oauth-issuer-key', $OAuthIssuerKey, '--oauth-audience', $OAuthAudience, '--oauth-refuse-first', $OAuthRefuseFirst }
     # Start-Process joins its arguments with spaces: a reply with spaces goes in quotes.
     if ($PasswordAuthReply) { $arguments += '--password-auth-reply', "`"$PasswordAuthReply`"" }
+    if ($MailReply) { $arguments += '--mail-reply', "`"$MailReply`"" }
     foreach ($prefix in $RejectRecipient) { $arguments += '--reject-rcpt', $prefix }
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }

@@ -51,6 +51,14 @@ class Handler:
         self.tokens_seen = 0
         self.lock = threading.Lock()
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.args.mail_reply:
+            # Exchange Online refusing a From address the mailbox may not send as (5.7.60 SendAsDenied), say.
+            return self.args.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if any(address.lower().startswith(prefix.lower()) for prefix in self.args.reject_rcpt):
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
@@ -166,6 +174,7 @@ def main():
     parser.add_argument("--oauth-audience", help="with --oauth-issuer-key: the audience the token must name")
     parser.add_argument("--oauth-refuse-first", type=int, default=0, help="refuse the first N tokens (a token revoked early)")
     parser.add_argument("--password-auth-reply", help="refuse every password with this reply, such as 535 5.7.139 ...")
+    parser.add_argument("--mail-reply", help="refuse every MAIL FROM with this reply")
     parser.add_argument("--reject-rcpt", action="append", default=[])
     parser.add_argument("--tempfail-data", type=int, default=0)
     parser.add_argument("--smtputf8", action="store_true")

@@ -32,7 +32,7 @@ namespace PSCompositeMail.Engine.Graph
 
     /// <summary>
     /// The message as Graph's MIME send takes it: base64 of the MIME text, Bcc included (Graph takes the recipients
-    /// from the MIME and keeps Bcc out of what recipients get), CRLF line ends.
+    /// from the MIME and keeps Bcc out of what recipients get), CRLF line ends: written as for a pickup folder.
     /// </summary>
     internal static class GraphMime
     {
@@ -42,19 +42,10 @@ namespace PSCompositeMail.Engine.Graph
         /// <summary>Exchange Online's largest message.</summary>
         public const long MaxMessageBytes = 150L * 1024 * 1024;
 
-        private static readonly FormatOptions WithBcc = CreateOptions();
-
-        private static FormatOptions CreateOptions()
-        {
-            var options = MimeText.Wire.Clone();
-            options.HiddenHeaders.Clear();
-            return options;
-        }
-
         public static byte[] Encode(MimeMessage message)
         {
             using var buffer = new MemoryStream();
-            message.WriteTo(WithBcc, buffer);
+            MimeText.WriteForPickup(message, buffer);
             return Base64(buffer.GetBuffer(), (int)buffer.Length);
         }
 
@@ -67,7 +58,7 @@ namespace PSCompositeMail.Engine.Graph
         public static (MimeMessage Draft, IReadOnlyList<DetachedAttachment> Attachments) Detach(MimeMessage message)
         {
             using var buffer = new MemoryStream();
-            message.WriteTo(WithBcc, buffer);
+            MimeText.WriteForPickup(message, buffer);
             buffer.Position = 0;
             var copy = MimeMessage.Load(buffer);
             var detached = new List<DetachedAttachment>();
