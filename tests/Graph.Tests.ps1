@@ -154,6 +154,19 @@ Describe 'Graph throttling and token renewal' {
         finally { $server | Stop-TestCloudServer }
     }
 
+    It 'asks for a new token before the cached one expires, so Graph never sees an expired one' {
+        # Two minutes left is inside the five minutes before expiry in which a cached token is no longer used.
+        $server = Start-GraphServer -TokenLifetime 120
+        try {
+            $graph = New-GraphBackend $server
+            $results = 1..3 | ForEach-Object { Send-CompositeMail -Backend $graph @Message -Subject "Renewed $_" }
+            $results.Succeeded | Should -Be $true, $true, $true
+            @(Get-TestCloudEvent $server -Event token).Count | Should -Be 3
+            Get-TestCloudEvent $server -Event graph-refused | Should -BeNullOrEmpty
+        }
+        finally { $server | Stop-TestCloudServer }
+    }
+
     It 'never has more than four requests in flight for one mailbox, whatever -ThrottleLimit says' {
         $server = Start-GraphServer -Graph @{ delay = 0.3 }
         try {

@@ -91,6 +91,13 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
+        public void A_Graph_endpoint_with_a_path_keeps_it()
+        {
+            var settings = new PSCompositeMail.Graph.GraphSettings(new TokenSettings { ManagedIdentity = true }) { Endpoint = new Uri("https://proxy.example/graph") };
+            Assert.Equal("https://proxy.example/graph/v1.0/users/a", new Uri(settings.Endpoint, "v1.0/users/a").ToString());
+        }
+
+        [Fact]
         public void A_Graph_answer_gives_its_error_code_request_id_and_Retry_After()
         {
             using var response = new HttpResponseMessage((HttpStatusCode)429);

@@ -13,8 +13,14 @@ namespace PSCompositeMail.Graph
 
         public bool SaveToSentItems { get; set; } = true;
 
-        /// <summary>Graph's root, such as https://graph.microsoft.com/ (without the version).</summary>
-        public Uri Endpoint { get; set; } = MicrosoftCloudEndpoints.Graph(MicrosoftCloud.Global);
+        private Uri _endpoint = MicrosoftCloudEndpoints.Graph(MicrosoftCloud.Global);
+
+        /// <summary>Graph's root, such as https://graph.microsoft.com/ (without the version); always ends in '/' so that request paths go below it.</summary>
+        public Uri Endpoint
+        {
+            get => _endpoint;
+            set => _endpoint = value.AbsoluteUri.EndsWith("/", StringComparison.Ordinal) ? value : new Uri(value.AbsoluteUri + "/");
+        }
 
         /// <summary>The resource tokens are asked for: the cloud's Graph, whatever <see cref="Endpoint"/> says.</summary>
         public string TokenResource => MicrosoftCloudEndpoints.GraphResource(Tokens.Cloud);
