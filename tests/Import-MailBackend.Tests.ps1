@@ -119,7 +119,9 @@ Describe 'Profile entries and New-MailBackend' {
             # Secrets never stand in the file: Credential is @{ UserNameEnv; PasswordEnv } or CredentialFile (an
             # Export-Clixml file), and the token is OAuthTokenEnv (the name of a variable), not -OAuthToken itself.
             # A DKIM key's PEM text is DkimPrivateKeyEnv (a variable), not -DkimPrivateKey itself.
-            Smtp          = @{ Instead = @{ OAuthToken = 'OAuthTokenEnv'; DkimPrivateKey = 'DkimPrivateKeyEnv' }; Also = 'CredentialFile' }
+            # So are an app's client secret and certificate password: ClientSecretEnv and ClientCertificatePasswordEnv.
+            Smtp          = @{ Instead = @{ OAuthToken = 'OAuthTokenEnv'; DkimPrivateKey = 'DkimPrivateKeyEnv'; ClientSecret = 'ClientSecretEnv'; ClientCertificatePassword = 'ClientCertificatePasswordEnv' }; Also = 'CredentialFile' }
+            Graph         = @{ Instead = @{ ClientSecret = 'ClientSecretEnv'; ClientCertificatePassword = 'ClientCertificatePasswordEnv' } }
             # On the command line the switch itself takes the folder; a profile names it Path.
             Directory     = @{ Instead = @{ Directory = 'Path'; DkimPrivateKey = 'DkimPrivateKeyEnv' } }
             # A composite's members are entries of their own, listed as Backends.

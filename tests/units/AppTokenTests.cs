@@ -93,7 +93,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void A_Graph_endpoint_with_a_path_keeps_it()
         {
-            var settings = new PSCompositeMail.Graph.GraphSettings(new TokenSettings { ManagedIdentity = true }) { Endpoint = new Uri("https://proxy.example/graph") };
+            var settings = new PSCompositeMail.Graph.GraphSettings { Tokens = new TokenSettings { ManagedIdentity = true }, Endpoint = new Uri("https://proxy.example/graph") };
             Assert.Equal("https://proxy.example/graph/v1.0/users/a", new Uri(settings.Endpoint, "v1.0/users/a").ToString());
         }
 
