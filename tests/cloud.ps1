@@ -31,28 +31,6 @@ function New-TestCertificateAuthority {
     $ca
 }
 
-function New-TestServerCertificate {
-    <# A TLS server certificate for localhost and 127.0.0.1 issued by $Authority, written as cert.pem and key.pem into $Folder. #>
-    param([Parameter(Mandatory)] $Authority, [Parameter(Mandatory)] [string] $Folder)
-    $null = New-Item -ItemType Directory -Force -Path $Folder
-    $rsa = [System.Security.Cryptography.RSA]::Create(2048)
-    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
-        'CN=localhost', $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
-    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
-    $names.AddDnsName('localhost')
-    $names.AddIpAddress([ipaddress]::Loopback)
-    $request.CertificateExtensions.Add($names.Build())
-    $usage = [System.Security.Cryptography.OidCollection]::new()
-    $null = $usage.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
-    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($usage, $false))
-    $serial = [byte[]]::new(8)
-    [System.Security.Cryptography.RandomNumberGenerator]::Fill($serial)
-    $certificate = $request.Create($Authority, [DateTimeOffset]::Now.AddDays(-1), [DateTimeOffset]::Now.AddDays(20), $serial)
-    Set-Content -Path (Join-Path $Folder 'cert.pem') -Value $certificate.ExportCertificatePem()
-    Set-Content -Path (Join-Path $Folder 'key.pem') -Value $rsa.ExportPkcs8PrivateKeyPem()
-    Join-Path $Folder 'cert.pem'
-}
-
 function Get-TestCertificateAuthority {
     <# The run's CA that SSL_CERT_FILE trusts (made by Invoke-PesterSuite.ps1). #>
     if (-not $env:PSCOMPOSITEMAIL_TEST_CA -or -not (Test-Path $env:PSCOMPOSITEMAIL_TEST_CA)) {
@@ -74,7 +52,7 @@ function Start-TestCloudServer {
     $port = if ($Port) { $Port } else { Get-FreeTcpPort }
     $out = Join-Path ([IO.Path]::GetTempPath()) "pscm-cloud-$port-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
     $null = New-Item -ItemType Directory -Path $out
-    $null = New-TestServerCertificate -Authority $Authority -Folder $out
+    $null = New-TestCertificate -Authority $Authority -Folder $out
     $issuer = [System.Security.Cryptography.RSA]::Create(2048)
     Set-Content -Path (Join-Path $out 'issuer.pem') -Value $issuer.ExportPkcs8PrivateKeyPem()
     $full = @{ graph = @{} }

@@ -9,8 +9,11 @@ function Get-FreeTcpPort {
 }
 
 function New-TestCertificate {
-    <# A self-signed certificate for localhost and 127.0.0.1, written as PEM for the server; returns the certificate. #>
-    param([Parameter(Mandatory)] [string] $Folder)
+    <#
+    A certificate for localhost and 127.0.0.1, written as PEM (cert.pem, key.pem) for the server; returns the
+    certificate. Self-signed, or issued by -Authority (a CA certificate with its key, see cloud.ps1).
+    #>
+    param([Parameter(Mandatory)] [string] $Folder, $Authority)
     $null = New-Item -ItemType Directory -Force -Path $Folder
     $rsa = [System.Security.Cryptography.RSA]::Create(2048)
     $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
@@ -19,7 +22,12 @@ function New-TestCertificate {
     $names.AddDnsName('localhost')
     $names.AddIpAddress([ipaddress]::Loopback)
     $request.CertificateExtensions.Add($names.Build())
-    $certificate = $request.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-1), [DateTimeOffset]::Now.AddDays(30))
+    $certificate = if ($Authority) {
+        $serial = [byte[]]::new(8)
+        [System.Security.Cryptography.RandomNumberGenerator]::Fill($serial)
+        $request.Create($Authority, [DateTimeOffset]::Now.AddDays(-1), [DateTimeOffset]::Now.AddDays(20), $serial)
+    }
+    else { $request.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-1), [DateTimeOffset]::Now.AddDays(30)) }
     Set-Content -Path (Join-Path $Folder 'cert.pem') -Value $certificate.ExportCertificatePem()
     Set-Content -Path (Join-Path $Folder 'key.pem') -Value $rsa.ExportPkcs8PrivateKeyPem()
     $certificate
