@@ -36,7 +36,7 @@ namespace PSCompositeMail.Engine.Graph
             _backendName = backendName;
         }
 
-        public bool Cancelled => _context.CancellationToken.IsCancellationRequested;
+        public CancellationToken Cancellation => _context.CancellationToken;
 
         public string FetchToken(bool fresh) => _tokens.GetToken(fresh, _context.CancellationToken);
 

@@ -20,55 +20,47 @@ namespace PSCompositeMail.Engine.Graph
         private readonly string _name;
         private readonly GraphSettings _settings;
         private readonly GraphClient _client;
+        private readonly System.Threading.CancellationToken _cancellation;
 
         public GraphDelivery(string backendName, GraphSettings settings, DeliveryContext context)
         {
             _name = backendName;
             _settings = settings;
             _client = new GraphClient(settings, context, backendName);
+            _cancellation = context.CancellationToken;
         }
 
         public static BackendTestResult Test(string backendName, GraphSettings settings, DeliveryContext context)
         {
             var clock = Stopwatch.StartNew();
-            try
-            {
-                context.Verbose($"{backendName}: fetching a token for {settings.TokenResource} from {settings.Tokens.Describe()}");
-                new GraphClient(settings, context, backendName).FetchToken(fresh: false);
-                return new BackendTestResult(backendName, MailBackendKind.Graph, true, clock.Elapsed,
-                    $"A token for {settings.TokenResource} was issued to {settings.Tokens.Describe()}; nothing was sent.");
-            }
-            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                return new BackendTestResult(backendName, MailBackendKind.Graph, false, clock.Elapsed, exception: ex);
-            }
+            return DeliveryAttempt.Run(
+                context.CancellationToken,
+                () =>
+                {
+                    context.Verbose($"{backendName}: fetching a token for {settings.TokenResource} from {settings.Tokens.Describe()}");
+                    new GraphClient(settings, context, backendName).FetchToken(fresh: false);
+                    return new BackendTestResult(backendName, MailBackendKind.Graph, true, clock.Elapsed,
+                        $"A token for {settings.TokenResource} was issued to {settings.Tokens.Describe()}; nothing was sent.");
+                },
+                (ex, elapsed) => new BackendTestResult(backendName, MailBackendKind.Graph, false, elapsed, exception: ex));
         }
 
         public BackendResult Deliver(IOutgoingMessage outgoing)
         {
             var message = (OutgoingMessage)outgoing;
             var clock = Stopwatch.StartNew();
-            try
-            {
-                var mailbox = _settings.Mailbox ?? message.Mime.From.Mailboxes.FirstOrDefault()?.Address ?? message.SenderAddress;
-                var mime = GraphMime.Encode(message.Mime);
-                var detail = mime.Length <= GraphMime.MaxRequestBytes && _settings.SaveToSentItems
-                    ? SendMail(mailbox, mime)
-                    : new GraphDraftSender(_client, _settings, mailbox).Send(message.Mime);
-                return new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Sent, clock.Elapsed, detail: detail);
-            }
-            catch (OperationCanceledException) when (_client.Cancelled)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                return new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Failed, clock.Elapsed, ex);
-            }
+            return DeliveryAttempt.Run(
+                _cancellation,
+                () =>
+                {
+                    var mailbox = _settings.Mailbox ?? message.Mime.From.Mailboxes.FirstOrDefault()?.Address ?? message.SenderAddress;
+                    var mime = GraphMime.Encode(message.Mime);
+                    var detail = mime.Length <= GraphMime.MaxRequestBytes && _settings.SaveToSentItems
+                        ? SendMail(mailbox, mime)
+                        : new GraphDraftSender(_client, _settings, mailbox).Send(message.Mime);
+                    return new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Sent, clock.Elapsed, detail: detail);
+                },
+                (ex, elapsed) => new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Failed, elapsed, ex));
         }
 
         private string SendMail(string mailbox, byte[] mime)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using MimeKit;
+using PSCompositeMail.Delivery;
 using PSCompositeMail.Graph;
 
 namespace PSCompositeMail.Engine.Graph
@@ -72,7 +73,7 @@ namespace PSCompositeMail.Engine.Graph
                     var sent = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/send", GraphContent.Empty), "send the draft");
                     return $"{(int)sent.Status} {sent.Status} by draft {id} with {attachments.Count} uploaded attachment(s) as {_mailbox}, request-id {sent.RequestId}";
                 }
-                catch (Exception) when (!_client.Cancelled)
+                catch (Exception ex) when (DeliveryAttempt.IsFailure(ex, _client.Cancellation))
                 {
                     Discard(id);
                     throw;
