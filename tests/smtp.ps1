@@ -49,6 +49,8 @@ function Start-TestSmtpServer {
         [string] $MailReply,
         [string[]] $RejectRecipient = @(),
         [int] $TempFailData = 0,
+        # 'prefix:N' or 'prefix:N:code': the first N RCPT TO for those addresses are refused for now (450 unless a code is given).
+        [string[]] $TempFailRecipient = @(),
         [switch] $SmtpUtf8,
         [int] $Port
     )
@@ -67,6 +69,7 @@ function Start-TestSmtpServer {
     if ($MailReply) { $arguments += '--mail-reply', "`"$MailReply`"" }
     foreach ($prefix in $RejectRecipient) { $arguments += '--reject-rcpt', $prefix }
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
+    foreach ($rule in $TempFailRecipient) { $arguments += '--tempfail-rcpt', $rule }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }
 
     $process = Start-Process -FilePath $script:Python -ArgumentList $arguments -PassThru `
@@ -83,6 +86,30 @@ function Start-TestSmtpServer {
     }
     Stop-TestSmtpServer $server
     throw "The test SMTP server did not start on port $port."
+}
+
+function Start-MisbehavingSmtpServer {
+    <# A raw-socket SMTP server that misbehaves on purpose (servers/misbehaving_smtp_server.py); stop it with Stop-TestSmtpServer. #>
+    param(
+        [Parameter(Mandatory)] [ValidateSet('silent', 'slow', 'stall-at-mail', 'close-in-data')] [string] $Mode,
+        [double] $Delay = 0.5
+    )
+    $port = Get-FreeTcpPort
+    $out = Join-Path ([IO.Path]::GetTempPath()) "pscm-raw-$port-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+    $null = New-Item -ItemType Directory -Path $out
+    $arguments = @((Join-Path $PSScriptRoot 'servers/misbehaving_smtp_server.py'), '--port', $port, '--out', $out, '--mode', $Mode,
+        '--delay', $Delay.ToString([cultureinfo]::InvariantCulture))
+    $process = Start-Process -FilePath $script:Python -ArgumentList $arguments -PassThru `
+        -RedirectStandardError (Join-Path $out 'stderr.txt') -RedirectStandardOutput (Join-Path $out 'stdout.txt')
+    $server = [pscustomobject]@{ Port = $port; Folder = $out; Process = $process; Mode = $Mode }
+    $deadline = [DateTime]::UtcNow.AddSeconds(15)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if ($process.HasExited) { throw "The misbehaving SMTP server exited: $(Get-Content (Join-Path $out 'stderr.txt') -Raw)" }
+        if ((Get-TestSmtpEvent $server | Where-Object event -eq 'ready')) { return $server }
+        Start-Sleep -Milliseconds 100
+    }
+    Stop-TestSmtpServer $server
+    throw "The misbehaving SMTP server did not start on port $port."
 }
 
 function Stop-TestSmtpServer {

@@ -50,6 +50,19 @@ class Handler:
         self.tempfails_left = args.tempfail_data
         self.tokens_seen = 0
         self.lock = threading.Lock()
+        # --tempfail-rcpt PREFIX:N[:CODE]: the first N RCPT TO for addresses starting with PREFIX get CODE (450).
+        self.rcpt_tempfails = []
+        for spec in args.tempfail_rcpt:
+            prefix, count, *code = spec.split(":")
+            self.rcpt_tempfails.append({"prefix": prefix.lower(), "left": int(count), "code": int(code[0]) if code else 450})
+
+    def temporary_refusal(self, address):
+        with self.lock:
+            for rule in self.rcpt_tempfails:
+                if address.lower().startswith(rule["prefix"]) and rule["left"] > 0:
+                    rule["left"] -= 1
+                    return rule["code"]
+        return None
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.args.mail_reply:
@@ -61,7 +74,13 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if any(address.lower().startswith(prefix.lower()) for prefix in self.args.reject_rcpt):
+            self.recorder.event(event="rcpt", address=address, code=550)
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        code = self.temporary_refusal(address)
+        if code:
+            self.recorder.event(event="rcpt", address=address, code=code)
+            return "%d 4.2.1 <%s>: Mailbox busy, try again later" % (code, address)
+        self.recorder.event(event="rcpt", address=address, code=250)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
@@ -177,6 +196,7 @@ def main():
     parser.add_argument("--mail-reply", help="refuse every MAIL FROM with this reply")
     parser.add_argument("--reject-rcpt", action="append", default=[])
     parser.add_argument("--tempfail-data", type=int, default=0)
+    parser.add_argument("--tempfail-rcpt", action="append", default=[])
     parser.add_argument("--smtputf8", action="store_true")
     args = parser.parse_args()
 

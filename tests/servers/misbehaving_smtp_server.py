@@ -1,0 +1,116 @@
+"""An SMTP server that misbehaves on purpose, on a raw socket: what aiosmtpd cannot be made to do.
+
+Modes (--mode):
+  silent         accepts connections and never says a word (a hung relay: no greeting)
+  slow           a correct server whose every reply comes --delay seconds late (each within the client's timeout)
+  stall-at-mail  greets and answers EHLO, then never answers MAIL FROM (a relay that hangs mid-session)
+  close-in-data  takes the message data, then closes the connection before the final reply
+Every connection, command and message is recorded in --out/events.jsonl, so tests count what the server saw.
+Run with Debian's /usr/bin/python3.
+"""
+import argparse
+import json
+import os
+import socket
+import threading
+import time
+
+
+class Recorder:
+    def __init__(self, folder):
+        os.makedirs(folder, exist_ok=True)
+        self.lock = threading.Lock()
+        self.events = open(os.path.join(folder, "events.jsonl"), "a", encoding="utf-8")
+
+    def event(self, **fields):
+        with self.lock:
+            self.events.write(json.dumps(fields) + "\n")
+            self.events.flush()
+
+
+def serve(conn, peer, args, recorder):
+    recorder.event(event="connect", peer=str(peer))
+    reader = conn.makefile("rb")
+
+    def reply(text):
+        if args.mode == "slow":
+            time.sleep(args.delay)
+        conn.sendall((text + "\r\n").encode())
+
+    if args.mode == "silent":
+        while reader.readline():
+            pass
+        return
+    reply("220 misbehaving.test ESMTP")
+    rcpt_tos = []
+    while True:
+        line = reader.readline()
+        if not line:
+            return
+        command = line.decode(errors="replace").strip()
+        verb = command.split(" ", 1)[0].upper()
+        recorder.event(event="command", peer=str(peer), command=command)
+        if verb in ("EHLO", "HELO"):
+            reply("250-misbehaving.test\r\n250 8BITMIME")
+        elif verb == "MAIL":
+            if args.mode == "stall-at-mail":
+                while reader.readline():
+                    pass
+                return
+            rcpt_tos = []
+            reply("250 2.1.0 Ok")
+        elif verb == "RCPT":
+            rcpt_tos.append(command.split(":", 1)[1].strip().strip("<>"))
+            reply("250 2.1.5 Ok")
+        elif verb == "DATA":
+            reply("354 End data with <CR><LF>.<CR><LF>")
+            size = 0
+            while True:
+                data = reader.readline()
+                if not data or data in (b".\r\n", b".\n"):
+                    break
+                size += len(data)
+            if args.mode == "close-in-data":
+                recorder.event(event="closed-in-data", peer=str(peer), rcpt_tos=rcpt_tos)
+                return
+            recorder.event(event="message", peer=str(peer), rcpt_tos=rcpt_tos, size=size)
+            reply("250 2.0.0 Ok: queued")
+        elif verb == "RSET" or verb == "NOOP":
+            reply("250 2.0.0 Ok")
+        elif verb == "QUIT":
+            reply("221 2.0.0 Bye")
+            return
+        else:
+            reply("502 5.5.2 Error: command not recognized")
+
+
+def handle(conn, peer, args, recorder):
+    try:
+        serve(conn, peer, args, recorder)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--mode", choices=["silent", "slow", "stall-at-mail", "close-in-data"], required=True)
+    parser.add_argument("--delay", type=float, default=0.5)
+    args = parser.parse_args()
+
+    recorder = Recorder(args.out)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", args.port))
+    listener.listen(64)
+    recorder.event(event="ready")
+    while True:
+        conn, peer = listener.accept()
+        threading.Thread(target=handle, args=(conn, peer, args, recorder), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
