@@ -7,10 +7,12 @@ namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// MailKit's own Timeout is not applied to blocking reads once a cancellable token is passed, so the
-    /// timeout is enforced here: a token that trips when an operation makes no progress for the timeout. Progress
-    /// (each command, each chunk of message data: this doubles as MailKit's transfer progress) only moves a
-    /// deadline; one timer per connection compares it with the clock, because re-arming a timer per call costs
-    /// more than sending a small message. The caller's token (Ctrl+C) is linked in, so both stop the same I/O.
+    /// timeout is enforced here: a token that trips when the connection makes no progress for the timeout. Progress
+    /// is every read from and write to the server (reported by <see cref="ActivityProtocolLogger"/>) and every chunk
+    /// of message data (this doubles as MailKit's transfer progress), so the timeout bounds each reply, not a whole
+    /// exchange of several commands. Progress only moves a deadline; one timer per connection compares it with the
+    /// clock, because re-arming a timer per call costs more than sending a small message. The caller's token
+    /// (Ctrl+C) is linked in, so both stop the same I/O.
     /// </summary>
     internal sealed class IdleWatchdog : ITransferProgress, IDisposable
     {
@@ -60,7 +62,8 @@ namespace PSCompositeMail.Engine.Smtp
 
         void ITransferProgress.Report(long bytesTransferred) => Touch();
 
-        private void Touch() => Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + _timeoutTicks);
+        /// <summary>The connection moved: the next read or write gets the whole timeout again.</summary>
+        public void Touch() => Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + _timeoutTicks);
 
         private void CheckDeadline(object? state)
         {

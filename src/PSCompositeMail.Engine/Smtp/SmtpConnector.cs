@@ -15,7 +15,8 @@ namespace PSCompositeMail.Engine.Smtp
         public static ReportingSmtpClient Open(SmtpSettings settings, IProtocolLogger logger, DeliveryContext context, string backendName)
         {
             var validator = new CertificateValidator(settings);
-            var client = new ReportingSmtpClient(logger, new IdleWatchdog(context.CancellationToken, settings.Timeout))
+            var watchdog = new IdleWatchdog(context.CancellationToken, settings.Timeout);
+            var client = new ReportingSmtpClient(new ActivityProtocolLogger(logger, watchdog), watchdog)
             {
                 Timeout = (int)settings.Timeout.TotalMilliseconds,
                 CheckCertificateRevocation = !settings.SkipCertificateCheck,
