@@ -74,6 +74,8 @@ namespace PSCompositeMail.Tests
 
             public CapturedMessage Capture() => throw new NotSupportedException();
 
+            public IOutgoingMessage ForRecipients(IReadOnlyList<string> recipients) => throw new NotSupportedException();
+
             public void Dispose()
             {
             }

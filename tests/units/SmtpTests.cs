@@ -40,25 +40,14 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void Transient_failures_are_retried_and_permanent_ones_are_not()
         {
-            Assert.True(SmtpDelivery.IsTransient(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxBusy, "451 try later")));
-            Assert.True(SmtpDelivery.IsTransient(new SocketException((int)SocketError.ConnectionRefused)));
-            Assert.True(SmtpDelivery.IsTransient(new IOException("reset")));
-            Assert.True(SmtpDelivery.IsTransient(new TimeoutException()));
-            Assert.False(SmtpDelivery.IsTransient(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "554 no")));
-            Assert.False(SmtpDelivery.IsTransient(new SocketException((int)SocketError.HostNotFound)));
-            Assert.False(SmtpDelivery.IsTransient(new MailKit.Security.AuthenticationException("535")));
-        }
-
-        [Fact]
-        public void Backoff_grows_exponentially_with_jitter()
-        {
-            var interval = TimeSpan.FromSeconds(1);
-            for (var attempt = 1; attempt <= 4; attempt++)
-            {
-                var delay = SmtpDelivery.Backoff(interval, attempt).TotalSeconds;
-                var nominal = Math.Pow(2, attempt - 1);
-                Assert.InRange(delay, nominal * 0.5, nominal * 1.5);
-            }
+            Assert.True(RelayResilience.IsTransient(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxBusy, "451 try later")));
+            Assert.True(RelayResilience.IsTransient(new SocketException((int)SocketError.ConnectionRefused)));
+            Assert.True(RelayResilience.IsTransient(new IOException("reset")));
+            Assert.True(RelayResilience.IsTransient(new TimeoutException()));
+            Assert.True(RelayResilience.IsTransient(new SmtpRecipientsDeferredException(new[] { new RejectedRecipient("busy@example.com", 450, "busy") }, 1)));
+            Assert.False(RelayResilience.IsTransient(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "554 no")));
+            Assert.False(RelayResilience.IsTransient(new SocketException((int)SocketError.HostNotFound)));
+            Assert.False(RelayResilience.IsTransient(new MailKit.Security.AuthenticationException("535")));
         }
     }
 }

@@ -11,9 +11,16 @@ namespace PSCompositeMail.Engine.Messages
     internal sealed class OutgoingMessage : IOutgoingMessage
     {
         private IReadOnlyList<string>? _recipientAddresses;
+        private readonly bool _ownsMime;
 
         public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification)
+            : this(mime, envelopeSender, recipients, deliveryNotification, ownsMime: true)
         {
+        }
+
+        private OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification, bool ownsMime)
+        {
+            _ownsMime = ownsMime;
             Mime = mime;
             EnvelopeSender = envelopeSender;
             Recipients = recipients;
@@ -71,6 +78,18 @@ namespace PSCompositeMail.Engine.Messages
         /// <summary>Every envelope recipient is in To, Cc or Bcc (see <see cref="MessageBuilder.Load"/>), so the headers carry the whole envelope.</summary>
         public void WriteForPickup(System.IO.Stream stream) => MimeText.WriteForPickup(Mime, stream);
 
-        public void Dispose() => Mime.Dispose();
+        public IOutgoingMessage ForRecipients(IReadOnlyList<string> recipients)
+        {
+            var wanted = new HashSet<string>(recipients, StringComparer.OrdinalIgnoreCase);
+            return new OutgoingMessage(Mime, EnvelopeSender, Recipients.Where(r => wanted.Contains(r.Address)).ToArray(), DeliveryNotification, ownsMime: false);
+        }
+
+        public void Dispose()
+        {
+            if (_ownsMime)
+            {
+                Mime.Dispose();
+            }
+        }
     }
 }

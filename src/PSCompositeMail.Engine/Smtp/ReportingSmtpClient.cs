@@ -9,7 +9,8 @@ namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// MailKit's client, changed in two ways: a refused recipient is recorded instead of aborting the whole
-    /// message (the others still get it), and the message's delivery-notification wishes become DSN parameters.
+    /// message (the others still get it; when none is accepted MailKit resets the transaction and throws, and the
+    /// session reads the refusals from here), and the message's delivery-notification wishes become DSN parameters.
     /// </summary>
     internal sealed class ReportingSmtpClient : SmtpClient
     {
@@ -45,9 +46,6 @@ namespace PSCompositeMail.Engine.Smtp
 
         protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
             _rejected.Add(new RejectedRecipient(mailbox.Address, (int)response.StatusCode, response.Response));
-
-        protected override void OnNoRecipientsAccepted(MimeMessage message) =>
-            throw new SmtpRecipientsRejectedException(TakeRejected());
 
         protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox) =>
             ToDsn(Notifications);

@@ -1,10 +1,13 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
+using MimeKit;
+using Polly.CircuitBreaker;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Messages;
@@ -17,15 +20,15 @@ namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// SMTP delivery for one pipeline: one authenticated connection, opened at the first message and reused,
-    /// reopened when the server drops it; transient failures retried with backoff, never a message resent once
-    /// the server accepted it.
+    /// reopened when the server drops it; transient failures retried, and a relay that is down skipped, by the
+    /// backend's <see cref="RelayResilience"/>; never a message resent to a recipient the server accepted it for.
     /// </summary>
     internal sealed class SmtpDelivery : IDeliverySession
     {
-        private static readonly Random Jitter = new Random();
         private readonly string _name;
         private readonly SmtpSettings _settings;
         private readonly DeliveryContext _context;
+        private readonly RelayResilience _resilience;
         private IProtocolLogger? _logger;
         private ReportingSmtpClient? _client;
         private int _sentOnConnection;
@@ -35,6 +38,10 @@ namespace PSCompositeMail.Engine.Smtp
             _name = name;
             _settings = settings;
             _context = context;
+            // One breaker per backend for the whole pipeline: every connection of a -ThrottleLimit pipeline shares it.
+            _resilience = context.Shared(
+                $"smtp-resilience:{name}:{settings.Server}:{settings.Port}",
+                () => new RelayResilience(name, settings, context));
         }
 
         public static BackendTestResult Test(string name, SmtpSettings settings, DeliveryContext context)
@@ -67,29 +74,6 @@ namespace PSCompositeMail.Engine.Smtp
                 ? context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path)).ForConnection()
                 : new NullProtocolLogger();
 
-        /// <summary>Connection trouble and 4xx replies may clear up; anything else will fail the same way again.</summary>
-        internal static bool IsTransient(Exception exception) => exception switch
-        {
-            SmtpCommandException command => (int)command.StatusCode is >= 400 and < 500,
-            SmtpRecipientsRejectedException rejected => rejected.Temporary,
-            SmtpSecurityException or MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException => false,
-            SocketException socket => socket.SocketErrorCode is not (SocketError.HostNotFound or SocketError.NoData),
-            SmtpProtocolException or ServiceNotConnectedException or IOException or TimeoutException => true,
-            _ => false,
-        };
-
-        /// <summary>Exponential backoff with ±50 % jitter, so many senders retrying at once spread out.</summary>
-        internal static TimeSpan Backoff(TimeSpan interval, int attempt)
-        {
-            double factor;
-            lock (Jitter)
-            {
-                factor = 0.5 + Jitter.NextDouble();
-            }
-
-            return TimeSpan.FromMilliseconds(interval.TotalMilliseconds * Math.Pow(2, attempt - 1) * factor);
-        }
-
         public BackendResult Deliver(IOutgoingMessage outgoing)
         {
             var clock = Stopwatch.StartNew();
@@ -113,77 +97,142 @@ namespace PSCompositeMail.Engine.Smtp
         private BackendResult Deliver(OutgoingMessage message, Stopwatch clock)
         {
             var token = _context.CancellationToken;
-            for (var attempt = 1; ; attempt++)
+            var ledger = new RecipientLedger(message.Recipients);
+            var attempt = new RelayAttempt();
+            try
+            {
+                var reply = _resilience.Execute(attempt, a => Attempt(message, ledger, a), token);
+                return new BackendResult(
+                    _name,
+                    MailBackendKind.Smtp,
+                    DeliveryStatus.Sent,
+                    clock.Elapsed,
+                    rejectedRecipients: ledger.Refused.Select(r => r.Address).ToArray(),
+                    detail: reply);
+            }
+            catch (Exception ex) when (!DeliveryAttempt.IsFailure(ex, token))
+            {
+                // Stopped, or a bug: the connection is in an unknown state either way.
+                Drop();
+                throw;
+            }
+            catch (BrokenCircuitException) when (attempt.LastFailure is null)
+            {
+                return Failed(new SmtpConnectionException(_resilience.DescribeOpenCircuit()), clock, ledger);
+            }
+            catch (Exception ex)
+            {
+                // A message whose attempt opened the circuit (a failed probe) reports why that attempt failed.
+                var tries = attempt.Number > 1 ? $" (after {attempt.Number} attempts)" : string.Empty;
+                return Failed(Explain(ex is BrokenCircuitException ? attempt.LastFailure! : ex, tries), clock, ledger);
+            }
+        }
+
+        /// <summary>Failed, naming who is still owed the message: a resend or a fallback goes to them only.</summary>
+        private BackendResult Failed(Exception error, Stopwatch clock, RecipientLedger ledger) =>
+            new BackendResult(
+                _name,
+                MailBackendKind.Smtp,
+                DeliveryStatus.Failed,
+                clock.Elapsed,
+                error,
+                rejectedRecipients: ledger.Refused.Select(r => r.Address).ToArray(),
+                pendingRecipients: ledger.OwedAddresses);
+
+        /// <summary>One try at the recipients still owed; throws what the retries and the circuit judge.</summary>
+        private string? Attempt(OutgoingMessage message, RecipientLedger ledger, RelayAttempt attempt)
+        {
+            try
+            {
+                attempt.FreshConnection = _client is not { IsConnected: true };
+                var client = Connected();
+                RequireUtf8WhereNeeded(client, message.EnvelopeSender, ledger.Owed);
+                client.Notifications = message.DeliveryNotification;
+                var reply = SendToOwed(client, message, ledger);
+                ledger.ThrowUnlessSettled();
+                return reply;
+            }
+            catch (Exception ex) when (!LeavesConnectionUsable(ex))
+            {
+                Drop();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Sends to every owed recipient in as few transactions as the server allows. MailKit ends a transaction
+        /// (RSET) when a recipient gets a reply it does not take per recipient (451, 452) or when none was accepted;
+        /// the message then goes on to the recipients not refused yet, never to one the server already accepted.
+        /// </summary>
+        private string? SendToOwed(ReportingSmtpClient client, OutgoingMessage message, RecipientLedger ledger)
+        {
+            // Refusals recorded by a transaction that then failed otherwise are stale.
+            client.TakeRejected();
+            var pending = ledger.Owed.ToList();
+            while (pending.Count > 0)
             {
                 try
                 {
-                    var client = Connected();
-                    RequireUtf8WhereNeeded(client, message);
-                    client.Notifications = message.DeliveryNotification;
-                    var reply = client.Watchdog.Run(t => client.Send(MimeText.Wire, message.Mime, message.EnvelopeSender, message.Recipients, t, client.Watchdog));
-                    var rejected = client.TakeRejected();
+                    var reply = client.Watchdog.Run(t => client.Send(MimeText.Wire, message.Mime, message.EnvelopeSender, pending, t, client.Watchdog));
+                    var refused = client.TakeRejected();
+                    WarnAbout(ledger.Refuse(refused));
+                    ledger.Deliver(pending.Where(r => !refused.Any(x => string.Equals(x.Address, r.Address, StringComparison.OrdinalIgnoreCase))));
                     if (_context.VerboseEnabled)
                     {
                         _context.Verbose($"{_name}: <{message.MessageId}> accepted: {reply}");
                     }
-                    foreach (var refusal in rejected)
-                    {
-                        _context.Warning($"{_name}: {_settings.Server} refused recipient {refusal}");
-                    }
 
-                    if (++_sentOnConnection >= _settings.MaxMessagesPerConnection)
-                    {
-                        _context.Verbose($"{_name}: {_sentOnConnection} messages sent on this connection; the next one opens a new connection");
-                        Drop();
-                    }
-
-                    return new BackendResult(
-                        _name,
-                        MailBackendKind.Smtp,
-                        DeliveryStatus.Sent,
-                        clock.Elapsed,
-                        rejectedRecipients: rejected.Select(r => r.Address).ToArray(),
-                        detail: reply);
+                    CountSent();
+                    return reply;
                 }
-                catch (Exception ex) when (!DeliveryAttempt.IsFailure(ex, token))
+                catch (SmtpCommandException ex) when (ex.ErrorCode is SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted && client.IsConnected)
                 {
-                    // Stopped, or a bug: the connection is in an unknown state either way.
-                    Drop();
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    _client?.TakeRejected();
-                    if (!LeavesConnectionUsable(ex))
+                    var refused = client.TakeRejected().ToList();
+                    if (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted && ex.Mailbox is { } mailbox)
                     {
-                        Drop();
+                        refused.Add(new RejectedRecipient(mailbox.Address, (int)ex.StatusCode, ex.Message));
                     }
 
-                    if (!IsTransient(ex) || attempt > _settings.RetryCount)
+                    if (refused.Count == 0)
                     {
-                        var tries = attempt == 1 ? string.Empty : $" (after {attempt} attempts)";
-                        return new BackendResult(_name, MailBackendKind.Smtp, DeliveryStatus.Failed, clock.Elapsed, Explain(ex, tries));
+                        // The message itself was refused (at DATA or after it): the retries decide.
+                        throw;
                     }
 
-                    var delay = Backoff(_settings.RetryInterval, attempt);
-                    _context.Verbose($"{_name}: attempt {attempt} failed ({ex.Message}); retrying in {delay.TotalSeconds:0.0} s");
-                    if (token.WaitHandle.WaitOne(delay))
-                    {
-                        token.ThrowIfCancellationRequested();
-                    }
+                    WarnAbout(ledger.Refuse(refused));
+                    pending.RemoveAll(r => refused.Any(x => string.Equals(x.Address, r.Address, StringComparison.OrdinalIgnoreCase)));
                 }
+            }
+
+            return null;
+        }
+
+        private void WarnAbout(IEnumerable<RejectedRecipient> refusedForGood)
+        {
+            foreach (var refusal in refusedForGood)
+            {
+                _context.Warning($"{_name}: {_settings.Server} refused recipient {refusal}");
+            }
+        }
+
+        private void CountSent()
+        {
+            if (++_sentOnConnection >= _settings.MaxMessagesPerConnection)
+            {
+                _context.Verbose($"{_name}: {_sentOnConnection} messages sent on this connection; the next one opens a new connection");
+                Drop();
             }
         }
 
         /// <summary>An internationalized domain is sent as punycode; a non-ASCII local part has no ASCII form and needs SMTPUTF8.</summary>
-        private void RequireUtf8WhereNeeded(ReportingSmtpClient client, OutgoingMessage message)
+        private void RequireUtf8WhereNeeded(ReportingSmtpClient client, MailboxAddress sender, IEnumerable<MailboxAddress> recipients)
         {
             if (client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
             {
                 return;
             }
 
-            var needy = message.Recipients.Prepend(message.EnvelopeSender).FirstOrDefault(m => !IsAscii(m.LocalPart));
+            var needy = recipients.Prepend(sender).FirstOrDefault(m => !IsAscii(m.LocalPart));
             if (needy is not null)
             {
                 throw new NotSupportedException(
@@ -196,7 +245,7 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>A plain refusal leaves the session in a known state; anything else (421, timeouts, I/O) may not.</summary>
         private bool LeavesConnectionUsable(Exception ex) =>
             _client is { IsConnected: true } &&
-            ex is SmtpRecipientsRejectedException or SmtpCommandException { StatusCode: not SmtpStatusCode.ServiceNotAvailable };
+            ex is SmtpRecipientsRejectedException or SmtpRecipientsDeferredException or SmtpCommandException { StatusCode: not SmtpStatusCode.ServiceNotAvailable };
 
         private ReportingSmtpClient Connected()
         {
@@ -220,6 +269,7 @@ namespace PSCompositeMail.Engine.Smtp
                 SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
                 TimeoutException => new TimeoutException(
                     $"{where} did not answer within {_settings.Timeout.TotalSeconds:0} s{tries}", ex),
+                SmtpRecipientsDeferredException deferred => new SmtpRecipientsDeferredException(deferred.Deferred, deferred.DeliveredTo, tries),
                 SmtpCommandException command when SmtpAuthenticationAdvice.ForSendAs(command.Message, _settings) is { } advice =>
                     new SmtpCommandException(command.ErrorCode, command.StatusCode, advice + tries, command),
                 SmtpCommandException { Mailbox: { } mailbox } command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, WithReplyCode(command), command),

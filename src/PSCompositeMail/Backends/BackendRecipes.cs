@@ -35,6 +35,7 @@ namespace PSCompositeMail.Backends
                 { "RetryCount", (SmtpDraft d, int v) => d.Settings.RetryCount = v },
                 { "RetryIntervalSec", (SmtpDraft d, double v) => d.Settings.RetryInterval = TimeSpan.FromSeconds(v) },
                 { "MaxMessagesPerConnection", (SmtpDraft d, int v) => d.Settings.MaxMessagesPerConnection = v },
+                { "CircuitBreakSec", (SmtpDraft d, int v) => d.Settings.CircuitBreak = TimeSpan.FromSeconds(v) },
                 { "ProtocolLog", (SmtpDraft d, string v) => d.Settings.ProtocolLog = d.FullPath(v) },
                 { "LocalDomain", (SmtpDraft d, string v) => d.Settings.LocalDomain = v },
             }.WithTokens().WithDkim(),

@@ -30,6 +30,11 @@ namespace PSCompositeMail.Backends
 
         internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
 
+        /// <summary>
+        /// Tests every member: the composite succeeds when its policy could deliver, and each member that failed its
+        /// check is named in the detail and in a warning even then (a Failover whose primary is dead still delivers,
+        /// through its backup, but should not pass a pre-flight check in silence).
+        /// </summary>
         internal override BackendTestResult Test(DeliveryContext context)
         {
             var clock = Stopwatch.StartNew();
@@ -37,7 +42,13 @@ namespace PSCompositeMail.Backends
             var succeeded = Decide(Policy, results.Select(r => r.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed).ToArray());
             var failed = results.Where(r => !r.Succeeded).ToArray();
             var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
-            return new BackendTestResult(Name, Kind, succeeded, clock.Elapsed, Description, error) { Results = results };
+            if (succeeded && failed.Length > 0)
+            {
+                context.Warning($"{Name}: the check passed under policy {Policy}, but " + DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
+            }
+
+            var detail = $"{Policy}: " + string.Join("; ", results.Select(r => r.Succeeded ? $"{r.Backend} passed" : $"{r.Backend} FAILED ({r.Error})"));
+            return new BackendTestResult(Name, Kind, succeeded, clock.Elapsed, detail, error) { Results = results };
         }
 
         /// <summary>Whether a message counts as delivered, given each backend's status in order.</summary>
@@ -68,24 +79,54 @@ namespace PSCompositeMail.Backends
                 _sessions = new IDeliverySession?[composite.Backends.Count];
             }
 
+            /// <summary>
+            /// Under Failover each backend gets the message for the recipients the ones before it still owe (all of
+            /// them after a plain failure, the refused ones after a partial delivery), so no one gets it twice; under
+            /// the other policies every backend gets the whole message. What the composite still owes, when it fails,
+            /// is every recipient some failed backend still owes.
+            /// </summary>
             public BackendResult Deliver(IOutgoingMessage message)
             {
                 var clock = Stopwatch.StartNew();
                 var results = new BackendResult[_sessions.Length];
+                var owed = new List<string>();
+                var handed = message;
                 var delivered = false;
-                for (var i = 0; i < _sessions.Length; i++)
+                try
                 {
-                    var backend = _composite.Backends[i];
-                    if (delivered && _composite.Policy == DeliveryPolicy.Failover)
+                    for (var i = 0; i < _sessions.Length; i++)
                     {
-                        results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero);
-                        continue;
-                    }
+                        var backend = _composite.Backends[i];
+                        if (delivered && _composite.Policy == DeliveryPolicy.Failover)
+                        {
+                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero);
+                            continue;
+                        }
 
-                    results[i] = _context.EarlierDeliveries.Took(message, backend.Name)
-                        ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
-                        : DeliverThrough(i, message);
-                    delivered |= CountsAsDelivered(results[i]);
+                        results[i] = _context.EarlierDeliveries.Took(message, backend.Name)
+                            ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
+                            : DeliverThrough(i, handed);
+                        delivered |= CountsAsDelivered(results[i]);
+                        var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();
+                        if (_composite.Policy != DeliveryPolicy.Failover)
+                        {
+                            owed.AddRange(stillOwed.Except(owed, StringComparer.OrdinalIgnoreCase));
+                            continue;
+                        }
+
+                        // Failover: what the last backend tried still owes is all that is owed.
+                        owed = stillOwed.ToList();
+                        if (stillOwed.Length > 0 && stillOwed.Length < handed.RecipientAddresses.Count)
+                        {
+                            var narrower = message.ForRecipients(stillOwed);
+                            DisposeIfNarrowed(handed, message);
+                            handed = narrower;
+                        }
+                    }
+                }
+                finally
+                {
+                    DisposeIfNarrowed(handed, message);
                 }
 
                 var succeeded = Decide(_composite.Policy, results.Select(r => CountsAsDelivered(r) ? DeliveryStatus.Sent : r.Status).ToArray());
@@ -104,7 +145,16 @@ namespace PSCompositeMail.Backends
                     succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed,
                     clock.Elapsed,
                     error,
-                    results);
+                    results,
+                    pendingRecipients: succeeded ? null : owed);
+            }
+
+            private static void DisposeIfNarrowed(IOutgoingMessage handed, IOutgoingMessage message)
+            {
+                if (!ReferenceEquals(handed, message))
+                {
+                    handed.Dispose();
+                }
             }
 
             private static bool CountsAsDelivered(BackendResult result) => result.Status == DeliveryStatus.Sent || result.DeliveredEarlier;

@@ -88,6 +88,11 @@ namespace PSCompositeMail.Commands
         [ValidateRange(1, int.MaxValue)]
         public int MaxMessagesPerConnection { get; set; }
 
+        /// <summary>After a message could not reach the relay, how long the rest of the pipeline skips it before one message probes it.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        [ValidateRange(1, 86400)]
+        public int CircuitBreakSec { get; set; }
+
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateNotNullOrEmpty]
         public string? ProtocolLog { get; set; }

@@ -36,5 +36,11 @@ namespace PSCompositeMail.Messages
 
         /// <summary>An immutable copy for the Memory and ScriptBlock backends.</summary>
         CapturedMessage Capture();
+
+        /// <summary>
+        /// The same message for some of its envelope recipients only (those a relay still owes it to); it shares this
+        /// message's content, so disposing it leaves this one whole.
+        /// </summary>
+        IOutgoingMessage ForRecipients(IReadOnlyList<string> recipients);
     }
 }

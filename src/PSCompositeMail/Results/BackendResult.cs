@@ -19,7 +19,8 @@ namespace PSCompositeMail.Results
             Exception? exception = null,
             IReadOnlyList<BackendResult>? results = null,
             IReadOnlyList<string>? rejectedRecipients = null,
-            string? detail = null)
+            string? detail = null,
+            IReadOnlyList<string>? pendingRecipients = null)
         {
             Backend = backend;
             Kind = kind;
@@ -28,6 +29,7 @@ namespace PSCompositeMail.Results
             Exception = exception;
             Results = results ?? NoResults;
             RejectedRecipients = rejectedRecipients ?? NoRecipients;
+            PendingRecipients = pendingRecipients ?? NoRecipients;
             Detail = detail;
         }
 
@@ -46,8 +48,15 @@ namespace PSCompositeMail.Results
         /// <summary>For a composite: the result of each backend inside it.</summary>
         public IReadOnlyList<BackendResult> Results { get; }
 
-        /// <summary>SMTP: recipients the server refused while it accepted the others.</summary>
+        /// <summary>SMTP: recipients the server refused for good (5xx) while it accepted the others; never retried.</summary>
         public IReadOnlyList<string> RejectedRecipients { get; }
+
+        /// <summary>
+        /// For a failed result, the recipients still owed the message (refused only for now, 4xx, past the retries),
+        /// which is what a spool keeps it for; the others already have it. Empty when the backend failed for every
+        /// recipient without knowing more, or did not fail.
+        /// </summary>
+        public IReadOnlyList<string> PendingRecipients { get; }
 
         /// <summary>What the backend reports back: the file it wrote, the server's reply.</summary>
         public string? Detail { get; }
@@ -66,7 +75,13 @@ namespace PSCompositeMail.Results
         internal BackendResult AsSpooled(string spooledAt) =>
             Status != DeliveryStatus.Failed
                 ? this
-                : new BackendResult(Backend, Kind, DeliveryStatus.Spooled, Duration, Exception, Results.Select(r => r.AsSpooled(spooledAt)).ToArray(), RejectedRecipients, spooledAt);
+                : new BackendResult(Backend, Kind, DeliveryStatus.Spooled, Duration, Exception, Results.Select(r => r.AsSpooled(spooledAt)).ToArray(), RejectedRecipients, spooledAt, PendingRecipients);
+
+        /// <summary>Who still needs the message after this result, given the recipients the backend was handed.</summary>
+        internal IEnumerable<string> OwedOf(IReadOnlyList<string> handed) =>
+            Status != DeliveryStatus.Failed ? Enumerable.Empty<string>()
+            : PendingRecipients.Count > 0 ? PendingRecipients
+            : handed;
 
         /// <summary>The backends that failed, at the deepest level where a failure happened.</summary>
         internal IEnumerable<BackendResult> FailedLeaves() =>

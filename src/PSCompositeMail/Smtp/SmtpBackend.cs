@@ -42,6 +42,8 @@ namespace PSCompositeMail.Smtp
         /// <summary>The DNS TXT record to publish at <c>Dkim.RecordName</c> for receivers to check the signatures.</summary>
         public string? DkimRecord => Settings.Dkim?.Record;
 
+        public TimeSpan CircuitBreak => Settings.CircuitBreak;
+
         public override string Description => Describe(Settings);
 
         internal static string Describe(SmtpSettings settings) =>

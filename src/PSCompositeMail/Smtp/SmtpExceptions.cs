@@ -16,7 +16,7 @@ namespace PSCompositeMail.Smtp
     /// <summary>The server could not be reached, dropped the connection, or did not answer in time.</summary>
     public sealed class SmtpConnectionException : System.IO.IOException
     {
-        internal SmtpConnectionException(string message, Exception inner)
+        internal SmtpConnectionException(string message, Exception? inner = null)
             : base(message, inner)
         {
         }
@@ -32,9 +32,30 @@ namespace PSCompositeMail.Smtp
         }
 
         public IReadOnlyList<RejectedRecipient> Rejected { get; }
+    }
 
-        /// <summary>True when every refusal was temporary (4xx), so trying again later may work.</summary>
-        public bool Temporary => Rejected.All(r => r.StatusCode is >= 400 and < 500);
+    /// <summary>
+    /// The server refused some recipients only for now (4xx): they are tried again within the backend's retries,
+    /// and stay owed (<see cref="Results.BackendResult.PendingRecipients"/>) if it still refuses them.
+    /// </summary>
+    public sealed class SmtpRecipientsDeferredException : Exception
+    {
+        internal SmtpRecipientsDeferredException(IReadOnlyList<RejectedRecipient> deferred, int deliveredTo, string note = "")
+            : base(Describe(deferred, deliveredTo) + note)
+        {
+            Deferred = deferred;
+            DeliveredTo = deliveredTo;
+        }
+
+        /// <summary>The recipients still refused, with the server's last reply for each.</summary>
+        public IReadOnlyList<RejectedRecipient> Deferred { get; }
+
+        /// <summary>How many recipients have the message already.</summary>
+        public int DeliveredTo { get; }
+
+        private static string Describe(IReadOnlyList<RejectedRecipient> deferred, int deliveredTo) =>
+            $"the server refused {deferred.Count} recipient(s) for now: {string.Join("; ", deferred.Select(r => r.ToString()))}" +
+            (deliveredTo > 0 ? $" (delivered to the other {deliveredTo})" : string.Empty);
     }
 
     public sealed class RejectedRecipient

@@ -50,6 +50,9 @@ namespace PSCompositeMail.Smtp
 
         public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+        /// <summary>How long a relay that failed at the connection level is skipped before one message probes it again.</summary>
+        public TimeSpan CircuitBreak { get; set; } = TimeSpan.FromSeconds(30);
+
         /// <summary>Large providers throttle long sessions: after this many messages the connection is renewed.</summary>
         public int MaxMessagesPerConnection { get; set; } = 100;
 

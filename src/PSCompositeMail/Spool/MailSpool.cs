@@ -38,9 +38,9 @@ namespace PSCompositeMail.Spool
 
         public string DamagedPath => System.IO.Path.Combine(Path, DamagedFolder);
 
-        /// <summary>Keeps a message that was not delivered; returns the .eml written.</summary>
+        /// <summary>Keeps a message that was not delivered, for <paramref name="owedRecipients"/> (default: all of its recipients); returns the .eml written.</summary>
         /// <param name="deliveredBackends">The backends that took it all the same: a resend skips them.</param>
-        public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string policy, string error)
+        public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string policy, string error, IReadOnlyList<string>? owedRecipients = null)
         {
             var now = DateTimeOffset.UtcNow;
             var id = AtomicFile.NewName(now.UtcDateTime, string.Empty);
@@ -49,7 +49,7 @@ namespace PSCompositeMail.Spool
                 MessageId = message.MessageId,
                 Subject = message.Subject,
                 Sender = message.SenderAddress,
-                Recipients = message.RecipientAddresses,
+                Recipients = owedRecipients ?? message.RecipientAddresses,
                 FailedBackends = failedBackends.ToArray(),
                 DeliveredBackends = deliveredBackends.ToArray(),
                 Policy = policy,

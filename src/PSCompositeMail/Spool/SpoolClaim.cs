@@ -100,8 +100,10 @@ namespace PSCompositeMail.Spool
         /// item back, or into the poison folder once it had <paramref name="maxAttempts"/>. A poisoned item stays poisoned.
         /// </summary>
         /// <returns>True when the item was moved to the poison folder now.</returns>
-        public bool Fail(IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string error, int maxAttempts)
+        public bool Fail(IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string error, int maxAttempts, IReadOnlyList<string>? owedRecipients = null)
         {
+            // A resend that reached some recipients owes the message to the others only.
+            Metadata.Recipients = owedRecipients ?? Metadata.Recipients;
             Metadata.Attempts++;
             Metadata.LastFailure = DateTimeOffset.UtcNow;
             Metadata.Error = error;

@@ -37,16 +37,18 @@ namespace PSCompositeMail.Spool
             var failed = outcome.FailedLeaves().Select(r => r.Backend).ToArray();
             var delivered = DeliveredBackendNames.Of(outcome);
             var error = outcome.Error ?? string.Empty;
+            // Recipients that already have the message (a relay accepted it for them) are not spooled again.
+            var owed = outcome.OwedOf(message.RecipientAddresses).ToArray();
             try
             {
                 if (claim is not null)
                 {
-                    return claim.Fail(failed, delivered, error, _maxAttempts)
+                    return claim.Fail(failed, delivered, error, _maxAttempts, owed)
                         ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder.")
                         : Spooled(outcome.Results, claim.MessageFile, claim.Item.Poisoned);
                 }
 
-                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome.Results, _spool.Add(message, failed, delivered, _policy, error), poisoned: false);
+                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome.Results, _spool.Add(message, failed, delivered, _policy, error, owed), poisoned: false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -1,0 +1,185 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using MailKit;
+using MailKit.Net.Smtp;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Smtp;
+
+namespace PSCompositeMail.Engine.Smtp
+{
+    /// <summary>
+    /// Retries and the circuit breaker of one SMTP backend for one pipeline, shared by all its connections
+    /// (-ThrottleLimit): each message gets the backend's retries for transient failures; a message that still fails
+    /// because the relay is unreachable, hung or dropping connections opens the circuit, and later messages skip the
+    /// relay at once (so a composite fails over, or the spool keeps them) until, after the cool-down, one message
+    /// probes it: the circuit closes when that probe gets through and opens again when it does not.
+    /// </summary>
+    internal sealed class RelayResilience
+    {
+        private static readonly ResiliencePropertyKey<RelayAttempt> AttemptKey = new ResiliencePropertyKey<RelayAttempt>("PSCompositeMail.RelayAttempt");
+        private readonly SmtpSettings _settings;
+        private readonly CircuitBreakerStateProvider _circuit = new CircuitBreakerStateProvider();
+        private readonly ResiliencePipeline _pipeline;
+        private readonly object _gate = new object();
+        private DateTimeOffset _openedAt;
+        private string _openedBecause = string.Empty;
+
+        public RelayResilience(string backendName, SmtpSettings settings, DeliveryContext context)
+        {
+            _settings = settings;
+            var where = $"{settings.Server}:{settings.Port}";
+            var builder = new ResiliencePipelineBuilder();
+            if (settings.RetryCount > 0)
+            {
+                builder.AddRetry(new RetryStrategyOptions
+                {
+                    MaxRetryAttempts = settings.RetryCount,
+                    Delay = settings.RetryInterval,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && ex is not BrokenCircuitException && IsTransient(ex)),
+                    OnRetry = args =>
+                    {
+                        context.Verbose($"{backendName}: attempt {args.AttemptNumber + 1} failed ({args.Outcome.Exception?.Message}); retrying in {args.RetryDelay.TotalSeconds:0.0} s");
+                        return default;
+                    },
+                });
+            }
+
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                // Any failure that counts opens the circuit; Polly judges from two outcomes at least, so in a pipeline
+                // whose first message gets no retry (-RetryCount 0) the second failed message opens it.
+                FailureRatio = 0,
+                MinimumThroughput = 2,
+                // Every outcome of the pipeline counts, however slowly a hung relay lets them come (Polly's longest window).
+                SamplingDuration = TimeSpan.FromDays(1),
+                BreakDuration = settings.CircuitBreak,
+                StateProvider = _circuit,
+                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && OpensCircuit(ex, args.Context.Properties.GetValue(AttemptKey, new RelayAttempt()))),
+                OnOpened = args =>
+                {
+                    var because = Describe(args.Outcome.Exception);
+                    lock (_gate)
+                    {
+                        _openedAt = DateTimeOffset.Now;
+                        _openedBecause = because;
+                    }
+
+                    context.Warning($"{backendName}: {where} is unavailable ({because}); the rest of this pipeline skips it for {args.BreakDuration.TotalSeconds:0} s, then one message tries it again.");
+                    return default;
+                },
+                OnClosed = args =>
+                {
+                    context.Verbose($"{backendName}: {where} answers again; the circuit is closed.");
+                    return default;
+                },
+            });
+            _pipeline = builder.Build();
+        }
+
+        /// <summary>Runs one message's delivery: <paramref name="deliver"/> once per attempt, as the retries and the circuit allow.</summary>
+        /// <exception cref="BrokenCircuitException">The circuit is open: the relay was not tried.</exception>
+        public T Execute<T>(RelayAttempt attempt, Func<RelayAttempt, T> deliver, CancellationToken cancellationToken)
+        {
+            var context = ResilienceContextPool.Shared.Get(cancellationToken);
+            context.Properties.Set(AttemptKey, attempt);
+            try
+            {
+                return _pipeline.Execute(
+                    static (_, state) =>
+                    {
+                        state.Attempt.Begin();
+                        try
+                        {
+                            return state.Deliver(state.Attempt);
+                        }
+                        catch (Exception ex)
+                        {
+                            state.Attempt.LastFailure = ex;
+                            throw;
+                        }
+                    },
+                    context,
+                    (Attempt: attempt, Deliver: deliver));
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+
+        /// <summary>Why a message skipped the relay, for its result and error.</summary>
+        public string DescribeOpenCircuit()
+        {
+            lock (_gate)
+            {
+                return $"{_settings.Server}:{_settings.Port} was not tried: circuit open since {_openedAt:HH:mm:ss}: {_openedBecause} " +
+                    $"(one message tries it again {_settings.CircuitBreak.TotalSeconds:0} s after it opened)";
+            }
+        }
+
+        /// <summary>Connection trouble and 4xx replies may clear up; anything else will fail the same way again.</summary>
+        internal static bool IsTransient(Exception exception) => exception switch
+        {
+            SmtpCommandException command => (int)command.StatusCode is >= 400 and < 500,
+            SmtpRecipientsDeferredException => true,
+            SmtpSecurityException or MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException => false,
+            SocketException socket => socket.SocketErrorCode is not (SocketError.HostNotFound or SocketError.NoData),
+            SmtpProtocolException or ServiceNotConnectedException or IOException or TimeoutException => true,
+            _ => false,
+        };
+
+        /// <summary>
+        /// The relay cannot be reached, does not answer in time, or breaks connections it just opened; a connection
+        /// that served earlier messages and was dropped since is only reopened, and refusals are answers.
+        /// </summary>
+        internal static bool MeansRelayUnavailable(Exception exception, bool freshConnection) => exception switch
+        {
+            TimeoutException or SocketException => true,
+            SmtpCommandException command => freshConnection && command.StatusCode == SmtpStatusCode.ServiceNotAvailable,
+            SmtpProtocolException or ServiceNotConnectedException or IOException => freshConnection,
+            _ => false,
+        };
+
+        /// <summary>
+        /// Only a message's last attempt counts, so its own retries still run; while the circuit is half open the
+        /// one attempt let through is the probe, and its failure counts at once.
+        /// </summary>
+        private bool OpensCircuit(Exception exception, RelayAttempt attempt) =>
+            MeansRelayUnavailable(exception, attempt.FreshConnection) &&
+            (_circuit.CircuitState == CircuitState.HalfOpen || !IsTransient(exception) || attempt.Number > _settings.RetryCount);
+
+        private string Describe(Exception? exception) => exception switch
+        {
+            SocketException socket => $"could not connect: {socket.Message}",
+            TimeoutException => $"no answer within {_settings.Timeout.TotalSeconds:0} s",
+            null => "unknown failure",
+            _ => exception.Message,
+        };
+    }
+
+    /// <summary>Where one message's delivery stands: which attempt this is, and whether it opened a new connection.</summary>
+    internal sealed class RelayAttempt
+    {
+        public int Number { get; private set; }
+
+        /// <summary>Set by the session when this attempt had to connect: a failure then means the relay, not a stale connection.</summary>
+        public bool FreshConnection { get; set; }
+
+        /// <summary>Why the last attempt failed; null when none ran (the circuit was open) or none failed.</summary>
+        public Exception? LastFailure { get; internal set; }
+
+        internal void Begin()
+        {
+            Number++;
+            FreshConnection = false;
+        }
+    }
+}

@@ -1,0 +1,227 @@
+# Relays that refuse some recipients for now, die, hang or misbehave: what is retried, what is skipped, what is kept.
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+
+    function Get-RcptCount {
+        param($Server, [string] $Address)
+        @(Get-TestSmtpEvent $Server -Event rcpt | Where-Object address -eq $Address).Count
+    }
+
+    function New-Batch {
+        param([int] $Count, [string] $Subject = 'alert')
+        1..$Count | ForEach-Object { [pscustomobject]@{ To = "oncall$_@example.com"; Subject = "$Subject $_" } }
+    }
+}
+
+Describe 'Recipients refused for now (4xx)' {
+    It 'retries only the recipient refused with <Code> and delivers to each recipient exactly once' -ForEach @(
+        @{ Code = 450 }, @{ Code = 451 }, @{ Code = 452 }
+    ) {
+        $server = Start-TestSmtpServer -TempFailRecipient "busy:1:$Code"
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 2 -RetryIntervalSec 0
+            $result = Send-CompositeMail -Backend $smtp -From ops@example.com -To 'a@example.com', 'busy@example.com', 'b@example.com' -Subject s -Body b
+
+            $result.Succeeded | Should -BeTrue
+            $result.Results[0].PendingRecipients | Should -BeNullOrEmpty
+            $result.Results[0].RejectedRecipients | Should -BeNullOrEmpty
+            $received = @(Get-TestSmtpMessage $server)
+            $received.Count | Should -Be 2
+            $received[0].RcptTo | Should -Be 'a@example.com', 'b@example.com'
+            $received[1].RcptTo | Should -Be 'busy@example.com'
+            $received[1].Message.MessageId | Should -Be $result.MessageId
+            Get-RcptCount $server 'busy@example.com' | Should -Be 2
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'keeps a recipient still refused after the retries in the spool for that recipient only, and resends to it alone' {
+        $server = Start-TestSmtpServer -TempFailRecipient 'busy:99'
+        $later = Start-TestSmtpServer
+        try {
+            $spool = Join-Path $TestDrive 'partial-spool'
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 1 -RetryIntervalSec 0 -Name relay
+            $result = Send-CompositeMail -Backend $smtp -From ops@example.com -To 'a@example.com', 'busy@example.com' -Cc 'b@example.com' -Subject partial -Body b `
+                -SpoolDirectory $spool -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].PendingRecipients | Should -Be 'busy@example.com'
+            $result.Results[0].Error | Should -Match 'busy@example\.com: 450.*delivered to the other 2.*after 2 attempts'
+            $failures.Count | Should -Be 1
+            $failures[0].Exception.Message | Should -Match "backend 'relay' failed: .*busy@example\.com"
+            $failures[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            @(Get-TestSmtpMessage $server).RcptTo | Should -Be 'a@example.com', 'b@example.com'
+            Get-RcptCount $server 'busy@example.com' | Should -Be 2
+            Get-RcptCount $server 'a@example.com' | Should -Be 1
+
+            $kept = @(Get-MailSpool -Path $spool)
+            $kept.Count | Should -Be 1
+            $kept[0].To | Should -Be 'busy@example.com'
+
+            $retry = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $later.Port -Security None -Name relay
+            $resent = Get-MailSpool -Path $spool | Send-CompositeMail -Backend $retry
+            $resent.Succeeded | Should -BeTrue
+            @(Get-TestSmtpMessage $later).RcptTo | Should -Be 'busy@example.com'
+            Get-MailSpool -Path $spool | Should -BeNullOrEmpty
+        }
+        finally { $server, $later | Stop-TestSmtpServer }
+    }
+
+    It 'reports a 5xx recipient (result and warning) and never retries it, while a 4xx one is retried' {
+        $server = Start-TestSmtpServer -RejectRecipient 'nobody' -TempFailRecipient 'busy:1'
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryIntervalSec 0
+            $result = Send-CompositeMail -Backend $smtp -From ops@example.com -To 'a@example.com', 'nobody@example.com', 'busy@example.com' -Subject s -Body b `
+                -WarningVariable warned -WarningAction SilentlyContinue
+
+            $result.Succeeded | Should -BeTrue
+            $result.Results[0].RejectedRecipients | Should -Be 'nobody@example.com'
+            $warned | Should -Match 'refused recipient nobody@example.com: 550'
+            Get-RcptCount $server 'nobody@example.com' | Should -Be 1
+            Get-RcptCount $server 'busy@example.com' | Should -Be 2
+            (Get-TestSmtpMessage $server).RcptTo | Should -Be 'a@example.com', 'busy@example.com'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'fails over for the refused recipients only: the backup gets the message for them, no one gets it twice' {
+        $primary = Start-TestSmtpServer -TempFailRecipient 'busy:99'
+        $backup = Start-TestSmtpServer
+        try {
+            $first = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $primary.Port -Security None -RetryCount 1 -RetryIntervalSec 0 -Name primary
+            $second = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $backup.Port -Security None -Name backup
+            $relays = New-MailBackend -Composite -Backend $first, $second -Policy Failover -Name relays
+            $result = Send-CompositeMail -Backend $relays -From ops@example.com -To 'a@example.com', 'busy@example.com', 'b@example.com' -Subject s -Body b `
+                -WarningVariable warned -WarningAction SilentlyContinue
+
+            $result.Succeeded | Should -BeTrue
+            $result.Results[0].Results.Status | Should -Be 'Failed', 'Sent'
+            $result.Results[0].Results[0].PendingRecipients | Should -Be 'busy@example.com'
+            $warned | Should -Match "backend 'primary' failed: .*busy@example\.com"
+            (Get-TestSmtpMessage $primary).RcptTo | Should -Be 'a@example.com', 'b@example.com'
+            (Get-TestSmtpMessage $backup).RcptTo | Should -Be 'busy@example.com'
+        }
+        finally { $primary, $backup | Stop-TestSmtpServer }
+    }
+}
+
+Describe 'Dead and hung relays: the circuit breaker' {
+    It 'sends 50 messages to a relay that never greets with at most two connection attempts, and spools them all' {
+        $server = Start-MisbehavingSmtpServer -Mode silent
+        try {
+            $spool = Join-Path $TestDrive 'hung-spool'
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 1 -RetryIntervalSec 0 -Name relay
+            $results = New-Batch 50 | Send-CompositeMail -Backend $smtp -From ops@example.com -Body b -SpoolDirectory $spool `
+                -ErrorVariable failures -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
+
+            @($results).Count | Should -Be 50
+            @($results | Where-Object Succeeded).Count | Should -Be 0
+            Get-TestSmtpConnectionCount $server | Should -BeLessOrEqual 2
+            $results[0].Results[0].Error | Should -Match 'did not answer within 1 s'
+            $results[49].Results[0].Error | Should -Match "127\.0\.0\.1:$($server.Port) was not tried: circuit open since \d\d:\d\d:\d\d: no answer within 1 s"
+            $failures.Count | Should -Be 50
+            $failures[49].CategoryInfo.Category | Should -Be 'ConnectionError'
+            @($warned | Where-Object { $_ -match 'is unavailable' }).Count | Should -Be 1
+            @(Get-MailSpool -Path $spool).Count | Should -Be 50
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'lets a Failover composite wait on a hung primary once, not once per message' {
+        $server = Start-MisbehavingSmtpServer -Mode silent
+        try {
+            $primary = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 0 -Name primary
+            $backup = New-MailBackend -Memory -Name backup
+            $relays = New-MailBackend -Composite -Backend $primary, $backup -Policy Failover
+            $results = New-Batch 20 | Send-CompositeMail -Backend $relays -From ops@example.com -Body b -WarningAction SilentlyContinue
+
+            @($results | Where-Object Succeeded).Count | Should -Be 20
+            $results.DeliveredBy | Sort-Object -Unique | Should -Be 'backup'
+            $backup.Messages.Count | Should -Be 20
+            Get-TestSmtpConnectionCount $server | Should -BeLessOrEqual 2
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'shares the breaker between the connections of a -ThrottleLimit pipeline' {
+        $server = Start-MisbehavingSmtpServer -Mode silent
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 0
+            $results = New-Batch 40 | Send-CompositeMail -Backend $smtp -From ops@example.com -Body b -ThrottleLimit 4 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+            @($results).Count | Should -Be 40
+            @($results | Where-Object Succeeded).Count | Should -Be 0
+            # Four connections are in flight when the circuit opens; one worker may start a fifth just before.
+            Get-TestSmtpConnectionCount $server | Should -BeLessOrEqual 5
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'probes the relay after the cool-down and closes the circuit when it answers again' {
+        $port = Get-FreeTcpPort
+        $script:revived = $null
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -CircuitBreakSec 1 -Name relay
+            $results = 1..6 | ForEach-Object {
+                if ($_ -eq 4) {
+                    $script:revived = Start-TestSmtpServer -Port $port
+                    Start-Sleep -Milliseconds 1500
+                }
+                [pscustomobject]@{ To = 'jane@example.com'; Subject = "message $_" }
+            } | Send-CompositeMail -Backend $smtp -From ops@example.com -Body b -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+            $results.Succeeded | Should -Be $false, $false, $false, $true, $true, $true
+            $results[1].Results[0].Error | Should -Match 'Could not connect'
+            $results[2].Results[0].Error | Should -Match 'circuit open since .*could not connect'
+            (Get-TestSmtpMessage $script:revived).Message.Subject | Should -Be 'message 4', 'message 5', 'message 6'
+            Get-TestSmtpConnectionCount $script:revived | Should -Be 1
+        }
+        finally { Stop-TestSmtpServer $script:revived }
+    }
+
+    It 'counts a relay that closes the connection in the middle of DATA as down: nothing counted delivered, all spooled' {
+        $server = Start-MisbehavingSmtpServer -Mode close-in-data
+        try {
+            $spool = Join-Path $TestDrive 'closing-spool'
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 1 -RetryIntervalSec 0
+            $results = New-Batch 5 | Send-CompositeMail -Backend $smtp -From ops@example.com -Body b -SpoolDirectory $spool -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+            @($results | Where-Object Succeeded).Count | Should -Be 0
+            $results[0].Results[0].Status | Should -Be 'Spooled'
+            @(Get-MailSpool -Path $spool).Count | Should -Be 5
+            Get-TestSmtpEvent $server -Event message | Should -BeNullOrEmpty
+            @(Get-TestSmtpEvent $server -Event closed-in-data).Count | Should -BeLessOrEqual 2
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}
+
+Describe '-TimeoutSec bounds each reply' {
+    It 'delivers through a relay whose every reply is slow but within the timeout' {
+        $server = Start-MisbehavingSmtpServer -Mode slow -Delay 0.7
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 2 -RetryCount 0
+            $result = Send-CompositeMail -Backend $smtp -From ops@example.com -To 'a@example.com', 'b@example.com' -Subject slow -Body b
+
+            $result.Succeeded | Should -BeTrue
+            (Get-TestSmtpEvent $server -Event message).rcpt_tos | Should -Be 'a@example.com', 'b@example.com'
+            Get-TestSmtpConnectionCount $server | Should -Be 1
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'gives up on a relay that stops answering in the middle of a session' {
+        $server = Start-MisbehavingSmtpServer -Mode stall-at-mail
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 0
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match 'did not answer within 1 s'
+            $failures[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            (Get-TestSmtpEvent $server -Event command).command | Should -Contain 'MAIL FROM:<ops@example.com>'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}

@@ -1,0 +1,99 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using System.Threading;
+using MailKit.Net.Smtp;
+using Polly.CircuitBreaker;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Engine.Smtp;
+using PSCompositeMail.Smtp;
+using Xunit;
+
+namespace PSCompositeMail.Tests
+{
+    public class RelayResilienceTests
+    {
+        private static readonly SocketException Refused = new SocketException((int)SocketError.ConnectionRefused);
+
+        private static SmtpSettings Settings(int retries) => new SmtpSettings("relay.example.com", SmtpSecurity.None, 25)
+        {
+            RetryCount = retries,
+            RetryInterval = TimeSpan.Zero,
+            CircuitBreak = TimeSpan.FromSeconds(0.5),
+        };
+
+        /// <summary>Runs one message's delivery that fails with <paramref name="failure"/> on every attempt; returns how many attempts ran.</summary>
+        private static int FailOneMessage(RelayResilience relay, Exception failure, bool freshConnection = true)
+        {
+            var attempts = 0;
+            try
+            {
+                relay.Execute<string>(new RelayAttempt(), attempt =>
+                {
+                    attempts++;
+                    attempt.FreshConnection = freshConnection;
+                    throw failure;
+                }, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex == failure || ex is BrokenCircuitException)
+            {
+                // A failed probe ends its message's retries: the circuit is open again.
+            }
+
+            return attempts;
+        }
+
+        [Fact]
+        public void A_message_that_cannot_reach_the_relay_after_its_retries_opens_the_circuit_for_the_next_ones()
+        {
+            using var context = new DeliveryContext(CancellationToken.None);
+            var relay = new RelayResilience("relay", Settings(retries: 2), context);
+
+            Assert.Equal(3, FailOneMessage(relay, Refused));
+
+            var called = false;
+            Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => called = true, CancellationToken.None));
+            Assert.False(called);
+            Assert.Matches("relay.example.com:25 was not tried: circuit open since .*could not connect", relay.DescribeOpenCircuit());
+            Assert.Single(context.Records, r => r.Kind == StreamKind.Warning && r.Text.Contains("is unavailable"));
+        }
+
+        [Fact]
+        public void After_the_cool_down_one_probe_goes_through_and_its_success_closes_the_circuit()
+        {
+            using var context = new DeliveryContext(CancellationToken.None);
+            var relay = new RelayResilience("relay", Settings(retries: 1), context);
+            FailOneMessage(relay, Refused);
+            Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+
+            Thread.Sleep(TimeSpan.FromSeconds(0.7));
+            Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+            Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+        }
+
+        [Fact]
+        public void A_failed_probe_opens_the_circuit_again_at_once()
+        {
+            using var context = new DeliveryContext(CancellationToken.None);
+            var relay = new RelayResilience("relay", Settings(retries: 2), context);
+            FailOneMessage(relay, Refused);
+            Thread.Sleep(TimeSpan.FromSeconds(0.7));
+
+            Assert.Equal(1, FailOneMessage(relay, new TimeoutException("no answer")));
+            Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+        }
+
+        [Fact]
+        public void Refusals_and_a_dropped_reused_connection_are_retried_but_never_open_the_circuit()
+        {
+            using var context = new DeliveryContext(CancellationToken.None);
+            var relay = new RelayResilience("relay", Settings(retries: 1), context);
+
+            Assert.Equal(2, FailOneMessage(relay, new IOException("reset"), freshConnection: false));
+            Assert.Equal(2, FailOneMessage(relay, new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxBusy, "451 later")));
+            Assert.Equal(1, FailOneMessage(relay, new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "554 no")));
+
+            Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+        }
+    }
+}
