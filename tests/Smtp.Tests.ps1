@@ -447,6 +447,18 @@ Describe 'Test-MailBackend for SMTP' {
         Get-TestSmtpMessage $Checked | Should -BeNullOrEmpty
     }
 
+    It 'says it authenticated after a successful login, and that it did not when no credential was given' {
+        $withLogin = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Checked.Port -CertificateThumbprint $Certificate.Thumbprint -Credential $GoodCredential | Test-MailBackend
+        $withLogin.Authenticated | Should -BeTrue
+        $withLogin.Detail | Should -Match 'authenticated as mailer'
+        $withLogin.Detail | Should -Not -Match 'authenticated: False'
+
+        $anonymous = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Checked.Port -CertificateThumbprint $Certificate.Thumbprint | Test-MailBackend
+        $anonymous.Succeeded | Should -BeTrue
+        $anonymous.Authenticated | Should -BeFalse
+        $anonymous.Detail | Should -Match 'not authenticated \(no credential given\)'
+    }
+
     It 'reports what failed' {
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Checked.Port -CertificateThumbprint $Certificate.Thumbprint -Credential $BadCredential
         $result = Test-MailBackend $smtp

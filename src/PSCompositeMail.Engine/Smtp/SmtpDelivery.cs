@@ -58,11 +58,15 @@ namespace PSCompositeMail.Engine.Smtp
                         .Concat(client.AuthenticationMechanisms.Select(m => "AUTH " + m))
                         .ToArray();
                     var tls = SmtpConnector.DescribeTls(client);
+                    // Read before QUIT: a disconnected client is no longer authenticated.
+                    var authenticated = client.IsAuthenticated;
                     client.Watchdog.Run(t => client.Disconnect(true, t));
-                    return new BackendTestResult(name, MailBackendKind.Smtp, true, clock.Elapsed, $"{description}: connected, TLS {tls}, authenticated: {client.IsAuthenticated}")
+                    var login = authenticated ? $"authenticated as {settings.UserName}" : "not authenticated (no credential given)";
+                    return new BackendTestResult(name, MailBackendKind.Smtp, true, clock.Elapsed, $"{description}: connected, TLS {tls}, {login}")
                     {
                         Tls = tls,
                         Capabilities = capabilities,
+                        Authenticated = authenticated,
                     };
                 },
                 (ex, elapsed) => new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description, ex));

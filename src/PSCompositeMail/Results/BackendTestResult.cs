@@ -34,6 +34,9 @@ namespace PSCompositeMail.Results
         /// <summary>SMTP: the negotiated TLS protocol and cipher, when encrypted.</summary>
         public string? Tls { get; internal set; }
 
+        /// <summary>SMTP: whether the server accepted the credential (false when none was given); null for other kinds.</summary>
+        public bool? Authenticated { get; internal set; }
+
         /// <summary>SMTP: the extensions the server announced.</summary>
         public IReadOnlyList<string> Capabilities { get; internal set; } = NoCapabilities;
 
