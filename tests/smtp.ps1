@@ -56,9 +56,7 @@ function Start-TestSmtpServer {
     )
     if (-not (Test-Path $script:Python)) { throw "The SMTP tests need Debian's python3 with python3-aiosmtpd (apt-get install python3-aiosmtpd)." }
     $port = if ($Port) { $Port } else { Get-FreeTcpPort }
-    $out = Join-Path ([IO.Path]::GetTempPath()) "pscm-smtp-$port-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
-    $null = New-Item -ItemType Directory -Path $out
-    $arguments = @($script:ServerScript, '--port', $port, '--out', $out, '--mode', $Mode)
+    $arguments = @()
     if ($CertificateFolder) { $arguments += '--cert', (Join-Path $CertificateFolder 'cert.pem'), '--key', (Join-Path $CertificateFolder 'key.pem') }
     if ($User) { $arguments += '--user', $User, '--password', $Password }
     if ($OAuthUser) { $arguments += '--oauth-user', $OAuthUser }
@@ -71,21 +69,11 @@ function Start-TestSmtpServer {
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
     foreach ($rule in $TempFailRecipient) { $arguments += '--tempfail-rcpt', $rule }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }
-
-    $process = Start-Process -FilePath $script:Python -ArgumentList $arguments -PassThru `
-        -RedirectStandardError (Join-Path $out 'stderr.txt') -RedirectStandardOutput (Join-Path $out 'stdout.txt')
-    $server = [pscustomobject]@{ Port = $port; Folder = $out; Process = $process; Mode = $Mode }
-    $deadline = [DateTime]::UtcNow.AddSeconds(15)
-    while ([DateTime]::UtcNow -lt $deadline) {
-        if ($process.HasExited) { throw "The test SMTP server exited: $(Get-Content (Join-Path $out 'stderr.txt') -Raw)" }
-        if ($Mode -eq 'hang') {
-            try { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port).Dispose(); return $server } catch { }
-        }
-        elseif ((Get-TestSmtpEvent $server | Where-Object event -eq 'ready')) { return $server }
-        Start-Sleep -Milliseconds 100
+    # A hung server writes no events: it is ready once it accepts a connection.
+    $isReady = if ($Mode -eq 'hang') {
+        { param($server) try { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $server.Port).Dispose(); $true } catch { $false } }
     }
-    Stop-TestSmtpServer $server
-    throw "The test SMTP server did not start on port $port."
+    Start-TestServerProcess -Script $script:ServerScript -Port $port -Mode $Mode -Arguments $arguments -IsReady $isReady
 }
 
 function Start-MisbehavingSmtpServer {
@@ -94,22 +82,28 @@ function Start-MisbehavingSmtpServer {
         [Parameter(Mandatory)] [ValidateSet('silent', 'slow', 'stall-at-mail', 'close-in-data')] [string] $Mode,
         [double] $Delay = 0.5
     )
-    $port = Get-FreeTcpPort
-    $out = Join-Path ([IO.Path]::GetTempPath()) "pscm-raw-$port-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+    Start-TestServerProcess -Script (Join-Path $PSScriptRoot 'servers/misbehaving_smtp_server.py') -Port (Get-FreeTcpPort) -Mode $Mode `
+        -Arguments @('--delay', $Delay.ToString([cultureinfo]::InvariantCulture))
+}
+
+function Start-TestServerProcess {
+    <# Runs a test server script under Debian's python3 with its --port, --out and --mode, and waits until it is ready (by default: its 'ready' event). #>
+    param([string] $Script, [int] $Port, [string] $Mode, [string[]] $Arguments = @(), [scriptblock] $IsReady)
+    $out = Join-Path ([IO.Path]::GetTempPath()) "pscm-smtp-$Port-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
     $null = New-Item -ItemType Directory -Path $out
-    $arguments = @((Join-Path $PSScriptRoot 'servers/misbehaving_smtp_server.py'), '--port', $port, '--out', $out, '--mode', $Mode,
-        '--delay', $Delay.ToString([cultureinfo]::InvariantCulture))
-    $process = Start-Process -FilePath $script:Python -ArgumentList $arguments -PassThru `
+    $all = @($Script, '--port', $Port, '--out', $out, '--mode', $Mode) + $Arguments
+    $process = Start-Process -FilePath $script:Python -ArgumentList $all -PassThru `
         -RedirectStandardError (Join-Path $out 'stderr.txt') -RedirectStandardOutput (Join-Path $out 'stdout.txt')
-    $server = [pscustomobject]@{ Port = $port; Folder = $out; Process = $process; Mode = $Mode }
+    $server = [pscustomobject]@{ Port = $Port; Folder = $out; Process = $process; Mode = $Mode }
+    if (-not $IsReady) { $IsReady = { param($server) [bool](Get-TestSmtpEvent $server | Where-Object event -eq 'ready') } }
     $deadline = [DateTime]::UtcNow.AddSeconds(15)
     while ([DateTime]::UtcNow -lt $deadline) {
-        if ($process.HasExited) { throw "The misbehaving SMTP server exited: $(Get-Content (Join-Path $out 'stderr.txt') -Raw)" }
-        if ((Get-TestSmtpEvent $server | Where-Object event -eq 'ready')) { return $server }
+        if ($process.HasExited) { throw "The test server $(Split-Path $Script -Leaf) exited: $(Get-Content (Join-Path $out 'stderr.txt') -Raw)" }
+        if (& $IsReady $server) { return $server }
         Start-Sleep -Milliseconds 100
     }
     Stop-TestSmtpServer $server
-    throw "The misbehaving SMTP server did not start on port $port."
+    throw "The test server $(Split-Path $Script -Leaf) did not start on port $Port."
 }
 
 function Stop-TestSmtpServer {
