@@ -254,6 +254,22 @@ Import-Module '$ModulePath'
         $run.Output | Should -Match 'done'
         $run.Output | Should -Not -Match 'default has'
     }
+
+    It 'ships Polly.Core in bin and loads it into the module''s load context only' {
+        Join-Path $ModulePath 'bin/Polly.Core.dll' | Should -Exist
+        $probe = Join-Path $TestDrive 'polly.ps1'
+        Set-Content $probe @"
+Import-Module '$ModulePath'
+`$smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $(Get-FreeTcpPort) -Security None -RetryCount 1 -RetryIntervalSec 0
+`$null = Send-CompositeMail -Backend `$smtp -From a@example.com -To b@example.com -Subject s -Body b -ErrorAction SilentlyContinue
+foreach (`$context in [System.Runtime.Loader.AssemblyLoadContext]::All) {
+    `$context.Assemblies | Where-Object { `$_.GetName().Name -eq 'Polly.Core' } | ForEach-Object { 'polly in ' + `$(if (`$context -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { 'default' } else { 'module' }) + ' from ' + `$_.Location }
+}
+"@
+        $run = Invoke-TestPwsh -File $probe
+        $run.Output | Should -Match 'polly in module from .*bin[\\/]Polly\.Core\.dll'
+        $run.Output | Should -Not -Match 'polly in default'
+    }
 }
 
 Describe 'Packaging' {
