@@ -162,11 +162,11 @@ Describe 'Dead and hung relays: the circuit breaker' {
         $port = Get-FreeTcpPort
         $script:revived = $null
         try {
-            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -CircuitBreakSec 1 -Name relay
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -CircuitBreakSec 2 -Name relay
             $results = 1..6 | ForEach-Object {
                 if ($_ -eq 4) {
                     $script:revived = Start-TestSmtpServer -Port $port
-                    Start-Sleep -Milliseconds 1500
+                    Start-Sleep -Milliseconds 2500
                 }
                 [pscustomobject]@{ To = 'jane@example.com'; Subject = "message $_" }
             } | Send-CompositeMail -Backend $smtp -From ops@example.com -Body b -ErrorAction SilentlyContinue -WarningAction SilentlyContinue

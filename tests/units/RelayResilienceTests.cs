@@ -15,11 +15,14 @@ namespace PSCompositeMail.Tests
     {
         private static readonly SocketException Refused = new SocketException((int)SocketError.ConnectionRefused);
 
-        private static SmtpSettings Settings(int retries) => new SmtpSettings("relay.example.com", SmtpSecurity.None, 25)
+        /// <summary>Long enough that a loaded machine never reaches the cool-down before the test looks at the open circuit.</summary>
+        private static readonly TimeSpan CoolDown = TimeSpan.FromSeconds(2);
+
+        private static SmtpSettings Settings(int retries, TimeSpan? coolDown = null) => new SmtpSettings("relay.example.com", SmtpSecurity.None, 25)
         {
             RetryCount = retries,
             RetryInterval = TimeSpan.Zero,
-            CircuitBreak = TimeSpan.FromSeconds(0.5),
+            CircuitBreak = coolDown ?? TimeSpan.FromMinutes(10),
         };
 
         /// <summary>Runs one message's delivery that fails with <paramref name="failure"/> on every attempt; returns how many attempts ran.</summary>
@@ -62,11 +65,11 @@ namespace PSCompositeMail.Tests
         public void After_the_cool_down_one_probe_goes_through_and_its_success_closes_the_circuit()
         {
             using var context = new DeliveryContext(CancellationToken.None);
-            var relay = new RelayResilience("relay", Settings(retries: 1), context);
+            var relay = new RelayResilience("relay", Settings(retries: 1, CoolDown), context);
             FailOneMessage(relay, Refused);
             Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
 
-            Thread.Sleep(TimeSpan.FromSeconds(0.7));
+            Thread.Sleep(CoolDown + TimeSpan.FromSeconds(0.3));
             Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
             Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
         }
@@ -75,9 +78,9 @@ namespace PSCompositeMail.Tests
         public void A_failed_probe_opens_the_circuit_again_at_once()
         {
             using var context = new DeliveryContext(CancellationToken.None);
-            var relay = new RelayResilience("relay", Settings(retries: 2), context);
+            var relay = new RelayResilience("relay", Settings(retries: 2, CoolDown), context);
             FailOneMessage(relay, Refused);
-            Thread.Sleep(TimeSpan.FromSeconds(0.7));
+            Thread.Sleep(CoolDown + TimeSpan.FromSeconds(0.3));
 
             Assert.Equal(1, FailOneMessage(relay, new TimeoutException("no answer")));
             Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
