@@ -52,9 +52,10 @@ namespace PSCompositeMail.Results
         public IReadOnlyList<string> RejectedRecipients { get; }
 
         /// <summary>
-        /// For a failed result, the recipients still owed the message (refused only for now, 4xx, past the retries),
-        /// which is what a spool keeps it for; the others already have it. Empty when the backend failed for every
-        /// recipient without knowing more, or did not fail.
+        /// For a failed result, the recipients still owed the message, which is who a spool keeps it for: every one
+        /// not refused for good after a plain failure, only those refused for now (4xx, past the retries) after a
+        /// partial delivery, whose other recipients already have it. Empty when the backend did not fail, or failed
+        /// without telling (then every recipient is owed).
         /// </summary>
         public IReadOnlyList<string> PendingRecipients { get; }
 
