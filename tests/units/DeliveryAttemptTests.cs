@@ -46,9 +46,12 @@ namespace PSCompositeMail.Tests
 
             Assert.Throws<PipelineStoppedException>(() =>
                 DeliveryAttempt.Deliver(script, stopping.Token, () => throw new PipelineStoppedException()));
+            // PowerShell stops a running script block before it calls StopProcessing: the token may not have tripped yet.
+            Assert.Throws<PipelineStoppedException>(() =>
+                DeliveryAttempt.Deliver(script, CancellationToken.None, () => throw new PipelineStoppedException()));
             Assert.Equal(
                 DeliveryStatus.Failed,
-                DeliveryAttempt.Deliver(script, CancellationToken.None, () => throw new PipelineStoppedException()).Status);
+                DeliveryAttempt.Deliver(script, CancellationToken.None, () => throw new OperationCanceledException()).Status);
         }
 
         [Fact]

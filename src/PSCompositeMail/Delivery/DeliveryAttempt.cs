@@ -35,9 +35,13 @@ namespace PSCompositeMail.Delivery
         /// <summary>The backend failed: neither a stop nor a bug.</summary>
         public static bool IsFailure(Exception exception, CancellationToken token) => !IsStop(exception, token) && !IsProgrammingError(exception);
 
-        /// <summary>The pipeline is being stopped (Ctrl+C, Stop()): a script block run then throws PipelineStoppedException.</summary>
+        /// <summary>
+        /// The pipeline is being stopped (Ctrl+C, Stop()). A script block run then throws PipelineStoppedException,
+        /// which only a stop raises, and possibly before PowerShell has called StopProcessing and tripped the token:
+        /// it is a stop either way, never the script block backend's failure.
+        /// </summary>
         public static bool IsStop(Exception exception, CancellationToken token) =>
-            token.IsCancellationRequested && exception is OperationCanceledException or PipelineStoppedException;
+            exception is PipelineStoppedException || (token.IsCancellationRequested && exception is OperationCanceledException);
 
         /// <summary>
         /// A mistake in this module's code. PowerShell's own errors (a cast in a user's script block throws
