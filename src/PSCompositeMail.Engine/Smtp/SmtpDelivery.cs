@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
@@ -128,7 +127,7 @@ namespace PSCompositeMail.Engine.Smtp
             {
                 // A message whose attempt opened the circuit (a failed probe) reports why that attempt failed.
                 var tries = attempt.Number > 1 ? $" (after {attempt.Number} attempts)" : string.Empty;
-                return Failed(Explain(ex is BrokenCircuitException ? attempt.LastFailure! : ex, tries), clock, ledger);
+                return Failed(SmtpFailure.Explain(ex is BrokenCircuitException ? attempt.LastFailure! : ex, tries, _settings), clock, ledger);
             }
         }
 
@@ -264,27 +263,6 @@ namespace PSCompositeMail.Engine.Smtp
             _client = SmtpConnector.Open(_settings, _logger, _context, _name);
             return _client;
         }
-
-        private Exception Explain(Exception ex, string tries)
-        {
-            var where = $"{_settings.Server}:{_settings.Port}";
-            return ex switch
-            {
-                SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
-                TimeoutException => new TimeoutException(
-                    $"{where} did not answer within {_settings.Timeout.TotalSeconds:0} s{tries}", ex),
-                SmtpRecipientsDeferredException deferred => new SmtpRecipientsDeferredException(deferred.Deferred, deferred.DeliveredTo, tries),
-                SmtpCommandException command when SmtpAuthenticationAdvice.ForSendAs(command.Message, _settings) is { } advice =>
-                    new SmtpCommandException(command.ErrorCode, command.StatusCode, advice + tries, command),
-                SmtpCommandException { Mailbox: { } mailbox } command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, WithReplyCode(command), command),
-                SmtpCommandException command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, WithReplyCode(command), command),
-                _ when tries.Length > 0 => new SmtpConnectionException((ex is SmtpCommandException command ? WithReplyCode(command) : ex.Message) + tries, ex),
-                _ => ex,
-            };
-        }
-
-        /// <summary>MailKit's message leaves out the server's reply code (451, 554), which is what an administrator looks up.</summary>
-        private static string WithReplyCode(SmtpCommandException command) => $"{(int)command.StatusCode} {command.Message}";
 
         private void Drop()
         {

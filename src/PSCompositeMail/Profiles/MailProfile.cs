@@ -15,6 +15,8 @@ namespace PSCompositeMail.Profiles
     /// builds the backends of one environment. Each entry's Type is a New-MailBackend switch and its other keys are
     /// that switch's parameters, made into a backend by the same <see cref="BackendRecipes"/> as the command line;
     /// only the keys in <see cref="ProfileOnlyKeys"/> differ. Errors name the file, the environment and the key.
+    /// About 300 lines: reading the file, the environment keys, the entries and the profile-only keys are one grammar, kept
+    /// together so the file format can be read in one place.
     /// </summary>
     internal sealed class MailProfile
     {

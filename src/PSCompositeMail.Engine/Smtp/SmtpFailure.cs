@@ -1,0 +1,33 @@
+using System;
+using System.Net.Sockets;
+using MailKit.Net.Smtp;
+using PSCompositeMail.Engine.Tokens;
+using PSCompositeMail.Smtp;
+
+namespace PSCompositeMail.Engine.Smtp
+{
+    /// <summary>What a failed SMTP delivery tells the user: where it failed, the server's reply code, the advice that fits, how many attempts.</summary>
+    internal static class SmtpFailure
+    {
+        public static Exception Explain(Exception ex, string tries, SmtpSettings settings)
+        {
+            var where = $"{settings.Server}:{settings.Port}";
+            return ex switch
+            {
+                SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
+                TimeoutException => new TimeoutException(
+                    $"{where} did not answer within {settings.Timeout.TotalSeconds:0} s{tries}", ex),
+                SmtpRecipientsDeferredException deferred => new SmtpRecipientsDeferredException(deferred.Deferred, deferred.DeliveredTo, tries),
+                SmtpCommandException command when SmtpAuthenticationAdvice.ForSendAs(command.Message, settings) is { } advice =>
+                    new SmtpCommandException(command.ErrorCode, command.StatusCode, advice + tries, command),
+                SmtpCommandException { Mailbox: { } mailbox } command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, WithReplyCode(command), command),
+                SmtpCommandException command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, WithReplyCode(command), command),
+                _ when tries.Length > 0 => new SmtpConnectionException((ex is SmtpCommandException command ? WithReplyCode(command) : ex.Message) + tries, ex),
+                _ => ex,
+            };
+        }
+
+        /// <summary>MailKit's message leaves out the server's reply code (451, 554), which is what an administrator looks up.</summary>
+        private static string WithReplyCode(SmtpCommandException command) => $"{(int)command.StatusCode} {command.Message}";
+    }
+}
