@@ -1,6 +1,7 @@
 # Helpers that run a real SMTP server (Debian's aiosmtpd, see servers/smtp_server.py) on 127.0.0.1 for the tests.
 $script:Python = '/usr/bin/python3'
 $script:ServerScript = Join-Path $PSScriptRoot 'servers/smtp_server.py'
+$script:RawServerScript = Join-Path $PSScriptRoot 'servers/raw_smtp_server.py'
 
 function Get-FreeTcpPort {
     $listener = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
@@ -34,8 +35,9 @@ function New-TestCertificate {
 }
 
 function Start-TestSmtpServer {
+    <# -Mode raw: servers/raw_smtp_server.py, which records the exact bytes it receives (-SmtpUtf8 and -EightBitMime decide what EHLO offers). #>
     param(
-        [ValidateSet('plain', 'starttls', 'implicit', 'hang')] [string] $Mode = 'plain',
+        [ValidateSet('plain', 'starttls', 'implicit', 'hang', 'raw')] [string] $Mode = 'plain',
         [string] $CertificateFolder,
         [string] $User,
         [string] $Password,
@@ -52,6 +54,7 @@ function Start-TestSmtpServer {
         # 'prefix:N' or 'prefix:N:code': the first N RCPT TO for those addresses are refused for now (450 unless a code is given).
         [string[]] $TempFailRecipient = @(),
         [switch] $SmtpUtf8,
+        [switch] $EightBitMime,
         [int] $Port
     )
     if (-not (Test-Path $script:Python)) { throw "The SMTP tests need Debian's python3 with python3-aiosmtpd (apt-get install python3-aiosmtpd)." }
@@ -69,11 +72,13 @@ function Start-TestSmtpServer {
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
     foreach ($rule in $TempFailRecipient) { $arguments += '--tempfail-rcpt', $rule }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }
+    if ($EightBitMime) { $arguments += '--8bitmime' }
     # A hung server writes no events: it is ready once it accepts a connection.
     $isReady = if ($Mode -eq 'hang') {
         { param($server) try { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $server.Port).Dispose(); $true } catch { $false } }
     }
-    Start-TestServerProcess -Script $script:ServerScript -Port $port -Mode $Mode -Arguments $arguments -IsReady $isReady
+    $serverScript = if ($Mode -eq 'raw') { $script:RawServerScript } else { $script:ServerScript }
+    Start-TestServerProcess -Script $serverScript -Port $port -Mode $Mode -Arguments $arguments -IsReady $isReady
 }
 
 function Start-MisbehavingSmtpServer {
@@ -130,14 +135,17 @@ function Get-TestSmtpConnectionCount {
 }
 
 function Get-TestSmtpMessage {
-    <# What the server received: the envelope and the parsed message. #>
+    <# What the server received: the envelope and the parsed message; from a raw server also the exact bytes and command lines. #>
     param($Server)
     Get-TestSmtpEvent $Server -Event message | ForEach-Object {
         [pscustomobject]@{
-            MailFrom = $_.mail_from
-            RcptTo   = @($_.rcpt_tos)
-            Message  = [MimeKit.MimeMessage]::Load($_.file)
-            Raw      = [IO.File]::ReadAllText($_.file)
+            MailFrom     = $_.mail_from
+            RcptTo       = @($_.rcpt_tos)
+            Message      = [MimeKit.MimeMessage]::Load($_.file)
+            Raw          = [IO.File]::ReadAllText($_.file)
+            Bytes        = [IO.File]::ReadAllBytes($_.file)
+            MailCommand  = $_.PSObject.Properties['mail_command']?.Value
+            RcptCommands = @($_.PSObject.Properties['rcpt_commands']?.Value)
         }
     }
 }

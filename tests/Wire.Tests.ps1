@@ -1,0 +1,296 @@
+# Issue 11, strict on the wire: what a server receives, byte for byte (tests/servers/raw_smtp_server.py records it).
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+    $script:Raw = Start-TestSmtpServer -Mode raw
+    $script:RawUtf8 = Start-TestSmtpServer -Mode raw -SmtpUtf8
+    $script:Smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Raw.Port -Security None -RetryCount 0
+    $script:SmtpUtf8 = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $RawUtf8.Port -Security None -RetryCount 0
+    $script:Image = Join-Path $TestDrive 'logo.png'
+    [IO.File]::WriteAllBytes($script:Image, [byte[]](0x89, 0x50, 0x4E, 0x47))
+
+    function Get-LastReceived {
+        param($Server = $Raw)
+        @(Get-TestSmtpMessage $Server)[-1]
+    }
+
+    function Get-ReceivedCount {
+        param($Server = $Raw)
+        @(Get-TestSmtpMessage $Server).Count
+    }
+
+    function Get-WireProblem {
+        <# Every way the bytes break the rules: a CR or LF that is not part of CRLF, a line over 998 octets, 8-bit or control bytes in the headers. #>
+        param([byte[]] $Bytes)
+        $lineStart = 0
+        $inHeaders = $true
+        for ($i = 0; $i -lt $Bytes.Length; $i++) {
+            $b = $Bytes[$i]
+            if ($b -eq 13 -and ($i + 1 -ge $Bytes.Length -or $Bytes[$i + 1] -ne 10)) { "bare CR at $i" }
+            if ($b -eq 10) {
+                if ($i -eq 0 -or $Bytes[$i - 1] -ne 13) { "bare LF at $i" }
+                $length = $i - $lineStart - 1
+                if ($length -gt 998) { "a line of $length octets at $lineStart" }
+                if ($length -le 0) { $inHeaders = $false }
+                $lineStart = $i + 1
+            }
+            elseif ($inHeaders -and $b -ne 13 -and $b -ne 9 -and ($b -lt 32 -or $b -ge 127)) { "byte 0x{0:X2} in the headers at $i" -f $b }
+        }
+    }
+}
+AfterAll { $script:Raw, $script:RawUtf8 | Stop-TestSmtpServer }
+
+Describe 'No bare CR or LF on the wire' {
+    It 'ends every body line in CRLF, so "a<CR>.<CR><LF>" cannot end the data early' {
+        $result = Send-CompositeMail -Backend $Smtp @Mail -Body "a`r.`r`nmiddle`rlast`nend"
+        $result.Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
+        $received.Message.TextBody | Should -Match 'end'
+    }
+
+    It 'repairs an .eml file given as input whose body holds a bare CR' {
+        $eml = Join-Path $TestDrive 'bare-cr.eml'
+        [IO.File]::WriteAllBytes($eml, [Text.Encoding]::ASCII.GetBytes(
+                "From: ops@example.com`r`nTo: jane@example.com`r`nSubject: bare`r`nMIME-Version: 1.0`r`nContent-Type: text/plain`r`n`r`nfirst`r.`r`nsecond`r`n"))
+        (Send-CompositeMail -Backend $Smtp -Path $eml).Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
+        $received.Message.TextBody | Should -Match 'second'
+    }
+}
+
+Describe 'No raw control or 8-bit bytes in headers' {
+    It 'refuses <Name> in -<Parameter> as invalid input, before any backend, and sends the next message' -ForEach @(
+        foreach ($parameter in 'MessageId', 'InlineAttachments', 'Headers') {
+            foreach ($character in @(
+                    @{ Name = 'NUL'; Char = [char]0 }, @{ Name = 'ESC'; Char = [char]0x1B }, @{ Name = 'VT'; Char = [char]0x0B },
+                    @{ Name = 'FF'; Char = [char]0x0C }, @{ Name = 'DEL'; Char = [char]0x7F }, @{ Name = 'U+2028'; Char = [char]0x2028 })) {
+                @{ Parameter = $parameter; Name = $character.Name; Char = $character.Char }
+            }
+        }
+    ) {
+        $value = "id$($Char)x@example.com"
+        $row = switch ($Parameter) {
+            'MessageId' { @{ MessageId = $value } }
+            'InlineAttachments' { @{ HtmlBody = "<img src=`"cid:$value`">"; InlineAttachments = @{ $value = $Image } } }
+            'Headers' { @{ Headers = @{ 'X-Note' = $value } } }
+        }
+        $before = Get-ReceivedCount
+        $rows = @([pscustomobject]($Mail + $row), [pscustomobject]($Mail + @{ Subject = 'after the bad one' }))
+        $results = $rows | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match "-$Parameter"
+        $failures[0].TargetObject | Should -Not -BeNullOrEmpty
+        @($results).Count | Should -Be 1
+        Get-ReceivedCount | Should -Be ($before + 1)
+        (Get-LastReceived).Message.Subject | Should -Be 'after the bad one'
+    }
+
+    It 'refuses a non-ASCII -MessageId or inline image id' {
+        $null = Send-CompositeMail -Backend $Smtp @Mail -MessageId 'grüße@example.com' -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $null = Send-CompositeMail -Backend $Smtp @Mail -HtmlBody '<img src="cid:bild">' -InlineAttachments @{ 'bïld' = $Image } -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+
+    It 'encodes non-ASCII -Headers values that can be encoded' {
+        (Send-CompositeMail -Backend $Smtp @Mail -Headers @{ 'X-Greeting' = 'grüße' }).Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
+        $received.Message.Headers['X-Greeting'] | Should -Be 'grüße'
+    }
+
+    It 'sends raw UTF-8 only to a server that offers SMTPUTF8, and declares it' {
+        $before = Get-ReceivedCount
+        $result = Send-CompositeMail -Backend $Smtp @Mail -Headers @{ 'In-Reply-To' = '<grüße@example.com>' } -ErrorVariable failures -ErrorAction SilentlyContinue
+        $result.Succeeded | Should -BeFalse
+        $result.Results[0].Error | Should -Match 'SMTPUTF8'
+        Get-ReceivedCount | Should -Be $before
+
+        (Send-CompositeMail -Backend $SmtpUtf8 @Mail -Headers @{ 'In-Reply-To' = '<grüße@example.com>' }).Succeeded | Should -BeTrue
+        $received = Get-LastReceived $RawUtf8
+        $received.MailCommand | Should -Match ' SMTPUTF8'
+        $received.Raw | Should -Match 'In-Reply-To: <grüße@example\.com>'
+    }
+}
+
+Describe 'No line longer than 998 characters' {
+    It 'folds long -Headers values' {
+        $words = (1..600 | ForEach-Object { "word$_" }) -join ' '
+        (Send-CompositeMail -Backend $Smtp @Mail -Headers @{ 'X-Words' = $words }).Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
+        $received.Message.Headers['X-Words'] | Should -Be $words
+    }
+
+    It 'refuses what cannot be folded: <Name>' -ForEach @(
+        @{ Name = 'a 3,000-character -MessageId'; Row = @{ MessageId = ('x' * 3000) + '@example.com' }; Parameter = 'MessageId' }
+        @{ Name = 'a 3,000-character References token'; Row = @{ Headers = @{ References = '<' + ('x' * 3000) + '@example.com>' } }; Parameter = 'Headers' }
+    ) {
+        $before = Get-ReceivedCount
+        $null = Send-CompositeMail -Backend $Smtp @Mail @Row -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match "-$Parameter"
+        Get-ReceivedCount | Should -Be $before
+    }
+
+    It 're-folds an .eml file whose header lines are too long' {
+        $eml = Join-Path $TestDrive 'long-subject.eml'
+        $subject = (1..500 | ForEach-Object { "w$_" }) -join ' '
+        Set-Content $eml -NoNewline "From: ops@example.com`r`nTo: jane@example.com`r`nSubject: $subject`r`n`r`nbody`r`n"
+        (Send-CompositeMail -Backend $Smtp -Path $eml).Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
+        $received.Message.Subject | Should -Be $subject
+    }
+
+    It 'refuses an .eml file with a header line that cannot be folded, and goes on' {
+        $eml = Join-Path $TestDrive 'long-id.eml'
+        Set-Content $eml -NoNewline "From: ops@example.com`r`nTo: jane@example.com`r`nMessage-Id: <$('x' * 3000)@example.com>`r`nSubject: long id`r`n`r`nbody`r`n"
+        $good = Join-Path $TestDrive 'good.eml'
+        Set-Content $good -NoNewline "From: ops@example.com`r`nTo: jane@example.com`r`nSubject: fine`r`n`r`nbody`r`n"
+        $before = Get-ReceivedCount
+        $results = Send-CompositeMail -Backend $Smtp -Path $eml, $good -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].TargetObject | Should -Be $eml
+        $results.Subject | Should -Be 'fine'
+        Get-ReceivedCount | Should -Be ($before + 1)
+    }
+}
+
+Describe 'One bad row never stops the batch' {
+    It 'reports each bad row with its category and target, and sends the others' {
+        $rows = @(
+            [pscustomobject]($Mail + @{ Subject = 'empty id'; MessageId = '<>' })
+            [pscustomobject]($Mail + @{ Subject = 'two ids'; MessageId = 'a@b> <c@d' })
+            [pscustomobject]($Mail + @{ Subject = 'empty image key'; HtmlBody = '<img src="cid:">'; InlineAttachments = @{ '' = $Image } })
+            [pscustomobject]($Mail + @{ Subject = 'good one' })
+        )
+        $before = Get-ReceivedCount
+        $results = $rows | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 3
+        $failures.CategoryInfo.Category | Should -Be 'InvalidArgument', 'InvalidArgument', 'InvalidArgument'
+        $failures[0].TargetObject | Should -Be '<>'
+        $failures[1].TargetObject | Should -Be 'a@b> <c@d'
+        $failures[2].Exception.Message | Should -Match '-InlineAttachments'
+        $results.Subject | Should -Be 'good one'
+        Get-ReceivedCount | Should -Be ($before + 1)
+        (Get-LastReceived).Message.Subject | Should -Be 'good one'
+    }
+}
+
+Describe '-Headers cannot override what other parameters own' {
+    It 'refuses <Header> in -Headers, naming -<Owner>' -ForEach @(
+        @{ Header = 'To'; Owner = 'To' }, @{ Header = 'From'; Owner = 'From' }, @{ Header = 'Cc'; Owner = 'Cc' }, @{ Header = 'bcc'; Owner = 'Bcc' }
+        @{ Header = 'Sender'; Owner = 'Sender' }, @{ Header = 'Content-Type'; Owner = 'Body' }
+        @{ Header = 'Content-Transfer-Encoding'; Owner = 'Encoding' }, @{ Header = 'MIME-Version'; Owner = 'Body' }
+    ) {
+        $before = Get-ReceivedCount
+        $null = Send-CompositeMail -Backend $Smtp @Mail -Headers @{ $Header = 'evil@example.com' } -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match "-$Owner\b"
+        Get-ReceivedCount | Should -Be $before
+    }
+}
+
+Describe 'Addresses within limits' {
+    It 'refuses <Name>' -ForEach @(
+        @{ Name = 'a local part of 65 characters'; Address = ('a' * 65) + '@example.com' }
+        @{ Name = 'a domain label of 64 characters'; Address = 'jane@' + ('d' * 64) + '.example.com' }
+        @{ Name = 'an address over 254 characters'; Address = 'jane@' + ((1..5 | ForEach-Object { 'd' * 49 }) -join '.') + '.com' }
+        @{ Name = 'a TAB in a quoted local part'; Address = "`"ja`tne`"@example.com" }
+        @{ Name = 'an ESC in a quoted local part'; Address = "`"ja`ene`"@example.com" }
+    ) {
+        $before = Get-ReceivedCount
+        $null = Send-CompositeMail -Backend $Smtp @Mail -To $Address -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].TargetObject | Should -Be $Address
+        Get-ReceivedCount | Should -Be $before
+    }
+
+    It 'sends an address at the limits, with nothing but printable ASCII in RCPT TO' {
+        $address = ('a' * 64) + '@' + ('d' * 63) + '.example.com'
+        (Send-CompositeMail -Backend $Smtp @Mail -To $address).Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        $received.RcptTo | Should -Be $address
+        $received.RcptCommands | ForEach-Object { $_ | Should -Match '^RCPT TO:<[\x21-\x7E]+>[\x20-\x7E]*$' }
+    }
+}
+
+Describe 'The Console backend cannot drive the terminal' {
+    It 'shows control characters escaped, in every part of the message' {
+        $console = New-MailBackend -Console
+        $attachment = Join-Path $TestDrive "report`e[2J.txt"
+        Set-Content $attachment 'x'
+        $null = Send-CompositeMail -Backend $console -From "Ops`a <ops@example.com>" -To jane@example.com -Subject "red`e[31m alert`a" `
+            -Body "line one`e]0;title`a`nline two" -Headers @{ 'X-Note' = "grüße" } -Attachments $attachment -InformationVariable shown
+        $text = ($shown | ForEach-Object { "$($_.MessageData)" }) -join "`n"
+        $text | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
+        $text | Should -Match ([regex]::Escape('red\x1B[31m alert\x07'))
+        $text | Should -Match ([regex]::Escape('line one\x1B]0;title\x07'))
+        $text | Should -Match ([regex]::Escape('report\x1B[2J.txt'))
+    }
+
+    It 'escapes them in the summary format too' {
+        $console = New-MailBackend -Console -Format Summary
+        $null = Send-CompositeMail -Backend $console @Mail -Subject "bell`a" -InformationVariable shown
+        "$($shown[0].MessageData)" | Should -Match ([regex]::Escape('bell\x07'))
+    }
+}
+
+Describe 'The protocol log is private' {
+    It 'is readable by its owner only, names the connection on each line, and leaves message content out' {
+        $log = Join-Path $TestDrive 'private.log'
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Raw.Port -Security None -ProtocolLog $log
+        $results = 1..6 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com"; Subject = "secret subject $_"; Body = "personal body $_" } } |
+            Send-CompositeMail -Backend $smtp -From ops@example.com -ThrottleLimit 2
+        @($results | Where-Object Succeeded).Count | Should -Be 6
+        if (-not $IsWindows) { (Get-Item $log).UnixFileMode | Should -Be 'UserRead, UserWrite' }
+        $lines = Get-Content $log
+        $lines | ForEach-Object { $_ | Should -Match '^\S+ \[connection \d+\] ' }
+        @($lines | ForEach-Object { if ($_ -match '\[connection (\d+)\]') { $Matches[1] } } | Sort-Object -Unique).Count | Should -Be 2
+        $text = $lines -join "`n"
+        $text | Should -Match 'C: MAIL FROM:<ops@example\.com>'
+        $text | Should -Not -Match 'personal body'
+        $text | Should -Not -Match 'secret subject'
+        @($lines -match 'message content not logged').Count | Should -Be 6
+    }
+
+    It 'keeps message content when -ProtocolLogContent asks for it' {
+        $log = Join-Path $TestDrive 'content.log'
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Raw.Port -Security None -ProtocolLog $log -ProtocolLogContent
+        (Send-CompositeMail -Backend $smtp @Mail -Body 'personal body kept').Succeeded | Should -BeTrue
+        Get-Content $log -Raw | Should -Match 'personal body kept'
+    }
+
+    It 'tightens an existing log file to owner-only' -Skip:$IsWindows {
+        $log = Join-Path $TestDrive 'existing.log'
+        Set-Content $log 'older run'
+        [IO.File]::SetUnixFileMode($log, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Raw.Port -Security None -ProtocolLog $log
+        (Send-CompositeMail -Backend $smtp @Mail).Succeeded | Should -BeTrue
+        (Get-Item $log).UnixFileMode | Should -Be 'UserRead, UserWrite'
+    }
+}
+
+Describe '-Encoding that cannot hold the text' {
+    It 'refuses -Encoding <Encoding> for <Text>, instead of sending ?' -ForEach @(
+        @{ Encoding = 'ascii'; Text = 'café' }
+        @{ Encoding = 'latin1'; Text = 'price: 5 €' }
+    ) {
+        $before = Get-ReceivedCount
+        $null = Send-CompositeMail -Backend $Smtp @Mail -Body $Text -Encoding $Encoding -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match '-Encoding'
+        Get-ReceivedCount | Should -Be $before
+    }
+
+    It 'sends text the encoding can hold' {
+        (Send-CompositeMail -Backend $Smtp @Mail -Body 'café' -Encoding latin1).Succeeded | Should -BeTrue
+        (Get-LastReceived).Message.TextBody.TrimEnd() | Should -Be 'café'
+    }
+}

@@ -1,0 +1,136 @@
+"""A minimal SMTP server on a raw socket that records exactly the bytes it receives, for the wire tests.
+
+aiosmtpd normalises what it hands over; this one does not: each message's DATA bytes (dot-stuffing and all, up to
+the first CRLF.CRLF) are written to --out as NNNNNN.eml, and the MAIL FROM and RCPT TO lines as they came, so the
+tests can look for bare CR, over-long lines, 8-bit bytes or control characters. EHLO offers SMTPUTF8 and 8BITMIME
+only when asked (--smtputf8, --8bitmime). Events go to --out/events.jsonl in the format of smtp_server.py.
+Run with Debian's /usr/bin/python3; standard library only.
+"""
+import argparse
+import json
+import os
+import socket
+import threading
+
+END_OF_DATA = b"\r\n.\r\n"
+
+
+class Recorder:
+    def __init__(self, folder):
+        self.folder = folder
+        self.lock = threading.Lock()
+        self.count = 0
+        os.makedirs(folder, exist_ok=True)
+        self.events = open(os.path.join(folder, "events.jsonl"), "a", encoding="utf-8")
+
+    def event(self, **fields):
+        with self.lock:
+            self.events.write(json.dumps(fields) + "\n")
+            self.events.flush()
+
+    def message(self, data, mail_command, rcpt_commands, peer):
+        with self.lock:
+            self.count += 1
+            name = os.path.join(self.folder, "%06d.eml" % self.count)
+        with open(name + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(name + ".tmp", name)
+        self.event(event="message", file=name, peer=str(peer),
+                   mail_command=mail_command.decode("utf-8", "backslashreplace"),
+                   rcpt_commands=[r.decode("utf-8", "backslashreplace") for r in rcpt_commands],
+                   mail_from=address_of(mail_command), rcpt_tos=[address_of(r) for r in rcpt_commands])
+
+
+def address_of(command):
+    start, end = command.find(b"<"), command.find(b">")
+    return command[start + 1:end].decode("utf-8", "backslashreplace") if 0 <= start < end else ""
+
+
+class Session:
+    def __init__(self, conn, peer, args, recorder):
+        self.conn, self.peer, self.args, self.recorder = conn, peer, args, recorder
+        self.buffer = b""
+
+    def send(self, line):
+        self.conn.sendall(line.encode("ascii") + b"\r\n")
+
+    def read_until(self, marker):
+        while marker not in self.buffer:
+            chunk = self.conn.recv(65536)
+            if not chunk:
+                raise ConnectionError("client closed the connection")
+            self.buffer += chunk
+        index = self.buffer.index(marker)
+        found, self.buffer = self.buffer[:index], self.buffer[index + len(marker):]
+        return found
+
+    def run(self):
+        self.send("220 raw.test ESMTP recorder")
+        mail, rcpts = None, []
+        while True:
+            line = self.read_until(b"\r\n")
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                extensions = ["raw.test", "PIPELINING", "SIZE 104857600"]
+                if self.args.eightbitmime or self.args.smtputf8:
+                    extensions.append("8BITMIME")
+                if self.args.smtputf8:
+                    extensions.append("SMTPUTF8")
+                for extension in extensions[:-1]:
+                    self.send("250-" + extension)
+                self.send("250 " + extensions[-1])
+            elif verb == b"HELO" or verb == b"NOOP":
+                self.send("250 OK")
+            elif verb == b"MAIL":
+                mail, rcpts = line, []
+                self.send("250 2.1.0 OK")
+            elif verb == b"RCPT":
+                rcpts.append(line)
+                self.send("250 2.1.5 OK")
+            elif verb == b"DATA":
+                self.send("354 End data with <CR><LF>.<CR><LF>")
+                data = self.read_until(END_OF_DATA) + b"\r\n"
+                self.recorder.message(data, mail or b"", rcpts, self.peer)
+                mail, rcpts = None, []
+                self.send("250 2.0.0 Ok: queued as %d" % self.recorder.count)
+            elif verb == b"RSET":
+                mail, rcpts = None, []
+                self.send("250 OK")
+            elif verb == b"QUIT":
+                self.send("221 Bye")
+                return
+            else:
+                self.send("502 5.5.2 Command not recognized")
+
+
+def serve(conn, peer, args, recorder):
+    recorder.event(event="connect", peer=str(peer))
+    try:
+        with conn:
+            Session(conn, peer, args, recorder).run()
+    except (ConnectionError, OSError):
+        pass
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--mode", choices=["raw"], default="raw")
+    parser.add_argument("--smtputf8", action="store_true")
+    parser.add_argument("--8bitmime", dest="eightbitmime", action="store_true")
+    args = parser.parse_args()
+
+    recorder = Recorder(args.out)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", args.port))
+    listener.listen(50)
+    recorder.event(event="ready")
+    while True:
+        conn, peer = listener.accept()
+        threading.Thread(target=serve, args=(conn, peer, args, recorder), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
