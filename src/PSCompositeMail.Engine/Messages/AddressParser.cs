@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using MimeKit;
 using PSCompositeMail.Messages;
@@ -9,6 +10,10 @@ namespace PSCompositeMail.Engine.Messages
     /// <summary>Turns what users type (one address, or several separated by ',' or ';') into mailboxes, strictly.</summary>
     internal static class AddressParser
     {
+        private const int MaxLocalPart = 64;
+        private const int MaxLabel = 63;
+        private const int MaxAddress = 254;
+
         private static readonly ParserOptions Strict = CreateStrictOptions();
 
         private static ParserOptions CreateStrictOptions()
@@ -60,7 +65,52 @@ namespace PSCompositeMail.Engine.Messages
                     value);
             }
 
+            RequireWithinLimits(mailbox, parameter, value);
             return mailbox;
+        }
+
+        /// <summary>
+        /// RFC 5321's limits, which servers enforce (often by dropping the mail later): local part 64 octets, domain
+        /// labels 63, the whole path 254; and nothing in RCPT TO that is not printable (a quoted local part may hold a TAB).
+        /// </summary>
+        private static void RequireWithinLimits(MailboxAddress mailbox, string parameter, string value)
+        {
+            var control = mailbox.Address.FirstOrDefault(c => c < ' ' || ControlCharacters.IsUnsafe(c));
+            if (control != '\0')
+            {
+                throw new MessageValidationException(
+                    $"The -{parameter} address '{ControlCharacters.Escape(mailbox.Address)}' contains the control character {ControlCharacters.Describe(control)}, which no server accepts.", parameter, value);
+            }
+
+            string ascii;
+            try
+            {
+                ascii = mailbox.GetAddress(idnEncode: true);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new MessageValidationException($"The domain of the -{parameter} address '{mailbox.Address}' is not a valid domain name: {ex.Message}", parameter, value, inner: ex);
+            }
+
+            string? problem = null;
+            var domain = ascii.Substring(ascii.LastIndexOf('@') + 1);
+            if (Encoding.UTF8.GetByteCount(mailbox.LocalPart) > MaxLocalPart)
+            {
+                problem = $"its local part (before '@') is longer than {MaxLocalPart} characters";
+            }
+            else if (!domain.StartsWith("[", StringComparison.Ordinal) && domain.Split('.').Any(label => label.Length > MaxLabel))
+            {
+                problem = $"a label of its domain (between dots) is longer than {MaxLabel} characters";
+            }
+            else if (Encoding.UTF8.GetByteCount(ascii) > MaxAddress)
+            {
+                problem = $"it is longer than {MaxAddress} characters";
+            }
+
+            if (problem is not null)
+            {
+                throw new MessageValidationException($"The -{parameter} address '{mailbox.Address}' is too long for mail: {problem}.", parameter, value);
+            }
         }
 
         private static bool IsComplete(MailboxAddress mailbox)

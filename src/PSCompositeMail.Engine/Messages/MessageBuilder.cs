@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -36,8 +35,11 @@ namespace PSCompositeMail.Engine.Messages
             }
 
             HeaderValueGuard.RejectLineBreaks(spec.Subject, "Subject");
-            HeaderValueGuard.RejectLineBreaks(spec.MessageId, "MessageId");
-            var headers = ValidateHeaders(spec.Headers);
+            var messageId = HeaderInputValidator.MessageId(spec.MessageId);
+            var headers = HeaderInputValidator.Headers(spec.Headers);
+            var encoding = spec.Encoding ?? DefaultEncoding;
+            HeaderInputValidator.RequireEncodable(encoding, spec.Body, "Body");
+            HeaderInputValidator.RequireEncodable(encoding, spec.HtmlBody, "HtmlBody");
 
             // Without headers: the parameterless constructor would generate a Message-Id and Date that are replaced below.
             var message = new MimeMessage(Enumerable.Empty<Header>());
@@ -55,16 +57,14 @@ namespace PSCompositeMail.Engine.Messages
                 message.ReplyTo.AddRange(replyTo);
                 message.Subject = spec.Subject ?? string.Empty;
                 message.Date = DateTimeOffset.Now;
-                message.MessageId = string.IsNullOrWhiteSpace(spec.MessageId)
-                    ? MimeUtils.GenerateMessageId(from.Domain)
-                    : spec.MessageId!.Trim().Trim('<', '>');
+                message.MessageId = messageId ?? MimeUtils.GenerateMessageId(from.Domain);
                 SetPriority(message, spec.Priority);
                 foreach (var header in headers)
                 {
                     message.Headers.Replace(header.Key, header.Value);
                 }
 
-                message.Body = BuildBody(spec);
+                message.Body = BuildBody(spec, encoding);
                 message.Prepare(EncodingConstraint.SevenBit, 998);
                 var recipients = to.Concat(cc).Concat(bcc).ToArray();
                 if (spec.Smime is { } smime)
@@ -72,7 +72,8 @@ namespace PSCompositeMail.Engine.Messages
                     SmimeSealer.Seal(message, smime, recipients);
                 }
 
-                return new OutgoingMessage(message, sender ?? from, recipients, spec.DeliveryNotification);
+                var rawUtf8 = WireHeaders.Check(message, WireHeaders.RefuseBuilt);
+                return new OutgoingMessage(message, sender ?? from, recipients, spec.DeliveryNotification) { RawUtf8Headers = rawUtf8 };
             }
             catch
             {
@@ -104,6 +105,7 @@ namespace PSCompositeMail.Engine.Messages
 
             try
             {
+                var rawUtf8 = LoadedMessageRepair.Repair(message, path);
                 var sender = (string.IsNullOrEmpty(envelopeSender) ? null : AddressParser.ParseOne(envelopeSender!, "Sender"))
                     ?? message.Sender ?? message.From.Mailboxes.FirstOrDefault()
                     ?? throw new MessageValidationException($"The message file '{path}' has no From header.", "Path", path);
@@ -128,38 +130,13 @@ namespace PSCompositeMail.Engine.Messages
                     message.Date = DateTimeOffset.Now;
                 }
 
-                return new OutgoingMessage(message, sender, recipients, DeliveryNotificationOptions.None);
+                return new OutgoingMessage(message, sender, recipients, DeliveryNotificationOptions.None) { RawUtf8Headers = rawUtf8 };
             }
             catch
             {
                 message.Dispose();
                 throw;
             }
-        }
-
-        private static List<KeyValuePair<string, string>> ValidateHeaders(IDictionary? headers)
-        {
-            var valid = new List<KeyValuePair<string, string>>();
-            if (headers is null)
-            {
-                return valid;
-            }
-
-            foreach (DictionaryEntry entry in headers)
-            {
-                var name = entry.Key?.ToString() ?? string.Empty;
-                if (name.Length == 0 || name.Any(c => c <= ' ' || c >= 127 || c == ':'))
-                {
-                    throw new MessageValidationException(
-                        $"'{name}' is not a valid header name for -Headers: use printable ASCII without spaces or ':'.", "Headers", name);
-                }
-
-                var value = entry.Value?.ToString() ?? string.Empty;
-                HeaderValueGuard.RejectLineBreaks(value, $"Headers['{name}']");
-                valid.Add(new KeyValuePair<string, string>(name, value));
-            }
-
-            return valid;
         }
 
         private static void SetPriority(MimeMessage message, MailPriority priority)
@@ -179,9 +156,8 @@ namespace PSCompositeMail.Engine.Messages
             }
         }
 
-        private static MimeEntity BuildBody(MessageSpec spec)
+        private static MimeEntity BuildBody(MessageSpec spec, Encoding encoding)
         {
-            var encoding = spec.Encoding ?? DefaultEncoding;
             var body = spec.Body ?? string.Empty;
             var html = spec.HtmlBody ?? (spec.BodyAsHtml ? body : null);
             var inline = spec.InlineAttachments ?? Array.Empty<KeyValuePair<string, string>>();
@@ -197,7 +173,7 @@ namespace PSCompositeMail.Engine.Messages
                     {
                         var part = CreateFilePart(image.Value, "InlineAttachments", ContentDisposition.Inline);
                         opened.Add(part);
-                        part.ContentId = image.Key;
+                        part.ContentId = HeaderInputValidator.ContentId(image.Key);
                         related.Add(part);
                     }
 
@@ -240,9 +216,16 @@ namespace PSCompositeMail.Engine.Messages
         private static TextPart CreateText(string subtype, Encoding encoding, string content)
         {
             var part = new TextPart(subtype);
-            part.SetText(encoding, content);
+            part.SetText(encoding, NormalizeLineEnds(content));
             return part;
         }
+
+        /// <summary>
+        /// A lone CR or LF is a line end to some receivers and not to others ("&lt;CR&gt;.&lt;CR&gt;&lt;LF&gt;" is an SMTP
+        /// smuggling sequence): each CR, LF or CRLF becomes one line end, which MimeKit writes as CRLF.
+        /// </summary>
+        private static string NormalizeLineEnds(string text) =>
+            text.IndexOf('\r') < 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n');
 
         /// <summary>A part whose content streams from the file when the message is written, so large files never sit in memory.</summary>
         private static MimePart CreateFilePart(string path, string parameter, string disposition)

@@ -8,6 +8,16 @@ namespace PSCompositeMail.Engine.Messages
     {
         public static readonly FormatOptions Wire = CreateWireOptions();
 
+        /// <summary>For a message with raw UTF-8 headers to a server offering SMTPUTF8: MailKit then declares it in MAIL FROM.</summary>
+        public static readonly FormatOptions InternationalWire = CreateInternationalWireOptions();
+
+        private static FormatOptions CreateInternationalWireOptions()
+        {
+            var options = CreateWireOptions();
+            options.International = true;
+            return options;
+        }
+
         private static FormatOptions CreateWireOptions()
         {
             var options = FormatOptions.Default.Clone();

@@ -37,6 +37,9 @@ namespace PSCompositeMail.Engine.Messages
 
         public DeliveryNotificationOptions DeliveryNotification { get; }
 
+        /// <summary>A header holds raw UTF-8 (a non-ASCII local part, say): only a server offering SMTPUTF8 may receive it, declared.</summary>
+        public bool RawUtf8Headers { get; set; }
+
         public string MessageId => Mime.MessageId ?? string.Empty;
 
         public string Subject => Mime.Subject ?? string.Empty;

@@ -78,7 +78,6 @@ namespace PSCompositeMail.Sending
             foreach (DictionaryEntry entry in inline)
             {
                 var contentId = entry.Key?.ToString() ?? string.Empty;
-                HeaderValueGuard.RejectLineBreaks(contentId, parameter);
                 var path = entry.Value?.ToString() ?? string.Empty;
                 resolved.Add(new KeyValuePair<string, string>(contentId, ResolveOne(path, parameter, $"The inline attachment '{contentId}'")));
             }

@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text;
+
+namespace PSCompositeMail.Messages
+{
+    /// <summary>
+    /// Characters that make a receiver or a terminal do something instead of showing text: C0 controls but TAB,
+    /// DEL, C1 controls (0x9B is a CSI to some terminals), and the Unicode line and paragraph separators.
+    /// </summary>
+    internal static class ControlCharacters
+    {
+        public static bool IsUnsafe(char c) =>
+            (c < ' ' && c != '\t') || (c >= '\u007F' && c <= '\u009F') || c == '\u2028' || c == '\u2029';
+
+        public static int IndexOfUnsafe(string text)
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (IsUnsafe(text[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>How a character is named in messages and shown escaped: \x1B, or \u2028 beyond Latin-1.</summary>
+        public static string Describe(char c) =>
+            c <= '\u00FF'
+                ? "\\x" + ((int)c).ToString("X2", CultureInfo.InvariantCulture)
+                : "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture);
+
+        /// <summary>The text with every unsafe character written as its escape, so that showing it cannot drive a terminal.</summary>
+        public static string Escape(string? text, bool keepLineFeeds = false)
+        {
+            if (string.IsNullOrEmpty(text) || IndexOfUnsafe(text!) < 0)
+            {
+                return text ?? string.Empty;
+            }
+
+            var escaped = new StringBuilder(text!.Length + 16);
+            foreach (var c in text)
+            {
+                if (IsUnsafe(c) && !(keepLineFeeds && c == '\n'))
+                {
+                    escaped.Append(Describe(c));
+                }
+                else
+                {
+                    escaped.Append(c);
+                }
+            }
+
+            return escaped.ToString();
+        }
+    }
+}
