@@ -8,21 +8,24 @@ using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Engine.Messages
 {
-    /// <summary>Renders a message for people to read: decoded headers, the body, attachments by name and size.</summary>
+    /// <summary>
+    /// Renders a message for people to read: decoded headers, the body, attachments by name and size. Control
+    /// characters are shown escaped (\x1B), wherever they are: a message must not drive the terminal it is shown on.
+    /// </summary>
     internal static class MessageFormatter
     {
         public static string Format(OutgoingMessage message, ConsoleFormat format) =>
             format == ConsoleFormat.Summary ? Summary(message) : Full(message);
 
         private static string Summary(OutgoingMessage message) =>
-            string.Format(
+            ControlCharacters.Escape(string.Format(
                 CultureInfo.InvariantCulture,
                 "Mail {0:u} {1} -> {2}: {3} <{4}>",
                 message.Mime.Date.ToUniversalTime(),
                 message.EnvelopeSender.Address,
                 string.Join(", ", message.Recipients.Select(r => r.Address)),
                 message.Subject,
-                message.MessageId);
+                message.MessageId));
 
         private static string Full(OutgoingMessage message)
         {
@@ -32,7 +35,7 @@ namespace PSCompositeMail.Engine.Messages
             {
                 if (!string.IsNullOrEmpty(value))
                 {
-                    text.Append(name).Append(": ").Append(value).Append('\n');
+                    text.Append(ControlCharacters.Escape(name)).Append(": ").Append(ControlCharacters.Escape(value)).Append('\n');
                 }
             }
 
@@ -53,13 +56,13 @@ namespace PSCompositeMail.Engine.Messages
 
             text.Append('\n');
             var body = mime.TextBody ?? mime.HtmlBody ?? string.Empty;
-            text.Append(body.Replace("\r\n", "\n").TrimEnd('\n')).Append('\n');
+            text.Append(ControlCharacters.Escape(body.Replace("\r\n", "\n").TrimEnd('\n'), keepLineFeeds: true)).Append('\n');
             foreach (var attachment in mime.Attachments.OfType<MimePart>())
             {
                 text.Append("Attachment: ")
-                    .Append(attachment.FileName)
+                    .Append(ControlCharacters.Escape(attachment.FileName))
                     .Append(" (")
-                    .Append(attachment.ContentType.MimeType)
+                    .Append(ControlCharacters.Escape(attachment.ContentType.MimeType))
                     .Append(", ")
                     .Append(SizeOf(attachment).ToString("N0", CultureInfo.InvariantCulture))
                     .Append(" bytes)\n");
