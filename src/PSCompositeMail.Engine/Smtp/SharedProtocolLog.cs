@@ -1,61 +1,59 @@
 using System;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Threading;
 using MailKit;
 
 namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
-    /// One -ProtocolLog file for every connection of a pipeline (several with -ThrottleLimit): MailKit's logger is
-    /// neither thread-safe nor shareable between files, so connections write through this, a line at a time.
+    /// One -ProtocolLog file for every connection of a pipeline (several with -ThrottleLimit), readable by its owner
+    /// only. Connections write whole lines through this, each naming its connection: "2026-11-27T10:00:00.000Z
+    /// [connection 2] C: MAIL FROM:&lt;ops@example.com&gt;".
     /// </summary>
     internal sealed class SharedProtocolLog : IDisposable
     {
-        private readonly ProtocolLogger _file;
+        private static readonly byte[] NewLine = Encoding.ASCII.GetBytes(Environment.NewLine);
+
+        private readonly FileStream _file;
+        private int _connections;
 
         public SharedProtocolLog(string path)
         {
-            _file = new ProtocolLogger(path, append: true) { RedactSecrets = true, LogTimestamps = true };
+            _file = OwnerOnlyFile.OpenAppend(path);
         }
 
-        /// <summary>A logger for one connection; it keeps that connection's secret detector, so redaction stays right.</summary>
-        public IProtocolLogger ForConnection() => new ConnectionLogger(this);
+        /// <summary>A logger for one client; it keeps that client's secret detector, so redaction stays right.</summary>
+        /// <param name="includeContent">Whether message content (headers and bodies: personal data) is written too.</param>
+        public IProtocolLogger ForConnection(bool includeContent) => new ConnectionProtocolLogger(this, includeContent);
+
+        public int NextConnectionNumber() => Interlocked.Increment(ref _connections);
+
+        public void WriteLine(int connection, string prefix, byte[] text, int offset, int count)
+        {
+            var head = Encoding.ASCII.GetBytes(string.Format(
+                CultureInfo.InvariantCulture, "{0:yyyy-MM-ddTHH:mm:ss.fffZ} [connection {1}] {2}", DateTime.UtcNow, connection, prefix));
+            lock (_file)
+            {
+                _file.Write(head, 0, head.Length);
+                _file.Write(text, offset, count);
+                _file.Write(NewLine, 0, NewLine.Length);
+                _file.Flush();
+            }
+        }
+
+        public void WriteLine(int connection, string prefix, string text)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            WriteLine(connection, prefix, bytes, 0, bytes.Length);
+        }
 
         public void Dispose()
         {
             lock (_file)
             {
                 _file.Dispose();
-            }
-        }
-
-        private sealed class ConnectionLogger : IProtocolLogger
-        {
-            private readonly SharedProtocolLog _log;
-
-            public ConnectionLogger(SharedProtocolLog log)
-            {
-                _log = log;
-            }
-
-            public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
-
-            public void LogConnect(Uri uri) => Write(file => file.LogConnect(uri));
-
-            public void LogClient(byte[] buffer, int offset, int count) => Write(file => file.LogClient(buffer, offset, count));
-
-            public void LogServer(byte[] buffer, int offset, int count) => Write(file => file.LogServer(buffer, offset, count));
-
-            private void Write(Action<ProtocolLogger> write)
-            {
-                lock (_log._file)
-                {
-                    _log._file.AuthenticationSecretDetector = AuthenticationSecretDetector;
-                    write(_log._file);
-                }
-            }
-
-            /// <summary>The file belongs to the pipeline and is closed with it.</summary>
-            public void Dispose()
-            {
             }
         }
     }

@@ -74,7 +74,7 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>One -ProtocolLog file per pipeline, shared by its connections; each connection logs through its own view of it.</summary>
         private static IProtocolLogger CreateLogger(SmtpSettings settings, DeliveryContext context) =>
             settings.ProtocolLog is { } path
-                ? context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path)).ForConnection()
+                ? context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path)).ForConnection(settings.ProtocolLogContent)
                 : new NullProtocolLogger();
 
         public BackendResult Deliver(IOutgoingMessage outgoing)
@@ -149,7 +149,7 @@ namespace PSCompositeMail.Engine.Smtp
             {
                 attempt.FreshConnection = _client is not { IsConnected: true };
                 var client = Connected();
-                RequireUtf8WhereNeeded(client, message.EnvelopeSender, ledger.Owed);
+                RequireUtf8WhereNeeded(client, message, ledger.Owed);
                 client.Notifications = message.DeliveryNotification;
                 var reply = SendToOwed(client, message, ledger);
                 ledger.ThrowUnlessSettled();
@@ -176,7 +176,8 @@ namespace PSCompositeMail.Engine.Smtp
             {
                 try
                 {
-                    var reply = client.Watchdog.Run(t => client.Send(MimeText.Wire, message.Mime, message.EnvelopeSender, pending, t, client.Watchdog));
+                    var format = message.RawUtf8Headers ? MimeText.InternationalWire : MimeText.Wire;
+                    var reply = client.Watchdog.Run(t => client.Send(format, message.Mime, message.EnvelopeSender, pending, t, client.Watchdog));
                     var refused = client.TakeRejected();
                     WarnAbout(ledger.Refuse(refused));
                     ledger.Deliver(pending.Where(r => !refused.Any(x => string.Equals(x.Address, r.Address, StringComparison.OrdinalIgnoreCase))));
@@ -227,19 +228,15 @@ namespace PSCompositeMail.Engine.Smtp
             }
         }
 
-        /// <summary>An internationalized domain is sent as punycode; a non-ASCII local part has no ASCII form and needs SMTPUTF8.</summary>
-        private void RequireUtf8WhereNeeded(ReportingSmtpClient client, MailboxAddress sender, IEnumerable<MailboxAddress> recipients)
+        /// <summary>An IDN is sent as punycode; a non-ASCII local part, or a header in raw UTF-8 (an id), needs SMTPUTF8.</summary>
+        private void RequireUtf8WhereNeeded(ReportingSmtpClient client, OutgoingMessage message, IEnumerable<MailboxAddress> recipients)
         {
-            if (client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
+            var needy = recipients.Prepend(message.EnvelopeSender).FirstOrDefault(m => !IsAscii(m.LocalPart));
+            var what = needy is not null ? $"the address {needy.Address} needs (its local part is not ASCII)"
+                : message.RawUtf8Headers ? "the message needs (a header holds non-ASCII text with no ASCII form, such as an address or an id)" : null;
+            if (what is not null && !client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
             {
-                return;
-            }
-
-            var needy = recipients.Prepend(sender).FirstOrDefault(m => !IsAscii(m.LocalPart));
-            if (needy is not null)
-            {
-                throw new NotSupportedException(
-                    $"{_settings.Server} does not offer SMTPUTF8, which the address {needy.Address} needs (its local part is not ASCII). Nothing was sent.");
+                throw new NotSupportedException($"{_settings.Server} does not offer SMTPUTF8, which {what}. Nothing was sent.");
             }
         }
 

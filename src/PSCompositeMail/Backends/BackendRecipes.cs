@@ -37,6 +37,7 @@ namespace PSCompositeMail.Backends
                 { "MaxMessagesPerConnection", (SmtpDraft d, int v) => d.Settings.MaxMessagesPerConnection = v },
                 { "CircuitBreakSec", (SmtpDraft d, int v) => d.Settings.CircuitBreak = TimeSpan.FromSeconds(v) },
                 { "ProtocolLog", (SmtpDraft d, string v) => d.Settings.ProtocolLog = d.FullPath(v) },
+                { "ProtocolLogContent", (SmtpDraft d, SwitchParameter v) => d.Settings.ProtocolLogContent = v.IsPresent },
                 { "LocalDomain", (SmtpDraft d, string v) => d.Settings.LocalDomain = v },
             }.WithTokens().WithDkim(),
             [MailBackendKind.Graph] = new BackendRecipe<GraphDraft>(draft => draft.Build())

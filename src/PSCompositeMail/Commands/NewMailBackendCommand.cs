@@ -97,6 +97,10 @@ namespace PSCompositeMail.Commands
         [ValidateNotNullOrEmpty]
         public string? ProtocolLog { get; set; }
 
+        /// <summary>Also log each message's content (headers and bodies); left out by default, as it holds personal data.</summary>
+        [Parameter(ParameterSetName = SmtpSet)]
+        public SwitchParameter ProtocolLogContent { get; set; }
+
         /// <summary>The name this client gives in EHLO.</summary>
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateNotNullOrEmpty]

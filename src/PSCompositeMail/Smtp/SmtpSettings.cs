@@ -58,6 +58,9 @@ namespace PSCompositeMail.Smtp
 
         public string? ProtocolLog { get; set; }
 
+        /// <summary>Whether the protocol log keeps message content (headers and bodies, which hold personal data) too.</summary>
+        public bool ProtocolLogContent { get; set; }
+
         public string? LocalDomain { get; set; }
 
         /// <summary>Signs each message this backend sends; null: no DKIM.</summary>
