@@ -14,6 +14,14 @@ BeforeAll {
         @(Get-TestSmtpMessage $Server)[-1]
     }
 
+    function New-Row {
+        <# A pipeline row: the common message with some values replaced or added. #>
+        param([hashtable] $Values)
+        $row = $Mail.Clone()
+        foreach ($key in $Values.Keys) { $row[$key] = $Values[$key] }
+        [pscustomobject]$row
+    }
+
     function Get-ReceivedCount {
         param($Server = $Raw)
         @(Get-TestSmtpMessage $Server).Count
@@ -77,7 +85,7 @@ Describe 'No raw control or 8-bit bytes in headers' {
             'Headers' { @{ Headers = @{ 'X-Note' = $value } } }
         }
         $before = Get-ReceivedCount
-        $rows = @([pscustomobject]($Mail + $row), [pscustomobject]($Mail + @{ Subject = 'after the bad one' }))
+        $rows = @((New-Row $row), (New-Row @{ Subject = 'after the bad one' }))
         $results = $rows | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
         $failures.Count | Should -Be 1
         $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
@@ -164,10 +172,10 @@ Describe 'No line longer than 998 characters' {
 Describe 'One bad row never stops the batch' {
     It 'reports each bad row with its category and target, and sends the others' {
         $rows = @(
-            [pscustomobject]($Mail + @{ Subject = 'empty id'; MessageId = '<>' })
-            [pscustomobject]($Mail + @{ Subject = 'two ids'; MessageId = 'a@b> <c@d' })
-            [pscustomobject]($Mail + @{ Subject = 'empty image key'; HtmlBody = '<img src="cid:">'; InlineAttachments = @{ '' = $Image } })
-            [pscustomobject]($Mail + @{ Subject = 'good one' })
+            New-Row @{ Subject = 'empty id'; MessageId = '<>' }
+            New-Row @{ Subject = 'two ids'; MessageId = 'a@b> <c@d' }
+            New-Row @{ Subject = 'empty image key'; HtmlBody = '<img src="cid:">'; InlineAttachments = @{ '' = $Image } }
+            New-Row @{ Subject = 'good one' }
         )
         $before = Get-ReceivedCount
         $results = $rows | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
@@ -224,15 +232,15 @@ Describe 'Addresses within limits' {
 Describe 'The Console backend cannot drive the terminal' {
     It 'shows control characters escaped, in every part of the message' {
         $console = New-MailBackend -Console
-        $attachment = Join-Path $TestDrive "report`e[2J.txt"
-        Set-Content $attachment 'x'
-        $null = Send-CompositeMail -Backend $console -From "Ops`a <ops@example.com>" -To jane@example.com -Subject "red`e[31m alert`a" `
+        $attachment = Join-Path $TestDrive "report`a`e.txt"
+        Set-Content -LiteralPath $attachment 'x'
+        $null = Send-CompositeMail -Backend $console -From "Ops <ops@example.com>" -To jane@example.com -Subject "red`e[31m alert`a" `
             -Body "line one`e]0;title`a`nline two" -Headers @{ 'X-Note' = "grüße" } -Attachments $attachment -InformationVariable shown
         $text = ($shown | ForEach-Object { "$($_.MessageData)" }) -join "`n"
         $text | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
         $text | Should -Match ([regex]::Escape('red\x1B[31m alert\x07'))
         $text | Should -Match ([regex]::Escape('line one\x1B]0;title\x07'))
-        $text | Should -Match ([regex]::Escape('report\x1B[2J.txt'))
+        $text | Should -Match ([regex]::Escape('report\x07\x1B.txt'))
     }
 
     It 'escapes them in the summary format too' {
@@ -249,7 +257,7 @@ Describe 'The protocol log is private' {
         $results = 1..6 | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com"; Subject = "secret subject $_"; Body = "personal body $_" } } |
             Send-CompositeMail -Backend $smtp -From ops@example.com -ThrottleLimit 2
         @($results | Where-Object Succeeded).Count | Should -Be 6
-        if (-not $IsWindows) { (Get-Item $log).UnixFileMode | Should -Be 'UserRead, UserWrite' }
+        if (-not $IsWindows) { (Get-Item $log).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
         $lines = Get-Content $log
         $lines | ForEach-Object { $_ | Should -Match '^\S+ \[connection \d+\] ' }
         @($lines | ForEach-Object { if ($_ -match '\[connection (\d+)\]') { $Matches[1] } } | Sort-Object -Unique).Count | Should -Be 2
@@ -273,7 +281,7 @@ Describe 'The protocol log is private' {
         [IO.File]::SetUnixFileMode($log, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Raw.Port -Security None -ProtocolLog $log
         (Send-CompositeMail -Backend $smtp @Mail).Succeeded | Should -BeTrue
-        (Get-Item $log).UnixFileMode | Should -Be 'UserRead, UserWrite'
+        (Get-Item $log).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
     }
 }
 
