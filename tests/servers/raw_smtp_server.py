@@ -4,41 +4,22 @@ aiosmtpd normalises what it hands over; this one does not: each message's DATA b
 the first CRLF.CRLF) are written to --out as NNNNNN.eml, and the MAIL FROM and RCPT TO lines as they came, so the
 tests can look for bare CR, over-long lines, 8-bit bytes or control characters. EHLO offers SMTPUTF8 and 8BITMIME
 only when asked (--smtputf8, --8bitmime). Events go to --out/events.jsonl in the format of smtp_server.py.
-Run with Debian's /usr/bin/python3; standard library only.
+Run with Debian's /usr/bin/python3; it shares the recorder of smtp_server.py.
 """
 import argparse
-import json
-import os
 import socket
 import threading
+
+from smtp_server import Recorder
 
 END_OF_DATA = b"\r\n.\r\n"
 
 
-class Recorder:
-    def __init__(self, folder):
-        self.folder = folder
-        self.lock = threading.Lock()
-        self.count = 0
-        os.makedirs(folder, exist_ok=True)
-        self.events = open(os.path.join(folder, "events.jsonl"), "a", encoding="utf-8")
-
-    def event(self, **fields):
-        with self.lock:
-            self.events.write(json.dumps(fields) + "\n")
-            self.events.flush()
-
-    def message(self, data, mail_command, rcpt_commands, peer):
-        with self.lock:
-            self.count += 1
-            name = os.path.join(self.folder, "%06d.eml" % self.count)
-        with open(name + ".tmp", "wb") as f:
-            f.write(data)
-        os.replace(name + ".tmp", name)
-        self.event(event="message", file=name, peer=str(peer),
-                   mail_command=mail_command.decode("utf-8", "backslashreplace"),
-                   rcpt_commands=[r.decode("utf-8", "backslashreplace") for r in rcpt_commands],
-                   mail_from=address_of(mail_command), rcpt_tos=[address_of(r) for r in rcpt_commands])
+def save_message(recorder, data, mail_command, rcpt_commands, peer):
+    recorder.save(data, peer=str(peer),
+                  mail_command=mail_command.decode("utf-8", "backslashreplace"),
+                  rcpt_commands=[r.decode("utf-8", "backslashreplace") for r in rcpt_commands],
+                  mail_from=address_of(mail_command), rcpt_tos=[address_of(r) for r in rcpt_commands])
 
 
 def address_of(command):
@@ -90,7 +71,7 @@ class Session:
             elif verb == b"DATA":
                 self.send("354 End data with <CR><LF>.<CR><LF>")
                 data = self.read_until(END_OF_DATA) + b"\r\n"
-                self.recorder.message(data, mail or b"", rcpts, self.peer)
+                save_message(self.recorder, data, mail or b"", rcpts, self.peer)
                 mail, rcpts = None, []
                 self.send("250 2.0.0 Ok: queued as %d" % self.recorder.count)
             elif verb == b"RSET":

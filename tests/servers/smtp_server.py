@@ -33,14 +33,18 @@ class Recorder:
             self.events.flush()
 
     def message(self, envelope, peer):
+        self.save(envelope.original_content or envelope.content, mail_from=envelope.mail_from, rcpt_tos=envelope.rcpt_tos,
+                  peer=str(peer), mail_options=envelope.mail_options, rcpt_options=envelope.rcpt_options)
+
+    def save(self, data, **fields):
+        """Writes one received message as NNNNNN.eml (complete before it gets its name) and its event."""
         with self.lock:
             self.count += 1
             name = os.path.join(self.folder, "%06d.eml" % self.count)
         with open(name + ".tmp", "wb") as f:
-            f.write(envelope.original_content or envelope.content)
+            f.write(data)
         os.replace(name + ".tmp", name)
-        self.event(event="message", file=name, mail_from=envelope.mail_from, rcpt_tos=envelope.rcpt_tos,
-                   peer=str(peer), mail_options=envelope.mail_options, rcpt_options=envelope.rcpt_options)
+        self.event(event="message", file=name, **fields)
 
 
 class Handler:
