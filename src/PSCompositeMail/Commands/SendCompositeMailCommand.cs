@@ -345,7 +345,13 @@ namespace PSCompositeMail.Commands
         bool ISendHost.ShouldProcess(string? description, string? question) =>
             description is null ? ShouldProcess("mail message", "Send") : ShouldProcess(description, question, "Send-CompositeMail");
 
-        IReadOnlyList<string> ISendHost.ResolveProviderPath(string path) => GetResolvedProviderPathFromPSPath(path, out _);
+        IReadOnlyList<string> ISendHost.ResolveProviderPath(string path)
+        {
+            var files = GetResolvedProviderPathFromPSPath(path, out var provider);
+            return provider.Name == "FileSystem"
+                ? files
+                : throw new NotSupportedException($"it belongs to the {provider.Name} provider, not to the file system");
+        }
 
         PSObject? ISendHost.GetItem(string path)
         {

@@ -14,6 +14,9 @@ namespace PSCompositeMail.Sending
 
         /// <summary>A PowerShell path (wildcards, PSDrives, relative to the current location) as file-system paths.</summary>
         /// <exception cref="System.Management.Automation.ItemNotFoundException">Nothing is there.</exception>
+        /// <exception cref="System.Management.Automation.SessionStateException">No such drive or provider.</exception>
+        /// <exception cref="System.Management.Automation.WildcardPatternException">A broken wildcard.</exception>
+        /// <exception cref="System.NotSupportedException">The path is not in the file system (Env:PATH).</exception>
         IReadOnlyList<string> ResolveProviderPath(string path);
 
         /// <summary>The provider's item at a literal file-system path (Get-Item -Force -LiteralPath), or null when there is none.</summary>

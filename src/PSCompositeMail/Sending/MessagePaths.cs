@@ -33,6 +33,11 @@ namespace PSCompositeMail.Sending
                 {
                     throw new MessageValidationException($"The file '{path}' given to -{parameter} was not found.", parameter, path, MessageProblem.NotFound, ex);
                 }
+                catch (Exception ex) when (ex is SessionStateException or WildcardPatternException or NotSupportedException)
+                {
+                    // A drive that does not exist, a broken wildcard or Env:PATH in one row must not stop the others.
+                    throw new MessageValidationException($"'{path}' given to -{parameter} is not a usable file path: {ex.Message.TrimEnd('.')}.", parameter, path, MessageProblem.InvalidValue, ex);
+                }
 
                 if (matches.Count == 0)
                 {
