@@ -1,12 +1,22 @@
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Backends
 {
-    /// <summary>Hands each message (as a <see cref="CapturedMessage"/>) to a script block; a throw is a failure.</summary>
+    /// <summary>
+    /// Hands each message (as a <see cref="CapturedMessage"/>) to a script block; a throw or a written error is a
+    /// failure. What the block writes never reaches the caller's streams directly: its output becomes the result's
+    /// Detail, its warnings are warnings naming the backend, and the rest (verbose, debug, Write-Host) is shown
+    /// only when the caller asks for -Verbose or -Debug.
+    /// </summary>
     public sealed class ScriptBlockBackend : MailBackend
     {
+        /// <summary>Runs the user's block with every stream merged into its output, where this backend sorts them.</summary>
+        private const string Runner = "param($block, $message) & $block $message *>&1";
+
         public ScriptBlockBackend(string? name, ScriptBlock scriptBlock)
             : base(name, MailBackendKind.ScriptBlock)
         {
@@ -35,8 +45,43 @@ namespace PSCompositeMail.Backends
             protected override string? DeliverOne(IOutgoingMessage message)
             {
                 var copy = message.Capture();
-                Context.OnPipelineThread(() => Backend.ScriptBlock.Invoke(copy));
-                return null;
+                var written = Context.OnPipelineThread(() => ScriptBlock.Create(Runner).Invoke(Backend.ScriptBlock, copy));
+                var output = new List<string>();
+                var errors = new List<ErrorRecord>();
+                foreach (var item in written.Select(w => w?.BaseObject))
+                {
+                    switch (item)
+                    {
+                        case ErrorRecord error:
+                            errors.Add(error);
+                            break;
+                        case WarningRecord warning:
+                            Context.Warning($"{Backend.Name}: {warning.Message}");
+                            break;
+                        case DebugRecord debug:
+                            Context.Write(StreamKind.Debug, $"{Backend.Name}: {debug.Message}");
+                            break;
+                        case InformationalRecord verbose:
+                            Context.Verbose($"{Backend.Name}: {verbose.Message}");
+                            break;
+                        case InformationRecord information:
+                            Context.Verbose($"{Backend.Name}: {information.MessageData}");
+                            break;
+                        case null:
+                            break;
+                        default:
+                            output.Add(item.ToString());
+                            break;
+                    }
+                }
+
+                if (errors.Count > 0)
+                {
+                    var more = errors.Count > 1 ? $" (and {errors.Count - 1} more)" : string.Empty;
+                    throw new RuntimeException($"The script block wrote an error: {errors[0]}{more}", errors[0].Exception, errors[0]);
+                }
+
+                return output.Count == 0 ? null : "output: " + string.Join("; ", output);
             }
         }
     }
