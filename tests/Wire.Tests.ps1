@@ -175,15 +175,19 @@ Describe 'One bad row never stops the batch' {
             New-Row @{ Subject = 'empty id'; MessageId = '<>' }
             New-Row @{ Subject = 'two ids'; MessageId = 'a@b> <c@d' }
             New-Row @{ Subject = 'empty image key'; HtmlBody = '<img src="cid:">'; InlineAttachments = @{ '' = $Image } }
+            New-Row @{ Subject = 'no such drive'; Attachments = 'nosuchdrive:/report.pdf' }
+            New-Row @{ Subject = 'not a file'; Attachments = 'Env:PATH' }
             New-Row @{ Subject = 'good one' }
         )
         $before = Get-ReceivedCount
         $results = $rows | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
-        $failures.Count | Should -Be 3
-        $failures.CategoryInfo.Category | Should -Be 'InvalidArgument', 'InvalidArgument', 'InvalidArgument'
+        $failures.Count | Should -Be 5
+        $failures.CategoryInfo.Category | Should -Be 'InvalidArgument', 'InvalidArgument', 'InvalidArgument', 'InvalidArgument', 'InvalidArgument'
         $failures[0].TargetObject | Should -Be '<>'
         $failures[1].TargetObject | Should -Be 'a@b> <c@d'
         $failures[2].Exception.Message | Should -Match '-InlineAttachments'
+        $failures[3].TargetObject | Should -Be 'nosuchdrive:/report.pdf'
+        $failures[4].TargetObject | Should -Be 'Env:PATH'
         $results.Subject | Should -Be 'good one'
         Get-ReceivedCount | Should -Be ($before + 1)
         (Get-LastReceived).Message.Subject | Should -Be 'good one'
@@ -300,5 +304,38 @@ Describe '-Encoding that cannot hold the text' {
     It 'sends text the encoding can hold' {
         (Send-CompositeMail -Backend $Smtp @Mail -Body 'café' -Encoding latin1).Succeeded | Should -BeTrue
         (Get-LastReceived).Message.TextBody.TrimEnd() | Should -Be 'café'
+    }
+}
+
+Describe 'A ScriptBlock backend that writes an error' {
+    It 'has failed, as if it threw, and its error reaches the caller only as the failed delivery' {
+        # As in a plain script: Write-Error does not stop by itself.
+        $ErrorActionPreference = 'Continue'
+        $archive = New-MailBackend -ScriptBlock { param($message) 'filed'; Write-Error 'the archive share is full' } -Name archive
+        $written = Send-CompositeMail -Backend $archive @Mail -ErrorVariable failures -ErrorAction Continue *>&1
+        $result = $written | Where-Object { $_ -is [PSCompositeMail.Results.SendResult] }
+        $result.Succeeded | Should -BeFalse
+        $result.Results[0].Status | Should -Be 'Failed'
+        $result.Results[0].Error | Should -Match 'the archive share is full'
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Match '^MessageNotDelivered'
+        $failures[0].Exception.Message | Should -Match "archive.*the archive share is full"
+        @($written | Where-Object { $_ -isnot [PSCompositeMail.Results.SendResult] -and $_ -isnot [System.Management.Automation.ErrorRecord] }) | Should -BeNullOrEmpty
+        @($written | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -Be 1
+    }
+
+    It 'reports its output in the result and keeps its other streams out of the caller''s unless asked' {
+        $hook = New-MailBackend -ScriptBlock { param($message) "filed as $($message.Subject)"; Write-Host 'host chatter'; Write-Warning 'the share is slow' } -Name hook
+        $written = Send-CompositeMail -Backend $hook @Mail *>&1
+        $result = $written | Where-Object { $_ -is [PSCompositeMail.Results.SendResult] }
+        $result.Succeeded | Should -BeTrue
+        $result.Results[0].Detail | Should -Be 'output: filed as Disk report'
+        $others = @($written | Where-Object { $_ -isnot [PSCompositeMail.Results.SendResult] })
+        $others.Count | Should -Be 1
+        $others[0] | Should -BeOfType [System.Management.Automation.WarningRecord]
+        $others[0].Message | Should -Be 'hook: the share is slow'
+
+        $verbose = Send-CompositeMail -Backend $hook @Mail -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        $verbose.Message | Should -Contain 'hook: host chatter'
     }
 }
