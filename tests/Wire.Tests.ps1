@@ -66,6 +66,16 @@ Describe 'No bare CR or LF on the wire' {
         Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
         $received.Message.TextBody | Should -Match 'second'
     }
+
+    It 'sends an .eml file written with LF line ends (as on Unix) with CRLF, and nothing else changed' {
+        $eml = Join-Path $TestDrive 'unix.eml'
+        [IO.File]::WriteAllText($eml, "From: ops@example.com`nTo: jane@example.com`nSubject: unix`nX-Folded: a`n b`n`nhello`nworld`n")
+        (Send-CompositeMail -Backend $Smtp -Path $eml).Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
+        $received.Raw | Should -Match "X-Folded: a`r`n b`r`n"
+        $received.Raw | Should -Match "`r`n`r`nhello`r`nworld`r`n"
+    }
 }
 
 Describe 'No raw control or 8-bit bytes in headers' {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using MimeKit;
 
@@ -8,7 +9,7 @@ namespace PSCompositeMail.Engine.Messages
     {
         public static IEnumerable<MimeEntity> Entities(MimeMessage message)
         {
-            return message.Body is null ? new MimeEntity[0] : Entities(message.Body);
+            return message.Body is null ? Array.Empty<MimeEntity>() : Entities(message.Body);
         }
 
         public static IEnumerable<HeaderList> HeaderLists(MimeMessage message)
@@ -31,7 +32,7 @@ namespace PSCompositeMail.Engine.Messages
             {
                 Multipart multipart => multipart,
                 MessagePart { Message.Body: { } body } => new[] { body },
-                _ => new MimeEntity[0],
+                _ => Array.Empty<MimeEntity>(),
             };
             foreach (var child in children)
             {
