@@ -413,6 +413,14 @@ Describe 'International mail and header injection over SMTP' {
         @(Get-TestSmtpMessage $Utf8)[-1].RcptTo | Should -Be 'josé@example.com'
     }
 
+    It 'delivers a body with a bare CR before a dot line as one message whose lines a parser reads as sent' {
+        $before = @(Get-TestSmtpMessage $Ascii).Count
+        (Send-CompositeMail -Backend $AsciiSmtp @Mail -Body "a`r.`r`nb").Succeeded | Should -BeTrue
+        $received = @(Get-TestSmtpMessage $Ascii)
+        $received.Count | Should -Be ($before + 1)
+        $received[-1].Message.TextBody -split "`r?`n" | Select-Object -First 3 | Should -Be 'a', '.', 'b'
+    }
+
     It 'never lets <Name> add a header or a recipient on the server' -ForEach @(
         @{ Name = 'CR LF in the subject'; Injected = @{ Subject = "hi`r`nBcc: evil@example.com" } }
         @{ Name = 'LF in a display name'; Injected = @{ To = "Jane`nBcc: evil@example.com <jane@example.com>" } }

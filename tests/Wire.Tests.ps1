@@ -49,7 +49,7 @@ BeforeAll {
 AfterAll { $script:Raw, $script:RawUtf8 | Stop-TestSmtpServer }
 
 Describe 'No bare CR or LF on the wire' {
-    It 'ends every body line in CRLF, so "a<CR>.<CR><LF>" cannot end the data early' {
+    It 'ends every body line in CRLF, so a bare CR before a dot line cannot end the data early' {
         $result = Send-CompositeMail -Backend $Smtp @Mail -Body "a`r.`r`nmiddle`rlast`nend"
         $result.Succeeded | Should -BeTrue
         $received = Get-LastReceived
@@ -255,6 +255,13 @@ Describe 'The Console backend cannot drive the terminal' {
         $text | Should -Match ([regex]::Escape('red\x1B[31m alert\x07'))
         $text | Should -Match ([regex]::Escape('line one\x1B]0;title\x07'))
         $text | Should -Match ([regex]::Escape('report\x07\x1B.txt'))
+    }
+
+    It 'escapes them in the error of a message that was not delivered' {
+        $broken = New-MailBackend -ScriptBlock { throw 'down' } -Name broken
+        $null = Send-CompositeMail -Backend $broken @Mail -Subject "clear`e[2J" -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].Exception.Message | Should -Match ([regex]::Escape("'clear\x1B[2J'"))
+        $failures[0].Exception.Message | Should -Not -Match "`e" -Because 'a raw ESC would reach the terminal'
     }
 
     It 'escapes them in the summary format too' {
