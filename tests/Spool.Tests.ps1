@@ -400,8 +400,9 @@ Describe 'A damaged spool' {
         Assert-SetAside $drain $Damaged $Second.Id 'metadata'
     }
 
-    It 'round-trips a recipient with a TAB in its quoted local part' {
-        $tabbed = "`"tab`there`"@example.com"
+    It 'round-trips a recipient with a space and a comma in its quoted local part' {
+        # A TAB would be the hardest case for the metadata, but it is invalid input now (issue 11: never raw in RCPT TO).
+        $tabbed = "`"tab here, too`"@example.com"
         $spool = New-Spool
         $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0
         $null = Send-CompositeMail -Backend $dead -From ops@example.com -To $tabbed -Bcc audit@example.com -Subject 'Tabbed' -Body b -SpoolDirectory $spool -ErrorAction SilentlyContinue
