@@ -196,7 +196,8 @@ namespace PSCompositeMail.Sending
                 return _host.ShouldProcess(null, null);
             }
 
-            var target = $"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}";
+            // Shown by -WhatIf and -Confirm on the terminal: a subject's control characters are shown escaped.
+            var target = ControlCharacters.Escape($"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}");
             _plan ??= string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
             return _host.ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?");
         }
@@ -241,7 +242,7 @@ namespace PSCompositeMail.Sending
             }
 
             var failure = new MailDeliveryException(
-                $"'{message.Subject}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {outcome.Error}{settlement.Fate}",
+                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {outcome.Error}{settlement.Fate}",
                 outcome.FailedLeaves());
             return SendReport.Undelivered(result, failure, MailEngine.Instance.CategoryOf(failure.RootCause));
         }
@@ -252,7 +253,7 @@ namespace PSCompositeMail.Sending
                 : started ? "Its delivery broke off with the error that ended the pipeline."
                 : "The pipeline ended before it was sent.";
             var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(b => b.Name), reason);
-            return SendReport.Unfinished($"'{message.Subject}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");
+            return SendReport.Unfinished($"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");
         }
     }
 }
