@@ -80,7 +80,7 @@ namespace PSCompositeMail.Engine.Signing
                     _signer.Sign(MimeText.Wire, copy, SignedHeaders);
                 }
 
-                return new OutgoingMessage(copy, original.EnvelopeSender, original.Recipients, original.DeliveryNotification);
+                return new OutgoingMessage(copy, original.EnvelopeSender, original.Recipients, original.DeliveryNotification) { RawUtf8Headers = original.RawUtf8Headers };
             }
             catch
             {
