@@ -134,6 +134,18 @@ Describe 'No raw control or 8-bit bytes in headers' {
     }
 }
 
+Describe 'Raw UTF-8 in a DKIM-signed message' {
+    It 'goes no more than the unsigned one to a server without SMTPUTF8' {
+        . $PSScriptRoot/signing.ps1
+        $key = New-TestDkimKey -Folder (Join-Path $TestDrive 'dkim') -Type rsa
+        $signed = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Raw.Port -Security None -RetryCount 0 -DkimDomain example.com -DkimSelector wire -DkimPrivateKeyPath $key
+        $before = Get-ReceivedCount
+        $result = Send-CompositeMail -Backend $signed @Mail -Headers @{ 'In-Reply-To' = '<grüße@example.com>' } -ErrorAction SilentlyContinue
+        $result.Results[0].Error | Should -Match 'SMTPUTF8'
+        Get-ReceivedCount | Should -Be $before
+    }
+}
+
 Describe 'No line longer than 998 characters' {
     It 'folds long -Headers values' {
         $words = (1..600 | ForEach-Object { "word$_" }) -join ' '
