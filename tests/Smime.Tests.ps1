@@ -187,3 +187,34 @@ Describe 'Unusable S/MIME input is refused before anything is sent' {
         @(Get-ChildItem $folder -Filter *.eml).Count | Should -Be 2
     }
 }
+
+Describe 'An encrypted mail merge over a folder of certificates' {
+    BeforeAll {
+        $script:Certificates = Join-Path $TestDrive 'people'
+        $null = New-Item -ItemType Directory -Path $Certificates
+        $script:Former = New-TestSmimeCertificate -Authority $Authority -Address 'former@example.com' -NotBefore ([DateTimeOffset]::Now.AddDays(-5)) -NotAfter ([DateTimeOffset]::Now.AddDays(-1))
+        foreach ($person in $Jane, $Audit, $Former) { Copy-Item $person.Pem $Certificates }
+    }
+
+    It 'encrypts each row only for its own recipient; someone else''s expired certificate is left out (verbose), not a reason to refuse' {
+        $folder = Join-Path $TestDrive 'merge-folder'
+        $rows = @(
+            [pscustomobject]@{ To = 'jane@example.com'; Subject = 'for jane' }
+            [pscustomobject]@{ To = 'audit@example.com'; Subject = 'for audit' }
+        )
+        $verbose = $rows | Send-CompositeMail -Backend (New-MailBackend -Directory $folder) -From ops@example.com -Body $Body `
+            -EncryptionCertificatePath (Join-Path $Certificates '*.pem') -ErrorVariable failures -ErrorAction SilentlyContinue -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+
+        $failures.Count | Should -Be 0
+        $files = @(Get-ChildItem $folder -Filter *.eml | ForEach-Object FullName)
+        $files.Count | Should -Be 2
+        foreach ($file in $files) {
+            $owner, $other = if ([MimeKit.MimeMessage]::Load($file).Subject -eq 'for jane') { $Jane, $Audit } else { $Audit, $Jane }
+            (Unprotect-SmimeMessage -Path $file -Recipient $owner).ExitCode | Should -Be 0
+            (Unprotect-SmimeMessage -Path $file -Recipient $other).ExitCode | Should -Not -Be 0 -Because "a row for $($owner.Address) must not be readable by $($other.Address)"
+            ([regex]::Matches((Invoke-OpenSslCms @('-cmsout', '-print', '-in', $file)).Output, 'd.ktri:')).Count | Should -Be 1
+        }
+        ($verbose.Message -match 'not encrypting for .*former@example\.com').Count | Should -Be 2
+    }
+}

@@ -22,7 +22,7 @@ namespace PSCompositeMail.Engine.Signing
 
         public static void Seal(MimeMessage message, SmimeOptions options, IReadOnlyList<MailboxAddress> recipients)
         {
-            var encryptFor = options.EncryptionCertificates.Count == 0 ? null : RecipientsFor(options.EncryptionCertificates, recipients);
+            var encryptFor = options.EncryptionCertificates.Count == 0 ? null : RecipientsFor(options, recipients);
             var signer = options.SigningCertificate is { } signing ? SignerFor(signing) : null;
             using var context = new TemporarySecureMimeContext();
             MimeEntity body = message.Body!;
@@ -39,32 +39,72 @@ namespace PSCompositeMail.Engine.Signing
             message.Body = body;
         }
 
-        /// <summary>Every envelope recipient, Bcc included, must be able to read what is sent to them.</summary>
-        private static CmsRecipientCollection RecipientsFor(IReadOnlyList<X509Certificate2> certificates, IReadOnlyList<MailboxAddress> recipients)
+        /// <summary>
+        /// Each recipient's own certificates, matched by address: a message is readable by its recipients and nobody
+        /// else, and a certificate of someone else (expired or not) neither joins nor blocks it.
+        /// </summary>
+        private static CmsRecipientCollection RecipientsFor(SmimeOptions options, IReadOnlyList<MailboxAddress> recipients)
         {
-            var owners = certificates
+            var offered = options.EncryptionCertificates
                 .GroupBy(c => c.Thumbprint, StringComparer.OrdinalIgnoreCase)
                 .Select(g => (Certificate: g.First(), Addresses: AddressesOf(g.First())))
                 .ToArray();
+            var used = new List<X509Certificate2>();
             foreach (var recipient in recipients)
             {
-                if (!owners.Any(o => o.Addresses.Contains(recipient.Address) || o.Addresses.Contains(recipient.GetAddress(true))))
+                var theirs = offered
+                    .Where(o => o.Addresses.Contains(recipient.Address) || o.Addresses.Contains(recipient.GetAddress(true)))
+                    .Select(o => o.Certificate)
+                    .ToArray();
+                if (theirs.Length == 0)
                 {
                     throw new MessageValidationException(
-                        $"No -EncryptionCertificate is for {recipient.Address}: every recipient (To, Cc and Bcc) needs a certificate naming their address to read an encrypted message. Nothing was sent.",
+                        $"No -EncryptionCertificate is for {recipient.Address}: every recipient (To and Cc) needs a certificate naming their address to read an encrypted message. Nothing was sent.",
                         "EncryptionCertificate",
                         recipient.Address);
                 }
+
+                used.AddRange(Usable(options, theirs).Where(c => !used.Contains(c)));
+            }
+
+            foreach (var (certificate, addresses) in offered.Where(o => !used.Contains(o.Certificate)))
+            {
+                options.Verbose(
+                    $"S/MIME: not encrypting for '{certificate.Subject}' ({certificate.Thumbprint}, for {Describe(addresses)}): it is not the certificate of a recipient of this message.");
             }
 
             var collection = new CmsRecipientCollection();
-            foreach (var owner in owners)
+            foreach (var certificate in used)
             {
-                collection.Add(new CmsRecipient(owner.Certificate) { EncryptionAlgorithms = Ciphers });
+                collection.Add(new CmsRecipient(certificate) { EncryptionAlgorithms = Ciphers });
             }
 
             return collection;
         }
+
+        /// <summary>A recipient's certificates that can encrypt; when none can, why the first cannot.</summary>
+        private static IEnumerable<X509Certificate2> Usable(SmimeOptions options, IReadOnlyList<X509Certificate2> theirs)
+        {
+            var usable = new List<X509Certificate2>();
+            MessageValidationException? first = null;
+            foreach (var certificate in theirs)
+            {
+                try
+                {
+                    options.RequireEncryption(certificate);
+                    usable.Add(certificate);
+                }
+                catch (MessageValidationException ex)
+                {
+                    first ??= ex;
+                    options.Verbose($"S/MIME: {ex.Message}");
+                }
+            }
+
+            return usable.Count > 0 ? usable : throw first!;
+        }
+
+        private static string Describe(ISet<string> addresses) => addresses.Count == 0 ? "no e-mail address" : string.Join(", ", addresses);
 
         /// <summary>The e-mail addresses a certificate is for: its subject alternative names and its subject's E=.</summary>
         internal static ISet<string> AddressesOf(X509Certificate2 certificate)

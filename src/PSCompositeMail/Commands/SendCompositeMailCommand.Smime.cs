@@ -33,7 +33,7 @@ namespace PSCompositeMail.Commands
         [ValidatePattern("^[0-9A-Fa-f: ]{40,}$")]
         public string? SigningCertificateThumbprint { get; set; }
 
-        /// <summary>Encrypts (application/pkcs7-mime) for these recipients' certificates: one for every To, Cc and Bcc.</summary>
+        /// <summary>Recipients' certificates: the message is encrypted (application/pkcs7-mime) for those of its To and Cc, matched by address.</summary>
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyCollection]
         public X509Certificate2[]? EncryptionCertificate { get; set; }
@@ -76,12 +76,15 @@ namespace PSCompositeMail.Commands
 
             var encryption = new List<X509Certificate2>(encryptionObjects);
             encryption.AddRange(encryptionPaths.Select(path => certificates.LoadEncryptionFile(path, nameof(EncryptionCertificatePath))));
-            foreach (var certificate in encryption)
+            // Each certificate is checked only if the message goes to its owner: in a mail merge over a folder of
+            // certificates, someone else's expired one must not stop this row.
+            return new SmimeOptions
             {
-                certificates.RequireEncryption(certificate, nameof(EncryptionCertificate));
-            }
-
-            return new SmimeOptions { SigningCertificate = signing, EncryptionCertificates = encryption };
+                SigningCertificate = signing,
+                EncryptionCertificates = encryption,
+                RequireEncryption = certificate => certificates.RequireEncryption(certificate, nameof(EncryptionCertificate)),
+                Verbose = _context!.Verbose,
+            };
         }
     }
 }

@@ -10,7 +10,16 @@ namespace PSCompositeMail.Messages
         /// <summary>Signs (detached, multipart/signed); has its private key.</summary>
         public X509Certificate2? SigningCertificate { get; set; }
 
-        /// <summary>Encrypts (application/pkcs7-mime) for these; every recipient, Bcc included, needs one.</summary>
+        /// <summary>
+        /// The certificates offered for encryption (application/pkcs7-mime): the message is encrypted only for those
+        /// naming one of its recipients, and every recipient needs one. A mail merge may offer a whole folder.
+        /// </summary>
         public IReadOnlyList<X509Certificate2> EncryptionCertificates { get; set; } = Array.Empty<X509Certificate2>();
+
+        /// <summary>Refuses a certificate that cannot encrypt; run only on those a recipient of the message owns.</summary>
+        public Action<X509Certificate2> RequireEncryption { get; set; } = _ => { };
+
+        /// <summary>Says what was left out (certificates of nobody the message goes to), for the verbose stream.</summary>
+        public Action<string> Verbose { get; set; } = _ => { };
     }
 }
