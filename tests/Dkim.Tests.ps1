@@ -201,6 +201,9 @@ Describe 'DKIM keys are checked by New-MailBackend' {
         @{ Case = 'an encrypted key'; Make = { $p = Join-Path $Keys 'enc.pem'; & openssl pkey -in $RsaKey -aes256 -passout pass:x -out $p; $p }; Pattern = 'no readable PEM private key'; Category = 'InvalidArgument' }
         @{ Case = 'a file that is not PEM'; Make = { $p = Join-Path $Keys 'junk.pem'; Set-Content $p 'not a key'; $p }; Pattern = 'holds no PEM block'; Category = 'InvalidArgument' }
         @{ Case = 'a missing file'; Make = { Join-Path $Keys 'missing.pem' }; Pattern = 'was not found'; Category = 'ObjectNotFound' }
+        @{ Case = 'an RSA key with a wrong public exponent'; Make = { New-DamagedRsaKey $RsaKey -Damage Exponent }; Pattern = 'damaged RSA key'; Category = 'InvalidArgument' }
+        @{ Case = 'an RSA key with one modulus bit flipped'; Make = { New-DamagedRsaKey $RsaKey -Damage Modulus }; Pattern = 'damaged RSA key'; Category = 'InvalidArgument' }
+        @{ Case = 'an RSA key with a corrupted CRT exponent'; Make = { New-DamagedRsaKey $RsaKey -Damage CrtExponent }; Pattern = 'damaged RSA key'; Category = 'InvalidArgument' }
     ) {
         $path = & $Make
         $failure = $null
@@ -220,5 +223,16 @@ Describe 'DKIM keys are checked by New-MailBackend' {
             Should -Throw -ErrorId 'InvalidDkimKey,*'
         { New-MailBackend -Directory $TestDrive -DkimDomain example.com -DkimPrivateKeyPath $RsaKey } |
             Should -Throw -ErrorId 'DkimIncomplete,*'
+    }
+
+    It 'refuses a damaged RSA key (<Damage>) that openssl pkey -check rejects, in a profile too' -TestCases @(
+        @{ Damage = 'Exponent' }, @{ Damage = 'Modulus' }, @{ Damage = 'CrtExponent' }
+    ) {
+        $damaged = New-DamagedRsaKey $RsaKey -Damage $Damage
+        $null = & openssl pkey -check -noout -in $damaged 2>&1
+        $LASTEXITCODE | Should -Not -Be 0 -Because 'the independent tool must agree the key is damaged'
+        $profilePath = Join-Path $TestDrive "damaged-$Damage.psd1"
+        Set-Content $profilePath "@{ Production = @{ Backends = @( @{ Type = 'Directory'; Path = './o'; DkimDomain = 'example.com'; DkimSelector = 's'; DkimPrivateKeyPath = '$damaged' } ) } }"
+        { Import-MailBackend $profilePath -Environment Production } | Should -Throw -ErrorId 'InvalidMailProfile,*' -ExpectedMessage "*Backends[[]0].DkimPrivateKeyPath*damaged RSA key*"
     }
 }

@@ -131,3 +131,46 @@ function Unprotect-SmimeMessage {
     param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] $Recipient)
     Invoke-OpenSslCms @('-decrypt', '-in', $Path, '-recip', $Recipient.Pem, '-inkey', $Recipient.Key)
 }
+
+function New-DamagedRsaKey {
+    <#
+    A copy of an RSA PEM key (PKCS#1) with one part damaged as 'openssl pkey -check' rejects it: the public exponent
+    (3 instead of 65537), one bit of the modulus, or one bit of the first CRT exponent (dP).
+    #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [ValidateSet('Exponent', 'Modulus', 'CrtExponent')] [string] $Damage)
+    $rsa = [System.Security.Cryptography.RSA]::Create()
+    $rsa.ImportFromPem([IO.File]::ReadAllText($Path))
+    $key = $rsa.ExportParameters($true)
+    switch ($Damage) {
+        'Exponent' { $key.Exponent = [byte[]](3) }
+        'Modulus' {
+            # The first flipped bit that leaves no prime factor under 1000: BouncyCastle refuses such a modulus on
+            # reading already, and this key must get as far as the check of its parts.
+            $smallPrimes = 3..1000 | Where-Object { $n = $_; -not (2..[int][Math]::Sqrt($n) | Where-Object { $n % $_ -eq 0 }) }
+            $modulus = $key.Modulus
+            foreach ($bit in 8..512) {
+                $candidate = [byte[]]$modulus.Clone()
+                $candidate[-1 - [Math]::Floor($bit / 8)] = $candidate[-1 - [Math]::Floor($bit / 8)] -bxor (1 -shl ($bit % 8))
+                $reversed = [byte[]]$candidate.Clone()
+                [Array]::Reverse($reversed)
+                $value = [System.Numerics.BigInteger]::new([byte[]]($reversed + 0))
+                if (-not ($smallPrimes | Where-Object { $value % $_ -eq 0 })) { break }
+            }
+            $key.Modulus = $candidate
+        }
+        'CrtExponent' { $key.DP[-1] = $key.DP[-1] -bxor 0x02 }
+    }
+    $writer = [System.Formats.Asn1.AsnWriter]::new([System.Formats.Asn1.AsnEncodingRules]::DER)
+    $sequence = $writer.PushSequence()
+    $writer.WriteInteger(0)
+    foreach ($part in $key.Modulus, $key.Exponent, $key.D, $key.P, $key.Q, $key.DP, $key.DQ, $key.InverseQ) {
+        # Big-endian unsigned bytes to a BigInteger: little-endian with a zero byte on top keeps it positive.
+        $littleEndian = [byte[]]$part.Clone()
+        [Array]::Reverse($littleEndian)
+        $writer.WriteInteger([System.Numerics.BigInteger]::new([byte[]]($littleEndian + 0)))
+    }
+    $sequence.Dispose()
+    $damaged = $Path -replace '\.pem$', "-bad-$Damage.pem"
+    Set-Content -Path $damaged -Value ([string]::new([System.Security.Cryptography.PemEncoding]::Write('RSA PRIVATE KEY', $writer.Encode())))
+    $damaged
+}
