@@ -218,3 +218,42 @@ Describe 'An encrypted mail merge over a folder of certificates' {
         ($verbose.Message -match 'not encrypting for .*former@example\.com').Count | Should -Be 2
     }
 }
+
+Describe 'An encrypted mail merge never sends a row in clear text' {
+    It 'refuses a CSV row whose EncryptionCertificatePath cell is empty, and sends the others encrypted' {
+        $csv = Join-Path $TestDrive 'merge.csv'
+        @(
+            [pscustomobject]@{ To = 'jane@example.com'; Subject = 'for jane'; EncryptionCertificatePath = $Jane.Pem }
+            [pscustomobject]@{ To = 'bob@example.com'; Subject = 'for bob'; EncryptionCertificatePath = '' }
+            [pscustomobject]@{ To = 'audit@example.com'; Subject = 'for audit'; EncryptionCertificatePath = $Audit.Pem }
+        ) | Export-Csv -Path $csv -NoTypeInformation
+        $memory = New-MailBackend -Memory
+
+        $results = Import-Csv $csv | Send-CompositeMail -Backend $memory -From ops@example.com -Body $Body -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $results.Subject | Should -Be 'for jane', 'for audit'
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'InvalidMessage,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match 'EncryptionCertificatePath is given but empty'
+        $memory.Messages.Subject | Should -Be 'for jane', 'for audit'
+        foreach ($message in $memory.Messages) { $message.ToString() | Should -Not -Match 'Salaries' }
+    }
+
+    It 'refuses a row whose certificate property is $null or missing once earlier rows were encrypted' {
+        $memory = New-MailBackend -Memory
+        $rows = @(
+            [pscustomobject]@{ To = 'jane@example.com'; Subject = 'for jane'; EncryptionCertificate = $Jane.Certificate }
+            [pscustomobject]@{ To = 'bob@example.com'; Subject = 'null'; EncryptionCertificate = $null }
+            [pscustomobject]@{ To = 'bob@example.com'; Subject = 'missing' }
+            [pscustomobject]@{ To = 'audit@example.com'; Subject = 'for audit'; EncryptionCertificate = $Audit.Certificate }
+        )
+
+        $results = $rows | Send-CompositeMail -Backend $memory -From ops@example.com -Body $Body -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $results.Subject | Should -Be 'for jane', 'for audit'
+        $failures.Count | Should -Be 2
+        $failures.Exception.Message | Should -Match 'asked for encryption'
+        $memory.Messages.Subject | Should -Be 'for jane', 'for audit'
+    }
+}

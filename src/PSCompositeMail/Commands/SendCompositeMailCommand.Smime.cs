@@ -13,6 +13,7 @@ namespace PSCompositeMail.Commands
     public sealed partial class SendCompositeMailCommand
     {
         private SmimeCertificates? _smimeCertificates;
+        private bool _encryptionAskedEarlier;
 
         /// <summary>Signs the message (detached, multipart/signed) with this certificate and its private key.</summary>
         [Parameter(ParameterSetName = MessageSet)]
@@ -58,9 +59,22 @@ namespace PSCompositeMail.Commands
                 throw new MessageValidationException("-SigningCertificatePassword opens the PFX file of -SigningCertificatePath.", nameof(SigningCertificatePassword), null);
             }
 
+            RequireNoEmptyEncryptionValue(EncryptionCertificatePath is { } paths && (paths.Length == 0 || paths.Any(string.IsNullOrWhiteSpace)), nameof(EncryptionCertificatePath));
+            RequireNoEmptyEncryptionValue(EncryptionCertificate is { } objects && (objects.Length == 0 || objects.Any(c => c is null)), nameof(EncryptionCertificate));
             var encryptionPaths = _sender!.Paths.Resolve(EncryptionCertificatePath, nameof(EncryptionCertificatePath));
-            var encryptionObjects = (EncryptionCertificate ?? new X509Certificate2[0]).Where(c => c is not null).ToArray();
-            if (signingSources == 0 && encryptionPaths.Count == 0 && encryptionObjects.Length == 0)
+            var encryptionObjects = EncryptionCertificate ?? new X509Certificate2[0];
+            var encrypting = encryptionPaths.Count > 0 || encryptionObjects.Length > 0;
+            if (!encrypting && _encryptionAskedEarlier)
+            {
+                // A value given on the command line holds for every message: only a pipeline row can lose it.
+                throw new MessageValidationException(
+                    "This message has no -EncryptionCertificate or -EncryptionCertificatePath, while earlier messages of this pipeline asked for encryption: " +
+                    "its row lacks the column or has it $null. It was refused rather than sent in clear text; send messages meant to go unencrypted with a command of their own.",
+                    nameof(EncryptionCertificatePath), null);
+            }
+
+            _encryptionAskedEarlier |= encrypting;
+            if (signingSources == 0 && !encrypting)
             {
                 return null;
             }
@@ -85,6 +99,20 @@ namespace PSCompositeMail.Commands
                 RequireEncryption = certificate => certificates.RequireEncryption(certificate, nameof(EncryptionCertificate)),
                 Verbose = _context!.Verbose,
             };
+        }
+
+        /// <summary>
+        /// An encryption column given but empty (an empty CSV cell, an empty list, a $null in it) asks for encryption
+        /// and names nobody's certificate: that message is refused, never sent in clear text.
+        /// </summary>
+        private static void RequireNoEmptyEncryptionValue(bool isEmpty, string parameter)
+        {
+            if (isEmpty)
+            {
+                throw new MessageValidationException(
+                    $"-{parameter} is given but empty for this message (an empty CSV cell?): it would go out in clear text, so nothing was sent. Name the recipients' certificates, or send unencrypted messages with a command of their own.",
+                    parameter, null);
+            }
         }
     }
 }
