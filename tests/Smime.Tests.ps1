@@ -36,8 +36,8 @@ Describe 'S/MIME over SMTP' {
         $tampered.ExitCode | Should -Not -Be 0
     }
 
-    It 'signs, then encrypts for every recipient (certificates as PEM and DER), Bcc included, who each decrypt with openssl; the Bcc address is nowhere to read' {
-        $result = Send-CompositeMail -Backend $Smtp -From ops@example.com -To jane@example.com -Bcc audit@example.com -Subject 'Payroll' -Body $Body `
+    It 'signs, then encrypts for every recipient (certificates as PEM and DER), who each decrypt with openssl' {
+        $result = Send-CompositeMail -Backend $Smtp -From ops@example.com -To jane@example.com -Cc audit@example.com -Subject 'Payroll' -Body $Body `
             -SigningCertificate $Ops.Certificate -EncryptionCertificatePath $Jane.Pem, $Audit.Der
         $result.Succeeded | Should -BeTrue
         $received = Get-TestSmtpEvent $Server -Event message | Select-Object -Last 1
@@ -45,13 +45,11 @@ Describe 'S/MIME over SMTP' {
         $raw = [IO.File]::ReadAllText($received.file)
         [MimeKit.MimeMessage]::Load($received.file).Body.ContentType.MimeType | Should -Be 'application/pkcs7-mime'
         $raw | Should -Not -Match 'Salaries'
-        $raw | Should -Not -Match 'audit@example\.com'
 
         foreach ($recipient in $Jane, $Audit) {
             $decrypted = Unprotect-SmimeMessage -Path $received.file -Recipient $recipient
             $decrypted.ExitCode | Should -Be 0 -Because $decrypted.Messages
             $decrypted.Output | Should -Match 'multipart/signed'
-            $decrypted.Output | Should -Not -Match 'audit@example\.com'
             $inner = Join-Path $TestDrive "inner-$($recipient.Address).eml"
             [IO.File]::WriteAllText($inner, $decrypted.Output)
             $verified = Test-SmimeSignature -Path $inner -Authority $Authority
@@ -144,7 +142,8 @@ Describe 'Unusable S/MIME input is refused before anything is sent' {
     }
 
     It 'refuses <Case>, names it, and the rest of the pipeline goes on' -TestCases @(
-        @{ Case = 'a Bcc recipient without a certificate'; Smime = { @{ EncryptionCertificatePath = $Jane.Pem } }; Extra = @{ Bcc = 'audit@example.com' }; Pattern = 'No -EncryptionCertificate is for audit@example.com'; Target = 'audit@example.com'; Category = 'InvalidArgument' }
+        @{ Case = 'a Cc recipient without a certificate'; Smime = { @{ EncryptionCertificatePath = $Jane.Pem } }; Extra = @{ Cc = 'audit@example.com' }; Pattern = 'No -EncryptionCertificate is for audit@example.com'; Target = 'audit@example.com'; Category = 'InvalidArgument' }
+        @{ Case = 'Bcc with encryption, even with the Bcc recipient''s certificate'; Smime = { @{ EncryptionCertificatePath = $Jane.Pem, $Audit.Pem } }; Extra = @{ Bcc = 'audit@example.com' }; Pattern = '-Bcc cannot be used with encryption.*Send each Bcc recipient a message of their own'; Target = 'audit@example.com'; Category = 'InvalidArgument' }
         @{ Case = 'an expired encryption certificate'; Smime = { @{ EncryptionCertificate = $Expired.Certificate } }; Extra = @{}; Pattern = 'expired on'; Category = 'InvalidArgument' }
         @{ Case = 'a signing certificate without its private key'; Smime = { @{ SigningCertificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Ops.Pem) } }; Extra = @{}; Pattern = 'has no private key'; Category = 'InvalidArgument' }
         @{ Case = 'a signing certificate whose key usage does not allow signing'; Smime = { @{ SigningCertificate = $EncryptOnly.Certificate } }; Extra = @{}; Pattern = 'does not allow signing'; Category = 'InvalidArgument' }

@@ -22,6 +22,16 @@ namespace PSCompositeMail.Engine.Signing
 
         public static void Seal(MimeMessage message, SmimeOptions options, IReadOnlyList<MailboxAddress> recipients)
         {
+            if (options.EncryptionCertificates.Count > 0 && message.Bcc.Count > 0)
+            {
+                // Each RecipientInfo names its certificate (issuer and serial): every reader would learn who else it was for.
+                throw new MessageValidationException(
+                    "-Bcc cannot be used with encryption: an encrypted message names the certificate of everyone it is encrypted for, so its To and Cc recipients " +
+                    "could tell who the Bcc recipients are. Send each Bcc recipient a message of their own (as -To). Nothing was sent.",
+                    "Bcc",
+                    string.Join(", ", message.Bcc.Mailboxes.Select(m => m.Address)));
+            }
+
             var encryptFor = options.EncryptionCertificates.Count == 0 ? null : RecipientsFor(options, recipients);
             var signer = options.SigningCertificate is { } signing ? SignerFor(signing) : null;
             using var context = new TemporarySecureMimeContext();
