@@ -256,3 +256,20 @@ Describe 'An encrypted mail merge never sends a row in clear text' {
         $memory.Messages.Subject | Should -Be 'for jane', 'for audit'
     }
 }
+
+Describe 'A signing certificate that is not for the From address' {
+    It 'warns that readers will flag it, and still sends a signature openssl verifies' {
+        $folder = Join-Path $TestDrive 'other-signer'
+        $null = Send-CompositeMail -Backend (New-MailBackend -Directory $folder) -From jane@example.com -To ops@example.com -Subject 'Report' -Body $Body `
+            -SigningCertificate $Ops.Certificate -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $warnings.Count | Should -Be 1
+        $warnings[0].Message | Should -Match 'is for ops@example\.com, not for the From address jane@example\.com'
+        (Test-SmimeSignature -Path (Get-OnlyEml $folder) -Authority $Authority).ExitCode | Should -Be 0
+    }
+
+    It 'does not warn when the certificate is for the From address' {
+        $null = Send-CompositeMail -Backend (New-MailBackend -Memory) @Mail -SigningCertificate $Ops.Certificate -WarningVariable warnings
+        $warnings.Count | Should -Be 0
+    }
+}

@@ -34,6 +34,11 @@ namespace PSCompositeMail.Engine.Signing
 
             var encryptFor = options.EncryptionCertificates.Count == 0 ? null : RecipientsFor(options, recipients);
             var signer = options.SigningCertificate is { } signing ? SignerFor(signing) : null;
+            if (options.SigningCertificate is { } signedBy)
+            {
+                WarnUnlessFor(signedBy, message.From.Mailboxes, options);
+            }
+
             using var context = new TemporarySecureMimeContext();
             MimeEntity body = message.Body!;
             if (signer is not null)
@@ -130,6 +135,21 @@ namespace PSCompositeMail.Engine.Signing
             }
 
             return addresses;
+        }
+
+        /// <summary>
+        /// Mail readers compare the signer's certificate with From and flag a mismatch ("signed by someone else").
+        /// A warning, not an error: the signature is valid, and sending for a shared or team address is common.
+        /// </summary>
+        private static void WarnUnlessFor(X509Certificate2 certificate, IEnumerable<MailboxAddress> from, SmimeOptions options)
+        {
+            var addresses = AddressesOf(certificate);
+            foreach (var sender in from.Where(m => !addresses.Contains(m.Address) && !addresses.Contains(m.GetAddress(true))))
+            {
+                options.Warning(
+                    $"S/MIME: the signing certificate '{certificate.Subject}' ({certificate.Thumbprint}) is for {Describe(addresses)}, not for the From address {sender.Address}: " +
+                    "mail readers will show the signature as made by someone else. Sign with a certificate issued for that address.");
+            }
         }
 
         private static CmsSigner SignerFor(X509Certificate2 certificate)

@@ -98,6 +98,7 @@ namespace PSCompositeMail.Commands
                 EncryptionCertificates = encryption,
                 RequireEncryption = certificate => certificates.RequireEncryption(certificate, nameof(EncryptionCertificate)),
                 Verbose = _context!.Verbose,
+                Warning = _context.Warning,
             };
         }
 

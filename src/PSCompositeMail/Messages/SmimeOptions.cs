@@ -21,5 +21,8 @@ namespace PSCompositeMail.Messages
 
         /// <summary>Says what was left out (certificates of nobody the message goes to), for the verbose stream.</summary>
         public Action<string> Verbose { get; set; } = _ => { };
+
+        /// <summary>What receivers will flag though the message is sent (a signing certificate not for the From address).</summary>
+        public Action<string> Warning { get; set; } = _ => { };
     }
 }
