@@ -273,3 +273,18 @@ Describe 'A signing certificate that is not for the From address' {
         $warnings.Count | Should -Be 0
     }
 }
+
+Describe 'S/MIME signing with an elliptic-curve (P-256) certificate' {
+    It 'signs with ECDSA from a PFX what openssl cms -verify accepts; one changed byte fails it' {
+        $ecOps = New-TestSmimeCertificate -Authority $Authority -Address 'ops@example.com' -EllipticCurve -KeyUsage DigitalSignature
+        $folder = Join-Path $TestDrive 'ecdsa'
+        $result = Send-CompositeMail -Backend (New-MailBackend -Directory $folder) @Mail -Body $Body -SigningCertificatePath $ecOps.Pfx -SigningCertificatePassword $ecOps.Password
+        $result.Succeeded | Should -BeTrue
+        $eml = Get-OnlyEml $folder
+
+        $verified = Test-SmimeSignature -Path $eml -Authority $Authority
+        $verified.ExitCode | Should -Be 0 -Because $verified.Messages
+        (Invoke-OpenSslCms @('-cmsout', '-print', '-in', $eml, '-inform', 'SMIME')).Output | Should -Match 'ecdsa-with-SHA256'
+        (Test-SmimeSignature -Path (Edit-OneByte $eml -At 'Salaries') -Authority $Authority).ExitCode | Should -Not -Be 0
+    }
+}

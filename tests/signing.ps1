@@ -66,6 +66,7 @@ function New-TestSmimeCertificate {
     <#
     A person's S/MIME certificate issued by the test CA for one address, written as <address>-<random>.pem (certificate),
     .cer (the same, DER), .key.pem (PKCS#8 key) and .pfx (password 'test'); returns them with the certificate and its key.
+    RSA unless -EllipticCurve (ECDSA P-256, which signs but cannot encrypt).
     #>
     param(
         [Parameter(Mandatory)] $Authority,
@@ -73,11 +74,18 @@ function New-TestSmimeCertificate {
         [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags] $KeyUsage = 'DigitalSignature, KeyEncipherment',
         [string[]] $ExtendedKeyUsage = @('1.3.6.1.5.5.7.3.4'),
         [DateTimeOffset] $NotBefore = [DateTimeOffset]::Now.AddDays(-1),
-        [DateTimeOffset] $NotAfter = [DateTimeOffset]::Now.AddDays(30)
+        [DateTimeOffset] $NotAfter = [DateTimeOffset]::Now.AddDays(30),
+        [switch] $EllipticCurve
     )
-    $key = [System.Security.Cryptography.RSA]::Create(2048)
-    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
-        "CN=$Address", $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    if ($EllipticCurve) {
+        $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$Address", $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+    }
+    else {
+        $key = [System.Security.Cryptography.RSA]::Create(2048)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
+            "CN=$Address", $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    }
     $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
     $names.AddEmailAddress($Address)
     $request.CertificateExtensions.Add($names.Build())
@@ -92,8 +100,12 @@ function New-TestSmimeCertificate {
     $serial = [byte[]]::new(12)
     [System.Security.Cryptography.RandomNumberGenerator]::Fill($serial)
     $serial[0] = $serial[0] -band 0x7F
-    $issued = $request.Create($Authority.Certificate, $NotBefore, $NotAfter, $serial)
-    $withKey = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($issued, $key)
+    # The CA signs with RSA; a request for another key kind needs the CA's signature generator spelt out.
+    $caSignature = [System.Security.Cryptography.X509Certificates.X509SignatureGenerator]::CreateForRSA(
+        [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Authority.Certificate), [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $issued = $request.Create($Authority.Certificate.SubjectName, $caSignature, $NotBefore, $NotAfter, $serial)
+    $withKey = if ($EllipticCurve) { [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::CopyWithPrivateKey($issued, $key) }
+    else { [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($issued, $key) }
     $name = Join-Path $Authority.Folder (($Address -replace '[^A-Za-z0-9.-]', '_') + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
     Set-Content -Path "$name.pem" -Value $issued.ExportCertificatePem()
     [IO.File]::WriteAllBytes("$name.cer", $issued.RawData)

@@ -6,6 +6,8 @@ using System.Security.Cryptography.X509Certificates;
 using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Security;
 using PSCompositeMail.Messages;
 
@@ -152,11 +154,29 @@ namespace PSCompositeMail.Engine.Signing
             }
         }
 
+        /// <summary>
+        /// MimeKit reads a certificate's private key through X509Certificate2.PrivateKey, which knows RSA and DSA only;
+        /// an ECDSA key is handed to BouncyCastle directly, on the curve the certificate names. Null for other keys.
+        /// </summary>
+        private static CmsSigner? EllipticCurveSigner(X509Certificate2 certificate)
+        {
+            using var key = certificate.GetECDsaPrivateKey();
+            if (key is null)
+            {
+                return null;
+            }
+
+            var parsed = DotNetUtilities.FromX509Certificate(certificate);
+            var publicKey = (ECPublicKeyParameters)parsed.GetPublicKey();
+            var privateKey = new ECPrivateKeyParameters("EC", new BigInteger(1, key.ExportParameters(true).D), publicKey.Parameters);
+            return new CmsSigner(parsed, privateKey) { DigestAlgorithm = DigestAlgorithm.Sha256 };
+        }
+
         private static CmsSigner SignerFor(X509Certificate2 certificate)
         {
             try
             {
-                return new CmsSigner(certificate) { DigestAlgorithm = DigestAlgorithm.Sha256 };
+                return EllipticCurveSigner(certificate) ?? new CmsSigner(certificate) { DigestAlgorithm = DigestAlgorithm.Sha256 };
             }
             catch (Exception ex) when (ex is ArgumentException or CryptographicException or NotSupportedException)
             {
