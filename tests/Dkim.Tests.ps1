@@ -29,10 +29,9 @@ Describe 'DKIM over SMTP' {
         $verdict.tags.c | Should -Be 'relaxed/relaxed'
         $verdict.tags.d | Should -Be 'example.com'
         $fields = $verdict.tags.h -replace '\s', '' -split ':'
-        @($fields | Where-Object { $_ -eq 'from' }).Count | Should -Be 2
-        $fields | Should -Contain 'to'
-        $fields | Should -Contain 'cc'
-        $fields | Should -Contain 'subject'
+        foreach ($twice in 'from', 'to', 'cc', 'subject') {
+            @($fields | Where-Object { $_ -eq $twice }).Count | Should -Be 2 -Because "$twice is signed twice against an added one"
+        }
         $fields | Should -Contain 'date'
         $fields | Should -Contain 'message-id'
         $fields | Should -Contain 'content-type'
@@ -42,6 +41,11 @@ Describe 'DKIM over SMTP' {
 
         (Test-DkimSignature -Path (Edit-OneByte $received.file -At 'The disk') -Backend $smtp).ok | Should -BeFalse
         (Test-DkimSignature -Path (Edit-OneByte $received.file -At 'jane@example.com') -Backend $smtp).ok | Should -BeFalse
+        foreach ($added in 'Subject: Urgent: wire the money', 'To: attacker@example.net', 'Cc: attacker@example.net') {
+            $forged = "$($received.file).added"
+            [IO.File]::WriteAllText($forged, "$added`r`n" + [IO.File]::ReadAllText($received.file))
+            (Test-DkimSignature -Path $forged -Backend $smtp).ok | Should -BeFalse -Because "a header added on the way ($added) must break the signature"
+        }
     }
 
     It 'signs with ed25519-sha256, and a From added after signing breaks the signature' {

@@ -20,12 +20,13 @@ namespace PSCompositeMail.Engine.Signing
     internal sealed class DkimMessageSigner : IDkimSigner
     {
         /// <summary>
-        /// From twice: the second names an instance that does not exist, so a From added later breaks the signature
-        /// (RFC 6376 8.15). Headers absent from a message are signed as absent for the same reason.
+        /// From, To, Cc and Subject twice: the second names an instance that does not exist, so one of them added later
+        /// (a second Subject many readers would show) breaks the signature (RFC 6376 8.15). Headers absent from a
+        /// message are signed as absent for the same reason.
         /// </summary>
         private static readonly IList<string> SignedHeaders = new[]
         {
-            "From", "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+            "From", "From", "Sender", "Reply-To", "To", "To", "Cc", "Cc", "Subject", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
             "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
         };
 
