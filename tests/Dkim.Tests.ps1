@@ -175,6 +175,21 @@ Describe 'DKIM in profiles and from a secret' {
         { Import-MailBackend $profilePath -Environment Production } | Should -Throw -ExpectedMessage "*missing.psd1*Production*DkimPrivateKeyEnv*"
     }
 
+    It 'names the entry''s key the way the profile spells it: <Case>' -TestCases @(
+        @{ Case = 'both DkimPrivateKeyEnv and DkimPrivateKeyPath'; Keys = "DkimSelector = 's'; DkimPrivateKeyEnv = 'PSCM_TEST_DKIM_KEY'; DkimPrivateKeyPath = './dkim.key'"; Key = 'Backends[[]0].DkimPrivateKeyEnv'; Says = 'Give the DKIM key once' }
+        @{ Case = 'no DkimSelector'; Keys = "DkimPrivateKeyPath = './dkim.key'"; Key = 'Backends[[]0].DkimSelector'; Says = 'DKIM needs DkimDomain, DkimSelector' }
+        @{ Case = 'no key'; Keys = "DkimSelector = 's'"; Key = 'Backends[[]0].DkimPrivateKeyPath'; Says = 'DKIM needs*DkimPrivateKeyEnv in a profile' }
+    ) {
+        $folder = Join-Path $TestDrive 'profile-keys'
+        $null = New-Item -ItemType Directory -Force $folder
+        Copy-Item $RsaKey (Join-Path $folder 'dkim.key')
+        $profilePath = Join-Path $folder 'mail.psd1'
+        Set-Content $profilePath "@{ Production = @{ Backends = @( @{ Type = 'Directory'; Path = './o'; DkimDomain = 'example.com'; $Keys } ) } }"
+        $env:PSCM_TEST_DKIM_KEY = Get-Content $RsaKey -Raw
+        try { { Import-MailBackend $profilePath -Environment Production } | Should -Throw -ExpectedMessage "*key '$Key': $Says*" }
+        finally { Remove-Item Env:PSCM_TEST_DKIM_KEY }
+    }
+
     It 'takes the PEM text as a SecureString with -DkimPrivateKey' {
         $secret = ConvertTo-SecureString (Get-Content $RsaKey -Raw) -AsPlainText -Force
         $outbox = New-MailBackend -Directory (Join-Path $TestDrive 'secret') @Dkim -DkimPrivateKey $secret

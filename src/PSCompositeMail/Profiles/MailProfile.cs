@@ -172,15 +172,20 @@ namespace PSCompositeMail.Profiles
             var missing = NewMailBackendParameters.MandatoryOf(kind).FirstOrDefault(parameter => !values.ContainsKey(parameter));
             if (missing is not null)
             {
-                var key = ProfileOnlyKeys.FirstOrDefault(k => k.Kinds.Contains(kind) && k.Setting == missing)?.Key ?? missing;
+                var key = KeyFor(kind, missing);
                 throw Problem($"{at}.{key}", $"a {kind} backend needs {key}");
             }
 
-            return Build(kind, values, givenBy.ToDictionary(g => g.Key, g => $"{at}.{g.Value}", StringComparer.OrdinalIgnoreCase));
+            return Build(kind, values, givenBy.ToDictionary(g => g.Key, g => $"{at}.{g.Value}", StringComparer.OrdinalIgnoreCase), at);
         }
 
+        /// <summary>The profile key that gives a setting: its own name, or the key read into it (DkimPrivateKeyEnv for DkimPrivateKey).</summary>
+        private static string KeyFor(MailBackendKind kind, string setting) =>
+            ProfileOnlyKeys.FirstOrDefault(k => k.Kinds.Contains(kind) && k.Setting == setting)?.Key ?? setting;
+
         /// <param name="keyOf">Where each setting was given, to name it when the recipe refuses its value.</param>
-        private MailBackend Build(MailBackendKind kind, Dictionary<string, object?> values, Dictionary<string, string> keyOf)
+        /// <param name="entryAt">The entry (Backends[0]) a setting missing from it is named under; null for a top-level composite.</param>
+        private MailBackend Build(MailBackendKind kind, Dictionary<string, object?> values, Dictionary<string, string> keyOf, string? entryAt = null)
         {
             try
             {
@@ -188,7 +193,10 @@ namespace PSCompositeMail.Profiles
             }
             catch (BackendSettingException ex)
             {
-                throw Problem(keyOf.TryGetValue(ex.Setting, out var at) ? at : ex.Setting, ex.Message);
+                var at = keyOf.TryGetValue(ex.Setting, out var given) ? given
+                    : entryAt is null ? ex.Setting
+                    : $"{entryAt}.{KeyFor(kind, ex.Setting)}";
+                throw Problem(at, ex.Message);
             }
         }
 

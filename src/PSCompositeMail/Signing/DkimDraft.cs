@@ -32,11 +32,20 @@ namespace PSCompositeMail.Signing
                 return null;
             }
 
-            if (Domain is null || Selector is null || (KeyPath is null) == (Key is null))
+            if (KeyPath is not null && Key is not null)
+            {
+                // Named by the second way of giving the key, which a profile calls DkimPrivateKeyEnv.
+                throw new BackendSettingException(
+                    "DkimPrivateKey",
+                    "Give the DKIM key once: DkimPrivateKeyPath, or the PEM text (-DkimPrivateKey; DkimPrivateKeyEnv in a profile), not both.",
+                    errorId: "DkimIncomplete");
+            }
+
+            if (Domain is null || Selector is null || KeyPath is null && Key is null)
             {
                 throw new BackendSettingException(
                     Domain is null ? "DkimDomain" : Selector is null ? "DkimSelector" : "DkimPrivateKeyPath",
-                    "DKIM needs DkimDomain, DkimSelector, and the key: either DkimPrivateKeyPath or DkimPrivateKey.",
+                    "DKIM needs DkimDomain, DkimSelector, and the key: DkimPrivateKeyPath, or the PEM text (-DkimPrivateKey; DkimPrivateKeyEnv in a profile).",
                     errorId: "DkimIncomplete");
             }
 
