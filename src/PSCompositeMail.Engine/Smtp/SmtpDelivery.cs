@@ -151,6 +151,11 @@ namespace PSCompositeMail.Engine.Smtp
                 var client = Connected();
                 RequireUtf8WhereNeeded(client, message, ledger.Owed);
                 client.Notifications = message.DeliveryNotification;
+                if (SmtpFailure.DsnNotPassedOn(client.Capabilities, message.DeliveryNotification, _settings.Server) is { } dsnWarning)
+                {
+                    _context.Warning($"{_name}: {dsnWarning}");
+                }
+
                 var reply = SendToOwed(client, message, ledger);
                 ledger.ThrowUnlessSettled();
                 return reply;

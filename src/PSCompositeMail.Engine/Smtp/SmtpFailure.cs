@@ -1,6 +1,7 @@
 using System;
 using System.Net.Sockets;
 using MailKit.Net.Smtp;
+using DeliveryNotificationOptions = System.Net.Mail.DeliveryNotificationOptions;
 using PSCompositeMail.Engine.Tokens;
 using PSCompositeMail.Smtp;
 
@@ -9,6 +10,15 @@ namespace PSCompositeMail.Engine.Smtp
     /// <summary>What a failed SMTP delivery tells the user: where it failed, the server's reply code, the advice that fits, how many attempts.</summary>
     internal static class SmtpFailure
     {
+        /// <summary>
+        /// A DSN request to a server that did not announce DSN: MailKit leaves the NOTIFY arguments out, so the request
+        /// would vanish unseen (Send-MailMessage drops it silently too). Null when there is nothing to say.
+        /// </summary>
+        public static string? DsnNotPassedOn(SmtpCapabilities capabilities, DeliveryNotificationOptions requested, string server) =>
+            requested != DeliveryNotificationOptions.None && !capabilities.HasFlag(SmtpCapabilities.Dsn)
+                ? $"{server} does not offer DSN, so -DeliveryNotificationOption {requested} is not passed on; no delivery notifications will come."
+                : null;
+
         public static Exception Explain(Exception ex, string tries, SmtpSettings settings)
         {
             var where = $"{settings.Server}:{settings.Port}";

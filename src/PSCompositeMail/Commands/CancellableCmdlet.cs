@@ -27,7 +27,11 @@ namespace PSCompositeMail.Commands
         protected bool ConfirmationPossible =>
             Requested("Confirm", null) || Requested("WhatIf", null) ||
             LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference")) ||
-            LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact preference) && preference != ConfirmImpact.None && preference <= ConfirmImpact.Medium;
+            LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact preference) && preference != ConfirmImpact.None && preference <= DeclaredConfirmImpact;
+
+        /// <summary>The ConfirmImpact the cmdlet declares: ShouldProcess asks when $ConfirmPreference is at or below it.</summary>
+        private ConfirmImpact DeclaredConfirmImpact =>
+            ((CmdletAttribute)Attribute.GetCustomAttribute(GetType(), typeof(CmdletAttribute))).ConfirmImpact;
 
         private bool Requested(string parameter, string? preferenceVariable)
         {

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace PSCompositeMail.Commands
@@ -11,6 +13,10 @@ namespace PSCompositeMail.Commands
     {
         internal static readonly IReadOnlyDictionary<string, Func<Encoding>> Names = new Dictionary<string, Func<Encoding>>(StringComparer.OrdinalIgnoreCase)
         {
+            // As PowerShell's own -Encoding: ansi is the culture's ANSI code page; oem its OEM code page on Windows,
+            // UTF-8 elsewhere, where consoles have no OEM code page.
+            ["ansi"] = () => Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.ANSICodePage),
+            ["oem"] = () => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.OEMCodePage) : new UTF8Encoding(false),
             ["ascii"] = () => Encoding.ASCII,
             ["bigendianunicode"] = () => Encoding.BigEndianUnicode,
             ["bigendianutf32"] = () => new UTF32Encoding(bigEndian: true, byteOrderMark: true),

@@ -21,6 +21,7 @@ namespace PSCompositeMail.Commands
         /// <summary>Default: the PSCOMPOSITEMAIL_ENVIRONMENT environment variable.</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EnvironmentNameCompleter))]
         public string? Environment { get; set; }
 
         protected override void ProcessRecord()

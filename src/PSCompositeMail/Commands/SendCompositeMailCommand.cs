@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Net.Mail;
 using System.Text;
@@ -19,7 +20,7 @@ namespace PSCompositeMail.Commands
     /// writes streams; <see cref="MailSender"/> does the work. The file is longer than most because Send-MailMessage's
     /// parameters (and the three ways to give a message) are all declared here.
     /// </summary>
-    [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = MessageSet)]
+    [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = MessageSet)]
     [OutputType(typeof(SendResult))]
     public sealed partial class SendCompositeMailCommand : CancellableCmdlet, ISendHost
     {
@@ -31,8 +32,14 @@ namespace PSCompositeMail.Commands
         private readonly BatchProgress _progress = new BatchProgress();
         private DeliveryContext? _context;
         private MailSender? _sender;
+        private readonly List<string> _pipedAttachments = new List<string>();
         private bool _describeMessages;
         private bool _backendFromCommandLine;
+        private bool _backendsPending;
+        private bool _smtpShortcutUsed;
+        private bool _writeResults = true;
+        private IReadOnlyList<string> _messageParametersGiven = Array.Empty<string>();
+        private bool _pathGiven;
 
         [Parameter(ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
@@ -106,8 +113,12 @@ namespace PSCompositeMail.Commands
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         public Hashtable? InlineAttachments { get; set; }
 
-        /// <summary>.eml files to send as they are (Get-ChildItem *.eml pipes them in).</summary>
+        /// <summary>
+        /// .eml files to send as they are. Files piped in bind here too: with a recipient on the command line they are
+        /// attachments of that one message instead (see <see cref="PipedFiles"/>).
+        /// </summary>
         [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
         [Alias("PSPath", "FullName")]
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; } = Array.Empty<string>();
@@ -137,7 +148,9 @@ namespace PSCompositeMail.Commands
         public string? SpoolDirectory { get; set; }
 
         /// <summary>Without -Backend: the SMTP server to send through, as Send-MailMessage takes it ($PSEmailServer when omitted).</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = MessageSet, Position = 3)]
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = SpoolSet)]
         [Alias("ComputerName")]
         [ValidateNotNullOrEmpty]
         public string? SmtpServer { get; set; }
@@ -159,6 +172,32 @@ namespace PSCompositeMail.Commands
         [Parameter]
         public SmtpSecurity Security { get; set; }
 
+        // The Send-MailMessage form's SMTP parameters below pass by name through New-MailBackend's recipe
+        // (SmtpShortcut): declaring one here, with New-MailBackend's validation, is all it takes to accept it.
+
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        [Parameter]
+        [ValidatePattern("^[0-9A-Fa-f: ]{40,}$")]
+        public string? CertificateThumbprint { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int TimeoutSec { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 20)]
+        public int RetryCount { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ProtocolLog { get; set; }
+
+        /// <summary>Without -Backend: write the results, which the Send-MailMessage form otherwise keeps to itself as Send-MailMessage does.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
         protected override void BeginProcessing()
         {
             _context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
@@ -173,24 +212,84 @@ namespace PSCompositeMail.Commands
                 IncludeDeliveredBackends = IncludeDeliveredBackends,
             });
 
-            _backendFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Backend));
-            var server = SmtpServer ?? (MyInvocation.ExpectingInput ? null : SessionState.PSVariable.GetValue("PSEmailServer") as string);
-            if (!_backendFromCommandLine && !string.IsNullOrEmpty(server))
-            {
-                var security = MyInvocation.BoundParameters.ContainsKey(nameof(Security)) ? Security : (SmtpSecurity?)null;
-                Backend = new MailBackend[] { SmtpShortcut.Create(server!, security, UseSsl, Port, Credential) };
-                _backendFromCommandLine = true;
-            }
-
-            if (_backendFromCommandLine)
-            {
-                _sender.UseBackends(Backend!);
-            }
-            else if (!MyInvocation.ExpectingInput)
+            var bound = MyInvocation.BoundParameters;
+            _messageParametersGiven = MessageParameters.Where(bound.ContainsKey).ToList();
+            _pathGiven = bound.ContainsKey(nameof(Path));
+            if (_pathGiven && _messageParametersGiven.Count > 0)
             {
                 ThrowTerminatingError(new ErrorRecord(
-                    new PSArgumentException("Give the backends to send through with -Backend (or pipe them in), or an SMTP server with -SmtpServer."),
+                    new PSArgumentException($"-Path names .eml messages to send as they are, which contradicts -{string.Join(", -", _messageParametersGiven)}. To attach files, use -Attachments."),
+                    "PathWithMessageParameters",
+                    ErrorCategory.InvalidArgument,
+                    null));
+            }
+
+            _backendFromCommandLine = bound.ContainsKey(nameof(Backend));
+            if (_backendFromCommandLine)
+            {
+                RefuseSmtpParametersWithBackend();
+                _sender.UseBackends(Backend!);
+            }
+            else if (SmtpServer is not null || !MyInvocation.ExpectingInput)
+            {
+                UseSmtpShortcut();
+            }
+            else
+            {
+                // Piped backends, or messages for $PSEmailServer: the first input tells.
+                _backendsPending = true;
+            }
+        }
+
+        /// <summary>The parameters that describe the message itself, known from their parameter set.</summary>
+        private static readonly string[] MessageParameters = typeof(SendCompositeMailCommand).GetProperties()
+            .Where(property => property.Name != nameof(Path))
+            .Where(property =>
+            {
+                var sets = property.GetCustomAttributes(typeof(ParameterAttribute), false).Cast<ParameterAttribute>().ToList();
+                return sets.Count > 0 && sets.All(set => set.ParameterSetName == MessageSet);
+            })
+            .Select(property => property.Name)
+            .ToArray();
+
+        /// <summary>The Send-MailMessage form: an SMTP backend from -SmtpServer (or $PSEmailServer) and its companions; nothing written without -PassThru.</summary>
+        private void UseSmtpShortcut()
+        {
+            var server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string;
+            if (string.IsNullOrEmpty(server))
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException("Give the backends to send through with -Backend (or pipe them in), or an SMTP server with -SmtpServer (or $PSEmailServer)."),
                     "NoBackend",
+                    ErrorCategory.InvalidArgument,
+                    null));
+            }
+
+            try
+            {
+                Backend = new[] { SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, WriteWarning) };
+            }
+            catch (BackendSettingException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Setting));
+            }
+
+            _backendFromCommandLine = true;
+            _smtpShortcutUsed = true;
+            _writeResults = PassThru;
+            _sender!.UseBackends(Backend!);
+        }
+
+        private void RefuseSmtpParametersWithBackend()
+        {
+            var contradicting = SmtpShortcut.ParametersIn(MyInvocation.BoundParameters.Keys);
+            if (contradicting.Count > 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException(
+                        $"-{string.Join(", -", contradicting)} build an SMTP backend of their own, which contradicts the backends given with -Backend. " +
+                        "Give either, or make the SMTP backend with New-MailBackend -Smtp (it takes these parameters) and add it to -Backend."),
+                    "BackendWithSmtpParameters",
                     ErrorCategory.InvalidArgument,
                     null));
             }
@@ -198,23 +297,49 @@ namespace PSCompositeMail.Commands
 
         protected override void ProcessRecord()
         {
-            if (!_backendFromCommandLine)
+            if (_backendsPending && !MyInvocation.BoundParameters.ContainsKey(nameof(Backend)))
+            {
+                // The first input is a message: it goes to $PSEmailServer, as Send-MailMessage sends it.
+                _backendsPending = false;
+                UseSmtpShortcut();
+            }
+
+            if (_backendsPending || (_smtpShortcutUsed && MyInvocation.BoundParameters.ContainsKey(nameof(Backend))))
             {
                 // Backends piped in describe one message given by parameters: it is sent once they have all arrived.
-                if (Backend is null)
-                {
-                    ThrowTerminatingError(new ErrorRecord(
-                        new PSArgumentException("Pipe messages in only when -Backend is given on the command line."),
-                        "NoBackend",
-                        ErrorCategory.InvalidArgument,
-                        null));
-                }
-
+                RefuseSmtpParametersWithBackend();
                 _pipelineBackends.AddRange(Backend!);
                 return;
             }
 
+            if (ParameterSetName == MessageSet && !_pathGiven && MyInvocation.BoundParameters.ContainsKey(nameof(Path)))
+            {
+                TakePipedFiles();
+                return;
+            }
+
             WhileSending(SendCurrentInput);
+        }
+
+        /// <summary>Files piped in: attachments of the command line's message, or .eml messages (<see cref="PipedFiles"/>).</summary>
+        private void TakePipedFiles()
+        {
+            switch (PipedFiles.UseFor(_messageParametersGiven.ToList()))
+            {
+                case PipedFileUse.Attachment:
+                    _pipedAttachments.AddRange(Path);
+                    break;
+                case PipedFileUse.Message:
+                    WhileSending(() => _sender!.SendFiles(Path, piped: true));
+                    break;
+                default:
+                    ThrowTerminatingError(new ErrorRecord(
+                        new PSArgumentException(PipedFiles.AmbiguityText(_messageParametersGiven)),
+                        "AmbiguousPipedFiles",
+                        ErrorCategory.InvalidArgument,
+                        Path));
+                    break;
+            }
         }
 
         protected override void EndProcessing()
@@ -223,6 +348,12 @@ namespace PSCompositeMail.Commands
             {
                 _sender!.UseBackends(_pipelineBackends);
                 WhileSending(SendCurrentInput);
+            }
+
+            if (_pipedAttachments.Count > 0)
+            {
+                // Send-MailMessage's way: every file piped in is an attachment of the one message, sent at the end.
+                WhileSending(() => _sender!.Send(DescribeMessage));
             }
 
             WhileSending(_sender!.Finish);
@@ -306,7 +437,11 @@ namespace PSCompositeMail.Commands
 
                 if (report.Result is { } result)
                 {
-                    WriteObject(result);
+                    if (_writeResults)
+                    {
+                        WriteObject(result);
+                    }
+
                     if (_progress.Count() is { } progress)
                     {
                         WriteProgress(progress);
@@ -378,7 +513,7 @@ namespace PSCompositeMail.Commands
             Body = Body,
             BodyAsHtml = BodyAsHtml,
             HtmlBody = HtmlBody,
-            Attachments = _sender!.Paths.Resolve(Attachments, nameof(Attachments)),
+            Attachments = _sender!.Paths.Resolve((Attachments ?? Array.Empty<string>()).Concat(_pipedAttachments), nameof(Attachments)),
             InlineAttachments = _sender.Paths.ResolveInline(InlineAttachments, nameof(InlineAttachments)),
             Priority = Priority,
             DeliveryNotification = DeliveryNotificationOption,

@@ -44,5 +44,8 @@ namespace PSCompositeMail.Results
         public IReadOnlyList<BackendTestResult> Results { get; internal set; } = Array.Empty<BackendTestResult>();
 
         public Exception? Exception { get; }
+
+        /// <summary>How a composite's list of members reads in a table or a list: "name: ok" or "name: failed: why".</summary>
+        public override string ToString() => Succeeded ? $"{Backend}: ok" : $"{Backend}: failed: {Error}";
     }
 }

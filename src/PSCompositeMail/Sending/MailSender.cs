@@ -48,8 +48,8 @@ namespace PSCompositeMail.Sending
         /// <summary>A message described by parameters or a pipeline row.</summary>
         public void Send(Func<MessageSpec> describe) => Send(() => MailEngine.Instance.Build(describe()), claim: null);
 
-        /// <summary>.eml files, sent as they are.</summary>
-        public void SendFiles(IEnumerable<string> paths)
+        /// <summary>.eml files, sent as they are. Piped files must be .eml: any other file was meant as an attachment.</summary>
+        public void SendFiles(IEnumerable<string> paths, bool piped = false)
         {
             foreach (var path in paths)
             {
@@ -66,6 +66,16 @@ namespace PSCompositeMail.Sending
 
                 foreach (var file in files)
                 {
+                    if (piped && !PipedFiles.IsMessageFile(file))
+                    {
+                        Refuse(new MessageValidationException(
+                            $"'{file}' was piped in without message parameters, so it would be sent as a message, but it is not an .eml file. " +
+                            "To attach piped files to one message, give its recipient (-To, -Cc or -Bcc) and -Subject, as with Send-MailMessage.",
+                            "Path",
+                            file));
+                        continue;
+                    }
+
                     Send(() => MailEngine.Instance.Load(file), claim: null);
                 }
             }

@@ -1,21 +1,59 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using PSCompositeMail.Backends;
 using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Sending
 {
-    /// <summary>The SMTP backend Send-CompositeMail builds without -Backend, from Send-MailMessage's parameters.</summary>
+    /// <summary>
+    /// The SMTP backend Send-CompositeMail builds without -Backend, from Send-MailMessage's parameters. It is made by
+    /// New-MailBackend's own recipe: every Send-CompositeMail parameter named as a setting of that recipe (-Credential,
+    /// -SkipCertificateCheck, -TimeoutSec, ...) passes through unchanged, so accepting one more in this form is only
+    /// declaring the parameter on the cmdlet. Only what Send-MailMessage means differently is translated here.
+    /// </summary>
     internal static class SmtpShortcut
     {
+        private const string UseSsl = "UseSsl";
+
+        private static BackendRecipe Recipe => BackendRecipes.For(MailBackendKind.Smtp);
+
+        /// <summary>The bound parameters that only the Send-MailMessage form takes: with -Backend each is a contradiction.</summary>
+        public static IReadOnlyList<string> ParametersIn(IEnumerable<string> bound) =>
+            bound.Where(name => name.Equals(UseSsl, StringComparison.OrdinalIgnoreCase) || Recipe.Settings.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList();
+
         /// <summary>
         /// The Send-MailMessage way: -UseSsl requires encryption; without it STARTTLS is used when offered so clear-text
         /// relays keep working. A credential still never travels unencrypted unless -Security None says so. The port
         /// is 25, as Send-MailMessage's, unless SslOnConnect (465).
         /// </summary>
-        public static SmtpBackend Create(string server, SmtpSecurity? security, bool useSsl, int port, PSCredential? credential)
+        /// <exception cref="BackendSettingException">A value that does not fit, or -UseSsl with -Security None.</exception>
+        public static MailBackend Create(string server, IDictionary<string, object?> bound, Func<string, string> fullPath, Action<string> warn)
         {
-            var mode = security ?? (useSsl ? null : SmtpSecurity.StartTlsWhenAvailable);
-            var chosenPort = port > 0 ? port : mode == SmtpSecurity.SslOnConnect ? 465 : 25;
-            return new SmtpBackend("smtp", new SmtpSettings(server, mode, chosenPort) { Credential = credential?.GetNetworkCredential() });
+            var settings = bound
+                .Where(p => Recipe.Settings.Contains(p.Key, StringComparer.OrdinalIgnoreCase))
+                .ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+            settings["SmtpServer"] = server;
+            var useSsl = bound.TryGetValue(UseSsl, out var ssl) && ssl is SwitchParameter { IsPresent: true };
+            var security = settings.TryGetValue("Security", out var given) ? (SmtpSecurity?)LanguagePrimitives.ConvertTo<SmtpSecurity>(given) : null;
+            if (useSsl && security == SmtpSecurity.None)
+            {
+                throw new BackendSettingException(UseSsl, "-UseSsl requires encryption and -Security None forbids it: give only one of them.", errorId: "UseSslWithSecurityNone");
+            }
+
+            security ??= useSsl ? null : SmtpSecurity.StartTlsWhenAvailable;
+            if (security is { } chosen)
+            {
+                settings["Security"] = chosen;
+            }
+
+            if (!settings.ContainsKey("Port"))
+            {
+                settings["Port"] = security == SmtpSecurity.SslOnConnect ? 465 : 25;
+            }
+
+            return Recipe.Build(settings, fullPath, warn);
         }
     }
 }
