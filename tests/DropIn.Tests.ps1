@@ -1,0 +1,261 @@
+# Issue 14: Send-CompositeMail as a true drop-in for Send-MailMessage, and output people can read.
+# (tests/Migration.Tests.ps1 compares real Send-MailMessage calls with their renamed twins.)
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+    $script:Plain = Start-TestSmtpServer -Mode plain
+    $script:CertFolder = Join-Path $TestDrive 'cert'
+    $script:Certificate = New-TestCertificate -Folder $script:CertFolder
+    $script:Tls = Start-TestSmtpServer -Mode starttls -CertificateFolder $script:CertFolder
+    $script:Files = Join-Path $TestDrive 'files'
+    $null = New-Item -ItemType Directory -Path $script:Files
+    Set-Content -Path (Join-Path $script:Files 'a.log') -Value 'first'
+    Set-Content -Path (Join-Path $script:Files 'b.log') -Value 'second'
+    $memory = New-MailBackend -Memory
+    Send-CompositeMail -Backend $memory -From ops@example.com -To jane@example.com -Subject 'Saved as eml' -Body 'As it is' | Out-Null
+    $script:Eml = Join-Path $TestDrive 'saved.eml'
+    Set-Content -Path $script:Eml -Value $memory.Messages[0].ToString() -NoNewline
+
+    function Get-NewMessage($Server, [int] $Before) { @(Get-TestSmtpMessage $Server) | Select-Object -Skip $Before }
+}
+
+AfterAll {
+    $script:Plain, $script:Tls | Stop-TestSmtpServer
+}
+
+Describe 'Send-MailMessage positions and piped files' {
+    It 'takes To, Subject, Body and SmtpServer by position (0 to 3)' {
+        $parameters = (Get-Command Send-CompositeMail).ParameterSets.Where({ $_.Name -eq 'Message' })[0].Parameters
+        ($parameters | Where-Object Position -ge 0 | Sort-Object Position | ForEach-Object Name) | Should -Be 'To', 'Subject', 'Body', 'SmtpServer'
+    }
+
+    It 'sends files piped in as the attachments of ONE message when the command line names a recipient' {
+        $before = @(Get-TestSmtpMessage $Plain).Count
+        Get-ChildItem (Join-Path $Files '*.log') | Send-CompositeMail -To jane@example.com -Subject logs -From ops@example.com -SmtpServer 127.0.0.1 -Port $Plain.Port -ErrorAction Stop
+
+        $received = @(Get-NewMessage $Plain $before)
+        $received.Count | Should -Be 1
+        @($received[0].Message.Attachments | ForEach-Object FileName) | Should -Be 'a.log', 'b.log'
+    }
+
+    It 'sends piped .eml files as they are when no message parameter is given' {
+        $memory = New-MailBackend -Memory
+        $result = Get-Item $Eml | Send-CompositeMail -Backend $memory
+
+        $result.Succeeded | Should -BeTrue
+        $memory.Messages[0].Subject | Should -Be 'Saved as eml'
+    }
+
+    It 'refuses a piped file that is not .eml when no message parameter is given (it would have been an attachment)' {
+        $memory = New-MailBackend -Memory
+        Get-Item (Join-Path $Files 'a.log') | Send-CompositeMail -Backend $memory -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($failures[0])" | Should -Match 'not an \.eml file.*-To'
+    }
+
+    It 'makes piped files with message parameters but no recipient a clear error, and sends nothing' {
+        $memory = New-MailBackend -Memory
+        { Get-Item $Eml | Send-CompositeMail -Backend $memory -Subject 'which one?' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'AmbiguousPipedFiles,PSCompositeMail.Commands.SendCompositeMailCommand' -ExpectedMessage '*unclear whether they are messages*'
+        $memory.Messages.Count | Should -Be 0
+    }
+
+    It 'makes -Path with message parameters a clear error' {
+        { Send-CompositeMail -Backend (New-MailBackend -Memory) -Path $Eml -To jane@example.com } |
+            Should -Throw -ErrorId 'PathWithMessageParameters,PSCompositeMail.Commands.SendCompositeMailCommand'
+    }
+}
+
+Describe 'The Send-MailMessage form (no -Backend)' {
+    It 'writes nothing to the pipeline without -PassThru, so a wrapping function returns what it did before' {
+        function Send-Alert { Send-CompositeMail jane@example.com 'alert' 'body' 127.0.0.1 -From ops@example.com -Port $Plain.Port; return $true }
+        $returned = @(Send-Alert)
+        $returned.Count | Should -Be 1
+        $returned[0] | Should -BeTrue
+    }
+
+    It 'writes the result with -PassThru' {
+        $result = Send-CompositeMail jane@example.com 'passthru' 'body' 127.0.0.1 -From ops@example.com -Port $Plain.Port -PassThru
+        $result.Succeeded | Should -BeTrue
+        $result.Results[0].Status | Should -Be 'Sent'
+    }
+
+    It 'writes results with -Backend, as before' {
+        $result = Send-CompositeMail -Backend (New-MailBackend -Memory) @Mail
+        $result.Succeeded | Should -BeTrue
+    }
+
+    It 'applies $PSEmailServer to piped rows as to a single call' {
+        $before = @(Get-TestSmtpMessage $Plain).Count
+        $PSEmailServer = '127.0.0.1'
+        [pscustomobject]@{ To = 'row1@example.com'; Subject = 'row 1'; Body = 'b' }, [pscustomobject]@{ To = 'row2@example.com'; Subject = 'row 2'; Body = 'b' } |
+            Send-CompositeMail -From ops@example.com -Port $Plain.Port -ErrorAction Stop
+
+        @(Get-NewMessage $Plain $before | ForEach-Object { $_.Message.Subject }) | Should -Be 'row 1', 'row 2'
+    }
+
+    It 'accepts -CertificateThumbprint, -TimeoutSec, -RetryCount and -ProtocolLog (through New-MailBackend''s recipe)' {
+        $before = @(Get-TestSmtpMessage $Tls).Count
+        $log = Join-Path $TestDrive 'protocol.log'
+        Send-CompositeMail jane@example.com 'pinned' 'body' localhost -From ops@example.com -Port $Tls.Port -UseSsl `
+            -CertificateThumbprint $Certificate.Thumbprint -TimeoutSec 10 -RetryCount 0 -ProtocolLog $log -ErrorAction Stop
+
+        @(Get-NewMessage $Tls $before).Count | Should -Be 1
+        Get-Content $log -Raw | Should -Match 'STARTTLS'
+    }
+
+    It 'accepts -SkipCertificateCheck, with the warning New-MailBackend gives' {
+        $before = @(Get-TestSmtpMessage $Tls).Count
+        Send-CompositeMail jane@example.com 'unchecked' 'body' localhost -From ops@example.com -Port $Tls.Port -UseSsl -SkipCertificateCheck -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop
+
+        @(Get-NewMessage $Tls $before).Count | Should -Be 1
+        "$warnings" | Should -Match 'Certificate checks are off'
+    }
+
+    It 'suggests, on a refused certificate, only parameters this form accepts' {
+        Send-CompositeMail jane@example.com 'refused' 'body' localhost -From ops@example.com -Port $Tls.Port -UseSsl -RetryCount 0 -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        "$($failures[0])" | Should -Match 'certificate'
+        $suggested = [regex]::Matches("$($failures[0])", '(?<=\s)-([A-Z]\w+)') | ForEach-Object { $_.Groups[1].Value }
+        $suggested | Should -Not -BeNullOrEmpty
+        $accepted = (Get-Command Send-CompositeMail).Parameters.Keys
+        foreach ($name in $suggested) { $accepted | Should -Contain $name -Because "the error suggests -$name" }
+    }
+}
+
+Describe 'Contradictions are errors' {
+    It 'refuses -UseSsl with -Security None and sends nothing' {
+        $before = @(Get-TestSmtpMessage $Plain).Count
+        { Send-CompositeMail @Mail -SmtpServer 127.0.0.1 -Port $Plain.Port -UseSsl -Security None } |
+            Should -Throw -ErrorId 'UseSslWithSecurityNone,PSCompositeMail.Commands.SendCompositeMailCommand'
+        @(Get-TestSmtpMessage $Plain).Count | Should -Be $before
+    }
+
+    It 'refuses -Backend with -SmtpServer (and the other SMTP parameters of the Send-MailMessage form)' {
+        $memory = New-MailBackend -Memory
+        { Send-CompositeMail -Backend $memory @Mail -SmtpServer 127.0.0.1 } |
+            Should -Throw -ErrorId 'BackendWithSmtpParameters,PSCompositeMail.Commands.SendCompositeMailCommand' -ExpectedMessage '*-SmtpServer*'
+        { Send-CompositeMail -Backend $memory @Mail -UseSsl } | Should -Throw -ErrorId 'BackendWithSmtpParameters,PSCompositeMail.Commands.SendCompositeMailCommand'
+        $memory.Messages.Count | Should -Be 0
+    }
+
+    It 'warns when -DeliveryNotificationOption goes to a server that does not offer DSN' {
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None
+        $result = Send-CompositeMail -Backend $smtp @Mail -DeliveryNotificationOption OnFailure -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        "$warnings" | Should -Match 'does not offer DSN'
+    }
+}
+
+Describe 'Confirmation as Send-MailMessage users work' {
+    It 'has ConfirmImpact Low, so $ConfirmPreference = ''Medium'' does not ask' {
+        (Get-Command Send-CompositeMail).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact | Should -Be 'Low'
+    }
+
+    It 'sends in a non-interactive session with $ConfirmPreference = ''Medium'' (a scheduled task)' {
+        $script = Join-Path $TestDrive 'scheduled.ps1'
+        Set-Content -Path $script -Value @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$((Resolve-Path $ModulePath).Path)'
+`$ConfirmPreference = 'Medium'
+Send-CompositeMail jane@example.com 'scheduled' 'body' 127.0.0.1 -From ops@example.com -Port $($Plain.Port)
+'sent'
+"@
+        $run = Invoke-TestPwsh -File $script
+        $run.Output | Should -Match 'sent'
+        $run.ExitCode | Should -Be 0
+    }
+}
+
+Describe '-Encoding takes every name Send-MailMessage takes' {
+    It 'accepts <_>' -ForEach 'ascii', 'ansi', 'bigendianunicode', 'bigendianutf32', 'oem', 'unicode', 'utf7', 'utf8', 'utf8BOM', 'utf8NoBOM', 'utf32' {
+        $memory = New-MailBackend -Memory
+        $result = Send-CompositeMail -Backend $memory @Mail -Encoding $_
+        $result.Succeeded | Should -BeTrue
+    }
+
+    It 'takes ansi as PowerShell does: the culture''s ANSI code page' {
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory @Mail -Body 'café' -Encoding ansi
+        $expected = [Text.Encoding]::GetEncoding([cultureinfo]::CurrentCulture.TextInfo.ANSICodePage).WebName
+        $memory.Messages[0].ToString() | Should -Match "charset=`"?$expected"
+    }
+
+    It 'takes a code page number and an Encoding object' {
+        $memory = New-MailBackend -Memory
+        (Send-CompositeMail -Backend $memory @Mail -Encoding 1252).Succeeded | Should -BeTrue
+        (Send-CompositeMail -Backend $memory @Mail -Encoding ([Text.Encoding]::UTF8)).Succeeded | Should -BeTrue
+    }
+}
+
+Describe 'Output people can read at 80 columns' {
+    It 'Get-MailSpool shows which backend failed and the whole error, wrapped not cut' {
+        $spool = Join-Path $TestDrive 'spool80'
+        $failing = New-MailBackend -ScriptBlock { throw 'The relay refused the message because the mailbox quota of the recipient is exceeded' } -Name 'relay-primary'
+        $null = Send-CompositeMail -Backend $failing @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+
+        $text = Get-MailSpool -Path $spool | Out-String -Width 80
+        $text | Should -Match 'relay-primary'
+        ($text -replace '\s+', ' ') | Should -Match 'mailbox quota of the recipient is exceeded'
+        ($text -split "`n" | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 80
+    }
+
+    It 'at 160 columns the error is not cut mid-word' {
+        $spool = Join-Path $TestDrive 'spool160'
+        $long = 'Delivery failed: ' + ((1..40 | ForEach-Object { "word$_" }) -join ' ')
+        $failing = New-MailBackend -ScriptBlock ([scriptblock]::Create("throw '$long'")) -Name 'relay'
+        $null = Send-CompositeMail -Backend $failing @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+
+        $text = Get-MailSpool -Path $spool | Out-String -Width 160
+        $text | Should -Not -Match '…'
+        ($text -replace '\s+', ' ') | Should -Match ([regex]::Escape($long))
+        foreach ($word in 1..40 | ForEach-Object { "word$_" }) { $text | Should -Match "\b$word\b" -Because 'no word is split across lines' }
+    }
+
+    It 'the per-backend table heads the success detail and the failure error honestly' {
+        $directory = New-MailBackend -Directory (Join-Path $TestDrive 'outbox80')
+        $failing = New-MailBackend -ScriptBlock { throw 'no route' } -Name 'broken'
+        $result = Send-CompositeMail -Backend $directory, $failing @Mail -Policy Any -WarningAction SilentlyContinue
+        $text = $result.Results | Out-String -Width 80
+
+        $header = @($text -split "`n" | Where-Object { $_ -match '^Backend' })[0]
+        $header | Should -Match 'Detail or error'
+        $header | Should -Not -CMatch '\bError\b'
+        $text | Should -Match 'no route'
+        $text | Should -Match '\.eml'
+    }
+
+    It 'the result table names each backend and its status' {
+        $result = Send-CompositeMail -Backend (New-MailBackend -Memory -Name archive-copy), (New-MailBackend -Null -Name discard-copy) @Mail
+        $text = $result | Out-String -Width 80
+        $text | Should -Match 'archive-copy: Sent'
+        $text | Should -Match 'discard-copy: Sent'
+    }
+
+    It 'Test-MailBackend shows each member of a composite readably' {
+        $composite = New-MailBackend -Composite -Backend (New-MailBackend -Memory -Name keep), (New-MailBackend -Null -Name drop) -Name both
+        $result = Test-MailBackend -Backend $composite
+        $table = $result | Out-String -Width 80
+        $list = $result | Format-List | Out-String -Width 80
+
+        foreach ($text in $table, $list) {
+            $text | Should -Not -Match 'PSCompositeMail\.Results\.BackendTestResult'
+            $text | Should -Match 'keep: ok'
+            $text | Should -Match 'drop: ok'
+        }
+    }
+}
+
+Describe 'Import-MailBackend -Environment completion' {
+    It 'completes the environment names of the file given by -Path' {
+        $profile = Join-Path $TestDrive 'envs.psd1'
+        Set-Content -Path $profile -Value "@{ Development = @{ Backends = @( @{ Type = 'Console' } ) }; Production = @{ Backends = @( @{ Type = 'Null' } ) }; Staging = @{ Backends = @( @{ Type = 'Null' } ) } }"
+        $line = "Import-MailBackend -Path '$profile' -Environment "
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'Development', 'Production', 'Staging'
+        $line = "Import-MailBackend -Path '$profile' -Environment Pr"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'Production'
+    }
+}
