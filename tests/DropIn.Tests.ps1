@@ -259,3 +259,27 @@ Describe 'Import-MailBackend -Environment completion' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'Production'
     }
 }
+
+Describe 'Help for the drop-in points' {
+    It 'documents the Send-MailMessage form: positions, piped files rule, -PassThru, contradictions and confirmation' {
+        $help = (Get-Help Send-CompositeMail -Full | Out-String -Width 1000) -replace '\s+', ' '
+        foreach ($point in 'SmtpServer 3', 'attachment of the one message', 'AmbiguousPipedFiles', 'PathWithMessageParameters',
+            'unless -PassThru', 'UseSslWithSecurityNone', 'BackendWithSmtpParameters', 'ConfirmImpact Low', '\$PSEmailServer applies to rows') {
+            $help | Should -Match $point
+        }
+    }
+
+    It 'documents each SMTP parameter the Send-MailMessage form accepts' -ForEach 'SkipCertificateCheck', 'CertificateThumbprint', 'TimeoutSec', 'RetryCount', 'ProtocolLog', 'PassThru' {
+        (Get-Help Send-CompositeMail -Parameter $_).Description.Text | Should -Match 'Without -Backend'
+    }
+
+    It 'lists every -Encoding name Send-MailMessage takes' {
+        $text = (Get-Help Send-CompositeMail -Parameter Encoding).Description.Text
+        foreach ($name in 'ascii', 'ansi', 'bigendianunicode', 'bigendianutf32', 'oem', 'unicode', 'utf7', 'utf8', 'utf8BOM', 'utf8NoBOM', 'utf32') { $text | Should -Match "\b$name\b" }
+    }
+
+    It 'says -Environment completes, and that CredentialFile is safe on Windows only' {
+        (Get-Help Import-MailBackend -Parameter Environment).Description.Text | Should -Match 'Tab completes'
+        (Get-Help Import-MailBackend).Description.Text -join ' ' | Should -Match 'only on Windows'
+    }
+}
