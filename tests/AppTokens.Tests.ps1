@@ -314,3 +314,22 @@ Describe 'Where tokens are fetched' {
         { New-MailBackend -Graph } | Should -Throw -ErrorId 'GraphNeedsTokens,PSCompositeMail.Commands.NewMailBackendCommand'
     }
 }
+
+Describe 'App tokens in the Send-MailMessage form (no -Backend)' {
+    BeforeAll {
+        $folder = Join-Path $TestDrive 'dropin-smtp'
+        $script:DropInCertificate = New-TestCertificate -Folder $folder
+        $script:DropInServer = Start-TestSmtpServer -Mode starttls -CertificateFolder $folder -OAuthUser robot@contoso.com `
+            -OAuthIssuerKey $Cloud.IssuerPublicKey -OAuthAudience 'https://outlook.office365.com'
+    }
+    AfterAll { $script:DropInServer | Stop-TestSmtpServer }
+
+    It 'sends over SMTP with a client secret given to Send-CompositeMail itself (issue 14)' {
+        $result = Send-CompositeMail @Message -SmtpServer 127.0.0.1 -Port $DropInServer.Port -UseSsl -CertificateThumbprint $DropInCertificate.Thumbprint `
+            -UserName robot@contoso.com -TenantId $Tenant -AuthorityHost $Cloud.Url -ClientId $SecretApp -ClientSecret $SecureSecret -PassThru
+
+        $result.Succeeded | Should -BeTrue
+        @(Get-TestSmtpMessage $DropInServer).Count | Should -Be 1
+        (Get-TokenGrant secret)[-1].scope | Should -Be 'https://outlook.office365.com/.default'
+    }
+}

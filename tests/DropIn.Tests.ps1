@@ -283,3 +283,15 @@ Describe 'Help for the drop-in points' {
         (Get-Help Import-MailBackend).Description.Text -join ' ' | Should -Match 'only on Windows'
     }
 }
+
+Describe 'One SMTP mapping for both forms' {
+    It 'accepts in the Send-MailMessage form every parameter of New-MailBackend -Smtp (a new one fails here until it is declared)' {
+        $smtpSet = (Get-Command New-MailBackend).ParameterSets | Where-Object Name -eq 'Smtp'
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        $accepted = (Get-Command Send-CompositeMail).Parameters
+        foreach ($parameter in $smtpSet.Parameters | Where-Object { $_.Name -notin $common -and $_.Name -notin 'Smtp', 'Name' }) {
+            $accepted.Keys | Should -Contain $parameter.Name -Because "New-MailBackend -Smtp takes -$($parameter.Name)"
+            $accepted[$parameter.Name].ParameterType | Should -Be $parameter.ParameterType
+        }
+    }
+}

@@ -172,28 +172,6 @@ namespace PSCompositeMail.Commands
         [Parameter]
         public SmtpSecurity Security { get; set; }
 
-        // The Send-MailMessage form's SMTP parameters below pass by name through New-MailBackend's recipe
-        // (SmtpShortcut): declaring one here, with New-MailBackend's validation, is all it takes to accept it.
-
-        [Parameter]
-        public SwitchParameter SkipCertificateCheck { get; set; }
-
-        [Parameter]
-        [ValidatePattern("^[0-9A-Fa-f: ]{40,}$")]
-        public string? CertificateThumbprint { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 3600)]
-        public int TimeoutSec { get; set; }
-
-        [Parameter]
-        [ValidateRange(0, 20)]
-        public int RetryCount { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? ProtocolLog { get; set; }
-
         /// <summary>Without -Backend: write the results, which the Send-MailMessage form otherwise keeps to itself as Send-MailMessage does.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
