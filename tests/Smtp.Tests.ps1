@@ -102,19 +102,19 @@ Describe 'SMTP over a clear-text connection' {
     }
 
     It 'works as the Send-MailMessage shortcut: -SmtpServer and -Port without -UseSsl' {
-        $result = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $Plain.Port @Mail -Subject 'shortcut'
+        $result = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $Plain.Port @Mail -PassThru -Subject 'shortcut'
         $result.Succeeded | Should -BeTrue
         $result.Results[0].Backend | Should -Be 'smtp'
         @(Get-TestSmtpMessage $Plain)[-1].Message.Subject | Should -Be 'shortcut'
     }
 
     It 'requires encryption in the shortcut with -UseSsl' {
-        $result = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $Plain.Port -UseSsl @Mail -ErrorAction SilentlyContinue
+        $result = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $Plain.Port -UseSsl @Mail -PassThru -ErrorAction SilentlyContinue
         $result.Results[0].Error | Should -Match 'does not offer STARTTLS'
     }
 
     It 'refuses a credential over clear text in the shortcut too' {
-        $result = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $Plain.Port -Credential $GoodCredential @Mail -ErrorAction SilentlyContinue
+        $result = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $Plain.Port -Credential $GoodCredential @Mail -PassThru -ErrorAction SilentlyContinue
         $result.Results[0].Error | Should -Match 'never sent in clear text'
     }
 }

@@ -362,6 +362,10 @@ namespace PSCompositeMail.Commands
                 case PathSet:
                     _sender!.SendFiles(Path);
                     break;
+                case MessageSet when _pathGiven:
+                    // -Path alone also fits the message set, PowerShell's default when both do: it still names messages.
+                    _sender!.SendFiles(Path);
+                    break;
                 default:
                     _sender!.Send(DescribeMessage);
                     break;
