@@ -295,3 +295,19 @@ Describe 'One SMTP mapping for both forms' {
         }
     }
 }
+
+Describe 'Backends piped into the Send-MailMessage form' {
+    It 'refuses backends piped into a call with -SmtpServer, and sends nothing' {
+        $memory = New-MailBackend -Memory
+        { $memory | Send-CompositeMail @Mail -SmtpServer 127.0.0.1 -Port $Plain.Port -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackendWithSmtpParameters,PSCompositeMail.Commands.SendCompositeMailCommand'
+        $memory.Messages.Count | Should -Be 0
+    }
+
+    It 'still sends one message through backends piped in without -SmtpServer, and writes its result' {
+        $first, $second = (New-MailBackend -Memory -Name first), (New-MailBackend -Memory -Name second)
+        $result = $first, $second | Send-CompositeMail @Mail
+        $result.Results.Backend | Should -Be 'first', 'second'
+        $first.Messages.Count + $second.Messages.Count | Should -Be 2
+    }
+}

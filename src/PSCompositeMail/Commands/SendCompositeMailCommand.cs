@@ -39,7 +39,7 @@ namespace PSCompositeMail.Commands
         private bool _smtpShortcutUsed;
         private bool _writeResults = true;
         private IReadOnlyList<string> _messageParametersGiven = Array.Empty<string>();
-        private bool _pathGiven;
+        private bool _pathOnCommandLine;
 
         [Parameter(ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
@@ -192,8 +192,8 @@ namespace PSCompositeMail.Commands
 
             var bound = MyInvocation.BoundParameters;
             _messageParametersGiven = MessageParameters.Where(bound.ContainsKey).ToList();
-            _pathGiven = bound.ContainsKey(nameof(Path));
-            if (_pathGiven && _messageParametersGiven.Count > 0)
+            _pathOnCommandLine = bound.ContainsKey(nameof(Path));
+            if (_pathOnCommandLine && _messageParametersGiven.Count > 0)
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new PSArgumentException($"-Path names .eml messages to send as they are, which contradicts -{string.Join(", -", _messageParametersGiven)}. To attach files, use -Attachments."),
@@ -282,7 +282,16 @@ namespace PSCompositeMail.Commands
                 UseSmtpShortcut();
             }
 
-            if (_backendsPending || (_smtpShortcutUsed && MyInvocation.BoundParameters.ContainsKey(nameof(Backend))))
+            if (_smtpShortcutUsed && MyInvocation.BoundParameters.ContainsKey(nameof(Backend)))
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException("Backends were piped into a call that sends through -SmtpServer (or $PSEmailServer): give either, not both."),
+                    "BackendWithSmtpParameters",
+                    ErrorCategory.InvalidArgument,
+                    Backend));
+            }
+
+            if (_backendsPending)
             {
                 // Backends piped in describe one message given by parameters: it is sent once they have all arrived.
                 RefuseSmtpParametersWithBackend();
@@ -290,7 +299,7 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            if (ParameterSetName == MessageSet && !_pathGiven && MyInvocation.BoundParameters.ContainsKey(nameof(Path)))
+            if (ParameterSetName == MessageSet && !_pathOnCommandLine && MyInvocation.BoundParameters.ContainsKey(nameof(Path)))
             {
                 TakePipedFiles();
                 return;
@@ -302,7 +311,7 @@ namespace PSCompositeMail.Commands
         /// <summary>Files piped in: attachments of the command line's message, or .eml messages (<see cref="PipedFiles"/>).</summary>
         private void TakePipedFiles()
         {
-            switch (PipedFiles.UseFor(_messageParametersGiven.ToList()))
+            switch (PipedFiles.UseFor(_messageParametersGiven))
             {
                 case PipedFileUse.Attachment:
                     _pipedAttachments.AddRange(Path);
@@ -362,7 +371,7 @@ namespace PSCompositeMail.Commands
                 case PathSet:
                     _sender!.SendFiles(Path);
                     break;
-                case MessageSet when _pathGiven:
+                case MessageSet when _pathOnCommandLine:
                     // -Path alone also fits the message set, PowerShell's default when both do: it still names messages.
                     _sender!.SendFiles(Path);
                     break;

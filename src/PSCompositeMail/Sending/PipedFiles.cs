@@ -22,7 +22,7 @@ namespace PSCompositeMail.Sending
         private static readonly string[] RecipientParameters = { "To", "Cc", "Bcc" };
 
         /// <param name="commandLineMessageParameters">The message parameters bound on the command line (not from the pipeline).</param>
-        public static PipedFileUse UseFor(ICollection<string> commandLineMessageParameters)
+        public static PipedFileUse UseFor(IReadOnlyCollection<string> commandLineMessageParameters)
         {
             if (RecipientParameters.Any(p => commandLineMessageParameters.Contains(p, StringComparer.OrdinalIgnoreCase)))
             {
