@@ -45,6 +45,10 @@ namespace PSCompositeMail.Commands
         public string? LocalDomain { get; set; }
 
         [Parameter]
+        [ValidateRange(1, 86400)]
+        public int CircuitBreakSec { get; set; }
+
+        [Parameter]
         [ValidateNotNullOrEmpty]
         public string? DkimDomain { get; set; }
 
