@@ -18,7 +18,8 @@ namespace PSCompositeMail.Commands
     /// <summary>
     /// Sends each message through every given backend under a delivery policy. The cmdlet binds parameters and
     /// writes streams; <see cref="MailSender"/> does the work. The file is longer than most because Send-MailMessage's
-    /// parameters (and the three ways to give a message) are all declared here.
+    /// parameters (and the three ways to give a message) are all declared here; the Send-MailMessage form's own SMTP
+    /// parameters and choices are in SendCompositeMailCommand.SendMailMessageForm.cs, S/MIME in .Smime.cs.
     /// </summary>
     [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = MessageSet)]
     [OutputType(typeof(SendResult))]
@@ -219,60 +220,6 @@ namespace PSCompositeMail.Commands
             }
         }
 
-        /// <summary>The parameters that describe the message itself, known from their parameter set.</summary>
-        private static readonly string[] MessageParameters = typeof(SendCompositeMailCommand).GetProperties()
-            .Where(property => property.Name != nameof(Path))
-            .Where(property =>
-            {
-                var sets = property.GetCustomAttributes(typeof(ParameterAttribute), false).Cast<ParameterAttribute>().ToList();
-                return sets.Count > 0 && sets.All(set => set.ParameterSetName == MessageSet);
-            })
-            .Select(property => property.Name)
-            .ToArray();
-
-        /// <summary>The Send-MailMessage form: an SMTP backend from -SmtpServer (or $PSEmailServer) and its companions; nothing written without -PassThru.</summary>
-        private void UseSmtpShortcut()
-        {
-            var server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string;
-            if (string.IsNullOrEmpty(server))
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new PSArgumentException("Give the backends to send through with -Backend (or pipe them in), or an SMTP server with -SmtpServer (or $PSEmailServer)."),
-                    "NoBackend",
-                    ErrorCategory.InvalidArgument,
-                    null));
-            }
-
-            try
-            {
-                Backend = new[] { SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, WriteWarning) };
-            }
-            catch (BackendSettingException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Setting));
-            }
-
-            _backendFromCommandLine = true;
-            _smtpShortcutUsed = true;
-            _writeResults = PassThru;
-            _sender!.UseBackends(Backend!);
-        }
-
-        private void RefuseSmtpParametersWithBackend()
-        {
-            var contradicting = SmtpShortcut.ParametersIn(MyInvocation.BoundParameters.Keys);
-            if (contradicting.Count > 0)
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new PSArgumentException(
-                        $"-{string.Join(", -", contradicting)} build an SMTP backend of their own, which contradicts the backends given with -Backend. " +
-                        "Give either, or make the SMTP backend with New-MailBackend -Smtp (it takes these parameters) and add it to -Backend."),
-                    "BackendWithSmtpParameters",
-                    ErrorCategory.InvalidArgument,
-                    null));
-            }
-        }
-
         protected override void ProcessRecord()
         {
             if (_backendsPending && !MyInvocation.BoundParameters.ContainsKey(nameof(Backend)))
@@ -306,27 +253,6 @@ namespace PSCompositeMail.Commands
             }
 
             WhileSending(SendCurrentInput);
-        }
-
-        /// <summary>Files piped in: attachments of the command line's message, or .eml messages (<see cref="PipedFiles"/>).</summary>
-        private void TakePipedFiles()
-        {
-            switch (PipedFiles.UseFor(_messageParametersGiven))
-            {
-                case PipedFileUse.Attachment:
-                    _pipedAttachments.AddRange(Path);
-                    break;
-                case PipedFileUse.Message:
-                    WhileSending(() => _sender!.SendFiles(Path, piped: true));
-                    break;
-                default:
-                    ThrowTerminatingError(new ErrorRecord(
-                        new PSArgumentException(PipedFiles.AmbiguityText(_messageParametersGiven)),
-                        "AmbiguousPipedFiles",
-                        ErrorCategory.InvalidArgument,
-                        Path));
-                    break;
-            }
         }
 
         protected override void EndProcessing()
