@@ -37,6 +37,9 @@ namespace PSCompositeMail.Commands
         public string? ProtocolLog { get; set; }
 
         [Parameter]
+        public SwitchParameter ProtocolLogContent { get; set; }
+
+        [Parameter]
         [ValidateRange(0.0, 600.0)]
         public double RetryIntervalSec { get; set; }
 
