@@ -400,6 +400,37 @@ Describe 'A damaged spool' {
         Assert-SetAside $drain $Damaged $Second.Id 'metadata'
     }
 
+    It 'sets aside an item whose .<File> is <Kind> without opening it, and resends the others' -Skip:$IsWindows -ForEach @(
+        @{ File = 'eml'; Kind = 'a named pipe'; Reason = 'not a regular file' }
+        @{ File = 'meta'; Kind = 'a named pipe'; Reason = 'not a regular file' }
+        @{ File = 'eml'; Kind = 'a folder'; Reason = 'is a folder' }
+    ) {
+        $target = Join-Path $Damaged "$($Second.Id).$File"
+        Remove-Item $target
+        $unblocker = $null
+        if ($Kind -eq 'a folder') {
+            $null = New-Item -ItemType Directory $target
+        }
+        else {
+            mkfifo $target
+            # Opening a named pipe blocks until a writer comes. So that a regression fails on its reason instead of
+            # hanging the suite, this writer opens each such pipe still in the spool (claimed or not) and closes it.
+            $writer = Join-Path $TestDrive 'unblock.sh'
+            Set-Content $writer "for i in `$(seq 300); do for f in '$Damaged'/$($Second.Id).$File*; do [ -p `"`$f`" ] && : > `"`$f`"; done; sleep 1; done"
+            $unblocker = Start-Process sh -PassThru -ArgumentList $writer
+        }
+        try {
+            $drain = Invoke-Drain -Spool $Damaged -Port $Port
+        }
+        finally {
+            if ($unblocker) { Stop-Process -Id $unblocker.Id -ErrorAction SilentlyContinue }
+        }
+        $drain.Results.Subject | Should -Be 'Item 1', 'Item 3'
+        (Get-TestSmtpMessage $Server).Message.Subject | Should -Be 'Item 1', 'Item 3'
+        Assert-SetAside $drain $Damaged $Second.Id $Reason
+        Join-Path $Damaged "damaged/$($Second.Id).$File" | Should -Exist
+    }
+
     It 'round-trips a recipient with a space and a comma in its quoted local part' {
         # A TAB would be the hardest case for the metadata, but it is invalid input now (issue 11: never raw in RCPT TO).
         $tabbed = "`"tab here, too`"@example.com"

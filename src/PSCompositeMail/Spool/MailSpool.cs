@@ -74,7 +74,8 @@ namespace PSCompositeMail.Spool
             }
 
             ReleaseAbandonedClaims(folder);
-            return Directory.EnumerateFiles(folder, "*" + MessageExtension)
+            // Entries, not files: a folder in place of an .eml is a damaged item to set aside, not something to skip forever.
+            return Directory.EnumerateFileSystemEntries(folder, "*" + MessageExtension)
                 .Select(System.IO.Path.GetFileName)
                 .Where(name => !name.StartsWith(AtomicFile.TemporaryPrefix, StringComparison.Ordinal))
                 .OrderBy(name => name, StringComparer.Ordinal)
@@ -88,7 +89,7 @@ namespace PSCompositeMail.Spool
             var claimed = item.MessagePath + ClaimMarker + AtomicFile.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             try
             {
-                File.Move(item.MessagePath, claimed);
+                SpoolFile.Move(item.MessagePath, claimed);
             }
             catch (Exception ex) when (ex is FileNotFoundException or IOException)
             {
@@ -132,7 +133,7 @@ namespace PSCompositeMail.Spool
 
         private static void ReleaseAbandonedClaims(string folder)
         {
-            foreach (var claimed in Directory.EnumerateFiles(folder, "*" + MessageExtension + ClaimMarker + "*"))
+            foreach (var claimed in Directory.EnumerateFileSystemEntries(folder, "*" + MessageExtension + ClaimMarker + "*"))
             {
                 var marker = claimed.LastIndexOf(ClaimMarker, StringComparison.Ordinal);
                 var owner = claimed.Substring(marker + ClaimMarker.Length).Split('-')[0];
@@ -140,7 +141,7 @@ namespace PSCompositeMail.Spool
                 {
                     try
                     {
-                        File.Move(claimed, claimed.Substring(0, marker));
+                        SpoolFile.Move(claimed, claimed.Substring(0, marker));
                     }
                     catch (Exception ex) when (ex is FileNotFoundException or IOException)
                     {

@@ -72,13 +72,19 @@ namespace PSCompositeMail.Spool
             Exception? cause = null;
             try
             {
+                // Checked before the digest or the engine opens it: opening a named pipe would block for good.
+                if (damage is null)
+                {
+                    SpoolFile.EnsureRegular(_claimedFile, "its .eml");
+                }
+
                 damage ??= Metadata.Digest?.Mismatch(_claimedFile);
                 if (damage is null)
                 {
                     return MailEngine.Instance.Load(_claimedFile, Metadata.Sender, Metadata.Recipients);
                 }
             }
-            catch (Exception ex) when (ex is MessageValidationException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is MessageValidationException or InvalidDataException or IOException or UnauthorizedAccessException)
             {
                 damage = ex.Message;
                 cause = ex;
@@ -137,12 +143,12 @@ namespace PSCompositeMail.Spool
                     stream.Write(note, 0, note.Length);
                 });
                 var metadata = MailSpool.MetadataFile(_folder, Id);
-                if (File.Exists(metadata))
+                if (SpoolFile.Exists(metadata))
                 {
-                    File.Move(metadata, MailSpool.MetadataFile(damaged, Id));
+                    SpoolFile.Move(metadata, MailSpool.MetadataFile(damaged, Id));
                 }
 
-                File.Move(_claimedFile, Path.Combine(damaged, Id + MailSpool.MessageExtension));
+                SpoolFile.Move(_claimedFile, Path.Combine(damaged, Id + MailSpool.MessageExtension));
                 _settled = true;
                 return new DamagedSpoolItemException(Item, reason, $"It was moved to {damaged} with its reason.", cause);
             }
@@ -154,9 +160,9 @@ namespace PSCompositeMail.Spool
 
         public void Dispose()
         {
-            if (!_settled && File.Exists(_claimedFile))
+            if (!_settled && SpoolFile.Exists(_claimedFile))
             {
-                File.Move(_claimedFile, MessageFile);
+                SpoolFile.Move(_claimedFile, MessageFile);
             }
 
             _settled = true;

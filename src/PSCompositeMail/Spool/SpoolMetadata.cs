@@ -79,6 +79,7 @@ namespace PSCompositeMail.Spool
         /// <exception cref="InvalidDataException">The file is not whole, valid metadata; the message says why.</exception>
         public static SpoolMetadata Read(string path)
         {
+            SpoolFile.EnsureRegular(path, $"the metadata file '{path}'");
             var bytes = File.ReadAllBytes(path);
             var text = new UTF8Encoding(false, throwOnInvalidBytes: true);
             string content;
