@@ -31,6 +31,7 @@ BeforeAll {
         if ($Spool) { $send.SpoolDirectory = $Spool }
         switch ($Ending) {
             '-ErrorAction Stop' { & $messages | Send-CompositeMail @send -ErrorAction Stop }
+            '-ErrorAction Stop -WarningAction Stop' { & $messages | Send-CompositeMail @send -ErrorAction Stop -WarningAction Stop }
             'Select-Object -First 3' { & $messages | Send-CompositeMail @send -ErrorAction SilentlyContinue | Select-Object -First 3 }
             'a downstream command that throws' {
                 $seen = 0
@@ -151,6 +152,7 @@ Describe 'Ending a pipeline early without a spool' {
     It 'names in a warning each message it took and could not report when it ends through <Ending> (-ThrottleLimit <Throttle>)' -ForEach @(
         foreach ($throttle in 1, 2, 4) {
             @{ Ending = '-ErrorAction Stop'; Throttle = $throttle; BadEvery = 3 }
+            @{ Ending = '-ErrorAction Stop -WarningAction Stop'; Throttle = $throttle; BadEvery = 3 }
             @{ Ending = 'Select-Object -First 3'; Throttle = $throttle; BadEvery = 2 }
             @{ Ending = 'a downstream command that throws'; Throttle = $throttle; BadEvery = 2 }
         }

@@ -35,6 +35,7 @@ namespace PSCompositeMail.Commands
         private MailSender? _sender;
         private readonly List<string> _pipedAttachments = new List<string>();
         private bool _describeMessages;
+        private SendReport? _writing;
         private bool _backendFromCommandLine;
         private bool _backendsPending;
         private bool _smtpShortcutUsed;
@@ -346,11 +347,16 @@ namespace PSCompositeMail.Commands
         {
             foreach (var report in _sender!.TakeReports())
             {
+                // Until its result or error is on its way out, a report is unwritten: a warning a backend queued can
+                // end the pipeline first (-WarningAction Stop), and WarnUnwritten must still name its message.
+                _writing = report;
                 StreamWriting.Drain(this, _context!);
                 if (report.Verbose is { } note)
                 {
                     WriteVerbose(note);
                 }
+
+                _writing = null;
 
                 if (report.Result is { } result)
                 {
@@ -376,19 +382,26 @@ namespace PSCompositeMail.Commands
 
         private void WarnUnwritten()
         {
-            try
+            var interrupted = _writing is null ? Enumerable.Empty<SendReport>() : new[] { _writing };
+            _writing = null;
+            foreach (var report in interrupted.Concat(_sender!.TakeReports()))
             {
-                foreach (var report in _sender!.TakeReports())
+                if (report.Unwritten is not { } warning)
                 {
-                    if (report.Unwritten is { } warning)
-                    {
-                        WriteWarning(warning);
-                    }
+                    continue;
                 }
-            }
-            catch (Exception ex) when (ex is ActionPreferenceStopException or PipelineStoppedException)
-            {
-                // -WarningAction Stop, or a stop meanwhile: the pipeline is ending with its first reason anyway.
+
+                try
+                {
+                    WriteWarning(warning);
+                }
+                catch (Exception ex) when (ex is ActionPreferenceStopException or PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+                {
+                    // -WarningAction Stop: PowerShell puts the warning in the stream, then throws (ActionPreferenceStop
+                    // the first time, PipelineStopped once the pipeline is ending). The pipeline ends with its first
+                    // reason anyway, so each message is named before it does. After a real Stop() (Ctrl+C), the
+                    // token is tripped and this lets the stop through.
+                }
             }
         }
 
