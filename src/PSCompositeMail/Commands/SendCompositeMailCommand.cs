@@ -279,9 +279,21 @@ namespace PSCompositeMail.Commands
             ReleaseResources();
         }
 
-        /// <summary>However the pipeline ended, every message taken is settled first (spooled, claims given back).</summary>
+        /// <summary>
+        /// However the pipeline ended, every message taken is settled first (spooled, claims given back). A pipeline
+        /// can end between two ProcessRecord calls, with no code of this cmdlet running: a later input that fails to
+        /// bind under -ErrorAction Stop (a delay-bind script block that throws, a value of the wrong type). Only
+        /// Dispose comes after that, and PowerShell still takes warnings there, so the messages not reported are
+        /// named here. After a stop (Ctrl+C) nothing may be written, and nothing is.
+        /// </summary>
         protected override void ReleaseResources()
         {
+            if (_sender is not null && !CancellationToken.IsCancellationRequested)
+            {
+                _sender.End();
+                WarnUnwritten();
+            }
+
             _sender?.Dispose();
             _sender = null;
             _context?.Dispose();
