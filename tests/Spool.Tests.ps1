@@ -431,6 +431,50 @@ Describe 'A damaged spool' {
         Join-Path $Damaged "damaged/$($Second.Id).$File" | Should -Exist
     }
 
+    It 'sets aside a .meta that is a folder, with a reason that says so' {
+        $metadata = Join-Path $Damaged "$($Second.Id).meta"
+        Remove-Item $metadata
+        $null = New-Item -ItemType Directory $metadata
+        $drain = Invoke-Drain -Spool $Damaged -Port $Port
+        (Get-TestSmtpMessage $Server).Message.Subject | Should -Be 'Item 1', 'Item 3'
+        Assert-SetAside $drain $Damaged $Second.Id 'is a folder'
+        $metadata | Should -Not -Exist
+        Join-Path $Damaged "damaged/$($Second.Id).meta" | Should -Exist
+    }
+
+    It 'reports once and sets aside a .meta <Kind> whose .eml is gone, once it is past the grace period' -ForEach @(
+        @{ Kind = 'file' }
+        @{ Kind = 'folder' }
+    ) {
+        $metadata = Join-Path $Damaged "$($Second.Id).meta"
+        Remove-Item (Join-Path $Damaged "$($Second.Id).eml")
+        if ($Kind -eq 'folder') {
+            Remove-Item $metadata
+            $null = New-Item -ItemType Directory $metadata
+        }
+        # A .meta younger than the grace period may be an item being written: it is left alone.
+        $young = $null
+        (Get-MailSpool $Damaged -ErrorVariable young -ErrorAction SilentlyContinue).Count | Should -Be 2
+        $young | Should -BeNullOrEmpty
+        $metadata | Should -Exist
+
+        (Get-Item $metadata).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(-5)
+        $orphans = $null
+        (Get-MailSpool $Damaged -ErrorVariable orphans -ErrorAction SilentlyContinue).Count | Should -Be 2
+        $orphans.Count | Should -Be 1
+        $orphans[0].FullyQualifiedErrorId | Should -Be 'DamagedSpoolItem,PSCompositeMail.Commands.GetMailSpoolCommand'
+        $orphans[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $orphans[0].TargetObject.Id | Should -Be $Second.Id
+        $orphans[0].Exception.Message | Should -Match '\.eml is missing'
+        $metadata | Should -Not -Exist
+        Join-Path $Damaged "damaged/$($Second.Id).meta" | Should -Exist
+        Get-Content (Join-Path $Damaged "damaged/$($Second.Id).reason") -Raw | Should -Match '\.eml is missing'
+
+        $again = $null
+        (Get-MailSpool $Damaged -ErrorVariable again -ErrorAction SilentlyContinue).Count | Should -Be 2
+        $again | Should -BeNullOrEmpty -Because 'it is reported once'
+    }
+
     It 'round-trips a recipient with a space and a comma in its quoted local part' {
         # A TAB would be the hardest case for the metadata, but it is invalid input now (issue 11: never raw in RCPT TO).
         $tabbed = "`"tab here, too`"@example.com"

@@ -32,7 +32,13 @@ namespace PSCompositeMail.Commands
                     continue;
                 }
 
-                WriteObject(new MailSpool(folder).List(Poison), enumerateCollection: true);
+                var spool = new MailSpool(folder);
+                foreach (var orphan in spool.SetAsideOrphanMetadata(Poison))
+                {
+                    WriteError(new ErrorRecord(orphan, "DamagedSpoolItem", ErrorCategory.InvalidData, orphan.Item));
+                }
+
+                WriteObject(spool.List(Poison), enumerateCollection: true);
             }
         }
     }

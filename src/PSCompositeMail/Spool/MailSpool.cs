@@ -27,6 +27,9 @@ namespace PSCompositeMail.Spool
         public const string DamagedFolder = "damaged";
         private const string ClaimMarker = ".claimed-";
 
+        /// <summary>How old a .meta without its .eml must be before it counts as damaged rather than an item being written.</summary>
+        public static readonly TimeSpan OrphanGrace = TimeSpan.FromMinutes(1);
+
         public MailSpool(string path)
         {
             Path = path;
@@ -81,6 +84,70 @@ namespace PSCompositeMail.Spool
                 .OrderBy(name => name, StringComparer.Ordinal)
                 .Select(name => ReadItem(folder, System.IO.Path.GetFileNameWithoutExtension(name), poisoned))
                 .ToArray();
+        }
+
+        /// <summary>
+        /// Sets aside each .meta (file or not) whose .eml is gone and that is older than <see cref="OrphanGrace"/>: a
+        /// writer creates an item's .meta just before it renames the .eml into place, so a younger one may be an
+        /// item being written. Such a .meta is never listed as an item (an item is its .eml), so without this it
+        /// would stay forever; it is reported once, when it is moved.
+        /// </summary>
+        public IReadOnlyList<DamagedSpoolItemException> SetAsideOrphanMetadata(bool poisoned = false)
+        {
+            var folder = poisoned ? PoisonPath : Path;
+            var orphans = new List<DamagedSpoolItemException>();
+            if (!Directory.Exists(folder))
+            {
+                return orphans;
+            }
+
+            var cutoff = DateTime.UtcNow - OrphanGrace;
+            foreach (var metadata in Directory.EnumerateFileSystemEntries(folder, "*" + MetadataExtension))
+            {
+                var id = System.IO.Path.GetFileNameWithoutExtension(metadata);
+                var message = System.IO.Path.Combine(folder, id + MessageExtension);
+                if (id.StartsWith(AtomicFile.TemporaryPrefix, StringComparison.Ordinal) ||
+                    SpoolFile.Exists(message) ||
+                    Directory.EnumerateFileSystemEntries(folder, id + MessageExtension + ClaimMarker + "*").Any() ||
+                    new FileInfo(metadata).LastWriteTimeUtc > cutoff)
+                {
+                    continue;
+                }
+
+                var item = ReadItem(folder, id, poisoned);
+                var reason = $"its .eml is missing: the metadata file {id}{MetadataExtension} is older than {OrphanGrace.TotalMinutes:0} minute(s) and alone (its .eml was removed, or its writer died before publishing it)";
+                try
+                {
+                    SetAside(folder, id, reason, messageEntry: null);
+                    orphans.Add(new DamagedSpoolItemException(item, reason, $"Its metadata was moved to {DamagedPath} with its reason.", null));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    orphans.Add(new DamagedSpoolItemException(item, reason, $"It could not be moved to {DamagedPath} ({ex.Message}) and stays where it was.", ex));
+                }
+            }
+
+            return orphans;
+        }
+
+        /// <summary>Moves an item's metadata (if any) and <paramref name="messageEntry"/> to the damaged folder, with a note of <paramref name="reason"/>.</summary>
+        internal void SetAside(string folder, string id, string reason, string? messageEntry)
+        {
+            AtomicFile.Write(DamagedPath, id + ReasonExtension, stream =>
+            {
+                var note = new System.Text.UTF8Encoding(false).GetBytes($"{DateTimeOffset.UtcNow:o} {reason}\n");
+                stream.Write(note, 0, note.Length);
+            });
+            var metadata = MetadataFile(folder, id);
+            if (SpoolFile.Exists(metadata))
+            {
+                SpoolFile.Move(metadata, MetadataFile(DamagedPath, id));
+            }
+
+            if (messageEntry is not null)
+            {
+                SpoolFile.Move(messageEntry, System.IO.Path.Combine(DamagedPath, id + MessageExtension));
+            }
         }
 
         /// <summary>Takes the item for this process, or returns null when another resend already has it (or it is gone).</summary>

@@ -137,18 +137,7 @@ namespace PSCompositeMail.Spool
             var damaged = _spool.DamagedPath;
             try
             {
-                AtomicFile.Write(damaged, Id + MailSpool.ReasonExtension, stream =>
-                {
-                    var note = new System.Text.UTF8Encoding(false).GetBytes($"{DateTimeOffset.UtcNow:o} {reason}\n");
-                    stream.Write(note, 0, note.Length);
-                });
-                var metadata = MailSpool.MetadataFile(_folder, Id);
-                if (SpoolFile.Exists(metadata))
-                {
-                    SpoolFile.Move(metadata, MailSpool.MetadataFile(damaged, Id));
-                }
-
-                SpoolFile.Move(_claimedFile, Path.Combine(damaged, Id + MailSpool.MessageExtension));
+                _spool.SetAside(_folder, Id, reason, _claimedFile);
                 _settled = true;
                 return new DamagedSpoolItemException(Item, reason, $"It was moved to {damaged} with its reason.", cause);
             }
