@@ -475,6 +475,21 @@ Describe 'A damaged spool' {
         $again | Should -BeNullOrEmpty -Because 'it is reported once'
     }
 
+    It 'keeps spool, poison and damaged files owner-only (0600, folders 0700)' -Skip:$IsWindows {
+        Remove-Item (Join-Path $Damaged "$($Second.Id).meta")
+        $null = Get-MailSpool $Damaged | Select-Object -First 1 | Send-CompositeMail -Backend (New-DeadSmtp) -MaxAttempts 1 -ErrorAction SilentlyContinue
+        $null = Invoke-Drain -Spool $Damaged -Port $Port
+        $null = Send-CompositeMail -Backend (New-DeadSmtp) -From ops@example.com -To u@example.com -Bcc audit@example.com -Subject Private -Body b -SpoolDirectory $Damaged -ErrorAction SilentlyContinue
+        foreach ($folder in $Damaged, "$Damaged/poison", "$Damaged/damaged") {
+            (Get-Item $folder).UnixMode | Should -Be 'drwx------' -Because "$folder holds message bodies and envelopes"
+        }
+        $files = @(Get-ChildItem $Damaged -Recurse -File)
+        @($files.Extension | Sort-Object -Unique) | Should -Be '.eml', '.meta', '.reason'
+        foreach ($file in $files) {
+            $file.UnixMode | Should -Be '-rw-------' -Because "$($file.FullName) is private"
+        }
+    }
+
     It 'round-trips a recipient with a space and a comma in its quoted local part' {
         # A TAB would be the hardest case for the metadata, but it is invalid input now (issue 11: never raw in RCPT TO).
         $tabbed = "`"tab here, too`"@example.com"

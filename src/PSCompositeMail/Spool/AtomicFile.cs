@@ -32,15 +32,30 @@ namespace PSCompositeMail.Spool
         /// Writes to a hidden temporary file, flushed to disk, then renames it into place. <paramref name="beforePublish"/>
         /// runs between the two, once the content is whole (the spool writes an item's metadata there, with the digest).
         /// </summary>
-        public static string Write(string folder, string fileName, Action<Stream> write, Action? beforePublish = null)
+        /// <param name="ownerOnly">On Unix, create the folder 0700 and the file 0600 instead of following the umask (the spool).</param>
+        public static string Write(string folder, string fileName, Action<Stream> write, Action? beforePublish = null, bool ownerOnly = false)
         {
-            Directory.CreateDirectory(folder);
+            if (ownerOnly)
+            {
+                OwnerOnlyAccess.CreateFolder(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(folder);
+            }
+
             var final = Path.Combine(folder, fileName);
             var temporary = Path.Combine(folder, TemporaryPrefix + fileName + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
             try
             {
                 using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
                 {
+                    // Restricted while still empty, before any content is written; the rename keeps the mode.
+                    if (ownerOnly)
+                    {
+                        OwnerOnlyAccess.RestrictFile(temporary);
+                    }
+
                     write(stream);
                     stream.Flush(flushToDisk: true);
                 }

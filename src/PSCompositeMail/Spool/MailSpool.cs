@@ -65,7 +65,8 @@ namespace PSCompositeMail.Spool
                 Path,
                 id + MessageExtension,
                 stream => metadata.Digest = MessageDigest.Write(stream, message.WriteTo),
-                beforePublish: () => WriteMetadata(Path, id, metadata));
+                beforePublish: () => WriteMetadata(Path, id, metadata),
+                ownerOnly: true);
         }
 
         public IEnumerable<MailSpoolItem> List(bool poisoned = false)
@@ -137,7 +138,8 @@ namespace PSCompositeMail.Spool
             {
                 var note = new System.Text.UTF8Encoding(false).GetBytes($"{DateTimeOffset.UtcNow:o} {reason}\n");
                 stream.Write(note, 0, note.Length);
-            });
+            },
+            ownerOnly: true);
             var metadata = MetadataFile(folder, id);
             if (SpoolFile.Exists(metadata))
             {
@@ -173,7 +175,8 @@ namespace PSCompositeMail.Spool
             {
                 var bytes = metadata.ToBytes();
                 stream.Write(bytes, 0, bytes.Length);
-            });
+            },
+            ownerOnly: true);
 
         /// <summary>
         /// An item whose metadata is missing or unreadable is still listed, with the reason as its error, so that
