@@ -212,6 +212,28 @@ Describe 'Messages from the pipeline' {
         $memory.Messages.Subject | Should -Be @('after')
     }
 
+    It 'says in plain words that /dev/stdin on a pipe is no file' -Skip:$IsWindows {
+        $script = Join-Path $TestDrive 'stdin.ps1'
+        Set-Content $script "Import-Module '$ModulePath'; `$null = Send-CompositeMail -Backend (New-MailBackend -Null) -From ops@example.com -To jane@example.com -Subject s -Body b -Attachments /dev/stdin -ErrorVariable failed -ErrorAction SilentlyContinue; `$failed[0].Exception.Message"
+        $pwsh = Get-PwshCommandLine
+        $arguments = $pwsh.Arguments
+        $said = ('input' | & $pwsh.Path @arguments -File $script) -join ' '
+        $said | Should -Match "^'/dev/stdin' given to -Attachments is a link to '[^']*pipe[^']*', not a regular file"
+        $said | Should -Not -Match 'SymbolicLink'
+    }
+
+    It 'says what <Word> did inside a ScriptBlock backend instead of "System error."' -ForEach @(
+        @{ Word = 'exit'; Expected = "script block used 'exit'" }
+        @{ Word = 'break'; Expected = "script block used 'break' or 'continue' outside a loop" }
+        @{ Word = 'continue'; Expected = "script block used 'break' or 'continue' outside a loop" }
+    ) {
+        $backend = New-MailBackend -ScriptBlock ([scriptblock]::Create($Word)) -Name script
+        $null = Send-CompositeMail -Backend $backend -From ops@example.com -To jane@example.com -Subject s -Body b -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed | Should -HaveCount 1
+        $failed[0].Exception.Message | Should -Match ([regex]::Escape($Expected))
+        $failed[0].Exception.Message | Should -Not -Match 'System error'
+    }
+
     It 'shows progress (count and rate) on long batches, and none under SilentlyContinue' -ForEach @(
         @{ Preference = 'Continue'; Expected = $true }
         @{ Preference = 'SilentlyContinue'; Expected = $false }

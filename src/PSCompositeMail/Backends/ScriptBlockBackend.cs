@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Collections.ObjectModel;
 using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
@@ -45,7 +47,19 @@ namespace PSCompositeMail.Backends
             protected override string? DeliverOne(IOutgoingMessage message)
             {
                 var copy = message.Capture();
-                var written = Context.OnPipelineThread(() => ScriptBlock.Create(Runner).Invoke(Backend.ScriptBlock, copy));
+                Collection<PSObject> written;
+                try
+                {
+                    written = Context.OnPipelineThread(() => ScriptBlock.Create(Runner).Invoke(Backend.ScriptBlock, copy));
+                }
+                catch (FlowControlException flow)
+                {
+                    // exit, or break/continue with no loop around them, leaves the script block with an exception
+                    // whose whole message is "System error.": say what happened instead.
+                    var what = flow is ExitException ? "used 'exit'" : "used 'break' or 'continue' outside a loop";
+                    throw new InvalidOperationException($"The script block {what}, which ends it without delivering the message; use 'return' to leave it, or 'throw' to fail.", flow);
+                }
+
                 var output = new List<string>();
                 var errors = new List<ErrorRecord>();
                 foreach (var item in written.Select(w => w?.BaseObject))

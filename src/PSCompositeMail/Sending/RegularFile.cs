@@ -21,9 +21,15 @@ namespace PSCompositeMail.Sending
                 return null;
             }
 
-            // A link is judged by what it finally points to.
-            if (item.Properties["ResolvedTarget"]?.Value is string target && !string.Equals(target, path, StringComparison.Ordinal) && getItem(target) is { } resolved)
+            // A link is judged by what it finally points to; one whose target is no file at all (/dev/stdin on a
+            // pipe leads to "pipe:[1234]") is named by that target.
+            if (item.Properties["ResolvedTarget"]?.Value is string target && !string.Equals(target, path, StringComparison.Ordinal))
             {
+                if (getItem(target) is not { } resolved)
+                {
+                    return $"a link to '{target}'";
+                }
+
                 item = resolved;
             }
 
@@ -41,7 +47,7 @@ namespace PSCompositeMail.Sending
                 "CharacterDevice" => "a character device",
                 "BlockDevice" => "a block device",
                 "Socket" => "a socket",
-                _ => $"not a regular file ({type})",
+                _ => $"an item of type {type}",
             };
         }
     }
