@@ -4,6 +4,7 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using MailKit;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Engine.Smtp
 {
@@ -21,7 +22,7 @@ namespace PSCompositeMail.Engine.Smtp
 
         public SharedProtocolLog(string path)
         {
-            _file = OwnerOnlyFile.OpenAppend(path);
+            _file = OwnerOnly.OpenAppend(path);
         }
 
         /// <summary>A logger for one client; it keeps that client's secret detector, so redaction stays right.</summary>

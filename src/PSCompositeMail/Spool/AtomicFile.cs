@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Threading;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Spool
 {
@@ -37,7 +38,7 @@ namespace PSCompositeMail.Spool
         {
             if (ownerOnly)
             {
-                OwnerOnlyAccess.CreateFolder(folder);
+                OwnerOnly.CreateFolder(folder);
             }
             else
             {
@@ -53,7 +54,7 @@ namespace PSCompositeMail.Spool
                     // Restricted while still empty, before any content is written; the rename keeps the mode.
                     if (ownerOnly)
                     {
-                        OwnerOnlyAccess.RestrictFile(temporary);
+                        OwnerOnly.RestrictFile(temporary);
                     }
 
                     write(stream);

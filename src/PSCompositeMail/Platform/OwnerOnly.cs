@@ -1,0 +1,108 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace PSCompositeMail.Platform
+{
+    /// <summary>
+    /// Files and folders readable by their owner alone on Unix (0600, 0700), where new ones otherwise follow the umask
+    /// (often rw-r--r--: every user of the host could read spooled bodies, Bcc envelopes or a protocol log). .NET
+    /// Standard 2.0 has no chmod; PowerShell 7 runs on .NET 7 or later, whose File.SetUnixFileMode,
+    /// Directory.CreateDirectory(path, mode) and FileStreamOptions.UnixCreateMode are found by reflection. On Windows
+    /// a new file takes its folder's ACL, which is the user's profile or what the administrator chose, and nothing is
+    /// changed. The one place for this, used by the spool and, from the engine, by the protocol log.
+    /// </summary>
+    internal static class OwnerOnly
+    {
+        private const int OwnerReadWrite = 0x180; // 0600
+        private const int OwnerAll = 0x1C0; // 0700
+
+        private static readonly Type? ModeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
+
+        private static readonly Type? StreamOptionsType = typeof(FileStream).Assembly.GetType("System.IO.FileStreamOptions");
+
+        private static readonly MethodInfo? SetFileMode = ModeType is null || RuntimeInformation.IsOSPlatform(OSPlatform.Windows)
+            ? null
+            : typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), ModeType });
+
+        private static readonly MethodInfo? CreateDirectoryWithMode = SetFileMode is null
+            ? null
+            : typeof(Directory).GetMethod("CreateDirectory", new[] { typeof(string), ModeType! });
+
+        /// <summary>Creates <paramref name="folder"/> (and its missing parents) owner-only; a folder that exists is left as it is.</summary>
+        public static void CreateFolder(string folder)
+        {
+            if (CreateDirectoryWithMode is null || Directory.Exists(folder))
+            {
+                Directory.CreateDirectory(folder);
+                return;
+            }
+
+            Invoke(CreateDirectoryWithMode, folder, OwnerAll);
+        }
+
+        /// <summary>Makes the file at <paramref name="path"/> readable and writable by its owner alone.</summary>
+        public static void RestrictFile(string path)
+        {
+            if (SetFileMode is not null)
+            {
+                Invoke(SetFileMode, path, OwnerReadWrite);
+            }
+        }
+
+        /// <summary>
+        /// Opens a file for appending that only its owner can read, created so from the start (a reader who opened it in
+        /// the moment before a chmod could keep reading); an existing file is narrowed to owner-only first. Where the
+        /// modes cannot be set on Unix it fails closed rather than write a readable log.
+        /// </summary>
+        public static FileStream OpenAppend(string path)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            }
+
+            var open = StreamOptionsType is null ? null : typeof(FileStream).GetConstructor(new[] { typeof(string), StreamOptionsType });
+            if (SetFileMode is null || open is null)
+            {
+                throw new PlatformNotSupportedException($"'{path}' cannot be made readable by its owner only on this .NET; PowerShell 7.3 or later can.");
+            }
+
+            var options = Activator.CreateInstance(StreamOptionsType!)!;
+            Set(options, "Mode", FileMode.Append);
+            Set(options, "Access", FileAccess.Write);
+            Set(options, "Share", FileShare.Read);
+            Set(options, "UnixCreateMode", Enum.ToObject(ModeType!, OwnerReadWrite));
+            if (File.Exists(path))
+            {
+                Invoke(SetFileMode, path, OwnerReadWrite);
+            }
+
+            try
+            {
+                return (FileStream)open.Invoke(new[] { path, options });
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
+                throw;
+            }
+        }
+
+        private static void Set(object target, string property, object value) => target.GetType().GetProperty(property)!.SetValue(target, value);
+
+        private static void Invoke(MethodInfo method, string path, int mode)
+        {
+            try
+            {
+                method.Invoke(null, new[] { path, Enum.ToObject(ModeType!, mode) });
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                // The caller handles IOException and UnauthorizedAccessException as for any other file operation.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
+            }
+        }
+    }
+}
