@@ -154,3 +154,25 @@ if (-not `$sent.Succeeded) { throw 'not sent' }
         { $copy.ToString() } | Should -Throw '*cleared*'
     }
 }
+
+Describe 'A ScriptBlock backend that writes an error' {
+    It 'has failed whatever the caller''s $ErrorActionPreference (<Preference>), so a Failover composite moves on' -ForEach @(
+        @{ Preference = 'SilentlyContinue' }, @{ Preference = 'Ignore' }, @{ Preference = 'Continue' }
+    ) {
+        $archive = New-MailBackend -ScriptBlock { param($m) Write-Error 'disk full, not stored' } -Name archive
+        $backup = New-MailBackend -Memory -Name backup
+        $result = & {
+            $ErrorActionPreference = $Preference
+            Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $archive, $backup -Policy Failover) @Mail -WarningAction SilentlyContinue
+        }
+        $result.Results[0].Results[0].Status | Should -Be 'Failed'
+        $result.Results[0].Results[0].Error | Should -Match 'disk full, not stored'
+        $backup.Messages | Should -HaveCount 1
+    }
+
+    It 'is still quiet when the block itself chooses -ErrorAction SilentlyContinue' {
+        $tolerant = New-MailBackend -ScriptBlock { param($m) Get-Item /no/such/file -ErrorAction SilentlyContinue; 'stored' } -Name tolerant
+        $result = Send-CompositeMail -Backend $tolerant @Mail
+        $result.Results[0].Status | Should -Be 'Sent'
+    }
+}

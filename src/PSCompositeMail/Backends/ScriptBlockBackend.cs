@@ -16,8 +16,12 @@ namespace PSCompositeMail.Backends
     /// </summary>
     public sealed class ScriptBlockBackend : MailBackend
     {
-        /// <summary>Runs the user's block with every stream merged into its output, where this backend sorts them.</summary>
-        private const string Runner = "param($block, $message) & $block $message *>&1";
+        /// <summary>
+        /// Runs the user's block with every stream merged into its output, where this backend sorts them. Errors and
+        /// warnings are always written: a caller's $ErrorActionPreference = 'SilentlyContinue' would otherwise hide a
+        /// Write-Error, and a failed delivery would count as sent (the block can still choose -ErrorAction itself).
+        /// </summary>
+        private const string Runner = "param($block, $message) $ErrorActionPreference = 'Continue'; $WarningPreference = 'Continue'; & $block $message *>&1";
 
         public ScriptBlockBackend(string? name, ScriptBlock scriptBlock)
             : base(name, MailBackendKind.ScriptBlock)
