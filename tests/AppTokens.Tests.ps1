@@ -234,6 +234,25 @@ Describe 'SMTP XOAUTH2 with app tokens' {
         @(Get-TestSmtpMessage $Gmail)[-1].Message.Subject | Should -Be 'Gmail XOAUTH2'
     }
 
+    It 'posts no assertion to a Google key file whose token_uri is http://, and says so naming the key file' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $plainKey = Join-Path $TestDrive 'google-plain-key.json'
+            $null = New-TestGoogleServiceAccountKey -Path $plainKey -TokenUri "http://127.0.0.1:$($listener.LocalEndpoint.Port)/google/token"
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Gmail.Port -CertificateThumbprint $SmtpCertificate.Thumbprint -UserName $GoogleUser -GoogleServiceAccountKey $plainKey
+            $result = Send-CompositeMail -Backend $smtp -From $GoogleUser -To 'jane@example.com' -Subject 'x' -Body 'b' -ErrorAction SilentlyContinue
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match ([regex]::Escape($plainKey))
+            $result.Results[0].Error | Should -Match 'token_uri.*http://127\.0\.0\.1.*not an https URL'
+            $test = Test-MailBackend -Backend $smtp
+            $test.Succeeded | Should -BeFalse
+            $test.Error | Should -Match 'token_uri'
+            $listener.Pending() | Should -BeFalse -Because 'nothing may reach a plain-http token endpoint'
+        }
+        finally { $listener.Stop() }
+    }
+
     It 'reports a user the service account may not act as' {
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Gmail.Port -CertificateThumbprint $SmtpCertificate.Thumbprint `
             -UserName 'stranger@example.com' -GoogleServiceAccountKey $GoogleKey
@@ -304,6 +323,22 @@ Describe 'Where tokens are fetched' {
             Get-TestCloudEvent $rogue -Event token | Should -BeNullOrEmpty
         }
         finally { $rogue | Stop-TestCloudServer }
+    }
+
+    It 'refuses an http:// <Setting> at New-MailBackend and in a profile, naming the setting' -ForEach @(
+        @{ Setting = 'GraphEndpoint' }
+        @{ Setting = 'AuthorityHost' }
+    ) {
+        $plain = @{ $Setting = 'http://127.0.0.1:9/' }
+        $secure = @{ GraphEndpoint = $Cloud.Url; AuthorityHost = $Cloud.Url }
+        $secure.Remove($Setting)
+        { New-MailBackend -Graph -TenantId $Tenant -ClientId $SecretApp -ClientSecret $SecureSecret @secure @plain } |
+            Should -Throw -ErrorId "Invalid$Setting,PSCompositeMail.Commands.NewMailBackendCommand" -ExpectedMessage "*$Setting*not an https URL*"
+        $profilePath = Join-Path $TestDrive "plain-$Setting.psd1"
+        Set-Content $profilePath "@{ Production = @{ Backends = @( @{ Type = 'Graph'; TenantId = '$Tenant'; ClientId = '$SecretApp'; ClientSecretEnv = 'PSCM_TEST_PLAIN_SECRET'; $Setting = 'http://127.0.0.1:9/' } ) } }"
+        $env:PSCM_TEST_PLAIN_SECRET = $Secret
+        try { { Import-MailBackend -Path $profilePath -Environment Production } | Should -Throw -ExpectedMessage "*$Setting*not an https URL*" }
+        finally { Remove-Item Env:PSCM_TEST_PLAIN_SECRET }
     }
 
     It 'needs one way of getting tokens, with what it takes' {

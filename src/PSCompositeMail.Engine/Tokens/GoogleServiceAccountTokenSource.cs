@@ -39,7 +39,15 @@ namespace PSCompositeMail.Engine.Tokens
                 .ToGoogleCredential()
                 .CreateScoped(GmailScope)
                 .CreateWithUser(_settings.UserName);
-            return (ServiceAccountCredential)google.UnderlyingCredential;
+            var credential = (ServiceAccountCredential)google.UnderlyingCredential;
+
+            // The signed assertion goes to the key file's own token_uri: refuse it before any request unless it is https.
+            if (!Uri.TryCreate(credential.TokenServerUrl, UriKind.Absolute, out var tokenUri) || !HttpsEndpoint.IsHttps(tokenUri))
+            {
+                throw new TokenRequestException(HttpsEndpoint.Refusal(credential.TokenServerUrl, $"-GoogleServiceAccountKey {_settings.GoogleServiceAccountKey}: its token_uri"));
+            }
+
+            return credential;
         }
     }
 }

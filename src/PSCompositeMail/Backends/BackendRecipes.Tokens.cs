@@ -23,7 +23,7 @@ namespace PSCompositeMail.Backends
             recipe.Add("ManagedIdentity", (TDraft d, SwitchParameter v) => (v.IsPresent ? d.Given() : d.Tokens).ManagedIdentity = v.IsPresent);
             recipe.Add("ManagedIdentityClientId", (TDraft d, string v) => d.Given().ManagedIdentityClientId = v);
             recipe.Add("Cloud", (TDraft d, MicrosoftCloud v) => d.Tokens.Cloud = v);
-            recipe.Add("AuthorityHost", (TDraft d, Uri v) => d.Tokens.AuthorityHost = v);
+            recipe.Add("AuthorityHost", (TDraft d, Uri v) => d.Tokens.AuthorityHost = HttpsEndpoint.Require(v, "AuthorityHost"));
             return recipe;
         }
 

@@ -4,6 +4,7 @@ using System.Management.Automation;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Signing;
 using PSCompositeMail.Smtp;
+using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Backends
 {
@@ -44,7 +45,7 @@ namespace PSCompositeMail.Backends
             {
                 { "Mailbox", (GraphDraft d, string v) => d.Settings.Mailbox = v },
                 { "SaveToSentItems", (GraphDraft d, SwitchParameter v) => d.Settings.SaveToSentItems = v.IsPresent },
-                { "GraphEndpoint", (GraphDraft d, Uri v) => d.Endpoint = v },
+                { "GraphEndpoint", (GraphDraft d, Uri v) => d.Endpoint = HttpsEndpoint.Require(v, "GraphEndpoint") },
                 { "TimeoutSec", (GraphDraft d, int v) => d.Settings.Timeout = TimeSpan.FromSeconds(v) },
                 { "RetryCount", (GraphDraft d, int v) => d.Settings.RetryCount = v },
             }.WithTokens(),

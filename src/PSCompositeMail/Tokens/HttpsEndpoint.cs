@@ -1,0 +1,30 @@
+using System;
+
+namespace PSCompositeMail.Tokens
+{
+    /// <summary>
+    /// Every endpoint that receives a secret, a signed assertion, a token or a message must be https: over http any of
+    /// them could be read or replayed by whoever sits on the path. There is no way around this, on purpose.
+    /// </summary>
+    internal static class HttpsEndpoint
+    {
+        /// <summary>The endpoint unchanged when it is an absolute https URL.</summary>
+        /// <param name="setting">What gave it, as the user wrote it: "-GraphEndpoint", or "token_uri in the key file x.json".</param>
+        /// <exception cref="ArgumentException">Any other scheme, or a relative URL.</exception>
+        public static Uri Require(Uri endpoint, string setting)
+        {
+            if (!IsHttps(endpoint))
+            {
+                throw new ArgumentException(Refusal(endpoint.OriginalString, setting));
+            }
+
+            return endpoint;
+        }
+
+        public static bool IsHttps(Uri endpoint) =>
+            endpoint.IsAbsoluteUri && string.Equals(endpoint.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase);
+
+        public static string Refusal(string endpoint, string setting) =>
+            $"{setting} '{endpoint}' is not an https URL. Tokens, secrets and messages are only ever sent over https; give the https:// address.";
+    }
+}
