@@ -253,6 +253,32 @@ Describe 'SMTP XOAUTH2 with app tokens' {
         finally { $listener.Stop() }
     }
 
+    It 'makes an empty <Status> from Google''s token endpoint that message''s failure, and goes on with the next' -ForEach @(
+        @{ Status = 503; Says = 'answered 503.*unavailable' }
+        @{ Status = 401; Says = 'answered 401' }
+    ) {
+        $port = Get-FreeTcpPort
+        $downKey = Join-Path $TestDrive "google-down-$Status.json"
+        $downPublic = New-TestGoogleServiceAccountKey -Path $downKey -TokenUri "https://127.0.0.1:$port/google/token"
+        $down = Start-TestCloudServer -Port $port -Config @{
+            google = @{ client_email = 'mailer@test-project.iam.gserviceaccount.com'; public_key = $downPublic; users = @($GoogleUser) }
+            outage = @{ google = $Status }
+        }
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Gmail.Port -CertificateThumbprint $SmtpCertificate.Thumbprint `
+                -UserName $GoogleUser -GoogleServiceAccountKey $downKey
+            $results = 1..2 | ForEach-Object { @{ From = $GoogleUser; To = 'jane@example.com'; Subject = "Outage $_"; Body = 'b' } } |
+                ForEach-Object { [pscustomobject]$_ } | Send-CompositeMail -Backend $smtp -ErrorVariable failures -ErrorAction SilentlyContinue
+            @($results).Count | Should -Be 2
+            @($results).Succeeded | Should -Be $false, $false
+            $results[0].Results[0].Error | Should -Match $Says
+            $results[0].Results[0].Error | Should -Not -Match 'Internal error|a bug'
+            @($failures).FullyQualifiedErrorId | Should -Not -Match 'Internal'
+            @(Get-TestCloudEvent $down -Event token-outage).Count | Should -BeGreaterOrEqual 2
+        }
+        finally { $down | Stop-TestCloudServer }
+    }
+
     It 'reports a user the service account may not act as' {
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Gmail.Port -CertificateThumbprint $SmtpCertificate.Thumbprint `
             -UserName 'stranger@example.com' -GoogleServiceAccountKey $GoogleKey

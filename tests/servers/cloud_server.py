@@ -13,6 +13,8 @@ it unchanged, and refuses what the real service refuses:
                                      attachments/createUploadSession, PUT upload URL (no Authorization header
                                      allowed), messages/{id}/send; 401 for a bad or used-up token, 403 for a mailbox
                                      the app may not use, 429 with Retry-After on demand
+  config "outage"                    {"entra"|"google"|"managed_identity": status}: that token endpoint answers the
+                                     status with an empty body, as an overloaded service does
 Access tokens are JWTs signed by this server's own key (--issuer-key), so the SMTP server can check them too.
 Everything received is recorded in --out/events.jsonl (never a secret, assertion or token) and each message sent
 in --out/NNNNNN.eml, with uploaded attachments next to it. Run with Debian's /usr/bin/python3 (python3-jwt).
@@ -131,6 +133,14 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         parts = [unquote(p) for p in path.split("/") if p]
         try:
+            # config "outage": {"entra"|"google"|"managed_identity": status}: that token endpoint answers with an empty body.
+            endpoint = ("entra" if parts[1:] == ["oauth2", "v2.0", "token"] else "managed_identity" if parts == ["msi", "token"]
+                        else "google" if parts == ["google", "token"] else None)
+            outage = self.state.config.get("outage", {}).get(endpoint)
+            if outage:
+                self.body()  # read, so that the connection stays usable for the next request
+                self.record(event="token-outage", endpoint=endpoint, status=outage)
+                return self.reply(outage)
             if self.command == "POST" and len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
                 return self.entra_token(parts[0])
             if self.command == "GET" and parts == ["msi", "token"]:

@@ -15,6 +15,7 @@ namespace PSCompositeMail.Engine.Tokens
 
         private readonly TokenSettings _settings;
         private readonly Lazy<ServiceAccountCredential> _credential;
+        private readonly TokenEndpointStatus _endpointStatus = new TokenEndpointStatus();
 
         public GoogleServiceAccountTokenSource(TokenSettings settings)
         {
@@ -22,7 +23,7 @@ namespace PSCompositeMail.Engine.Tokens
             _credential = new Lazy<ServiceAccountCredential>(Build, LazyThreadSafetyMode.PublicationOnly);
         }
 
-        public string GetToken(bool fresh, CancellationToken cancellationToken) => TokenErrors.Explained(_settings, () =>
+        public string GetToken(bool fresh, CancellationToken cancellationToken) => TokenErrors.Explained(_settings, () => _endpointStatus.LastRefusal, () =>
         {
             var credential = _credential.Value;
             if (fresh)
@@ -38,7 +39,8 @@ namespace PSCompositeMail.Engine.Tokens
             var google = CredentialFactory.FromFile<ServiceAccountCredential>(_settings.GoogleServiceAccountKey!)
                 .ToGoogleCredential()
                 .CreateScoped(GmailScope)
-                .CreateWithUser(_settings.UserName);
+                .CreateWithUser(_settings.UserName)
+                .CreateWithHttpClientFactory(_endpointStatus);
             var credential = (ServiceAccountCredential)google.UnderlyingCredential;
 
             // The signed assertion goes to the key file's own token_uri: refuse it before any request unless it is https.

@@ -13,21 +13,27 @@ namespace PSCompositeMail.Engine.Tokens
     {
         private static readonly Regex AadstsCode = new Regex(@"AADSTS(\d+)", RegexOptions.CultureInvariant);
 
-        /// <summary>Runs a token request; what the library throws comes out as an error that names the setting at fault.</summary>
-        public static string Explained(TokenSettings settings, Func<string> request)
+        /// <summary>
+        /// Runs a token request; what the library throws, of whatever type, comes out as an error of this backend for this
+        /// message that names the setting at fault. A library's own bug must not look like ours and end the pipeline.
+        /// </summary>
+        /// <param name="lastRefusal">How the endpoint last refused ("503 Service Unavailable"), for libraries that lose it; null if unknown.</param>
+        public static string Explained(TokenSettings settings, Func<string?> lastRefusal, Func<string> request)
         {
             try
             {
                 return request();
             }
-            catch (Exception ex) when (Explain(ex, settings) is { } explained)
+            catch (Exception ex) when (Explain(ex, settings, lastRefusal()) is { } explained)
             {
                 throw explained;
             }
         }
 
+        public static string Explained(TokenSettings settings, Func<string> request) => Explained(settings, () => null, request);
+
         /// <returns>The exception to throw instead, or null to let <paramref name="exception"/> through (cancellation, our own errors).</returns>
-        public static Exception? Explain(Exception exception, TokenSettings settings)
+        public static Exception? Explain(Exception exception, TokenSettings settings, string? lastRefusal = null)
         {
             if (exception is OperationCanceledException or TokenRequestException)
             {
@@ -58,7 +64,11 @@ namespace PSCompositeMail.Engine.Tokens
                 HttpRequestException http => new TokenRequestException($"Could not reach the identity endpoint for {who}: {http.Message}", exception),
                 System.IO.IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException when settings.Source == TokenProvider.GoogleServiceAccount =>
                     new TokenRequestException($"-GoogleServiceAccountKey: {settings.GoogleServiceAccountKey} could not be used as a service account key: {exception.Message}", exception),
-                _ => null,
+                _ when lastRefusal is not null => new TokenRequestException(
+                    $"Could not get a token for {who}: the token endpoint answered {lastRefusal}" + (lastRefusal.StartsWith("5", StringComparison.Ordinal)
+                        ? ", so the service is unavailable for now: try again later."
+                        : $" without saying why ({exception.GetType().Name} in the token library)."), exception),
+                _ => new TokenRequestException($"Could not get a token for {who}: the token library failed ({exception.GetType().Name}: {exception.Message}).", exception),
             };
         }
 
