@@ -140,6 +140,31 @@ Describe 'Graph throttling and token renewal' {
         finally { $server | Stop-TestCloudServer }
     }
 
+    It 'keeps honouring Retry-After past -RetryCount while the waits stay within the bound' {
+        $server = Start-GraphServer -Graph @{ throttle = 3 }
+        try {
+            $result = Send-CompositeMail -Backend (New-GraphBackend $server) @Message -Subject 'Three 429s'
+            $result.Succeeded | Should -BeTrue -Because $result.Results[0].Error
+            @(Get-TestCloudEvent $server -Event graph-refused | Where-Object status -eq 429).Count | Should -Be 3
+            @(Get-TestCloudMessage $server).Message.Subject | Should -Be 'Three 429s'
+        }
+        finally { $server | Stop-TestCloudServer }
+    }
+
+    It 'fails a message at once when Retry-After asks for more than the bound, and goes on with the next' {
+        $server = Start-GraphServer -Graph @{ throttle = 1; retry_after = 3600 }
+        try {
+            $results = 1..2 | ForEach-Object { [pscustomobject]@{ Subject = "Hour $_" } } |
+                Send-CompositeMail -Backend (New-GraphBackend $server) -From robot@contoso.com -To jane@contoso.com -Body b -ErrorAction SilentlyContinue
+            @($results).Succeeded | Should -Be $false, $true
+            $results[0].Results[0].Error | Should -Match 'asks to wait 3600 s'
+            $results[0].Results[0].Error | Should -Match 'at most 180 s'
+            @(Get-TestCloudEvent $server -Event graph-refused | Where-Object status -eq 429).Count | Should -Be 1
+            @(Get-TestCloudMessage $server).Message.Subject | Should -Be 'Hour 2'
+        }
+        finally { $server | Stop-TestCloudServer }
+    }
+
     It 'renews a token that expires mid-batch, losing and repeating nothing' {
         # Each token stops working after two uses, as if it had expired early: Graph answers 401.
         $server = Start-GraphServer -Graph @{ token_max_uses = 2 }

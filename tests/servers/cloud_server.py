@@ -13,6 +13,7 @@ it unchanged, and refuses what the real service refuses:
                                      attachments/createUploadSession, PUT upload URL (no Authorization header
                                      allowed), messages/{id}/send; 401 for a bad or used-up token, 403 for a mailbox
                                      the app may not use, 429 with Retry-After on demand
+                                     (graph "throttle": how many, "retry_after": seconds, default 1)
   config "outage"                    {"entra"|"google"|"managed_identity": status}: that token endpoint answers the
                                      status with an empty body, as an overloaded service does
 Access tokens are JWTs signed by this server's own key (--issuer-key), so the SMTP server can check them too.
@@ -305,7 +306,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.state.throttle_left -= 1
         if throttled:
             return self.graph_error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
-                                    {"Retry-After": "1"})
+                                    {"Retry-After": str(graph.get("retry_after", 1))})
         if mailbox.lower() in [m.lower() for m in graph.get("denied", [])]:
             return self.graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
         if len(body) > MAX_GRAPH_BODY:

@@ -52,6 +52,7 @@ namespace PSCompositeMail.Engine.Graph
         {
             var cancellation = _context.CancellationToken;
             var refreshed = false;
+            var waited = TimeSpan.Zero;
             for (var attempt = 1; ; attempt++)
             {
                 var response = SendOnce(method, url, mailbox, content(), authenticated ? FetchToken(refreshed) : null);
@@ -63,12 +64,20 @@ namespace PSCompositeMail.Engine.Graph
                     continue;
                 }
 
-                if (!IsThrottled(response.Status) || attempt > _settings.RetryCount)
+                if (!IsThrottled(response.Status) || (response.RetryAfter is null && attempt > _settings.RetryCount))
                 {
                     return response;
                 }
 
+                // Graph says how long to wait; we wait that long, but only so long in total: an hour's Retry-After would
+                // block the pipeline an hour per message. Beyond the bound the message fails now (a spool keeps it).
                 var delay = response.RetryAfter ?? TimeSpan.FromSeconds(Math.Pow(2, attempt));
+                if (waited + delay > _settings.ThrottleWaitLimit)
+                {
+                    throw GraphErrors.Throttled(response, delay, waited, _settings.ThrottleWaitLimit);
+                }
+
+                waited += delay;
                 _context.Verbose($"{_backendName}: Graph answered {(int)response.Status} {response.ErrorCode}; trying again in {delay.TotalSeconds:0.#} s as Retry-After asks (request-id {response.RequestId})");
                 if (cancellation.WaitHandle.WaitOne(delay))
                 {

@@ -28,5 +28,12 @@ namespace PSCompositeMail.Engine.Graph
                 _ => new GraphRequestException($"Graph could not {action} as {mailbox}: {said}.", (int)response.Status, response.ErrorCode, response.RequestId),
             };
         }
+
+        /// <summary>Graph asks for a longer wait than one request may spend waiting: the message fails now rather than block the pipeline.</summary>
+        public static GraphRequestException Throttled(GraphResponse response, System.TimeSpan delay, System.TimeSpan waited, System.TimeSpan limit) =>
+            new GraphRequestException(
+                $"Graph is throttling or unavailable ({response.Describe()}) and asks to wait {delay.TotalSeconds:0} s more, after {waited.TotalSeconds:0} s of waiting; " +
+                $"a request waits at most {limit.TotalSeconds:0} s in total, so this message fails now and the rest go on. Send it again later (a spool does).",
+                (int)response.Status, response.ErrorCode, response.RequestId);
     }
 }

@@ -28,7 +28,13 @@ namespace PSCompositeMail.Graph
         /// <summary>Limit for one HTTP request (an upload chunk, say), not for a whole message.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-        /// <summary>How often a throttled (429) or unavailable (503, 504) request is tried again, after Retry-After.</summary>
+        /// <summary>How often an unavailable (429, 503, 504) request without Retry-After is tried again; with Retry-After, <see cref="ThrottleWaitLimit"/> decides.</summary>
         public int RetryCount { get; set; } = 2;
+
+        /// <summary>
+        /// The most one request waits in total for Retry-After (and backoff) before it fails: long enough to ride out
+        /// Graph's usual throttling, short enough that a long outage fails the message soon and the rest go on.
+        /// </summary>
+        public TimeSpan ThrottleWaitLimit { get; set; } = TimeSpan.FromMinutes(3);
     }
 }
