@@ -72,6 +72,36 @@ namespace PSCompositeMail.Tests
             Assert.Contains(named, TokenErrors.ForAadsts(message, settings));
         }
 
+        [Theory]
+        [InlineData(503)]
+        [InlineData(504)]
+        [InlineData(429)]
+        public void An_unavailable_token_endpoint_is_an_outage_not_a_wrong_setting(int status)
+        {
+            var settings = new TokenSettings { TenantId = "t", ClientId = "c", ClientSecret = Secure("s") };
+            var explained = TokenErrors.Explain(new Microsoft.Identity.Client.MsalServiceException("service_not_available", "Service is unavailable to process the request", status), settings);
+
+            var error = Assert.IsType<TokenRequestException>(explained);
+            Assert.Contains($"answered {status}", error.Message);
+            Assert.Contains("unavailable", error.Message);
+            Assert.DoesNotContain("check -TenantId", error.Message);
+        }
+
+        [Fact]
+        public void A_machine_without_an_identity_endpoint_is_told_so_without_blaming_a_refusal()
+        {
+            // MSAL's own exception, as it throws it when 169.254.169.254 cannot be reached: the address is never contacted here.
+            Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("IDENTITY_ENDPOINT")));
+            var settings = new TokenSettings { ManagedIdentity = true };
+            var unreachable = new Microsoft.Identity.Client.MsalServiceException(
+                Microsoft.Identity.Client.MsalError.ManagedIdentityUnreachableNetwork, "[Managed Identity] Network is unreachable (169.254.169.254:80)");
+
+            var error = Assert.IsType<TokenRequestException>(TokenErrors.Explain(unreachable, settings));
+            Assert.Contains("IDENTITY_ENDPOINT is not set", error.Message);
+            Assert.Contains("instance metadata service could not be reached", error.Message);
+            Assert.DoesNotContain("refused", error.Message);
+        }
+
         [Fact]
         public void Graph_gets_Bcc_and_a_copy_without_attachments_leaving_the_message_as_it_was()
         {

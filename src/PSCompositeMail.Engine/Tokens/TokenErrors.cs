@@ -50,6 +50,14 @@ namespace PSCompositeMail.Engine.Tokens
 
             return exception switch
             {
+                MsalException unreachable when settings.Source == TokenProvider.ManagedIdentity && unreachable.ErrorCode == MsalError.ManagedIdentityUnreachableNetwork
+                    && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("IDENTITY_ENDPOINT")) =>
+                    new TokenRequestException($"No managed identity token for {who}: no App Service, Automation or Functions identity endpoint was found " +
+                        "(IDENTITY_ENDPOINT is not set), and the Azure VM instance metadata service could not be reached, so this machine offers no managed identity. " +
+                        $"-ManagedIdentity works in Azure Automation, Functions, App Service, on Arc-enabled servers and on Azure VMs with an identity assigned; elsewhere use -ClientSecret or a certificate. ({unreachable.Message})", exception),
+                MsalServiceException { StatusCode: >= 500 or 429 } unavailable => new TokenRequestException(
+                    $"Could not get a token for {who}: {(settings.Source == TokenProvider.ManagedIdentity ? "the managed identity endpoint" : "Entra ID's token endpoint")} " +
+                    $"answered {unavailable.StatusCode}, so the service is unavailable for now; this says nothing about the settings. Try again later. ({unavailable.Message})", exception),
                 MsalServiceException service when settings.Source == TokenProvider.ManagedIdentity =>
                     new TokenRequestException($"The managed identity endpoint refused a token for {who}: {service.Message} " +
                         "Check that this identity is assigned to the Automation account, Function or VM (for a user-assigned one, -ManagedIdentityClientId is its client ID).", exception),
