@@ -143,6 +143,8 @@ Describe 'A wrong client secret' {
             $test.Succeeded | Should -BeFalse
             $test.Error | Should -Match 'AADSTS7000215'
             $test.Error | Should -Match 'ClientSecret'
+            $test.Authenticated | Should -BeOfType [bool]
+            $test.Authenticated | Should -BeFalse
         }
         $SendErrors.Count | Should -Be 2
         $SendErrors.CategoryInfo.Category | Select-Object -Unique | Should -Be 'AuthenticationError'
@@ -306,6 +308,10 @@ Describe 'Exchange Online refusing a password' {
             $result.Results[0].Error | Should -Match ([regex]::Escape($Reply.Substring(4, 7)))
             $result.Results[0].Error | Should -Not -Match 'old-password'
             $failures[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+            $test = Test-MailBackend -Backend $smtp
+            $test.Succeeded | Should -BeFalse
+            $test.Authenticated | Should -BeOfType [bool] -Because 'a refused password is a clear no, not an unknown'
+            $test.Authenticated | Should -BeFalse
         }
         finally { $server | Stop-TestSmtpServer }
     }

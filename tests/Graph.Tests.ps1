@@ -71,6 +71,7 @@ Describe 'Graph sendMail' {
         $result.Results[0].Error | Should -Match 'application access policy'
         $result.Results[0].Error | Should -Match 'RBAC for Applications'
         $failures[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $result.Results[0].Detail | Should -Match 'request-id [0-9a-f-]{36}' -Because 'support asks for the request-id of failures too'
     }
 
     It 'sends through a draft marked for deletion after submit with -SaveToSentItems:$false' {
@@ -88,6 +89,7 @@ Describe 'Graph sendMail' {
         $test.Succeeded | Should -BeTrue -Because $test.Error
         $test.Kind | Should -Be 'Graph'
         $test.Detail | Should -Match 'nothing was sent'
+        $test.Authenticated | Should -BeTrue
         @(Get-TestCloudEvent $Server -Event graph-request).Count | Should -Be $before
     }
 }

@@ -8,6 +8,7 @@ using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Graph;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
+using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Engine.Graph
 {
@@ -40,9 +41,12 @@ namespace PSCompositeMail.Engine.Graph
                     context.Verbose($"{backendName}: fetching a token for {settings.TokenResource} from {settings.Tokens.Describe()}");
                     new GraphClient(settings, context, backendName).FetchToken(fresh: false);
                     return new BackendTestResult(backendName, MailBackendKind.Graph, true, clock.Elapsed,
-                        $"A token for {settings.TokenResource} was issued to {settings.Tokens.Describe()}; nothing was sent.");
+                        $"A token for {settings.TokenResource} was issued to {settings.Tokens.Describe()}; nothing was sent.") { Authenticated = true };
                 },
-                (ex, elapsed) => new BackendTestResult(backendName, MailBackendKind.Graph, false, elapsed, exception: ex));
+                (ex, elapsed) => new BackendTestResult(backendName, MailBackendKind.Graph, false, elapsed, exception: ex)
+                {
+                    Authenticated = ex is TokenRequestException ? false : null,
+                });
         }
 
         public BackendResult Deliver(IOutgoingMessage outgoing)
@@ -60,7 +64,8 @@ namespace PSCompositeMail.Engine.Graph
                         : new GraphDraftSender(_client, _settings, mailbox).Send(message.Mime);
                     return new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Sent, clock.Elapsed, detail: detail);
                 },
-                (ex, elapsed) => new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Failed, elapsed, ex));
+                (ex, elapsed) => new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Failed, elapsed, ex,
+                    detail: GraphErrors.RequestIdOf(ex) is { } requestId ? $"request-id {requestId}" : null));
         }
 
         private string SendMail(string mailbox, byte[] mime)

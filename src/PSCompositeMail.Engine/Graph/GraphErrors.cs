@@ -7,7 +7,22 @@ namespace PSCompositeMail.Engine.Graph
     /// <summary>Graph's refusals as errors that say what to do. Graph's own messages hold no secret; nothing here adds one.</summary>
     internal static class GraphErrors
     {
-        public static System.Exception For(GraphResponse response, GraphSettings settings, string mailbox, string action)
+        // The request-id travels with whatever exception a refusal becomes (403 and 401 are not GraphRequestExceptions), for the result's Detail.
+        private const string RequestIdKey = "PSCompositeMail.Graph.RequestId";
+
+        /// <summary>Graph's request-id of the refusal behind <paramref name="exception"/>, or null when Graph never answered.</summary>
+        public static string? RequestIdOf(System.Exception exception) => exception.Data[RequestIdKey] as string;
+
+        public static System.Exception For(GraphResponse response, GraphSettings settings, string mailbox, string action) =>
+            WithRequestId(Explain(response, settings, mailbox, action), response);
+
+        private static System.Exception WithRequestId(System.Exception exception, GraphResponse response)
+        {
+            exception.Data[RequestIdKey] = response.RequestId;
+            return exception;
+        }
+
+        private static System.Exception Explain(GraphResponse response, GraphSettings settings, string mailbox, string action)
         {
             var said = response.Describe();
             var app = settings.Tokens.Describe();
@@ -30,10 +45,10 @@ namespace PSCompositeMail.Engine.Graph
         }
 
         /// <summary>Graph asks for a longer wait than one request may spend waiting: the message fails now rather than block the pipeline.</summary>
-        public static GraphRequestException Throttled(GraphResponse response, System.TimeSpan delay, System.TimeSpan waited, System.TimeSpan limit) =>
-            new GraphRequestException(
+        public static System.Exception Throttled(GraphResponse response, System.TimeSpan delay, System.TimeSpan waited, System.TimeSpan limit) =>
+            WithRequestId(new GraphRequestException(
                 $"Graph is throttling or unavailable ({response.Describe()}) and asks to wait {delay.TotalSeconds:0} s more, after {waited.TotalSeconds:0} s of waiting; " +
                 $"a request waits at most {limit.TotalSeconds:0} s in total, so this message fails now and the rest go on. Send it again later (a spool does).",
-                (int)response.Status, response.ErrorCode, response.RequestId);
+                (int)response.Status, response.ErrorCode, response.RequestId), response);
     }
 }

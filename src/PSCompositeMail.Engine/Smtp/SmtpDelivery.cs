@@ -14,6 +14,7 @@ using PSCompositeMail.Engine.Tokens;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
+using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Engine.Smtp
 {
@@ -68,7 +69,11 @@ namespace PSCompositeMail.Engine.Smtp
                         Authenticated = authenticated,
                     };
                 },
-                (ex, elapsed) => new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description, ex));
+                (ex, elapsed) => new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description, ex)
+                {
+                    // A refused password or token is a clear no; a failure before authentication (no connection, TLS) says nothing.
+                    Authenticated = ex is MailKit.Security.AuthenticationException or TokenRequestException ? false : null,
+                });
         }
 
         /// <summary>One -ProtocolLog file per pipeline, shared by its connections; each connection logs through its own view of it.</summary>
