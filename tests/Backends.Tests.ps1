@@ -176,3 +176,26 @@ Describe 'A ScriptBlock backend that writes an error' {
         $result.Results[0].Status | Should -Be 'Sent'
     }
 }
+
+Describe 'What people see of a message' {
+    It 'escapes control characters and bidirectional overrides of a subject in the result table' {
+        $subject = "T$([char]27)]0;pwned$([char]7)x$([char]0x202E)y"
+        $result = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -Subject $subject
+        $table = $result | Format-Table | Out-String -Width 200
+        foreach ($raw in [char]27, [char]7, [char]0x202E) { $table.Contains([string]$raw) | Should -BeFalse }
+        # The column wraps long subjects: compare without the white space the table adds.
+        ($table -replace '\s', '') | Should -Match ([regex]::Escape('T\x1B]0;pwned\x07x\u202E'))
+        $result.Subject | Should -Be $subject
+    }
+
+    It 'attaches an .eml file as a file, never as a base64 message/rfc822 part' {
+        $eml = Join-Path $TestDrive 'forwarded.eml'
+        Set-Content $eml "From: a@example.com`r`nTo: b@example.com`r`nSubject: inner`r`n`r`nbody"
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory @Mail -Attachments $eml
+        $parsed = [MimeKit.MimeMessage]::Load([IO.MemoryStream]::new([Text.Encoding]::UTF8.GetBytes($memory.Messages[0].ToString())))
+        $attachment = @($parsed.Attachments)[0]
+        $attachment.ContentType.MimeType | Should -Be 'application/octet-stream'
+        $attachment.FileName | Should -Be 'forwarded.eml'
+    }
+}

@@ -227,13 +227,23 @@ namespace PSCompositeMail.Engine.Messages
         private static string NormalizeLineEnds(string text) =>
             text.IndexOf('\r') < 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n');
 
+        /// <summary>
+        /// The attachment's type from its name, but never a message/* type: those may not be base64-encoded (RFC 2046
+        /// 5.2.1) and mail readers then show them wrongly; an attached .eml goes as a file, as Send-MailMessage sends it.
+        /// </summary>
+        private static string AttachmentType(string fileName)
+        {
+            var type = MimeTypes.GetMimeType(fileName);
+            return type.StartsWith("message/", StringComparison.OrdinalIgnoreCase) ? "application/octet-stream" : type;
+        }
+
         /// <summary>A part whose content streams from the file when the message is written, so large files never sit in memory.</summary>
         private static MimePart CreateFilePart(string path, string parameter, string disposition)
         {
             var fileName = Path.GetFileName(path);
             HeaderValueGuard.RejectLineBreaks(fileName, parameter);
             var content = OpenRead(path, parameter, "attachment");
-            var part = new MimePart(MimeTypes.GetMimeType(fileName))
+            var part = new MimePart(AttachmentType(fileName))
             {
                 Content = new MimeContent(content),
                 ContentDisposition = new ContentDisposition(disposition),

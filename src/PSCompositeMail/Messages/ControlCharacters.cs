@@ -5,9 +5,10 @@ namespace PSCompositeMail.Messages
 {
     /// <summary>
     /// Characters that make a receiver or a terminal do something instead of showing text: C0 controls but TAB,
-    /// DEL, C1 controls (0x9B is a CSI to some terminals), and the Unicode line and paragraph separators.
+    /// DEL, C1 controls (0x9B is a CSI to some terminals), and the Unicode line and paragraph separators. Public so
+    /// that the format views can show subjects and errors escaped too.
     /// </summary>
-    internal static class ControlCharacters
+    public static class ControlCharacters
     {
         public static bool IsUnsafe(char c) =>
             (c < ' ' && c != '\t') || (c >= '\u007F' && c <= '\u009F') || c == '\u2028' || c == '\u2029';
@@ -32,9 +33,10 @@ namespace PSCompositeMail.Messages
                 : "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture);
 
         /// <summary>The text with every unsafe character written as its escape, so that showing it cannot drive a terminal.</summary>
+        /// <remarks>Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) are escaped too: shown raw they reorder what follows.</remarks>
         public static string Escape(string? text, bool keepLineFeeds = false)
         {
-            if (string.IsNullOrEmpty(text) || IndexOfUnsafe(text!) < 0)
+            if (string.IsNullOrEmpty(text))
             {
                 return text ?? string.Empty;
             }
@@ -42,7 +44,7 @@ namespace PSCompositeMail.Messages
             var escaped = new StringBuilder(text!.Length + 16);
             foreach (var c in text)
             {
-                if (IsUnsafe(c) && !(keepLineFeeds && c == '\n'))
+                if ((IsUnsafe(c) || IsBidiControl(c)) && !(keepLineFeeds && c == '\n'))
                 {
                     escaped.Append(Describe(c));
                 }
@@ -54,5 +56,7 @@ namespace PSCompositeMail.Messages
 
             return escaped.ToString();
         }
+
+        private static bool IsBidiControl(char c) => (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
     }
 }
