@@ -197,6 +197,38 @@ Describe 'Dead and hung relays: the circuit breaker' {
     }
 }
 
+Describe 'A relay that takes the whole message and never answers' {
+    It 'sends each message once, never retries it, reports it as possibly delivered and spools it (-ThrottleLimit <Throttle>)' -ForEach @(
+        @{ Throttle = 1 }, @{ Throttle = 4 }
+    ) {
+        $server = Start-MisbehavingSmtpServer -Mode hang-after-data
+        try {
+            $spool = Join-Path $TestDrive "unanswered-$Throttle"
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 2 -RetryIntervalSec 0 -Name relay
+            $results = New-Batch 4 -Subject unanswered | Send-CompositeMail -Backend $smtp -From ops@example.com -Body b -SpoolDirectory $spool -ThrottleLimit $Throttle `
+                -ErrorVariable failures -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
+
+            $copies = @(Get-TestSmtpEvent $server -Event message)
+            $copies.Count | Should -BeGreaterThan 0
+            $copies | Group-Object subject | Where-Object Count -ne 1 | Should -BeNullOrEmpty
+            @($results | Where-Object Succeeded).Count | Should -Be 0
+            $reached = @($results | Where-Object { $copies.subject -contains $_.Subject })
+            $reached.Count | Should -Be $copies.Count
+            $reached.Results.Error | Should -Match 'did not answer after the whole message was sent; it may have been delivered, so it is not retried automatically \(no answer within 1 s\)$'
+            $reached[0].Results[0].Exception | Should -BeOfType ([PSCompositeMail.Smtp.SmtpDeliveryUnconfirmedException])
+            @($failures | Where-Object { $_.CategoryInfo.Category -eq 'ConnectionError' }).Count | Should -Be 4
+            @(Get-MailSpool -Path $spool).Count | Should -Be 4
+            # The relay still counts as unhealthy: at -ThrottleLimit 1 the circuit opens after two such messages.
+            if ($Throttle -eq 1) {
+                $copies.Count | Should -Be 2
+                $results[3].Results[0].Error | Should -Match 'circuit open since'
+                @($warned | Where-Object { $_ -match 'is unavailable' }).Count | Should -Be 1
+            }
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}
+
 Describe '-TimeoutSec bounds each reply' {
     It 'delivers through a relay whose every reply is slow but within the timeout' {
         $server = Start-MisbehavingSmtpServer -Mode slow -Delay 0.7

@@ -5,6 +5,8 @@ Modes (--mode):
   slow           a correct server whose every reply comes --delay seconds late (each within the client's timeout)
   stall-at-mail  greets and answers EHLO, then never answers MAIL FROM (a relay that hangs mid-session)
   close-in-data  takes the message data, then closes the connection before the final reply
+  hang-after-data  takes the whole message (its final dot), records it, and never replies (a content filter slower than the client)
+  drip           a correct server that sends every reply one byte at a time, --delay seconds apart (a tarpit)
 Every connection, command and message is recorded in --out/events.jsonl, so tests count what the server saw.
 Run with Debian's /usr/bin/python3.
 """
@@ -35,6 +37,11 @@ def serve(conn, peer, args, recorder):
     def reply(text):
         if args.mode == "slow":
             time.sleep(args.delay)
+        if args.mode == "drip":
+            for byte in (text + "\r\n").encode():
+                conn.sendall(bytes([byte]))
+                time.sleep(args.delay)
+            return
         conn.sendall((text + "\r\n").encode())
 
     if args.mode == "silent":
@@ -65,15 +72,22 @@ def serve(conn, peer, args, recorder):
         elif verb == "DATA":
             reply("354 End data with <CR><LF>.<CR><LF>")
             size = 0
+            subject = ""
             while True:
                 data = reader.readline()
                 if not data or data in (b".\r\n", b".\n"):
                     break
+                if not subject and data.lower().startswith(b"subject:"):
+                    subject = data[8:].decode(errors="replace").strip()
                 size += len(data)
             if args.mode == "close-in-data":
                 recorder.event(event="closed-in-data", peer=str(peer), rcpt_tos=rcpt_tos)
                 return
-            recorder.event(event="message", peer=str(peer), rcpt_tos=rcpt_tos, size=size)
+            recorder.event(event="message", peer=str(peer), rcpt_tos=rcpt_tos, size=size, subject=subject)
+            if args.mode == "hang-after-data":
+                while reader.readline():
+                    pass
+                return
             reply("250 2.0.0 Ok: queued")
         elif verb == "RSET" or verb == "NOOP":
             reply("250 2.0.0 Ok")
@@ -97,7 +111,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--mode", choices=["silent", "slow", "stall-at-mail", "close-in-data"], required=True)
+    parser.add_argument("--mode", choices=["silent", "slow", "stall-at-mail", "close-in-data", "hang-after-data", "drip"], required=True)
     parser.add_argument("--delay", type=float, default=0.5)
     args = parser.parse_args()
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using MailKit;
 
 namespace PSCompositeMail.Engine.Smtp
@@ -7,11 +8,16 @@ namespace PSCompositeMail.Engine.Smtp
     /// MailKit reports every read from and write to the server to its protocol logger, whether or not a log is
     /// kept: this one passes each report on and tells the watchdog that the connection moved, so -TimeoutSec
     /// bounds each reply instead of a whole exchange (a greeting and EHLO, or MAIL, RCPT, DATA and the data).
+    /// It also notices when the client has written the end-of-data marker (CRLF.CRLF, the final dot of DATA): from
+    /// then on the server may have accepted the message, even if its reply never comes.
     /// </summary>
     internal sealed class ActivityProtocolLogger : IProtocolLogger
     {
         private readonly IProtocolLogger _log;
         private readonly IdleWatchdog _watchdog;
+        private static readonly byte[] EndOfData = { (byte)'\r', (byte)'\n', (byte)'.', (byte)'\r', (byte)'\n' };
+        private readonly byte[] _lastWritten = new byte[EndOfData.Length];
+        private int _lastWrittenCount;
 
         public ActivityProtocolLogger(IProtocolLogger log, IdleWatchdog watchdog)
         {
@@ -31,9 +37,20 @@ namespace PSCompositeMail.Engine.Smtp
             _log.LogConnect(uri);
         }
 
+        /// <summary>True once the client's last write ended with the end-of-data marker, until <see cref="ForgetEndOfData"/>.</summary>
+        public bool EndOfDataSent { get; private set; }
+
+        /// <summary>Called before each message: the marker of an earlier message says nothing about this one.</summary>
+        public void ForgetEndOfData()
+        {
+            EndOfDataSent = false;
+            _lastWrittenCount = 0;
+        }
+
         public void LogClient(byte[] buffer, int offset, int count)
         {
             _watchdog.Touch();
+            RememberTail(buffer, offset, count);
             _log.LogClient(buffer, offset, count);
         }
 
@@ -41,6 +58,23 @@ namespace PSCompositeMail.Engine.Smtp
         {
             _watchdog.Touch();
             _log.LogServer(buffer, offset, count);
+        }
+
+        /// <summary>Keeps the last bytes written, across writes: the marker may be split between two of them.</summary>
+        private void RememberTail(byte[] buffer, int offset, int count)
+        {
+            for (var i = Math.Max(0, count - EndOfData.Length); i < count; i++)
+            {
+                if (_lastWrittenCount == EndOfData.Length)
+                {
+                    Array.Copy(_lastWritten, 1, _lastWritten, 0, EndOfData.Length - 1);
+                    _lastWrittenCount--;
+                }
+
+                _lastWritten[_lastWrittenCount++] = buffer[offset + i];
+            }
+
+            EndOfDataSent = _lastWrittenCount == EndOfData.Length && _lastWritten.SequenceEqual(EndOfData);
         }
 
         /// <summary>MailKit disposes its logger with the client; the log behind it decides what that means.</summary>

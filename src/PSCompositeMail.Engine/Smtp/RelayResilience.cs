@@ -125,7 +125,10 @@ namespace PSCompositeMail.Engine.Smtp
             }
         }
 
-        /// <summary>Connection trouble and 4xx replies may clear up; anything else will fail the same way again.</summary>
+        /// <summary>
+        /// Connection trouble and 4xx replies may clear up; anything else will fail the same way again. A message sent
+        /// whole but never answered is not retried (<see cref="SmtpDeliveryUnconfirmedException"/>): the server may have it.
+        /// </summary>
         internal static bool IsTransient(Exception exception) => exception switch
         {
             SmtpCommandException command => (int)command.StatusCode is >= 400 and < 500,
@@ -143,6 +146,7 @@ namespace PSCompositeMail.Engine.Smtp
         internal static bool MeansRelayUnavailable(Exception exception, bool freshConnection) => exception switch
         {
             TimeoutException or SocketException => true,
+            SmtpDeliveryUnconfirmedException unconfirmed => MeansRelayUnavailable(unconfirmed.InnerException!, freshConnection),
             SmtpCommandException command => freshConnection && command.StatusCode == SmtpStatusCode.ServiceNotAvailable,
             SmtpProtocolException or ServiceNotConnectedException or IOException => freshConnection,
             _ => false,

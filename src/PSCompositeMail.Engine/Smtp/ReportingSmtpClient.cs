@@ -16,11 +16,20 @@ namespace PSCompositeMail.Engine.Smtp
     {
         private readonly List<RejectedRecipient> _rejected = new List<RejectedRecipient>();
 
-        public ReportingSmtpClient(IProtocolLogger logger, IdleWatchdog watchdog)
+        private readonly ActivityProtocolLogger _activity;
+
+        public ReportingSmtpClient(ActivityProtocolLogger logger, IdleWatchdog watchdog)
             : base(logger)
         {
+            _activity = logger;
             Watchdog = watchdog;
         }
+
+        /// <summary>Whether the message being sent went out whole (its final dot): the server may have it even without a reply.</summary>
+        public bool WholeMessageSent => _activity.EndOfDataSent;
+
+        /// <summary>Called before sending a message, so <see cref="WholeMessageSent"/> speaks of that message only.</summary>
+        public void BeginMessage() => _activity.ForgetEndOfData();
 
         /// <summary>Every blocking call on this client goes through it, so none can hang past the timeout.</summary>
         public IdleWatchdog Watchdog { get; }

@@ -150,10 +150,11 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>One try at the recipients still owed; throws what the retries and the circuit judge.</summary>
         private string? Attempt(OutgoingMessage message, RecipientLedger ledger, RelayAttempt attempt)
         {
+            ReportingSmtpClient? client = null;
             try
             {
                 attempt.FreshConnection = _client is not { IsConnected: true };
-                var client = Connected();
+                client = Connected();
                 RequireUtf8WhereNeeded(client, message, ledger.Owed);
                 client.Notifications = message.DeliveryNotification;
                 if (SmtpFailure.DsnNotPassedOn(client.Capabilities, message.DeliveryNotification, _settings.Server) is { } dsnWarning)
@@ -165,12 +166,24 @@ namespace PSCompositeMail.Engine.Smtp
                 ledger.ThrowUnlessSettled();
                 return reply;
             }
+            catch (Exception ex) when (client is { WholeMessageSent: true } && MeansNoReply(ex))
+            {
+                Drop();
+                throw new SmtpDeliveryUnconfirmedException(
+                    $"{_settings.Server}:{_settings.Port}: the server did not answer after the whole message was sent; it may have been delivered, " +
+                    $"so it is not retried automatically ({ex.Message})",
+                    ex);
+            }
             catch (Exception ex) when (!LeavesConnectionUsable(ex))
             {
                 Drop();
                 throw;
             }
         }
+
+        /// <summary>The reply never came: the connection timed out or was dropped (a reply, even 421, is an answer).</summary>
+        private static bool MeansNoReply(Exception ex) =>
+            ex is TimeoutException or IOException or SmtpProtocolException or ServiceNotConnectedException;
 
         /// <summary>
         /// Sends to every owed recipient in as few transactions as the server allows. MailKit ends a transaction
@@ -187,6 +200,7 @@ namespace PSCompositeMail.Engine.Smtp
                 try
                 {
                     var format = message.RawUtf8Headers ? MimeText.InternationalWire : MimeText.Wire;
+                    client.BeginMessage();
                     var reply = client.Watchdog.Run(t => client.Send(format, message.Mime, message.EnvelopeSender, pending, t, client.Watchdog));
                     var refused = client.TakeRejected();
                     WarnAbout(ledger.Refuse(refused));

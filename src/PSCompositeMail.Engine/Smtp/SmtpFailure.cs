@@ -27,6 +27,7 @@ namespace PSCompositeMail.Engine.Smtp
                 SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
                 TimeoutException => new TimeoutException(
                     $"{where} did not answer within {settings.Timeout.TotalSeconds:0} s{tries}", ex),
+                SmtpDeliveryUnconfirmedException unconfirmed => new SmtpDeliveryUnconfirmedException(unconfirmed.Message + tries, unconfirmed.InnerException!),
                 SmtpRecipientsDeferredException deferred => new SmtpRecipientsDeferredException(deferred.Deferred, deferred.DeliveredTo, tries),
                 SmtpCommandException command when SmtpAuthenticationAdvice.ForSendAs(command.Message, settings) is { } advice =>
                     new SmtpCommandException(command.ErrorCode, command.StatusCode, advice + tries, command),

@@ -22,6 +22,19 @@ namespace PSCompositeMail.Smtp
         }
     }
 
+    /// <summary>
+    /// The whole message was sent (the final dot of DATA) but no reply came: the connection timed out or was
+    /// dropped. The server may have accepted it (RFC 1047), so it is not retried automatically: a resend of the spool
+    /// may deliver it a second time (at least once, never silently lost).
+    /// </summary>
+    public sealed class SmtpDeliveryUnconfirmedException : Exception
+    {
+        internal SmtpDeliveryUnconfirmedException(string message, Exception inner)
+            : base(message, inner)
+        {
+        }
+    }
+
     /// <summary>The server accepted none of the message's recipients.</summary>
     public sealed class SmtpRecipientsRejectedException : Exception
     {
