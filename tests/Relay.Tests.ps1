@@ -256,4 +256,34 @@ Describe '-TimeoutSec bounds each reply' {
         }
         finally { Stop-TestSmtpServer $server }
     }
+
+    It 'waits for a reply that comes a byte at a time, each within the timeout, when the whole reply is within 4 times it' {
+        $server = Start-MisbehavingSmtpServer -Mode drip -Delay 0.05
+        try {
+            # The greeting and the EHLO reply take about 1.5 s each: over -TimeoutSec 1, within 4 s.
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 0
+            $result = Send-CompositeMail -Backend $smtp -From ops@example.com -To 'a@example.com' -Subject drip -Body b
+
+            $result.Succeeded | Should -BeTrue
+            (Get-TestSmtpEvent $server -Event message).subject | Should -Be 'drip'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'gives up on a tarpit that drips each reply too slowly to complete within 4 times the timeout, and spools the message' {
+        $server = Start-MisbehavingSmtpServer -Mode drip -Delay 0.3
+        try {
+            $spool = Join-Path $TestDrive 'tarpit-spool'
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 0
+            $result = Send-CompositeMail -Backend $smtp @Mail -SpoolDirectory $spool -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match "127\.0\.0\.1:$($server.Port): a reply was not complete within 4 s \(4 times the 1 s timeout\): the server sends it too slowly"
+            $failures[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            # The greeting (28 bytes, 8.4 s) was cut off: the client never got to send a command.
+            Get-TestSmtpEvent $server -Event command | Should -BeNullOrEmpty
+            @(Get-MailSpool -Path $spool).Count | Should -Be 1
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
 }

@@ -6,8 +6,9 @@ namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// MailKit reports every read from and write to the server to its protocol logger, whether or not a log is
-    /// kept: this one passes each report on and tells the watchdog that the connection moved, so -TimeoutSec
-    /// bounds each reply instead of a whole exchange (a greeting and EHLO, or MAIL, RCPT, DATA and the data).
+    /// kept: this one passes each report on and tells the watchdog that the connection moved (and whether the client
+    /// or the server moved it), so -TimeoutSec bounds each read and write and the reply limit each reply, instead of
+    /// a whole exchange (a greeting and EHLO, or MAIL, RCPT, DATA and the data).
     /// It also notices when the client has written the end-of-data marker (CRLF.CRLF, the final dot of DATA): from
     /// then on the server may have accepted the message, even if its reply never comes.
     /// </summary>
@@ -33,7 +34,7 @@ namespace PSCompositeMail.Engine.Smtp
 
         public void LogConnect(Uri uri)
         {
-            _watchdog.Touch();
+            _watchdog.ClientMoved();
             _log.LogConnect(uri);
         }
 
@@ -49,7 +50,7 @@ namespace PSCompositeMail.Engine.Smtp
 
         public void LogClient(byte[] buffer, int offset, int count)
         {
-            _watchdog.Touch();
+            _watchdog.ClientMoved();
             RememberTail(buffer, offset, count);
             _log.LogClient(buffer, offset, count);
         }

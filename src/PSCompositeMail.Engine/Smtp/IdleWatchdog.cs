@@ -9,20 +9,28 @@ namespace PSCompositeMail.Engine.Smtp
     /// MailKit's own Timeout is not applied to blocking reads once a cancellable token is passed, so the
     /// timeout is enforced here: a token that trips when the connection makes no progress for the timeout. Progress
     /// is every read from and write to the server (reported by <see cref="ActivityProtocolLogger"/>) and every chunk
-    /// of message data (this doubles as MailKit's transfer progress), so the timeout bounds each reply, not a whole
-    /// exchange of several commands. Progress only moves a deadline; one timer per connection compares it with the
-    /// clock, because re-arming a timer per call costs more than sending a small message. The caller's token
-    /// (Ctrl+C) is linked in, so both stop the same I/O.
+    /// of message data (this doubles as MailKit's transfer progress), so the timeout bounds each read and write, not a
+    /// whole exchange of several commands. Progress by the server alone cannot hold a connection for ever: from the
+    /// client's last write (a command, or message data), the server's reply must be complete within
+    /// <see cref="ReplyLimitFactor"/> times the timeout, so a tarpit that drips a byte at a time is cut off too.
+    /// Progress only moves deadlines; one timer per connection compares them with the clock, because re-arming a
+    /// timer per call costs more than sending a small message. The caller's token (Ctrl+C) is linked in, so both
+    /// stop the same I/O.
     /// </summary>
     internal sealed class IdleWatchdog : ITransferProgress, IDisposable
     {
+        /// <summary>How many times the timeout a whole reply may take when its bytes keep coming.</summary>
+        public const int ReplyLimitFactor = 4;
+
         private readonly CancellationToken _stop;
         private readonly TimeSpan _timeout;
         private readonly long _timeoutTicks;
         private readonly CancellationTokenSource _source;
         private readonly Timer _timer;
         private long _deadline;
+        private long _replyDeadline;
         private int _busy;
+        private int _replyTooSlow;
 
         public IdleWatchdog(CancellationToken stop, TimeSpan timeout)
         {
@@ -36,7 +44,7 @@ namespace PSCompositeMail.Engine.Smtp
 
         public T Run<T>(Func<CancellationToken, T> operation)
         {
-            Touch();
+            ClientMoved();
             Volatile.Write(ref _busy, 1);
             try
             {
@@ -44,7 +52,9 @@ namespace PSCompositeMail.Engine.Smtp
             }
             catch (OperationCanceledException ex) when (!_stop.IsCancellationRequested)
             {
-                throw new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", ex);
+                throw Volatile.Read(ref _replyTooSlow) == 1
+                    ? new ReplyTooSlowException(_timeout, ReplyLimitFactor, ex)
+                    : new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", ex);
             }
             finally
             {
@@ -58,17 +68,34 @@ namespace PSCompositeMail.Engine.Smtp
             return true;
         });
 
-        void ITransferProgress.Report(long bytesTransferred, long totalSize) => Touch();
+        void ITransferProgress.Report(long bytesTransferred, long totalSize) => ClientMoved();
 
-        void ITransferProgress.Report(long bytesTransferred) => Touch();
+        void ITransferProgress.Report(long bytesTransferred) => ClientMoved();
 
-        /// <summary>The connection moved: the next read or write gets the whole timeout again.</summary>
+        /// <summary>The server sent something: the next read gets the whole timeout again, but the reply's own limit stands.</summary>
         public void Touch() => Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + _timeoutTicks);
+
+        /// <summary>The client connected or wrote (a command or message data): what the server says next is a new reply.</summary>
+        public void ClientMoved()
+        {
+            var now = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _deadline, now + _timeoutTicks);
+            Volatile.Write(ref _replyDeadline, now + (ReplyLimitFactor * _timeoutTicks));
+        }
 
         private void CheckDeadline(object? state)
         {
-            if (Volatile.Read(ref _busy) == 1 && Stopwatch.GetTimestamp() > Volatile.Read(ref _deadline))
+            if (Volatile.Read(ref _busy) != 1)
             {
+                return;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            var idle = now > Volatile.Read(ref _deadline);
+            var replyTooSlow = now > Volatile.Read(ref _replyDeadline);
+            if (idle || replyTooSlow)
+            {
+                Volatile.Write(ref _replyTooSlow, idle ? 0 : 1);
                 try
                 {
                     _source.Cancel();
@@ -84,6 +111,15 @@ namespace PSCompositeMail.Engine.Smtp
         {
             _timer.Dispose();
             _source.Dispose();
+        }
+    }
+
+    /// <summary>The server kept sending, but too slowly: its reply was not complete within the reply limit.</summary>
+    internal sealed class ReplyTooSlowException : TimeoutException
+    {
+        public ReplyTooSlowException(TimeSpan timeout, int factor, Exception inner)
+            : base($"a reply was not complete within {factor * timeout.TotalSeconds:0.#} s ({factor} times the {timeout.TotalSeconds:0.#} s timeout): the server sends it too slowly", inner)
+        {
         }
     }
 }

@@ -163,6 +163,7 @@ namespace PSCompositeMail.Engine.Smtp
         private string Describe(Exception? exception) => exception switch
         {
             SocketException socket => $"could not connect: {socket.Message}",
+            ReplyTooSlowException => exception.Message,
             TimeoutException => $"no answer within {_settings.Timeout.TotalSeconds:0} s",
             null => "unknown failure",
             _ => exception.Message,
