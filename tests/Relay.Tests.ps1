@@ -85,6 +85,25 @@ Describe 'Recipients refused for now (4xx)' {
         finally { Stop-TestSmtpServer $server }
     }
 
+    It 'shows a recipient refused for good by a member in every composite around it' {
+        $server = Start-TestSmtpServer -RejectRecipient 'nobody'
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -Name relay
+            $inner = New-MailBackend -Composite -Backend $smtp, (New-MailBackend -Memory -Name archive) -Policy All -Name inner
+            $outer = New-MailBackend -Composite -Backend $inner, (New-MailBackend -Memory -Name audit) -Policy All -Name outer
+            $result = Send-CompositeMail -Backend $outer -From ops@example.com -To 'a@example.com', 'nobody@example.com' -Subject s -Body b `
+                -WarningAction SilentlyContinue
+
+            $result.Succeeded | Should -BeTrue
+            $result.Results[0].RejectedRecipients | Should -Be 'nobody@example.com'
+            $result.Results[0].Results[0].RejectedRecipients | Should -Be 'nobody@example.com'
+            $result.Results[0].Results[0].Results[0].RejectedRecipients | Should -Be 'nobody@example.com'
+            $result.Results[0].Results[1].RejectedRecipients | Should -BeNullOrEmpty
+            $result.Results[0].PendingRecipients | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
     It 'fails over for the refused recipients only: the backup gets the message for them, no one gets it twice' {
         $primary = Start-TestSmtpServer -TempFailRecipient 'busy:99'
         $backup = Start-TestSmtpServer

@@ -146,6 +146,7 @@ namespace PSCompositeMail.Backends
                     clock.Elapsed,
                     error,
                     results,
+                    rejectedRecipients: RefusedByAnyMember(results),
                     pendingRecipients: succeeded ? null : owed);
             }
 
@@ -156,6 +157,10 @@ namespace PSCompositeMail.Backends
                     handed.Dispose();
                 }
             }
+
+            /// <summary>A recipient a member refused for good is refused at the composite's level too, whatever the others did.</summary>
+            private static string[] RefusedByAnyMember(IEnumerable<BackendResult> results) =>
+                results.SelectMany(r => r.RejectedRecipients).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
             private static bool CountsAsDelivered(BackendResult result) => result.Status == DeliveryStatus.Sent || result.DeliveredEarlier;
 

@@ -48,7 +48,10 @@ namespace PSCompositeMail.Results
         /// <summary>For a composite: the result of each backend inside it.</summary>
         public IReadOnlyList<BackendResult> Results { get; }
 
-        /// <summary>SMTP: recipients the server refused for good (5xx) while it accepted the others; never retried.</summary>
+        /// <summary>
+        /// SMTP: recipients the server refused for good (5xx) while it accepted the others; never retried. For a
+        /// composite: every recipient one of its members (nested ones included) refused so.
+        /// </summary>
         public IReadOnlyList<string> RejectedRecipients { get; }
 
         /// <summary>
