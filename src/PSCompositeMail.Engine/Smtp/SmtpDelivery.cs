@@ -166,13 +166,10 @@ namespace PSCompositeMail.Engine.Smtp
                 ledger.ThrowUnlessSettled();
                 return reply;
             }
-            catch (Exception ex) when (client is { WholeMessageSent: true } && MeansNoReply(ex))
+            catch (Exception ex) when (client is { WholeMessageSent: true } && SmtpFailure.MeansNoReply(ex))
             {
                 Drop();
-                throw new SmtpDeliveryUnconfirmedException(
-                    $"{_settings.Server}:{_settings.Port}: the server did not answer after the whole message was sent; it may have been delivered, " +
-                    $"so it is not retried automatically ({ex.Message})",
-                    ex);
+                throw SmtpFailure.Unconfirmed(ex, _settings);
             }
             catch (Exception ex) when (!LeavesConnectionUsable(ex))
             {
@@ -180,10 +177,6 @@ namespace PSCompositeMail.Engine.Smtp
                 throw;
             }
         }
-
-        /// <summary>The reply never came: the connection timed out or was dropped (a reply, even 421, is an answer).</summary>
-        private static bool MeansNoReply(Exception ex) =>
-            ex is TimeoutException or IOException or SmtpProtocolException or ServiceNotConnectedException;
 
         /// <summary>
         /// Sends to every owed recipient in as few transactions as the server allows. MailKit ends a transaction

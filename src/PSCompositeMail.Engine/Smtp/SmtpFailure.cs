@@ -39,6 +39,17 @@ namespace PSCompositeMail.Engine.Smtp
             };
         }
 
+        /// <summary>The reply never came: the connection timed out or was dropped (a reply, even 421, is an answer).</summary>
+        public static bool MeansNoReply(Exception ex) =>
+            ex is TimeoutException or System.IO.IOException or SmtpProtocolException or MailKit.ServiceNotConnectedException;
+
+        /// <summary>The message went out whole and no reply came: the server may have it, so it must not be sent again by a retry.</summary>
+        public static Exception Unconfirmed(Exception ex, SmtpSettings settings) =>
+            new SmtpDeliveryUnconfirmedException(
+                $"{settings.Server}:{settings.Port}: the server did not answer after the whole message was sent; it may have been delivered, " +
+                $"so it is not retried automatically ({ex.Message})",
+                ex);
+
         /// <summary>MailKit's message leaves out the server's reply code (451, 554), which is what an administrator looks up.</summary>
         private static string WithReplyCode(SmtpCommandException command) => $"{(int)command.StatusCode} {command.Message}";
     }
