@@ -164,6 +164,8 @@ namespace PSCompositeMail.Engine.Smtp
         {
             SocketException socket => $"could not connect: {socket.Message}",
             ReplyTooSlowException => exception.Message,
+            // Said of the later messages that skip the relay, which were not sent at all: not "may have been delivered".
+            SmtpDeliveryUnconfirmedException unconfirmed => $"no reply after a message was sent whole: {Describe(unconfirmed.InnerException)}",
             TimeoutException => $"no answer within {_settings.Timeout.TotalSeconds:0} s",
             null => "unknown failure",
             _ => exception.Message,
