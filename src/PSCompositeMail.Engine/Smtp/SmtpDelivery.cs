@@ -22,6 +22,8 @@ namespace PSCompositeMail.Engine.Smtp
     /// SMTP delivery for one pipeline: one authenticated connection, opened at the first message and reused,
     /// reopened when the server drops it; transient failures retried, and a relay that is down skipped, by the
     /// backend's <see cref="RelayResilience"/>; never a message resent to a recipient the server accepted it for.
+    /// A little over 300 lines: one message's attempt (connection, per-recipient sends, what counts as sent) reads best
+    /// in one place; the failure texts, the ledger of owed recipients and the resilience policy already live apart.
     /// </summary>
     internal sealed class SmtpDelivery : IDeliverySession
     {
