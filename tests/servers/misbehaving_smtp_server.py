@@ -11,23 +11,9 @@ Every connection, command and message is recorded in --out/events.jsonl, so test
 Run with Debian's /usr/bin/python3.
 """
 import argparse
-import json
-import os
-import socket
-import threading
 import time
 
-
-class Recorder:
-    def __init__(self, folder):
-        os.makedirs(folder, exist_ok=True)
-        self.lock = threading.Lock()
-        self.events = open(os.path.join(folder, "events.jsonl"), "a", encoding="utf-8")
-
-    def event(self, **fields):
-        with self.lock:
-            self.events.write(json.dumps(fields) + "\n")
-            self.events.flush()
+from smtp_server import Recorder, serve_forever
 
 
 def serve(conn, peer, args, recorder):
@@ -116,15 +102,7 @@ def main():
     args = parser.parse_args()
 
     recorder = Recorder(args.out)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", args.port))
-    listener.listen(64)
-    recorder.event(event="ready")
-    while True:
-        conn, peer = listener.accept()
-        threading.Thread(target=handle, args=(conn, peer, args, recorder), daemon=True).start()
-
+    serve_forever(args.port, recorder, lambda conn, peer: handle(conn, peer, args, recorder))
 
 if __name__ == "__main__":
     main()

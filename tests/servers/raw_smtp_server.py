@@ -7,10 +7,8 @@ only when asked (--smtputf8, --8bitmime). Events go to --out/events.jsonl in the
 Run with Debian's /usr/bin/python3; it shares the recorder of smtp_server.py.
 """
 import argparse
-import socket
-import threading
 
-from smtp_server import Recorder
+from smtp_server import Recorder, serve_forever
 
 END_OF_DATA = b"\r\n.\r\n"
 
@@ -103,15 +101,7 @@ def main():
     args = parser.parse_args()
 
     recorder = Recorder(args.out)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", args.port))
-    listener.listen(50)
-    recorder.event(event="ready")
-    while True:
-        conn, peer = listener.accept()
-        threading.Thread(target=serve, args=(conn, peer, args, recorder), daemon=True).start()
-
+    serve_forever(args.port, recorder, lambda conn, peer: serve(conn, peer, args, recorder))
 
 if __name__ == "__main__":
     main()

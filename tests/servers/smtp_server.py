@@ -47,6 +47,18 @@ class Recorder:
         self.event(event="message", file=name, **fields)
 
 
+def serve_forever(port, recorder, handle, backlog=64):
+    """A raw-socket server's accept loop (raw_smtp_server.py, misbehaving_smtp_server.py): one thread per connection."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(backlog)
+    recorder.event(event="ready")
+    while True:
+        conn, peer = listener.accept()
+        threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
+
+
 class Handler:
     def __init__(self, args, recorder):
         self.args = args
