@@ -6,6 +6,7 @@ BeforeDiscovery {
     $script:Cases = @(
         @{ Name = 'positional To, Subject, Body, SmtpServer'; Call = "SEND 'alice@contoso.com' 'Positional' 'Body by position' '127.0.0.1' -From 'ops@contoso.com' -Port `$PlainPort" }
         @{ Name = 'files piped in are the attachments of one message'; Call = "Get-ChildItem `$Files/*.log | SEND -To 'alice@contoso.com' -Subject 'logs' -Body 'Attached.' -From 'ops@contoso.com' -SmtpServer 127.0.0.1 -Port `$PlainPort" }
+        @{ Name = 'paths piped in as text are the attachments of one message'; Call = "`"`$Files/a.log`", `"`$Files/report.csv`" | SEND -To 'alice@contoso.com' -Subject 'text paths' -Body 'Attached.' -From 'ops@contoso.com' -SmtpServer 127.0.0.1 -Port `$PlainPort" }
         @{ Name = 'attachments by parameter'; Call = "SEND -From 'ops@contoso.com' -To 'alice@contoso.com' -Subject 'Report' -Body 'See attached.' -Attachments `"`$Files/a.log`", `"`$Files/report.csv`" -SmtpServer 127.0.0.1 -Port `$PlainPort" }
         @{ Name = 'Cc and Bcc arrays'; Call = "SEND -From 'ops@contoso.com' -To 'alice@contoso.com', 'bob@contoso.com' -Cc 'carol@contoso.com' -Bcc 'audit@contoso.com', 'dave@contoso.com' -Subject 'Team' -Body 'Hi all' -SmtpServer 127.0.0.1 -Port `$PlainPort" }
         @{ Name = 'HTML body'; Call = "SEND -From 'ops@contoso.com' -To 'alice@contoso.com' -Subject 'Html' -Body '<h1>Status</h1><p>All <b>green</b></p>' -BodyAsHtml -SmtpServer 127.0.0.1 -Port `$PlainPort" }

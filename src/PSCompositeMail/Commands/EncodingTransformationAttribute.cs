@@ -39,6 +39,10 @@ namespace PSCompositeMail.Commands
                     return encoding;
                 case int codePage:
                     return Encoding.GetEncoding(codePage);
+                case string name when name.Trim().Length == 0:
+                    // An empty CSV cell: not given. Left to fail binding, which a pipeline row's empty value may do
+                    // quietly, and which is an error on the command line.
+                    return inputData;
                 case string name when Names.TryGetValue(name, out var create):
                     return create();
                 case string name:

@@ -11,7 +11,8 @@ namespace PSCompositeMail.Commands
 {
     /// <summary>
     /// The Send-MailMessage form (no -Backend): its SMTP parameters beyond Send-MailMessage's own (-SmtpServer, -Port,
-    /// -Credential, -UseSsl, -Security stay beside them), the choice between it and backends, and files piped in. Each
+    /// -Credential, -UseSsl, -Security stay beside them), the choice between it and backends, and what is piped in
+    /// (files, paths as text, rows). Each
     /// SMTP parameter passes by name through New-MailBackend's SMTP recipe (SmtpShortcut), so accepting one more is only
     /// declaring it here, with New-MailBackend's validation; with -Backend each is an error.
     /// </summary>
@@ -138,6 +139,16 @@ namespace PSCompositeMail.Commands
             .Select(property => property.Name)
             .ToArray();
 
+        /// <summary>The parameters a pipeline row sets through a property of their name (or alias).</summary>
+        private static readonly RowParameter[] RowParameters = typeof(SendCompositeMailCommand).GetProperties()
+            .Where(property => property.GetCustomAttributes(typeof(ParameterAttribute), false).Cast<ParameterAttribute>()
+                .Any(set => set.ParameterSetName == MessageSet && set.ValueFromPipelineByPropertyName))
+            .Select(property => new RowParameter(
+                property.Name,
+                property.PropertyType,
+                property.GetCustomAttributes(typeof(AliasAttribute), false).Cast<AliasAttribute>().SelectMany(alias => alias.AliasNames)))
+            .ToArray();
+
         /// <summary>The Send-MailMessage form: an SMTP backend from -SmtpServer (or $PSEmailServer) and its companions; nothing written without -PassThru.</summary>
         private void UseSmtpShortcut()
         {
@@ -181,23 +192,56 @@ namespace PSCompositeMail.Commands
             }
         }
 
+        /// <summary>
+        /// What a piped input means when it is not a backend or a spool item: files (FileInfo, or paths as text, as
+        /// Send-MailMessage takes them), or a row. A row with a property PowerShell could not bind, or an input nothing
+        /// bound to, is refused here; a good row is left to be sent.
+        /// </summary>
+        /// <returns>True when the input was taken here.</returns>
+        private bool TookPipedInput()
+        {
+            var bound = MyInvocation.BoundParameters;
+            if (bound.ContainsKey(nameof(Path)))
+            {
+                TakePipedFiles(Path);
+                return true;
+            }
+
+            if (InputObject!.BaseObject is string path)
+            {
+                TakePipedFiles(new[] { path });
+                return true;
+            }
+
+            var problem = _delayBindRows || PipedRow.IsRow(InputObject, RowParameters)
+                ? PipedRow.Problem(InputObject, RowParameters, _commandLineParameters)
+                : PipedRow.Unusable(InputObject);
+            if (problem is null)
+            {
+                return false;
+            }
+
+            WhileSending(() => _sender!.Refuse(problem));
+            return true;
+        }
+
         /// <summary>Files piped in: attachments of the command line's message, or .eml messages (<see cref="PipedFiles"/>).</summary>
-        private void TakePipedFiles()
+        private void TakePipedFiles(string[] paths)
         {
             switch (PipedFiles.UseFor(_messageParametersGiven))
             {
                 case PipedFileUse.Attachment:
-                    _pipedAttachments.AddRange(Path);
+                    _pipedAttachments.AddRange(paths);
                     break;
                 case PipedFileUse.Message:
-                    WhileSending(() => _sender!.SendFiles(Path, piped: true));
+                    WhileSending(() => _sender!.SendFiles(paths, piped: true));
                     break;
                 default:
                     ThrowTerminatingError(new ErrorRecord(
                         new PSArgumentException(PipedFiles.AmbiguityText(_messageParametersGiven)),
                         "AmbiguousPipedFiles",
                         ErrorCategory.InvalidArgument,
-                        Path));
+                        paths));
                     break;
             }
         }

@@ -42,6 +42,8 @@ namespace PSCompositeMail.Commands
         private bool _writeResults = true;
         private IReadOnlyList<string> _messageParametersGiven = Array.Empty<string>();
         private bool _pathOnCommandLine;
+        private HashSet<string> _commandLineParameters = new HashSet<string>();
+        private bool _delayBindRows;
 
         [Parameter(ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
@@ -80,6 +82,7 @@ namespace PSCompositeMail.Commands
 
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [Alias("BAH")]
+        [SwitchFromText]
         public SwitchParameter BodyAsHtml { get; set; }
 
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
@@ -96,7 +99,7 @@ namespace PSCompositeMail.Commands
         [Alias("DNO")]
         public DeliveryNotificationOptions DeliveryNotificationOption { get; set; } = DeliveryNotificationOptions.None;
 
-        [Parameter(ParameterSetName = MessageSet)]
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [Alias("BE")]
         [EncodingTransformation]
         [ArgumentCompleter(typeof(EncodingCompleter))]
@@ -129,6 +132,13 @@ namespace PSCompositeMail.Commands
         [Parameter(Mandatory = true, ParameterSetName = SpoolSet, ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
         public MailSpoolItem[] SpoolItem { get; set; } = Array.Empty<MailSpoolItem>();
+
+        /// <summary>
+        /// Whatever comes down the pipeline, as it came: paths given as text become attachments as with Send-MailMessage,
+        /// and a row is checked for properties PowerShell could not bind (<see cref="PipedRow"/>).
+        /// </summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public PSObject? InputObject { get; set; }
 
         /// <summary>How many messages are delivered at once, each on its own connection; results keep the input order.</summary>
         [Parameter]
@@ -193,6 +203,12 @@ namespace PSCompositeMail.Commands
             });
 
             var bound = MyInvocation.BoundParameters;
+            _commandLineParameters = new HashSet<string>(bound.Keys, StringComparer.OrdinalIgnoreCase);
+
+            // A delay-bind script block (-Subject { "Report for $($_.Name)" }) makes a row of any input. PowerShell 7
+            // holds it here in an internal wrapper (DelayedScriptBlockArgument), Windows PowerShell as the script block.
+            _delayBindRows = RowParameters.Any(p => p.Type != typeof(ScriptBlock) && bound.TryGetValue(p.Name, out var given) &&
+                (given is ScriptBlock || given?.GetType().Name == "DelayedScriptBlockArgument"));
             _messageParametersGiven = MessageParameters.Where(bound.ContainsKey).ToList();
             _pathOnCommandLine = bound.ContainsKey(nameof(Path));
             if (_pathOnCommandLine && _messageParametersGiven.Count > 0)
@@ -247,9 +263,8 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            if (ParameterSetName == MessageSet && !_pathOnCommandLine && MyInvocation.BoundParameters.ContainsKey(nameof(Path)))
+            if (ParameterSetName == MessageSet && !_pathOnCommandLine && InputObject is not null && TookPipedInput())
             {
-                TakePipedFiles();
                 return;
             }
 

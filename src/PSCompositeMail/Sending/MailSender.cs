@@ -212,7 +212,8 @@ namespace PSCompositeMail.Sending
             return _host.ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?");
         }
 
-        private void Refuse(MessageValidationException problem) => _reports.Enqueue(SendReport.Refused(problem, MailEngine.Instance.CategoryOf(problem)));
+        /// <summary>Invalid input: reported in its turn, and nothing of it is sent.</summary>
+        public void Refuse(MessageValidationException problem) => _reports.Enqueue(SendReport.Refused(problem, MailEngine.Instance.CategoryOf(problem)));
 
         private void SettleAll(IEnumerable<DeliveryPipeline<SpoolClaim?>.Job> jobs)
         {

@@ -1,0 +1,173 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using PSCompositeMail.Messages;
+
+namespace PSCompositeMail.Sending
+{
+    /// <summary>A parameter a pipeline row sets through a property of its name or of one of its aliases.</summary>
+    internal sealed class RowParameter
+    {
+        public RowParameter(string name, Type type, IEnumerable<string> aliases)
+        {
+            Name = name;
+            Type = type;
+            Names = new[] { name }.Concat(aliases).ToArray();
+        }
+
+        public string Name { get; }
+
+        public Type Type { get; }
+
+        /// <summary>The parameter's name, then its aliases: the property names that bind to it.</summary>
+        public IReadOnlyList<string> Names { get; }
+
+        /// <summary>Whether PowerShell binds this value to the parameter (after the parameter's own transformation).</summary>
+        public bool Accepts(object value)
+        {
+            if (Type == typeof(SwitchParameter) || Type == typeof(bool))
+            {
+                // PowerShell binds only booleans and numbers to a switch; text through SwitchText (SwitchFromTextAttribute).
+                return value is bool or SwitchParameter or int or long or short or byte or double or decimal
+                    || (value is string text && PipedRow.SwitchText(text) is not null);
+            }
+
+            // -Encoding transforms text itself, and a name it does not know is already PowerShell's own binding error.
+            return Type == typeof(System.Text.Encoding) || LanguagePrimitives.TryConvertTo(value, Type, out _);
+        }
+    }
+
+    /// <summary>
+    /// A pipeline row: an Import-Csv line, or any object whose properties name message parameters. PowerShell binds a
+    /// property to the parameter of its name only when the value converts to that parameter's type; when it does
+    /// not, a compiled cmdlet's binder leaves the parameter unset without a word, so a row with a Priority of 'Bogus'
+    /// went out as Normal and one with Headers 'text' without its headers. This finds such a property, or one naming
+    /// a setting of the whole call, so the row is refused with its reason instead of sent without it.
+    /// </summary>
+    internal static class PipedRow
+    {
+        /// <summary>
+        /// Send-MailMessage declares these as taken from the pipeline, yet reads them once, before any input arrives:
+        /// a row's value never chose anything there. Here one connection serves the whole call, so a row that names
+        /// one is refused rather than sent through another server than it says.
+        /// </summary>
+        private static readonly string[] CallParameters = { "SmtpServer", "ComputerName", "Port", "Credential", "UseSsl" };
+
+        /// <summary>
+        /// PowerShell keeps a parameter bound from one row in $PSBoundParameters for the next rows, whether they bind it
+        /// or not, so what a row set cannot be read from there: each property that names a parameter is checked the
+        /// way the binder converts it instead.
+        /// </summary>
+        /// <returns>Why the row cannot be sent as it is, or null when every property naming a parameter was taken.</returns>
+        /// <param name="row">The input object.</param>
+        /// <param name="rowParameters">The parameters a row may set (taken from the pipeline by property name).</param>
+        /// <param name="commandLine">The parameters the command line gives: a row's property never replaces those.</param>
+        public static MessageValidationException? Problem(PSObject row, IEnumerable<RowParameter> rowParameters, ICollection<string> commandLine)
+        {
+            foreach (var parameter in rowParameters.Where(p => !commandLine.Contains(p.Name)))
+            {
+                foreach (var name in parameter.Names)
+                {
+                    if (row.Properties[name] is { } property && ValueOf(property) is { } value && Given(value) && !parameter.Accepts(value))
+                    {
+                        return NotConverted(property.Name, value, parameter);
+                    }
+                }
+            }
+
+            foreach (var name in CallParameters)
+            {
+                if (row.Properties[name] is { } property && ValueOf(property) is { } value && Given(value))
+                {
+                    return new MessageValidationException(
+                        $"The input's '{property.Name}' property would choose the SMTP connection for this message alone, but -SmtpServer, -Port, " +
+                        "-Credential and -UseSsl belong to the whole call (Send-MailMessage, too, only ever used the command line's). Give them on the " +
+                        "command line, and send the rows for each server in a call of their own (Group-Object helps).",
+                        property.Name,
+                        value);
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether an input is a row at all: some property of it names a message parameter.</summary>
+        public static bool IsRow(PSObject input, IEnumerable<RowParameter> rowParameters) =>
+            rowParameters.Any(parameter => parameter.Names.Any(name => input.Properties[name] is not null));
+
+        /// <summary>A switch's value written as text (an Import-Csv cell), or null when the text is none.</summary>
+        public static bool? SwitchText(string text)
+        {
+            switch (text.Trim().ToUpperInvariant())
+            {
+                case "TRUE":
+                case "$TRUE":
+                case "YES":
+                case "1":
+                    return true;
+                case "FALSE":
+                case "$FALSE":
+                case "NO":
+                case "0":
+                case "":
+                    return false;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>An input that is no row at all: nothing of it bound to any parameter.</summary>
+        public static MessageValidationException Unusable(PSObject input)
+        {
+            var value = input.BaseObject;
+            var hint = value switch
+            {
+                IDictionary => " A hashtable's keys are not properties: pipe [pscustomobject]@{ To = ...; Subject = ... } instead.",
+                Backends.MailBackend => " Backends are piped in only when -Backend is not given on the command line.",
+                _ => string.Empty,
+            };
+            return new MessageValidationException(
+                $"The input ({value.GetType().Name}) is neither a message nor a file: no property of it names a message parameter. Pipe objects whose properties name them " +
+                $"(To, Subject, Body, ...), files or their paths to attach, .eml files, Get-MailSpool items, or backends.{hint}",
+                "InputObject",
+                value);
+        }
+
+        private static object? ValueOf(PSPropertyInfo property)
+        {
+            try
+            {
+                return property.Value is PSObject wrapped ? wrapped.BaseObject : property.Value;
+            }
+            catch (GetValueException)
+            {
+                // A property whose getter throws bound nothing either; there is nothing in it to lose.
+                return null;
+            }
+        }
+
+        /// <summary>An empty CSV cell means "not given", as an absent column does.</summary>
+        private static bool Given(object? value) => value switch
+        {
+            null => false,
+            string text => text.Trim().Length > 0,
+            _ => true,
+        };
+
+        private static MessageValidationException NotConverted(string property, object value, RowParameter parameter)
+        {
+            var shown = value is string text ? $"'{ControlCharacters.Escape(text)}'" : $"a {value.GetType().Name}";
+            var type = parameter.Type;
+            var advice = type.IsEnum ? $"use one of {string.Join(", ", Enum.GetNames(type))}."
+                : type == typeof(SwitchParameter) ? "use True or False (1 or 0)."
+                : typeof(IDictionary).IsAssignableFrom(type) ? $"it takes a hashtable, which a CSV cell cannot hold: build the rows as [pscustomobject]@{{ {parameter.Name} = @{{ ... }} }}."
+                : $"it takes a {type.Name}.";
+            return new MessageValidationException(
+                $"The input's '{property}' property holds {shown}, which is not a valid -{parameter.Name}: {advice} The message was not sent, so it does not go out without it.",
+                parameter.Name,
+                value);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+# What may come down the pipeline into Send-CompositeMail besides backends and spool items: paths as text (issue 14:
+# Send-MailMessage attaches them), rows whose properties PowerShell cannot bind (issue 11: refused, never sent
+# without the value), and inputs that are neither.
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+    $script:Plain = Start-TestSmtpServer -Mode plain
+    $script:Files = Join-Path $TestDrive 'files'
+    $null = New-Item -ItemType Directory -Path $script:Files
+    Set-Content -Path (Join-Path $script:Files 'a.log') -Value 'first'
+    Set-Content -Path (Join-Path $script:Files 'b.log') -Value 'second'
+    $memory = New-MailBackend -Memory
+    Send-CompositeMail -Backend $memory -From ops@example.com -To jane@example.com -Subject 'Saved as eml' -Body 'As it is' | Out-Null
+    $script:Eml = Join-Path $script:Files 'saved.eml'
+    Set-Content -Path $script:Eml -Value $memory.Messages[0].ToString() -NoNewline
+
+    function Get-NewMessage([int] $Before) { @(Get-TestSmtpMessage $Plain) | Select-Object -Skip $Before }
+
+    function ConvertFrom-Rows {
+        <# Rows as Import-Csv makes them: every value text, an empty cell an empty string. #>
+        param([string] $Csv)
+        $path = Join-Path $TestDrive "rows-$([guid]::NewGuid().ToString('N')).csv"
+        Set-Content -Path $path -Value $Csv.Trim()
+        Import-Csv -Path $path
+    }
+}
+
+AfterAll { $script:Plain | Stop-TestSmtpServer }
+
+Describe 'Paths piped as text, as Send-MailMessage takes them' {
+    It 'attaches every path piped in to ONE message in the Send-MailMessage form, relative paths from the current location' {
+        $before = @(Get-TestSmtpMessage $Plain).Count
+        Push-Location $Files
+        try { 'a.log', (Join-Path $Files 'b.log') | Send-CompositeMail -To jane@example.com -Subject 'text paths' -From ops@example.com -SmtpServer 127.0.0.1 -Port $Plain.Port -ErrorAction Stop }
+        finally { Pop-Location }
+
+        $received = @(Get-NewMessage $before)
+        $received.Count | Should -Be 1
+        @($received[0].Message.Attachments | ForEach-Object FileName) | Should -Be 'a.log', 'b.log'
+    }
+
+    It 'attaches paths and FileInfo objects piped in together, with -Backend' {
+        $memory = New-MailBackend -Memory
+        $result = (Join-Path $Files 'a.log'), (Get-Item (Join-Path $Files 'b.log')) | Send-CompositeMail -Backend $memory @Mail
+
+        $result.Succeeded | Should -BeTrue
+        $memory.Messages.Count | Should -Be 1
+        $memory.Messages[0].ToString() | Should -Match 'filename=a\.log'
+        $memory.Messages[0].ToString() | Should -Match 'filename=b\.log'
+    }
+
+    It 'refuses the message when a piped path names no file, with the path as target, and sends nothing' {
+        $memory = New-MailBackend -Memory
+        (Join-Path $Files 'a.log'), (Join-Path $Files 'missing.log') | Send-CompositeMail -Backend $memory @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failures[0].TargetObject | Should -BeLike '*missing.log'
+    }
+
+    It 'sends .eml paths piped as text as they are when no message parameter is given' {
+        $memory = New-MailBackend -Memory
+        $result = $Eml | Send-CompositeMail -Backend $memory
+
+        $result.Succeeded | Should -BeTrue
+        $memory.Messages[0].Subject | Should -Be 'Saved as eml'
+    }
+
+    It 'refuses a path piped as text that is not .eml when no message parameter is given' {
+        $memory = New-MailBackend -Memory
+        (Join-Path $Files 'a.log') | Send-CompositeMail -Backend $memory -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($failures[0])" | Should -Match 'not an \.eml file'
+    }
+}
+
+Describe 'A row with a property PowerShell cannot bind is refused, never sent without it' {
+    It 'refuses <Column> = <Value>, with the value as target, and sends the other rows in order (-ThrottleLimit <Width>)' -ForEach @(
+        foreach ($width in 1, 2, 4) {
+            @{ Column = 'Priority'; Value = 'Bogus'; Width = $width }
+            @{ Column = 'DeliveryNotificationOption'; Value = 'Bogus'; Width = $width }
+            @{ Column = 'Headers'; Value = 'text'; Width = $width }
+            @{ Column = 'InlineAttachments'; Value = 'logo.png'; Width = $width }
+            @{ Column = 'BodyAsHtml'; Value = 'maybe'; Width = $width }
+        }
+    ) {
+        $rows = ConvertFrom-Rows @"
+To,Subject,Body,$Column
+jane@example.com,first,b,
+jane@example.com,bad,b,$Value
+jane@example.com,third,b,
+jane@example.com,fourth,b,
+"@
+        $memory = New-MailBackend -Memory
+        $results = $rows | Send-CompositeMail -Backend $memory -From ops@example.com -ThrottleLimit $Width -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].TargetObject | Should -Be $Value
+        "$($failures[0])" | Should -Match "-$Column\b"
+        $results.Subject | Should -Be 'first', 'third', 'fourth'
+        $memory.Messages.Subject | Should -Be 'first', 'third', 'fourth'
+    }
+
+    It 'refuses a bad value after a row that bound the same parameter (PowerShell keeps that one in $PSBoundParameters)' {
+        $rows = ConvertFrom-Rows @"
+To,Subject,Body,Priority
+jane@example.com,high,b,High
+jane@example.com,bogus,b,Bogus
+"@
+        $memory = New-MailBackend -Memory
+        $results = $rows | Send-CompositeMail -Backend $memory -From ops@example.com -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        $failures[0].TargetObject | Should -Be 'Bogus'
+        $results.Subject | Should -Be 'high'
+    }
+
+    It 'stops at the bad row under -ErrorAction Stop, after delivering the rows before it' {
+        $rows = ConvertFrom-Rows @"
+To,Subject,Body,Priority
+jane@example.com,first,b,High
+jane@example.com,bad,b,Bogus
+jane@example.com,after,b,Low
+"@
+        $memory = New-MailBackend -Memory
+        { $rows | Send-CompositeMail -Backend $memory -From ops@example.com -ErrorAction Stop } | Should -Throw '*-Priority*'
+        $memory.Messages.Subject | Should -Be 'first'
+    }
+
+    It 'takes <Value> in a BodyAsHtml column as <Html>' -ForEach @(
+        @{ Value = 'True'; Html = $true }, @{ Value = 'false'; Html = $false }, @{ Value = '1'; Html = $true }
+        @{ Value = '0'; Html = $false }, @{ Value = 'Yes'; Html = $true }, @{ Value = ''; Html = $false }
+    ) {
+        $rows = ConvertFrom-Rows @"
+To,Subject,Body,BodyAsHtml
+jane@example.com,html?,<b>b</b>,$Value
+"@
+        $memory = New-MailBackend -Memory
+        $null = $rows | Send-CompositeMail -Backend $memory -From ops@example.com -ErrorAction Stop
+
+        $type = if ($Html) { 'text/html' } else { 'text/plain' }
+        $memory.Messages[0].ToString() | Should -Match "Content-Type: $type"
+    }
+
+    It 'takes an empty cell as not given (Priority and DeliveryNotificationOption keep their defaults)' {
+        $rows = ConvertFrom-Rows @"
+To,Subject,Body,Priority,DeliveryNotificationOption,Encoding
+jane@example.com,empty cells,b,,,
+"@
+        $memory = New-MailBackend -Memory
+        ($rows | Send-CompositeMail -Backend $memory -From ops@example.com -ErrorAction Stop).Succeeded | Should -BeTrue
+        $memory.Messages[0].ToString() | Should -Not -Match 'X-Priority'
+    }
+
+    It 'takes -Encoding from a row, as Send-MailMessage declares it' {
+        $rows = ConvertFrom-Rows @"
+To,Subject,Body,Encoding
+jane@example.com,latin,café,latin1
+jane@example.com,default,café,
+"@
+        $memory = New-MailBackend -Memory
+        $null = $rows | Send-CompositeMail -Backend $memory -From ops@example.com -ErrorAction Stop
+
+        $memory.Messages[0].ToString() | Should -Match 'charset=iso-8859-1'
+        $memory.Messages[1].ToString() | Should -Match 'charset=utf-8'
+    }
+
+    It 'refuses a row that names the SMTP connection (<Column>): the call''s own, from the command line' -ForEach @(
+        @{ Column = 'SmtpServer'; Value = 'other.example.com' }, @{ Column = 'ComputerName'; Value = 'other.example.com' }
+        @{ Column = 'Port'; Value = '2525' }, @{ Column = 'UseSsl'; Value = 'True' }, @{ Column = 'Credential'; Value = 'mailer' }
+    ) {
+        $before = @(Get-TestSmtpMessage $Plain).Count
+        $rows = ConvertFrom-Rows @"
+To,Subject,Body,$Column
+jane@example.com,own server,b,$Value
+jane@example.com,call's server,b,
+"@
+        $rows | Send-CompositeMail -From ops@example.com -SmtpServer 127.0.0.1 -Port $Plain.Port -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].TargetObject | Should -Be $Value
+        "$($failures[0])" | Should -Match 'command line'
+        @(Get-NewMessage $before | ForEach-Object { $_.Message.Subject }) | Should -Be "call's server"
+    }
+}
+
+Describe 'Inputs that are neither rows nor files' {
+    It 'refuses <Name> with a clear error and sends the row after it' -ForEach @(
+        @{ Name = 'a number'; Make = { 42 }; Hint = 'neither a message nor a file' }
+        @{ Name = 'a hashtable'; Make = { @{ To = 'jane@example.com'; Subject = 'hashtable' } }; Hint = 'pscustomobject' }
+        @{ Name = 'a backend with -Backend on the command line'; Make = { New-MailBackend -Null }; Hint = 'Backends are piped in only when -Backend is not given' }
+    ) {
+        $memory = New-MailBackend -Memory
+        $results = (& $Make), [pscustomobject]@{ To = 'jane@example.com'; Subject = 'after' } |
+            Send-CompositeMail -Backend $memory -From ops@example.com -Body b -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($failures[0])" | Should -BeLike "*$Hint*"
+        $results.Subject | Should -Be 'after'
+    }
+
+    It 'makes a row of any input when a message parameter is a delay-bind script block' {
+        $memory = New-MailBackend -Memory
+        $results = 1, 2 | Send-CompositeMail -Backend $memory @Mail -Subject { "Report $_" } -ErrorAction Stop
+
+        $results.Subject | Should -Be 'Report 1', 'Report 2'
+    }
+}
