@@ -207,15 +207,16 @@ namespace PSCompositeMail.Commands
                 return true;
             }
 
-            if (InputObject!.BaseObject is string path)
+            var input = PSObject.AsPSObject(InputObject!.Value);
+            if (input.BaseObject is string path)
             {
                 TakePipedFiles(new[] { path });
                 return true;
             }
 
-            var problem = _delayBindRows || PipedRow.IsRow(InputObject, RowParameters)
-                ? PipedRow.Problem(InputObject, RowParameters, _commandLineParameters)
-                : PipedRow.Unusable(InputObject);
+            var problem = _delayBindRows || PipedRow.IsRow(input, RowParameters)
+                ? PipedRow.Problem(input, RowParameters, _commandLineParameters)
+                : PipedRow.Unusable(input);
             if (problem is null)
             {
                 return false;

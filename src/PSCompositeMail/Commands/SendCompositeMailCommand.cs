@@ -137,8 +137,8 @@ namespace PSCompositeMail.Commands
         /// Whatever comes down the pipeline, as it came: paths given as text become attachments as with Send-MailMessage,
         /// and a row is checked for properties PowerShell could not bind (<see cref="PipedRow"/>).
         /// </summary>
-        [Parameter(ValueFromPipeline = true, DontShow = true)]
-        public PSObject? InputObject { get; set; }
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipeline = true, DontShow = true)]
+        public PipelineInput? InputObject { get; set; }
 
         /// <summary>How many messages are delivered at once, each on its own connection; results keep the input order.</summary>
         [Parameter]

@@ -34,8 +34,10 @@ namespace PSCompositeMail.Sending
                     || (value is string text && PipedRow.SwitchText(text) is not null);
             }
 
-            // -Encoding transforms text itself, and a name it does not know is already PowerShell's own binding error.
-            return Type == typeof(System.Text.Encoding) || LanguagePrimitives.TryConvertTo(value, Type, out _);
+            // Text takes anything. -Encoding transforms text itself, and a name it does not know is already PowerShell's
+            // own binding error.
+            return Type == typeof(string) || Type == typeof(string[]) || Type == typeof(System.Text.Encoding)
+                || LanguagePrimitives.TryConvertTo(value, Type, out _);
         }
     }
 
