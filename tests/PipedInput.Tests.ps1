@@ -77,6 +77,40 @@ Describe 'Paths piped as text, as Send-MailMessage takes them' {
     }
 }
 
+Describe 'Rows and files told apart by the input itself' {
+    It 'sends each row of a mail merge whose rows have a FullName or Path column (not files)' {
+        $rows = ConvertFrom-Rows @"
+Email,FullName,Path
+jane@example.com,Jane Doe,\\server\home\jane
+joe@example.com,Joe Bloggs,\\server\home\joe
+"@
+        $memory = New-MailBackend -Memory
+        $results = $rows | Send-CompositeMail -Backend $memory -From ops@example.com -To { $_.Email } -Subject { "Hi $($_.FullName)" } -Body b -ErrorAction Stop
+
+        $results.Subject | Should -Be 'Hi Jane Doe', 'Hi Joe Bloggs'
+        $memory.Messages.To | Should -Be 'jane@example.com', 'joe@example.com'
+    }
+
+    It 'takes objects with only a path property (Resolve-Path, Select-Object FullName) as files' {
+        $memory = New-MailBackend -Memory
+        $null = @(Resolve-Path (Join-Path $Files 'a.log')) + @(Get-Item (Join-Path $Files 'b.log') | Select-Object FullName) |
+            Send-CompositeMail -Backend $memory @Mail -ErrorAction Stop
+
+        $memory.Messages.Count | Should -Be 1
+        $memory.Messages[0].ToString() | Should -Match 'filename=a\.log'
+        $memory.Messages[0].ToString() | Should -Match 'filename=b\.log'
+    }
+
+    It 'sends a row that follows an input which bound -Path (PowerShell keeps -Path in $PSBoundParameters)' {
+        $memory = New-MailBackend -Memory
+        $results = [pscustomobject]@{ FullName = $Eml }, [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = 'row'; Body = 'b' } |
+            Send-CompositeMail -Backend $memory -ErrorAction Stop
+
+        $results.Subject | Should -Be 'Saved as eml', 'row'
+        $memory.Messages.Subject | Should -Be 'Saved as eml', 'row'
+    }
+}
+
 Describe 'A row with a property PowerShell cannot bind is refused, never sent without it' {
     It 'refuses <Column> = <Value>, with the value as target, and sends the other rows in order (-ThrottleLimit <Width>)' -ForEach @(
         foreach ($width in 1, 2, 4) {

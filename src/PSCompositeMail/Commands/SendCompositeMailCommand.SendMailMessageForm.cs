@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Messages;
 using PSCompositeMail.Sending;
 using PSCompositeMail.Tokens;
 
@@ -149,6 +150,11 @@ namespace PSCompositeMail.Commands
                 property.GetCustomAttributes(typeof(AliasAttribute), false).Cast<AliasAttribute>().SelectMany(alias => alias.AliasNames)))
             .ToArray();
 
+        private static readonly RowParameter[] PathRowParameter = RowParameters.Where(p => p.Name == nameof(Path)).ToArray();
+
+        /// <summary>The parameters that make an input a row: all but -Path, whose aliases (FullName) are common column names.</summary>
+        private static readonly RowParameter[] MessageRowParameters = RowParameters.Except(PathRowParameter).ToArray();
+
         /// <summary>The Send-MailMessage form: an SMTP backend from -SmtpServer (or $PSEmailServer) and its companions; nothing written without -PassThru.</summary>
         private void UseSmtpShortcut()
         {
@@ -193,30 +199,41 @@ namespace PSCompositeMail.Commands
         }
 
         /// <summary>
-        /// What a piped input means when it is not a backend or a spool item: files (FileInfo, or paths as text, as
-        /// Send-MailMessage takes them), or a row. A row with a property PowerShell could not bind, or an input nothing
-        /// bound to, is refused here; a good row is left to be sent.
+        /// What a piped input means when it is not a backend or a spool item: files (FileInfo, paths as text as
+        /// Send-MailMessage takes them, or an object with only a path property such as Resolve-Path's), or a row. A row
+        /// with a property PowerShell could not bind, or an input nothing binds to, is refused here; a good row is left
+        /// to be sent. Decided from the input itself: $PSBoundParameters keeps what an earlier input bound.
         /// </summary>
         /// <returns>True when the input was taken here.</returns>
         private bool TookPipedInput()
         {
-            var bound = MyInvocation.BoundParameters;
-            if (bound.ContainsKey(nameof(Path)))
+            var input = PSObject.AsPSObject(InputObject!.Value);
+            switch (input.BaseObject)
+            {
+                case string path:
+                    TakePipedFiles(new[] { path });
+                    return true;
+                case System.IO.FileSystemInfo:
+                    TakePipedFiles(Path);
+                    return true;
+            }
+
+            MessageValidationException? problem;
+            if (_delayBindRows || PipedRow.IsRow(input, MessageRowParameters))
+            {
+                // A row's FullName or Path column (a person's name, a report's location) is not a file to send.
+                problem = PipedRow.Problem(input, RowParameters, _commandLineParameters);
+            }
+            else if (PipedRow.IsRow(input, PathRowParameter))
             {
                 TakePipedFiles(Path);
                 return true;
             }
-
-            var input = PSObject.AsPSObject(InputObject!.Value);
-            if (input.BaseObject is string path)
+            else
             {
-                TakePipedFiles(new[] { path });
-                return true;
+                problem = PipedRow.Unusable(input);
             }
 
-            var problem = _delayBindRows || PipedRow.IsRow(input, RowParameters)
-                ? PipedRow.Problem(input, RowParameters, _commandLineParameters)
-                : PipedRow.Unusable(input);
             if (problem is null)
             {
                 return false;
