@@ -239,6 +239,18 @@ Describe 'Inputs that are neither rows nor files' {
         $results.Subject | Should -Be 'after'
     }
 
+    It 'refuses a row piped after backends, and still sends the command line''s message through them' {
+        $memory = New-MailBackend -Memory
+        $results = $memory, [pscustomobject]@{ To = 'row@example.com'; Subject = 'row' } |
+            Send-CompositeMail @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($failures[0])" | Should -Match 'piped in together'
+        $results.Subject | Should -Be $Mail.Subject
+        $memory.Messages.Subject | Should -Be $Mail.Subject
+    }
+
     It 'makes a row of any input when a message parameter is a delay-bind script block' {
         $memory = New-MailBackend -Memory
         $results = 1, 2 | Send-CompositeMail -Backend $memory @Mail -Subject { "Report $_" } -ErrorAction Stop

@@ -168,19 +168,19 @@ namespace PSCompositeMail.Commands
                     null));
             }
 
+            MailBackend? shortcut = null;
             try
             {
-                Backend = new[] { SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, WriteWarning) };
+                shortcut = SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, WriteWarning);
             }
             catch (BackendSettingException ex)
             {
                 ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Setting));
             }
 
-            _backendFromCommandLine = true;
             _smtpShortcutUsed = true;
             _writeResults = PassThru;
-            _sender!.UseBackends(Backend!);
+            _sender!.UseBackends(new[] { shortcut! });
         }
 
         private void RefuseSmtpParametersWithBackend()

@@ -36,7 +36,6 @@ namespace PSCompositeMail.Commands
         private readonly List<string> _pipedAttachments = new List<string>();
         private bool _describeMessages;
         private SendReport? _writing;
-        private bool _backendFromCommandLine;
         private bool _backendsPending;
         private bool _smtpShortcutUsed;
         private bool _writeResults = true;
@@ -220,8 +219,7 @@ namespace PSCompositeMail.Commands
                     null));
             }
 
-            _backendFromCommandLine = bound.ContainsKey(nameof(Backend));
-            if (_backendFromCommandLine)
+            if (bound.ContainsKey(nameof(Backend)))
             {
                 RefuseSmtpParametersWithBackend();
                 _sender.UseBackends(Backend!);
@@ -239,14 +237,22 @@ namespace PSCompositeMail.Commands
 
         protected override void ProcessRecord()
         {
-            if (_backendsPending && !MyInvocation.BoundParameters.ContainsKey(nameof(Backend)))
+            // Read from the value, which PowerShell resets for each input: $PSBoundParameters keeps an earlier input's.
+            var backendPiped = !_commandLineParameters.Contains(nameof(Backend)) && Backend is not null;
+            if (_backendsPending && !backendPiped)
             {
+                if (_pipelineBackends.Count > 0)
+                {
+                    WhileSending(() => _sender!.Refuse(PipedRow.AfterBackends(InputObject?.Value)));
+                    return;
+                }
+
                 // The first input is a message: it goes to $PSEmailServer, as Send-MailMessage sends it.
                 _backendsPending = false;
                 UseSmtpShortcut();
             }
 
-            if (_smtpShortcutUsed && MyInvocation.BoundParameters.ContainsKey(nameof(Backend)))
+            if (_smtpShortcutUsed && backendPiped)
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new PSArgumentException("Backends were piped into a call that sends through -SmtpServer (or $PSEmailServer): give either, not both."),

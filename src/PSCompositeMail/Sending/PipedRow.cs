@@ -137,6 +137,13 @@ namespace PSCompositeMail.Sending
                 value);
         }
 
+        /// <summary>A message piped in after backends: those describe the one message the command line gives.</summary>
+        public static MessageValidationException AfterBackends(object? input) => new MessageValidationException(
+            "Backends and messages were piped in together. Piped backends send the one message the command line describes; to send " +
+            "messages from the pipeline, give the backends with -Backend instead.",
+            "InputObject",
+            input);
+
         private static object? ValueOf(PSPropertyInfo property)
         {
             try
