@@ -231,6 +231,68 @@ Describe '-Headers cannot override what other parameters own' {
     }
 }
 
+Describe 'Structured -Headers are checked before any backend' {
+    It 'refuses <Name>, with the value as target, and sends the next row' -ForEach @(
+        @{ Name = 'a Date that is no date'; Header = 'Date'; Value = 'bogus' }
+        @{ Name = 'an In-Reply-To that is no msg-id'; Header = 'In-Reply-To'; Value = 'the report of Monday' }
+        @{ Name = 'References with a broken id'; Header = 'References'; Value = '<a@example.com> <broken' }
+        @{ Name = 'a List-Unsubscribe URL without angle brackets'; Header = 'List-Unsubscribe'; Value = 'https://example.com/leave' }
+        @{ Name = 'a List-Id without its <list.id>'; Header = 'List-Id'; Value = 'ops alerts' }
+        @{ Name = 'a List-Unsubscribe-Post other than One-Click'; Header = 'List-Unsubscribe-Post'; Value = 'yes' }
+    ) {
+        $before = Get-ReceivedCount
+        $rows = @((New-Row @{ Headers = @{ $Header = $Value } }), (New-Row @{ Subject = 'after the bad one' }))
+        $results = $rows | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match ([regex]::Escape("-Headers['$Header']"))
+        $failures[0].TargetObject | Should -Be $Value
+        @($results).Count | Should -Be 1
+        Get-ReceivedCount | Should -Be ($before + 1)
+        (Get-LastReceived).Raw | Should -Not -Match ([regex]::Escape($Value))
+    }
+
+    It 'refuses <Header>, which only servers or signers write, saying why' -ForEach @(
+        @{ Header = 'Return-Path'; Reason = '-Sender' }
+        @{ Header = 'Received'; Reason = 'trace' }
+        @{ Header = 'Resent-From'; Reason = '-Path' }
+        @{ Header = 'resent-date'; Reason = '-Path' }
+        @{ Header = 'DKIM-Signature'; Reason = '-DkimDomain' }
+        @{ Header = 'Authentication-Results'; Reason = 'verdict' }
+        @{ Header = 'ARC-Seal'; Reason = 'verdict' }
+    ) {
+        $before = Get-ReceivedCount
+        $null = Send-CompositeMail -Backend $Smtp @Mail -Headers @{ $Header = 'from a script' } -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match "cannot set '$Header'.*$Reason"
+        $failures[0].TargetObject | Should -Be $Header
+        Get-ReceivedCount | Should -Be $before
+    }
+
+    It 'sends valid structured headers, written in their normal form' {
+        $headers = @{
+            'Date'                  = '1 Dec 2026 10:00 +0100'
+            'In-Reply-To'           = 'inc-41@tickets.example.com'
+            'References'            = 'inc-40@tickets.example.com<inc-41@tickets.example.com>'
+            'List-Unsubscribe'      = '<mailto:leave@example.com?subject=leave>, <https://example.com/leave?u=42>'
+            'List-Unsubscribe-Post' = 'List-Unsubscribe=One-Click'
+            'List-Id'               = 'Ops alerts <alerts.ops.example.com>'
+        }
+        (Send-CompositeMail -Backend $Smtp @Mail -Headers $headers).Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
+        $received.Raw | Should -Match "`r`nDate: Tue, 01 Dec 2026 10:00:00 \+0100`r`n"
+        $received.Raw | Should -Match "`r`nIn-Reply-To: <inc-41@tickets\.example\.com>`r`n"
+        $received.Raw | Should -Match "`r`nReferences: <inc-40@tickets\.example\.com> <inc-41@tickets\.example\.com>`r`n"
+        ([regex]::Matches($received.Raw, '(?m)^Date:')).Count | Should -Be 1
+        $received.Message.Date | Should -Be ([DateTimeOffset]::new(2026, 12, 1, 10, 0, 0, [TimeSpan]::FromHours(1)))
+        $received.Message.References | Should -Be 'inc-40@tickets.example.com', 'inc-41@tickets.example.com'
+        $received.Message.Headers['List-Unsubscribe'] | Should -Be $headers['List-Unsubscribe']
+        $received.Message.Headers['List-Id'] | Should -Be $headers['List-Id']
+    }
+}
+
 Describe 'Addresses within limits' {
     It 'refuses <Name>' -ForEach @(
         @{ Name = 'a local part of 65 characters'; Address = ('a' * 65) + '@example.com' }
@@ -333,6 +395,38 @@ Describe '-Encoding that cannot hold the text' {
     It 'sends text the encoding can hold' {
         (Send-CompositeMail -Backend $Smtp @Mail -Body 'café' -Encoding latin1).Succeeded | Should -BeTrue
         (Get-LastReceived).Message.TextBody.TrimEnd() | Should -Be 'café'
+    }
+
+    It 'refuses -Encoding <Encoding> for the subject <Text>, as Send-MailMessage applies it to the subject too' -ForEach @(
+        @{ Encoding = 'ascii'; Text = 'café' }
+        @{ Encoding = 'latin1'; Text = 'price: 5 €' }
+    ) {
+        $before = Get-ReceivedCount
+        $rows = @((New-Row @{ Subject = $Text }), (New-Row @{ Subject = 'after the bad one' }))
+        $results = $rows | Send-CompositeMail -Backend $Smtp -Encoding $Encoding -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match '-Encoding .* of -Subject'
+        $failures[0].TargetObject | Should -Not -BeNullOrEmpty
+        @($results).Count | Should -Be 1
+        Get-ReceivedCount | Should -Be ($before + 1)
+        (Get-LastReceived).Message.Subject | Should -Be 'after the bad one'
+    }
+
+    It 'writes the subject in the charset of <Name> (<Charset>), which Python reads back' -ForEach @(
+        @{ Name = '-Encoding latin1'; Encoding = 'latin1'; Charset = 'iso-8859-1' }
+        @{ Name = 'no -Encoding'; Encoding = $null; Charset = 'utf-8' }
+    ) {
+        $encoding = if ($Encoding) { @{ Encoding = $Encoding } } else { @{} }
+        (Send-CompositeMail -Backend $Smtp @Mail -Subject 'café crème' @encoding).Succeeded | Should -BeTrue
+        $received = Get-LastReceived
+        Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
+        $received.Raw | Should -Match "`r`nSubject: =\?$Charset\?[QB]\?"
+        $file = Join-Path $TestDrive 'subject.eml'
+        [IO.File]::WriteAllBytes($file, $received.Bytes)
+        $env:PYTHONIOENCODING = 'utf-8'
+        $decoded = & /usr/bin/python3 -c 'import email, email.policy, sys; print(email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)["subject"])' $file
+        $decoded | Should -Be 'café crème'
     }
 }
 

@@ -15,6 +15,8 @@ namespace PSCompositeMail.Engine.Messages
     {
         private const string Atext = "!#$%&'*+-/=?^_`{|}~";
 
+        private static readonly char[] IdSeparators = { ' ', '\t', '<' };
+
         private const string BodyParameters = "-Body, -HtmlBody, -BodyAsHtml, -Attachments and -Encoding";
 
         /// <summary>Headers another parameter writes; setting them through -Headers would contradict it (or, for Bcc, vanish).</summary>
@@ -46,11 +48,42 @@ namespace PSCompositeMail.Engine.Messages
                 return null;
             }
 
-            return ParseId(value!, "MessageId", requireDomain: true);
+            return ParseId(value!, "MessageId", requireDomain: true, allowUtf8: false);
+        }
+
+        /// <summary>
+        /// One or more msg-ids (In-Reply-To, References), with or without angle brackets, separated by spaces or not at
+        /// all, written back as "&lt;a@b&gt; &lt;c@d&gt;". Non-ASCII ids are allowed here (RFC 6532): they refer to
+        /// messages other systems wrote, and the wire check sends them only to a server that offers SMTPUTF8.
+        /// </summary>
+        public static string MessageIdList(string value, string parameter)
+        {
+            var ids = new List<string>();
+            var at = 0;
+            while (at < value.Length)
+            {
+                if (char.IsWhiteSpace(value[at]))
+                {
+                    at++;
+                    continue;
+                }
+
+                var end = value[at] == '<' ? value.IndexOf('>', at) + 1 : value.IndexOfAny(IdSeparators, at);
+                end = end <= 0 ? value.Length : end;
+                ids.Add(ParseId(value.Substring(at, end - at), parameter, requireDomain: true, allowUtf8: true, within: value));
+                at = end;
+            }
+
+            if (ids.Count == 0)
+            {
+                throw new MessageValidationException($"-{parameter} is empty: give one or more ids such as '<report-42@example.com>'.", parameter, value);
+            }
+
+            return string.Join(" ", ids.Select(id => $"<{id}>"));
         }
 
         /// <summary>A key of -InlineAttachments: the id the HTML refers to as cid:&lt;id&gt;.</summary>
-        public static string ContentId(string key) => ParseId(key, "InlineAttachments", requireDomain: false);
+        public static string ContentId(string key) => ParseId(key, "InlineAttachments", requireDomain: false, allowUtf8: false);
 
         public static List<KeyValuePair<string, string>> Headers(IDictionary? headers)
         {
@@ -76,7 +109,7 @@ namespace PSCompositeMail.Engine.Messages
 
                 var value = entry.Value?.ToString() ?? string.Empty;
                 HeaderValueGuard.RejectControlCharacters(value, $"Headers['{name}']");
-                valid.Add(new KeyValuePair<string, string>(name, value));
+                valid.Add(new KeyValuePair<string, string>(name, HeaderFieldRules.Check(name, value)));
             }
 
             return valid;
@@ -111,8 +144,10 @@ namespace PSCompositeMail.Engine.Messages
         /// <summary>
         /// One msg-id (RFC 5322): id-left, '@', id-right, in printable ASCII, with or without its angle brackets.
         /// MimeKit would otherwise keep the first id of 'a@b&gt; &lt;c@d' and drop the rest, or throw for '&lt;&gt;'.
+        /// With <paramref name="allowUtf8"/>, non-ASCII characters count as id characters too (RFC 6532). An id taken
+        /// from a list names the whole list, <paramref name="within"/>, as the bad value.
         /// </summary>
-        private static string ParseId(string value, string parameter, bool requireDomain)
+        private static string ParseId(string value, string parameter, bool requireDomain, bool allowUtf8, string? within = null)
         {
             HeaderValueGuard.RejectControlCharacters(value, parameter);
             var id = value.Trim();
@@ -121,7 +156,7 @@ namespace PSCompositeMail.Engine.Messages
                 id = id.Substring(1, id.Length - 2);
             }
 
-            var nonAscii = id.FirstOrDefault(c => c > '\u007E');
+            var nonAscii = allowUtf8 ? '\0' : id.FirstOrDefault(c => c > '\u007E');
             if (nonAscii != '\0')
             {
                 throw new MessageValidationException(
@@ -131,19 +166,20 @@ namespace PSCompositeMail.Engine.Messages
             var at = id.IndexOf('@');
             var left = at < 0 ? id : id.Substring(0, at);
             var right = at < 0 ? null : id.Substring(at + 1);
-            var valid = IsDotAtomText(left) && (right is null ? !requireDomain : IsDotAtomText(right) || IsDomainLiteral(right));
+            var valid = IsDotAtomText(left, allowUtf8) && (right is null ? !requireDomain : IsDotAtomText(right, allowUtf8) || IsDomainLiteral(right));
             if (!valid)
             {
                 var example = requireDomain ? "'report-42@example.com'" : "'logo' or 'logo@example.com'";
+                var expected = within is null ? "give one id such as" : "each id is one such as";
                 throw new MessageValidationException(
-                    $"'{value}' is not a valid -{parameter}: give one id such as {example}, made of letters, digits, '.' and {Atext}", parameter, value);
+                    $"'{value}' is not a valid -{parameter}: {expected} {example}, made of letters, digits, '.' and {Atext}", parameter, within ?? value);
             }
 
             return id;
         }
 
-        private static bool IsDotAtomText(string text) =>
-            text.Length > 0 && text.All(c => c < 127 && (char.IsLetterOrDigit(c) || c == '.' || Atext.IndexOf(c) >= 0));
+        internal static bool IsDotAtomText(string text, bool allowUtf8 = false) =>
+            text.Length > 0 && text.All(c => c > 127 ? allowUtf8 : char.IsLetterOrDigit(c) || c == '.' || Atext.IndexOf(c) >= 0);
 
         private static bool IsDomainLiteral(string text) =>
             text.Length >= 2 && text[0] == '[' && text[text.Length - 1] == ']' &&

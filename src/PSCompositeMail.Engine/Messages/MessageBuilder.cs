@@ -38,6 +38,7 @@ namespace PSCompositeMail.Engine.Messages
             var messageId = HeaderInputValidator.MessageId(spec.MessageId);
             var headers = HeaderInputValidator.Headers(spec.Headers);
             var encoding = spec.Encoding ?? DefaultEncoding;
+            HeaderInputValidator.RequireEncodable(encoding, spec.Subject, "Subject");
             HeaderInputValidator.RequireEncodable(encoding, spec.Body, "Body");
             HeaderInputValidator.RequireEncodable(encoding, spec.HtmlBody, "HtmlBody");
 
@@ -55,7 +56,8 @@ namespace PSCompositeMail.Engine.Messages
                 message.Cc.AddRange(cc);
                 message.Bcc.AddRange(bcc);
                 message.ReplyTo.AddRange(replyTo);
-                message.Subject = spec.Subject ?? string.Empty;
+                // -Encoding covers the subject too, as Send-MailMessage's does (its SubjectEncoding).
+                message.Headers.Replace(HeaderId.Subject, encoding, spec.Subject ?? string.Empty);
                 message.Date = DateTimeOffset.Now;
                 message.MessageId = messageId ?? MimeUtils.GenerateMessageId(from.Domain);
                 SetPriority(message, spec.Priority);

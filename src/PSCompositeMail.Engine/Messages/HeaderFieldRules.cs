@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MimeKit.Utils;
+using PSCompositeMail.Messages;
+
+namespace PSCompositeMail.Engine.Messages
+{
+    /// <summary>
+    /// The -Headers fields whose syntax a standard fixes: those a script may set are checked (and written back in their
+    /// normal form), those only servers and signers may write are refused with the reason. Any other field goes as
+    /// given, encoded where needed.
+    /// </summary>
+    internal static class HeaderFieldRules
+    {
+        private const string ResentReason =
+            "Resent-* fields say that an existing message was passed on again by someone (RFC 5322 3.6.6); a new message has none. To pass a message on, send its .eml file with -Path";
+
+        private const string ArcReason = "ARC-* fields are added by servers that forward mail (RFC 8617); one written by the sender forges their verdict";
+
+        /// <summary>Fields a sender must never write: servers on the way or signers write them, and receivers trust them.</summary>
+        private static readonly Dictionary<string, string> Forbidden = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Return-Path"] = "the server that delivers the message writes it from the envelope sender (RFC 5321 4.4): give -Sender (or -From) instead",
+            ["Received"] = "each server on the way adds its own (RFC 5321 4.4); one written by the sender forges the message's trace",
+            ["Authentication-Results"] = "the receiving server writes it after checking SPF, DKIM and DMARC (RFC 8601); one written by the sender forges that verdict",
+            ["DKIM-Signature"] = "it is computed over the finished message: give New-MailBackend -DkimDomain, -DkimSelector and -DkimPrivateKeyPath and the backend signs",
+        };
+
+        /// <summary>RFC 2369 fields: one or more URLs in angle brackets, separated by commas.</summary>
+        private static readonly HashSet<string> ListUrlFields = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "List-Help", "List-Subscribe", "List-Unsubscribe", "List-Post", "List-Owner", "List-Archive",
+        };
+
+        /// <summary>The value to write for the field <paramref name="name"/>, or a <see cref="MessageValidationException"/> saying why not.</summary>
+        public static string Check(string name, string value)
+        {
+            var parameter = $"Headers['{name}']";
+            if (ForbiddenReason(name) is { } reason)
+            {
+                throw new MessageValidationException($"-Headers cannot set '{name}': {reason}.", "Headers", name);
+            }
+
+            switch (name.ToUpperInvariant())
+            {
+                case "DATE":
+                    return DateUtils.TryParse(value, out var date)
+                        ? DateUtils.FormatDate(date)
+                        : throw new MessageValidationException(
+                            $"'{value}' is not a valid -{parameter}: give an RFC 5322 date such as '{DateUtils.FormatDate(DateTimeOffset.Now)}', or omit it and the time of sending is written.",
+                            parameter,
+                            value);
+                case "IN-REPLY-TO":
+                case "REFERENCES":
+                    return HeaderInputValidator.MessageIdList(value, parameter);
+                case "LIST-ID":
+                    return IsListId(value) ? value : throw Invalid(parameter, value, "a list name in angle brackets, such as 'Ops alerts <alerts.ops.example.com>' (RFC 2919)");
+                case "LIST-UNSUBSCRIBE-POST":
+                    return value.Trim() == "List-Unsubscribe=One-Click" ? value : throw Invalid(parameter, value, "exactly 'List-Unsubscribe=One-Click' (RFC 8058)");
+                case "LIST-POST" when value.Trim().Equals("NO", StringComparison.OrdinalIgnoreCase):
+                    return value;
+                case var _ when ListUrlFields.Contains(name):
+                    return IsUrlList(value) ? value : throw Invalid(parameter, value, "URLs in angle brackets separated by commas, such as '<mailto:leave@example.com>, <https://example.com/leave>' (RFC 2369); write any other character of a URL percent-encoded");
+                default:
+                    return value;
+            }
+        }
+
+        private static string? ForbiddenReason(string name) =>
+            Forbidden.TryGetValue(name, out var reason) ? reason
+            : name.StartsWith("Resent-", StringComparison.OrdinalIgnoreCase) ? ResentReason
+            : name.StartsWith("ARC-", StringComparison.OrdinalIgnoreCase) ? ArcReason
+            : null;
+
+        private static MessageValidationException Invalid(string parameter, string value, string expected) =>
+            new MessageValidationException($"'{value}' is not a valid -{parameter}: give {expected}.", parameter, value);
+
+        /// <summary>'&lt;url&gt;, &lt;url&gt;': each URL has a scheme and only printable ASCII without spaces or angle brackets.</summary>
+        private static bool IsUrlList(string value)
+        {
+            var urls = value.Split(',');
+            return urls.All(url =>
+            {
+                var item = url.Trim();
+                var inner = item.Length > 2 && item[0] == '<' && item[item.Length - 1] == '>' ? item.Substring(1, item.Length - 2) : string.Empty;
+                return inner.IndexOf(':') > 0 && inner.All(c => c > ' ' && c < 127 && c != '<' && c != '>');
+            });
+        }
+
+        /// <summary>An optional phrase, then '&lt;list-label.namespace&gt;' in dot-atom text with at least one dot.</summary>
+        private static bool IsListId(string value)
+        {
+            var trimmed = value.TrimEnd();
+            var open = trimmed.LastIndexOf('<');
+            if (open < 0 || !trimmed.EndsWith(">", StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            var id = trimmed.Substring(open + 1, trimmed.Length - open - 2);
+            return id.IndexOf('.') > 0 && HeaderInputValidator.IsDotAtomText(id);
+        }
+    }
+}
