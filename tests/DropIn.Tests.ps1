@@ -311,3 +311,45 @@ Describe 'Backends piped into the Send-MailMessage form' {
         $first.Messages.Count + $second.Messages.Count | Should -Be 2
     }
 }
+
+Describe 'A credential in clear under an explicit -Security None' {
+    BeforeAll {
+        $script:Authenticating = Start-TestSmtpServer -Mode plain -User mailer -Password 'clear-secret'
+        $script:Mailer = [pscredential]::new('mailer', (ConvertTo-SecureString 'clear-secret' -AsPlainText -Force))
+    }
+    AfterAll { $script:Authenticating | Stop-TestSmtpServer }
+
+    It 'sends as the user said, with one warning naming the risk and the fix' {
+        $before = @(Get-TestSmtpMessage $Authenticating).Count
+        Send-CompositeMail jane@example.com 'clear auth' 'body' 127.0.0.1 -From ops@example.com -Port $Authenticating.Port -Security None -Credential $Mailer `
+            -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop
+
+        @(Get-NewMessage $Authenticating $before).Count | Should -Be 1
+        @($warnings).Count | Should -Be 1
+        "$warnings" | Should -Match 'sends the password for 127\.0\.0\.1 in clear text'
+        "$warnings" | Should -Match 'Drop -Security None.*-Security StartTls or SslOnConnect'
+    }
+
+    It 'does not warn without a credential' {
+        Send-CompositeMail jane@example.com 'no auth' 'body' 127.0.0.1 -From ops@example.com -Port $Plain.Port -Security None `
+            -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop
+        $warnings | Should -BeNullOrEmpty
+    }
+
+    It 'does not warn when the connection is encrypted' {
+        Send-CompositeMail jane@example.com 'encrypted' 'body' localhost -From ops@example.com -Port $Tls.Port -UseSsl -CertificateThumbprint $Certificate.Thumbprint `
+            -Credential $Mailer -RetryCount 0 -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        $warnings | Should -BeNullOrEmpty
+    }
+
+    It 'warns for a profile backend too (Import-MailBackend builds it from the same recipe)' {
+        $profile = Join-Path $TestDrive 'clear.psd1'
+        Set-Content $profile "@{ Dev = @{ Backends = @( @{ Type = 'Smtp'; SmtpServer = 'relay.example.com'; Security = 'None'; Credential = @{ UserNameEnv = 'PSCM_CLEAR_USER'; PasswordEnv = 'PSCM_CLEAR_PASSWORD' } } ) } }"
+        $env:PSCM_CLEAR_USER = 'mailer'
+        $env:PSCM_CLEAR_PASSWORD = 'clear-secret'
+        try { $null = Import-MailBackend -Path $profile -Environment Dev -WarningVariable warnings -WarningAction SilentlyContinue }
+        finally { Remove-Item Env:PSCM_CLEAR_USER, Env:PSCM_CLEAR_PASSWORD }
+        @($warnings).Count | Should -Be 1
+        "$warnings" | Should -Match 'password for relay\.example\.com in clear text'
+    }
+}

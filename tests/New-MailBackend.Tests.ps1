@@ -66,6 +66,25 @@ Describe 'New-MailBackend' {
         }
     }
 
+    It 'warns once that -Credential with -Security None sends the password in clear, naming the fix' {
+        $credential = [pscredential]::new('relay-user', (ConvertTo-SecureString 'p' -AsPlainText -Force))
+        $null = New-MailBackend -Smtp -SmtpServer relay.example.com -Security None -Credential $credential -WarningVariable warnings -WarningAction SilentlyContinue
+        @($warnings).Count | Should -Be 1
+        "$warnings" | Should -Match 'password for relay\.example\.com in clear text'
+        "$warnings" | Should -Match 'Drop -Security None.*-Security StartTls or SslOnConnect'
+    }
+
+    It 'gives no clear-text warning <Case>' -ForEach @(
+        @{ Case = 'without a credential'; Arguments = @{ Security = 'None' } }
+        @{ Case = 'with STARTTLS'; Arguments = @{ Security = 'StartTls'; Credential = 'credential' } }
+        @{ Case = 'with implicit TLS'; Arguments = @{ Security = 'SslOnConnect'; Credential = 'credential' } }
+        @{ Case = 'when -Security is left to its default'; Arguments = @{ Credential = 'credential' } }
+    ) {
+        if ($Arguments.Credential) { $Arguments.Credential = [pscredential]::new('relay-user', (ConvertTo-SecureString 'p' -AsPlainText -Force)) }
+        $null = New-MailBackend -Smtp -SmtpServer relay.example.com @Arguments -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings | Should -BeNullOrEmpty
+    }
+
     It 'refuses a policy it does not know' {
         { New-MailBackend -Composite -Backend (New-MailBackend -Null) -Policy Sometimes } |
             Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])

@@ -105,6 +105,11 @@ namespace PSCompositeMail.Backends
                     Warn($"Certificate checks are off for {Settings.Server}: anyone between here and the server can read and change the mail. Prefer -CertificateThumbprint to trust one certificate.");
                 }
 
+                if (Settings.Credential is not null && Settings.RequestedSecurity == SmtpSecurity.None)
+                {
+                    Warn($"-Credential with -Security None sends the password for {Settings.Server} in clear text: anyone between here and the server can read it. Drop -Security None, so that the password only ever travels encrypted, or give -Security StartTls or SslOnConnect.");
+                }
+
                 Settings.Dkim = Dkim.Build();
                 return new SmtpBackend(Name, Settings);
             }
