@@ -342,6 +342,13 @@ Describe 'A credential in clear under an explicit -Security None' {
         $warnings | Should -BeNullOrEmpty
     }
 
+    It 'is documented in the help of the parameters whose behaviour changed' {
+        (Get-Help New-MailBackend -Parameter Credential).Description.Text | Should -Match 'clear text and New-MailBackend warns'
+        (Get-Help Send-CompositeMail -Parameter Credential).Description.Text | Should -Match 'clear text and a warning says so'
+        (Get-Help Send-CompositeMail -Parameter Encoding).Description.Text | Should -Match 'applies to the subject too'
+        (Get-Help Send-CompositeMail -Parameter Headers).Description.Text -join ' ' | Should -Match 'Return-Path \(use -Sender\)'
+    }
+
     It 'warns for a profile backend too (Import-MailBackend builds it from the same recipe)' {
         $profile = Join-Path $TestDrive 'clear.psd1'
         Set-Content $profile "@{ Dev = @{ Backends = @( @{ Type = 'Smtp'; SmtpServer = 'relay.example.com'; Security = 'None'; Credential = @{ UserNameEnv = 'PSCM_CLEAR_USER'; PasswordEnv = 'PSCM_CLEAR_PASSWORD' } } ) } }"
