@@ -27,6 +27,21 @@ BeforeAll {
         @(Get-TestSmtpMessage $Server).Count
     }
 
+    function Send-BadRowThenGoodRow {
+        <# Pipes a bad row, then a good one: the bad one must be one InvalidArgument error raised before any backend, and the good one must still go. Returns that error. #>
+        param([hashtable] $Bad, [hashtable] $Parameters = @{})
+        $before = Get-ReceivedCount
+        $rows = @((New-Row $Bad), (New-Row @{ Subject = 'after the bad one' }))
+        $results = $rows | Send-CompositeMail -Backend $Smtp @Parameters -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].TargetObject | Should -Not -BeNullOrEmpty
+        @($results).Count | Should -Be 1
+        Get-ReceivedCount | Should -Be ($before + 1)
+        (Get-LastReceived).Message.Subject | Should -Be 'after the bad one'
+        $failures[0]
+    }
+
     function Get-WireProblem {
         <# Every way the bytes break the rules: a CR or LF that is not part of CRLF, a line over 998 octets, 8-bit or control bytes in the headers. #>
         param([byte[]] $Bytes)
@@ -94,16 +109,8 @@ Describe 'No raw control or 8-bit bytes in headers' {
             'InlineAttachments' { @{ HtmlBody = "<img src=`"cid:$value`">"; InlineAttachments = @{ $value = $Image } } }
             'Headers' { @{ Headers = @{ 'X-Note' = $value } } }
         }
-        $before = Get-ReceivedCount
-        $rows = @((New-Row $row), (New-Row @{ Subject = 'after the bad one' }))
-        $results = $rows | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
-        $failures.Count | Should -Be 1
-        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $failures[0].Exception.Message | Should -Match "-$Parameter"
-        $failures[0].TargetObject | Should -Not -BeNullOrEmpty
-        @($results).Count | Should -Be 1
-        Get-ReceivedCount | Should -Be ($before + 1)
-        (Get-LastReceived).Message.Subject | Should -Be 'after the bad one'
+        $failure = Send-BadRowThenGoodRow $row
+        $failure.Exception.Message | Should -Match "-$Parameter"
     }
 
     It 'refuses a non-ASCII -MessageId or inline image id' {
@@ -240,16 +247,9 @@ Describe 'Structured -Headers are checked before any backend' {
         @{ Name = 'a List-Id without its <list.id>'; Header = 'List-Id'; Value = 'ops alerts' }
         @{ Name = 'a List-Unsubscribe-Post other than One-Click'; Header = 'List-Unsubscribe-Post'; Value = 'yes' }
     ) {
-        $before = Get-ReceivedCount
-        $rows = @((New-Row @{ Headers = @{ $Header = $Value } }), (New-Row @{ Subject = 'after the bad one' }))
-        $results = $rows | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
-        $failures.Count | Should -Be 1
-        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $failures[0].Exception.Message | Should -Match ([regex]::Escape("-Headers['$Header']"))
-        $failures[0].TargetObject | Should -Be $Value
-        @($results).Count | Should -Be 1
-        Get-ReceivedCount | Should -Be ($before + 1)
-        (Get-LastReceived).Raw | Should -Not -Match ([regex]::Escape($Value))
+        $failure = Send-BadRowThenGoodRow @{ Headers = @{ $Header = $Value } }
+        $failure.Exception.Message | Should -Match ([regex]::Escape("-Headers['$Header']"))
+        $failure.TargetObject | Should -Be $Value
     }
 
     It 'refuses <Header>, which only servers or signers write, saying why' -ForEach @(
@@ -401,16 +401,8 @@ Describe '-Encoding that cannot hold the text' {
         @{ Encoding = 'ascii'; Text = 'café' }
         @{ Encoding = 'latin1'; Text = 'price: 5 €' }
     ) {
-        $before = Get-ReceivedCount
-        $rows = @((New-Row @{ Subject = $Text }), (New-Row @{ Subject = 'after the bad one' }))
-        $results = $rows | Send-CompositeMail -Backend $Smtp -Encoding $Encoding -ErrorVariable failures -ErrorAction SilentlyContinue
-        $failures.Count | Should -Be 1
-        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $failures[0].Exception.Message | Should -Match '-Encoding .* of -Subject'
-        $failures[0].TargetObject | Should -Not -BeNullOrEmpty
-        @($results).Count | Should -Be 1
-        Get-ReceivedCount | Should -Be ($before + 1)
-        (Get-LastReceived).Message.Subject | Should -Be 'after the bad one'
+        $failure = Send-BadRowThenGoodRow @{ Subject = $Text } -Parameters @{ Encoding = $Encoding }
+        $failure.Exception.Message | Should -Match '-Encoding .* of -Subject'
     }
 
     It 'writes the subject in the charset of <Name> (<Charset>), which Python reads back' -ForEach @(
