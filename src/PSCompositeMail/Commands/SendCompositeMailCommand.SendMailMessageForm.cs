@@ -13,9 +13,9 @@ namespace PSCompositeMail.Commands
     /// <summary>
     /// The Send-MailMessage form (no -Backend): its SMTP parameters beyond Send-MailMessage's own (-SmtpServer, -Port,
     /// -Credential, -UseSsl, -Security stay beside them), the choice between it and backends, and what is piped in
-    /// (files, paths as text, rows). Each
-    /// SMTP parameter passes by name through New-MailBackend's SMTP recipe (SmtpShortcut), so accepting one more is only
-    /// declaring it here, with New-MailBackend's validation; with -Backend each is an error.
+    /// (files, paths as text, rows). Each SMTP parameter passes by name through New-MailBackend's SMTP recipe
+    /// (SmtpShortcut), so accepting one more is only declaring it here, with New-MailBackend's validation; with
+    /// -Backend each is an error.
     /// </summary>
     public sealed partial class SendCompositeMailCommand
     {
