@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using PSCompositeMail.Backends;
-using PSCompositeMail.Messages;
 using PSCompositeMail.Sending;
 using PSCompositeMail.Tokens;
 
@@ -12,10 +11,9 @@ namespace PSCompositeMail.Commands
 {
     /// <summary>
     /// The Send-MailMessage form (no -Backend): its SMTP parameters beyond Send-MailMessage's own (-SmtpServer, -Port,
-    /// -Credential, -UseSsl, -Security stay beside them), the choice between it and backends, and what is piped in
-    /// (files, paths as text, rows). Each SMTP parameter passes by name through New-MailBackend's SMTP recipe
-    /// (SmtpShortcut), so accepting one more is only declaring it here, with New-MailBackend's validation; with
-    /// -Backend each is an error.
+    /// -Credential, -UseSsl, -Security stay beside them) and the choice between it and backends. Each SMTP parameter
+    /// passes by name through New-MailBackend's SMTP recipe (SmtpShortcut), so accepting one more is only declaring it
+    /// here, with New-MailBackend's validation; with -Backend each is an error. What is piped in: .PipedInput.cs.
     /// </summary>
     public sealed partial class SendCompositeMailCommand
     {
@@ -140,21 +138,6 @@ namespace PSCompositeMail.Commands
             .Select(property => property.Name)
             .ToArray();
 
-        /// <summary>The parameters a pipeline row sets through a property of their name (or alias).</summary>
-        private static readonly RowParameter[] RowParameters = typeof(SendCompositeMailCommand).GetProperties()
-            .Where(property => property.GetCustomAttributes(typeof(ParameterAttribute), false).Cast<ParameterAttribute>()
-                .Any(set => set.ParameterSetName == MessageSet && set.ValueFromPipelineByPropertyName))
-            .Select(property => new RowParameter(
-                property.Name,
-                property.PropertyType,
-                property.GetCustomAttributes(typeof(AliasAttribute), false).Cast<AliasAttribute>().SelectMany(alias => alias.AliasNames)))
-            .ToArray();
-
-        private static readonly RowParameter[] PathRowParameter = RowParameters.Where(p => p.Name == nameof(Path)).ToArray();
-
-        /// <summary>The parameters that make an input a row: all but -Path, whose aliases (FullName) are common column names.</summary>
-        private static readonly RowParameter[] MessageRowParameters = RowParameters.Except(PathRowParameter).ToArray();
-
         /// <summary>The Send-MailMessage form: an SMTP backend from -SmtpServer (or $PSEmailServer) and its companions; nothing written without -PassThru.</summary>
         private void UseSmtpShortcut()
         {
@@ -195,72 +178,6 @@ namespace PSCompositeMail.Commands
                     "BackendWithSmtpParameters",
                     ErrorCategory.InvalidArgument,
                     null));
-            }
-        }
-
-        /// <summary>
-        /// What a piped input means when it is not a backend or a spool item: files (FileInfo, paths as text as
-        /// Send-MailMessage takes them, or an object with only a path property such as Resolve-Path's), or a row. A row
-        /// with a property PowerShell could not bind, or an input nothing binds to, is refused here; a good row is left
-        /// to be sent. Decided from the input itself: $PSBoundParameters keeps what an earlier input bound.
-        /// </summary>
-        /// <returns>True when the input was taken here.</returns>
-        private bool TookPipedInput()
-        {
-            var input = PSObject.AsPSObject(InputObject!.Value);
-            switch (input.BaseObject)
-            {
-                case string path:
-                    TakePipedFiles(new[] { path });
-                    return true;
-                case System.IO.FileSystemInfo:
-                    TakePipedFiles(Path);
-                    return true;
-            }
-
-            MessageValidationException? problem;
-            if (_delayBindRows || PipedRow.IsRow(input, MessageRowParameters))
-            {
-                // A row's FullName or Path column (a person's name, a report's location) is not a file to send.
-                problem = PipedRow.Problem(input, RowParameters, _commandLineParameters);
-            }
-            else if (PipedRow.IsRow(input, PathRowParameter))
-            {
-                TakePipedFiles(Path);
-                return true;
-            }
-            else
-            {
-                problem = PipedRow.Unusable(input);
-            }
-
-            if (problem is null)
-            {
-                return false;
-            }
-
-            WhileSending(() => _sender!.Refuse(problem));
-            return true;
-        }
-
-        /// <summary>Files piped in: attachments of the command line's message, or .eml messages (<see cref="PipedFiles"/>).</summary>
-        private void TakePipedFiles(string[] paths)
-        {
-            switch (PipedFiles.UseFor(_messageParametersGiven))
-            {
-                case PipedFileUse.Attachment:
-                    _pipedAttachments.AddRange(paths);
-                    break;
-                case PipedFileUse.Message:
-                    WhileSending(() => _sender!.SendFiles(paths, piped: true));
-                    break;
-                default:
-                    ThrowTerminatingError(new ErrorRecord(
-                        new PSArgumentException(PipedFiles.AmbiguityText(_messageParametersGiven)),
-                        "AmbiguousPipedFiles",
-                        ErrorCategory.InvalidArgument,
-                        paths));
-                    break;
             }
         }
     }

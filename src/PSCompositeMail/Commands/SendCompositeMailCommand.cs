@@ -19,7 +19,8 @@ namespace PSCompositeMail.Commands
     /// Sends each message through every given backend under a delivery policy. The cmdlet binds parameters and
     /// writes streams; <see cref="MailSender"/> does the work. The file is longer than most because Send-MailMessage's
     /// parameters (and the three ways to give a message) are all declared here; the Send-MailMessage form's own SMTP
-    /// parameters and choices are in SendCompositeMailCommand.SendMailMessageForm.cs, S/MIME in .Smime.cs.
+    /// parameters and choices are in SendCompositeMailCommand.SendMailMessageForm.cs, S/MIME in .Smime.cs, what is
+    /// piped in (files, rows) in .PipedInput.cs.
     /// </summary>
     [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = MessageSet)]
     [OutputType(typeof(SendResult))]
@@ -131,13 +132,6 @@ namespace PSCompositeMail.Commands
         [Parameter(Mandatory = true, ParameterSetName = SpoolSet, ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
         public MailSpoolItem[] SpoolItem { get; set; } = Array.Empty<MailSpoolItem>();
-
-        /// <summary>
-        /// Whatever comes down the pipeline, as it came: paths given as text become attachments as with Send-MailMessage,
-        /// and a row is checked for properties PowerShell could not bind (<see cref="PipedRow"/>).
-        /// </summary>
-        [Parameter(ParameterSetName = MessageSet, ValueFromPipeline = true, DontShow = true)]
-        public PipelineInput? InputObject { get; set; }
 
         /// <summary>How many messages are delivered at once, each on its own connection; results keep the input order.</summary>
         [Parameter]
