@@ -223,6 +223,137 @@ jane@example.com,call's server,b,
     }
 }
 
+Describe 'The one message sent after the last input carries only the command line''s values' {
+    It 'does not take a refused row''s Bcc, body or attachments into the message of piped backends' {
+        $memory = New-MailBackend -Memory
+        $null = $memory, [pscustomobject]@{ Bcc = 'outsider@example.com'; Body = 'row body'; Attachments = (Join-Path $Files 'a.log') } |
+            Send-CompositeMail @Mail -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 1
+        $memory.Messages[0].Bcc | Should -BeNullOrEmpty
+        $memory.Messages[0].ToString() | Should -Not -Match 'row body|a\.log'
+    }
+
+    It 'sends the piped files'' message without the last row''s values, over SMTP (the row refused for Priority Bogus)' {
+        $before = @(Get-TestSmtpMessage $Plain).Count
+        (Join-Path $Files 'a.log'), [pscustomobject]@{ Bcc = 'outsider@example.com'; Priority = 'Bogus' } |
+            Send-CompositeMail -From ops@example.com -To boss@example.com -Subject 'files' -SmtpServer 127.0.0.1 -Port $Plain.Port -ErrorAction SilentlyContinue
+
+        $received = @(Get-NewMessage $before)
+        $received.Count | Should -Be 1
+        $received[0].RcptTo | Should -Be 'boss@example.com'
+    }
+
+    It 'keeps piped files out of the rows'' messages, and the rows'' values out of the files'' message' {
+        $memory = New-MailBackend -Memory
+        $null = (Get-Item (Join-Path $Files 'a.log')), [pscustomobject]@{ Cc = 'row-cc@example.com'; Subject = 'row' } |
+            Send-CompositeMail -Backend $memory -From ops@example.com -To boss@example.com -Body b -ErrorAction Stop
+
+        $memory.Messages.Count | Should -Be 2
+        $row = $memory.Messages | Where-Object Subject -EQ 'row'
+        $files = $memory.Messages | Where-Object Subject -NE 'row'
+        $row.ToString() | Should -Not -Match 'filename=a\.log'
+        $files.ToString() | Should -Match 'filename=a\.log'
+        $files.Cc | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Spool items piped into a call with message parameters' {
+    It 'refuses each item (it would be a new message without its body) and leaves it in the spool' {
+        $spool = Join-Path $TestDrive "spool-$([guid]::NewGuid().ToString('N'))"
+        $down = New-MailBackend -ScriptBlock { throw 'down' }
+        $null = Send-CompositeMail -Backend $down @Mail -Attachments (Join-Path $Files 'a.log') -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $memory = New-MailBackend -Memory
+
+        Get-MailSpool $spool | Send-CompositeMail -Backend $memory -From other@example.com -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($failures[0])" | Should -Match 'resent as it is.*-From'
+        @(Get-MailSpool $spool).Count | Should -Be 1
+    }
+
+    It 'does not resend an item piped after backends, which it reports as refused' {
+        $spool = Join-Path $TestDrive "spool-$([guid]::NewGuid().ToString('N'))"
+        $down = New-MailBackend -ScriptBlock { throw 'down' }
+        $null = Send-CompositeMail -Backend $down @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $memory = New-MailBackend -Memory
+
+        $memory, (Get-MailSpool $spool) | Send-CompositeMail -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        "$($failures[0])" | Should -Match 'piped in together'
+        $memory.Messages.Count | Should -Be 0
+        @(Get-MailSpool $spool).Count | Should -Be 1
+    }
+}
+
+Describe 'Files named exactly' {
+    BeforeAll {
+        $script:Brackets = Join-Path $TestDrive 'brackets'
+        $null = New-Item -ItemType Directory -Path $Brackets
+        Set-Content -LiteralPath (Join-Path $Brackets 'rep[1].log') -Value 'the one meant'
+        Set-Content -LiteralPath (Join-Path $Brackets 'rep1.log') -Value 'another file'
+        Set-Content -LiteralPath (Join-Path $Brackets 'msg[1].eml') -Value ($memorySaved = Get-Content $Eml -Raw) -NoNewline
+        Set-Content -LiteralPath (Join-Path $Brackets 'msg1.eml') -Value ((Get-Content $Eml -Raw) -replace 'Saved as eml', 'The wrong message') -NoNewline
+    }
+
+    It 'attaches the FileInfo piped in, not a file its name matches as a wildcard' {
+        $memory = New-MailBackend -Memory
+        $null = Get-Item -LiteralPath (Join-Path $Brackets 'rep[1].log') | Send-CompositeMail -Backend $memory @Mail -ErrorAction Stop
+
+        $memory.Messages[0].ToString() | Should -Match 'filename="?rep\[1\]\.log'
+        $memory.Messages[0].ToString() | Should -Not -Match 'filename="?rep1\.log'
+    }
+
+    It 'sends the .eml FileInfo piped in, not another message its name matches' {
+        $memory = New-MailBackend -Memory
+        $null = Get-Item -LiteralPath (Join-Path $Brackets 'msg[1].eml') | Send-CompositeMail -Backend $memory -ErrorAction Stop
+
+        $memory.Messages.Subject | Should -Be 'Saved as eml'
+    }
+
+    It 'refuses a blank path piped in' {
+        $memory = New-MailBackend -Memory
+        '  ' | Send-CompositeMail -Backend $memory @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        "$($failures[0])" | Should -Match 'blank path'
+        $memory.Messages.Count | Should -Be 0
+    }
+
+    It 'takes no file from an object that has other properties beside its Path (<Name>)' -ForEach @(
+        @{ Name = 'a process'; Make = { Get-Process -Id $PID } }
+        @{ Name = 'a row with a Path column'; Make = { [pscustomobject]@{ Name = 'x'; Path = (Join-Path $Files 'a.log') } } }
+    ) {
+        $memory = New-MailBackend -Memory
+        & $Make | Send-CompositeMail -Backend $memory @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        "$($failures[0])" | Should -Match 'neither a message nor a file'
+    }
+}
+
+Describe 'Text values that PowerShell would drop or mangle' {
+    It 'refuses a row whose <Column> is <Kind>, instead of sending it <Instead>' -ForEach @(
+        @{ Column = 'Body'; Kind = 'an array of lines'; Value = @('line1', 'line2'); Instead = 'with an empty body' }
+        @{ Column = 'Subject'; Kind = 'an array'; Value = @('one', 'two'); Instead = 'without a subject' }
+        @{ Column = 'Subject'; Kind = 'a hashtable'; Value = @{ a = 1 }; Instead = 'with the subject System.Collections.Hashtable' }
+        @{ Column = 'To'; Kind = 'a nested array'; Value = @('a@example.com', @('b@example.com')); Instead = 'with a wrong error' }
+    ) {
+        $row = [ordered]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = 's'; Body = 'b' }
+        $row[$Column] = $Value
+        $memory = New-MailBackend -Memory
+        $results = [pscustomobject]$row, [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = 'after'; Body = 'b' } |
+            Send-CompositeMail -Backend $memory -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($failures[0])" | Should -Match "-$Column\b"
+        $results.Subject | Should -Be 'after'
+    }
+}
+
 Describe 'Inputs that are neither rows nor files' {
     It 'refuses <Name> with a clear error and sends the row after it' -ForEach @(
         @{ Name = 'a number'; Make = { 42 }; Hint = 'neither a message nor a file' }
@@ -256,5 +387,17 @@ Describe 'Inputs that are neither rows nor files' {
         $results = 1, 2 | Send-CompositeMail -Backend $memory @Mail -Subject { "Report $_" } -ErrorAction Stop
 
         $results.Subject | Should -Be 'Report 1', 'Report 2'
+    }
+
+    It 'makes a row of text and of files too when a delay-bind script block asks for one' {
+        $memory = New-MailBackend -Memory
+        $results = 'jane@example.com', 'bob@example.com' | Send-CompositeMail -Backend $memory -From ops@example.com -To { $_ } -Subject hi -Body b -ErrorAction Stop
+        $results.To | Should -Be 'jane@example.com', 'bob@example.com'
+
+        $memory = New-MailBackend -Memory
+        $results = Get-ChildItem (Join-Path $Files '*.log') | Send-CompositeMail -Backend $memory @Mail -Subject { "Report $($_.Name)" } -Attachments { $_.FullName } -ErrorAction Stop
+        $results.Subject | Should -Be 'Report a.log', 'Report b.log'
+        $memory.Messages[1].ToString() | Should -Match 'filename=b\.log'
+        $memory.Messages[1].ToString() | Should -Not -Match 'filename=a\.log'
     }
 }

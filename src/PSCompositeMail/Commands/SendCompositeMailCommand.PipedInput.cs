@@ -1,7 +1,11 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using System.Management.Automation;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Sending;
+using PSCompositeMail.Spool;
 
 namespace PSCompositeMail.Commands
 {
@@ -18,6 +22,17 @@ namespace PSCompositeMail.Commands
         [Parameter(ParameterSetName = MessageSet, ValueFromPipeline = true, DontShow = true)]
         public PipelineInput? InputObject { get; set; }
 
+        /// <summary>The parameters that describe the message itself, known from their parameter set.</summary>
+        private static readonly string[] MessageParameters = typeof(SendCompositeMailCommand).GetProperties()
+            .Where(property => property.Name != nameof(Path))
+            .Where(property =>
+            {
+                var sets = property.GetCustomAttributes(typeof(ParameterAttribute), false).Cast<ParameterAttribute>().ToList();
+                return sets.Count > 0 && sets.All(set => set.ParameterSetName == MessageSet);
+            })
+            .Select(property => property.Name)
+            .ToArray();
+
         /// <summary>The parameters a pipeline row sets through a property of their name (or alias).</summary>
         private static readonly RowParameter[] RowParameters = typeof(SendCompositeMailCommand).GetProperties()
             .Where(property => property.GetCustomAttributes(typeof(ParameterAttribute), false).Cast<ParameterAttribute>()
@@ -28,41 +43,43 @@ namespace PSCompositeMail.Commands
                 property.GetCustomAttributes(typeof(AliasAttribute), false).Cast<AliasAttribute>().SelectMany(alias => alias.AliasNames)))
             .ToArray();
 
-        private static readonly RowParameter[] PathRowParameter = RowParameters.Where(p => p.Name == nameof(Path)).ToArray();
-
         /// <summary>The parameters that make an input a row: all but -Path, whose aliases (FullName) are common column names.</summary>
-        private static readonly RowParameter[] MessageRowParameters = RowParameters.Except(PathRowParameter).ToArray();
+        private static readonly RowParameter[] MessageRowParameters = RowParameters.Where(p => p.Name != nameof(Path)).ToArray();
+
+        /// <summary>The properties a pipeline row may set, kept as the command line gave them (see <see cref="RestoreCommandLineMessage"/>).</summary>
+        private static readonly PropertyInfo[] CommandLineMessage = MessageParameters.Select(name => typeof(SendCompositeMailCommand).GetProperty(name)!).ToArray();
+
+        private IReadOnlyList<(PropertyInfo Property, object? Value)> _commandLineMessage = Array.Empty<(PropertyInfo, object?)>();
 
         /// <summary>
-        /// What a piped input means when it is not a backend or a spool item: files (FileInfo, paths as text as
-        /// Send-MailMessage takes them, or an object with only a path property such as Resolve-Path's), or a row. A row
-        /// with a property PowerShell could not bind, or an input nothing binds to, is refused here; a good row is left
-        /// to be sent. Decided from the input itself: $PSBoundParameters keeps what an earlier input bound.
+        /// What a piped input means when it is not a backend or a spool item resent as it is: a row (an object with a
+        /// property naming a message parameter, or any input when a delay-bind script block asks for one), or files
+        /// (see <see cref="PipedRow.FilePath"/>). A row with a property PowerShell could not bind, or an input that is
+        /// neither, is refused here; a good row is left to be sent. Decided from the input itself: $PSBoundParameters
+        /// keeps what an earlier input bound.
         /// </summary>
         /// <returns>True when the input was taken here.</returns>
         private bool TookPipedInput()
         {
             var input = PSObject.AsPSObject(InputObject!.Value);
-            switch (input.BaseObject)
-            {
-                case string path:
-                    TakePipedFiles(new[] { path });
-                    return true;
-                case System.IO.FileSystemInfo:
-                    TakePipedFiles(Path);
-                    return true;
-            }
-
             MessageValidationException? problem;
-            if (_delayBindRows || PipedRow.IsRow(input, MessageRowParameters))
+            if (input.BaseObject is MailSpoolItem item)
+            {
+                problem = PipedRow.SpoolItemWithMessageParameters(item, _messageParametersGiven);
+            }
+            else if (_delayBindRows || PipedRow.IsRow(input, MessageRowParameters))
             {
                 // A row's FullName or Path column (a person's name, a report's location) is not a file to send.
                 problem = PipedRow.Problem(input, RowParameters, _commandLineParameters);
             }
-            else if (PipedRow.IsRow(input, PathRowParameter))
+            else if (PipedRow.FilePath(input) is { } path)
             {
-                TakePipedFiles(Path);
-                return true;
+                problem = path.Trim().Length == 0 ? PipedRow.BlankPath(input.BaseObject) : null;
+                if (problem is null)
+                {
+                    TakePipedFiles(new[] { path });
+                    return true;
+                }
             }
             else
             {
@@ -76,6 +93,18 @@ namespace PSCompositeMail.Commands
 
             WhileSending(() => _sender!.Refuse(problem));
             return true;
+        }
+
+        /// <summary>
+        /// The message parameters as the command line gives them, for the one message sent after the last input
+        /// (with piped backends or files): PowerShell leaves the last input's values bound.
+        /// </summary>
+        private void RestoreCommandLineMessage()
+        {
+            foreach (var (property, value) in _commandLineMessage)
+            {
+                property.SetValue(this, value);
+            }
         }
 
         /// <summary>Files piped in: attachments of the command line's message, or .eml messages (<see cref="PipedFiles"/>).</summary>

@@ -127,17 +127,6 @@ namespace PSCompositeMail.Commands
         [ValidateNotNull]
         public Uri? AuthorityHost { get; set; }
 
-        /// <summary>The parameters that describe the message itself, known from their parameter set.</summary>
-        private static readonly string[] MessageParameters = typeof(SendCompositeMailCommand).GetProperties()
-            .Where(property => property.Name != nameof(Path))
-            .Where(property =>
-            {
-                var sets = property.GetCustomAttributes(typeof(ParameterAttribute), false).Cast<ParameterAttribute>().ToList();
-                return sets.Count > 0 && sets.All(set => set.ParameterSetName == MessageSet);
-            })
-            .Select(property => property.Name)
-            .ToArray();
-
         /// <summary>The Send-MailMessage form: an SMTP backend from -SmtpServer (or $PSEmailServer) and its companions; nothing written without -PassThru.</summary>
         private void UseSmtpShortcut()
         {

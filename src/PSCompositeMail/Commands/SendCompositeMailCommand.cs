@@ -203,6 +203,7 @@ namespace PSCompositeMail.Commands
             _delayBindRows = RowParameters.Any(p => p.Type != typeof(ScriptBlock) && bound.TryGetValue(p.Name, out var given) &&
                 (given is ScriptBlock || given?.GetType().Name == "DelayedScriptBlockArgument"));
             _messageParametersGiven = MessageParameters.Where(bound.ContainsKey).ToList();
+            _commandLineMessage = CommandLineMessage.Select(property => (property, (object?)property.GetValue(this))).ToList();
             _pathOnCommandLine = bound.ContainsKey(nameof(Path));
             if (_pathOnCommandLine && _messageParametersGiven.Count > 0)
             {
@@ -273,16 +274,18 @@ namespace PSCompositeMail.Commands
 
         protected override void EndProcessing()
         {
-            if (_pipelineBackends.Count > 0)
+            if (_pipelineBackends.Count > 0 || _pipedAttachments.Count > 0)
             {
-                _sender!.UseBackends(_pipelineBackends);
-                WhileSending(SendCurrentInput);
-            }
+                // The one message the command line describes. The last input's values are still bound (PowerShell
+                // resets them only before the next input), so the command line's own are put back first.
+                RestoreCommandLineMessage();
+                if (_pipelineBackends.Count > 0)
+                {
+                    _sender!.UseBackends(_pipelineBackends);
+                }
 
-            if (_pipedAttachments.Count > 0)
-            {
                 // Send-MailMessage's way: every file piped in is an attachment of the one message, sent at the end.
-                WhileSending(() => _sender!.Send(DescribeMessage));
+                WhileSending(_pathOnCommandLine ? () => _sender!.SendFiles(Path) : () => _sender!.Send(() => DescribeMessage(_pipedAttachments)));
             }
 
             WhileSending(_sender!.Finish);
@@ -330,7 +333,7 @@ namespace PSCompositeMail.Commands
                     _sender!.SendFiles(Path);
                     break;
                 default:
-                    _sender!.Send(DescribeMessage);
+                    _sender!.Send(() => DescribeMessage(Array.Empty<string>()));
                     break;
             }
         }
@@ -458,7 +461,8 @@ namespace PSCompositeMail.Commands
             }
         }
 
-        private MessageSpec DescribeMessage() => new MessageSpec
+        /// <param name="pipedAttachments">Files piped in: only the command line's one message carries them.</param>
+        private MessageSpec DescribeMessage(IEnumerable<string> pipedAttachments) => new MessageSpec
         {
             From = From,
             Sender = Sender,
@@ -470,7 +474,7 @@ namespace PSCompositeMail.Commands
             Body = Body,
             BodyAsHtml = BodyAsHtml,
             HtmlBody = HtmlBody,
-            Attachments = _sender!.Paths.Resolve((Attachments ?? Array.Empty<string>()).Concat(_pipedAttachments), nameof(Attachments)),
+            Attachments = _sender!.Paths.Resolve((Attachments ?? Array.Empty<string>()).Concat(pipedAttachments), nameof(Attachments)),
             InlineAttachments = _sender.Paths.ResolveInline(InlineAttachments, nameof(InlineAttachments)),
             Priority = Priority,
             DeliveryNotification = DeliveryNotificationOption,

@@ -24,7 +24,10 @@ namespace PSCompositeMail.Sending
         /// <summary>The parameter's name, then its aliases: the property names that bind to it.</summary>
         public IReadOnlyList<string> Names { get; }
 
-        /// <summary>Whether PowerShell binds this value to the parameter (after the parameter's own transformation).</summary>
+        /// <summary>
+        /// Whether the value is one this parameter takes as meant. Mostly what PowerShell binds; stricter for text,
+        /// where PowerShell drops an array (Body = Get-Content's lines) and turns a hashtable into its type name.
+        /// </summary>
         public bool Accepts(object value)
         {
             if (Type == typeof(SwitchParameter) || Type == typeof(bool))
@@ -34,11 +37,24 @@ namespace PSCompositeMail.Sending
                     || (value is string text && PipedRow.SwitchText(text) is not null);
             }
 
-            // Text takes anything. -Encoding transforms text itself, and a name it does not know is already PowerShell's
-            // own binding error.
-            return Type == typeof(string) || Type == typeof(string[]) || Type == typeof(System.Text.Encoding)
-                || LanguagePrimitives.TryConvertTo(value, Type, out _);
+            if (Type == typeof(string))
+            {
+                return IsScalar(value);
+            }
+
+            if (Type == typeof(string[]))
+            {
+                return IsScalar(value) || (value is IEnumerable items && items.Cast<object?>().All(item => item is null || IsScalar(Unwrap(item))));
+            }
+
+            // -Encoding transforms text itself, and a name it does not know is already PowerShell's own binding error.
+            return Type == typeof(System.Text.Encoding) || LanguagePrimitives.TryConvertTo(value, Type, out _);
         }
+
+        private static object Unwrap(object value) => value is PSObject wrapped ? wrapped.BaseObject : value;
+
+        /// <summary>One value that reads as text: not a collection, a hashtable or an object with properties.</summary>
+        private static bool IsScalar(object value) => value is string || !(value is IEnumerable || value is PSCustomObject);
     }
 
     /// <summary>
@@ -120,6 +136,53 @@ namespace PSCompositeMail.Sending
             }
         }
 
+        /// <summary>The properties an object that only points at a file may have besides its path (Resolve-Path's PathInfo, provider items).</summary>
+        private static readonly HashSet<string> PathOnlyProperties = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "PSPath", "PSParentPath", "PSChildName", "PSDrive", "PSProvider", "PSIsContainer",
+        };
+
+        private static readonly string[] PathProperties = { "PSPath", "FullName", "Path" };
+
+        /// <summary>
+        /// The file an input names, or null when it names none. Text is a path as Send-MailMessage takes it (wildcards
+        /// allowed); a FileInfo, a PathInfo, or an object with nothing but a path property names one file exactly, so
+        /// its wildcard characters ('[1]' in a name) are escaped. Any other object with a Path property (a process, a
+        /// row with other columns) is no file: mailing what its Path names would surprise.
+        /// </summary>
+        public static string? FilePath(PSObject input)
+        {
+            switch (input.BaseObject)
+            {
+                case string text:
+                    return text;
+                case System.IO.FileSystemInfo file:
+                    return WildcardPattern.Escape(file.FullName);
+                case PathInfo resolved:
+                    return WildcardPattern.Escape(resolved.Path);
+            }
+
+            var properties = input.Properties.Select(p => p.Name).ToList();
+            var pathProperty = PathProperties.FirstOrDefault(name => properties.Contains(name, StringComparer.OrdinalIgnoreCase));
+            if (pathProperty is null || properties.Any(name => !PathOnlyProperties.Contains(name) && !PathProperties.Contains(name, StringComparer.OrdinalIgnoreCase)))
+            {
+                return null;
+            }
+
+            return input.Properties[pathProperty] is { } property && ValueOf(property) is string path ? WildcardPattern.Escape(path) : null;
+        }
+
+        public static MessageValidationException BlankPath(object input) => new MessageValidationException(
+            "A blank path was piped in: pipe the files to attach (or the .eml messages to send), or their paths.", "Path", input);
+
+        /// <summary>A Get-MailSpool item piped into a call with message parameters: it would be taken for a new message.</summary>
+        public static MessageValidationException SpoolItemWithMessageParameters(Spool.MailSpoolItem item, IEnumerable<string> messageParameters) =>
+            new MessageValidationException(
+                $"Spool item {item.Id} was not resent: a spool item is resent as it is, and -{string.Join(", -", messageParameters)} would make a new " +
+                "message of it instead. Resend with -Backend alone (and -SpoolDirectory, -ThrottleLimit, -MaxAttempts, -IncludeDeliveredBackends if needed).",
+                "SpoolItem",
+                item);
+
         /// <summary>An input that is no row at all: nothing of it bound to any parameter.</summary>
         public static MessageValidationException Unusable(PSObject input)
         {
@@ -171,6 +234,8 @@ namespace PSCompositeMail.Sending
             var type = parameter.Type;
             var advice = type.IsEnum ? $"use one of {string.Join(", ", Enum.GetNames(type))}."
                 : type == typeof(SwitchParameter) ? "use True or False (1 or 0)."
+                : type == typeof(string) ? "it takes one text. Join lines first (Get-Content -Raw, or $lines -join \"`n\")."
+                : type == typeof(string[]) ? "it takes text or a flat list of texts."
                 : typeof(IDictionary).IsAssignableFrom(type) ? $"it takes a hashtable, which a CSV cell cannot hold: build the rows as [pscustomobject]@{{ {parameter.Name} = @{{ ... }} }}."
                 : $"it takes a {type.Name}.";
             return new MessageValidationException(
