@@ -171,7 +171,7 @@ Send-CompositeMail jane@example.com 'scheduled' 'body' 127.0.0.1 -From ops@examp
 }
 
 Describe '-Encoding takes every name Send-MailMessage takes' {
-    It 'accepts <_>' -ForEach 'ascii', 'ansi', 'bigendianunicode', 'bigendianutf32', 'oem', 'unicode', 'utf7', 'utf8', 'utf8BOM', 'utf8NoBOM', 'utf32' {
+    It 'accepts <_>' -ForEach 'ascii', 'ansi', 'bigendianunicode', 'bigendianutf32', 'oem', 'unicode', 'utf7', 'utf8', 'utf8BOM', 'utf8NoBOM', 'utf32', 'string', 'unknown' {
         $memory = New-MailBackend -Memory
         $result = Send-CompositeMail -Backend $memory @Mail -Encoding $_
         $result.Succeeded | Should -BeTrue
@@ -275,7 +275,7 @@ Describe 'Help for the drop-in points' {
 
     It 'lists every -Encoding name Send-MailMessage takes' {
         $text = (Get-Help Send-CompositeMail -Parameter Encoding).Description.Text
-        foreach ($name in 'ascii', 'ansi', 'bigendianunicode', 'bigendianutf32', 'oem', 'unicode', 'utf7', 'utf8', 'utf8BOM', 'utf8NoBOM', 'utf32') { $text | Should -Match "\b$name\b" }
+        foreach ($name in 'ascii', 'ansi', 'bigendianunicode', 'bigendianutf32', 'oem', 'unicode', 'utf7', 'utf8', 'utf8BOM', 'utf8NoBOM', 'utf32', 'string', 'unknown') { $text | Should -Match "\b$name\b" }
     }
 
     It 'says -Environment completes, and that CredentialFile is safe on Windows only' {
@@ -358,5 +358,89 @@ Describe 'A credential in clear under an explicit -Security None' {
         finally { Remove-Item Env:PSCM_CLEAR_USER, Env:PSCM_CLEAR_PASSWORD }
         @($warnings).Count | Should -Be 1
         "$warnings" | Should -Match 'password for relay\.example\.com in clear text'
+    }
+}
+
+Describe 'Renamed Send-MailMessage scripts that a hostile migration tried' {
+    BeforeAll {
+        $script:Refusing = Start-TestSmtpServer -Mode plain -RejectRecipient bad
+    }
+    AfterAll { $script:Refusing | Stop-TestSmtpServer }
+
+    It 'refuses -UseSsl with -Security StartTlsWhenAvailable (it would send in clear to a server without STARTTLS)' {
+        $before = @(Get-TestSmtpMessage $Plain).Count
+        { Send-CompositeMail @Mail -SmtpServer 127.0.0.1 -Port $Plain.Port -UseSsl -Security StartTlsWhenAvailable } |
+            Should -Throw -ErrorId 'UseSslWithStartTlsWhenAvailable,PSCompositeMail.Commands.SendCompositeMailCommand'
+        @(Get-TestSmtpMessage $Plain).Count | Should -Be $before
+    }
+
+    It 'sends the command line''s message when the pipeline brings nothing (Get-ChildItem matched no file), as Send-MailMessage does' {
+        $before = @(Get-TestSmtpMessage $Plain).Count
+        Get-ChildItem (Join-Path $Files '*.nomatch') | Send-CompositeMail -To jane@example.com -Subject 'Nightly errors' -Body 'none' -From ops@example.com -SmtpServer 127.0.0.1 -Port $Plain.Port -ErrorAction Stop
+
+        @(Get-NewMessage $Plain $before).Message.Subject | Should -Be 'Nightly errors'
+
+        $memory = New-MailBackend -Memory
+        $result = @() | Send-CompositeMail -Backend $memory @Mail -ErrorAction Stop
+        $result.Succeeded | Should -BeTrue
+    }
+
+    It 'sends nothing, without an error, when an empty pipeline had rows to bring the recipients (<Case>)' -ForEach @(
+        @{ Case = 'no recipient on the command line'; Extra = @{} }
+        @{ Case = 'a delay-bind script block'; Extra = @{ To = 'jane@example.com'; Subject = { "for $_" } } }
+    ) {
+        $memory = New-MailBackend -Memory
+        $result = @() | Send-CompositeMail -Backend $memory -From ops@example.com @Extra -ErrorVariable failures
+        $result | Should -BeNullOrEmpty
+        $failures | Should -BeNullOrEmpty
+        $memory.Messages.Count | Should -Be 0
+    }
+
+    It 'attaches a file whose name holds wildcard characters as named (<How>), not the files it matches as a pattern' -ForEach @(
+        @{ How = 'a path'; Give = { param($p) $p } }
+        @{ How = 'a FileInfo'; Give = { param($p) Get-Item -LiteralPath $p } }
+    ) {
+        $folder = Join-Path $TestDrive "wild-$([guid]::NewGuid().ToString('N'))"
+        $null = New-Item -ItemType Directory -Path $folder
+        Set-Content -LiteralPath (Join-Path $folder 'x[12].txt') -Value 'literal'
+        Set-Content -LiteralPath (Join-Path $folder 'x1.txt') -Value 'one'
+        Set-Content -LiteralPath (Join-Path $folder 'x2.txt') -Value 'two'
+        $memory = New-MailBackend -Memory
+
+        $null = Send-CompositeMail -Backend $memory @Mail -Attachments (& $Give (Join-Path $folder 'x[12].txt')) -ErrorAction Stop
+
+        $text = $memory.Messages[0].ToString()
+        $text | Should -Match 'filename="?x\[12\]\.txt'
+        $text | Should -Not -Match 'filename="?x[12]\.txt'
+    }
+
+    It 'makes a recipient refused for good an error in the Send-MailMessage form (Send-MailMessage throws), the others still getting it' {
+        $before = @(Get-TestSmtpMessage $Refusing).Count
+        $caught = $null
+        try {
+            Send-CompositeMail -To jane@example.com, bad@example.com -Subject 'partly' -Body b -From ops@example.com -SmtpServer 127.0.0.1 -Port $Refusing.Port -ErrorAction Stop -WarningAction SilentlyContinue
+        }
+        catch { $caught = $_ }
+
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -Be 'RecipientsRefused,PSCompositeMail.Commands.SendCompositeMailCommand'
+        "$caught" | Should -Match 'bad@example\.com'
+        @(Get-NewMessage $Refusing $before).RcptTo | Should -Be 'jane@example.com'
+    }
+
+    It 'keeps <Abbreviation> meaning -<Parameter>, as with Send-MailMessage' -ForEach @(
+        @{ Abbreviation = 'Use'; Parameter = 'UseSsl' }, @{ Abbreviation = 'Us'; Parameter = 'UseSsl' }, @{ Abbreviation = 'U'; Parameter = 'UseSsl' }
+        @{ Abbreviation = 'Po'; Parameter = 'Port' }, @{ Abbreviation = 'Enc'; Parameter = 'Encoding' }
+    ) {
+        $command = Get-Command Send-CompositeMail
+        $command.ResolveParameter($Abbreviation).Name | Should -Be $Parameter
+        (Get-Command Send-MailMessage).ResolveParameter($Abbreviation).Name | Should -Be $Parameter
+    }
+
+    It 'suggests -Security None, on a refused certificate without -UseSsl, to send unencrypted as Send-MailMessage did' {
+        $failure = $null
+        try { Send-CompositeMail @Mail -SmtpServer localhost -Port $Tls.Port -RetryCount 0 -ErrorAction Stop } catch { $failure = $_ }
+        "$failure" | Should -Match 'was refused'
+        "$failure" | Should -Match '-Security None'
     }
 }

@@ -67,9 +67,14 @@ namespace PSCompositeMail.Engine.Smtp
             }
             catch (SslHandshakeException ex) when (validator.Rejection is { } reason)
             {
+                // Send-MailMessage without -UseSsl never encrypted; its renamed call tries STARTTLS and checks the
+                // certificate, so an internal relay's self-signed one lands here: say how to keep plain text too.
+                var plain = options == SecureSocketOptions.StartTlsWhenAvailable
+                    ? " To send unencrypted on purpose, as Send-MailMessage without -UseSsl did, use -Security None."
+                    : string.Empty;
                 throw new SmtpSecurityException(
                     $"The TLS certificate of {settings.Server}:{settings.Port} was refused: {reason}. " +
-                    "To trust this certificate, pin it with -CertificateThumbprint; -SkipCertificateCheck turns all checks off.",
+                    "To trust this certificate, pin it with -CertificateThumbprint; -SkipCertificateCheck turns all checks off." + plain,
                     ex);
             }
             catch (NotSupportedException ex) when (options == SecureSocketOptions.StartTls)
@@ -77,7 +82,7 @@ namespace PSCompositeMail.Engine.Smtp
                 var why = settings.SecurityGiven ? "-Security StartTls requires it" : "encryption is required when -Security is omitted";
                 throw new SmtpSecurityException(
                     $"{settings.Server}:{settings.Port} does not offer STARTTLS and {why}. Nothing was sent. " +
-                    "To send unencrypted on purpose, use -Security StartTlsWhenAvailable or -Security None.",
+                    "To send unencrypted on purpose, use -Security StartTlsWhenAvailable or -Security None (without -UseSsl).",
                     ex);
             }
         }

@@ -28,6 +28,10 @@ namespace PSCompositeMail.Commands
             ["utf8BOM"] = () => new UTF8Encoding(true),
             ["utf8NoBOM"] = () => new UTF8Encoding(false),
             ["utf32"] = () => Encoding.UTF32,
+
+            // Older names PowerShell (and so Send-MailMessage) still takes, both UTF-16 as there.
+            ["string"] = () => Encoding.Unicode,
+            ["unknown"] = () => Encoding.Unicode,
         };
 
         public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)

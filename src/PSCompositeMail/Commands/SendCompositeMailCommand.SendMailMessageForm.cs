@@ -162,7 +162,7 @@ namespace PSCompositeMail.Commands
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new PSArgumentException(
-                        $"-{string.Join(", -", contradicting)} build an SMTP backend of their own, which contradicts the backends given with -Backend. " +
+                        $"-{string.Join(", -", contradicting)} {(contradicting.Count == 1 ? "builds" : "build")} an SMTP backend of their own, which contradicts the backends given with -Backend. " +
                         "Give either, or make the SMTP backend with New-MailBackend -Smtp (it takes these parameters) and add it to -Backend."),
                     "BackendWithSmtpParameters",
                     ErrorCategory.InvalidArgument,

@@ -44,6 +44,7 @@ namespace PSCompositeMail.Commands
         private bool _pathOnCommandLine;
         private HashSet<string> _commandLineParameters = new HashSet<string>();
         private bool _delayBindRows;
+        private bool _inputArrived;
 
         [Parameter(ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
@@ -100,7 +101,7 @@ namespace PSCompositeMail.Commands
         public DeliveryNotificationOptions DeliveryNotificationOption { get; set; } = DeliveryNotificationOptions.None;
 
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("BE")]
+        [Alias("BE", "Enc")]
         [EncodingTransformation]
         [ArgumentCompleter(typeof(EncodingCompleter))]
         public Encoding? Encoding { get; set; }
@@ -162,6 +163,7 @@ namespace PSCompositeMail.Commands
 
         /// <summary>Without -Backend: 25, as Send-MailMessage, unless -Security SslOnConnect (465).</summary>
         [Parameter]
+        [Alias("Po")]
         [ValidateRange(1, 65535)]
         public int Port { get; set; }
 
@@ -171,7 +173,10 @@ namespace PSCompositeMail.Commands
         public PSCredential? Credential { get; set; }
 
         /// <summary>Without -Backend: encryption required. Without it, STARTTLS is used whenever the server offers it.</summary>
+        // The aliases here, on -Port and "Enc" on -Encoding keep the abbreviations a Send-MailMessage script may use
+        // (-Use, -Po, -Enc) meaning what they meant there, where this command's other parameters made them ambiguous.
         [Parameter]
+        [Alias("U", "Us", "Use")]
         public SwitchParameter UseSsl { get; set; }
 
         [Parameter]
@@ -232,6 +237,7 @@ namespace PSCompositeMail.Commands
 
         protected override void ProcessRecord()
         {
+            _inputArrived = true;
             // Read from the value, which PowerShell resets for each input: $PSBoundParameters keeps an earlier input's.
             var backendPiped = !_commandLineParameters.Contains(nameof(Backend)) && Backend is not null;
             if (_backendsPending && !backendPiped)
@@ -274,6 +280,20 @@ namespace PSCompositeMail.Commands
 
         protected override void EndProcessing()
         {
+            if (MyInvocation.ExpectingInput && !_inputArrived && !_delayBindRows &&
+                (_pathOnCommandLine || PipedFiles.UseFor(_messageParametersGiven) == PipedFileUse.Attachment))
+            {
+                // Nothing came down the pipeline (Get-ChildItem *.log matched no file): the command line is a whole
+                // message, sent as without a pipeline, as Send-MailMessage sends it.
+                if (_backendsPending)
+                {
+                    _backendsPending = false;
+                    UseSmtpShortcut();
+                }
+
+                WhileSending(SendCurrentInput);
+            }
+
             if (_pipelineBackends.Count > 0 || _pipedAttachments.Count > 0)
             {
                 // The one message the command line describes. The last input's values are still bound (PowerShell
@@ -404,6 +424,11 @@ namespace PSCompositeMail.Commands
                 if (report.Error is { } error)
                 {
                     WriteError(new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target));
+                }
+                else if (_smtpShortcutUsed && report.Result is { } delivered && SendReport.RefusedRecipients(delivered) is { } refused)
+                {
+                    // Send-MailMessage throws for a recipient refused for good; its renamed call must not be quieter.
+                    WriteError(new ErrorRecord(refused, "RecipientsRefused", ErrorCategory.InvalidOperation, delivered));
                 }
             }
 

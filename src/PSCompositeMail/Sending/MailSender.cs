@@ -70,7 +70,7 @@ namespace PSCompositeMail.Sending
                     {
                         Refuse(new MessageValidationException(
                             $"'{file}' was piped in without message parameters, so it would be sent as a message, but it is not an .eml file. " +
-                            "To attach piped files to one message, give its recipient (-To, -Cc or -Bcc) and -Subject, as with Send-MailMessage.",
+                            "To attach piped files to one message, give its recipient (-To, -Cc or -Bcc), as with Send-MailMessage.",
                             "Path",
                             file));
                         continue;

@@ -27,7 +27,7 @@ namespace PSCompositeMail.Sending
                 IReadOnlyList<string> matches;
                 try
                 {
-                    matches = _host.ResolveProviderPath(path);
+                    matches = LiteralFile(path) ?? _host.ResolveProviderPath(path);
                 }
                 catch (ItemNotFoundException ex)
                 {
@@ -57,6 +57,15 @@ namespace PSCompositeMail.Sending
 
             return resolved;
         }
+
+        /// <summary>
+        /// A path with wildcard characters that names an existing file as it is written ('rep[1].log', or a FileInfo
+        /// given to -Attachments): that file, never the others it matches as a pattern ('rep1.log').
+        /// </summary>
+        private IReadOnlyList<string>? LiteralFile(string path) =>
+            WildcardPattern.ContainsWildcardCharacters(path) && _host.GetItem(path)?.BaseObject is System.IO.FileInfo file
+                ? new[] { file.FullName }
+                : null;
 
         /// <summary>A path that must name exactly one file (no wildcard matching several).</summary>
         /// <param name="what">What the path is for, as the error starts: "The inline attachment 'logo'", "-SigningCertificatePath".</param>

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
@@ -32,6 +33,15 @@ namespace PSCompositeMail.Sending
         public string? Unwritten => _unfinished ?? Error?.Exception.Message;
 
         public static SendReport Delivered(SendResult result) => new SendReport(result, null, null, null);
+
+        /// <summary>A delivered message some recipients were refused for good (5xx), or null when none was.</summary>
+        public static InvalidOperationException? RefusedRecipients(SendResult result)
+        {
+            var refused = result.Results.SelectMany(r => r.RejectedRecipients).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            return refused.Count == 0 ? null : new InvalidOperationException(
+                $"'{ControlCharacters.Escape(result.Subject)}' <{result.MessageId}> was delivered, but the server refused {refused.Count} recipient(s) for good: " +
+                $"{ControlCharacters.Escape(string.Join(", ", refused))}. They will not get it.");
+        }
 
         public static SendReport Undelivered(SendResult result, MailDeliveryException failure, ErrorCategory category) =>
             new SendReport(result, new ReportedError(failure, "MessageNotDelivered", category, result), null, null);

@@ -37,9 +37,13 @@ namespace PSCompositeMail.Sending
             settings["SmtpServer"] = server;
             var useSsl = bound.TryGetValue(UseSsl, out var ssl) && ssl is SwitchParameter { IsPresent: true };
             var security = settings.TryGetValue("Security", out var given) ? (SmtpSecurity?)LanguagePrimitives.ConvertTo<SmtpSecurity>(given) : null;
-            if (useSsl && security == SmtpSecurity.None)
+            if (useSsl && security is SmtpSecurity.None or SmtpSecurity.StartTlsWhenAvailable)
             {
-                throw new BackendSettingException(UseSsl, "-UseSsl requires encryption and -Security None forbids it: give only one of them.", errorId: "UseSslWithSecurityNone");
+                // StartTlsWhenAvailable sends in clear text to a server without STARTTLS: -UseSsl would be silently ignored.
+                throw new BackendSettingException(
+                    UseSsl,
+                    $"-UseSsl requires encryption and -Security {security} allows sending without it: give only one of them.",
+                    errorId: security == SmtpSecurity.None ? "UseSslWithSecurityNone" : "UseSslWithStartTlsWhenAvailable");
             }
 
             security ??= useSsl ? null : SmtpSecurity.StartTlsWhenAvailable;
