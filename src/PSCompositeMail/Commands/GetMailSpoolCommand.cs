@@ -24,18 +24,18 @@ namespace PSCompositeMail.Commands
                 var folder = GetUnresolvedProviderPathFromPSPath(path);
                 if (!System.IO.Directory.Exists(folder))
                 {
-                    WriteError(new ErrorRecord(
+                    WriteError(StreamWriting.Escaped(new ErrorRecord(
                         new System.IO.DirectoryNotFoundException($"The spool folder '{folder}' does not exist."),
                         "SpoolNotFound",
                         ErrorCategory.ObjectNotFound,
-                        path));
+                        path)));
                     continue;
                 }
 
                 var spool = new MailSpool(folder);
                 foreach (var orphan in spool.SetAsideOrphanMetadata(Poison))
                 {
-                    WriteError(new ErrorRecord(orphan, "DamagedSpoolItem", ErrorCategory.InvalidData, orphan.Item));
+                    WriteError(StreamWriting.Escaped(new ErrorRecord(orphan, "DamagedSpoolItem", ErrorCategory.InvalidData, orphan.Item)));
                 }
 
                 WriteObject(spool.List(Poison), enumerateCollection: true);

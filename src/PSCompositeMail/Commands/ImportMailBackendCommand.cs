@@ -40,7 +40,7 @@ namespace PSCompositeMail.Commands
                     throw new ProfileException(file, null, null, $"no environment was chosen: give -Environment, or set the {EnvironmentVariable} environment variable");
                 }
 
-                var profile = new MailProfile(file, environment!, ImportCredential, WriteWarning);
+                var profile = new MailProfile(file, environment!, ImportCredential, text => WriteWarning(StreamWriting.Escaped(text)));
                 foreach (var backend in profile.Read(MailProfile.Parse(file)))
                 {
                     WriteObject(backend);
@@ -48,7 +48,7 @@ namespace PSCompositeMail.Commands
             }
             catch (ProfileException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "InvalidMailProfile", ErrorCategory.InvalidData, file));
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(ex, "InvalidMailProfile", ErrorCategory.InvalidData, file)));
             }
         }
 

@@ -274,11 +274,11 @@ namespace PSCompositeMail.Commands
             var kind = (MailBackendKind)Enum.Parse(typeof(MailBackendKind), ParameterSetName);
             try
             {
-                WriteObject(BackendRecipes.For(kind).Build(settings, SessionState.Path.GetUnresolvedProviderPathFromPSPath, WriteWarning));
+                WriteObject(BackendRecipes.For(kind).Build(settings, SessionState.Path.GetUnresolvedProviderPathFromPSPath, text => WriteWarning(StreamWriting.Escaped(text))));
             }
             catch (BackendSettingException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ex.Category, ex.Setting));
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(ex, ex.ErrorId, ex.Category, ex.Setting)));
             }
         }
     }

@@ -143,11 +143,11 @@ namespace PSCompositeMail.Commands
             MailBackend? shortcut = null;
             try
             {
-                shortcut = SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, WriteWarning);
+                shortcut = SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, text => WriteWarning(StreamWriting.Escaped(text)));
             }
             catch (BackendSettingException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Setting));
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Setting)));
             }
 
             _smtpShortcutUsed = true;

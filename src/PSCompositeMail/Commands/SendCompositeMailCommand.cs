@@ -381,12 +381,12 @@ namespace PSCompositeMail.Commands
                 WarnUnwritten();
                 if (DeliveryAttempt.IsProgrammingError(ex))
                 {
-                    ThrowTerminatingError(new ErrorRecord(ex, "InternalError", ErrorCategory.NotSpecified, null)
+                    ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(ex, "InternalError", ErrorCategory.NotSpecified, null)
                     {
                         ErrorDetails = new ErrorDetails(
                             $"Internal error in PSCompositeMail, a bug: {ex.GetType().FullName}: {ex.Message} " +
                             "Please report it with the stack trace ($Error[0].Exception.StackTrace)."),
-                    });
+                    }));
                 }
 
                 throw;
@@ -403,7 +403,7 @@ namespace PSCompositeMail.Commands
                 StreamWriting.Drain(this, _context!);
                 if (report.Verbose is { } note)
                 {
-                    WriteVerbose(note);
+                    WriteVerbose(StreamWriting.Escaped(note));
                 }
 
                 _writing = null;
@@ -423,12 +423,12 @@ namespace PSCompositeMail.Commands
 
                 if (report.Error is { } error)
                 {
-                    WriteError(new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target));
+                    WriteError(StreamWriting.Escaped(new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target)));
                 }
                 else if (_smtpShortcutUsed && report.Result is { } delivered && SendReport.RefusedRecipients(delivered) is { } refused)
                 {
                     // Send-MailMessage throws for a recipient refused for good; its renamed call must not be quieter.
-                    WriteError(new ErrorRecord(refused, "RecipientsRefused", ErrorCategory.InvalidOperation, delivered));
+                    WriteError(StreamWriting.Escaped(new ErrorRecord(refused, "RecipientsRefused", ErrorCategory.InvalidOperation, delivered)));
                 }
             }
 
@@ -448,7 +448,7 @@ namespace PSCompositeMail.Commands
 
                 try
                 {
-                    WriteWarning(warning);
+                    WriteWarning(StreamWriting.Escaped(warning));
                 }
                 catch (Exception ex) when (ex is ActionPreferenceStopException or PipelineStoppedException && !CancellationToken.IsCancellationRequested)
                 {

@@ -1,11 +1,32 @@
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Commands
 {
     internal static class StreamWriting
     {
         public const string InformationTag = "PSCompositeMail";
+
+        /// <summary>
+        /// Text as a terminal may show it: control characters and bidi overrides escaped. Warnings, verbose lines and
+        /// errors carry what this module does not control (an SMTP server's reply, an address or file name from a
+        /// CSV, a script block's error), and the host prints them raw. (Console copies are escaped when formatted.)
+        /// </summary>
+        public static string Escaped(string text) => ControlCharacters.Escape(text, keepLineFeeds: true);
+
+        /// <summary>An error record whose message is shown escaped (see <see cref="Escaped(string)"/>).</summary>
+        public static ErrorRecord Escaped(ErrorRecord record)
+        {
+            var text = record.ErrorDetails?.Message ?? record.Exception.Message;
+            var escaped = Escaped(text);
+            if (escaped != text)
+            {
+                record.ErrorDetails = new ErrorDetails(escaped);
+            }
+
+            return record;
+        }
 
         /// <summary>
         /// Writes what backends queued. Information goes out as host information (tagged PSHOST as Write-Host
@@ -21,13 +42,13 @@ namespace PSCompositeMail.Commands
                         cmdlet.WriteInformation(new HostInformationMessage { Message = record.Text }, new[] { InformationTag, "PSHOST" });
                         break;
                     case StreamKind.Warning:
-                        cmdlet.WriteWarning(record.Text);
+                        cmdlet.WriteWarning(Escaped(record.Text));
                         break;
                     case StreamKind.Debug:
-                        cmdlet.WriteDebug(record.Text);
+                        cmdlet.WriteDebug(Escaped(record.Text));
                         break;
                     default:
-                        cmdlet.WriteVerbose(record.Text);
+                        cmdlet.WriteVerbose(Escaped(record.Text));
                         break;
                 }
             }

@@ -1,0 +1,55 @@
+# Issue 11: nothing the cmdlets write can drive the terminal. Errors, warnings and verbose lines carry text this module
+# does not control (an SMTP server's reply, an address or a file name from a CSV, a script block's error), and the
+# host prints them raw: control characters and bidi overrides in them are shown escaped.
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+    $script:Hostile = "$([char]27)]0;PWNED$([char]7)$([char]27)[2J$([char]0x202E)"
+    # aiosmtpd writes its replies in ASCII: the server's part is ESC and BEL sequences.
+    $script:Refusing = Start-TestSmtpServer -Mode plain -MailReply "550 5.7.1 Sender refused $([char]27)]0;PWNED$([char]7)$([char]27)[2J"
+
+    function Assert-Escaped {
+        param([string] $Text)
+        $Text | Should -Not -BeNullOrEmpty
+        $Text.IndexOf([char]27) | Should -Be -1
+        $Text.IndexOf([char]7) | Should -Be -1
+        $Text.IndexOf([char]0x202E) | Should -Be -1
+    }
+}
+AfterAll { $script:Refusing | Stop-TestSmtpServer }
+
+Describe 'What the cmdlets write cannot drive the terminal' {
+    It 'escapes an SMTP server''s reply in the error of a message it refused' {
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Refusing.Port -Security None -RetryCount 0
+        $null = Send-CompositeMail -Backend $smtp @Mail -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        Assert-Escaped "$($failures[0])"
+        "$($failures[0])" | Should -Match ([regex]::Escape('\x1B]0;PWNED\x07'))
+    }
+
+    It 'escapes the bad value in the error for invalid input: <Name>' -ForEach @(
+        # (-ForEach data is made before BeforeAll runs: the characters are written out here.)
+        @{ Name = 'an address'; Bad = @{ To = "`"Evil$([char]27)]0;PWNED$([char]7)$([char]0x202E)`" <not-an-address>" } }
+        @{ Name = 'a missing attachment'; Bad = @{ Attachments = "/tmp/missing$([char]27)[2J$([char]0x202E).txt" } }
+    ) {
+        $call = $Mail.Clone()
+        foreach ($key in $Bad.Keys) { $call[$key] = $Bad[$key] }
+        $null = Send-CompositeMail -Backend (New-MailBackend -Null) @call -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        Assert-Escaped "$($failures[0])"
+    }
+
+    It 'escapes a script block backend''s error' {
+        $broken = New-MailBackend -ScriptBlock { throw "down $([char]27)[2J" }
+        $null = Send-CompositeMail -Backend $broken @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+        Assert-Escaped "$($failures[0])"
+    }
+
+    It 'escapes what New-MailBackend warns about' {
+        $null = New-MailBackend -Smtp -SmtpServer "relay$([char]27)[2J.example.com" -SkipCertificateCheck -WarningVariable warnings -WarningAction SilentlyContinue
+        @($warnings).Count | Should -BeGreaterThan 0
+        Assert-Escaped "$warnings"
+    }
+}
