@@ -228,6 +228,16 @@ Describe 'Output people can read at 80 columns' {
         $text | Should -Match '\.eml'
     }
 
+    It 'a composite that delivered through some members only says so in its row' {
+        $composite = New-MailBackend -Composite -Name pair -Policy Any -Backend (New-MailBackend -Memory -Name kept), (New-MailBackend -ScriptBlock { throw 'no route' } -Name broken)
+        $result = Send-CompositeMail -Backend $composite @Mail -WarningAction SilentlyContinue
+        $row = $result.Results | Where-Object Backend -EQ 'pair'
+
+        $row.Status | Should -Be 'Sent'
+        $row.Detail | Should -Match 'through kept only.*broken.*no route'
+        ($result.Results | Out-String -Width 80) | Should -Match 'through kept only'
+    }
+
     It 'the result table names each backend and its status' {
         $result = Send-CompositeMail -Backend (New-MailBackend -Memory -Name archive-copy), (New-MailBackend -Null -Name discard-copy) @Mail
         $text = $result | Out-String -Width 80

@@ -131,11 +131,13 @@ namespace PSCompositeMail.Backends
 
                 var succeeded = Decide(_composite.Policy, results.Select(r => CountsAsDelivered(r) ? DeliveryStatus.Sent : r.Status).ToArray());
                 var failed = results.Where(r => r.Status == DeliveryStatus.Failed).ToArray();
+                string? partly = null;
                 if (succeeded && failed.Length > 0)
                 {
-                    _context.Warning(
-                        $"'{message.Subject}' <{message.MessageId}> was delivered through {string.Join(", ", results.Where(r => r.Succeeded).Select(r => r.Backend))} only: " +
-                        DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
+                    // Also the composite's Detail, so that its row in a result table does not look like a plain success.
+                    partly = $"delivered through {string.Join(", ", results.Where(r => r.Succeeded).Select(r => r.Backend))} only: " +
+                        DescribeFailures(failed.Select(r => (r.Backend, r.Error)));
+                    _context.Warning($"'{message.Subject}' <{message.MessageId}> was {partly}");
                 }
 
                 var error = succeeded ? null : new MailDeliveryException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))), failed.SelectMany(r => r.FailedLeaves()));
@@ -147,6 +149,7 @@ namespace PSCompositeMail.Backends
                     error,
                     results,
                     rejectedRecipients: RefusedByAnyMember(results),
+                    detail: partly,
                     pendingRecipients: succeeded ? null : owed);
             }
 
