@@ -1,3 +1,5 @@
+using System.Linq;
+using System.Text;
 using MimeKit;
 using MimeKit.IO;
 using PSCompositeMail.Messages;
@@ -16,6 +18,7 @@ namespace PSCompositeMail.Engine.Messages
         public static bool Repair(MimeMessage message, string path)
         {
             WireHeaders.Refold(message);
+            EncodeRawUtf8(message);
             var utf8 = WireHeaders.Check(message, (header, problem) =>
                 new MessageValidationException($"'{path}' cannot be sent: its {header.Field} header {problem}.", "Path", path));
             foreach (var entity in MimeTree.Entities(message))
@@ -41,6 +44,54 @@ namespace PSCompositeMail.Engine.Messages
             }
 
             return utf8;
+        }
+
+        /// <summary>
+        /// Raw UTF-8 in a header that has an ASCII form (a subject, a display name, a file name) would let the file go
+        /// only to a server offering SMTPUTF8, where RFC 2047 and 2231 encoding reach every server: such a header is
+        /// encoded again. An address with a non-ASCII local part or domain, and an id, have no such form and stay raw;
+        /// a DKIM-signed file is left as it is, since encoding its headers again would break the signature.
+        /// </summary>
+        private static void EncodeRawUtf8(MimeMessage message)
+        {
+            if (message.Headers.Contains(HeaderId.DkimSignature))
+            {
+                return;
+            }
+
+            foreach (var headers in MimeTree.HeaderLists(message))
+            {
+                foreach (var header in headers.ToList())
+                {
+                    if (header.RawValue.Any(b => b >= 0x80) && HasAsciiForm(header))
+                    {
+                        header.SetValue(FormatOptions.Default, Encoding.UTF8, header.Value);
+                    }
+                }
+            }
+        }
+
+        private static bool HasAsciiForm(Header header)
+        {
+            switch (header.Id)
+            {
+                case HeaderId.MessageId:
+                case HeaderId.InReplyTo:
+                case HeaderId.References:
+                case HeaderId.ContentId:
+                case HeaderId.ResentMessageId:
+                    return false;
+                case HeaderId.From:
+                case HeaderId.Sender:
+                case HeaderId.ReplyTo:
+                case HeaderId.To:
+                case HeaderId.Cc:
+                case HeaderId.Bcc:
+                    return InternetAddressList.TryParse(header.Value, out var addresses)
+                        && addresses.Mailboxes.All(mailbox => mailbox.Address.All(c => c < 0x80));
+                default:
+                    return true;
+            }
         }
 
         private static void EncodeAgainIfUnsafe(MimePart part)
