@@ -74,6 +74,12 @@ namespace PSCompositeMail.Platform
             Set(options, "Access", FileAccess.Write);
             Set(options, "Share", FileShare.Read);
             Set(options, "UnixCreateMode", Enum.ToObject(ModeType!, OwnerReadWrite));
+            if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0)
+            {
+                // Narrowing and appending would act on whatever the link points at, maybe another user's file.
+                throw new IOException($"'{path}' is a symbolic link: give the real path of the log file.");
+            }
+
             if (File.Exists(path))
             {
                 Invoke(SetFileMode, path, OwnerReadWrite);
