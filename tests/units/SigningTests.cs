@@ -14,7 +14,7 @@ namespace PSCompositeMail.Tests
 {
     public class SigningTests
     {
-        private static readonly string RsaPem = RSA.Create(2048).ExportPkcs8PrivateKeyPem();
+        internal static readonly string RsaPem = RSA.Create(2048).ExportPkcs8PrivateKeyPem();
 
         private static string Wire(IOutgoingMessage message)
         {

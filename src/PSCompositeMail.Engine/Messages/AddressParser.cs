@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Text;
 using MimeKit;
@@ -52,6 +53,7 @@ namespace PSCompositeMail.Engine.Messages
         {
             var text = value.Trim();
             HeaderValueGuard.RejectLineBreaks(text, parameter);
+            HeaderValueGuard.RejectUnpairedSurrogates(text, parameter);
             if (text.Length == 0)
             {
                 throw new MessageValidationException($"The {parameter} address is empty.", parameter, value);
@@ -65,52 +67,66 @@ namespace PSCompositeMail.Engine.Messages
                     value);
             }
 
-            RequireWithinLimits(mailbox, parameter, value);
+            if (Problem(mailbox) is { } problem)
+            {
+                throw new MessageValidationException($"The -{parameter} address '{ControlCharacters.Escape(mailbox.Address)}' {problem}.", parameter, value);
+            }
+
             return mailbox;
         }
 
         /// <summary>
-        /// RFC 5321's limits, which servers enforce (often by dropping the mail later): local part 64 octets, domain
-        /// labels 63, the whole path 254; and nothing in RCPT TO that is not printable (a quoted local part may hold a TAB).
+        /// What makes an address that parsed unfit to send, or null: the same rules for the parameters and for the
+        /// headers of an .eml file given as input, whose addresses become the envelope too.
         /// </summary>
-        private static void RequireWithinLimits(MailboxAddress mailbox, string parameter, string value)
+        /// <remarks>
+        /// RFC 5321's limits, which servers enforce (often by dropping the mail later): local part 64 octets, domain
+        /// labels 63, the whole path 254; nothing in RCPT TO that is not printable (a quoted local part may hold a TAB);
+        /// no invisible formatting character (RFC 6531 wants valid U-labels, and U+202E reverses what a reader sees);
+        /// and a domain IDNA can convert, since MimeKit otherwise sends it raw.
+        /// </remarks>
+        internal static string? Problem(MailboxAddress mailbox)
         {
-            var control = mailbox.Address.FirstOrDefault(c => c < ' ' || ControlCharacters.IsUnsafe(c));
+            var address = mailbox.Address;
+            var control = address.FirstOrDefault(c => c < ' ' || ControlCharacters.IsUnsafe(c));
             if (control != '\0')
             {
-                throw new MessageValidationException(
-                    $"The -{parameter} address '{ControlCharacters.Escape(mailbox.Address)}' contains the control character {ControlCharacters.Describe(control)}, which no server accepts.", parameter, value);
+                return $"contains the control character {ControlCharacters.Describe(control)}, which no server accepts";
             }
 
-            string ascii;
-            try
+            var invisible = HeaderValueGuard.IndexOfFormatCharacter(address);
+            if (invisible >= 0)
             {
-                ascii = mailbox.GetAddress(idnEncode: true);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new MessageValidationException($"The domain of the -{parameter} address '{mailbox.Address}' is not a valid domain name: {ex.Message}", parameter, value, inner: ex);
+                return $"contains the invisible formatting character {ControlCharacters.Describe(address[invisible])}, which makes it look like another address";
             }
 
-            string? problem = null;
-            var domain = ascii.Substring(ascii.LastIndexOf('@') + 1);
+            var at = address.LastIndexOf('@');
+            var domain = address.Substring(at + 1);
+            if (!domain.StartsWith("[", StringComparison.Ordinal) && domain.Any(c => c > 127))
+            {
+                try
+                {
+                    domain = new IdnMapping().GetAscii(domain);
+                }
+                catch (ArgumentException ex)
+                {
+                    return $"has no valid domain name: IDNA cannot convert '{domain}' to ASCII ({ex.Message})";
+                }
+            }
+
             if (Encoding.UTF8.GetByteCount(mailbox.LocalPart) > MaxLocalPart)
             {
-                problem = $"its local part (before '@') is longer than {MaxLocalPart} characters";
-            }
-            else if (!domain.StartsWith("[", StringComparison.Ordinal) && domain.Split('.').Any(label => label.Length > MaxLabel))
-            {
-                problem = $"a label of its domain (between dots) is longer than {MaxLabel} characters";
-            }
-            else if (Encoding.UTF8.GetByteCount(ascii) > MaxAddress)
-            {
-                problem = $"it is longer than {MaxAddress} characters";
+                return $"is too long for mail: its local part (before '@') is longer than {MaxLocalPart} characters";
             }
 
-            if (problem is not null)
+            if (!domain.StartsWith("[", StringComparison.Ordinal) && domain.Split('.').Any(label => label.Length > MaxLabel))
             {
-                throw new MessageValidationException($"The -{parameter} address '{mailbox.Address}' is too long for mail: {problem}.", parameter, value);
+                return $"is too long for mail: a label of its domain (between dots) is longer than {MaxLabel} characters";
             }
+
+            return Encoding.UTF8.GetByteCount(address.Substring(0, at + 1)) + domain.Length > MaxAddress
+                ? $"is too long for mail: it is longer than {MaxAddress} characters"
+                : null;
         }
 
         private static bool IsComplete(MailboxAddress mailbox)

@@ -25,7 +25,15 @@ namespace PSCompositeMail.Engine.Messages
             ["Received"] = "each server on the way adds its own (RFC 5321 4.4); one written by the sender forges the message's trace",
             ["Authentication-Results"] = "the receiving server writes it after checking SPF, DKIM and DMARC (RFC 8601); one written by the sender forges that verdict",
             ["DKIM-Signature"] = "it is computed over the finished message: give New-MailBackend -DkimDomain, -DkimSelector and -DkimPrivateKeyPath and the backend signs",
+            ["Received-SPF"] = "the receiving server writes it as a trace field after checking SPF (RFC 7208 9.1); one written by the sender forges that verdict",
+            ["X-Original-Authentication-Results"] = "a forwarding server writes it to keep the verdict of an earlier hop; one written by the sender forges that verdict",
+            ["Delivered-To"] = "the server that delivers the message writes it for the mailbox it delivers to; one written by the sender misleads loop detection and filters",
+            ["Envelope-To"] = "the delivering server writes it from the envelope recipient; one written by the sender misleads filters",
+            ["Apparently-To"] = "servers write it from the envelope when a message has no To; give -To, -Cc or -Bcc instead",
         };
+
+        /// <summary>The URL schemes a List-* field may point to: a mail reader acts on them, so nothing that runs code (javascript:, data:).</summary>
+        private static readonly string[] ListUrlSchemes = { "mailto:", "http:", "https:" };
 
         /// <summary>RFC 2369 fields: one or more URLs in angle brackets, separated by commas.</summary>
         private static readonly HashSet<string> ListUrlFields = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
@@ -45,10 +53,10 @@ namespace PSCompositeMail.Engine.Messages
             switch (name.ToUpperInvariant())
             {
                 case "DATE":
-                    return DateUtils.TryParse(value, out var date)
-                        ? DateUtils.FormatDate(date)
+                    return RfcDateTime.IsValid(value)
+                        ? value.Trim()
                         : throw new MessageValidationException(
-                            $"'{value}' is not a valid -{parameter}: give an RFC 5322 date such as '{DateUtils.FormatDate(DateTimeOffset.Now)}', or omit it and the time of sending is written.",
+                            $"'{value}' is not a valid -{parameter}: give an RFC 5322 date-time with a real time and zone, such as '{DateUtils.FormatDate(DateTimeOffset.Now)}', or omit it and the time of sending is written.",
                             parameter,
                             value);
                 case "IN-REPLY-TO":
@@ -61,9 +69,31 @@ namespace PSCompositeMail.Engine.Messages
                 case "LIST-POST" when value.Trim().Equals("NO", StringComparison.OrdinalIgnoreCase):
                     return value;
                 case var _ when ListUrlFields.Contains(name):
-                    return IsUrlList(value) ? value : throw Invalid(parameter, value, "URLs in angle brackets separated by commas, such as '<mailto:leave@example.com>, <https://example.com/leave>' (RFC 2369); write any other character of a URL percent-encoded");
+                    return IsUrlList(value) ? value : throw Invalid(parameter, value, "mailto:, http: or https: URLs in angle brackets separated by commas, such as '<mailto:leave@example.com>, <https://example.com/leave>' (RFC 2369); write any other character of a URL percent-encoded");
                 default:
                     return value;
+            }
+        }
+
+        /// <summary>
+        /// What one field cannot say alone: List-Unsubscribe-Post asks for a one-click POST to the https URL of
+        /// List-Unsubscribe (RFC 8058 3.1), so it needs one.
+        /// </summary>
+        public static void CheckTogether(IReadOnlyCollection<KeyValuePair<string, string>> headers)
+        {
+            var post = headers.FirstOrDefault(h => h.Key.Equals("List-Unsubscribe-Post", StringComparison.OrdinalIgnoreCase));
+            if (post.Key is null)
+            {
+                return;
+            }
+
+            var unsubscribe = headers.FirstOrDefault(h => h.Key.Equals("List-Unsubscribe", StringComparison.OrdinalIgnoreCase)).Value;
+            if (unsubscribe is null || !Urls(unsubscribe).Any(url => url.StartsWith("https:", StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new MessageValidationException(
+                    $"-Headers['{post.Key}'] needs a List-Unsubscribe with an https URL to post to (RFC 8058), such as '<https://example.com/leave?u=42>'; List-Unsubscribe is '{unsubscribe}'.",
+                    $"Headers['{post.Key}']",
+                    post.Value);
             }
         }
 
@@ -76,17 +106,19 @@ namespace PSCompositeMail.Engine.Messages
         private static MessageValidationException Invalid(string parameter, string value, string expected) =>
             new MessageValidationException($"'{value}' is not a valid -{parameter}: give {expected}.", parameter, value);
 
-        /// <summary>'&lt;url&gt;, &lt;url&gt;': each URL has a scheme and only printable ASCII without spaces or angle brackets.</summary>
-        private static bool IsUrlList(string value)
-        {
-            var urls = value.Split(',');
-            return urls.All(url =>
+        /// <summary>'&lt;url&gt;, &lt;url&gt;': each URL has an allowed scheme and only printable ASCII without spaces or angle brackets.</summary>
+        private static bool IsUrlList(string value) =>
+            Urls(value).All(url =>
+                ListUrlSchemes.Any(scheme => url.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && url.Length > scheme.Length) &&
+                url.All(c => c > ' ' && c < 127 && c != '<' && c != '>'));
+
+        /// <summary>The URLs of a List-* value, without their angle brackets; an item not in brackets is an empty URL.</summary>
+        private static IEnumerable<string> Urls(string value) =>
+            value.Split(',').Select(url =>
             {
                 var item = url.Trim();
-                var inner = item.Length > 2 && item[0] == '<' && item[item.Length - 1] == '>' ? item.Substring(1, item.Length - 2) : string.Empty;
-                return inner.IndexOf(':') > 0 && inner.All(c => c > ' ' && c < 127 && c != '<' && c != '>');
+                return item.Length > 2 && item[0] == '<' && item[item.Length - 1] == '>' ? item.Substring(1, item.Length - 2) : string.Empty;
             });
-        }
 
         /// <summary>An optional phrase, then '&lt;list-label.namespace&gt;' in dot-atom text with at least one dot.</summary>
         private static bool IsListId(string value)

@@ -93,6 +93,7 @@ namespace PSCompositeMail.Engine.Messages
                 return valid;
             }
 
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (DictionaryEntry entry in headers)
             {
                 var name = entry.Key?.ToString() ?? string.Empty;
@@ -107,11 +108,25 @@ namespace PSCompositeMail.Engine.Messages
                     throw new MessageValidationException($"-Headers cannot set '{name}': use {owner} instead.", "Headers", name);
                 }
 
+                if (!names.Add(name))
+                {
+                    throw new MessageValidationException(
+                        $"-Headers names '{name}' twice, in different letter case: header names are the same whatever their case, so one value would be lost. Give it once.", "Headers", name);
+                }
+
+                if (entry.Value is IEnumerable and not string)
+                {
+                    // ToString() of an array or a hashtable is its .NET type name ("System.Object[]"), never what was meant.
+                    throw new MessageValidationException(
+                        $"-Headers['{name}'] is a list or a table, not one text: give one text per header, such as @{{ '{name}' = 'a, b' }}.", $"Headers['{name}']", entry.Value);
+                }
+
                 var value = entry.Value?.ToString() ?? string.Empty;
                 HeaderValueGuard.RejectControlCharacters(value, $"Headers['{name}']");
                 valid.Add(new KeyValuePair<string, string>(name, HeaderFieldRules.Check(name, value)));
             }
 
+            HeaderFieldRules.CheckTogether(valid);
             return valid;
         }
 
@@ -123,6 +138,8 @@ namespace PSCompositeMail.Engine.Messages
                 return;
             }
 
+            // Checked first: for half a character the encoder reports no whole character to name.
+            HeaderValueGuard.RejectUnpairedSurrogates(text, parameter);
             var strict = (Encoding)encoding.Clone();
             strict.EncoderFallback = EncoderFallback.ExceptionFallback;
             try
@@ -154,6 +171,13 @@ namespace PSCompositeMail.Engine.Messages
             if (id.Length >= 2 && id[0] == '<' && id[id.Length - 1] == '>')
             {
                 id = id.Substring(1, id.Length - 2);
+            }
+
+            var invisible = HeaderValueGuard.IndexOfFormatCharacter(id);
+            if (invisible >= 0)
+            {
+                throw new MessageValidationException(
+                    $"The value of -{parameter} contains the invisible formatting character {ControlCharacters.Describe(id[invisible])}: it makes an id look like another one, so it is not allowed in an id.", parameter, within ?? value);
             }
 
             var nonAscii = allowUtf8 ? '\0' : id.FirstOrDefault(c => c > '\u007E');

@@ -112,6 +112,7 @@ namespace PSCompositeMail.Engine.Messages
                     ?? message.Sender ?? message.From.Mailboxes.FirstOrDefault()
                     ?? throw new MessageValidationException($"The message file '{path}' has no From header.", "Path", path);
                 var named = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes).ToArray();
+                RequireSendable(named.Prepend(sender), path);
                 var recipients = envelopeRecipients is { Count: > 0 }
                     ? AddressParser.ParseList(envelopeRecipients, "To").ToArray()
                     : named;
@@ -138,6 +139,19 @@ namespace PSCompositeMail.Engine.Messages
             {
                 message.Dispose();
                 throw;
+            }
+        }
+
+        /// <summary>The addresses of an .eml file become the envelope: they keep the same rules as -From and -To.</summary>
+        private static void RequireSendable(IEnumerable<MailboxAddress> addresses, string path)
+        {
+            foreach (var address in addresses)
+            {
+                if (AddressParser.Problem(address) is { } problem)
+                {
+                    throw new MessageValidationException(
+                        $"'{path}' cannot be sent: its address '{ControlCharacters.Escape(address.Address)}' {problem}.", "Path", path);
+                }
             }
         }
 

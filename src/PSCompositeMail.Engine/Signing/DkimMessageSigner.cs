@@ -22,12 +22,14 @@ namespace PSCompositeMail.Engine.Signing
         /// <summary>
         /// From, To, Cc and Subject twice: the second names an instance that does not exist, so one of them added later
         /// (a second Subject many readers would show) breaks the signature (RFC 6376 8.15). Headers absent from a
-        /// message are signed as absent for the same reason.
+        /// message are signed as absent for the same reason. The List-* fields a mail reader acts on are signed too:
+        /// RFC 8058 4 requires List-Unsubscribe and List-Unsubscribe-Post to be covered, or anyone on the way could
+        /// point the one-click unsubscribe elsewhere.
         /// </summary>
         private static readonly IList<string> SignedHeaders = new[]
         {
             "From", "From", "Sender", "Reply-To", "To", "To", "Cc", "Cc", "Subject", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
-            "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+            "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
         };
 
         private readonly DkimSigner _signer;

@@ -105,14 +105,21 @@ namespace PSCompositeMail.Backends
                     Warn($"Certificate checks are off for {Settings.Server}: anyone between here and the server can read and change the mail. Prefer -CertificateThumbprint to trust one certificate.");
                 }
 
-                if (Settings.Credential is not null && Settings.RequestedSecurity == SmtpSecurity.None)
+                if (Settings.RequestedSecurity == SmtpSecurity.None && ClearTextSecret() is { } secret)
                 {
-                    Warn($"-Credential with -Security None sends the password for {Settings.Server} in clear text: anyone between here and the server can read it. Drop -Security None, so that the password only ever travels encrypted, or give -Security StartTls or SslOnConnect.");
+                    Warn($"{secret.Given} with -Security None sends the {secret.What} for {Settings.Server} in clear text: anyone between here and the server can read it. Drop -Security None, so that the {secret.What} only ever travels encrypted, or give -Security StartTls or SslOnConnect.");
                 }
 
                 Settings.Dkim = Dkim.Build();
                 return new SmtpBackend(Name, Settings);
             }
+
+            /// <summary>What AUTH would send: a password, or a bearer token, which lets anyone who reads it send as the mailbox until it expires.</summary>
+            private (string Given, string What)? ClearTextSecret() =>
+                Settings.Credential is not null ? ("-Credential", "password")
+                : Settings.OAuthToken is not null ? ("-OAuthToken", "bearer token")
+                : TokensGiven ? ("An app token (-TenantId/-ClientId, -ManagedIdentity, -GoogleServiceAccountKey)", "bearer token")
+                : null;
         }
 
         private sealed class ConsoleDraft : BackendDraft

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace PSCompositeMail.Messages
 {
     internal static class HeaderValueGuard
@@ -23,6 +25,7 @@ namespace PSCompositeMail.Messages
         public static void RejectControlCharacters(string? value, string parameter)
         {
             RejectLineBreaks(value, parameter);
+            RejectUnpairedSurrogates(value, parameter);
             var at = value is null ? -1 : ControlCharacters.IndexOfUnsafe(value);
             if (at >= 0)
             {
@@ -31,6 +34,56 @@ namespace PSCompositeMail.Messages
                     parameter,
                     value);
             }
+        }
+    
+        /// <summary>
+        /// Half of a character beyond U+FFFF (an emoji cut in the middle by Substring) has no encoding at all: encoders
+        /// throw for it or silently write U+FFFD in its place, which changes an id or a header without a word.
+        /// </summary>
+        public static void RejectUnpairedSurrogates(string? value, string parameter)
+        {
+            var at = value is null ? -1 : IndexOfUnpairedSurrogate(value);
+            if (at >= 0)
+            {
+                throw new MessageValidationException(
+                    $"The value of -{parameter} contains half of a character at position {at + 1} (the unpaired UTF-16 surrogate {ControlCharacters.Describe(value![at])}), which no encoding can write: the text was probably cut in the middle of an emoji or other character beyond U+FFFF.",
+                    parameter,
+                    value);
+            }
+        }
+
+        /// <summary>
+        /// The position of the first invisible formatting character (Unicode category Cf: U+200B, U+202E, U+2066,
+        /// U+FEFF, U+00AD, U+061C, ...), or -1. In an address or an id they make two different values look the same.
+        /// </summary>
+        public static int IndexOfFormatCharacter(string text)
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (CharUnicodeInfo.GetUnicodeCategory(text, i) == UnicodeCategory.Format)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        private static int IndexOfUnpairedSurrogate(string text)
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    i++;
+                }
+                else if (char.IsSurrogate(text[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
     }
 }
