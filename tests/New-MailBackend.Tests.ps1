@@ -74,11 +74,21 @@ Describe 'New-MailBackend' {
         "$warnings" | Should -Match 'Drop -Security None.*-Security StartTls or SslOnConnect'
     }
 
+    It 'warns once that <Given> with -Security None sends the bearer token in clear' -ForEach @(
+        @{ Given = '-OAuthToken'; Arguments = @{ OAuthToken = { 'tok' } } }
+        @{ Given = 'An app token'; Arguments = @{ TenantId = '11111111-2222-3333-4444-555555555555'; ClientId = '66666666-7777-8888-9999-000000000000'; ClientSecret = (ConvertTo-SecureString 's' -AsPlainText -Force) } }
+    ) {
+        $null = New-MailBackend -Smtp -SmtpServer relay.example.com -Security None -UserName robot@example.com @Arguments -WarningVariable warnings -WarningAction SilentlyContinue
+        @($warnings).Count | Should -Be 1
+        "$warnings" | Should -Match "^$([regex]::Escape($Given)).*bearer token for relay\.example\.com in clear text"
+    }
+
     It 'gives no clear-text warning <Case>' -ForEach @(
         @{ Case = 'without a credential'; Arguments = @{ Security = 'None' } }
         @{ Case = 'with STARTTLS'; Arguments = @{ Security = 'StartTls'; Credential = 'credential' } }
         @{ Case = 'with implicit TLS'; Arguments = @{ Security = 'SslOnConnect'; Credential = 'credential' } }
         @{ Case = 'when -Security is left to its default'; Arguments = @{ Credential = 'credential' } }
+        @{ Case = 'for an OAuth token with STARTTLS'; Arguments = @{ Security = 'StartTls'; UserName = 'robot@example.com'; OAuthToken = { 'tok' } } }
     ) {
         if ($Arguments.Credential) { $Arguments.Credential = [pscredential]::new('relay-user', (ConvertTo-SecureString 'p' -AsPlainText -Force)) }
         $null = New-MailBackend -Smtp -SmtpServer relay.example.com @Arguments -WarningVariable warnings -WarningAction SilentlyContinue

@@ -246,6 +246,11 @@ Describe 'Structured -Headers are checked before any backend' {
         @{ Name = 'a List-Unsubscribe URL without angle brackets'; Header = 'List-Unsubscribe'; Value = 'https://example.com/leave' }
         @{ Name = 'a List-Id without its <list.id>'; Header = 'List-Id'; Value = 'ops alerts' }
         @{ Name = 'a List-Unsubscribe-Post other than One-Click'; Header = 'List-Unsubscribe-Post'; Value = 'yes' }
+        @{ Name = 'a List-Unsubscribe-Post without a List-Unsubscribe'; Header = 'List-Unsubscribe-Post'; Value = 'List-Unsubscribe=One-Click' }
+        @{ Name = 'a javascript: List-Unsubscribe URL'; Header = 'List-Unsubscribe'; Value = '<javascript:alert(1)>' }
+        @{ Name = 'a Date at 25:61:61'; Header = 'Date'; Value = 'Tue, 1 Jul 2003 25:61:61 +0000' }
+        @{ Name = 'a Date in the zone +9959'; Header = 'Date'; Value = 'Tue, 1 Jul 2003 10:52:37 +9959' }
+        @{ Name = 'a Date with junk after the zone'; Header = 'Date'; Value = '1 Jul 2003 10:52:37 +0200 (CEST) trailing junk' }
     ) {
         $failure = Send-BadRowThenGoodRow @{ Headers = @{ $Header = $Value } }
         $failure.Exception.Message | Should -Match ([regex]::Escape("-Headers['$Header']"))
@@ -260,6 +265,9 @@ Describe 'Structured -Headers are checked before any backend' {
         @{ Header = 'DKIM-Signature'; Reason = '-DkimDomain' }
         @{ Header = 'Authentication-Results'; Reason = 'verdict' }
         @{ Header = 'ARC-Seal'; Reason = 'verdict' }
+        @{ Header = 'Received-SPF'; Reason = 'verdict' }
+        @{ Header = 'X-Original-Authentication-Results'; Reason = 'verdict' }
+        @{ Header = 'Delivered-To'; Reason = 'delivers' }
     ) {
         $before = Get-ReceivedCount
         $null = Send-CompositeMail -Backend $Smtp @Mail -Headers @{ $Header = 'from a script' } -ErrorVariable failures -ErrorAction SilentlyContinue
@@ -268,6 +276,27 @@ Describe 'Structured -Headers are checked before any backend' {
         $failures[0].Exception.Message | Should -Match "cannot set '$Header'.*$Reason"
         $failures[0].TargetObject | Should -Be $Header
         Get-ReceivedCount | Should -Be $before
+    }
+
+    It 'refuses a <Name> as a -Headers value instead of sending its .NET type name' -ForEach @(
+        @{ Name = 'list'; Value = @('a', 'b') }
+        @{ Name = 'table'; Value = @{ a = 'b' } }
+    ) {
+        $failure = Send-BadRowThenGoodRow @{ Headers = @{ 'X-Arr' = $Value } }
+        $failure.Exception.Message | Should -Match 'one text per header'
+    }
+
+    It 'refuses two -Headers names that differ only in letter case, instead of losing one' {
+        $headers = [hashtable]::new([StringComparer]::Ordinal)
+        $headers['X-Dup'] = 'one'
+        $headers['x-dup'] = 'two'
+        $failure = Send-BadRowThenGoodRow @{ Headers = $headers }
+        $failure.Exception.Message | Should -Match 'twice'
+    }
+
+    It 'keeps a valid Date as written, -0000 (no zone information) included' {
+        (Send-CompositeMail -Backend $Smtp @Mail -Headers @{ Date = 'Tue, 1 Jul 2003 10:52:37 -0000' }).Succeeded | Should -BeTrue
+        (Get-LastReceived).Raw | Should -Match "`r`nDate: Tue, 1 Jul 2003 10:52:37 -0000`r`n"
     }
 
     It 'sends valid structured headers, written in their normal form' {
@@ -282,7 +311,7 @@ Describe 'Structured -Headers are checked before any backend' {
         (Send-CompositeMail -Backend $Smtp @Mail -Headers $headers).Succeeded | Should -BeTrue
         $received = Get-LastReceived
         Get-WireProblem $received.Bytes | Should -BeNullOrEmpty
-        $received.Raw | Should -Match "`r`nDate: Tue, 01 Dec 2026 10:00:00 \+0100`r`n"
+        $received.Raw | Should -Match "`r`nDate: 1 Dec 2026 10:00 \+0100`r`n"
         $received.Raw | Should -Match "`r`nIn-Reply-To: <inc-41@tickets\.example\.com>`r`n"
         $received.Raw | Should -Match "`r`nReferences: <inc-40@tickets\.example\.com> <inc-41@tickets\.example\.com>`r`n"
         ([regex]::Matches($received.Raw, '(?m)^Date:')).Count | Should -Be 1
@@ -290,6 +319,44 @@ Describe 'Structured -Headers are checked before any backend' {
         $received.Message.References | Should -Be 'inc-40@tickets.example.com', 'inc-41@tickets.example.com'
         $received.Message.Headers['List-Unsubscribe'] | Should -Be $headers['List-Unsubscribe']
         $received.Message.Headers['List-Id'] | Should -Be $headers['List-Id']
+    }
+}
+
+Describe 'Half a character (an unpaired UTF-16 surrogate)' {
+    It 'in -<Parameter> is one InvalidArgument error with the value as target, and the next row is sent' -ForEach @(
+        @{ Parameter = 'Subject' }, @{ Parameter = 'Body' }, @{ Parameter = 'HtmlBody' }
+    ) {
+        $half = 'Report 😀 done'.Substring(0, 8)
+        $failure = Send-BadRowThenGoodRow @{ $Parameter = $half }
+        $failure.TargetObject | Should -Be $half
+        $failure.Exception.Message | Should -Match "-$Parameter.*unpaired UTF-16 surrogate"
+    }
+
+    It 'in a -Headers value is refused instead of being sent as U+FFFD' {
+        $failure = Send-BadRowThenGoodRow @{ Headers = @{ References = "<a$([char]0xD83D)@example.com>" } }
+        $failure.Exception.Message | Should -Match 'unpaired UTF-16 surrogate'
+    }
+}
+
+Describe 'Invisible characters and domains IDNA cannot convert' {
+    It 'refuses <Name> before any backend, even to a server that offers SMTPUTF8' -ForEach @(
+        @{ Name = 'U+202E in a domain'; Address = "jane@exa$([char]0x202E)mple.com" }
+        @{ Name = 'U+200B in a domain'; Address = "jane@exa$([char]0x200B)mple.com" }
+        @{ Name = 'U+00AD in a domain'; Address = "jane@exa$([char]0x00AD)mple.com" }
+        @{ Name = 'U+202E in a local part'; Address = "ja$([char]0x202E)ne@example.com" }
+        @{ Name = 'a label whose punycode is over 63'; Address = 'jane@' + ([string][char]0xE4 * 60) + '.example.com' }
+    ) {
+        $before = Get-ReceivedCount $RawUtf8
+        $null = Send-CompositeMail -Backend $SmtpUtf8 @Mail -To $Address -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].TargetObject | Should -Be $Address
+        Get-ReceivedCount $RawUtf8 | Should -Be $before
+    }
+
+    It 'still sends an IDN domain as punycode' {
+        (Send-CompositeMail -Backend $Smtp @Mail -To "jane@ex$([char]0xE4)mple.com").Succeeded | Should -BeTrue
+        (Get-LastReceived).RcptTo | Should -Be 'jane@xn--exmple-cua.com'
     }
 }
 
@@ -306,6 +373,24 @@ Describe 'Addresses within limits' {
         $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
         $failures[0].TargetObject | Should -Be $Address
         Get-ReceivedCount | Should -Be $before
+    }
+
+    It 'refuses an .eml file given as input whose <Name>, and sends the next one' -ForEach @(
+        @{ Name = 'To has a local part of 65 characters'; From = 'ops@example.com'; To = ('l' * 65) + '@example.com' }
+        @{ Name = 'From has 70-character labels and is over 254 characters'; From = 'ops@' + ((1..4 | ForEach-Object { 'd' * 70 }) -join '.') + '.com'; To = 'jane@example.com' }
+    ) {
+        $bad = Join-Path $TestDrive 'limits.eml'
+        $good = Join-Path $TestDrive 'fine.eml'
+        [IO.File]::WriteAllText($bad, "From: $From`r`nTo: $To`r`nSubject: t`r`n`r`nbody`r`n")
+        [IO.File]::WriteAllText($good, "From: ops@example.com`r`nTo: jane@example.com`r`nSubject: after the bad one`r`n`r`nbody`r`n")
+        $before = Get-ReceivedCount
+        $results = $bad, $good | Send-CompositeMail -Backend $Smtp -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.Message | Should -Match 'too long for mail'
+        @($results).Count | Should -Be 1
+        Get-ReceivedCount | Should -Be ($before + 1)
+        (Get-LastReceived).Message.Subject | Should -Be 'after the bad one'
     }
 
     It 'sends an address at the limits, with nothing but printable ASCII in RCPT TO' {
