@@ -136,7 +136,8 @@ jane@example.com,fourth,b,
         $failures[0].TargetObject | Should -Be $Value
         "$($failures[0])" | Should -Match "-$Column\b"
         $results.Subject | Should -Be 'first', 'third', 'fourth'
-        $memory.Messages.Subject | Should -Be 'first', 'third', 'fourth'
+        # Results keep the input order; a backend's own list is in the order its workers finished.
+        $memory.Messages.Subject | Sort-Object | Should -Be 'first', 'fourth', 'third'
     }
 
     It 'refuses a bad value after a row that bound the same parameter (PowerShell keeps that one in $PSBoundParameters)' {
@@ -399,5 +400,42 @@ Describe 'Inputs that are neither rows nor files' {
         $results.Subject | Should -Be 'Report a.log', 'Report b.log'
         $memory.Messages[1].ToString() | Should -Match 'filename=b\.log'
         $memory.Messages[1].ToString() | Should -Not -Match 'filename=a\.log'
+    }
+}
+
+Describe 'Piped input with -Path or delay-bind script blocks on the command line' {
+    It 'sends -Path''s message once, whatever is piped in, and refuses each piped input' {
+        $memory = New-MailBackend -Memory
+        $null = 'x1', 'x2', 'x3' | Send-CompositeMail -Backend $memory -Path $Eml -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Subject | Should -Be 'Saved as eml'
+        $failures.Count | Should -Be 3
+        "$($failures[0])" | Should -Match '-Path on the command line'
+    }
+
+    It 'refuses to send through piped backends a message whose delay-bind script block has no row to read' {
+        $memory = New-MailBackend -Memory
+        $null = $memory | Send-CompositeMail -From ops@example.com -To jane@example.com -Subject { "S $_" } -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        $failures.Count | Should -Be 1
+        "$($failures[0])" | Should -Match '-Subject is a script block'
+    }
+
+    It 'refuses a row with a PSPath property (Send-MailMessage attached it), rather than send it without the file' {
+        $memory = New-MailBackend -Memory
+        [pscustomobject]@{ To = 'jane@example.com'; Subject = 's'; PSPath = (Join-Path $Files 'a.log') } |
+            Send-CompositeMail -Backend $memory -From ops@example.com -Body b -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        "$($failures[0])" | Should -Match 'Attachments property'
+    }
+
+    It 'refuses a hashtable in an address or attachment column with the reason' {
+        $memory = New-MailBackend -Memory
+        [pscustomobject]@{ To = @{ a = 1 }; Subject = 's' } | Send-CompositeMail -Backend $memory -From ops@example.com -Body b -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        "$($failures[0])" | Should -Match 'holds a Hashtable.*not a valid -To'
     }
 }

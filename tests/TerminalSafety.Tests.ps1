@@ -53,3 +53,28 @@ Describe 'What the cmdlets write cannot drive the terminal' {
         Assert-Escaped "$warnings"
     }
 }
+
+Describe 'Targets and tables cannot drive the terminal either' {
+    It 'escapes an unknown -Encoding name from a row' {
+        [pscustomobject]@{ To = 'jane@example.com'; Subject = 's'; Encoding = "bo$([char]27)[2Jgus" } |
+            Send-CompositeMail -Backend (New-MailBackend -Null) -From ops@example.com -Body b -ErrorVariable failures -ErrorAction SilentlyContinue
+        Assert-Escaped "$($failures[0])"
+    }
+
+    It 'escapes the target an error names (shown by NormalView''s CategoryInfo line, Windows PowerShell''s default)' {
+        $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -Attachments "/tmp/missing$([char]27)[2J.txt" -ErrorVariable failures -ErrorAction SilentlyContinue
+        Assert-Escaped $failures[0].CategoryInfo.TargetName
+        Assert-Escaped $failures[0].CategoryInfo.GetMessage()
+    }
+
+    It 'escapes the error column of Get-MailSpool''s table and backend names in result tables' {
+        $spool = Join-Path $TestDrive 'spool'
+        $broken = New-MailBackend -ScriptBlock { throw "down $([char]27)[2J" } -Name "bad$([char]27)[2Jname"
+        $result = Send-CompositeMail -Backend $broken @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+
+        Assert-Escaped (Get-MailSpool $spool | Out-String -Width 120)
+        Assert-Escaped ($result.Results | Out-String -Width 120)
+        Assert-Escaped ($result | Out-String -Width 120)
+        Assert-Escaped (Test-MailBackend -Backend $broken | Out-String -Width 120)
+    }
+}

@@ -57,7 +57,7 @@ namespace PSCompositeMail.Commands
                     catch (ArgumentException)
                     {
                         throw new ArgumentTransformationMetadataException(
-                            $"'{name}' is not a known encoding. Use one of {string.Join(", ", Names.Keys)}, a code page number, or an encoding name such as 'iso-8859-2'.");
+                            $"'{Messages.ControlCharacters.Escape(name)}' is not a known encoding. Use one of {string.Join(", ", Names.Keys)}, a code page number, or an encoding name such as 'iso-8859-2'.");
                     }
 
                 default:

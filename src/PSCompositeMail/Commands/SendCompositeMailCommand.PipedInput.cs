@@ -67,7 +67,7 @@ namespace PSCompositeMail.Commands
             {
                 problem = PipedRow.SpoolItemWithMessageParameters(item, _messageParametersGiven);
             }
-            else if (_delayBindRows || PipedRow.IsRow(input, MessageRowParameters))
+            else if (_delayBoundParameters.Count > 0 || PipedRow.IsRow(input, MessageRowParameters))
             {
                 // A row's FullName or Path column (a person's name, a report's location) is not a file to send.
                 problem = PipedRow.Problem(input, RowParameters, _commandLineParameters);

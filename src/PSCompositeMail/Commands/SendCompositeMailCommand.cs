@@ -43,7 +43,7 @@ namespace PSCompositeMail.Commands
         private IReadOnlyList<string> _messageParametersGiven = Array.Empty<string>();
         private bool _pathOnCommandLine;
         private HashSet<string> _commandLineParameters = new HashSet<string>();
-        private bool _delayBindRows;
+        private IReadOnlyList<string> _delayBoundParameters = Array.Empty<string>();
         private bool _inputArrived;
 
         [Parameter(ValueFromPipeline = true)]
@@ -205,8 +205,10 @@ namespace PSCompositeMail.Commands
 
             // A delay-bind script block (-Subject { "Report for $($_.Name)" }) makes a row of any input. PowerShell 7
             // holds it here in an internal wrapper (DelayedScriptBlockArgument), Windows PowerShell as the script block.
-            _delayBindRows = RowParameters.Any(p => p.Type != typeof(ScriptBlock) && bound.TryGetValue(p.Name, out var given) &&
-                (given is ScriptBlock || given?.GetType().Name == "DelayedScriptBlockArgument"));
+            _delayBoundParameters = RowParameters
+                .Where(p => p.Type != typeof(ScriptBlock) && bound.TryGetValue(p.Name, out var given) && (given is ScriptBlock || given?.GetType().Name == "DelayedScriptBlockArgument"))
+                .Select(p => p.Name)
+                .ToList();
             _messageParametersGiven = MessageParameters.Where(bound.ContainsKey).ToList();
             _commandLineMessage = CommandLineMessage.Select(property => (property, (object?)property.GetValue(this))).ToList();
             _pathOnCommandLine = bound.ContainsKey(nameof(Path));
@@ -270,6 +272,13 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
+            if (_pathOnCommandLine && MyInvocation.ExpectingInput)
+            {
+                // -Path names the messages, sent once after the input (EndProcessing); an input has no part in them.
+                WhileSending(() => _sender!.Refuse(PipedRow.WithPath(InputObject?.Value ?? SpoolItem.FirstOrDefault())));
+                return;
+            }
+
             if (ParameterSetName == MessageSet && !_pathOnCommandLine && InputObject is not null && TookPipedInput())
             {
                 return;
@@ -280,11 +289,13 @@ namespace PSCompositeMail.Commands
 
         protected override void EndProcessing()
         {
-            if (MyInvocation.ExpectingInput && !_inputArrived && !_delayBindRows &&
-                (_pathOnCommandLine || PipedFiles.UseFor(_messageParametersGiven) == PipedFileUse.Attachment))
+            // -Path's messages go once, whatever was piped; and when nothing came down the pipeline (Get-ChildItem *.log
+            // matched no file), a command line naming a recipient is a whole message, sent as Send-MailMessage sends it.
+            var pathOnce = _pathOnCommandLine && MyInvocation.ExpectingInput && _pipelineBackends.Count == 0;
+            var commandLineAlone = MyInvocation.ExpectingInput && !_inputArrived && _delayBoundParameters.Count == 0 &&
+                PipedFiles.UseFor(_messageParametersGiven) == PipedFileUse.Attachment;
+            if (pathOnce || commandLineAlone)
             {
-                // Nothing came down the pipeline (Get-ChildItem *.log matched no file): the command line is a whole
-                // message, sent as without a pipeline, as Send-MailMessage sends it.
                 if (_backendsPending)
                 {
                     _backendsPending = false;
@@ -294,7 +305,12 @@ namespace PSCompositeMail.Commands
                 WhileSending(SendCurrentInput);
             }
 
-            if (_pipelineBackends.Count > 0 || _pipedAttachments.Count > 0)
+            if (_pipelineBackends.Count > 0 && _delayBoundParameters.Count > 0)
+            {
+                // A delay-bind script block takes its value from each input, and piped backends bring none.
+                WhileSending(() => _sender!.Refuse(PipedRow.DelayBindWithoutRows(_delayBoundParameters)));
+            }
+            else if (_pipelineBackends.Count > 0 || _pipedAttachments.Count > 0)
             {
                 // The one message the command line describes. The last input's values are still bound (PowerShell
                 // resets them only before the next input), so the command line's own are put back first.

@@ -25,6 +25,12 @@ namespace PSCompositeMail.Commands
                 record.ErrorDetails = new ErrorDetails(escaped);
             }
 
+            // The target's text is shown too (NormalView's CategoryInfo line, Windows PowerShell's default view).
+            if (record.CategoryInfo.TargetName is { } target && Escaped(target) is var shown && shown != target)
+            {
+                record.CategoryInfo.TargetName = shown;
+            }
+
             return record;
         }
 

@@ -44,7 +44,7 @@ namespace PSCompositeMail.Sending
 
             if (Type == typeof(string[]))
             {
-                return IsScalar(value) || (value is IEnumerable items && items.Cast<object?>().All(item => item is null || IsScalar(Unwrap(item))));
+                return IsScalar(value) || (value is IEnumerable items and not IDictionary && items.Cast<object?>().All(item => item is null || IsScalar(Unwrap(item))));
             }
 
             // -Encoding transforms text itself, and a name it does not know is already PowerShell's own binding error.
@@ -93,6 +93,15 @@ namespace PSCompositeMail.Sending
                         return NotConverted(property.Name, value, parameter);
                     }
                 }
+            }
+
+            if (row.Properties["PSPath"] is { } pathProperty && row.Properties["PSProvider"] is null && ValueOf(pathProperty) is { } path && Given(path))
+            {
+                // Send-MailMessage attached a row's PSPath (an alias of its -Attachments); here it names -Path, whose
+                // files a row does not send: the file would silently stay behind. (A provider's own item, which a
+                // delay-bind script block made a row, carries PSPath and PSProvider as its address, not as a request.)
+                return new MessageValidationException(
+                    "The input's 'PSPath' property names a file, which a row does not attach: give the row an Attachments property instead.", "Attachments", path);
             }
 
             foreach (var name in CallParameters)
@@ -182,6 +191,21 @@ namespace PSCompositeMail.Sending
                 "message of it instead. Resend with -Backend alone (and -SpoolDirectory, -ThrottleLimit, -MaxAttempts, -IncludeDeliveredBackends if needed).",
                 "SpoolItem",
                 item);
+
+        /// <summary>An input piped into a call whose -Path names the messages: it has no part in them.</summary>
+        public static MessageValidationException WithPath(object? input) => new MessageValidationException(
+            "-Path on the command line names the messages to send, once; what is piped in has no part in them and was not used. " +
+            "Pipe the .eml files (or their paths) without -Path instead, or give -Path without piping.",
+            "Path",
+            input);
+
+        /// <summary>Delay-bind script blocks with piped backends: there is no input row to take their values from.</summary>
+        public static MessageValidationException DelayBindWithoutRows(IReadOnlyList<string> parameters) => new MessageValidationException(
+            $"-{string.Join(", -", parameters)} {(parameters.Count == 1 ? "is a script block that takes its" : "are script blocks that take their")} value from each piped row, " +
+            "and the piped backends bring none, so the message would go out without it. Nothing was sent: give the value as text, " +
+            "or give the backends with -Backend and pipe the rows.",
+            parameters[0],
+            null);
 
         /// <summary>An input that is no row at all: nothing of it bound to any parameter.</summary>
         public static MessageValidationException Unusable(PSObject input)
