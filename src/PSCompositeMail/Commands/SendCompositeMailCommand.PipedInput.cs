@@ -44,7 +44,9 @@ namespace PSCompositeMail.Commands
             .ToArray();
 
         /// <summary>The parameters that make an input a row: all but -Path, whose aliases (FullName) are common column names.</summary>
-        private static readonly RowParameter[] MessageRowParameters = RowParameters.Where(p => p.Name != nameof(Path)).ToArray();
+        private static readonly IReadOnlyDictionary<string, RowParameter> MessageRowParameters = PipedRow.ByName(RowParameters.Where(p => p.Name != nameof(Path)));
+
+        private static readonly IReadOnlyDictionary<string, RowParameter> RowParametersByName = PipedRow.ByName(RowParameters);
 
         /// <summary>The properties a pipeline row may set, kept as the command line gave them (see <see cref="RestoreCommandLineMessage"/>).</summary>
         private static readonly PropertyInfo[] CommandLineMessage = MessageParameters.Select(name => typeof(SendCompositeMailCommand).GetProperty(name)!).ToArray();
@@ -70,7 +72,7 @@ namespace PSCompositeMail.Commands
             else if (_delayBoundParameters.Count > 0 || PipedRow.IsRow(input, MessageRowParameters))
             {
                 // A row's FullName or Path column (a person's name, a report's location) is not a file to send.
-                problem = PipedRow.Problem(input, RowParameters, _commandLineParameters);
+                problem = PipedRow.Problem(input, RowParametersByName, _commandLineParameters);
             }
             else if (PipedRow.FilePath(input) is { } path)
             {

@@ -80,18 +80,17 @@ namespace PSCompositeMail.Sending
         /// </summary>
         /// <returns>Why the row cannot be sent as it is, or null when every property naming a parameter was taken.</returns>
         /// <param name="row">The input object.</param>
-        /// <param name="rowParameters">The parameters a row may set (taken from the pipeline by property name).</param>
         /// <param name="commandLine">The parameters the command line gives: a row's property never replaces those.</param>
-        public static MessageValidationException? Problem(PSObject row, IEnumerable<RowParameter> rowParameters, ICollection<string> commandLine)
+        /// <param name="rowParameters">The parameters a row may set, by each name that binds them (taken from the pipeline by property name).</param>
+        public static MessageValidationException? Problem(PSObject row, IReadOnlyDictionary<string, RowParameter> rowParameters, ICollection<string> commandLine)
         {
-            foreach (var parameter in rowParameters.Where(p => !commandLine.Contains(p.Name)))
+            // Through the row's own few properties, not every parameter's names: this runs for every row of a batch.
+            foreach (var property in row.Properties)
             {
-                foreach (var name in parameter.Names)
+                if (rowParameters.TryGetValue(property.Name, out var parameter) && !commandLine.Contains(parameter.Name) &&
+                    ValueOf(property) is { } value && Given(value) && !parameter.Accepts(value))
                 {
-                    if (row.Properties[name] is { } property && ValueOf(property) is { } value && Given(value) && !parameter.Accepts(value))
-                    {
-                        return NotConverted(property.Name, value, parameter);
-                    }
+                    return NotConverted(property.Name, value, parameter);
                 }
             }
 
@@ -121,8 +120,12 @@ namespace PSCompositeMail.Sending
         }
 
         /// <summary>Whether an input is a row at all: some property of it names a message parameter.</summary>
-        public static bool IsRow(PSObject input, IEnumerable<RowParameter> rowParameters) =>
-            rowParameters.Any(parameter => parameter.Names.Any(name => input.Properties[name] is not null));
+        public static bool IsRow(PSObject input, IReadOnlyDictionary<string, RowParameter> rowParameters) =>
+            input.Properties.Any(property => rowParameters.ContainsKey(property.Name));
+
+        /// <summary>Each name (and alias) that binds one of <paramref name="parameters"/>, in any letter case.</summary>
+        public static IReadOnlyDictionary<string, RowParameter> ByName(IEnumerable<RowParameter> parameters) =>
+            parameters.SelectMany(p => p.Names.Select(name => (name, p))).ToDictionary(pair => pair.name, pair => pair.p, StringComparer.OrdinalIgnoreCase);
 
         /// <summary>A switch's value written as text (an Import-Csv cell), or null when the text is none.</summary>
         public static bool? SwitchText(string text)
