@@ -77,4 +77,15 @@ Describe 'Targets and tables cannot drive the terminal either' {
         Assert-Escaped ($result | Out-String -Width 120)
         Assert-Escaped (Test-MailBackend -Backend $broken | Out-String -Width 120)
     }
+
+    It 'escapes nested results and items in list views too (Format-List, or a list because the output mixes types)' {
+        $spool = Join-Path $TestDrive 'spool-list'
+        $broken = New-MailBackend -ScriptBlock { throw "down $([char]27)]0;title$([char]7)" } -Name broken
+        $composite = New-MailBackend -Composite -Policy Any -Backend $broken, (New-MailBackend -Null)
+        $result = Send-CompositeMail -Backend $broken @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+
+        Assert-Escaped ($result | Format-List | Out-String)
+        Assert-Escaped "$((Get-MailSpool $spool)[0])"
+        Assert-Escaped "$(@((Test-MailBackend -Backend $composite -WarningAction SilentlyContinue).Results)[0])"
+    }
 }

@@ -344,6 +344,10 @@ Describe 'Invisible characters and domains IDNA cannot convert' {
         @{ Name = 'U+200B in a domain'; Address = "jane@exa$([char]0x200B)mple.com" }
         @{ Name = 'U+00AD in a domain'; Address = "jane@exa$([char]0x00AD)mple.com" }
         @{ Name = 'U+202E in a local part'; Address = "ja$([char]0x202E)ne@example.com" }
+        @{ Name = 'U+034F (combining grapheme joiner) in a local part'; Address = "ja$([char]0x034F)ne@example.com" }
+        @{ Name = 'U+FE0F (a variation selector) in a local part'; Address = "jane$([char]0xFE0F)@example.com" }
+        @{ Name = 'U+115F (a Hangul filler) in a local part'; Address = "ja$([char]0x115F)ne@example.com" }
+        @{ Name = 'U+034F in a domain (IDNA would drop it silently)'; Address = "jane@ex$([char]0x034F)ample.com" }
         @{ Name = 'a label whose punycode is over 63'; Address = 'jane@' + ([string][char]0xE4 * 60) + '.example.com' }
     ) {
         $before = Get-ReceivedCount $RawUtf8

@@ -53,14 +53,15 @@ namespace PSCompositeMail.Messages
         }
 
         /// <summary>
-        /// The position of the first invisible formatting character (Unicode category Cf: U+200B, U+202E, U+2066,
-        /// U+FEFF, U+00AD, U+061C, ...), or -1. In an address or an id they make two different values look the same.
+        /// The position of the first invisible character (Unicode category Cf: U+200B, U+202E, U+2066, U+FEFF, U+00AD,
+        /// U+061C, ...; and the other default-ignorable code points: the combining grapheme joiner, variation
+        /// selectors, Hangul fillers, ...), or -1. In an address or an id they make two different values look the same.
         /// </summary>
         public static int IndexOfFormatCharacter(string text)
         {
             for (var i = 0; i < text.Length; i++)
             {
-                if (CharUnicodeInfo.GetUnicodeCategory(text, i) == UnicodeCategory.Format)
+                if (CharUnicodeInfo.GetUnicodeCategory(text, i) == UnicodeCategory.Format || IsDefaultIgnorable(CodePointAt(text, i)))
                 {
                     return i;
                 }
@@ -68,6 +69,15 @@ namespace PSCompositeMail.Messages
 
             return -1;
         }
+
+        private static int CodePointAt(string text, int i) =>
+            char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? char.ConvertToUtf32(text[i], text[i + 1]) : text[i];
+
+        /// <summary>Unicode's Default_Ignorable_Code_Point ranges beyond category Cf (DerivedCoreProperties.txt).</summary>
+        private static bool IsDefaultIgnorable(int c) =>
+            c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F) ||
+            c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFF8) ||
+            (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
 
         private static int IndexOfUnpairedSurrogate(string text)
         {

@@ -93,7 +93,8 @@ namespace PSCompositeMail.Results
             : Results.Count == 0 ? new[] { this }
             : Results.SelectMany(r => r.FailedLeaves());
 
+        /// <summary>As nested results show it (a result's Results in a list): escaped, since the error may come from a server.</summary>
         public override string ToString() =>
-            Error is null ? $"{Backend}: {Status}" : $"{Backend}: {Status} ({Error})";
+            Messages.ControlCharacters.Escape(Error is null ? $"{Backend}: {Status}" : $"{Backend}: {Status} ({Error})");
     }
 }

@@ -46,6 +46,7 @@ namespace PSCompositeMail.Results
         public Exception? Exception { get; }
 
         /// <summary>How a composite's list of members reads in a table or a list: "name: ok" or "name: failed: why".</summary>
-        public override string ToString() => Succeeded ? $"{Backend}: ok" : $"{Backend}: failed: {Error}";
+        /// <summary>As nested results show it (a composite's Results): escaped, since its text may come from a server.</summary>
+        public override string ToString() => Messages.ControlCharacters.Escape(Succeeded ? $"{Backend}: ok" : $"{Backend}: failed: {Error}");
     }
 }

@@ -39,6 +39,6 @@ namespace PSCompositeMail.Results
         private static IEnumerable<BackendResult> Leaves(BackendResult result) =>
             result.Results.Count == 0 ? new[] { result } : result.Results.SelectMany(Leaves);
 
-        public override string ToString() => $"{(Succeeded ? "Sent" : "Failed")}: {Subject} <{MessageId}>";
+        public override string ToString() => Messages.ControlCharacters.Escape($"{(Succeeded ? "Sent" : "Failed")}: {Subject} <{MessageId}>");
     }
 }

@@ -55,6 +55,7 @@ namespace PSCompositeMail.Spool
 
         internal SpoolMetadata Metadata { get; }
 
-        public override string ToString() => $"{Id}: {Subject} ({Attempts} attempt(s), {Error})";
+        /// <summary>Escaped: the subject and the error may hold control characters (from a CSV, from a server).</summary>
+        public override string ToString() => Messages.ControlCharacters.Escape($"{Id}: {Subject} ({Attempts} attempt(s), {Error})");
     }
 }
