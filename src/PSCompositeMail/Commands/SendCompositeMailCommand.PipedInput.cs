@@ -121,11 +121,11 @@ namespace PSCompositeMail.Commands
                     WhileSending(() => _sender!.SendFiles(paths, piped: true));
                     break;
                 default:
-                    ThrowTerminatingError(new ErrorRecord(
+                    ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
                         new PSArgumentException(PipedFiles.AmbiguityText(_messageParametersGiven)),
                         "AmbiguousPipedFiles",
                         ErrorCategory.InvalidArgument,
-                        paths));
+                        paths)));
                     break;
             }
         }

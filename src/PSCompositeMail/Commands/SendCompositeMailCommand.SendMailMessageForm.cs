@@ -133,11 +133,11 @@ namespace PSCompositeMail.Commands
             var server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string;
             if (string.IsNullOrEmpty(server))
             {
-                ThrowTerminatingError(new ErrorRecord(
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
                     new PSArgumentException("Give the backends to send through with -Backend (or pipe them in), or an SMTP server with -SmtpServer (or $PSEmailServer)."),
                     "NoBackend",
                     ErrorCategory.InvalidArgument,
-                    null));
+                    null)));
             }
 
             MailBackend? shortcut = null;
@@ -160,13 +160,13 @@ namespace PSCompositeMail.Commands
             var contradicting = SmtpShortcut.ParametersIn(MyInvocation.BoundParameters.Keys);
             if (contradicting.Count > 0)
             {
-                ThrowTerminatingError(new ErrorRecord(
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
                     new PSArgumentException(
                         $"-{string.Join(", -", contradicting)} {(contradicting.Count == 1 ? "builds" : "build")} an SMTP backend of their own, which contradicts the backends given with -Backend. " +
                         "Give either, or make the SMTP backend with New-MailBackend -Smtp (it takes these parameters) and add it to -Backend."),
                     "BackendWithSmtpParameters",
                     ErrorCategory.InvalidArgument,
-                    null));
+                    null)));
             }
         }
     }

@@ -214,11 +214,11 @@ namespace PSCompositeMail.Commands
             _pathOnCommandLine = bound.ContainsKey(nameof(Path));
             if (_pathOnCommandLine && _messageParametersGiven.Count > 0)
             {
-                ThrowTerminatingError(new ErrorRecord(
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
                     new PSArgumentException($"-Path names .eml messages to send as they are, which contradicts -{string.Join(", -", _messageParametersGiven)}. To attach files, use -Attachments."),
                     "PathWithMessageParameters",
                     ErrorCategory.InvalidArgument,
-                    null));
+                    null)));
             }
 
             if (bound.ContainsKey(nameof(Backend)))
@@ -257,11 +257,11 @@ namespace PSCompositeMail.Commands
 
             if (_smtpShortcutUsed && backendPiped)
             {
-                ThrowTerminatingError(new ErrorRecord(
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
                     new PSArgumentException("Backends were piped into a call that sends through -SmtpServer (or $PSEmailServer): give either, not both."),
                     "BackendWithSmtpParameters",
                     ErrorCategory.InvalidArgument,
-                    Backend));
+                    Backend)));
             }
 
             if (_backendsPending)
