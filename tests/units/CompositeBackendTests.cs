@@ -37,7 +37,7 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
-        public void Every_backend_is_attempted_even_after_one_throws()
+        public void Every_backend_is_attempted_even_after_one_fails()
         {
             var first = new MemoryBackend("first");
             var last = new MemoryBackend("last");
@@ -48,6 +48,18 @@ namespace PSCompositeMail.Tests
             Assert.Equal(1, last.Count);
             Assert.Contains("broken", result.Error);
             Assert.Contains("broken is down", result.Error);
+        }
+
+        [Fact]
+        public void Every_backend_is_attempted_even_after_a_session_throws_past_its_contract()
+        {
+            var first = new MemoryBackend("first");
+            var last = new MemoryBackend("last");
+            var result = Deliver(new CompositeBackend("c", new MailBackend[] { first, new ContractBreakingBackend("broken"), last }, DeliveryPolicy.All));
+
+            Assert.Equal(new[] { DeliveryStatus.Sent, DeliveryStatus.Failed, DeliveryStatus.Sent }, result.Results.Select(r => r.Status));
+            Assert.Equal(1, last.Count);
+            Assert.Contains("broken broke its contract", result.Error);
         }
 
         [Fact]

@@ -3,6 +3,7 @@ using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Tests
 {
@@ -26,6 +27,35 @@ namespace PSCompositeMail.Tests
             }
 
             protected override string? DeliverOne(IOutgoingMessage message) => throw new InvalidOperationException($"{Backend.Name} is down");
+        }
+    }
+
+    /// <summary>
+    /// A backend whose session itself throws from Deliver, breaking the session contract (a failure is a result, not an
+    /// exception): only the composite's own guard stands between it and the other members.
+    /// </summary>
+    internal sealed class ContractBreakingBackend : MailBackend
+    {
+        public ContractBreakingBackend(string name)
+            : base(name, MailBackendKind.Null)
+        {
+        }
+
+        public override string Description => "its session throws";
+
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(Name);
+
+        private sealed class Session : IDeliverySession
+        {
+            private readonly string _name;
+
+            public Session(string name) => _name = name;
+
+            public BackendResult Deliver(IOutgoingMessage message) => throw new InvalidOperationException($"{_name} broke its contract");
+
+            public void Dispose()
+            {
+            }
         }
     }
 
