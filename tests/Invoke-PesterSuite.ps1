@@ -6,7 +6,7 @@
     working (after 'dotnet pwsh ./build.ps1 build'):
         dotnet pwsh ./tests/Invoke-PesterSuite.ps1 -Path ./tests/Spool.Tests.ps1
 .PARAMETER Path
-    Test files or folders (default: every test under tests/).
+    Test files or folders (default: every test under tests/); under 'pwsh -File', several as one comma-separated argument.
 .PARAMETER FullName
     Only the tests whose full name matches one of these wildcard patterns.
 #>
@@ -20,6 +20,8 @@ param(
     [string] $OlderMsal = (Join-Path $PSScriptRoot '../tools/packages/microsoft.identity.client/4.61.3/lib/netstandard2.0/Microsoft.Identity.Client.dll')
 )
 $ErrorActionPreference = 'Stop'
+# 'pwsh -File' hands '-Path a,b' over as the one string 'a,b' (only a PowerShell caller makes it an array).
+$Path = @($Path | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 
 # A certificate authority for this run only, trusted by the test process alone: the local HTTPS stand-ins for Entra ID,
 # Graph and Google get their certificates from it. .NET on Linux takes its trusted roots from OpenSSL, which reads
