@@ -295,6 +295,15 @@ Describe 'Help for the drop-in points' {
 }
 
 Describe 'One SMTP mapping for both forms' {
+    BeforeAll {
+        # A parameter's validation as text (each attribute's type and settings), so two declarations can be compared.
+        function Get-ValidationText($Parameter) {
+            $Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateArgumentsAttribute] -or $_ -is [System.Management.Automation.ArgumentTransformationAttribute] } |
+                ForEach-Object { "$($_.GetType().Name) $($_ | Select-Object * -ExcludeProperty TypeId | ConvertTo-Json -Compress -Depth 3)" } |
+                Sort-Object
+        }
+    }
+
     It 'accepts in the Send-MailMessage form every parameter of New-MailBackend -Smtp (a new one fails here until it is declared)' {
         $smtpSet = (Get-Command New-MailBackend).ParameterSets | Where-Object Name -eq 'Smtp'
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
@@ -302,6 +311,7 @@ Describe 'One SMTP mapping for both forms' {
         foreach ($parameter in $smtpSet.Parameters | Where-Object { $_.Name -notin $common -and $_.Name -notin 'Smtp', 'Name' }) {
             $accepted.Keys | Should -Contain $parameter.Name -Because "New-MailBackend -Smtp takes -$($parameter.Name)"
             $accepted[$parameter.Name].ParameterType | Should -Be $parameter.ParameterType
+            Get-ValidationText $accepted[$parameter.Name] | Should -Be (Get-ValidationText $parameter) -Because "-$($parameter.Name) is validated alike in both forms"
         }
     }
 }
