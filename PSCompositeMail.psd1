@@ -11,6 +11,7 @@
     FormatsToProcess     = @('PSCompositeMail.Format.ps1xml')
     FunctionsToExport    = @()
     CmdletsToExport      = @(
+        'ConvertTo-MailHtml'
         'Get-MailSpool'
         'Import-MailBackend'
         'New-MailBackend'

@@ -4,11 +4,13 @@ using System.Management.Automation;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Graph;
 using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Engine.Reports;
 using PSCompositeMail.Engine.Signing;
 using PSCompositeMail.Engine.Smtp;
 using PSCompositeMail.Graph;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Reports;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
 
@@ -38,5 +40,7 @@ namespace PSCompositeMail.Engine
 
         public IDkimSigner CreateDkimSigner(string domain, string selector, string privateKeyPem, string keySource) =>
             new DkimMessageSigner(domain, selector, privateKeyPem, keySource);
+
+        public MailBody RenderReport(ReportContent report) => ReportRenderer.Render(report);
     }
 }

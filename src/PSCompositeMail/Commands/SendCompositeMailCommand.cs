@@ -8,6 +8,7 @@ using System.Text;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Reports;
 using PSCompositeMail.Results;
 using PSCompositeMail.Sending;
 using PSCompositeMail.Smtp;
@@ -77,8 +78,10 @@ namespace PSCompositeMail.Commands
         [AllowEmptyString]
         public string? Subject { get; set; }
 
+        /// <summary>Text, or a report from ConvertTo-MailHtml (sent as text and HTML: multipart/alternative).</summary>
         [Parameter(ParameterSetName = MessageSet, Position = 2, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
+        [MailBodyTransformation]
         public string? Body { get; set; }
 
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
@@ -503,26 +506,37 @@ namespace PSCompositeMail.Commands
         }
 
         /// <param name="pipedAttachments">Files piped in: only the command line's one message carries them.</param>
-        private MessageSpec DescribeMessage(IEnumerable<string> pipedAttachments) => new MessageSpec
+        private MessageSpec DescribeMessage(IEnumerable<string> pipedAttachments)
         {
-            From = From,
-            Sender = Sender,
-            To = To,
-            Cc = Cc,
-            Bcc = Bcc,
-            ReplyTo = ReplyTo,
-            Subject = Subject,
-            Body = Body,
-            BodyAsHtml = BodyAsHtml,
-            HtmlBody = HtmlBody,
-            Attachments = _sender!.Paths.Resolve((Attachments ?? Array.Empty<string>()).Concat(pipedAttachments), nameof(Attachments)),
-            InlineAttachments = _sender.Paths.ResolveInline(InlineAttachments, nameof(InlineAttachments)),
-            Priority = Priority,
-            DeliveryNotification = DeliveryNotificationOption,
-            Encoding = Encoding,
-            Headers = Headers,
-            MessageId = MessageId,
-            Smime = DescribeSmime(),
-        };
+            var report = MailBodyCarrier.Find(Body);
+            if (report is not null && HtmlBody is not null)
+            {
+                throw new MessageValidationException(
+                    "-Body is a report from ConvertTo-MailHtml, which brings its own HTML: -HtmlBody contradicts it. Give one of them.", nameof(HtmlBody), null);
+            }
+
+            return new MessageSpec
+            {
+                From = From,
+                Sender = Sender,
+                To = To,
+                Cc = Cc,
+                Bcc = Bcc,
+                ReplyTo = ReplyTo,
+                Subject = Subject,
+                Body = Body,
+                BodyAsHtml = BodyAsHtml,
+                HtmlBody = report?.Html ?? HtmlBody,
+                Report = report,
+                Attachments = _sender!.Paths.Resolve((Attachments ?? Array.Empty<string>()).Concat(pipedAttachments), nameof(Attachments)),
+                InlineAttachments = _sender.Paths.ResolveInline(InlineAttachments, nameof(InlineAttachments)),
+                Priority = Priority,
+                DeliveryNotification = DeliveryNotificationOption,
+                Encoding = Encoding,
+                Headers = Headers,
+                MessageId = MessageId,
+                Smime = DescribeSmime(),
+            };
+        }
     }
 }

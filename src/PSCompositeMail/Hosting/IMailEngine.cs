@@ -4,6 +4,7 @@ using System.Management.Automation;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Graph;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Reports;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
 
@@ -39,5 +40,8 @@ namespace PSCompositeMail.Hosting
 
         /// <summary>Reads and checks a DKIM private key (PEM text); a key that cannot sign is an InvalidSigningKeyException.</summary>
         IDkimSigner CreateDkimSigner(string domain, string selector, string privateKeyPem, string keySource);
+
+        /// <summary>Renders a report (plain data: columns, values as text, highlights, bar lengths) as HTML with inline styles and as text.</summary>
+        MailBody RenderReport(ReportContent report);
     }
 }

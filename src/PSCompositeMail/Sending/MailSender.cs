@@ -46,7 +46,19 @@ namespace PSCompositeMail.Sending
         public void UseBackends(IEnumerable<MailBackend> backends) => _root = new CompositeBackend(RootName, backends, _settings.Policy);
 
         /// <summary>A message described by parameters or a pipeline row.</summary>
-        public void Send(Func<MessageSpec> describe) => Send(() => MailEngine.Instance.Build(describe()), claim: null);
+        public void Send(Func<MessageSpec> describe)
+        {
+            string? bodyNote = null;
+            Send(
+                () =>
+                {
+                    var spec = describe();
+                    bodyNote = spec.Report is { } report ? $" ({report.Describe()})" : null;
+                    return MailEngine.Instance.Build(spec);
+                },
+                claim: null,
+                () => bodyNote);
+        }
 
         /// <summary>.eml files, sent as they are. Piped files must be .eml: any other file was meant as an attachment.</summary>
         public void SendFiles(IEnumerable<string> paths, bool piped = false)
@@ -146,7 +158,8 @@ namespace PSCompositeMail.Sending
             _pipeline = null;
         }
 
-        private void Send(Func<IOutgoingMessage> build, SpoolClaim? claim)
+        /// <param name="bodyNote">What -WhatIf, -Confirm and -Verbose add about the body, known once the message is described.</param>
+        private void Send(Func<IOutgoingMessage> build, SpoolClaim? claim, Func<string?>? bodyNote = null)
         {
             IOutgoingMessage message;
             try
@@ -180,7 +193,7 @@ namespace PSCompositeMail.Sending
             var send = false;
             try
             {
-                send = ShouldSend(message);
+                send = ShouldSend(message, bodyNote?.Invoke());
             }
             finally
             {
@@ -199,7 +212,7 @@ namespace PSCompositeMail.Sending
         }
 
         /// <summary>Describes the message and each backend only when someone will read it (-WhatIf, -Confirm, -Verbose).</summary>
-        private bool ShouldSend(IOutgoingMessage message)
+        private bool ShouldSend(IOutgoingMessage message, string? bodyNote)
         {
             if (!_host.DescribesMessages)
             {
@@ -207,7 +220,7 @@ namespace PSCompositeMail.Sending
             }
 
             // Shown by -WhatIf and -Confirm on the terminal: a subject's control characters are shown escaped.
-            var target = ControlCharacters.Escape($"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}");
+            var target = ControlCharacters.Escape($"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}{bodyNote}");
             _plan ??= string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
             return _host.ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?");
         }

@@ -1,0 +1,116 @@
+using System;
+using System.Collections;
+using System.Globalization;
+using System.Management.Automation;
+using PSCompositeMail.Hosting;
+using PSCompositeMail.Reports;
+
+namespace PSCompositeMail.Commands
+{
+    /// <summary>
+    /// Turns the objects piped in into one report (a table, with a title, Markdown and text around it) as a
+    /// <see cref="MailBody"/>: HTML whose every style is inline, and the same as plain text. Rows are taken and their
+    /// -Highlight tests run on the pipeline thread as they come; the engine renders at the end.
+    /// </summary>
+    [Cmdlet(VerbsData.ConvertTo, "MailHtml")]
+    [OutputType(typeof(MailBody))]
+    public sealed class ConvertToMailHtmlCommand : PSCmdlet
+    {
+        private ReportTable? _table;
+        private HighlightRules _highlight = HighlightRules.None;
+        private int _inputs;
+
+        [Parameter(ValueFromPipeline = true)]
+        public PSObject? InputObject { get; set; }
+
+        /// <summary>The columns, in order: property names (wildcards allowed) or calculated properties.</summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public object[]? Property { get; set; }
+
+        [Parameter]
+        public string? Title { get; set; }
+
+        /// <summary>CommonMark shown above the table.</summary>
+        [Parameter]
+        public string? Markdown { get; set; }
+
+        /// <summary>Text above the table (below the Markdown), shown as text.</summary>
+        [Parameter]
+        public string[]? PreContent { get; set; }
+
+        /// <summary>Text below the table, shown as text.</summary>
+        [Parameter]
+        public string[]? PostContent { get; set; }
+
+        /// <summary>@{ Critical = { ... }; Warning = { ... }; Good = { ... } }: tests of each row as $_.</summary>
+        [Parameter]
+        public Hashtable? Highlight { get; set; }
+
+        /// <summary>Numeric columns drawn with a bar beside each value.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Bar { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                _highlight = HighlightRules.Parse(Highlight);
+                _table = new ReportTable(Property, CultureInfo.CurrentCulture);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(ex, "InvalidReportParameter", ErrorCategory.InvalidArgument, null)));
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (InputObject is null)
+            {
+                return;
+            }
+
+            _inputs++;
+            var highlight = RowHighlight.None;
+            try
+            {
+                highlight = _highlight.Evaluate(InputObject);
+            }
+            catch (HighlightFailedException ex)
+            {
+                // The row still goes in, without a style: the error names it, and -ErrorAction Stop ends the report.
+                WriteError(StreamWriting.Escaped(new ErrorRecord(
+                    new RuntimeException($"-Highlight {ex.Style} failed for {_table!.Describe(InputObject, _inputs)}: {ex.Message}", ex.InnerException),
+                    "HighlightFailed",
+                    ErrorCategory.InvalidOperation,
+                    InputObject)));
+            }
+
+            try
+            {
+                _table!.Add(InputObject, highlight);
+            }
+            catch (RuntimeException ex) when (ex is not PipelineStoppedException)
+            {
+                WriteError(StreamWriting.Escaped(new ErrorRecord(
+                    new RuntimeException($"-Property failed for row {_inputs}, which is left out: {ex.Message}", ex),
+                    "PropertyFailed",
+                    ErrorCategory.InvalidOperation,
+                    InputObject)));
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            var content = _table!.Build(Bar, warning => WriteWarning(StreamWriting.Escaped(warning)));
+            content.Title = Title;
+            content.Markdown = Markdown;
+            content.PreContent = PreContent is null ? null : string.Join("\n", PreContent);
+            content.PostContent = PostContent is null ? null : string.Join("\n", PostContent);
+            content.Highlighting = _highlight.Any;
+            WriteObject(MailEngine.Instance.RenderReport(content));
+        }
+    }
+}
