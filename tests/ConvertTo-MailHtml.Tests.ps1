@@ -1,0 +1,203 @@
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/report.ps1
+    # Colours of the report's styles (src/PSCompositeMail.Engine/Reports/ReportStyle.cs).
+    $script:CriticalBackground = '#fad2cf'
+    $script:WarningBackground = '#feefc3'
+    $script:GoodBackground = '#ceead6'
+    $script:BarFill = '#1a73e8'
+    $script:Services = @(
+        [pscustomobject]@{ Name = 'alpha'; Used = 10; State = 'down' }
+        [pscustomobject]@{ Name = 'bravo'; Used = 50; State = 'up' }
+        [pscustomobject]@{ Name = 'charlie'; Used = 90; State = 'slow' }
+        [pscustomobject]@{ Name = 'delta'; Used = 30; State = 'up' }
+    )
+    $script:ServiceStyles = @{ Critical = { $_.State -eq 'down' }; Warning = { $_.State -eq 'slow' }; Good = { $_.Name -eq 'delta' } }
+    $script:Shots = Join-Path $TestDrive 'shots'
+    $null = New-Item -ItemType Directory -Path $script:Shots
+}
+
+Describe 'ConvertTo-MailHtml: the HTML' {
+    It 'is a whole document whose every style is inline: no style, script, form, link, image or external URL' {
+        $body = $Services | ConvertTo-MailHtml -Title 'Nightly' -Markdown "Intro with a [link](https://example.com/x) and ![a tracker](https://tracker.example.com/p.png)" -Bar Used -Highlight $ServiceStyles
+
+        $body | Should -BeOfType PSCompositeMail.Reports.MailBody
+        $body.Html | Should -Match '(?s)^<!DOCTYPE html><html>.*</html>$'
+        $body.Html | Should -Not -Match '<style|<script|<form|<input|<link|<img|<iframe|<object|<svg|\bclass=|\bsrc=|url\('
+        $body.Html | Should -Match '<td[^>]*style="[^"]*background-color: #fad2cf'
+        # Only links may name a URL, and only the one the Markdown gave; the image is its alt text.
+        [regex]::Matches($body.Html, 'https?://[^"<\s]+').Value | Should -Be 'https://example.com/x'
+        $body.Html | Should -Match 'a tracker'
+        # Explicit widths for the layout: the page is 600 px wide (Outlook reads the attribute), at most 600 px elsewhere.
+        $body.Html | Should -Match '<table[^>]*width="600"[^>]*max-width: 600px'
+    }
+
+    It 'escapes every value, the title and the pre- and post-content: <script>, & and non-ASCII text' {
+        $hostile = '<script>alert(1)</script> & Co — Grüße ✓ 東京'
+        $body = [pscustomobject]@{ Name = $hostile; Other = '<b>x</b>' } |
+            ConvertTo-MailHtml -Title "Title $hostile" -PreContent "Pre $hostile" -PostContent '<i>post</i>'
+
+        $body.Html | Should -Not -Match '<script|<b>|<i>'
+        $body.Html | Should -Match ([regex]::Escape('&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co — Grüße ✓ 東京'))
+        $body.Html | Should -Match ([regex]::Escape('<title>Title &lt;script&gt;'))
+        $body.Html | Should -Match ([regex]::Escape('Pre &lt;script&gt;'))
+        $body.Html | Should -Match ([regex]::Escape('&lt;i&gt;post&lt;/i&gt;'))
+        $body.Text | Should -Match ([regex]::Escape($hostile))
+    }
+
+    It 'renders -Markdown as CommonMark, shows raw HTML in it as text, and keeps only http, https and mailto links' {
+        $markdown = "# Heading`n`nSome **bold** and <b onclick=`"x()`">raw</b>.`n`n- one`n- two`n`n[bad](javascript:alert(1)) [mail](mailto:ops@example.com)"
+        $body = $Services | ConvertTo-MailHtml -Markdown $markdown
+
+        $body.Html | Should -Match '<h1[^>]*>Heading</h1>'
+        $body.Html | Should -Match '<strong>bold</strong>'
+        $body.Html | Should -Match '&lt;b onclick="x\(\)"&gt;raw&lt;/b&gt;'
+        $body.Html | Should -Match '<li[^>]*>one</li>'
+        $body.Html | Should -Not -Match 'javascript:'
+        $body.Html | Should -Match 'href="mailto:ops@example.com"'
+        $body.Text | Should -Match '(?m)^Heading$'
+        $body.Text | Should -Match 'Some bold and <b onclick="x\(\)">raw</b>\.'
+    }
+}
+
+Describe 'ConvertTo-MailHtml: columns and values' {
+    It 'takes the first object''s properties as ConvertTo-Html does, and -Property''s names, wildcards and calculated properties in order' {
+        ($Services | ConvertTo-MailHtml).Text | Should -Match '(?m)^Name\s+Used\s+State$'
+        $text = ($Services | ConvertTo-MailHtml -Property State, N*, @{ Name = 'Double'; Expression = { $_.Used * 2 } }).Text
+        $text | Should -Match '(?m)^State\s+Name\s+Double$'
+        $text | Should -Match '(?m)^slow\s+charlie\s+180$'
+    }
+
+    It 'shows values as PowerShell shows them in the session''s culture: dates, numbers, booleans, $null, collections' {
+        $culture = [cultureinfo]::CurrentCulture
+        try {
+            [cultureinfo]::CurrentCulture = 'de-DE'
+            $when = [datetime]::new(2026, 12, 7, 9, 30, 0)
+            $body = [pscustomobject]@{ When = $when; Ratio = 3.5; Ok = $true; Missing = $null; Items = 1, 2 } | ConvertTo-MailHtml
+            $expected = '{0}  {1}  {2}  {3}  {4}' -f $when.ToString(), '3,5', 'True', '', '{1, 2}'
+        }
+        finally { [cultureinfo]::CurrentCulture = $culture }
+
+        $lines = $body.Text -split "`n"
+        ($lines[2] -replace '\s+', ' ') | Should -Be (($expected -replace '\s+', ' ').Trim())
+        $body.Html | Should -Match ([regex]::Escape('>3,5</td>'))
+    }
+
+    It 'writes the text with the title, the Markdown as text and the table in aligned columns, numbers on the right' {
+        $text = ($Services | ConvertTo-MailHtml -Title 'Services' -Markdown 'All **four**.' -Highlight $ServiceStyles).Text
+        $lines = $text -split "`n"
+        $lines[0..1] | Should -Be 'Services', '========'
+        $lines[3] | Should -Be 'All four.'
+        $table = $lines[5..10]
+        $table[0] | Should -Match '^\s+Name\s+Used\s+State$'
+        $table[2] | Should -Match '^CRITICAL\s+alpha\s+10\s+down$'
+        $table[4] | Should -Match '^WARNING\s+charlie\s+90\s+slow$'
+        # Every line puts each column at the same offset; the numbers end where the header ends.
+        $state = $table[0].IndexOf('State')
+        $table[2..5] | ForEach-Object { $_.Substring($state) | Should -Match '^(down|up|slow)$' }
+        $usedEnd = $table[0].IndexOf('Used') + 4
+        $table[2..5] | ForEach-Object { $_.Substring($usedEnd - 2, 2) | Should -Match '^\d\d$' }
+    }
+}
+
+Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
+    It 'gives a row the first style whose test holds, in the order Critical, Warning, Good, with its marker' {
+        $body = $Services | ConvertTo-MailHtml -Highlight @{ Good = { $true }; Critical = { $_.Name -eq 'alpha' }; Warning = { $_.Used -ge 50 } }
+
+        $body.Highlighted.Critical | Should -Be 1
+        $body.Highlighted.Warning | Should -Be 2
+        $body.Highlighted.Good | Should -Be 1
+        $body.Text | Should -Match '(?m)^CRITICAL\s+alpha'
+        $body.Text | Should -Match '(?m)^WARNING\s+bravo'
+        $body.Text | Should -Match '(?m)^GOOD\s+delta'
+        $body.Html | Should -Match '<td[^>]*font-weight: bold[^>]*>CRITICAL</td>'
+    }
+
+    It 'draws bars as percentages for values from 0 to 100 and scales other columns to their largest value' {
+        $body = [pscustomobject]@{ Pct = 25; Bytes = 500 }, [pscustomobject]@{ Pct = 50; Bytes = 2000 } | ConvertTo-MailHtml -Bar Pct, Bytes
+
+        $widths = [regex]::Matches($body.Html, '<td width="(\d+)%" height="10px" bgcolor="#1a73e8"') | ForEach-Object { [int]$_.Groups[1].Value }
+        $widths | Should -Be 25, 25, 50, 100
+        $body.Text | Should -Match '(?m)^25 \[###       \]\s+500 \[###       \]$'
+    }
+
+    It 'refuses an unknown -Highlight key before reading any row' {
+        { $Services | ConvertTo-MailHtml -Highlight @{ Critcal = { $true } } -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'Critcal'*Critical, Warning or Good*"
+        try { $Services | ConvertTo-MailHtml -Highlight @{ Critcal = { $true } } } catch { $_.CategoryInfo.Category | Should -Be 'InvalidArgument' }
+    }
+
+    It 'refuses a -Highlight value that is not a script block' {
+        { $Services | ConvertTo-MailHtml -Highlight @{ Warning = '$_.Used -gt 50' } } | Should -Throw -ExpectedMessage "*Warning is a String, not a script block*"
+    }
+
+    It 'writes an error naming the row whose test throws, and keeps the other rows' {
+        $body = $Services | ConvertTo-MailHtml -Highlight @{ Critical = { if ($_.Name -eq 'bravo') { throw 'no state' }; $_.State -eq 'down' } } -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        "$($failures[0])" | Should -Match "-Highlight Critical failed for row 2 \(Name 'bravo'\): no state"
+        $failures[0].TargetObject.Name | Should -Be 'bravo'
+        $body.RowCount | Should -Be 4
+        $body.Highlighted.Critical | Should -Be 1
+    }
+
+    It 'stops at a throwing test under -ErrorAction Stop' {
+        { $Services | ConvertTo-MailHtml -Highlight @{ Good = { throw 'broken' } } -ErrorAction Stop } | Should -Throw -ExpectedMessage "*row 1 (Name 'alpha')*broken*"
+    }
+
+    It 'warns, naming the column, when -Bar names a column that is not numeric or not there, and draws no bar for it' {
+        $body = $Services | ConvertTo-MailHtml -Bar State, Nope, Used -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $warnings.Count | Should -Be 2
+        "$($warnings[0])" | Should -Match "column 'State' is not numeric \(it holds 'down'\)"
+        "$($warnings[1])" | Should -Match "no column 'Nope'"
+        @([regex]::Matches($body.Html, 'bgcolor="#1a73e8"')).Count | Should -Be 4
+    }
+}
+
+Describe 'ConvertTo-MailHtml in a browser engine (headless Chromium)' {
+    It 'colours the highlighted rows, in their order' {
+        $image = Save-HtmlScreenshot -Html ($Services | ConvertTo-MailHtml -Title 'Shot' -Highlight $ServiceStyles).Html -Path (Join-Path $Shots 'rows.png') -Height 400
+
+        $critical = @(Get-ColourBand $image $CriticalBackground -MinimumRun 300)
+        $warning = @(Get-ColourBand $image $WarningBackground -MinimumRun 300)
+        $good = @(Get-ColourBand $image $GoodBackground -MinimumRun 300)
+        foreach ($band in $critical, $warning, $good) { $band.Count | Should -BeGreaterThan 15 }
+        $critical[-1] | Should -BeLessThan $warning[0]
+        $warning[-1] | Should -BeLessThan $good[0]
+        # 'bravo' (no style) lies between the critical and the warning row, on white.
+        $between = [int](($critical[-1] + $warning[0]) / 2)
+        Test-Colour $image.Rgb(300, $between) '#ffffff' | Should -BeTrue
+    }
+
+    It 'draws bars that grow with their values' {
+        $image = Save-HtmlScreenshot -Html ($Services | ConvertTo-MailHtml -Bar Used).Html -Path (Join-Path $Shots 'bars.png') -Height 400
+
+        $lines = @(Get-ColourBand $image $BarFill -MinimumRun 4)
+        # One bar per run of consecutive lines: its length measured on its middle line.
+        $bands = [Collections.Generic.List[object]]::new()
+        foreach ($y in $lines) { if ($bands.Count -and $bands[-1][-1] -eq $y - 1) { $bands[-1] += $y } else { $bands.Add(@($y)) } }
+        $rows = $bands | ForEach-Object { Get-LongestRun $image $_[[int]($_.Count / 2)] $BarFill }
+        $rows.Count | Should -Be 4
+        # Used: 10, 50, 90, 30 - each bar's length in proportion (within a few pixels of rounding).
+        $rows[1] | Should -BeGreaterThan $rows[0]
+        $rows[2] | Should -BeGreaterThan $rows[1]
+        $unit = $rows[2] / 90
+        $unit | Should -BeGreaterThan 1
+        [Math]::Abs($rows[0] - 10 * $unit) | Should -BeLessOrEqual 3
+        [Math]::Abs($rows[1] - 50 * $unit) | Should -BeLessOrEqual 3
+        [Math]::Abs($rows[3] - 30 * $unit) | Should -BeLessOrEqual 3
+    }
+
+    It 'keeps everything within 600 px, even with a long unbreakable value, many columns and a wide code block' {
+        $wide = [pscustomobject]@{ Path = '\\fileserver\' + ('verylongfoldername' * 12); A = 1; B = 'two words'; C = [datetime]::Now; D = 123456789; E = 'e'; F = 'f'; G = 'g' }
+        $body = $wide, $wide | ConvertTo-MailHtml -Title ('T' * 120) -Markdown ("``````n" + ('x' * 300) + "`n``````") -Bar A -Highlight @{ Warning = { $true } }
+        # In a window of 800 px the page is centred: nothing may be drawn beyond its 600 px, from 100 to 700.
+        $image = Save-HtmlScreenshot -Html $body.Html -Path (Join-Path $Shots 'wide.png') -Width 800 -Height 900
+
+        $image.CountUnlike(0xffffff, 6, 0, 100) | Should -Be 0
+        $image.CountUnlike(0xffffff, 6, 700, $image.Width) | Should -Be 0
+        # ...while the page itself is drawn (the warning rows' colour reaches its right edge).
+        @(Get-ColourBand $image $WarningBackground -MinimumRun 400).Count | Should -BeGreaterThan 0
+    }
+}
