@@ -29,7 +29,7 @@ Describe 'ConvertTo-MailHtml: the HTML' {
         [regex]::Matches($body.Html, 'https?://[^"<\s]+').Value | Should -Be 'https://example.com/x'
         $body.Html | Should -Match 'a tracker'
         # Explicit widths for the layout: the page is 600 px wide (Outlook reads the attribute), at most 600 px elsewhere.
-        $body.Html | Should -Match '<table[^>]*width="600"[^>]*max-width: 600px'
+        $body.Html | Should -Match '<table[^>]*width="600(px)?"[^>]*width: 600px;max-width: 100%'
     }
 
     It 'escapes every value, the title and the pre- and post-content: <script>, & and non-ASCII text' {
@@ -199,5 +199,84 @@ Describe 'ConvertTo-MailHtml in a browser engine (headless Chromium)' {
         $image.CountUnlike(0xffffff, 6, 700, $image.Width) | Should -Be 0
         # ...while the page itself is drawn (the warning rows' colour reaches its right edge).
         @(Get-ColourBand $image $WarningBackground -MinimumRun 400).Count | Should -BeGreaterThan 0
+    }
+}
+
+Describe 'Send-CompositeMail -Body <MailBody>' {
+    BeforeAll {
+        . $PSScriptRoot/smtp.ps1
+        $script:Plain = Start-TestSmtpServer -Mode plain
+        $script:Report = $Services | ConvertTo-MailHtml -Title 'Nightly — Grüße' -Bar Used -Highlight $ServiceStyles
+        function ConvertTo-Lf { param([string] $Text) $Text -replace "`r`n", "`n" }
+    }
+    AfterAll { $script:Plain | Stop-TestSmtpServer }
+
+    It 'sends multipart/alternative through SMTP, text first and HTML second, each decoding to Text and Html, without -BodyAsHtml' {
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None
+        $result = Send-CompositeMail -Backend $smtp -From ops@example.com -To jane@example.com -Subject 'Nightly' -Body $Report
+
+        $result.Succeeded | Should -BeTrue
+        $message = @(Get-TestSmtpMessage $Plain)[-1].Message
+        $message.Body.ContentType.MimeType | Should -Be 'multipart/alternative'
+        $parts = @($message.Body)
+        $parts.Count | Should -Be 2
+        $parts[0].ContentType.MimeType | Should -Be 'text/plain'
+        $parts[1].ContentType.MimeType | Should -Be 'text/html'
+        ConvertTo-Lf $parts[0].Text | Should -BeExactly (ConvertTo-Lf $Report.Text)
+        ConvertTo-Lf $parts[1].Text | Should -BeExactly (ConvertTo-Lf $Report.Html)
+    }
+
+    It 'makes one report per row from a delay-bind script block in a mail merge' {
+        $memory = New-MailBackend -Memory
+        $owners = [pscustomobject]@{ Email = 'ann@example.com'; Name = 'Ann'; Items = $Services[0..1] },
+            [pscustomobject]@{ Email = 'bob@example.com'; Name = 'Bob'; Items = $Services[2..3] }
+        $results = $owners | Send-CompositeMail -Backend $memory -From ops@example.com -To { $_.Email } -Subject { "Yours, $($_.Name)" } `
+            -Body { $_.Items | ConvertTo-MailHtml -Title "Services of $($_.Name)" } -ErrorAction Stop
+
+        $results.Succeeded | Should -Be $true, $true
+        $memory.Messages[0].HtmlBody | Should -Match 'Services of Ann.*alpha.*bravo'
+        $memory.Messages[0].HtmlBody | Should -Not -Match 'charlie'
+        $memory.Messages[1].HtmlBody | Should -Match 'Services of Bob.*charlie.*delta'
+        $memory.Messages[1].ToString() | Should -Match 'multipart/alternative'
+    }
+
+    It 'takes a report from a row''s Body property, and text in a Body column stays text' {
+        $memory = New-MailBackend -Memory
+        [pscustomobject]@{ To = 'ann@example.com'; Subject = 'report'; Body = $Report },
+        [pscustomobject]@{ To = 'bob@example.com'; Subject = 'text'; Body = 'plain <b>words</b>' } |
+            Send-CompositeMail -Backend $memory -From ops@example.com -ErrorAction Stop | Out-Null
+
+        $memory.Messages[0].ToString() | Should -Match 'multipart/alternative'
+        $memory.Messages[1].ToString() | Should -Not -Match 'multipart|text/html'
+        $memory.Messages[1].TextBody | Should -Match 'plain <b>words</b>'
+    }
+
+    It 'sends text equal to a report''s text as text: only the report itself carries its HTML' {
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory -From ops@example.com -To ann@example.com -Subject s -Body $Report.Text
+        $memory.Messages[0].ToString() | Should -Not -Match 'text/html'
+    }
+
+    It 'refuses a report with -HtmlBody, which contradicts it, and sends nothing' {
+        $memory = New-MailBackend -Memory
+        Send-CompositeMail -Backend $memory -From ops@example.com -To ann@example.com -Subject s -Body $Report -HtmlBody '<p>x</p>' -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $memory.Messages.Count | Should -Be 0
+        "$($failures[0])" | Should -Match 'brings its own HTML'
+    }
+
+    It 'shows the message as a report under -WhatIf, and sends nothing' {
+        $script = Join-Path $TestDrive 'whatif.ps1'
+        Set-Content -Path $script -Value @"
+Import-Module '$ModulePath'
+`$memory = New-MailBackend -Memory
+`$report = [pscustomobject]@{ Name = 'a'; State = 'down' } | ConvertTo-MailHtml -Title 'Nightly' -Highlight @{ Critical = { `$_.State -eq 'down' } }
+Send-CompositeMail -Backend `$memory -From ops@example.com -To ann@example.com -Subject s -Body `$report -WhatIf
+"sent: `$(`$memory.Messages.Count)"
+"@
+        $run = Invoke-TestPwsh -File $script
+
+        $run.Output | Should -Match "What if: .*'s' from ops@example.com to ann@example.com \(a report: 'Nightly', 1 row, 1 critical, as text and HTML\)"
+        $run.Output | Should -Match 'sent: 0'
     }
 }
