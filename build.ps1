@@ -120,11 +120,25 @@ function Install-TestSmtpServer {
     throw "The tests need $($packages -join ', '): run ""sudo apt-get install $($packages -join ' ')"" (Debian/Ubuntu), then try again."
 }
 
+# The report tests render ConvertTo-MailHtml's HTML in Debian's headless Chromium and read the screenshot's pixels.
+function Install-TestBrowser {
+    if ((Get-Command chromium -CommandType Application -ErrorAction Ignore) -or (Get-Command chromium-browser -CommandType Application -ErrorAction Ignore)) { return }
+    if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
+        Write-Host 'Installing chromium for the report tests...'
+        Invoke-Native apt-get @('update', '-qq')
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get @('install', '-y', '-qq', 'chromium')
+        return
+    }
+    throw 'The report tests need chromium: run "sudo apt-get install chromium" (Debian/Ubuntu), then try again.'
+}
+
 function Invoke-Test {
     try {
         Invoke-Build
         $pester = Install-TestTools
         Install-TestSmtpServer
+        Install-TestBrowser
     }
     catch {
         Write-Host "The tests could not start: $_"

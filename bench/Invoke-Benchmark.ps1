@@ -7,7 +7,8 @@
     same with a console copy on the Verbose stream left off and with a Null backend (the cost of any second backend),
     with -ThrottleLimit 4, and through an SMTP + Directory + Null composite, and Send-MailMessage on a smaller
     count; then the cost of Import-Module over a bare pwsh start, and the peak working set of sending
-    1,000 and 100,000 messages and one 50 MB attachment. Prints a table of ratios to each reference
+    1,000 and 100,000 messages and one 50 MB attachment; and 1,000 objects to a report with ConvertTo-MailHtml against
+    ConvertTo-Html on the same objects. Prints a table of ratios to each reference
     measured in the same run and writes it to bench/results.md.
 #>
 param(
@@ -136,6 +137,15 @@ public static class MailKitAlone
         }
         $legacyRows.Count }
 
+    # --- reports: 1,000 objects to a MailBody (HTML with inline styles and text), against ConvertTo-Html on the same objects
+    Write-Host 'Reports (rows per second):' -ForegroundColor Cyan
+    $reportRows = 1..1000 | ForEach-Object { [pscustomobject]@{ Name = "server$_"; Status = @('Running', 'Stopped')[$_ % 7 -eq 0]; Used = $_ % 101; Checked = [datetime]::new(2026, 12, 7).AddMinutes($_) } }
+    $null = $reportRows | Select-Object -First 50 | ConvertTo-MailHtml -Bar Used
+    $convertToHtml = Measure-Rate 'ConvertTo-Html | Out-String (1,000 rows)' { $null = $reportRows | ConvertTo-Html | Out-String; $reportRows.Count }
+    $mailHtml = Measure-Rate 'ConvertTo-MailHtml -Highlight -Bar (1,000 rows)' {
+        $null = $reportRows | ConvertTo-MailHtml -Title 'Bench' -Markdown 'A **report**.' -Bar Used -Highlight @{ Critical = { $_.Status -eq 'Stopped' }; Good = { $_.Used -lt 10 } }
+        $reportRows.Count }
+
     # --- Import-Module cost over a bare start
     Write-Host 'Import-Module cost (5 starts each):' -ForegroundColor Cyan
     $pwsh = Get-PwshCommand
@@ -199,6 +209,7 @@ $lines = @(
     ('| SMTP + Directory + Null composite ({0:N0} messages) | {1:N0} [{2:N0}..{3:N0}] | one connection | {4:N2} | |' -f $compositeRows.Count, $composite.Median, $composite.Min, $composite.Max, ($composite.Median / $one.Median))
     ('| Send-MailMessage (200 messages) | {0:N0} [{1:N0}..{2:N0}] | | | |' -f $legacy.Median, $legacy.Min, $legacy.Max)
     ('| Send-CompositeMail, one connection | | Send-MailMessage | {0:N0} | >= 100: {1} |' -f ($one.Median / $legacy.Median), (Format-Check ($one.Median / $legacy.Median -ge 100)))
+    ('| ConvertTo-MailHtml, 1,000 rows to a MailBody (rows/s) | {0:N0} [{1:N0}..{2:N0}] = {3:N0} ms | ConvertTo-Html, same rows ({4:N0} ms) | {5:N2} | < 1 s: {6} |' -f $mailHtml.Median, $mailHtml.Min, $mailHtml.Max, (1000000 / $mailHtml.Median), (1000000 / $convertToHtml.Median), ($mailHtml.Median / $convertToHtml.Median), (Format-Check (1000 / $mailHtml.Median -lt 1)))
     ''
     '| measurement | value | target |'
     '|---|---:|---|'
