@@ -116,7 +116,7 @@ Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
     It 'draws bars as percentages for values from 0 to 100 and scales other columns to their largest value' {
         $body = [pscustomobject]@{ Pct = 25; Bytes = 500 }, [pscustomobject]@{ Pct = 50; Bytes = 2000 } | ConvertTo-MailHtml -Bar Pct, Bytes
 
-        $widths = [regex]::Matches($body.Html, '<td width="(\d+)%" height="10px" bgcolor="#1a73e8"') | ForEach-Object { [int]$_.Groups[1].Value }
+        $widths = [regex]::Matches($body.Html, '<td width="(\d+)%" height="10(?:px)?" bgcolor="#1a73e8"') | ForEach-Object { [int]$_.Groups[1].Value }
         $widths | Should -Be 25, 25, 50, 100
         $body.Text | Should -Match '(?m)^25 \[###       \]\s+500 \[###       \]$'
     }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Net;
 using System.Text;
 using PSCompositeMail.Reports;
 
@@ -28,34 +27,36 @@ namespace PSCompositeMail.Engine.Reports
 
         private static string Html(ReportContent report)
         {
-            var html = new StringBuilder(4096 + (report.Rows.Count * 160 * Math.Max(1, report.Columns.Count)));
-            html.Append("<!DOCTYPE html><html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">")
+            // The page around the table is inlined whole; the table is written with the styles of its kinds of
+            // element (ElementStyles) and put in the place of a token no text can hold.
+            var tableToken = "report-table-" + Guid.NewGuid().ToString("N");
+            var page = new StringBuilder(4096);
+            page.Append("<!DOCTYPE html><html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">")
                 .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>")
                 .Append(Encode(report.Title ?? string.Empty)).Append("</title></head>")
                 .Append("<body class=\"body\"><table role=\"presentation\" class=\"outer\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td class=\"outer-cell\" align=\"center\">")
                 .Append("<table role=\"presentation\" class=\"page\" width=\"600\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">");
             if (!string.IsNullOrEmpty(report.Title))
             {
-                html.Append("<tr><td class=\"title\">").Append(Encode(report.Title!)).Append("</td></tr>");
+                page.Append("<tr><td class=\"title\">").Append(Encode(report.Title!)).Append("</td></tr>");
             }
 
             if (!string.IsNullOrWhiteSpace(report.Markdown))
             {
-                html.Append("<tr><td class=\"section\">").Append(MarkdownSection.ToHtml(report.Markdown!)).Append("</td></tr>");
+                page.Append("<tr><td class=\"section\">").Append(MarkdownSection.ToHtml(report.Markdown!)).Append("</td></tr>");
             }
 
-            AppendText(html, report.PreContent);
+            AppendText(page, report.PreContent);
             if (report.Columns.Count > 0)
             {
-                html.Append("<tr><td class=\"table-holder\">");
-                AppendTable(html, report);
-                html.Append("</td></tr>");
+                page.Append("<tr><td class=\"table-holder\">").Append(tableToken).Append("</td></tr>");
             }
 
-            AppendText(html, report.PostContent);
-            html.Append("</table></td></tr></table></body></html>");
-            return PreMailer.Net.PreMailer.MoveCssInline(
-                html.ToString(), removeStyleElements: true, ignoreElements: null, css: ReportStyle.Css, stripIdAndClassAttributes: true, removeComments: true).Html;
+            AppendText(page, report.PostContent);
+            page.Append("</table></td></tr></table></body></html>");
+            var inlined = PreMailer.Net.PreMailer.MoveCssInline(
+                page.ToString(), removeStyleElements: true, ignoreElements: null, css: ReportStyle.Css, stripIdAndClassAttributes: true, removeComments: true).Html;
+            return report.Columns.Count > 0 ? inlined.Replace(tableToken, Table(report)) : inlined;
         }
 
         /// <summary>-PreContent and -PostContent: text, escaped, its line breaks kept.</summary>
@@ -70,20 +71,48 @@ namespace PSCompositeMail.Engine.Reports
             html.Append("<tr><td class=\"section\">").Append(string.Join("<br>", lines)).Append("</td></tr>");
         }
 
-        private static void AppendTable(StringBuilder html, ReportContent report)
+        /// <summary>Every kind of element (tag and classes) a table may hold.</summary>
+        private static IEnumerable<(string Tag, string Classes)> TableElementKinds()
         {
+            var styles = new[] { string.Empty, " critical", " warning", " good" };
+            yield return ("table", "report");
+            yield return ("th", "head");
+            yield return ("th", "head num");
+            foreach (var style in styles)
+            {
+                yield return ("td", "cell marker" + style);
+                yield return ("td", "cell" + style);
+                yield return ("td", "cell num" + style);
+            }
+
+            yield return ("table", "bar");
+            yield return ("td", "bar-value");
+            yield return ("table", "bar-track");
+            yield return ("td", "bar-fill");
+            yield return ("td", "bar-rest");
+        }
+
+        /// <summary>The stylesheet is a constant: its table elements are inlined once per process.</summary>
+        private static readonly Lazy<ElementStyles> TableStyles = new Lazy<ElementStyles>(() => ElementStyles.Inline(TableElementKinds(), ReportStyle.Css));
+
+        private static readonly (string, string)[] LayoutTable = { ("width", "100%"), ("cellpadding", "0"), ("cellspacing", "0"), ("border", "0") };
+
+        private static string Table(ReportContent report)
+        {
+            var kinds = TableStyles.Value;
+            var html = new StringBuilder(2048 + (report.Rows.Count * 700 * Math.Max(1, report.Columns.Count)));
             var widths = ColumnWidths(report);
-            html.Append("<table class=\"report\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>");
+            kinds.Open(html, "table", "report", LayoutTable).Append("<tbody><tr>");
             var w = 0;
             if (report.Highlighting)
             {
-                html.Append("<th class=\"head\" align=\"left\" width=\"").Append(widths[w++]).Append("%\"></th>");
+                kinds.Open(html, "th", "head", ("align", "left"), ("width", widths[w++] + "%")).Append("</th>");
             }
 
             foreach (var column in report.Columns)
             {
-                html.Append("<th class=\"head").Append(column.Numeric ? " num\" align=\"right\"" : "\" align=\"left\"")
-                    .Append(" width=\"").Append(widths[w++]).Append("%\">").Append(Encode(column.Name)).Append("</th>");
+                kinds.Open(html, "th", column.Numeric ? "head num" : "head", ("align", column.Numeric ? "right" : "left"), ("width", widths[w++] + "%"))
+                    .Append(Encode(column.Name)).Append("</th>");
             }
 
             html.Append("</tr>");
@@ -93,21 +122,24 @@ namespace PSCompositeMail.Engine.Reports
                 html.Append("<tr>");
                 if (report.Highlighting)
                 {
-                    html.Append("<td class=\"cell marker").Append(style).Append("\">").Append(Marker(row.Highlight)).Append("</td>");
+                    kinds.Open(html, "td", "cell marker" + style).Append(Marker(row.Highlight)).Append("</td>");
                 }
 
                 for (var i = 0; i < report.Columns.Count; i++)
                 {
                     var column = report.Columns[i];
-                    html.Append("<td class=\"cell").Append(column.Numeric && !column.Bar ? " num" : string.Empty).Append(style).Append('"')
-                        .Append(column.Numeric && !column.Bar ? " align=\"right\">" : ">");
                     if (column.Bar && row.BarFractions[i] is { } fraction)
                     {
-                        AppendBar(html, row.Cells[i], fraction);
+                        kinds.Open(html, "td", "cell" + style);
+                        AppendBar(html, kinds, row.Cells[i], fraction);
+                    }
+                    else if (column.Numeric)
+                    {
+                        kinds.Open(html, "td", "cell num" + style, ("align", "right")).Append(Encode(row.Cells[i]));
                     }
                     else
                     {
-                        html.Append(Encode(row.Cells[i]));
+                        kinds.Open(html, "td", "cell" + style).Append(Encode(row.Cells[i]));
                     }
 
                     html.Append("</td>");
@@ -116,30 +148,30 @@ namespace PSCompositeMail.Engine.Reports
                 html.Append("</tr>");
             }
 
-            html.Append("</table>");
+            return html.Append("</tbody></table>").ToString();
         }
 
         /// <summary>
         /// The value, then a bar of two table cells whose widths are its share: no image, script or SVG, so Outlook's
         /// Word engine draws it too (bgcolor for readers that ignore the style).
         /// </summary>
-        private static void AppendBar(StringBuilder html, string value, double fraction)
+        private static void AppendBar(StringBuilder html, ElementStyles kinds, string value, double fraction)
         {
             var filled = (int)Math.Round(fraction * 100, MidpointRounding.AwayFromZero);
-            html.Append("<table role=\"presentation\" class=\"bar\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>")
-                .Append("<td class=\"bar-value\" width=\"40%\" align=\"right\">").Append(Encode(value)).Append("</td>")
-                .Append("<td width=\"60%\"><table role=\"presentation\" class=\"bar-track\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>");
+            kinds.Open(html, "table", "bar", LayoutTable).Append("<tbody><tr>");
+            kinds.Open(html, "td", "bar-value", ("width", "40%"), ("align", "right")).Append(Encode(value)).Append("</td><td width=\"60%\">");
+            kinds.Open(html, "table", "bar-track", LayoutTable).Append("<tbody><tr>");
             if (filled > 0)
             {
-                html.Append("<td class=\"bar-fill\" width=\"").Append(filled).Append("%\" height=\"10\" bgcolor=\"").Append(ReportStyle.FillColour).Append("\">&nbsp;</td>");
+                kinds.Open(html, "td", "bar-fill", ("width", filled + "%"), ("height", "10"), ("bgcolor", ReportStyle.FillColour)).Append("&nbsp;</td>");
             }
 
             if (filled < 100)
             {
-                html.Append("<td class=\"bar-rest\" width=\"").Append(100 - filled).Append("%\" height=\"10\" bgcolor=\"").Append(ReportStyle.RestColour).Append("\">&nbsp;</td>");
+                kinds.Open(html, "td", "bar-rest", ("width", (100 - filled) + "%"), ("height", "10"), ("bgcolor", ReportStyle.RestColour)).Append("&nbsp;</td>");
             }
 
-            html.Append("</tr></table></td></tr></table>");
+            html.Append("</tr></tbody></table></td></tr></tbody></table>");
         }
 
         /// <summary>
@@ -169,6 +201,34 @@ namespace PSCompositeMail.Engine.Reports
 
         public static string Marker(RowHighlight highlight) => highlight == RowHighlight.None ? string.Empty : highlight.ToString().ToUpperInvariant();
 
-        private static string Encode(string text) => WebUtility.HtmlEncode(text);
+        /// <summary>
+        /// Text as HTML: the characters that could open markup or end an attribute are escaped; everything else,
+        /// non-ASCII text included, is written as it is (the part is UTF-8), as PreMailer's serializer writes it.
+        /// </summary>
+        public static string Encode(string text)
+        {
+            if (text.IndexOfAny(MarkupCharacters) < 0)
+            {
+                return text;
+            }
+
+            var encoded = new StringBuilder(text.Length + 16);
+            foreach (var c in text)
+            {
+                _ = c switch
+                {
+                    '&' => encoded.Append("&amp;"),
+                    '<' => encoded.Append("&lt;"),
+                    '>' => encoded.Append("&gt;"),
+                    '"' => encoded.Append("&quot;"),
+                    '\'' => encoded.Append("&#39;"),
+                    _ => encoded.Append(c),
+                };
+            }
+
+            return encoded.ToString();
+        }
+
+        private static readonly char[] MarkupCharacters = { '&', '<', '>', '"', '\'' };
     }
 }

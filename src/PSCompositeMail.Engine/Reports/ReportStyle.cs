@@ -4,7 +4,10 @@ namespace PSCompositeMail.Engine.Reports
     /// The report's one stylesheet, written as CSS and moved into style attributes by PreMailer (mail readers drop
     /// or rewrite style elements). The highlight colours pair a tinted background with a dark text colour of the
     /// same hue, so they keep their contrast where a dark-mode reader darkens backgrounds, and each style also
-    /// shows its name in bold in the first column: the colour is never the only sign.
+    /// shows its name in bold in the first column: the colour is never the only sign. The rules for the table's
+    /// elements (from .report on) select by one class each: the table is written with the styles PreMailer gives one
+    /// element of each kind (<see cref="ElementStyles"/>), which holds only while an element's style depends on its
+    /// own tag and classes alone.
     /// </summary>
     internal static class ReportStyle
     {
