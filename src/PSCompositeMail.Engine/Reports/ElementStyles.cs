@@ -55,9 +55,13 @@ namespace PSCompositeMail.Engine.Reports
         /// Writes the start tag: the element's own attributes, then what PreMailer gave its kind (which wins where
         /// both name an attribute, as it does when PreMailer inlines a whole document).
         /// </summary>
+        /// <summary>What PreMailer wrote into the element of that kind: style, and width or height from the CSS.</summary>
+        public IReadOnlyList<KeyValuePair<string, string>> For(string tag, string classes) =>
+            _attributes.TryGetValue(Key(tag, classes), out var inlined) ? inlined : Array.Empty<KeyValuePair<string, string>>();
+
         public StringBuilder Open(StringBuilder html, string tag, string classes, params (string Name, string Value)[] own)
         {
-            var given = _attributes.TryGetValue(Key(tag, classes), out var inlined) ? inlined : Array.Empty<KeyValuePair<string, string>>();
+            var given = For(tag, classes);
             html.Append('<').Append(tag);
             foreach (var (name, value) in own)
             {

@@ -72,7 +72,7 @@ namespace PSCompositeMail.Engine.Reports
         }
 
         /// <summary>Every kind of element (tag and classes) a table may hold.</summary>
-        private static IEnumerable<(string Tag, string Classes)> TableElementKinds()
+        internal static IEnumerable<(string Tag, string Classes)> TableElementKinds()
         {
             var styles = new[] { string.Empty, " critical", " warning", " good" };
             yield return ("table", "report");
@@ -93,7 +93,7 @@ namespace PSCompositeMail.Engine.Reports
         }
 
         /// <summary>The stylesheet is a constant: its table elements are inlined once per process.</summary>
-        private static readonly Lazy<ElementStyles> TableStyles = new Lazy<ElementStyles>(() => ElementStyles.Inline(TableElementKinds(), ReportStyle.Css));
+        internal static readonly Lazy<ElementStyles> TableStyles = new Lazy<ElementStyles>(() => ElementStyles.Inline(TableElementKinds(), ReportStyle.Css));
 
         private static readonly (string, string)[] LayoutTable = { ("width", "100%"), ("cellpadding", "0"), ("cellspacing", "0"), ("border", "0") };
 

@@ -44,7 +44,7 @@ namespace PSCompositeMail.Reports
                 case byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal:
                     var number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
                     return double.IsNaN(number) || double.IsInfinity(number) ? null : number;
-                case string text when double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, culture, out var parsed)
+                case string text when double.TryParse(text, NumberStyles.Float, culture, out var parsed)
                     || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out parsed):
                     return double.IsNaN(parsed) || double.IsInfinity(parsed) ? null : parsed;
                 default:
