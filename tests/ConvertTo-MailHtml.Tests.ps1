@@ -155,6 +155,20 @@ Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
     }
 }
 
+Describe 'ConvertTo-MailHtml in pipelines that end early' {
+    It 'makes its report from the rows that came when <Name>' -ForEach @(
+        @{ Name = 'an upstream Select-Object -First stops the input'; Run = { $Services | Select-Object -First 2 | ConvertTo-MailHtml }; Rows = 2 }
+        @{ Name = 'a downstream Select-Object -First takes the body'; Run = { $Services | ConvertTo-MailHtml | Select-Object -First 1 }; Rows = 4 }
+    ) {
+        $body = & $Run
+        $body.RowCount | Should -Be $Rows
+    }
+
+    It 'lets a consumer that throws end the pipeline' {
+        { $Services | ConvertTo-MailHtml | ForEach-Object { throw 'consumer broke' } } | Should -Throw -ExpectedMessage 'consumer broke'
+    }
+}
+
 Describe 'ConvertTo-MailHtml in a browser engine (headless Chromium)' {
     It 'colours the highlighted rows, in their order' {
         $image = Save-HtmlScreenshot -Html ($Services | ConvertTo-MailHtml -Title 'Shot' -Highlight $ServiceStyles).Html -Path (Join-Path $Shots 'rows.png') -Height 400
@@ -226,12 +240,12 @@ Describe 'Send-CompositeMail -Body <MailBody>' {
         ConvertTo-Lf $parts[1].Text | Should -BeExactly (ConvertTo-Lf $Report.Html)
     }
 
-    It 'makes one report per row from a delay-bind script block in a mail merge' {
+    It 'makes one report per row from a delay-bind script block in a mail merge (-ThrottleLimit <Limit>)' -ForEach @(@{ Limit = 1 }, @{ Limit = 2 }, @{ Limit = 4 }) {
         $memory = New-MailBackend -Memory
         $owners = [pscustomobject]@{ Email = 'ann@example.com'; Name = 'Ann'; Items = $Services[0..1] },
             [pscustomobject]@{ Email = 'bob@example.com'; Name = 'Bob'; Items = $Services[2..3] }
         $results = $owners | Send-CompositeMail -Backend $memory -From ops@example.com -To { $_.Email } -Subject { "Yours, $($_.Name)" } `
-            -Body { $_.Items | ConvertTo-MailHtml -Title "Services of $($_.Name)" } -ErrorAction Stop
+            -Body { $_.Items | ConvertTo-MailHtml -Title "Services of $($_.Name)" } -ThrottleLimit $Limit -ErrorAction Stop
 
         $results.Succeeded | Should -Be $true, $true
         $memory.Messages[0].HtmlBody | Should -Match 'Services of Ann.*alpha.*bravo'
@@ -249,6 +263,13 @@ Describe 'Send-CompositeMail -Body <MailBody>' {
         $memory.Messages[0].ToString() | Should -Match 'multipart/alternative'
         $memory.Messages[1].ToString() | Should -Not -Match 'multipart|text/html'
         $memory.Messages[1].TextBody | Should -Match 'plain <b>words</b>'
+    }
+
+    It 'still refuses an array of lines as -Body (Get-Content without -Raw), as Send-MailMessage does' {
+        $memory = New-MailBackend -Memory
+        { Send-CompositeMail -Backend $memory -From ops@example.com -To ann@example.com -Subject s -Body @('line 1', 'line 2') -ErrorAction Stop } |
+            Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+        $memory.Messages.Count | Should -Be 0
     }
 
     It 'sends text equal to a report''s text as text: only the report itself carries its HTML' {
