@@ -39,6 +39,7 @@ $ToolsPath = Join-Path $Root 'tools'
 $PesterVersion = '5.7.1'
 $OlderMailKit = Join-Path $ToolsPath 'packages/mailkit/4.2.0/lib/netstandard2.0/MailKit.dll'
 $OlderMsal = Join-Path $ToolsPath 'packages/microsoft.identity.client/4.61.3/lib/netstandard2.0/Microsoft.Identity.Client.dll'
+$OlderAngleSharp = Join-Path $ToolsPath 'packages/anglesharp/0.17.1/lib/netstandard2.0/AngleSharp.dll'
 
 function Invoke-Native {
     param([string] $Command, [string[]] $Arguments)
@@ -93,7 +94,7 @@ function Invoke-Build {
 
 function Install-TestTools {
     $pester = Join-Path $ToolsPath "packages/pester/$PesterVersion/tools/Pester.psd1"
-    if (-not (Test-Path $pester) -or -not (Test-Path $OlderMailKit) -or -not (Test-Path $OlderMsal)) {
+    if (-not (Test-Path $pester) -or -not (Test-Path $OlderMailKit) -or -not (Test-Path $OlderMsal) -or -not (Test-Path $OlderAngleSharp)) {
         Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/TestTools.csproj'), '--nologo', '-v', 'quiet',
             '--packages', (Join-Path $ToolsPath 'packages'))
     }

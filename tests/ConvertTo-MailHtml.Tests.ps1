@@ -155,6 +155,30 @@ Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
     }
 }
 
+Describe 'ConvertTo-MailHtml beside other modules' {
+    It 'renders in a session where another module already loaded an older AngleSharp, and keeps Markdig, AngleSharp and PreMailer out of PowerShell''s own context' {
+        $older = Join-Path $PSScriptRoot '../tools/packages/anglesharp/0.17.1/lib/netstandard2.0/AngleSharp.dll'
+        $older | Should -Exist -Because 'build.ps1 restores AngleSharp 0.17.1 for this test'
+        $probe = Join-Path $TestDrive 'anglesharp.ps1'
+        Set-Content $probe @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$older'
+Import-Module '$ModulePath'
+`$body = [pscustomobject]@{ Name = 'a'; Used = 40 } | ConvertTo-MailHtml -Markdown 'Some **bold**' -Bar Used
+'inlined: ' + (`$body.Html -match '<strong>bold</strong>' -and `$body.Html -match 'style="' -and `$body.Html -notmatch 'class=')
+# PowerShell's own Markdown (its Markdig.Signed) still works beside ours.
+'powershell markdown: ' + (ConvertFrom-Markdown -InputObject '**x**').Html.Trim()
+[System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Where-Object { `$_.GetName().Name -match '^(Markdig|PreMailer|AngleSharp)`$' } | ForEach-Object { 'default has ' + `$_.GetName().Name + ' ' + `$_.GetName().Version }
+"@
+        $run = Invoke-TestPwsh -File $probe
+
+        $run.Output | Should -Match 'inlined: True'
+        $run.Output | Should -Match 'powershell markdown: <p><strong>x</strong></p>'
+        # Only the older AngleSharp the other module loaded is in the default context.
+        @([regex]::Matches($run.Output, 'default has .*')).Value | Should -Be 'default has AngleSharp 0.17.1.0'
+    }
+}
+
 Describe 'ConvertTo-MailHtml in pipelines that end early' {
     It 'makes its report from the rows that came when <Name>' -ForEach @(
         @{ Name = 'an upstream Select-Object -First stops the input'; Run = { $Services | Select-Object -First 2 | ConvertTo-MailHtml }; Rows = 2 }
