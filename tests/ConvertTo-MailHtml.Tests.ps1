@@ -101,6 +101,11 @@ Describe 'ConvertTo-MailHtml: columns and values' {
 }
 
 Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
+    It 'shows a MailBody as one line: its title, rows, highlighted rows and size' {
+        $Services | ConvertTo-MailHtml -Title 'Nightly' -Highlight $ServiceStyles | Out-String -Width 200 |
+            Should -Match 'Title\s+Rows\s+Highlighted\s+Size\s+-+\s+-+\s+-+\s+-+\s+Nightly\s+4\s+Critical 1, Warning 1, Good 1\s+[\d.,]+ KB'
+    }
+
     It 'gives a row the first style whose test holds, in the order Critical, Warning, Good, with its marker' {
         $body = $Services | ConvertTo-MailHtml -Highlight @{ Good = { $true }; Critical = { $_.Name -eq 'alpha' }; Warning = { $_.Used -ge 50 } }
 
