@@ -246,6 +246,20 @@ Describe 'Unusable tokens are refused and never cached (issue 20, item 12)' {
     }
 }
 
+Describe 'One token request for parallel deliveries' {
+    BeforeAll { $script:Shared = Start-TokenServer }
+    AfterAll { $script:Shared | Stop-TestCloudServer }
+
+    It 'asks the endpoint once at -ThrottleLimit <Throttle>, the others waiting for that token' -ForEach @(@{ Throttle = 1 }, @{ Throttle = 4 }) {
+        $before = @(Get-TestCloudEvent $Shared -Event token).Count
+        $graph = New-MailBackend -Graph -TenantId $Tenant -ClientId $AppId -ClientSecret $SecureSecret -AuthorityHost $Shared.Url -GraphEndpoint $Shared.Url
+        $results = 1..8 | ForEach-Object { [pscustomobject]@{ Subject = "Parallel $Throttle $_" } } |
+            Send-CompositeMail -Backend $graph -From robot@contoso.com -To jane@contoso.com -Body b -ThrottleLimit $Throttle
+        @($results | Where-Object Succeeded).Count | Should -Be 8
+        @(Get-TestCloudEvent $Shared -Event token).Count - $before | Should -Be 1
+    }
+}
+
 Describe 'Permissions checked before the night (issue 21, item 5)' {
     BeforeAll {
         $googlePort = Get-FreeTcpPort

@@ -122,8 +122,8 @@ namespace PSCompositeMail.Engine.Tokens
         /// <summary>A hung token endpoint is an outage of this backend, like a relay that does not answer: the message fails (or is spooled) and the rest go on.</summary>
         private TokenRequestException Unanswered(TimeSpan timeout, Exception inner) =>
             new TokenRequestException(
-                $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} did not answer within {timeout.TotalSeconds:0} s (-TimeoutSec).",
-                new TimeoutException($"no answer within {timeout.TotalSeconds:0} s", inner));
+                $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} did not answer within {timeout.TotalSeconds:0.#} s (-TimeoutSec).",
+                new TimeoutException($"no answer within {timeout.TotalSeconds:0.#} s", inner));
 
         private static bool IsCurrent(IssuedToken? token) => token is not null && token.ExpiresOn - DateTimeOffset.UtcNow > RenewBefore;
 

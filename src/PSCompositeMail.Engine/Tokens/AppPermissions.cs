@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
+using PSCompositeMail.Messages;
 using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Engine.Tokens
@@ -32,7 +33,8 @@ namespace PSCompositeMail.Engine.Tokens
             {
                 using var payload = JsonDocument.Parse(Base64Url(parts[1]));
                 return payload.RootElement.ValueKind == JsonValueKind.Object && payload.RootElement.TryGetProperty("roles", out var roles) && roles.ValueKind == JsonValueKind.Array
-                    ? roles.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!).ToArray()
+                    // Escaped here: the roles come from whatever answered as the token endpoint, and list views show them as they are.
+                    ? roles.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => ControlCharacters.Escape(r.GetString())).ToArray()
                     : Array.Empty<string>();
             }
             catch (Exception ex) when (ex is FormatException or JsonException or ArgumentException)
