@@ -116,7 +116,7 @@ Describe 'Token requests are bounded by -TimeoutSec (issue 20, item 11)' {
 
         # Runs one send in its own PowerShell instance, so that a hang can be seen (and ended) instead of hanging the tests.
         $script:HungSend = {
-            param($ModulePath, $Kind, $HungUrl, $GraphUrl, $SmtpPort, $Thumbprint, $Tenant, $AppId, $Secret, $Spool, $TimeoutSec, [switch] $Test)
+            param($ModulePath, $Kind, $HungUrl, $GraphUrl, $SmtpPort, $Thumbprint, $Tenant, $AppId, $Secret, $Spool, $TimeoutSec, [switch] $Test, [int] $Count = 1)
             Import-Module $ModulePath
             $common = @{ TimeoutSec = $TimeoutSec; RetryCount = 0 }
             $secure = ConvertTo-SecureString $Secret -AsPlainText -Force
@@ -129,17 +129,18 @@ Describe 'Token requests are bounded by -TimeoutSec (issue 20, item 11)' {
                 }
             }
             if ($Test) { Test-MailBackend -Backend $backend; return }
-            Send-CompositeMail -Backend $backend -From robot@contoso.com -To jane@contoso.com -Subject "Hung $Kind" -Body b -SpoolDirectory $Spool -ErrorAction SilentlyContinue
+            1..$Count | ForEach-Object { [pscustomobject]@{ Subject = "Hung $Kind" + $(if ($_ -gt 1) { " $_" }) } } |
+                Send-CompositeMail -Backend $backend -From robot@contoso.com -To jane@contoso.com -Body b -SpoolDirectory $Spool -ErrorAction SilentlyContinue
         }
 
         function Invoke-HungSend {
-            param([string] $Kind, [int] $TimeoutSec, [scriptblock] $StopWhen, [switch] $Test)
+            param([string] $Kind, [int] $TimeoutSec, [scriptblock] $StopWhen, [switch] $Test, [int] $Count = 1)
             $spool = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
             $shell = [powershell]::Create()
             try {
                 $null = $shell.AddScript($HungSend).AddParameters(@{
                         ModulePath = $ModulePath; Kind = $Kind; HungUrl = $Hung.Url; GraphUrl = $Graph.Url; SmtpPort = $Exchange.Port
-                        Thumbprint = $SmtpCertificate.Thumbprint; Tenant = $Tenant; AppId = $AppId; Secret = $Secret; Spool = $spool; TimeoutSec = $TimeoutSec; Test = $Test
+                        Thumbprint = $SmtpCertificate.Thumbprint; Tenant = $Tenant; AppId = $AppId; Secret = $Secret; Spool = $spool; TimeoutSec = $TimeoutSec; Test = $Test; Count = $Count
                     })
                 $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
                 $running = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
@@ -180,6 +181,17 @@ Describe 'Token requests are bounded by -TimeoutSec (issue 20, item 11)' {
         $result.Results[0].Error | Should -Match 'did not answer within 2 s'
         @(Get-MailSpool -Path $run.Spool).Subject | Should -Be "Hung $Kind"
         @(Get-TestCloudEvent $Hung -Event token-hang).Count | Should -BeGreaterOrEqual 1
+    }
+
+    It 'asks a hung endpoint once for a batch: the next messages fail at once and are spooled too' {
+        $before = @(Get-TestCloudEvent $Hung -Event token-hang).Count
+        $run = Invoke-HungSend -Kind 'Graph with an Entra app' -TimeoutSec 5 -Count 3
+        $run.Ended | Should -BeTrue
+        $results = @($run.Output | Where-Object { $_ -is [PSCompositeMail.Results.SendResult] })
+        $results.Succeeded | Should -Be $false, $false, $false
+        $results[1].Results[0].Error | Should -Match 'not asked again before'
+        @(Get-MailSpool -Path $run.Spool).Count | Should -Be 3
+        @(Get-TestCloudEvent $Hung -Event token-hang).Count - $before | Should -Be 1
     }
 
     It 'ends promptly on Stop() (Ctrl+C) while a token request hangs' {

@@ -253,8 +253,36 @@ namespace PSCompositeMail.Tests
             Assert.IsType<TimeoutException>(unanswered.InnerException);
             Assert.Contains("https://login.example/t/ did not answer within 0.2 s", unanswered.Message);
 
+            var stopping = new AccessTokenCache(App, hung);
             using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-            Assert.ThrowsAny<OperationCanceledException>(() => cache.GetToken(false, TimeSpan.FromMinutes(5), stop.Token));
+            Assert.ThrowsAny<OperationCanceledException>(() => stopping.GetToken(false, TimeSpan.FromMinutes(5), stop.Token));
+        }
+
+        [Fact]
+        public void After_a_request_went_unanswered_the_endpoint_is_not_asked_again_for_as_long()
+        {
+            var answer = false;
+            var endpoint = new ScriptedIssuer(token =>
+            {
+                if (!answer)
+                {
+                    token.WaitHandle.WaitOne(TimeSpan.FromMinutes(5));
+                    token.ThrowIfCancellationRequested();
+                }
+
+                return new IssuedToken(Jwt("{}"), DateTimeOffset.UtcNow.AddHours(1));
+            });
+            var cache = new AccessTokenCache(App, endpoint);
+            Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None));
+            var quiet = Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None));
+            Assert.Contains("not asked again before", quiet.Message);
+            Assert.IsType<TimeoutException>(quiet.InnerException);
+            Assert.Equal(1, endpoint.Requests);
+
+            answer = true;
+            Thread.Sleep(TimeSpan.FromSeconds(1.5));
+            cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None);
+            Assert.Equal(2, endpoint.Requests);
         }
     }
 }

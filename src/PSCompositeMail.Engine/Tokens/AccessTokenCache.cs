@@ -51,6 +51,11 @@ namespace PSCompositeMail.Engine.Tokens
         private readonly SemaphoreSlim _renewing = new SemaphoreSlim(1, 1);
         private IssuedToken? _current;
 
+        // When a request went unanswered, the endpoint is not asked again for as long as that request waited: the rest
+        // of a batch behind a hung endpoint fails (or is spooled) at once, as behind a relay whose circuit is open,
+        // instead of each message waiting out -TimeoutSec.
+        private Silence? _silence;
+
         public AccessTokenCache(TokenSettings settings, ITokenIssuer issuer)
         {
             _settings = settings;
@@ -65,6 +70,7 @@ namespace PSCompositeMail.Engine.Tokens
                 return seen!.Value;
             }
 
+            ThrowIfSilent();
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             bounded.CancelAfter(timeout);
             try
@@ -73,7 +79,8 @@ namespace PSCompositeMail.Engine.Tokens
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw Unanswered(timeout, ex);
+                // Another delivery's request holds the endpoint and has not been answered either.
+                throw new Silence(DateTimeOffset.UtcNow, timeout, this).Failure(ex);
             }
 
             try
@@ -85,6 +92,8 @@ namespace PSCompositeMail.Engine.Tokens
                     return now!.Value;
                 }
 
+                ThrowIfSilent();
+
                 var issued = Request(timeout, bounded, cancellationToken);
                 if (Unusable(issued.Value) is { } why)
                 {
@@ -95,6 +104,7 @@ namespace PSCompositeMail.Engine.Tokens
                 }
 
                 Volatile.Write(ref _current, issued);
+                Volatile.Write(ref _silence, null);
                 return issued.Value;
             }
             finally
@@ -111,7 +121,9 @@ namespace PSCompositeMail.Engine.Tokens
             }
             catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw Unanswered(timeout, ex);
+                var silence = new Silence(DateTimeOffset.UtcNow, timeout, this);
+                Volatile.Write(ref _silence, silence);
+                throw silence.Failure(ex);
             }
             catch (Exception ex) when (TokenErrors.Explain(ex, _settings, _issuer.LastRefusal) is { } explained)
             {
@@ -119,11 +131,36 @@ namespace PSCompositeMail.Engine.Tokens
             }
         }
 
+        private void ThrowIfSilent()
+        {
+            if (Volatile.Read(ref _silence) is { } silence && DateTimeOffset.UtcNow < silence.Until)
+            {
+                throw silence.Failure(null, askedAgain: true);
+            }
+        }
+
         /// <summary>A hung token endpoint is an outage of this backend, like a relay that does not answer: the message fails (or is spooled) and the rest go on.</summary>
-        private TokenRequestException Unanswered(TimeSpan timeout, Exception inner) =>
-            new TokenRequestException(
-                $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} did not answer within {timeout.TotalSeconds:0.#} s (-TimeoutSec).",
-                new TimeoutException($"no answer within {timeout.TotalSeconds:0.#} s", inner));
+        private sealed class Silence
+        {
+            private readonly DateTimeOffset _since;
+            private readonly TimeSpan _timeout;
+            private readonly AccessTokenCache _owner;
+
+            public Silence(DateTimeOffset since, TimeSpan timeout, AccessTokenCache owner)
+            {
+                _since = since;
+                _timeout = timeout;
+                _owner = owner;
+            }
+
+            public DateTimeOffset Until => _since + _timeout;
+
+            public TokenRequestException Failure(Exception? inner, bool askedAgain = false) =>
+                new TokenRequestException(
+                    $"Could not get a token for {_owner._settings.Describe()}: {_owner._issuer.Endpoint} did not answer within {_timeout.TotalSeconds:0.#} s (-TimeoutSec)" +
+                    (askedAgain ? $" at {_since.UtcDateTime:HH:mm:ss} UTC; it is not asked again before {Until.UtcDateTime:HH:mm:ss} UTC." : "."),
+                    new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", inner));
+        }
 
         private static bool IsCurrent(IssuedToken? token) => token is not null && token.ExpiresOn - DateTimeOffset.UtcNow > RenewBefore;
 
