@@ -125,6 +125,33 @@ Describe 'Graph for big messages' {
         # Every Graph API call did carry the token.
         (Get-TestCloudEvent $Server | Where-Object { $_.path -like '/v1.0/*' }).authorization | Should -Not -Contain $false
     }
+
+    It 'delivers an empty attachment with the others in a draft (<Case>), or the message would fail' -ForEach @(
+        @{ Case = 'a message over 4 MB'; BigBytes = 5MB; Extra = @{} }
+        @{ Case = 'a small message kept out of Sent Items'; BigBytes = 0; Extra = @{ SaveToSentItems = $false } }
+    ) {
+        # Graph opens no upload session for 0 bytes (the stand-in refuses one, as Graph does): the empty file must be posted whole.
+        $empty = Join-Path $TestDrive 'empty.txt'
+        [IO.File]::WriteAllBytes($empty, [byte[]]::new(0))
+        $small = Join-Path $TestDrive 'note.txt'
+        Set-Content $small 'a note'
+        $files = @($empty, $small)
+        if ($BigBytes) {
+            $big = Join-Path $TestDrive 'five.bin'
+            $bytes = [byte[]]::new($BigBytes)
+            [Random]::new(7).NextBytes($bytes)
+            [IO.File]::WriteAllBytes($big, $bytes)
+            $files += $big
+        }
+        $result = Send-CompositeMail -Backend (New-GraphBackend $Server -Extra $Extra) @Message -Subject "Empty attachment, $Case" -Attachments $files
+
+        $result.Succeeded | Should -BeTrue -Because $result.Results[0].Error
+        $sent = @(Get-TestCloudMessage $Server)[-1]
+        $sent.Route | Should -Be 'draft'
+        $sent.Attachments.name | Sort-Object | Should -Be ($files | ForEach-Object { Split-Path $_ -Leaf } | Sort-Object)
+        ($sent.Attachments | Where-Object name -eq 'empty.txt').size | Should -Be 0
+        $result.Results[0].Detail | Should -Match "with $($files.Count) uploaded attachment"
+    }
 }
 
 Describe 'Graph throttling and token renewal' {

@@ -14,7 +14,7 @@ namespace PSCompositeMail.Engine
             MessageValidationException { Problem: MessageProblem.NotFound } => ErrorCategory.ObjectNotFound,
             MessageValidationException { Problem: MessageProblem.NotReadable } => ErrorCategory.ReadError,
             MessageValidationException => ErrorCategory.InvalidArgument,
-            OperationCanceledException or TimeoutException => ErrorCategory.OperationTimeout,
+            OperationCanceledException or TimeoutException or PSCompositeMail.Tokens.TokenRequestException { InnerException: TimeoutException } => ErrorCategory.OperationTimeout,
             MailKit.Security.AuthenticationException or PSCompositeMail.Tokens.TokenRequestException => ErrorCategory.AuthenticationError,
             PSCompositeMail.Graph.GraphRequestException { StatusCode: >= 500 } => ErrorCategory.ConnectionError,
             PSCompositeMail.Graph.GraphRequestException { StatusCode: 404 } => ErrorCategory.ObjectNotFound,

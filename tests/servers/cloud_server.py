@@ -16,7 +16,15 @@ it unchanged, and refuses what the real service refuses:
                                      (graph "throttle": how many, "retry_after": seconds, default 1)
   config "outage"                    {"entra"|"google"|"managed_identity": status}: that token endpoint answers the
                                      status with an empty body, as an overloaded service does
-Access tokens are JWTs signed by this server's own key (--issuer-key), so the SMTP server can check them too.
+  config "hang"                      {"entra"|"google"|"managed_identity": true}: that token endpoint reads the request
+                                     and never answers, as a hung service does
+  config "redirect"                  {"entra"|"google"|"managed_identity": url}: that token endpoint answers 307 to url
+                                     (the query string kept), as a hostile or misconfigured endpoint might
+Access tokens are JWTs signed by this server's own key (--issuer-key), so the SMTP server can check them too. As Entra
+does for app-only tokens, they carry the application permissions granted in a "roles" claim: a client's (or the managed
+identity's) "roles" list, by default the send permission of the resource (Mail.Send for Graph, SMTP.SendAsApp for
+Exchange Online); an empty list leaves the claim out. Graph refuses (403 ErrorAccessDenied) a token without Mail.Send.
+A managed identity's "token" replaces the access token it returns (to test what a client does with a broken one).
 Everything received is recorded in --out/events.jsonl (never a secret, assertion or token) and each message sent
 in --out/NNNNNN.eml, with uploaded attachments next to it. Run with Debian's /usr/bin/python3 (python3-jwt).
 """
@@ -38,6 +46,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 MAX_GRAPH_BODY = 4 * 1024 * 1024
 UPLOAD_CHUNK_LIMIT = 4 * 1024 * 1024
+# Graph takes an attachment posted whole (not through an upload session) only below 3 MB.
+DIRECT_ATTACHMENT_LIMIT = 3 * 1024 * 1024
+DEFAULT_ROLES = {"https://graph.microsoft.com": ["Mail.Send"], "https://outlook.office365.com": ["SMTP.SendAsApp"]}
 
 
 class State:
@@ -79,10 +90,13 @@ class State:
         self.event(event="message", file=name, **fields)
         return name
 
-    def issue(self, audience, subject, lifetime=3599):
+    def issue(self, audience, subject, lifetime=3599, roles=None):
         now = int(time.time())
         claims = {"aud": audience, "iss": "https://127.0.0.1/test-issuer", "sub": subject, "appid": subject,
                   "iat": now, "nbf": now, "exp": now + lifetime, "jti": uuid.uuid4().hex}
+        roles = DEFAULT_ROLES.get(audience, []) if roles is None else roles
+        if roles:
+            claims["roles"] = roles
         return jwt.encode(claims, self.issuer_key, algorithm="RS256")
 
 
@@ -138,6 +152,17 @@ class Handler(BaseHTTPRequestHandler):
             endpoint = ("entra" if parts[1:] == ["oauth2", "v2.0", "token"] else "managed_identity" if parts == ["msi", "token"]
                         else "google" if parts == ["google", "token"] else None)
             outage = self.state.config.get("outage", {}).get(endpoint)
+            if self.state.config.get("hang", {}).get(endpoint):
+                self.body()
+                self.record(event="token-hang", endpoint=endpoint)
+                while True:
+                    time.sleep(3600)
+            redirect = self.state.config.get("redirect", {}).get(endpoint)
+            if redirect:
+                self.body()
+                query = urlsplit(self.path).query
+                self.record(event="token-redirect", endpoint=endpoint)
+                return self.reply(307, headers={"Location": redirect + ("?" + query if query else "")})
             if outage:
                 self.body()  # read, so that the connection stays usable for the next request
                 self.record(event="token-outage", endpoint=endpoint, status=outage)
@@ -190,7 +215,7 @@ class Handler(BaseHTTPRequestHandler):
         lifetime = self.state.config.get("token_lifetime", 3599)
         self.record(event="token", grant=grant, scope=scopes[0], client_id=client["client_id"])
         self.reply(200, {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
-                         "access_token": self.state.issue(resource, client["client_id"])})
+                         "access_token": self.state.issue(resource, client["client_id"], lifetime, client.get("roles"))})
 
     def check_assertion(self, client, form):
         if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
@@ -229,7 +254,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"statusCode": 400, "message": "No managed identity with client_id %s is assigned." % client_id})
         self.record(event="token", grant="managed-identity", resource=query["resource"], client_id=client_id,
                     user_assigned=("client_id" in query))
-        self.reply(200, {"access_token": self.state.issue(query["resource"], client_id),
+        token = mi.get("token") or self.state.issue(query["resource"], client_id, roles=mi.get("roles"))
+        self.reply(200, {"access_token": token,
                          "expires_on": str(int(time.time()) + 3599), "resource": query["resource"],
                          "token_type": "Bearer", "client_id": client_id})
 
@@ -278,6 +304,9 @@ class Handler(BaseHTTPRequestHandler):
         if limit and uses > limit:
             self.graph_error(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.",
                              {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            return None
+        if "Mail.Send" not in claims.get("roles", []):
+            self.graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
             return None
         return claims
 
@@ -357,6 +386,19 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(201, {"uploadUrl": "https://%s/upload/%s?authtoken=%s" % (host, session, uuid.uuid4().hex),
                                     "expirationDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)),
                                     "nextExpectedRanges": ["0-"]})
+        if self.command == "POST" and rest == ["attachments"]:
+            item = json.loads(body)
+            content = base64.b64decode(item.get("contentBytes") or "", validate=True)
+            if item.get("@odata.type") != "#microsoft.graph.fileAttachment" or not item.get("name") or "contentBytes" not in item:
+                return self.graph_error(400, "BadRequest", "A fileAttachment needs @odata.type, name and contentBytes.")
+            if len(content) >= DIRECT_ATTACHMENT_LIMIT:
+                return self.graph_error(413, "RequestEntityTooLarge", "Attachments of 3 MB or more go through an upload session.")
+            path = os.path.join(self.state.out, "attachment-%s.bin" % uuid.uuid4().hex)
+            with open(path, "wb") as f:
+                f.write(content)
+            draft["attachments"].append({"item": item, "path": path, "received": len(content)})
+            self.record(event="attachment", id=draft_id, name=item["name"], size=len(content))
+            return self.reply(201, {"id": uuid.uuid4().hex, "name": item["name"], "size": len(content)})
         if self.command == "POST" and rest == ["send"]:
             name = self.state.save(draft["mime"], mailbox=draft["mailbox"], route="draft", patch=draft["patch"],
                                    attachments=[{"name": a["item"]["name"], "file": a["path"], "size": a["received"],

@@ -144,10 +144,14 @@ class Handler:
                 self.recorder.event(event="auth-refused-on-purpose")
                 return False
         try:
-            jwt.decode(token, key, algorithms=["RS256"], audience=self.args.oauth_audience)
-            return True
+            claims = jwt.decode(token, key, algorithms=["RS256"], audience=self.args.oauth_audience)
         except jwt.PyJWTError:
             return False
+        # Exchange Online takes an app token for SMTP AUTH only with the SMTP.SendAsApp application permission.
+        if self.args.oauth_audience == "https://outlook.office365.com" and "SMTP.SendAsApp" not in claims.get("roles", []):
+            self.recorder.event(event="auth-refused-role")
+            return False
+        return True
 
 
 class RecordingSMTP(SMTP):

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Security;
+using System.Threading;
 using MimeKit;
 using PSCompositeMail.Engine.Graph;
 using PSCompositeMail.Engine.Tokens;
@@ -138,6 +139,150 @@ namespace PSCompositeMail.Tests
             Assert.Equal("ApplicationThrottled", answer.ErrorCode);
             Assert.Equal(TimeSpan.FromSeconds(7), answer.RetryAfter);
             Assert.Contains("request-id 0f1e2d3c", answer.Describe());
+        }
+    
+
+        private static string Jwt(string payloadJson) =>
+            "eyJhbGciOiJSUzI1NiJ9." + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(payloadJson)).TrimEnd('=').Replace('+', '-').Replace('/', '_') + ".c2ln";
+
+        [Theory]
+        [InlineData("", "empty")]
+        [InlineData("abc\r\nX-Injected: yes", "characters")]
+        [InlineData("abc\n", "characters")]
+        [InlineData("two words", "characters")]
+        public void A_token_that_cannot_go_into_a_header_is_unusable(string token, string why)
+        {
+            Assert.Contains(why, AccessTokenCache.Unusable(token));
+        }
+
+        [Fact]
+        public void JWTs_and_opaque_tokens_are_usable()
+        {
+            Assert.Null(AccessTokenCache.Unusable(Jwt("{}")));
+            Assert.Null(AccessTokenCache.Unusable("ya29.a0AfB_byC-opaque~token/with+padding=="));
+        }
+
+        [Fact]
+        public void The_roles_claim_lists_the_application_permissions()
+        {
+            Assert.Equal(new[] { "Mail.Send", "User.Read.All" }, AppPermissions.Roles(Jwt("{\"roles\":[\"Mail.Send\",\"User.Read.All\"]}")));
+            Assert.Empty(AppPermissions.Roles(Jwt("{\"appid\":\"x\"}"))!);
+            Assert.Null(AppPermissions.Roles("ya29.opaque-google-token"));
+            Assert.Null(AppPermissions.Roles("a.not-json.c"));
+        }
+
+        [Fact]
+        public void A_missing_permission_says_how_to_grant_it()
+        {
+            var app = new TokenSettings { TenantId = "t", ClientId = "app-1", ClientSecret = Secure("s") };
+            Assert.Null(AppPermissions.Missing(new[] { "mail.send" }, AppPermissions.GraphSend, "Microsoft Graph", app, null));
+            var missing = AppPermissions.Missing(new[] { "User.Read.All" }, AppPermissions.SmtpSend, "Office 365 Exchange Online", app, "robot@contoso.com");
+            Assert.Contains("only User.Read.All", missing!.Message);
+            Assert.Contains("App registrations > app-1 > API permissions", missing.Message);
+            Assert.Contains("Grant admin consent", missing.Message);
+            Assert.Contains("robot@contoso.com", missing.Message);
+            var identity = AppPermissions.Missing(Array.Empty<string>(), AppPermissions.GraphSend, "Microsoft Graph", new TokenSettings { ManagedIdentity = true }, null);
+            Assert.Contains("New-MgServicePrincipalAppRoleAssignment", identity!.Message);
+        }
+
+        private sealed class ScriptedIssuer : ITokenIssuer
+        {
+            private readonly Func<CancellationToken, IssuedToken> _answer;
+
+            public ScriptedIssuer(Func<CancellationToken, IssuedToken> answer) => _answer = answer;
+
+            public int Requests { get; private set; }
+
+            public string Endpoint => "https://login.example/t/";
+
+            public string? LastRefusal => null;
+
+            public IssuedToken Request(CancellationToken cancellationToken)
+            {
+                Requests++;
+                return _answer(cancellationToken);
+            }
+        }
+
+        private static readonly TokenSettings App = new TokenSettings { TenantId = "t", ClientId = "c", ClientSecret = Secure("s") };
+
+        [Fact]
+        public void A_usable_token_is_kept_until_five_minutes_before_it_expires_and_renewed_when_asked_fresh()
+        {
+            var lasting = new ScriptedIssuer(_ => new IssuedToken(Jwt("{}"), DateTimeOffset.UtcNow.AddHours(1)));
+            var cache = new AccessTokenCache(App, lasting);
+            cache.GetToken(false, TimeSpan.FromSeconds(5), CancellationToken.None);
+            cache.GetToken(false, TimeSpan.FromSeconds(5), CancellationToken.None);
+            Assert.Equal(1, lasting.Requests);
+            cache.GetToken(true, TimeSpan.FromSeconds(5), CancellationToken.None);
+            Assert.Equal(2, lasting.Requests);
+
+            var expiring = new ScriptedIssuer(_ => new IssuedToken(Jwt("{}"), DateTimeOffset.UtcNow.AddMinutes(4)));
+            var soon = new AccessTokenCache(App, expiring);
+            soon.GetToken(false, TimeSpan.FromSeconds(5), CancellationToken.None);
+            soon.GetToken(false, TimeSpan.FromSeconds(5), CancellationToken.None);
+            Assert.Equal(2, expiring.Requests);
+        }
+
+        [Fact]
+        public void An_unusable_token_is_refused_and_never_kept()
+        {
+            var broken = new ScriptedIssuer(_ => new IssuedToken("abc\r\nX-Injected: yes", DateTimeOffset.UtcNow.AddHours(1)));
+            var cache = new AccessTokenCache(App, broken);
+            for (var i = 0; i < 2; i++)
+            {
+                var refused = Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(5), CancellationToken.None));
+                Assert.Contains("the token endpoint returned an unusable token", refused.Message);
+                Assert.DoesNotContain("X-Injected", refused.Message);
+            }
+
+            Assert.Equal(2, broken.Requests);
+        }
+
+        [Fact]
+        public void A_token_request_that_gets_no_answer_fails_within_the_timeout_and_a_stop_is_a_stop()
+        {
+            var hung = new ScriptedIssuer(token =>
+            {
+                token.WaitHandle.WaitOne(TimeSpan.FromMinutes(5));
+                token.ThrowIfCancellationRequested();
+                throw new InvalidOperationException("the bound did not hold");
+            });
+            var cache = new AccessTokenCache(App, hung);
+            var unanswered = Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromMilliseconds(200), CancellationToken.None));
+            Assert.IsType<TimeoutException>(unanswered.InnerException);
+            Assert.Contains("https://login.example/t/ did not answer within 0.2 s", unanswered.Message);
+
+            var stopping = new AccessTokenCache(App, hung);
+            using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            Assert.ThrowsAny<OperationCanceledException>(() => stopping.GetToken(false, TimeSpan.FromMinutes(5), stop.Token));
+        }
+
+        [Fact]
+        public void After_a_request_went_unanswered_the_endpoint_is_not_asked_again_for_as_long()
+        {
+            var answer = false;
+            var endpoint = new ScriptedIssuer(token =>
+            {
+                if (!answer)
+                {
+                    token.WaitHandle.WaitOne(TimeSpan.FromMinutes(5));
+                    token.ThrowIfCancellationRequested();
+                }
+
+                return new IssuedToken(Jwt("{}"), DateTimeOffset.UtcNow.AddHours(1));
+            });
+            var cache = new AccessTokenCache(App, endpoint);
+            Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None));
+            var quiet = Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None));
+            Assert.Contains("not asked again before", quiet.Message);
+            Assert.IsType<TimeoutException>(quiet.InnerException);
+            Assert.Equal(1, endpoint.Requests);
+
+            answer = true;
+            Thread.Sleep(TimeSpan.FromSeconds(1.5));
+            cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None);
+            Assert.Equal(2, endpoint.Requests);
         }
     }
 }

@@ -38,7 +38,7 @@ namespace PSCompositeMail.Engine.Graph
 
         public CancellationToken Cancellation => _context.CancellationToken;
 
-        public string FetchToken(bool fresh) => _tokens.GetToken(fresh, _context.CancellationToken);
+        public string FetchToken(bool fresh) => _tokens.GetToken(fresh, _settings.Timeout, _context.CancellationToken);
 
         /// <summary>A Graph API call under /v1.0/users/{mailbox}/.</summary>
         public GraphResponse CallApi(HttpMethod method, string mailbox, string path, Func<HttpContent?> content) =>

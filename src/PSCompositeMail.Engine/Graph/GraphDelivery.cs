@@ -5,6 +5,7 @@ using System.Net.Http;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Engine.Tokens;
 using PSCompositeMail.Graph;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
@@ -38,14 +39,23 @@ namespace PSCompositeMail.Engine.Graph
                 context.CancellationToken,
                 () =>
                 {
-                    context.Verbose($"{backendName}: fetching a token for {settings.TokenResource} from {settings.Tokens.Describe()}");
-                    new GraphClient(settings, context, backendName).FetchToken(fresh: false);
-                    return new BackendTestResult(backendName, MailBackendKind.Graph, true, clock.Elapsed,
-                        $"A token for {settings.TokenResource} was issued to {settings.Tokens.Describe()}; nothing was sent.") { Authenticated = true };
+                    var who = settings.Tokens.Describe();
+                    context.Verbose($"{backendName}: fetching a token for {settings.TokenResource} from {who}");
+                    var token = new GraphClient(settings, context, backendName).FetchToken(fresh: false);
+                    var roles = AppPermissions.Roles(token);
+                    var missing = roles is null ? null : AppPermissions.Missing(roles, AppPermissions.GraphSend, "Microsoft Graph", settings.Tokens, settings.Mailbox);
+                    var detail = $"A token for {settings.TokenResource} was issued to {who}" + (roles is null
+                        ? "; it is not a JWT, so its permissions could not be read. Nothing was sent."
+                        : $" with the application permissions: {(roles.Count == 0 ? "none" : string.Join(", ", roles))}. Nothing was sent.");
+                    return new BackendTestResult(backendName, MailBackendKind.Graph, missing is null, clock.Elapsed, detail, missing)
+                    {
+                        Authenticated = true,
+                        Permissions = roles ?? Array.Empty<string>(),
+                    };
                 },
                 (ex, elapsed) => new BackendTestResult(backendName, MailBackendKind.Graph, false, elapsed, exception: ex)
                 {
-                    Authenticated = ex is TokenRequestException ? false : null,
+                    Authenticated = ex is TokenRequestException { InnerException: not TimeoutException } ? false : null,
                 });
         }
 

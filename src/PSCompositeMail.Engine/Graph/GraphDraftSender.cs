@@ -90,6 +90,22 @@ namespace PSCompositeMail.Engine.Graph
 
         private void Upload(string id, DetachedAttachment attachment)
         {
+            if (attachment.Content.Length == 0)
+            {
+                // An upload session has no byte to upload for an empty file and Graph refuses one of size 0 (or, where it
+                // opens one, never attaches the file): an empty file is posted whole, as a fileAttachment with no content.
+                Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/attachments", () => GraphContent.Json(new Dictionary<string, object?>
+                {
+                    ["@odata.type"] = "#microsoft.graph.fileAttachment",
+                    ["name"] = attachment.Name,
+                    ["contentType"] = attachment.ContentType,
+                    ["contentBytes"] = string.Empty,
+                    ["isInline"] = attachment.IsInline,
+                    ["contentId"] = attachment.ContentId,
+                })), $"attach the empty file {attachment.Name}");
+                return;
+            }
+
             var session = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/attachments/createUploadSession", () => GraphContent.Json(new
             {
                 AttachmentItem = new

@@ -64,17 +64,28 @@ namespace PSCompositeMail.Engine.Smtp
                     var authenticated = client.IsAuthenticated;
                     client.Watchdog.Run(t => client.Disconnect(true, t));
                     var login = authenticated ? $"authenticated as {settings.UserName}" : "not authenticated (no credential given)";
-                    return new BackendTestResult(name, MailBackendKind.Smtp, true, clock.Elapsed, $"{description}: connected, TLS {tls}, {login}")
+                    var (permissions, missing) = SmtpTokenAuthentication.Permissions(settings, context.CancellationToken);
+                    return new BackendTestResult(name, MailBackendKind.Smtp, missing is null, clock.Elapsed, $"{description}: connected, TLS {tls}, {login}", missing)
                     {
                         Tls = tls,
                         Capabilities = capabilities,
                         Authenticated = authenticated,
+                        Permissions = permissions,
                     };
                 },
-                (ex, elapsed) => new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description, ex)
+                (ex, elapsed) =>
                 {
-                    // A refused password or token is a clear no; a failure before authentication (no connection, TLS) says nothing.
-                    Authenticated = ex is MailKit.Security.AuthenticationException or TokenRequestException ? false : null,
+                    // Exchange Online refuses an app token without SMTP.SendAsApp at AUTH: the token says why, and how to grant it.
+                    var (permissions, missing) = ex is MailKit.Security.AuthenticationException
+                        ? SmtpTokenAuthentication.Permissions(settings, context.CancellationToken)
+                        : (Array.Empty<string>(), null);
+                    return new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description,
+                        missing is null ? ex : new MailPermissionException($"{missing.Message} The server refused the token: {ex.Message}", ex))
+                    {
+                        // A refused password or token is a clear no; a failure before authentication (no connection, TLS) says nothing.
+                        Authenticated = ex is MailKit.Security.AuthenticationException or TokenRequestException { InnerException: not TimeoutException } ? false : null,
+                        Permissions = permissions,
+                    };
                 });
         }
 

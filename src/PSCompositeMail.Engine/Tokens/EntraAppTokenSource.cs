@@ -6,8 +6,8 @@ using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Engine.Tokens
 {
-    /// <summary>App-only tokens from Microsoft Entra ID (client credentials, with a secret or a certificate) through MSAL, which caches and renews them.</summary>
-    internal sealed class EntraAppTokenSource : IAccessTokenSource
+    /// <summary>App-only tokens from Microsoft Entra ID (client credentials, with a secret or a certificate) through MSAL.</summary>
+    internal sealed class EntraAppTokenSource : ITokenIssuer
     {
         private readonly TokenSettings _settings;
         private readonly string[] _scopes;
@@ -23,15 +23,25 @@ namespace PSCompositeMail.Engine.Tokens
             _application = new Lazy<IConfidentialClientApplication>(Build, LazyThreadSafetyMode.PublicationOnly);
         }
 
-        public string GetToken(bool fresh, CancellationToken cancellationToken) =>
-            TokenErrors.Explained(_settings, () => _application.Value.AcquireTokenForClient(_scopes).WithForceRefresh(fresh)
-                .ExecuteAsync(cancellationToken).GetAwaiter().GetResult().AccessToken);
+        private string Authority => $"{_settings.EffectiveAuthorityHost.ToString().TrimEnd('/')}/{_settings.TenantId}/";
+
+        public string Endpoint => Authority;
+
+        public string? LastRefusal => null;
+
+        // Always from Entra ID: AccessTokenCache keeps the token, once it knows the token can be used.
+        public IssuedToken Request(CancellationToken cancellationToken)
+        {
+            var result = _application.Value.AcquireTokenForClient(_scopes).WithForceRefresh(true)
+                .ExecuteAsync(cancellationToken).GetAwaiter().GetResult();
+            return new IssuedToken(result.AccessToken, result.ExpiresOn);
+        }
 
         private IConfidentialClientApplication Build()
         {
-            var host = _settings.EffectiveAuthorityHost.ToString().TrimEnd('/');
             var builder = ConfidentialClientApplicationBuilder.Create(_settings.ClientId)
-                .WithAuthority($"{host}/{_settings.TenantId}/", validateAuthority: _settings.AuthorityHost is null);
+                .WithAuthority(Authority, validateAuthority: _settings.AuthorityHost is null)
+                .WithHttpClientFactory(TokenEndpointHttp.Msal);
             if (_settings.AuthorityHost is not null)
             {
                 // A host given by -AuthorityHost is not in MSAL's list of Microsoft clouds: asking Microsoft's discovery

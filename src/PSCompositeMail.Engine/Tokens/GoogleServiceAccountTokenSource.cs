@@ -7,9 +7,9 @@ namespace PSCompositeMail.Engine.Tokens
 {
     /// <summary>
     /// Gmail tokens for a Google Workspace user, from a service account with domain-wide delegation, through
-    /// Google.Apis.Auth: it signs the JWT-bearer grant with the key, asks the key file's own token_uri, caches and renews.
+    /// Google.Apis.Auth: it signs the JWT-bearer grant with the key and asks the key file's own token_uri.
     /// </summary>
-    internal sealed class GoogleServiceAccountTokenSource : IAccessTokenSource
+    internal sealed class GoogleServiceAccountTokenSource : ITokenIssuer
     {
         public const string GmailScope = "https://mail.google.com/";
 
@@ -23,16 +23,18 @@ namespace PSCompositeMail.Engine.Tokens
             _credential = new Lazy<ServiceAccountCredential>(Build, LazyThreadSafetyMode.PublicationOnly);
         }
 
-        public string GetToken(bool fresh, CancellationToken cancellationToken) => TokenErrors.Explained(_settings, () => _endpointStatus.LastRefusal, () =>
+        public string Endpoint => _credential.IsValueCreated ? _credential.Value.TokenServerUrl : $"the token_uri of {_settings.GoogleServiceAccountKey}";
+
+        public string? LastRefusal => _endpointStatus.LastRefusal;
+
+        // Always a new grant: AccessTokenCache keeps the token, once it knows the token can be used.
+        public IssuedToken Request(CancellationToken cancellationToken)
         {
             var credential = _credential.Value;
-            if (fresh)
-            {
-                credential.RequestAccessTokenAsync(cancellationToken).GetAwaiter().GetResult();
-            }
-
-            return credential.GetAccessTokenForRequestAsync(null, cancellationToken).GetAwaiter().GetResult();
-        });
+            credential.RequestAccessTokenAsync(cancellationToken).GetAwaiter().GetResult();
+            var token = credential.Token;
+            return new IssuedToken(token.AccessToken, new DateTimeOffset(token.IssuedUtc, TimeSpan.Zero).AddSeconds(token.ExpiresInSeconds ?? 0));
+        }
 
         private ServiceAccountCredential Build()
         {

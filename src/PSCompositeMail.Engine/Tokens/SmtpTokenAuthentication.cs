@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
 using MailKit.Security;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Smtp;
@@ -9,19 +12,38 @@ namespace PSCompositeMail.Engine.Tokens
     /// <summary>SMTP AUTH XOAUTH2 with app-only tokens: one refusal gets one fresh token and one more try.</summary>
     internal static class SmtpTokenAuthentication
     {
+        /// <summary>Where the SMTP backend's tokens come from: Exchange Online's resource, or Gmail's scope.</summary>
+        public static IAccessTokenSource TokensFor(SmtpSettings settings) => AccessTokens.For(
+            settings.Tokens!,
+            settings.Tokens!.Source == TokenProvider.GoogleServiceAccount ? GoogleServiceAccountTokenSource.GmailScope : MicrosoftCloudEndpoints.ExchangeResource(settings.Tokens.Cloud));
+
+        /// <summary>
+        /// What Test-MailBackend reports of an Entra token's permissions: its roles, and the error when SMTP.SendAsApp is
+        /// missing. Google's tokens are opaque: no roles, nothing to check.
+        /// </summary>
+        public static (IReadOnlyList<string> Roles, Exception? Missing) Permissions(SmtpSettings settings, CancellationToken cancellationToken)
+        {
+            if (settings.Tokens is not { Source: not TokenProvider.GoogleServiceAccount } tokens)
+            {
+                return (Array.Empty<string>(), null);
+            }
+
+            var roles = AppPermissions.Roles(TokensFor(settings).GetToken(fresh: false, settings.Timeout, cancellationToken));
+            return roles is null
+                ? (Array.Empty<string>(), null)
+                : (roles, AppPermissions.Missing(roles, AppPermissions.SmtpSend, "Office 365 Exchange Online", tokens, settings.OAuthUserName));
+        }
+
         public static void Authenticate(ReportingSmtpClient client, SmtpSettings settings, DeliveryContext context, string backendName)
         {
             var tokens = settings.Tokens!;
             var user = settings.OAuthUserName ?? string.Empty;
-            var resource = tokens.Source == TokenProvider.GoogleServiceAccount
-                ? GoogleServiceAccountTokenSource.GmailScope
-                : MicrosoftCloudEndpoints.ExchangeResource(tokens.Cloud);
-            var source = AccessTokens.For(tokens, resource);
+            var source = TokensFor(settings);
             var cancellation = context.CancellationToken;
             context.Verbose($"{backendName}: authenticating as {user} with XOAUTH2, token from {tokens.Describe()}");
             try
             {
-                var cached = source.GetToken(fresh: false, cancellation);
+                var cached = source.GetToken(fresh: false, settings.Timeout, cancellation);
                 client.Watchdog.Run(t => client.Authenticate(new SaslMechanismOAuth2(user, cached), t));
                 return;
             }
@@ -33,7 +55,7 @@ namespace PSCompositeMail.Engine.Tokens
 
             try
             {
-                var fresh = source.GetToken(fresh: true, cancellation);
+                var fresh = source.GetToken(fresh: true, settings.Timeout, cancellation);
                 client.Watchdog.Run(t => client.Authenticate(new SaslMechanismOAuth2(user, fresh), t));
             }
             catch (AuthenticationException ex)

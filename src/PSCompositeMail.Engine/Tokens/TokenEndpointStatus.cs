@@ -6,9 +6,9 @@ using Google.Apis.Http;
 namespace PSCompositeMail.Engine.Tokens
 {
     /// <summary>
-    /// Remembers how the token endpoint last refused a request. Google.Apis.Auth loses the status when the error has an
-    /// empty body (it throws a NullReferenceException building its own error), yet "the endpoint answered 503" is
-    /// what the user needs to hear.
+    /// The HTTP stack of Google token requests: no redirect followed (<see cref="RedirectRefusal"/>), and how the token
+    /// endpoint last refused a request remembered. Google.Apis.Auth loses the status when the error has an empty body
+    /// (it throws a NullReferenceException building its own error), yet "the endpoint answered 503" is what the user needs to hear.
     /// </summary>
     internal sealed class TokenEndpointStatus : HttpClientFactory
     {
@@ -17,7 +17,8 @@ namespace PSCompositeMail.Engine.Tokens
         /// <summary>Such as "503 Service Unavailable"; null when the last answer was a success or none came.</summary>
         public string? LastRefusal => Volatile.Read(ref _lastRefusal);
 
-        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => new Recorder(this, base.CreateHandler(args));
+        // Below Google's own handler, which would follow a redirect itself: the refusal sees the 3xx first.
+        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => new Recorder(this, new RedirectRefusal(base.CreateHandler(args)));
 
         private sealed class Recorder : DelegatingHandler
         {

@@ -14,30 +14,25 @@ namespace PSCompositeMail.Engine.Tokens
         private static readonly Regex AadstsCode = new Regex(@"AADSTS(\d+)", RegexOptions.CultureInvariant);
 
         /// <summary>
-        /// Runs a token request; what the library throws, of whatever type, comes out as an error of this backend for this
-        /// message that names the setting at fault. A library's own bug must not look like ours and end the pipeline.
+        /// What a token library threw, of whatever type, as an error of this backend for this message that names the
+        /// setting at fault: a library's own bug must not look like ours and end the pipeline.
         /// </summary>
         /// <param name="lastRefusal">How the endpoint last refused ("503 Service Unavailable"), for libraries that lose it; null if unknown.</param>
-        public static string Explained(TokenSettings settings, Func<string?> lastRefusal, Func<string> request)
-        {
-            try
-            {
-                return request();
-            }
-            catch (Exception ex) when (Explain(ex, settings, lastRefusal()) is { } explained)
-            {
-                throw explained;
-            }
-        }
-
-        public static string Explained(TokenSettings settings, Func<string> request) => Explained(settings, () => null, request);
-
         /// <returns>The exception to throw instead, or null to let <paramref name="exception"/> through (cancellation, our own errors).</returns>
         public static Exception? Explain(Exception exception, TokenSettings settings, string? lastRefusal = null)
         {
             if (exception is OperationCanceledException or TokenRequestException)
             {
                 return null;
+            }
+
+            // Ours, thrown inside the library's HTTP stack (a refused redirect) and wrapped by the library on its way out.
+            for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is TokenRequestException ours)
+                {
+                    return ours;
+                }
             }
 
             var who = settings.Describe();

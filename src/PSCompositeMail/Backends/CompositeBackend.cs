@@ -38,7 +38,7 @@ namespace PSCompositeMail.Backends
         internal override BackendTestResult Test(DeliveryContext context)
         {
             var clock = Stopwatch.StartNew();
-            var results = Backends.Select(b => b.Test(context)).ToArray();
+            var results = Backends.Select(b => b.Check(context)).ToArray();
             var succeeded = Decide(Policy, results.Select(r => r.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed).ToArray());
             var failed = results.Where(r => !r.Succeeded).ToArray();
             var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))));

@@ -30,6 +30,18 @@ namespace PSCompositeMail.Backends
         internal virtual BackendTestResult Test(DeliveryContext context) =>
             new BackendTestResult(Name, Kind, succeeded: true, TimeSpan.Zero, "Nothing to check: this backend needs no connection.");
 
+        /// <summary>The mailbox a test message is sent from, and to, when -From and -To are not given; null when the backend has none.</summary>
+        internal virtual string? TestMailbox => null;
+
+        /// <summary>What Test-MailBackend reports: the check, and with -SendTestMessage the test message sent through this backend once the check passed.</summary>
+        internal BackendTestResult Check(DeliveryContext context)
+        {
+            var result = Test(context);
+            return context.TestMessage is { } request && result.Succeeded && Kind != MailBackendKind.Composite
+                ? request.Send(this, result, context)
+                : result;
+        }
+
         public override string ToString() => $"{Name} ({Kind}: {Description})";
     }
 }

@@ -5,8 +5,8 @@ using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Commands
 {
-    /// <summary>Checks that a backend could deliver, without sending anything.</summary>
-    [Cmdlet(VerbsDiagnostic.Test, "MailBackend")]
+    /// <summary>Checks that a backend could deliver; sends nothing unless -SendTestMessage asks for one short message.</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "MailBackend", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(BackendTestResult))]
     public sealed class TestMailBackendCommand : CancellableCmdlet
     {
@@ -14,12 +14,42 @@ namespace PSCompositeMail.Commands
         [ValidateNotNullOrEmpty]
         public MailBackend[] Backend { get; set; } = System.Array.Empty<MailBackend>();
 
+        /// <summary>Also send one short message through each backend (every member of a composite): the only proof that it may send as that mailbox.</summary>
+        [Parameter]
+        public SwitchParameter SendTestMessage { get; set; }
+
+        /// <summary>Where the test message goes; default: the sender itself.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? To { get; set; }
+
+        /// <summary>Who the test message is from; default: the backend's mailbox (Graph's -Mailbox, the SMTP user name).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? From { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            if (!SendTestMessage && (To is not null || From is not null))
+            {
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
+                    new PSArgumentException("-To and -From go with -SendTestMessage: without it, Test-MailBackend sends nothing."),
+                    "TestMessageAddressWithoutSend", ErrorCategory.InvalidArgument, null)));
+            }
+        }
+
         protected override void ProcessRecord()
         {
-            using var context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
             foreach (var backend in Backend)
             {
-                var result = backend.Test(context);
+                var send = SendTestMessage && ShouldProcess(backend.Name, $"Send a test message from {From ?? "its mailbox"} to {To ?? "the sender"}");
+                using var context = new DeliveryContext(CancellationToken)
+                {
+                    VerboseEnabled = VerboseRequested,
+                    DebugEnabled = DebugRequested,
+                    TestMessage = send ? new TestMessageRequest(From, To) : null,
+                };
+                var result = backend.Check(context);
                 StreamWriting.Drain(this, context);
                 WriteObject(result);
             }

@@ -27,6 +27,9 @@ namespace PSCompositeMail.Delivery
         /// <summary>Resent messages and the backends that took them before: composites skip those.</summary>
         public EarlierDeliveries EarlierDeliveries { get; } = new EarlierDeliveries();
 
+        /// <summary>Test-MailBackend -SendTestMessage: each backend it checks also sends this message; null: nothing is sent.</summary>
+        public Backends.TestMessageRequest? TestMessage { get; set; }
+
         /// <summary>Whether anyone will see verbose records: per-message details are not even formatted otherwise.</summary>
         public bool VerboseEnabled { get; set; } = true;
 

@@ -31,6 +31,8 @@ namespace PSCompositeMail.Graph
 
         internal GraphSettings Settings { get; }
 
+        internal override string? TestMailbox => Settings.Mailbox;
+
         internal override IDeliverySession OpenSession(DeliveryContext context) => MailEngine.Instance.OpenGraphSession(Name, Settings, context);
 
         internal override BackendTestResult Test(DeliveryContext context) => MailEngine.Instance.TestGraph(Name, Settings, context);

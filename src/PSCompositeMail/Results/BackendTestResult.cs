@@ -7,7 +7,7 @@ namespace PSCompositeMail.Results
     /// <summary>What Test-MailBackend found out about one backend.</summary>
     public sealed class BackendTestResult
     {
-        private static readonly IReadOnlyList<string> NoCapabilities = Array.Empty<string>();
+        private static readonly IReadOnlyList<string> NoStrings = Array.Empty<string>();
 
         internal BackendTestResult(string backend, MailBackendKind kind, bool succeeded, TimeSpan latency, string? detail = null, Exception? exception = null)
         {
@@ -38,12 +38,29 @@ namespace PSCompositeMail.Results
         public bool? Authenticated { get; internal set; }
 
         /// <summary>SMTP: the extensions the server announced.</summary>
-        public IReadOnlyList<string> Capabilities { get; internal set; } = NoCapabilities;
+        public IReadOnlyList<string> Capabilities { get; internal set; } = NoStrings;
+
+        /// <summary>
+        /// Graph and Microsoft 365 SMTP with app tokens: the application permissions (roles) the access token carries.
+        /// Empty for other backends and for Google service-account tokens, which do not list them.
+        /// </summary>
+        public IReadOnlyList<string> Permissions { get; internal set; } = NoStrings;
 
         /// <summary>For a composite: one result per backend inside it.</summary>
         public IReadOnlyList<BackendTestResult> Results { get; internal set; } = Array.Empty<BackendTestResult>();
 
         public Exception? Exception { get; }
+
+        /// <summary>This result after -SendTestMessage: succeeded only when the message went through, its outcome added to Detail.</summary>
+        internal BackendTestResult WithTestMessage(bool sent, TimeSpan took, string outcome, Exception? failure) =>
+            new BackendTestResult(Backend, Kind, sent, Latency + took, Detail is null ? outcome : $"{Detail}; {outcome}", failure)
+            {
+                Tls = Tls,
+                Authenticated = Authenticated,
+                Capabilities = Capabilities,
+                Permissions = Permissions,
+                Results = Results,
+            };
 
         /// <summary>How a composite's list of members reads in a table or a list: "name: ok" or "name: failed: why".</summary>
         /// <summary>As nested results show it (a composite's Results): escaped, since its text may come from a server.</summary>

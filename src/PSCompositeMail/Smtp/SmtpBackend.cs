@@ -51,6 +51,9 @@ namespace PSCompositeMail.Smtp
 
         internal SmtpSettings Settings { get; }
 
+        /// <summary>The account it signs in as, when that is an address (Microsoft 365 and Google user names are).</summary>
+        internal override string? TestMailbox => Settings.UserName is { } user && user.Contains("@") ? user : null;
+
         internal override IDeliverySession OpenSession(DeliveryContext context) => MailEngine.Instance.OpenSmtpSession(Name, Settings, context);
 
         internal override BackendTestResult Test(DeliveryContext context) => MailEngine.Instance.TestSmtp(Name, Settings, context);

@@ -1,0 +1,174 @@
+using System;
+using System.Text.RegularExpressions;
+using System.Threading;
+using PSCompositeMail.Tokens;
+
+namespace PSCompositeMail.Engine.Tokens
+{
+    /// <summary>A token as the endpoint issued it, with when it stops working.</summary>
+    internal sealed class IssuedToken
+    {
+        public IssuedToken(string value, DateTimeOffset expiresOn)
+        {
+            Value = value;
+            ExpiresOn = expiresOn;
+        }
+
+        public string Value { get; }
+
+        public DateTimeOffset ExpiresOn { get; }
+    }
+
+    /// <summary>Asks the token endpoint for a new token each time; never answers from a library's cache (see <see cref="AccessTokenCache"/>).</summary>
+    internal interface ITokenIssuer
+    {
+        /// <summary>Where tokens are asked for, for errors: a URL or a few words, never a secret.</summary>
+        string Endpoint { get; }
+
+        /// <summary>How the endpoint last refused ("503 Service Unavailable") when the library loses it; null if unknown.</summary>
+        string? LastRefusal { get; }
+
+        IssuedToken Request(CancellationToken cancellationToken);
+    }
+
+    /// <summary>
+    /// Our own cache in front of the token libraries: it keeps only a token that was checked to be usable, for the
+    /// settings and endpoint it came from, and renews it five minutes before it expires. The libraries' caches are
+    /// never read (their managed identity cache is shared by the whole process, keyed by identity alone), so a token
+    /// one endpoint returned can never be served for another, and a token that cannot be sent is never kept.
+    /// </summary>
+    internal sealed class AccessTokenCache : IAccessTokenSource
+    {
+        private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(5);
+
+        // RFC 6750's b64token, the only characters an Authorization: Bearer value (and so an XOAUTH2 string) may hold.
+        private static readonly Regex BearerToken = new Regex(@"\A[A-Za-z0-9\-._~+/]+=*\z", RegexOptions.CultureInvariant);
+
+        private const int MaxTokenLength = 16 * 1024;
+
+        private readonly TokenSettings _settings;
+        private readonly ITokenIssuer _issuer;
+        private readonly SemaphoreSlim _renewing = new SemaphoreSlim(1, 1);
+        private IssuedToken? _current;
+
+        // When a request went unanswered, the endpoint is not asked again for as long as that request waited: the rest
+        // of a batch behind a hung endpoint fails (or is spooled) at once, as behind a relay whose circuit is open,
+        // instead of each message waiting out -TimeoutSec.
+        private Silence? _silence;
+
+        public AccessTokenCache(TokenSettings settings, ITokenIssuer issuer)
+        {
+            _settings = settings;
+            _issuer = issuer;
+        }
+
+        public string GetToken(bool fresh, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var seen = Volatile.Read(ref _current);
+            if (!fresh && IsCurrent(seen))
+            {
+                return seen!.Value;
+            }
+
+            ThrowIfSilent();
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(timeout);
+            try
+            {
+                _renewing.Wait(bounded.Token);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Another delivery's request holds the endpoint and has not been answered either.
+                throw new Silence(DateTimeOffset.UtcNow, timeout, this).Failure(ex);
+            }
+
+            try
+            {
+                // Another delivery may have renewed the token while this one waited: one request serves them all.
+                var now = Volatile.Read(ref _current);
+                if (!ReferenceEquals(now, seen) && IsCurrent(now))
+                {
+                    return now!.Value;
+                }
+
+                ThrowIfSilent();
+
+                var issued = Request(timeout, bounded, cancellationToken);
+                if (Unusable(issued.Value) is { } why)
+                {
+                    Volatile.Write(ref _current, null);
+                    throw new TokenRequestException(
+                        $"Could not get a token for {_settings.Describe()}: the token endpoint returned an unusable token ({why}); it was neither used nor kept. " +
+                        $"Check what answers at {_issuer.Endpoint}.");
+                }
+
+                Volatile.Write(ref _current, issued);
+                Volatile.Write(ref _silence, null);
+                return issued.Value;
+            }
+            finally
+            {
+                _renewing.Release();
+            }
+        }
+
+        private IssuedToken Request(TimeSpan timeout, CancellationTokenSource bounded, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return _issuer.Request(bounded.Token);
+            }
+            catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                var silence = new Silence(DateTimeOffset.UtcNow, timeout, this);
+                Volatile.Write(ref _silence, silence);
+                throw silence.Failure(ex);
+            }
+            catch (Exception ex) when (TokenErrors.Explain(ex, _settings, _issuer.LastRefusal) is { } explained)
+            {
+                throw explained;
+            }
+        }
+
+        private void ThrowIfSilent()
+        {
+            if (Volatile.Read(ref _silence) is { } silence && DateTimeOffset.UtcNow < silence.Until)
+            {
+                throw silence.Failure(null, askedAgain: true);
+            }
+        }
+
+        /// <summary>A hung token endpoint is an outage of this backend, like a relay that does not answer: the message fails (or is spooled) and the rest go on.</summary>
+        private sealed class Silence
+        {
+            private readonly DateTimeOffset _since;
+            private readonly TimeSpan _timeout;
+            private readonly AccessTokenCache _owner;
+
+            public Silence(DateTimeOffset since, TimeSpan timeout, AccessTokenCache owner)
+            {
+                _since = since;
+                _timeout = timeout;
+                _owner = owner;
+            }
+
+            public DateTimeOffset Until => _since + _timeout;
+
+            public TokenRequestException Failure(Exception? inner, bool askedAgain = false) =>
+                new TokenRequestException(
+                    $"Could not get a token for {_owner._settings.Describe()}: {_owner._issuer.Endpoint} did not answer within {_timeout.TotalSeconds:0.#} s (-TimeoutSec)" +
+                    (askedAgain ? $" at {_since.UtcDateTime:HH:mm:ss} UTC; it is not asked again before {Until.UtcDateTime:HH:mm:ss} UTC." : "."),
+                    new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", inner));
+        }
+
+        private static bool IsCurrent(IssuedToken? token) => token is not null && token.ExpiresOn - DateTimeOffset.UtcNow > RenewBefore;
+
+        /// <summary>Why a token cannot go into an Authorization header or an XOAUTH2 string; null when it can.</summary>
+        internal static string? Unusable(string? token) =>
+            string.IsNullOrEmpty(token) ? "it is empty"
+            : token!.Length > MaxTokenLength ? $"it is {token.Length} characters long"
+            : !BearerToken.IsMatch(token) ? "it holds characters a bearer token may not hold, such as spaces, line breaks or control characters"
+            : null;
+    }
+}
