@@ -8,7 +8,7 @@
     Copyright            = '(c) PSCompositeMail contributors. MIT License.'
     Description          = 'Sends one mail through several backends at once (SMTP, console, .eml folder, memory, script block, composites with failover) - a modern replacement for Send-MailMessage built on MailKit.'
     PowerShellVersion    = '5.1'
-    FormatsToProcess     = @('PSCompositeMail.Format.ps1xml')
+    FormatsToProcess     = @('PSCompositeMail.Format.ps1xml', 'PSCompositeMail.Lists.Format.ps1xml')
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'ConvertTo-MailHtml'

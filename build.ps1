@@ -82,7 +82,7 @@ function Invoke-Build {
     Get-ChildItem $publish -Filter *.dll | Where-Object { $_.Name -notin $providedByHost -and $_.Name -ne "$ModuleName.dll" } |
         Copy-Item -Destination $bin
     Copy-Item (Join-Path $Root "$ModuleName.psd1") $StagingPath
-    Copy-Item (Join-Path $Root "src/$ModuleName/$ModuleName.Format.ps1xml") $StagingPath
+    Copy-Item (Join-Path $Root "src/$ModuleName/*.Format.ps1xml") $StagingPath
     $help = Join-Path $StagingPath 'en-US'
     $null = New-Item -ItemType Directory -Path $help
     Copy-Item (Join-Path $Root 'docs/en-US/about_*.help.txt') $help

@@ -139,6 +139,8 @@ Describe 'Unusable S/MIME input is refused before anything is sent' {
         $script:EncryptOnly = New-TestSmimeCertificate -Authority $Authority -Address 'ops@example.com' -KeyUsage KeyEncipherment
         $script:SignOnly = New-TestSmimeCertificate -Authority $Authority -Address 'jane@example.com' -KeyUsage DigitalSignature
         $script:ServerOnly = New-TestSmimeCertificate -Authority $Authority -Address 'ops@example.com' -ExtendedKeyUsage '1.3.6.1.5.5.7.3.1'
+        # Issue 20: DKIM refused 1024-bit keys while S/MIME encrypted for them without a word.
+        $script:Weak = New-TestSmimeCertificate -Authority $Authority -Address 'jane@example.com' -RsaBits 1024
     }
 
     It 'refuses <Case>, names it, and the rest of the pipeline goes on' -TestCases @(
@@ -147,6 +149,7 @@ Describe 'Unusable S/MIME input is refused before anything is sent' {
         @{ Case = 'an expired encryption certificate'; Smime = { @{ EncryptionCertificate = $Expired.Certificate } }; Extra = @{}; Pattern = 'expired on'; Category = 'InvalidArgument' }
         @{ Case = 'a signing certificate without its private key'; Smime = { @{ SigningCertificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Ops.Pem) } }; Extra = @{}; Pattern = 'has no private key'; Category = 'InvalidArgument' }
         @{ Case = 'a signing certificate whose key usage does not allow signing'; Smime = { @{ SigningCertificate = $EncryptOnly.Certificate } }; Extra = @{}; Pattern = 'does not allow signing'; Category = 'InvalidArgument' }
+        @{ Case = 'a 1024-bit RSA encryption certificate'; Smime = { @{ EncryptionCertificatePath = $Weak.Pem } }; Extra = @{}; Pattern = '1024-bit RSA key; S/MIME needs 2048 bits or more'; Category = 'InvalidArgument' }
         @{ Case = 'an encryption certificate whose key usage does not allow encryption'; Smime = { @{ EncryptionCertificate = $SignOnly.Certificate } }; Extra = @{}; Pattern = 'does not allow encrypting'; Category = 'InvalidArgument' }
         @{ Case = 'a certificate only for TLS servers'; Smime = { @{ SigningCertificate = $ServerOnly.Certificate } }; Extra = @{}; Pattern = 'not for e-mail protection'; Category = 'InvalidArgument' }
         @{ Case = 'a PFX with the wrong password'; Smime = { @{ SigningCertificatePath = $Ops.Pfx; SigningCertificatePassword = (ConvertTo-SecureString 'wrong' -AsPlainText -Force) } }; Extra = @{}; Pattern = 'cannot be read'; Target = $Ops.Pfx; Category = 'ReadError' }

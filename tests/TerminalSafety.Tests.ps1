@@ -89,3 +89,58 @@ Describe 'Targets and tables cannot drive the terminal either' {
         Assert-Escaped "$(@((Test-MailBackend -Backend $composite -WarningAction SilentlyContinue).Results)[0])"
     }
 }
+
+# Issue 20, item 8: the list views (Format-List, which the README recommends for spool items and nested results) showed
+# a relay's reply raw. Every property that can hold outside text is escaped in every view; the objects keep it raw.
+Describe 'List views cannot drive the terminal' {
+    BeforeAll {
+        # ESC]0;title BEL (sets the window title), ESC[2J (clears the screen), a C1 CSI (U+009B) and RLO (U+202E).
+        $hostileReply = '\x1b]0;title\x07\x1b[2J\u009b31m\u202e'
+        $script:Relay = Start-TestSmtpServer -Mode raw -Refuse "MAIL:550 5.7.1 refused $hostileReply", "EHLO:554 5.7.1 go away $hostileReply", "HELO:554 5.7.1 go away $hostileReply"
+        $script:Raw = [char]27, [char]7, [char]0x9B, [char]0x202E
+
+        function Assert-ListEscaped {
+            param([string] $Text)
+            $Text | Should -Not -BeNullOrEmpty
+            foreach ($character in $Raw) { $Text.IndexOf($character) | Should -Be -1 -Because "U+$('{0:X4}' -f [int]$character) must be shown escaped" }
+            $Text | Should -Match ([regex]::Escape('\x1B]0;title\x07\x1B[2J\x9B31m\u202E'))
+        }
+    }
+    AfterAll { $script:Relay | Stop-TestSmtpServer }
+
+    It 'escapes a relay''s reply in Format-List of a result, its Results, and the spool item' {
+        $spool = Join-Path $TestDrive 'spool-lists'
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Relay.Port -Security None -RetryCount 0 -Name relay
+        $result = Send-CompositeMail -Backend $smtp @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+
+        $result.Results[0].Error | Should -Match "$([char]27)" -Because 'the object keeps the reply as it came'
+        Assert-ListEscaped ($result | Format-List | Out-String)
+        Assert-ListEscaped ($result.Results | Format-List | Out-String)
+        Assert-ListEscaped (Get-MailSpool -Path $spool | Format-List | Out-String)
+    }
+
+    It 'escapes a composite''s nested results in Format-List' {
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Relay.Port -Security None -RetryCount 0 -Name relay
+        $composite = New-MailBackend -Composite -Policy Any -Backend $smtp, (New-MailBackend -Null) -Name both
+        $result = Send-CompositeMail -Backend $composite @Mail -WarningAction SilentlyContinue
+        Assert-ListEscaped ($result.Results | Format-List | Out-String)
+    }
+
+    It 'escapes a Test-MailBackend result in Format-List' {
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Relay.Port -Security None -RetryCount 0
+        $test = Test-MailBackend -Backend $smtp
+        $test.Succeeded | Should -BeFalse
+        Assert-ListEscaped ($test | Format-List | Out-String)
+    }
+
+    It 'escapes a backend, and Memory''s messages, in Format-List' {
+        $name = "mem`e]0;title`a`e[2J$([char]0x9B)31m$([char]0x202E)"
+        $memory = New-MailBackend -Memory -Name $name
+        $null = Send-CompositeMail -Backend $memory @Mail -Body "body`e]0;title`a`e[2J$([char]0x9B)31m$([char]0x202E)"
+
+        Assert-ListEscaped ($memory | Format-List | Out-String)
+        Assert-ListEscaped ($memory.Messages | Format-List | Out-String)
+        Assert-ListEscaped ((New-MailBackend -Null -Name $name) | Format-List | Out-String)
+        $memory.Messages[0].TextBody | Should -Match "$([char]27)" -Because 'the captured copy keeps the body as it came'
+    }
+}

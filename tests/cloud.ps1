@@ -115,3 +115,15 @@ function New-TestGoogleServiceAccountKey {
     Set-Content -Path $public -Value $rsa.ExportSubjectPublicKeyInfoPem()
     $public
 }
+
+function Set-TestIdentityEndpoint {
+    <#
+    Points the App Service / Automation identity variables (IDENTITY_ENDPOINT, IDENTITY_HEADER) at the local stand-in
+    on 127.0.0.1 (never the instance metadata address); returns a script block that puts the old values back.
+    #>
+    param([Parameter(Mandatory)] $Cloud, [Parameter(Mandatory)] [string] $Header)
+    $saved = @{ Endpoint = $env:IDENTITY_ENDPOINT; Header = $env:IDENTITY_HEADER }
+    $env:IDENTITY_ENDPOINT = "$($Cloud.Url)/msi/token"
+    $env:IDENTITY_HEADER = $Header
+    { $env:IDENTITY_ENDPOINT = $saved.Endpoint; $env:IDENTITY_HEADER = $saved.Header }.GetNewClosure()
+}

@@ -66,7 +66,7 @@ function New-TestSmimeCertificate {
     <#
     A person's S/MIME certificate issued by the test CA for one address, written as <address>-<random>.pem (certificate),
     .cer (the same, DER), .key.pem (PKCS#8 key) and .pfx (password 'test'); returns them with the certificate and its key.
-    RSA unless -EllipticCurve (ECDSA P-256, which signs but cannot encrypt).
+    RSA of -RsaBits (2048) unless -EllipticCurve (ECDSA P-256, which signs but cannot encrypt).
     #>
     param(
         [Parameter(Mandatory)] $Authority,
@@ -75,14 +75,15 @@ function New-TestSmimeCertificate {
         [string[]] $ExtendedKeyUsage = @('1.3.6.1.5.5.7.3.4'),
         [DateTimeOffset] $NotBefore = [DateTimeOffset]::Now.AddDays(-1),
         [DateTimeOffset] $NotAfter = [DateTimeOffset]::Now.AddDays(30),
-        [switch] $EllipticCurve
+        [switch] $EllipticCurve,
+        [int] $RsaBits = 2048
     )
     if ($EllipticCurve) {
         $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
         $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$Address", $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
     }
     else {
-        $key = [System.Security.Cryptography.RSA]::Create(2048)
+        $key = [System.Security.Cryptography.RSA]::Create($RsaBits)
         $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
             "CN=$Address", $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
     }

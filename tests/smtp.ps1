@@ -55,6 +55,10 @@ function Start-TestSmtpServer {
         [string[]] $TempFailRecipient = @(),
         [switch] $SmtpUtf8,
         [switch] $EightBitMime,
+        # -Mode raw: offer these AUTH mechanisms and refuse each attempt with a 535 quoting what the client sent.
+        [string[]] $EchoAuth = @(),
+        # -Mode raw: 'VERB:reply' answers that command with the reply; \x1b, \u202e and other Python escapes stand for characters.
+        [string[]] $Refuse = @(),
         [int] $Port
     )
     if (-not (Test-Path $script:Python)) { throw "The SMTP tests need Debian's python3 with python3-aiosmtpd (apt-get install python3-aiosmtpd)." }
@@ -73,6 +77,9 @@ function Start-TestSmtpServer {
     foreach ($rule in $TempFailRecipient) { $arguments += '--tempfail-rcpt', $rule }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }
     if ($EightBitMime) { $arguments += '--8bitmime' }
+    if ($EchoAuth) { $arguments += '--echo-auth', ($EchoAuth -join ',') }
+    # Start-Process joins its arguments with spaces: a reply with spaces goes in quotes.
+    foreach ($rule in $Refuse) { $arguments += '--refuse', "`"$rule`"" }
     # A hung server writes no events: it is ready once it accepts a connection.
     $isReady = if ($Mode -eq 'hang') {
         { param($server) try { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $server.Port).Dispose(); $true } catch { $false } }

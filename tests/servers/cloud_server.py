@@ -5,14 +5,17 @@ Each follows the published protocol closely enough that the real client librarie
 it unchanged, and refuses what the real service refuses:
   POST /{tenant}/oauth2/v2.0/token   client credentials: client_secret, or a client_assertion JWT verified against
                                      the app certificate (RS256/PS256, aud, iss = sub = client id, exp, x5t/x5t#S256);
-                                     one '/.default' scope; AADSTS codes as Entra returns them
+                                     one '/.default' scope; AADSTS codes as Entra returns them (a client with
+                                     "echo": true is refused with its secret quoted)
   GET  /msi/token                    App Service managed identity (X-IDENTITY-HEADER, api-version 2019-08-01,
-                                     resource, optional client_id of a user-assigned identity)
+                                     resource, optional client_id of a user-assigned identity; for the
+                                     config's "echo_client_id" it refuses, quoting the X-IDENTITY-HEADER it got)
   POST /google/token                 RFC 7523 JWT-bearer grant signed by the service account key (iss, sub, scope, aud)
   Graph /v1.0/users/{mailbox}/...    sendMail (base64 MIME), messages (draft from MIME), PATCH message,
                                      attachments/createUploadSession, PUT upload URL (no Authorization header
                                      allowed), messages/{id}/send; 401 for a bad or used-up token, 403 for a mailbox
-                                     the app may not use, 429 with Retry-After on demand
+                                     the app may not use (graph "denied"; "echo_token": the 403 quotes the
+                                     Authorization header), 429 with Retry-After on demand
                                      (graph "throttle": how many, "retry_after": seconds, default 1)
   config "outage"                    {"entra"|"google"|"managed_identity": status}: that token endpoint answers the
                                      status with an empty body, as an overloaded service does
@@ -206,6 +209,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.aad_error(401, "invalid_client", "AADSTS700027", "Client assertion failed signature validation (%s)." % problem)
             grant = "certificate"
         elif "client_secret" in form:
+            if client.get("echo"):
+                # A careless endpoint that quotes the secret it received.
+                return self.aad_error(401, "invalid_client", "AADSTS7000215", "Invalid client secret '%s' provided." % form["client_secret"])
             if form["client_secret"] != client.get("secret"):
                 return self.aad_error(401, "invalid_client", "AADSTS7000215", "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'." % client["client_id"])
             grant = "secret"
@@ -249,6 +255,11 @@ class Handler(BaseHTTPRequestHandler):
             self.record(event="mi-refused", why="query")
             return self.reply(400, {"statusCode": 400, "message": "api-version 2019-08-01 and resource are required."})
         client_id = query.get("client_id") or mi["system_client_id"]
+        if client_id == mi.get("echo_client_id"):
+            # A careless endpoint that quotes the request's secret header in its error.
+            self.record(event="mi-refused", why="echo")
+            return self.reply(400, {"statusCode": 400, "message": "Identity %s with X-IDENTITY-HEADER %s is not allowed here."
+                                    % (client_id, self.headers.get("X-IDENTITY-HEADER"))})
         if client_id not in mi["client_ids"] + [mi["system_client_id"]]:
             self.record(event="mi-refused", why="identity")
             return self.reply(400, {"statusCode": 400, "message": "No managed identity with client_id %s is assigned." % client_id})
@@ -338,6 +349,9 @@ class Handler(BaseHTTPRequestHandler):
                                     {"Retry-After": str(graph.get("retry_after", 1))})
         if mailbox.lower() in [m.lower() for m in graph.get("denied", [])]:
             return self.graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        if mailbox.lower() in [m.lower() for m in graph.get("echo_token", [])]:
+            # A careless service that quotes the request's bearer token in its error.
+            return self.graph_error(403, "ErrorAccessDenied", "Access is denied for %s." % self.headers.get("Authorization"))
         if len(body) > MAX_GRAPH_BODY:
             return self.graph_error(413, "RequestEntityTooLarge", "The maximum request length supported is 4MB.")
         if self.command == "POST" and rest == ["sendMail"]:

@@ -47,6 +47,27 @@ namespace PSCompositeMail.Tests
             Assert.Equal(1, message.Formatted);
         }
 
+        /// <summary>
+        /// Header text with control characters is refused before a message is built, so no input reaches the summary
+        /// with them; the formatter still escapes them, whatever a message holds (defence in depth, tested directly).
+        /// </summary>
+        [Fact]
+        public void The_summary_shows_control_characters_in_a_subject_escaped()
+        {
+            var mime = new MimeKit.MimeMessage();
+            mime.From.Add(new MimeKit.MailboxAddress(null, "ops@example.com"));
+            var jane = new MimeKit.MailboxAddress(null, "jane@example.com");
+            mime.To.Add(jane);
+            mime.Subject = "bell\a\u001B[2J\u009B";
+            using var message = new PSCompositeMail.Engine.Messages.OutgoingMessage(
+                mime, new MimeKit.MailboxAddress(null, "ops@example.com"), new[] { jane }, System.Net.Mail.DeliveryNotificationOptions.None);
+
+            var summary = message.Format(ConsoleFormat.Summary);
+
+            Assert.Contains("bell\\x07\\x1B[2J\\x9B", summary);
+            Assert.DoesNotContain("\u001B", summary, StringComparison.Ordinal);
+        }
+
         /// <summary>A message that only counts how often it is rendered for the console.</summary>
         private sealed class CountingMessage : IOutgoingMessage
         {

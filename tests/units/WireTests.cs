@@ -98,7 +98,7 @@ namespace PSCompositeMail.Tests
             {
                 using (var log = new SharedProtocolLog(path))
                 {
-                    using var logger = log.ForConnection(includeContent: false);
+                    using var logger = log.ForConnection(includeContent: false, new PSCompositeMail.Delivery.SecretRedactor());
                     logger.LogConnect(new Uri("smtp://127.0.0.1:25"));
                     Client(logger, "DATA\r\n");
                     Server(logger, "354 go ahead\r\n");

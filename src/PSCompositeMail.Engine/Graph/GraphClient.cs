@@ -34,11 +34,17 @@ namespace PSCompositeMail.Engine.Graph
             _tokens = AccessTokens.For(settings.Tokens, settings.TokenResource);
             _context = context;
             _backendName = backendName;
+            context.Secrets.AddTokenCredentials(settings.Tokens);
         }
 
         public CancellationToken Cancellation => _context.CancellationToken;
 
-        public string FetchToken(bool fresh) => _tokens.GetToken(fresh, _settings.Timeout, _context.CancellationToken);
+        public string FetchToken(bool fresh)
+        {
+            var token = _tokens.GetToken(fresh, _settings.Timeout, _context.CancellationToken);
+            _context.Secrets.AddBearerToken(null, token);
+            return token;
+        }
 
         /// <summary>A Graph API call under /v1.0/users/{mailbox}/.</summary>
         public GraphResponse CallApi(HttpMethod method, string mailbox, string path, Func<HttpContent?> content) =>

@@ -23,6 +23,7 @@ namespace PSCompositeMail.Engine.Graph
         private readonly GraphSettings _settings;
         private readonly GraphClient _client;
         private readonly System.Threading.CancellationToken _cancellation;
+        private readonly SecretRedactor _secrets;
 
         public GraphDelivery(string backendName, GraphSettings settings, DeliveryContext context)
         {
@@ -30,6 +31,7 @@ namespace PSCompositeMail.Engine.Graph
             _settings = settings;
             _client = new GraphClient(settings, context, backendName);
             _cancellation = context.CancellationToken;
+            _secrets = context.Secrets;
         }
 
         public static BackendTestResult Test(string backendName, GraphSettings settings, DeliveryContext context)
@@ -53,7 +55,7 @@ namespace PSCompositeMail.Engine.Graph
                         Permissions = roles ?? Array.Empty<string>(),
                     };
                 },
-                (ex, elapsed) => new BackendTestResult(backendName, MailBackendKind.Graph, false, elapsed, exception: ex)
+                (ex, elapsed) => new BackendTestResult(backendName, MailBackendKind.Graph, false, elapsed, exception: context.Secrets.Redact(ex))
                 {
                     Authenticated = ex is TokenRequestException { InnerException: not TimeoutException } ? false : null,
                 });
@@ -74,7 +76,7 @@ namespace PSCompositeMail.Engine.Graph
                         : new GraphDraftSender(_client, _settings, mailbox).Send(message.Mime);
                     return new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Sent, clock.Elapsed, detail: detail);
                 },
-                (ex, elapsed) => new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Failed, elapsed, ex,
+                (ex, elapsed) => new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Failed, elapsed, _secrets.Redact(ex),
                     detail: GraphErrors.RequestIdOf(ex) is { } requestId ? $"request-id {requestId}" : null));
         }
 

@@ -72,6 +72,8 @@ namespace PSCompositeMail.Engine.Messages
                 throw new MessageValidationException($"The -{parameter} address '{ControlCharacters.Escape(mailbox.Address)}' {problem}.", parameter, value);
             }
 
+            // The display name is RFC 2047-encoded on the wire, and the reader's client decodes it: the header rule applies.
+            HeaderValueGuard.RejectControlCharacters(mailbox.Name, parameter + " display name");
             return mailbox;
         }
 

@@ -97,6 +97,13 @@ namespace PSCompositeMail.Engine.Messages
             }
         }
 
+        /// <summary>
+        /// Why an .eml file given as input may not carry the field, or null. Its own DKIM-Signature may stay: receivers
+        /// check it against the signer's published key, so it cannot be forged, and such a file goes out byte for byte.
+        /// </summary>
+        public static string? ForbiddenInFile(string name) =>
+            name.Equals("DKIM-Signature", StringComparison.OrdinalIgnoreCase) ? null : ForbiddenReason(name);
+
         private static string? ForbiddenReason(string name) =>
             Forbidden.TryGetValue(name, out var reason) ? reason
             : name.StartsWith("Resent-", StringComparison.OrdinalIgnoreCase) ? ResentReason

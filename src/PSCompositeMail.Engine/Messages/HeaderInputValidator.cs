@@ -166,19 +166,21 @@ namespace PSCompositeMail.Engine.Messages
         /// </summary>
         private static string ParseId(string value, string parameter, bool requireDomain, bool allowUtf8, string? within = null)
         {
-            HeaderValueGuard.RejectControlCharacters(value, parameter);
             var id = value.Trim();
             if (id.Length >= 2 && id[0] == '<' && id[id.Length - 1] == '>')
             {
                 id = id.Substring(1, id.Length - 2);
             }
 
+            // Before the header rule: for an id, a bidi override is one more invisible character that disguises it.
             var invisible = HeaderValueGuard.IndexOfFormatCharacter(id);
             if (invisible >= 0)
             {
                 throw new MessageValidationException(
                     $"The value of -{parameter} contains the invisible formatting character {ControlCharacters.Describe(id[invisible])}: it makes an id look like another one, so it is not allowed in an id.", parameter, within ?? value);
             }
+
+            HeaderValueGuard.RejectControlCharacters(value, parameter);
 
             var nonAscii = allowUtf8 ? '\0' : id.FirstOrDefault(c => c > '\u007E');
             if (nonAscii != '\0')

@@ -34,7 +34,7 @@ namespace PSCompositeMail.Engine.Messages
                 throw new MessageValidationException("The message has no recipient: give -To, -Cc or -Bcc.", "To", null);
             }
 
-            HeaderValueGuard.RejectLineBreaks(spec.Subject, "Subject");
+            HeaderValueGuard.RejectControlCharacters(spec.Subject, "Subject");
             var messageId = HeaderInputValidator.MessageId(spec.MessageId);
             var headers = HeaderInputValidator.Headers(spec.Headers);
             var encoding = spec.Encoding ?? DefaultEncoding;
@@ -108,6 +108,7 @@ namespace PSCompositeMail.Engine.Messages
             try
             {
                 var rawUtf8 = LoadedMessageRepair.Repair(message, path);
+                LoadedHeaderRules.Check(message, path);
                 var sender = (string.IsNullOrEmpty(envelopeSender) ? null : AddressParser.ParseOne(envelopeSender!, "Sender"))
                     ?? message.Sender ?? message.From.Mailboxes.FirstOrDefault()
                     ?? throw new MessageValidationException($"The message file '{path}' has no From header.", "Path", path);
@@ -257,7 +258,7 @@ namespace PSCompositeMail.Engine.Messages
         private static MimePart CreateFilePart(string path, string parameter, string disposition)
         {
             var fileName = Path.GetFileName(path);
-            HeaderValueGuard.RejectLineBreaks(fileName, parameter);
+            HeaderValueGuard.RejectUnsafeFileName(fileName, parameter);
             var content = OpenRead(path, parameter, "attachment");
             var part = new MimePart(AttachmentType(fileName))
             {

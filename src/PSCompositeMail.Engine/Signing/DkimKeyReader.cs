@@ -14,7 +14,7 @@ namespace PSCompositeMail.Engine.Signing
     internal static class DkimKeyReader
     {
         /// <summary>RFC 8301: verifiers may refuse RSA keys under 1024 bits and large providers refuse under 2048.</summary>
-        public const int MinimumRsaBits = 2048;
+        public const int MinimumRsaBits = PSCompositeMail.Signing.SmimeCertificates.MinimumRsaBits;
 
         private const string Parameter = "DkimPrivateKeyPath";
 

@@ -4,11 +4,13 @@ using System.IO;
 using System.Text;
 using System.Text.RegularExpressions;
 using MailKit;
+using PSCompositeMail.Delivery;
 
 namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
-    /// Writes one client's side of the SMTP conversation to the shared log as whole lines: AUTH secrets redacted,
+    /// Writes one client's side of the SMTP conversation to the shared log as whole lines: AUTH secrets redacted (the
+    /// client's by MailKit's detector, and any line holding a secret the pipeline knows, such as a server's echo),
     /// and, unless content is asked for, each message's data (DATA after the 354 reply, or a BDAT chunk) replaced
     /// by one line saying how long it was, since headers and bodies are personal data.
     /// </summary>
@@ -20,6 +22,7 @@ namespace PSCompositeMail.Engine.Smtp
 
         private readonly SharedProtocolLog _log;
         private readonly bool _includeContent;
+        private readonly SecretRedactor _secrets;
         private readonly MemoryStream _clientLine = new MemoryStream();
         private readonly MemoryStream _serverLine = new MemoryStream();
         private int _connection;
@@ -30,10 +33,11 @@ namespace PSCompositeMail.Engine.Smtp
         private int _endMatched;
         private long _chunkLeft = -1;
 
-        public ConnectionProtocolLogger(SharedProtocolLog log, bool includeContent)
+        public ConnectionProtocolLogger(SharedProtocolLog log, bool includeContent, SecretRedactor secrets)
         {
             _log = log;
             _includeContent = includeContent;
+            _secrets = secrets;
         }
 
         public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
@@ -147,8 +151,17 @@ namespace PSCompositeMail.Engine.Smtp
                     length--;
                 }
 
-                _log.WriteLine(_connection, prefix, buffer, 0, length);
                 var text = Encoding.UTF8.GetString(buffer, 0, length);
+                if (_secrets.Holds(text))
+                {
+                    // A server that echoes AUTH data (or a secret in a continuation MailKit's detector did not see).
+                    _log.WriteLine(_connection, prefix, _secrets.Redact(text));
+                }
+                else
+                {
+                    _log.WriteLine(_connection, prefix, buffer, 0, length);
+                }
+
                 line.SetLength(0);
                 onLine(text);
             }

@@ -27,6 +27,13 @@ namespace PSCompositeMail.Engine.Smtp
                 client.LocalDomain = settings.LocalDomain;
             }
 
+            // Known before the first byte: a server may quote a secret it got on an earlier connection, even in its greeting.
+            context.Secrets.AddPassword(settings.Credential?.UserName, settings.Credential?.Password);
+            if (settings.Tokens is { } tokens)
+            {
+                context.Secrets.AddTokenCredentials(tokens);
+            }
+
             try
             {
                 context.Verbose($"{backendName}: connecting to {settings.Server}:{settings.Port} ({settings.Security})");
@@ -110,7 +117,9 @@ namespace PSCompositeMail.Engine.Smtp
             if (settings.OAuthToken is { } fetchToken)
             {
                 context.Verbose($"{backendName}: authenticating as {settings.OAuthUserName} with XOAUTH2");
-                var mechanism = new SaslMechanismOAuth2(settings.OAuthUserName ?? string.Empty, context.OnPipelineThread(fetchToken));
+                var token = context.OnPipelineThread(fetchToken);
+                context.Secrets.AddBearerToken(settings.OAuthUserName, token);
+                var mechanism = new SaslMechanismOAuth2(settings.OAuthUserName ?? string.Empty, token);
                 client.Watchdog.Run(t => client.Authenticate(mechanism, t));
                 return;
             }

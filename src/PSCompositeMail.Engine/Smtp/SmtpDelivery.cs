@@ -80,7 +80,7 @@ namespace PSCompositeMail.Engine.Smtp
                         ? SmtpTokenAuthentication.Permissions(settings, context.CancellationToken)
                         : (Array.Empty<string>(), null);
                     return new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description,
-                        missing is null ? ex : new MailPermissionException($"{missing.Message} The server refused the token: {ex.Message}", ex))
+                        context.Secrets.Redact(missing is null ? ex : new MailPermissionException($"{missing.Message} The server refused the token: {ex.Message}", ex)))
                     {
                         // A refused password or token is a clear no; a failure before authentication (no connection, TLS) says nothing.
                         Authenticated = ex is MailKit.Security.AuthenticationException or TokenRequestException { InnerException: not TimeoutException } ? false : null,
@@ -92,7 +92,7 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>One -ProtocolLog file per pipeline, shared by its connections; each connection logs through its own view of it.</summary>
         private static IProtocolLogger CreateLogger(SmtpSettings settings, DeliveryContext context) =>
             settings.ProtocolLog is { } path
-                ? context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path)).ForConnection(settings.ProtocolLogContent)
+                ? context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path)).ForConnection(settings.ProtocolLogContent, context.Secrets)
                 : new NullProtocolLogger();
 
         public BackendResult Deliver(IOutgoingMessage outgoing)
@@ -106,7 +106,7 @@ namespace PSCompositeMail.Engine.Smtp
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                return new BackendResult(_name, MailBackendKind.Smtp, DeliveryStatus.Failed, clock.Elapsed, ex);
+                return new BackendResult(_name, MailBackendKind.Smtp, DeliveryStatus.Failed, clock.Elapsed, _context.Secrets.Redact(ex));
             }
 
             using (signed)
@@ -129,7 +129,7 @@ namespace PSCompositeMail.Engine.Smtp
                     DeliveryStatus.Sent,
                     clock.Elapsed,
                     rejectedRecipients: ledger.Refused.Select(r => r.Address).ToArray(),
-                    detail: reply);
+                    detail: reply is null ? null : _context.Secrets.Redact(reply));
             }
             catch (Exception ex) when (!DeliveryAttempt.IsFailure(ex, token))
             {
@@ -156,7 +156,7 @@ namespace PSCompositeMail.Engine.Smtp
                 MailBackendKind.Smtp,
                 DeliveryStatus.Failed,
                 clock.Elapsed,
-                error,
+                _context.Secrets.Redact(error),
                 rejectedRecipients: ledger.Refused.Select(r => r.Address).ToArray(),
                 pendingRecipients: ledger.OwedAddresses);
 

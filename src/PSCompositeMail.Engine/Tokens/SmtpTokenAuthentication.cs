@@ -44,6 +44,7 @@ namespace PSCompositeMail.Engine.Tokens
             try
             {
                 var cached = source.GetToken(fresh: false, settings.Timeout, cancellation);
+                context.Secrets.AddBearerToken(user, cached);
                 client.Watchdog.Run(t => client.Authenticate(new SaslMechanismOAuth2(user, cached), t));
                 return;
             }
@@ -56,6 +57,7 @@ namespace PSCompositeMail.Engine.Tokens
             try
             {
                 var fresh = source.GetToken(fresh: true, settings.Timeout, cancellation);
+                context.Secrets.AddBearerToken(user, fresh);
                 client.Watchdog.Run(t => client.Authenticate(new SaslMechanismOAuth2(user, fresh), t));
             }
             catch (AuthenticationException ex)

@@ -24,6 +24,9 @@ namespace PSCompositeMail.Delivery
 
         public CancellationToken CancellationToken { get; }
 
+        /// <summary>The secrets this pipeline's sessions handed to servers: what they say back is redacted with it.</summary>
+        public SecretRedactor Secrets { get; } = new SecretRedactor();
+
         /// <summary>Resent messages and the backends that took them before: composites skip those.</summary>
         public EarlierDeliveries EarlierDeliveries { get; } = new EarlierDeliveries();
 
@@ -106,7 +109,7 @@ namespace PSCompositeMail.Delivery
             _postedSignal.Dispose();
         }
 
-        public void Warning(string text) => Records.Enqueue(new StreamRecord(StreamKind.Warning, text));
+        public void Warning(string text) => Records.Enqueue(new StreamRecord(StreamKind.Warning, Secrets.Redact(text)));
 
         public void Verbose(string text) => Write(StreamKind.Verbose, text);
 
@@ -119,7 +122,7 @@ namespace PSCompositeMail.Delivery
         {
             if (Shows(kind))
             {
-                Records.Enqueue(new StreamRecord(kind, text));
+                Records.Enqueue(new StreamRecord(kind, Secrets.Redact(text)));
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using System.Text;
 
 namespace PSCompositeMail.Messages
@@ -55,6 +56,35 @@ namespace PSCompositeMail.Messages
             }
 
             return escaped.ToString();
+        }
+
+        /// <summary>
+        /// A property's value as a list view shows it, escaped: text with its line feeds (a body reads as lines), a list
+        /// as PowerShell shows one ({a, b}, each item escaped), an exception as its type and message, anything else as
+        /// its text. The list views use it for every property that can hold outside text; the object keeps the value.
+        /// </summary>
+        public static string Show(object? value) => value switch
+        {
+            null => string.Empty,
+            string text => Escape(text, keepLineFeeds: true),
+            System.Exception exception => Escape($"{exception.GetType().FullName}: {exception.Message}", keepLineFeeds: true),
+            System.Collections.IDictionary => Escape(value.ToString()),
+            System.Collections.IEnumerable items => "{" + string.Join(", ", items.Cast<object?>().Select(Show)) + "}",
+            _ => Escape(value.ToString()),
+        };
+
+        /// <summary>The position of the first bidirectional override or isolate, or -1.</summary>
+        public static int IndexOfBidiControl(string text)
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (IsBidiControl(text[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
 
         private static bool IsBidiControl(char c) => (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');

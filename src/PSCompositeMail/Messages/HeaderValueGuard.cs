@@ -19,20 +19,44 @@ namespace PSCompositeMail.Messages
         }
 
         /// <summary>
-        /// For values that go into a header as they are (ids, -Headers): besides line breaks, no control character
-        /// (NUL, ESC, VT, FF, DEL, U+2028, ...) that a receiver might act on.
+        /// The one rule for every text that becomes a header, whether written as it is (ids, -Headers) or RFC 2047/2231
+        /// encoded (the subject, display names, file names): besides line breaks, no control character (NUL, ESC, VT,
+        /// FF, DEL, C1, U+2028, ...) and no bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069). Encoding
+        /// hides them from the wire, not from the reader's client, which decodes them and may act on them or reorder
+        /// what it shows ("invoice\u202Efdp.exe" reads as "invoiceexe.pdf").
         /// </summary>
         public static void RejectControlCharacters(string? value, string parameter)
         {
             RejectLineBreaks(value, parameter);
             RejectUnpairedSurrogates(value, parameter);
-            var at = value is null ? -1 : ControlCharacters.IndexOfUnsafe(value);
+            var control = value is null ? -1 : ControlCharacters.IndexOfUnsafe(value);
+            var at = control >= 0 || value is null ? control : ControlCharacters.IndexOfBidiControl(value);
             if (at >= 0)
             {
+                var what = control >= 0 ? "control character" : "bidirectional control character";
+                var why = control >= 0 ? string.Empty : "reorders what a mail reader shows, so it ";
                 throw new MessageValidationException(
-                    $"The value of -{parameter} contains the control character {ControlCharacters.Describe(value![at])} at position {at + 1}, which is not allowed in a mail header.",
+                    $"The value of -{parameter} contains the {what} {ControlCharacters.Describe(value![at])} at position {at + 1}, which {why}is not allowed in a mail header.",
                     parameter,
                     value);
+            }
+        }
+
+        /// <summary>
+        /// An attachment's file name: the header rule, and no invisible formatting character either (a zero-width space
+        /// or joiner, a soft hyphen: they make a name look like another, and hide what its extension really is).
+        /// </summary>
+        public static void RejectUnsafeFileName(string? fileName, string parameter)
+        {
+            RejectControlCharacters(fileName, parameter);
+            var invisible = fileName is null ? -1 : IndexOfFormatCharacter(fileName);
+            if (invisible >= 0)
+            {
+                var described = ControlCharacters.Describe(fileName![invisible]);
+                throw new MessageValidationException(
+                    $"The file name '{fileName.Replace(fileName[invisible].ToString(), described)}' of -{parameter} contains the invisible formatting character {described} at position {invisible + 1}, which hides what the name really is: rename the file.",
+                    parameter,
+                    fileName);
             }
         }
     

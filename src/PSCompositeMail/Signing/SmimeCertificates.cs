@@ -16,6 +16,9 @@ namespace PSCompositeMail.Signing
     /// </summary>
     internal sealed class SmimeCertificates
     {
+        /// <summary>The shortest RSA key this module signs or encrypts with, S/MIME and DKIM alike.</summary>
+        public const int MinimumRsaBits = 2048;
+
         private const string EmailProtection = "1.3.6.1.5.5.7.3.4";
         private const string AnyExtendedKeyUsage = "2.5.29.37.0";
         private const string RsaKey = "1.2.840.113549.1.1.1";
@@ -72,15 +75,31 @@ namespace PSCompositeMail.Signing
             }
 
             RequireKeyAlgorithm(certificate, parameter, RsaKey, EcKey);
+            RequireRsaStrength(certificate, parameter);
             RequireKeyUsage(certificate, parameter, X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, "signing");
         }
 
-        /// <summary>Encrypting for a recipient needs an RSA certificate valid now whose key usage allows key encipherment.</summary>
+        /// <summary>Encrypting for a recipient needs an RSA certificate valid now, of 2048 bits or more, whose key usage allows key encipherment.</summary>
         public void RequireEncryption(X509Certificate2 certificate, string parameter)
         {
             RequireValidNow(certificate, parameter);
             RequireKeyAlgorithm(certificate, parameter, RsaKey);
+            RequireRsaStrength(certificate, parameter);
             RequireKeyUsage(certificate, parameter, X509KeyUsageFlags.KeyEncipherment, "encrypting for its owner");
+        }
+
+        /// <summary>
+        /// The same floor as DKIM's (<see cref="MinimumRsaBits"/>): a shorter key protects the message's content key
+        /// less than its readers expect (NIST SP 800-131A has disallowed RSA under 2048 bits since 2013).
+        /// </summary>
+        private static void RequireRsaStrength(X509Certificate2 certificate, string parameter)
+        {
+            using var rsa = certificate.GetRSAPublicKey();
+            if (rsa is not null && rsa.KeySize < MinimumRsaBits)
+            {
+                throw Unusable(certificate, parameter,
+                    $"holds a {rsa.KeySize}-bit RSA key; S/MIME needs {MinimumRsaBits} bits or more, as DKIM does (shorter keys can be broken): ask its owner for a new certificate");
+            }
         }
 
         private X509Certificate2 Cached(string path, Func<X509Certificate2> load, string parameter)
