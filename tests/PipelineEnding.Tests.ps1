@@ -196,7 +196,7 @@ Describe 'Ending a resend early gives back every claim' {
         }
     ) {
         $spool = New-Folder spool
-        $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0
+        $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0 -Name relay
         $run = 'R' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         # Every third item goes to a refused recipient, so -ErrorAction Stop has a failure to stop at.
         $null = 1..20 | ForEach-Object { [pscustomobject]@{ To = if ($_ % 3 -eq 0) { "bad$_@example.com" } else { "u$_@example.com" }; Subject = "$run $_" } } |

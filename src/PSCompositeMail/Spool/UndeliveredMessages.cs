@@ -40,11 +40,13 @@ namespace PSCompositeMail.Spool
                 return new Settlement(outcome.Results, null, string.Empty);
             }
 
-            var failedNow = outcome.FailedLeaves().ToArray();
+            // Also under a policy that was met: a member that failed is still named (the relay, when only a skipped archive counted).
+            var failedNow = outcome.Results.SelectMany(r => r.FailedLeaves()).ToArray();
             var failed = failedNow.Select(r => r.Backend).Concat(shortfall ?? Array.Empty<string>()).ToArray();
             var error = outcome.Error ?? (shortfall is null ? string.Empty : StillOwed(shortfall, failedNow));
-            // Recipients that already have the message (a relay accepted it for them) are not spooled again.
-            var owed = outcome.OwedOf(message.RecipientAddresses).ToArray();
+            // Recipients that already have the message (a relay accepted it for them) are not spooled again; a policy
+            // met without the backends still owed leaves every recipient owed.
+            var owed = outcome.Succeeded ? message.RecipientAddresses.ToArray() : outcome.OwedOf(message.RecipientAddresses).ToArray();
             if (claim is not null)
             {
                 try
