@@ -210,7 +210,37 @@ Describe 'Dead and hung relays: the circuit breaker' {
             $results[0].Results[0].Status | Should -Be 'Spooled'
             @(Get-MailSpool -Path $spool).Count | Should -Be 5
             Get-TestSmtpEvent $server -Event message | Should -BeNullOrEmpty
-            @(Get-TestSmtpEvent $server -Event closed-in-data).Count | Should -BeLessOrEqual 2
+            # Different messages in a row that lose their connection: the relay counts as down after the third.
+            @(Get-TestSmtpEvent $server -Event closed-in-data).Count | Should -Be 3
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'keeps the circuit closed when single messages make the relay drop the connection, and retries the one cut off mid-DATA (-ThrottleLimit <Throttle>)' -ForEach @(
+        @{ Throttle = 1 }, @{ Throttle = 4 }
+    ) {
+        $server = Start-MisbehavingSmtpServer -Mode by-subject
+        try {
+            $spool = Join-Path $TestDrive "one-message-faults-$Throttle"
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 1 -RetryIntervalSec 0 -Name relay
+            # Message 10 is taken whole and the connection dropped without a reply; message 11 is large and reset before its final dot.
+            $large = 'x' * 76 + "`r`n"
+            $rows = 1..48 | ForEach-Object {
+                $subject = switch ($_) { 10 { "alert $_ drop-after-data" } 11 { "alert $_ close-in-data" } default { "alert $_" } }
+                [pscustomobject]@{ To = "oncall$_@example.com"; Subject = $subject; Body = if ($_ -eq 11) { $large * 80000 } else { 'b' } }
+            }
+            $results = $rows | Send-CompositeMail -Backend $smtp -From ops@example.com -SpoolDirectory $spool -ThrottleLimit $Throttle `
+                -ErrorVariable failures -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
+
+            @($results).Count | Should -Be 48
+            @($warned | Where-Object { $_ -match 'is unavailable' }) | Should -BeNullOrEmpty -Because 'one message at a time is no reason to give up on the relay'
+            @($results | Where-Object Succeeded).Count | Should -Be 46
+            @(Get-TestSmtpEvent $server -Event message).Count | Should -Be 46
+            (Get-TestSmtpEvent $server -Event dropped-after-data).subject | Should -Be 'alert 10 drop-after-data' -Because 'a message sent whole may have been delivered: never retried'
+            @(Get-TestSmtpEvent $server -Event closed-in-data).Count | Should -Be 2 -Because 'a message cut off before its final dot is safe to retry (-RetryCount 1)'
+            ($results | Where-Object Subject -EQ 'alert 10 drop-after-data').Results[0].Error | Should -Match 'it may have been delivered'
+            ($results | Where-Object Subject -EQ 'alert 11 close-in-data').Results[0].Error | Should -Match 'after 2 attempts'
+            (Get-MailSpool $spool).Subject | Sort-Object | Should -Be 'alert 10 drop-after-data', 'alert 11 close-in-data'
         }
         finally { Stop-TestSmtpServer $server }
     }

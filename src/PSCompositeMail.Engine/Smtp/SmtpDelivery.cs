@@ -166,8 +166,8 @@ namespace PSCompositeMail.Engine.Smtp
             ReportingSmtpClient? client = null;
             try
             {
-                attempt.FreshConnection = _client is not { IsConnected: true };
                 client = Connected();
+                attempt.InTransaction = true;
                 RequireUtf8WhereNeeded(client, message, ledger.Owed);
                 client.Notifications = message.DeliveryNotification;
                 if (SmtpFailure.DsnNotPassedOn(client.Capabilities, message.DeliveryNotification, _settings.Server) is { } dsnWarning)
