@@ -125,6 +125,27 @@ Describe 'Recipients refused for now (4xx)' {
     }
 }
 
+Describe 'A server that takes a limited number of recipients per message' {
+    It 'sends to the recipients past the limit (452 4.5.3) in further transactions, without spending a retry' {
+        $server = Start-TestSmtpServer -RecipientLimit 5
+        try {
+            $spool = Join-Path $TestDrive 'recipient-limit'
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 0 -Name relay
+            $to = 1..16 | ForEach-Object { "u$_@example.com" }
+            $result = Send-CompositeMail -Backend $smtp -From ops@example.com -To $to -Subject limited -Body b -SpoolDirectory $spool -WarningVariable warned
+
+            $result.Succeeded | Should -BeTrue
+            $warned | Should -BeNullOrEmpty
+            $received = @(Get-TestSmtpMessage $server)
+            $received.Count | Should -Be 4
+            @($received | ForEach-Object { $_.RcptTo.Count }) | Should -Be 5, 5, 5, 1
+            $received.RcptTo | Sort-Object { [int]($_ -replace '\D') } | Should -Be $to
+            Test-Path $spool | Should -BeFalse -Because 'nothing was spooled'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}
+
 Describe 'Dead and hung relays: the circuit breaker' {
     It 'sends 50 messages to a relay that never greets with at most two connection attempts, and spools them all' {
         $server = Start-MisbehavingSmtpServer -Mode silent

@@ -53,6 +53,8 @@ function Start-TestSmtpServer {
         [int] $TempFailData = 0,
         # 'prefix:N' or 'prefix:N:code': the first N RCPT TO for those addresses are refused for now (450 unless a code is given).
         [string[]] $TempFailRecipient = @(),
+        # Recipients past this many in one transaction are refused with 452 4.5.3 (a recipient limit).
+        [int] $RecipientLimit = 0,
         [switch] $SmtpUtf8,
         [switch] $EightBitMime,
         [int] $Port
@@ -71,6 +73,7 @@ function Start-TestSmtpServer {
     foreach ($prefix in $RejectRecipient) { $arguments += '--reject-rcpt', $prefix }
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
     foreach ($rule in $TempFailRecipient) { $arguments += '--tempfail-rcpt', $rule }
+    if ($RecipientLimit) { $arguments += '--rcpt-limit', $RecipientLimit }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }
     if ($EightBitMime) { $arguments += '--8bitmime' }
     # A hung server writes no events: it is ready once it accepts a connection.

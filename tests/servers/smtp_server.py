@@ -89,6 +89,10 @@ class Handler:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.args.rcpt_limit and len(envelope.rcpt_tos) >= self.args.rcpt_limit:
+            # Postfix's smtpd_recipient_limit: the rest go in another transaction (RFC 5321 4.5.3.1.10).
+            self.recorder.event(event="rcpt", address=address, code=452)
+            return "452 4.5.3 Error: too many recipients"
         if any(address.lower().startswith(prefix.lower()) for prefix in self.args.reject_rcpt):
             self.recorder.event(event="rcpt", address=address, code=550)
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
@@ -217,6 +221,7 @@ def main():
     parser.add_argument("--reject-rcpt", action="append", default=[])
     parser.add_argument("--tempfail-data", type=int, default=0)
     parser.add_argument("--tempfail-rcpt", action="append", default=[])
+    parser.add_argument("--rcpt-limit", type=int, default=0, help="refuse RCPT TO past this many in one transaction (452 4.5.3)")
     parser.add_argument("--smtputf8", action="store_true")
     args = parser.parse_args()
 
