@@ -55,6 +55,8 @@ function Start-TestSmtpServer {
         [string[]] $TempFailRecipient = @(),
         # Recipients past this many in one transaction are refused with 452 4.5.3 (a recipient limit).
         [int] $RecipientLimit = 0,
+        # Command lines of 512 octets at most, as RFC 5321 says (the default takes the long AUTH lines Exchange and Gmail take).
+        [switch] $StrictCommandLength,
         [switch] $SmtpUtf8,
         [switch] $EightBitMime,
         [int] $Port
@@ -74,6 +76,7 @@ function Start-TestSmtpServer {
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
     foreach ($rule in $TempFailRecipient) { $arguments += '--tempfail-rcpt', $rule }
     if ($RecipientLimit) { $arguments += '--rcpt-limit', $RecipientLimit }
+    if ($StrictCommandLength) { $arguments += '--strict-command-length' }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }
     if ($EightBitMime) { $arguments += '--8bitmime' }
     # A hung server writes no events: it is ready once it accepts a connection.

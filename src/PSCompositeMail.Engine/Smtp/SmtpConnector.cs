@@ -110,7 +110,7 @@ namespace PSCompositeMail.Engine.Smtp
             if (settings.OAuthToken is { } fetchToken)
             {
                 context.Verbose($"{backendName}: authenticating as {settings.OAuthUserName} with XOAUTH2");
-                var mechanism = new SaslMechanismOAuth2(settings.OAuthUserName ?? string.Empty, context.OnPipelineThread(fetchToken));
+                var mechanism = new XOAuth2Mechanism(settings.OAuthUserName ?? string.Empty, context.OnPipelineThread(fetchToken));
                 client.Watchdog.Run(t => client.Authenticate(mechanism, t));
                 return;
             }

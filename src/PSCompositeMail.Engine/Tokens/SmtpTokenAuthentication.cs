@@ -44,7 +44,7 @@ namespace PSCompositeMail.Engine.Tokens
             try
             {
                 var cached = source.GetToken(fresh: false, settings.Timeout, cancellation);
-                client.Watchdog.Run(t => client.Authenticate(new SaslMechanismOAuth2(user, cached), t));
+                client.Watchdog.Run(t => client.Authenticate(new XOAuth2Mechanism(user, cached), t));
                 return;
             }
             catch (AuthenticationException ex)
@@ -56,7 +56,7 @@ namespace PSCompositeMail.Engine.Tokens
             try
             {
                 var fresh = source.GetToken(fresh: true, settings.Timeout, cancellation);
-                client.Watchdog.Run(t => client.Authenticate(new SaslMechanismOAuth2(user, fresh), t));
+                client.Watchdog.Run(t => client.Authenticate(new XOAuth2Mechanism(user, fresh), t));
             }
             catch (AuthenticationException ex)
             {
