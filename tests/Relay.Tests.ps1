@@ -146,6 +146,48 @@ Describe 'A server that takes a limited number of recipients per message' {
     }
 }
 
+Describe 'A port that does not speak SMTP' {
+    It 'fails at once, saying it is not an SMTP server, when it answers with <Mode> instead of a greeting' -ForEach @(
+        @{ Mode = 'http'; Says = "is not an SMTP server \(it answers like a web server\): it sent 'HTTP/1\.1 400 Bad Request' instead of an SMTP greeting" }
+        @{ Mode = 'tls-alert'; Says = 'is not an SMTP server on a plain connection: it sent a TLS alert, so it expects TLS from the first byte\. Use -Security SslOnConnect' }
+    ) {
+        $server = Start-MisbehavingSmtpServer -Mode $Mode
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 2 -RetryIntervalSec 0 -Name relay
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match $Says
+            $failures[0].CategoryInfo.Category | Should -Be 'ProtocolError'
+            Get-TestSmtpConnectionCount $server | Should -Be 1 -Because 'it would answer the same way again: no retry'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'does not retry a port that accepts the connection and never greets, and says what it may be' {
+        $server = Start-MisbehavingSmtpServer -Mode silent
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 2 -RetryIntervalSec 0 -Name relay
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorAction SilentlyContinue
+            $result.Results[0].Error | Should -Match 'did not answer within 1 s: it accepted the connection but sent no greeting: .*does not speak SMTP \(an HTTPS service.*SslOnConnect'
+            Get-TestSmtpConnectionCount $server | Should -Be 1
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'says a plain-text port did not speak TLS, and which -Security fits, for -Security SslOnConnect' {
+        $server = Start-TestSmtpServer
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security SslOnConnect -TimeoutSec 5 -RetryCount 2 -RetryIntervalSec 0 -Name relay
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+            $result.Results[0].Error | Should -Match "did not speak TLS on that port: it greets in plain text \('220 .*'\), so -Security SslOnConnect .* does not fit it\. Use -Security StartTls there"
+            $result.Results[0].Error | Should -Not -Match 'certificate'
+            # The handshake, and one plain connection to read the greeting; no retry.
+            Get-TestSmtpConnectionCount $server | Should -BeLessOrEqual 2
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}
+
 Describe 'Dead and hung relays: the circuit breaker' {
     It 'sends 50 messages to a relay that never greets with at most two connection attempts, and spools them all' {
         $server = Start-MisbehavingSmtpServer -Mode silent
