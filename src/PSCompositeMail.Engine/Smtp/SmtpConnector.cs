@@ -70,7 +70,7 @@ namespace PSCompositeMail.Engine.Smtp
             {
                 throw new NoGreetingException(ex);
             }
-            catch (SmtpProtocolException ex) when (client.FirstFromServer.Count > 0)
+            catch (SmtpProtocolException ex) when (client.FirstFromServer.Count > 0 && !IsSmtpReply(client.FirstFromServer))
             {
                 throw new SmtpNotSpokenException(NotAGreeting(client.FirstFromServer, settings), ex);
             }
@@ -121,6 +121,10 @@ namespace PSCompositeMail.Engine.Smtp
             var what = text.StartsWith("HTTP/", StringComparison.Ordinal) ? " (it answers like a web server)" : string.Empty;
             return $"{where} is not an SMTP server{what}: it sent '{line}' instead of an SMTP greeting (220). Check -SmtpServer and -Port. Nothing was sent.";
         }
+
+        /// <summary>Whether the server's first bytes begin like an SMTP reply (three digits): a protocol error after that is not about the greeting.</summary>
+        private static bool IsSmtpReply(ArraySegment<byte> sent) =>
+            sent.Count >= 3 && Enumerable.Range(sent.Offset, 3).All(i => sent.Array![i] is >= (byte)'0' and <= (byte)'9');
 
         /// <summary>A server's first line, to quote in an error: escaped, since it came from outside.</summary>
         private static string FirstLine(string text) => ControlCharacters.Escape(text.Split('\n')[0].TrimEnd('\r'));
