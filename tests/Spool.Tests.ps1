@@ -145,6 +145,7 @@ Describe 'The spool' {
         $poison.Attempts | Should -Be 3
         $poison.Poisoned | Should -BeTrue
         $poison.MessagePath | Should -Exist
+        $failures[0].Exception.Message | Should -Match ([regex]::Escape("poison folder as $($poison.MessagePath);"))
     }
 
     It 'lists a spool as a readable table' {

@@ -36,6 +36,9 @@ namespace PSCompositeMail.Spool
 
         public SpoolMetadata Metadata { get; }
 
+        /// <summary>Where the item's .eml goes when too many attempts move it to the poison folder.</summary>
+        public string PoisonFile => Path.Combine(_spool.PoisonPath, Id + MailSpool.MessageExtension);
+
         /// <summary>Where the item's .eml is while it waits: in the spool, or in its poison folder for a poisoned item.</summary>
         public string MessageFile => Path.Combine(_folder, Id + MailSpool.MessageExtension);
 
@@ -143,7 +146,7 @@ namespace PSCompositeMail.Spool
             var poisonNow = !Item.Poisoned && Metadata.Attempts >= maxAttempts;
             var folder = poisonNow ? _spool.PoisonPath : _folder;
             MailSpool.WriteMetadata(folder, Id, Metadata);
-            File.Move(_claimedFile, Path.Combine(folder, Id + MailSpool.MessageExtension));
+            File.Move(_claimedFile, poisonNow ? PoisonFile : Path.Combine(folder, Id + MailSpool.MessageExtension));
             if (poisonNow)
             {
                 File.Delete(MailSpool.MetadataFile(_folder, Id));

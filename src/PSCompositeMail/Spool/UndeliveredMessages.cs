@@ -52,7 +52,7 @@ namespace PSCompositeMail.Spool
                 try
                 {
                     return claim.Fail(failed, delivered, error, _maxAttempts, owed)
-                        ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder.", error)
+                        ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder as {claim.PoisonFile}; resend it on purpose with Get-MailSpool -Poison.", error)
                         : Spooled(outcome.Results, claim.MessageFile, claim.Item.Poisoned, error);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -78,7 +78,7 @@ namespace PSCompositeMail.Spool
 
         private static string StillOwed(IReadOnlyList<string> shortfall, IReadOnlyList<BackendResult> failedNow) =>
             $"it is still owed to {string.Join(", ", shortfall)}, which failed it on an earlier attempt and did not take it now" +
-            (failedNow.Count > 0 ? ": " + CompositeBackend.DescribeFailures(failedNow.Select(r => (r.Backend, r.Error))) : " (not in this resend)");
+            (failedNow.Count > 0 ? ": " + CompositeBackend.DescribeFailures(failedNow.Select(r => (r.Backend, r.Error))) : " (it was not tried: not in this resend, or skipped under its policy)");
 
         /// <summary>
         /// The pipeline ended with this message handed over but without an outcome (withdrawn before it was sent, or
