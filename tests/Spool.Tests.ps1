@@ -444,6 +444,14 @@ Describe 'A spool the resend cannot write' -Skip:($IsWindows -or (& id -u) -ne '
             $item.MessagePath | Should -Exist
             Get-Content ([IO.Path]::ChangeExtension($item.MessagePath, '.meta')) -Raw | Should -Be $before
 
+            # The scheduled-task sample counts the old item as still waiting in the spool, not as lost.
+            $taskProfile = Join-Path $TestDrive "full-disk-$([guid]::NewGuid().ToString('N').Substring(0, 6)).psd1"
+            Set-Content $taskProfile "@{ Broken = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+            $task = Invoke-TestPwsh -File (Join-Path $PSScriptRoot '../examples/scheduled-task.ps1') -Arguments '-ProfilePath', $taskProfile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+            $task.Output | Should -Match 'Older messages: 0 delivered, 1 still in the spool' -Because $task.Output
+            $task.Output | Should -Not -Match "WARNING: .*'Disk report'" -Because 'the old item is still in the spool, as its error says'
+            $item.MessagePath | Should -Exist
+
             # A new message that cannot be written there says it is not in the spool.
             $new = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorVariable notKept -ErrorAction SilentlyContinue
             $new.SpoolPath | Should -BeNullOrEmpty
