@@ -9,8 +9,9 @@
     0  this run's report was delivered or kept in the spool, and every older message was delivered or is still
        waiting in the spool for the next run
     1  a message was not delivered and is not waiting in the spool either (it could not be spooled, it moved to
-       the poison folder after too many attempts, or it was set aside as damaged), or the script itself failed
-       (a bad profile, no module); the errors say why. The report was still attempted whenever the backends loaded.
+       the poison folder after too many attempts, or it was set aside as damaged), or an older message could not
+       be resent at all (SpoolItemNotResent: it stays in the spool, but this run could not take or deliver it), or
+       the script itself failed (a bad profile, no module); the errors say why and where each message is. The report was still attempted whenever the backends loaded.
 .PARAMETER ProfilePath
     The Import-MailBackend file (named so as not to hide PowerShell's automatic $PROFILE; -Profile still binds).
 #>
@@ -30,7 +31,7 @@ $spool = @{}
 if ($SpoolDirectory) { $spool.SpoolDirectory = $SpoolDirectory }
 
 function Get-LostMessage {
-    <# The errors of messages that are not waiting in the spool: a spooled one is handled, the next run resends it. #>
+    <# The errors that need attention: a message kept in the spool (its result has a SpoolPath) is handled, the next run resends it. #>
     param($Errors)
     @($Errors | Where-Object { -not ($_.TargetObject -is [PSCompositeMail.Results.SendResult] -and $_.TargetObject.SpoolPath) })
 }
@@ -57,5 +58,6 @@ $result = Send-CompositeMail -Backend $backends -From 'ops@example.com' -To $To 
 $lost += Get-LostMessage $reportErrors
 if ($result) { "Delivered by: $($result.DeliveredBy -join ', '); spooled: $([bool]$result.SpoolPath)" }
 
-foreach ($failure in $lost) { Write-Warning "Not delivered and not in the spool: $failure" }
+# Each error says where its message is (not in the spool, in the poison or damaged folder, or still in the spool but not resent).
+foreach ($failure in $lost) { Write-Warning "Needs attention: $failure" }
 exit $(if ($lost.Count) { 1 } else { 0 })

@@ -196,7 +196,7 @@ Describe 'Ending a resend early gives back every claim' {
         }
     ) {
         $spool = New-Folder spool
-        $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0
+        $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0 -Name relay
         $run = 'R' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         # Every third item goes to a refused recipient, so -ErrorAction Stop has a failure to stop at.
         $null = 1..20 | ForEach-Object { [pscustomobject]@{ To = if ($_ % 3 -eq 0) { "bad$_@example.com" } else { "u$_@example.com" }; Subject = "$run $_" } } |
@@ -216,5 +216,52 @@ Describe 'Ending a resend early gives back every claim' {
         $left = @(Get-MailSpool $spool | ForEach-Object Subject)
         $received.Count | Should -BeLessThan 20 -Because 'the resend ended early'
         Assert-EachExactlyOnce -Taken $before -Received $received -Spooled $left
+    }
+}
+
+Describe 'A stop remembers what a backend already took' {
+    BeforeAll { $script:Relay = Start-TestSmtpServer }
+    AfterAll { $script:Relay | Stop-TestSmtpServer }
+
+    It 'spools each message cut off after the relay took it with the relay among DeliveredBy, so the resend does not mail it again (-ThrottleLimit <Throttle>)' -ForEach @(
+        @{ Throttle = 1 }, @{ Throttle = 4 }
+    ) {
+        $run = 'R' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $spool = New-Folder spool
+        $hanging = [System.Threading.ManualResetEventSlim]::new($false)
+        # An All composite: the relay answers 250 first, then a script block that is slow on message 3.
+        $batch = {
+            param($ModulePath, $Run, $RelayPort, $Spool, $Throttle, $Hanging)
+            Import-Module $ModulePath
+            $global:Hanging = $Hanging
+            $relay = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $RelayPort -Security None -RetryCount 0 -Name relay
+            $slow = New-MailBackend -Name audit -ScriptBlock ([scriptblock]::Create(
+                "param(`$m) if (`$m.Subject -eq '$Run 3') { `$global:Hanging.Set(); Start-Sleep -Seconds 60 }"))
+            1..12 | ForEach-Object { [pscustomobject]@{ To = "u$_@example.com"; Subject = "$Run $_" } } |
+                Send-CompositeMail -Backend $relay, $slow -From ops@example.com -Body b -ThrottleLimit $Throttle -SpoolDirectory $Spool -ErrorAction SilentlyContinue
+        }
+        # Stopped once the script block hangs and the other workers' relay transactions have had time to finish.
+        $stopWhen = { if ($hanging.IsSet) { Start-Sleep -Seconds 1; $true } else { $false } }.GetNewClosure()
+        $null = Invoke-Instance -Script $batch -StopWhen $stopWhen -Parameters @{
+            ModulePath = $ModulePath; Run = $run; RelayPort = $Relay.Port; Spool = $spool; Throttle = $Throttle; Hanging = $hanging
+        }
+
+        $received = @(Get-TestSmtpMessage $Relay | ForEach-Object { $_.Message.Subject } | Where-Object { $_ -like "$run *" })
+        $kept = @(Get-MailSpool $spool)
+        "$run 3" | Should -BeIn $received -Because 'the relay took message 3 before its script block hung'
+        "$run 3" | Should -BeIn $kept.Subject -Because 'the script block never finished message 3'
+        foreach ($item in $kept | Where-Object Subject -In $received) {
+            $item.DeliveredBy | Should -Contain 'relay' -Because "the relay answered 250 for '$($item.Subject)' before the stop"
+            $item.Backend -split ', ' | Should -Not -Contain 'relay'
+        }
+
+        # The resend goes through the script block only; the relay gets nothing twice.
+        $relayAgain = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Relay.Port -Security None -RetryCount 0 -Name relay
+        $audit = New-MailBackend -Name audit -ScriptBlock { param($m) }
+        $resent = @(Get-MailSpool $spool | Send-CompositeMail -Backend $relayAgain, $audit)
+        $resent.Succeeded | Should -Not -Contain $false
+        Get-MailSpool $spool | Should -BeNullOrEmpty
+        $all = @(Get-TestSmtpMessage $Relay | ForEach-Object { $_.Message.Subject } | Where-Object { $_ -like "$run *" })
+        @($all | Group-Object | Where-Object Count -gt 1).Name | Should -BeNullOrEmpty -Because 'the resend skips the relay for what it already took'
     }
 }

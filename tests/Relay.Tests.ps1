@@ -125,6 +125,69 @@ Describe 'Recipients refused for now (4xx)' {
     }
 }
 
+Describe 'A server that takes a limited number of recipients per message' {
+    It 'sends to the recipients past the limit (452 4.5.3) in further transactions, without spending a retry' {
+        $server = Start-TestSmtpServer -RecipientLimit 5
+        try {
+            $spool = Join-Path $TestDrive 'recipient-limit'
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 0 -Name relay
+            $to = 1..16 | ForEach-Object { "u$_@example.com" }
+            $result = Send-CompositeMail -Backend $smtp -From ops@example.com -To $to -Subject limited -Body b -SpoolDirectory $spool -WarningVariable warned
+
+            $result.Succeeded | Should -BeTrue
+            $warned | Should -BeNullOrEmpty
+            $received = @(Get-TestSmtpMessage $server)
+            $received.Count | Should -Be 4
+            @($received | ForEach-Object { $_.RcptTo.Count }) | Should -Be 5, 5, 5, 1
+            $received.RcptTo | Sort-Object { [int]($_ -replace '\D') } | Should -Be $to
+            Test-Path $spool | Should -BeFalse -Because 'nothing was spooled'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}
+
+Describe 'A port that does not speak SMTP' {
+    It 'fails at once, saying it is not an SMTP server, when it answers with <Mode> instead of a greeting' -ForEach @(
+        @{ Mode = 'http'; Says = "is not an SMTP server \(it answers like a web server\): it sent 'HTTP/1\.1 400 Bad Request' instead of an SMTP greeting" }
+        @{ Mode = 'tls-alert'; Says = 'is not an SMTP server on a plain connection: it sent a TLS alert, so it expects TLS from the first byte\. Use -Security SslOnConnect' }
+    ) {
+        $server = Start-MisbehavingSmtpServer -Mode $Mode
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 2 -RetryIntervalSec 0 -Name relay
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match $Says
+            $failures[0].CategoryInfo.Category | Should -Be 'ProtocolError'
+            Get-TestSmtpConnectionCount $server | Should -Be 1 -Because 'it would answer the same way again: no retry'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'does not retry a port that accepts the connection and never greets, and says what it may be' {
+        $server = Start-MisbehavingSmtpServer -Mode silent
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 2 -RetryIntervalSec 0 -Name relay
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorAction SilentlyContinue
+            $result.Results[0].Error | Should -Match 'did not answer within 1 s: it accepted the connection but sent no greeting: .*does not speak SMTP \(an HTTPS service.*SslOnConnect'
+            Get-TestSmtpConnectionCount $server | Should -Be 1
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'says a plain-text port did not speak TLS, and which -Security fits, for -Security SslOnConnect' {
+        $server = Start-TestSmtpServer
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security SslOnConnect -TimeoutSec 5 -RetryCount 2 -RetryIntervalSec 0 -Name relay
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+            $result.Results[0].Error | Should -Match "did not speak TLS on that port: it greets in plain text \('220 .*'\), so -Security SslOnConnect .* does not fit it\. Use -Security StartTls there"
+            $result.Results[0].Error | Should -Not -Match 'certificate'
+            # The handshake, and one plain connection to read the greeting; no retry.
+            Get-TestSmtpConnectionCount $server | Should -BeLessOrEqual 2
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}
+
 Describe 'Dead and hung relays: the circuit breaker' {
     It 'sends 50 messages to a relay that never greets with at most two connection attempts, and spools them all' {
         $server = Start-MisbehavingSmtpServer -Mode silent
@@ -210,7 +273,37 @@ Describe 'Dead and hung relays: the circuit breaker' {
             $results[0].Results[0].Status | Should -Be 'Spooled'
             @(Get-MailSpool -Path $spool).Count | Should -Be 5
             Get-TestSmtpEvent $server -Event message | Should -BeNullOrEmpty
-            @(Get-TestSmtpEvent $server -Event closed-in-data).Count | Should -BeLessOrEqual 2
+            # Different messages in a row that lose their connection: the relay counts as down after the third.
+            @(Get-TestSmtpEvent $server -Event closed-in-data).Count | Should -Be 3
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'keeps the circuit closed when single messages make the relay drop the connection, and retries the one cut off mid-DATA (-ThrottleLimit <Throttle>)' -ForEach @(
+        @{ Throttle = 1 }, @{ Throttle = 4 }
+    ) {
+        $server = Start-MisbehavingSmtpServer -Mode by-subject
+        try {
+            $spool = Join-Path $TestDrive "one-message-faults-$Throttle"
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -RetryCount 1 -RetryIntervalSec 0 -Name relay
+            # Message 10 is taken whole and the connection dropped without a reply; message 11 is large and reset before its final dot.
+            $large = 'x' * 76 + "`r`n"
+            $rows = 1..48 | ForEach-Object {
+                $subject = switch ($_) { 10 { "alert $_ drop-after-data" } 11 { "alert $_ close-in-data" } default { "alert $_" } }
+                [pscustomobject]@{ To = "oncall$_@example.com"; Subject = $subject; Body = if ($_ -eq 11) { $large * 80000 } else { 'b' } }
+            }
+            $results = $rows | Send-CompositeMail -Backend $smtp -From ops@example.com -SpoolDirectory $spool -ThrottleLimit $Throttle `
+                -ErrorVariable failures -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
+
+            @($results).Count | Should -Be 48
+            @($warned | Where-Object { $_ -match 'is unavailable' }) | Should -BeNullOrEmpty -Because 'one message at a time is no reason to give up on the relay'
+            @($results | Where-Object Succeeded).Count | Should -Be 46
+            @(Get-TestSmtpEvent $server -Event message).Count | Should -Be 46
+            (Get-TestSmtpEvent $server -Event dropped-after-data).subject | Should -Be 'alert 10 drop-after-data' -Because 'a message sent whole may have been delivered: never retried'
+            @(Get-TestSmtpEvent $server -Event closed-in-data).Count | Should -Be 2 -Because 'a message cut off before its final dot is safe to retry (-RetryCount 1)'
+            ($results | Where-Object Subject -EQ 'alert 10 drop-after-data').Results[0].Error | Should -Match 'it may have been delivered'
+            ($results | Where-Object Subject -EQ 'alert 11 close-in-data').Results[0].Error | Should -Match 'after 2 attempts'
+            (Get-MailSpool $spool).Subject | Sort-Object | Should -Be 'alert 10 drop-after-data', 'alert 11 close-in-data'
         }
         finally { Stop-TestSmtpServer $server }
     }

@@ -250,6 +250,28 @@ Describe 'SMTP with XOAUTH2' {
         $failures[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
     }
 
+    It 'sends a realistic Entra-sized token after a 334, not on an AUTH line over 512 octets, to a server that holds to the limit' {
+        # Entra access tokens run to 1,500-2,500 characters: the initial response would make the AUTH line about 2,700 octets.
+        $long = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.' + ('A' * 2000) + '.sig'
+        $strict = Start-TestSmtpServer -Mode starttls -CertificateFolder $CertFolder -OAuthUser 'robot@example.com' -OAuthToken $long -StrictCommandLength
+        try {
+            $log = Join-Path $TestDrive 'long-token.log'
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $strict.Port -CertificateThumbprint $Certificate.Thumbprint `
+                -UserName 'robot@example.com' -OAuthToken { $long } -ProtocolLog $log -RetryCount 0
+            (Send-CompositeMail -Backend $smtp @Mail).Succeeded | Should -BeTrue
+            $auth = Get-TestSmtpEvent $strict -Event auth
+            $auth.success | Should -Be $true
+            $auth.initial_response | Should -Be $false
+            Get-Content $log | Where-Object { $_ -match ' C: AUTH ' } | Should -Match ' C: AUTH XOAUTH2$'
+
+            # A short token still goes on the AUTH line (one round trip fewer).
+            $short = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $OAuth.Port -CertificateThumbprint $Certificate.Thumbprint -UserName 'robot@example.com' -OAuthToken { $Token }
+            (Send-CompositeMail -Backend $short @Mail).Succeeded | Should -BeTrue
+            (Get-TestSmtpEvent $OAuth -Event auth)[-1].initial_response | Should -Be $true
+        }
+        finally { Stop-TestSmtpServer $strict }
+    }
+
     It 'refuses a plain-text token' {
         { New-MailBackend -Smtp -SmtpServer 127.0.0.1 -UserName robot@example.com -OAuthToken 'plain' } | Should -Throw -ErrorId 'InvalidOAuthToken,PSCompositeMail.Commands.NewMailBackendCommand'
     }

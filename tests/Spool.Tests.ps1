@@ -145,6 +145,7 @@ Describe 'The spool' {
         $poison.Attempts | Should -Be 3
         $poison.Poisoned | Should -BeTrue
         $poison.MessagePath | Should -Exist
+        $failures[0].Exception.Message | Should -Match ([regex]::Escape("poison folder as $($poison.MessagePath);"))
     }
 
     It 'lists a spool as a readable table' {
@@ -332,6 +333,146 @@ Describe 'Resending a message some backends already took' {
     }
 }
 
+Describe 'A resend that would deliver nothing the item still owes' {
+    BeforeEach {
+        $script:OwedSpool = New-Spool
+        $script:RelayPort = Get-FreeTcpPort
+        $script:Archive = New-MailBackend -Directory (Join-Path $TestDrive "archive-$([guid]::NewGuid().ToString('N'))") -Name archive
+        $script:Relay = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $RelayPort -Security None -RetryCount 0 -Name relay
+        $first = Send-CompositeMail -Backend $Archive, $Relay @Mail -SpoolDirectory $OwedSpool -ErrorAction SilentlyContinue
+        $first.Results.Status | Should -Be 'Sent', 'Spooled'
+    }
+
+    It 'is an error for the item, sends nothing, and keeps it when none of the backends that failed it is given' {
+        $resent = Get-MailSpool $OwedSpool | Send-CompositeMail -Backend $Archive -ErrorVariable failed -ErrorAction SilentlyContinue
+        $? | Should -BeFalse
+        $resent | Should -BeNullOrEmpty
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SpoolItemNotResent*'
+        $failed[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failed[0].TargetObject | Should -BeOfType PSCompositeMail.Spool.MailSpoolItem
+        $failed[0].Exception.Message | Should -Match "still owed to relay.*Nothing was sent; the item stays"
+        @(Get-ChildItem $Archive.Path -Filter *.eml).Count | Should -Be 1 -Because 'the archive took it the first time only'
+        $kept = Get-MailSpool $OwedSpool
+        $kept.Attempts | Should -Be 1
+        $kept.Backend | Should -Be 'relay'
+
+        # On purpose: -IncludeDeliveredBackends sends it through the given backends whatever took it before.
+        $again = Get-MailSpool $OwedSpool | Send-CompositeMail -Backend $Archive -IncludeDeliveredBackends
+        $again.Succeeded | Should -BeTrue
+        @(Get-ChildItem $Archive.Path -Filter *.eml).Count | Should -Be 2
+        Get-MailSpool $OwedSpool | Should -BeNullOrEmpty
+    }
+
+    It 'keeps the item under -Policy Any while the relay that failed it is still dead, and names what took it' {
+        $resent = Get-MailSpool $OwedSpool | Send-CompositeMail -Backend $Archive, $Relay -Policy Any -ErrorVariable failed -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
+        $resent.Succeeded | Should -BeFalse -Because 'only the archive, which had taken it before, counted'
+        $resent.SpoolPath | Should -Not -BeNullOrEmpty
+        $resent.Results.Status | Should -Be 'Skipped', 'Spooled'
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'MessageNotDelivered*'
+        $failed[0].Exception.Message | Should -Match "still owed to relay, which failed it on an earlier attempt and did not take it now: backend 'relay' failed"
+        $warned | Should -Not -Match 'through  only'
+        $warned | Should -Match 'delivered through archive \(on an earlier attempt\) only'
+        (Get-MailSpool $OwedSpool).Attempts | Should -Be 2
+
+        $server = Start-TestSmtpServer -Port $RelayPort
+        try {
+            $delivered = Get-MailSpool $OwedSpool | Send-CompositeMail -Backend $Archive, $Relay -Policy Any
+            $delivered.Succeeded | Should -BeTrue
+            $delivered.Results.Status | Should -Be 'Skipped', 'Sent'
+            @(Get-TestSmtpMessage $server).Count | Should -Be 1
+            @(Get-ChildItem $Archive.Path -Filter *.eml).Count | Should -Be 1
+            Get-MailSpool $OwedSpool | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+}
+
+Describe 'A spool the resend cannot write' -Skip:($IsWindows -or (& id -u) -ne '0') {
+    # Real mounts (Linux, as root): a read-only bind mount of a spool, and a small tmpfs that is full.
+    BeforeAll { $script:Mounted = [System.Collections.Generic.List[string]]::new() }
+    AfterAll {
+        foreach ($folder in $Mounted) { & umount $folder 2>$null }
+    }
+
+    It 'reports each item it cannot claim on a read-only spool, naming the reason, and sends nothing' {
+        $spool = New-Spool
+        $null = 1..2 | ForEach-Object { Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue }
+        & mount --bind $spool $spool; $LASTEXITCODE | Should -Be 0
+        $Mounted.Add($spool)
+        try {
+            & mount -o remount,ro,bind $spool; $LASTEXITCODE | Should -Be 0
+            $server = Start-TestSmtpServer
+            try {
+                $relay = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -Name relay
+                $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $relay -ErrorVariable failed -ErrorAction SilentlyContinue
+                $? | Should -BeFalse
+                $resent | Should -BeNullOrEmpty
+                $failed.Count | Should -Be 2
+                $failed.FullyQualifiedErrorId | ForEach-Object { $_ | Should -BeLike 'SpoolItemNotResent*' }
+                $failed[0].TargetObject | Should -BeOfType PSCompositeMail.Spool.MailSpoolItem
+                $failed[0].Exception.Message | Should -Match 'could not be taken for resending: .*Read-only file system.*must be writable.*Nothing was sent; the item stays in'
+                $failed[0].Exception.Message | Should -Not -Match 'another run'
+                @(Get-TestSmtpMessage $server).Count | Should -Be 0
+            }
+            finally { Stop-TestSmtpServer $server }
+        }
+        finally {
+            & umount $spool
+            $null = $Mounted.Remove($spool)
+        }
+        @(Get-MailSpool $spool).Count | Should -Be 2
+    }
+
+    It 'says the item is back in the spool unchanged when a failed resend cannot be recorded on a full disk' {
+        $disk = Join-Path $TestDrive "tmpfs-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        $null = New-Item -ItemType Directory $disk
+        & mount -t tmpfs -o size=512k tmpfs $disk; $LASTEXITCODE | Should -Be 0
+        $Mounted.Add($disk)
+        try {
+            $spool = Join-Path $disk spool
+            $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+            $item = Get-MailSpool $spool
+            $before = Get-Content ([IO.Path]::ChangeExtension($item.MessagePath, '.meta')) -Raw
+            # Fill what is left of the disk.
+            & dd if=/dev/zero "of=$disk/fill" bs=4k 2>$null
+            $resent = Get-MailSpool $spool | Send-CompositeMail -Backend (New-DeadSmtp) -ErrorVariable failed -ErrorAction SilentlyContinue
+            $resent.Succeeded | Should -BeFalse
+            $resent.SpoolPath | Should -Be $item.MessagePath
+            $failed[0].Exception.Message | Should -Match 'could not be recorded in the spool \(No space left on device.*\): the item is back in the spool unchanged as '
+            $failed[0].Exception.Message | Should -Not -Match 'either'
+            $item.MessagePath | Should -Exist
+            Get-Content ([IO.Path]::ChangeExtension($item.MessagePath, '.meta')) -Raw | Should -Be $before
+
+            # The scheduled-task sample counts the old item as still waiting in the spool, not as lost.
+            $taskProfile = Join-Path $TestDrive "full-disk-$([guid]::NewGuid().ToString('N').Substring(0, 6)).psd1"
+            Set-Content $taskProfile "@{ Broken = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+            $task = Invoke-TestPwsh -File (Join-Path $PSScriptRoot '../examples/scheduled-task.ps1') -Arguments '-ProfilePath', $taskProfile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+            $task.Output | Should -Match 'Older messages: 0 delivered, 1 still in the spool' -Because $task.Output
+            $task.Output | Should -Not -Match "WARNING: .*'Disk report'" -Because 'the old item is still in the spool, as its error says'
+            $item.MessagePath | Should -Exist
+
+            # A new message that cannot be written there says it is not in the spool.
+            $new = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorVariable notKept -ErrorAction SilentlyContinue
+            $new.SpoolPath | Should -BeNullOrEmpty
+            $notKept[0].Exception.Message | Should -Match 'It is not in the spool either: writing it there failed \(No space left on device'
+
+            Remove-Item (Join-Path $disk fill)
+            $server = Start-TestSmtpServer
+            try {
+                $relay = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -Name relay
+                (Get-MailSpool $spool | Send-CompositeMail -Backend $relay).Succeeded | Should -BeTrue
+                @(Get-TestSmtpMessage $server).Count | Should -Be 1
+            }
+            finally { Stop-TestSmtpServer $server }
+        }
+        finally {
+            & umount $disk
+            $null = $Mounted.Remove($disk)
+        }
+    }
+}
+
 Describe 'A damaged spool' {
     BeforeAll {
         function New-SpoolWithItems {
@@ -494,7 +635,7 @@ Describe 'A damaged spool' {
         # A TAB would be the hardest case for the metadata, but it is invalid input now (issue 11: never raw in RCPT TO).
         $tabbed = "`"tab here, too`"@example.com"
         $spool = New-Spool
-        $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0
+        $dead = New-DeadSmtp
         $null = Send-CompositeMail -Backend $dead -From ops@example.com -To $tabbed -Bcc audit@example.com -Subject 'Tabbed' -Body b -SpoolDirectory $spool -ErrorAction SilentlyContinue
         (Get-MailSpool $spool).To | Should -Be $tabbed, 'audit@example.com'
 
@@ -547,7 +688,8 @@ Describe 'An outbox folder sent later' {
         # A spooled message keeps Bcc only in its metadata: an outbox written by its resend must keep it too.
         $spool = New-Spool
         $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -Subject 'From the spool' -Bcc 'secret@example.com' -SpoolDirectory $spool -ErrorAction SilentlyContinue
-        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Directory $outbox)
+        # On purpose through another backend than the relay that failed it: -IncludeDeliveredBackends says so.
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Directory $outbox) -IncludeDeliveredBackends
 
         $server = Start-TestSmtpServer
         try {

@@ -53,6 +53,10 @@ function Start-TestSmtpServer {
         [int] $TempFailData = 0,
         # 'prefix:N' or 'prefix:N:code': the first N RCPT TO for those addresses are refused for now (450 unless a code is given).
         [string[]] $TempFailRecipient = @(),
+        # Recipients past this many in one transaction are refused with 452 4.5.3 (a recipient limit).
+        [int] $RecipientLimit = 0,
+        # Command lines of 512 octets at most, as RFC 5321 says (the default takes the long AUTH lines Exchange and Gmail take).
+        [switch] $StrictCommandLength,
         [switch] $SmtpUtf8,
         [switch] $EightBitMime,
         # -Mode raw: offer these AUTH mechanisms and refuse each attempt with a 535 quoting what the client sent.
@@ -75,6 +79,8 @@ function Start-TestSmtpServer {
     foreach ($prefix in $RejectRecipient) { $arguments += '--reject-rcpt', $prefix }
     if ($TempFailData) { $arguments += '--tempfail-data', $TempFailData }
     foreach ($rule in $TempFailRecipient) { $arguments += '--tempfail-rcpt', $rule }
+    if ($RecipientLimit) { $arguments += '--rcpt-limit', $RecipientLimit }
+    if ($StrictCommandLength) { $arguments += '--strict-command-length' }
     if ($SmtpUtf8) { $arguments += '--smtputf8' }
     if ($EightBitMime) { $arguments += '--8bitmime' }
     if ($EchoAuth) { $arguments += '--echo-auth', ($EchoAuth -join ',') }
@@ -91,7 +97,7 @@ function Start-TestSmtpServer {
 function Start-MisbehavingSmtpServer {
     <# A raw-socket SMTP server that misbehaves on purpose (servers/misbehaving_smtp_server.py); stop it with Stop-TestSmtpServer. #>
     param(
-        [Parameter(Mandatory)] [ValidateSet('silent', 'slow', 'stall-at-mail', 'close-in-data', 'hang-after-data', 'drip')] [string] $Mode,
+        [Parameter(Mandatory)] [ValidateSet('silent', 'slow', 'stall-at-mail', 'close-in-data', 'hang-after-data', 'drip', 'by-subject', 'http', 'tls-alert')] [string] $Mode,
         [double] $Delay = 0.5
     )
     Start-TestServerProcess -Script (Join-Path $PSScriptRoot 'servers/misbehaving_smtp_server.py') -Port (Get-FreeTcpPort) -Mode $Mode `

@@ -21,6 +21,7 @@ namespace PSCompositeMail.Engine
             MailKit.Security.SslHandshakeException or System.Security.Authentication.AuthenticationException => ErrorCategory.SecurityError,
             PSCompositeMail.Smtp.SmtpRecipientsRejectedException => ErrorCategory.InvalidArgument,
             PSCompositeMail.Smtp.SmtpRecipientsDeferredException => ErrorCategory.ResourceUnavailable,
+            PSCompositeMail.Smtp.SmtpNotSpokenException => ErrorCategory.ProtocolError,
             PSCompositeMail.Smtp.SmtpDeliveryUnconfirmedException or PSCompositeMail.Smtp.SmtpConnectionException or SocketException or MailKit.ProtocolException or MailKit.ServiceNotConnectedException => ErrorCategory.ConnectionError,
             MailKit.Net.Smtp.SmtpCommandException => ErrorCategory.InvalidOperation,
             UnauthorizedAccessException => ErrorCategory.PermissionDenied,

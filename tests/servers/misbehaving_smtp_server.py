@@ -7,10 +7,17 @@ Modes (--mode):
   close-in-data  takes the message data, then closes the connection before the final reply
   hang-after-data  takes the whole message (its final dot), records it, and never replies (a content filter slower than the client)
   drip           a correct server that sends every reply one byte at a time, --delay seconds apart (a tarpit)
+  http           not an SMTP server: answers the connection like a web server ("HTTP/1.1 400 Bad Request")
+  tls-alert      not a plain-text server: sends a TLS alert record as soon as a client connects
+  by-subject     a correct server, except for a message whose Subject holds "drop-after-data" (it takes the whole
+                 message, then closes without a reply) or "close-in-data" (it resets the connection as soon as it reads
+                 that Subject line, so a large message is cut off before its final dot): faults of one message, not of the relay
 Every connection, command and message is recorded in --out/events.jsonl, so tests count what the server saw.
 Run with Debian's /usr/bin/python3.
 """
 import argparse
+import socket
+import struct
 import time
 
 from smtp_server import Recorder, serve_forever
@@ -30,6 +37,15 @@ def serve(conn, peer, args, recorder):
             return
         conn.sendall((text + "\r\n").encode())
 
+    if args.mode == "http":
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        return
+    if args.mode == "tls-alert":
+        # A TLS 1.2 alert record: fatal (2), handshake_failure (40).
+        conn.sendall(bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]))
+        while reader.readline():
+            pass
+        return
     if args.mode == "silent":
         while reader.readline():
             pass
@@ -65,7 +81,15 @@ def serve(conn, peer, args, recorder):
                     break
                 if not subject and data.lower().startswith(b"subject:"):
                     subject = data[8:].decode(errors="replace").strip()
+                    if args.mode == "by-subject" and "close-in-data" in subject:
+                        recorder.event(event="closed-in-data", peer=str(peer), rcpt_tos=rcpt_tos, subject=subject)
+                        # A reset, not an orderly close: the client, still writing the message, fails at once.
+                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        return
                 size += len(data)
+            if args.mode == "by-subject" and "drop-after-data" in subject:
+                recorder.event(event="dropped-after-data", peer=str(peer), rcpt_tos=rcpt_tos, subject=subject)
+                return
             if args.mode == "close-in-data":
                 recorder.event(event="closed-in-data", peer=str(peer), rcpt_tos=rcpt_tos)
                 return
@@ -97,7 +121,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--mode", choices=["silent", "slow", "stall-at-mail", "close-in-data", "hang-after-data", "drip"], required=True)
+    parser.add_argument("--mode", choices=["silent", "slow", "stall-at-mail", "close-in-data", "hang-after-data", "drip", "by-subject", "http", "tls-alert"], required=True)
     parser.add_argument("--delay", type=float, default=0.5)
     args = parser.parse_args()
 

@@ -89,6 +89,10 @@ class Handler:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.args.rcpt_limit and len(envelope.rcpt_tos) >= self.args.rcpt_limit:
+            # Postfix's smtpd_recipient_limit: the rest go in another transaction (RFC 5321 4.5.3.1.10).
+            self.recorder.event(event="rcpt", address=address, code=452)
+            return "452 4.5.3 Error: too many recipients"
         if any(address.lower().startswith(prefix.lower()) for prefix in self.args.reject_rcpt):
             self.recorder.event(event="rcpt", address=address, code=550)
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
@@ -112,19 +116,17 @@ class Handler:
 
     async def auth_XOAUTH2(self, server, args):
         # RFC-less but widely used: base64("user=" user "\x01auth=Bearer " token "\x01\x01")
-        if len(args) > 1:
-            blob = args[1]
-        else:
-            blob = await server.challenge_auth("")
-            if isinstance(blob, bytes):
-                blob = blob.decode()
         try:
-            decoded = base64.b64decode(blob).decode()
+            if len(args) > 1:
+                decoded = base64.b64decode(args[1]).decode()
+            else:
+                # Without an initial response: a 334, and aiosmtpd hands back the answer already base64-decoded.
+                decoded = (await server.challenge_auth("")).decode()
             parts = dict(p.split("=", 1) for p in decoded.split("\x01") if p)
             ok = parts.get("user") == self.args.oauth_user and self.token_valid(parts.get("auth", ""))
         except Exception:
             ok = False
-        self.recorder.event(event="auth", mechanism="XOAUTH2", success=ok)
+        self.recorder.event(event="auth", mechanism="XOAUTH2", success=ok, initial_response=len(args) > 1)
         return AuthResult(success=ok, handled=False)
 
 
@@ -169,13 +171,19 @@ class RecordingSMTP(SMTP):
 
 
 class RecordingController(Controller):
-    def __init__(self, handler, recorder, **kwargs):
+    def __init__(self, handler, recorder, strict_command_length=False, **kwargs):
         self.recorder = recorder
+        self.strict_command_length = strict_command_length
         super().__init__(handler, **kwargs)
 
     def factory(self):
         RecordingSMTP.recorder = self.recorder
-        return RecordingSMTP(self.handler, **self.SMTP_kwargs)
+        smtp = RecordingSMTP(self.handler, **self.SMTP_kwargs)
+        if self.strict_command_length:
+            # RFC 5321's 512 octets per command line, as aiosmtpd has by default: a longer one gets "500 Command line too long".
+            smtp.command_size_limit = 512
+            smtp.command_size_limits = collections.defaultdict(lambda: 512)
+        return smtp
 
     def _trigger_server(self):
         # With implicit TLS the readiness probe of aiosmtpd would need a TLS handshake; a TCP connect is enough here.
@@ -217,6 +225,8 @@ def main():
     parser.add_argument("--reject-rcpt", action="append", default=[])
     parser.add_argument("--tempfail-data", type=int, default=0)
     parser.add_argument("--tempfail-rcpt", action="append", default=[])
+    parser.add_argument("--strict-command-length", action="store_true", help="command lines of 512 octets at most (RFC 5321)")
+    parser.add_argument("--rcpt-limit", type=int, default=0, help="refuse RCPT TO past this many in one transaction (452 4.5.3)")
     parser.add_argument("--smtputf8", action="store_true")
     args = parser.parse_args()
 
@@ -258,7 +268,7 @@ def main():
         kwargs["auth_require_tls"] = False
     kwargs["auth_exclude_mechanism"] = [m for m in ["PLAIN", "LOGIN", "XOAUTH2"] if m not in auth_methods]
 
-    controller = RecordingController(handler, recorder, **kwargs)
+    controller = RecordingController(handler, recorder, strict_command_length=args.strict_command_length, **kwargs)
     controller.start()
     recorder.ready = True
     recorder.event(event="ready")

@@ -80,6 +80,42 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
+        public void An_item_given_back_after_a_stop_remembers_what_took_it_and_counts_no_attempt()
+        {
+            var spool = SpoolWithOneItem();
+            using (var claim = spool.TryClaim(spool.List().Single())!)
+            {
+                Assert.Equal(new[] { "relay" }, claim.OwedBackends);
+                Assert.Empty(spool.List());
+                claim.Return(new[] { "relay" });
+            }
+
+            var item = spool.List().Single();
+            Assert.Equal(1, item.Attempts);
+            Assert.Equal(new[] { "archive", "relay" }, item.DeliveredBy);
+            Assert.Equal(string.Empty, item.Backend);
+            Assert.Equal("connection refused", item.Error);
+        }
+
+        [Theory]
+        [InlineData("All", new[] { "relay" }, new[] { "backup" })]
+        [InlineData("All", new[] { "relay", "backup" }, new string[0])]
+        [InlineData("Failover", new[] { "relay" }, new string[0])]
+        [InlineData("Any", new string[0], new[] { "relay", "backup" })]
+        public void A_resend_settles_an_item_only_once_the_backends_that_failed_it_took_it(string policy, string[] deliveredNow, string[] stillOwed)
+        {
+            var spool = new MailSpool(_folder);
+            using (var message = Messages.Simple("owed"))
+            {
+                spool.Add(message, new[] { "relay", "backup" }, new[] { "archive" }, policy, "both down");
+            }
+
+            using var claim = spool.TryClaim(spool.List().Single())!;
+            var shortfall = claim.Shortfall(deliveredNow);
+            Assert.Equal(stillOwed.Length == 0 ? null : stillOwed, shortfall);
+        }
+
+        [Fact]
         public void A_completed_item_leaves_nothing_behind()
         {
             var spool = SpoolWithOneItem();

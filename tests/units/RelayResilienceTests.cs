@@ -26,7 +26,8 @@ namespace PSCompositeMail.Tests
         };
 
         /// <summary>Runs one message's delivery that fails with <paramref name="failure"/> on every attempt; returns how many attempts ran.</summary>
-        private static int FailOneMessage(RelayResilience relay, Exception failure, bool freshConnection = true)
+        /// <param name="inTransaction">Whether the failure came once the connection was open (mid-message), not while opening it.</param>
+        private static int FailOneMessage(RelayResilience relay, Exception failure, bool inTransaction = false)
         {
             var attempts = 0;
             try
@@ -34,7 +35,7 @@ namespace PSCompositeMail.Tests
                 relay.Execute<string>(new RelayAttempt(), attempt =>
                 {
                     attempts++;
-                    attempt.FreshConnection = freshConnection;
+                    attempt.InTransaction = inTransaction;
                     throw failure;
                 }, CancellationToken.None);
             }
@@ -87,16 +88,51 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
-        public void Refusals_and_a_dropped_reused_connection_are_retried_but_never_open_the_circuit()
+        public void Refusals_and_one_message_that_loses_its_connection_are_retried_but_do_not_open_the_circuit()
         {
             using var context = new DeliveryContext(CancellationToken.None);
             var relay = new RelayResilience("relay", Settings(retries: 1), context);
 
-            Assert.Equal(2, FailOneMessage(relay, new IOException("reset"), freshConnection: false));
+            Assert.Equal(2, FailOneMessage(relay, new IOException("reset"), inTransaction: true));
             Assert.Equal(2, FailOneMessage(relay, new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxBusy, "451 later")));
             Assert.Equal(1, FailOneMessage(relay, new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "554 no")));
 
             Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+        }
+
+        [Fact]
+        public void One_message_the_relay_drops_does_not_open_the_circuit_for_the_healthy_ones_after_it()
+        {
+            using var context = new DeliveryContext(CancellationToken.None);
+            var relay = new RelayResilience("relay", Settings(retries: 1), context);
+            Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+
+            // Dropped after its whole DATA (never retried), then another closed mid-DATA (retried once).
+            var unconfirmed = SmtpFailure.Unconfirmed(new IOException("connection closed"), Settings(retries: 1));
+            Assert.Equal(1, FailOneMessage(relay, unconfirmed, inTransaction: true));
+            Assert.Equal(2, FailOneMessage(relay, new IOException("broken pipe"), inTransaction: true));
+
+            Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+            Assert.DoesNotContain(context.Records, r => r.Kind == StreamKind.Warning && r.Text.Contains("is unavailable"));
+        }
+
+        [Fact]
+        public void Different_messages_losing_their_connection_in_a_row_open_the_circuit_and_a_delivery_resets_the_count()
+        {
+            using var context = new DeliveryContext(CancellationToken.None);
+            var relay = new RelayResilience("relay", Settings(retries: 0), context);
+            for (var message = 1; message < RelayResilience.MessagesFailingInARow; message++)
+            {
+                FailOneMessage(relay, new IOException("reset"), inTransaction: true);
+            }
+
+            Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+            for (var message = 1; message <= RelayResilience.MessagesFailingInARow; message++)
+            {
+                FailOneMessage(relay, new IOException("reset"), inTransaction: true);
+            }
+
+            Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
         }
     }
 }

@@ -79,7 +79,7 @@ namespace PSCompositeMail.Tests
 
             var outcome = Deliver(root);
 
-            Assert.Equal(new[] { "archive", "audit", "copies", "copy" }, DeliveredBackendNames.Of(outcome));
+            Assert.Equal(new[] { "archive", "audit", "copies", "copy" }, DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome), root));
         }
     }
 }

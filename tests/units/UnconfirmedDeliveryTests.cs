@@ -53,7 +53,7 @@ namespace PSCompositeMail.Tests
                 Assert.Same(unconfirmed, Assert.ThrowsAny<Exception>(() => relay.Execute<string>(new RelayAttempt(), attempt =>
                 {
                     attempts++;
-                    attempt.FreshConnection = true;
+                    attempt.InTransaction = true;
                     throw unconfirmed;
                 }, CancellationToken.None)));
                 Assert.Equal(1, attempts);

@@ -36,7 +36,7 @@ namespace PSCompositeMail.Tests
             var undelivered = new UndeliveredMessages(new MailSpool(_folder), "All", maxAttempts: 5);
             using var message = Messages.Simple("kept");
 
-            var settlement = undelivered.Settle(message, FailedOutcome(), claim: null);
+            var settlement = undelivered.Settle(message, FailedOutcome(), claim: null, Array.Empty<string>(), historyIgnored: false);
 
             Assert.NotNull(settlement.SpoolPath);
             Assert.True(File.Exists(settlement.SpoolPath));
@@ -51,7 +51,7 @@ namespace PSCompositeMail.Tests
             var undelivered = new UndeliveredMessages(spool: null, "All", maxAttempts: 5);
             using var message = Messages.Simple();
 
-            var settlement = undelivered.Settle(message, FailedOutcome(), claim: null);
+            var settlement = undelivered.Settle(message, FailedOutcome(), claim: null, Array.Empty<string>(), historyIgnored: false);
 
             Assert.Null(settlement.SpoolPath);
             Assert.Equal(DeliveryStatus.Failed, Assert.Single(settlement.Results).Status);
@@ -64,7 +64,7 @@ namespace PSCompositeMail.Tests
             var undelivered = new UndeliveredMessages(new MailSpool(_folder), "All", maxAttempts: 5);
             using var inFlight = Messages.Simple("in flight");
 
-            var settlement = undelivered.KeepUnfinished(inFlight, claim: null, new[] { "relay" }, "The send was stopped before it finished.");
+            var settlement = undelivered.KeepUnfinished(inFlight, claim: null, new[] { "relay" }, Array.Empty<string>(), "The send was stopped before it finished.");
 
             var kept = new MailSpool(_folder).List().Single();
             Assert.Equal("in flight", kept.Subject);
@@ -78,7 +78,7 @@ namespace PSCompositeMail.Tests
             var undelivered = new UndeliveredMessages(spool: null, "All", maxAttempts: 5);
             using var inFlight = Messages.Simple("in flight");
 
-            var settlement = undelivered.KeepUnfinished(inFlight, claim: null, new[] { "relay" }, "The pipeline ended before it was sent.");
+            var settlement = undelivered.KeepUnfinished(inFlight, claim: null, new[] { "relay" }, Array.Empty<string>(), "The pipeline ended before it was sent.");
 
             Assert.Null(settlement.SpoolPath);
             Assert.Contains("-SpoolDirectory", settlement.Fate);

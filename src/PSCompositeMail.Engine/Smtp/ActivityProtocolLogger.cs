@@ -19,6 +19,8 @@ namespace PSCompositeMail.Engine.Smtp
         private static readonly byte[] EndOfData = { (byte)'\r', (byte)'\n', (byte)'.', (byte)'\r', (byte)'\n' };
         private readonly byte[] _lastWritten = new byte[EndOfData.Length];
         private int _lastWrittenCount;
+        private readonly byte[] _firstFromServer = new byte[64];
+        private int _firstFromServerCount;
 
         public ActivityProtocolLogger(IProtocolLogger log, IdleWatchdog watchdog)
         {
@@ -58,8 +60,18 @@ namespace PSCompositeMail.Engine.Smtp
         public void LogServer(byte[] buffer, int offset, int count)
         {
             _watchdog.Touch();
+            if (_firstFromServerCount < _firstFromServer.Length)
+            {
+                var take = Math.Min(count, _firstFromServer.Length - _firstFromServerCount);
+                Array.Copy(buffer, offset, _firstFromServer, _firstFromServerCount, take);
+                _firstFromServerCount += take;
+            }
+
             _log.LogServer(buffer, offset, count);
         }
+
+        /// <summary>The first bytes the server sent on this connection (its greeting, or whatever it sent instead): empty while it said nothing.</summary>
+        public ArraySegment<byte> FirstFromServer => new ArraySegment<byte>(_firstFromServer, 0, _firstFromServerCount);
 
         /// <summary>Keeps the last bytes written, across writes: the marker may be split between two of them.</summary>
         private void RememberTail(byte[] buffer, int offset, int count)

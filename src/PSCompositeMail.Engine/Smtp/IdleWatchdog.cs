@@ -122,4 +122,18 @@ namespace PSCompositeMail.Engine.Smtp
         {
         }
     }
+
+    /// <summary>
+    /// The server accepted the connection and said nothing at all within the timeout: a relay that hangs, or a port that
+    /// does not speak SMTP first (an HTTPS service; a port where TLS starts at once). Either way another try at once
+    /// would wait as long for the same silence, so the message is not retried (the circuit breaker still counts it).
+    /// </summary>
+    internal sealed class NoGreetingException : TimeoutException
+    {
+        public NoGreetingException(Exception inner)
+            : base("it accepted the connection but sent no greeting: a relay that hangs, or a port that does not speak SMTP " +
+                "(an HTTPS service, say, or a port where TLS starts at once, for -Security SslOnConnect); not retried", inner)
+        {
+        }
+    }
 }

@@ -15,13 +15,19 @@ namespace PSCompositeMail.Engine.Smtp
 {
     /// <summary>
     /// Retries and the circuit breaker of one SMTP backend for one pipeline, shared by all its connections
-    /// (-ThrottleLimit): each message gets the backend's retries for transient failures; a message that still fails
-    /// because the relay is unreachable, hung or dropping connections opens the circuit, and later messages skip the
-    /// relay at once (so a composite fails over, or the spool keeps them) until, after the cool-down, one message
-    /// probes it: the circuit closes when that probe gets through and opens again when it does not.
+    /// (-ThrottleLimit): each message gets the backend's retries for transient failures. The circuit opens on trouble
+    /// with the relay itself: a message that still fails because the relay cannot be connected to, does not greet,
+    /// negotiate TLS or log in, or does not answer in time; or <see cref="MessagesFailingInARow"/> different messages in
+    /// a row whose connection broke in the middle of their transaction. One message whose content makes the relay
+    /// drop the connection is that message's failure, not the relay's: the messages after it are still tried. Once
+    /// open, later messages skip the relay at once (so a composite fails over, or the spool keeps them) until, after
+    /// the cool-down, one message probes it: the circuit closes when that probe gets through and opens again when it does not.
     /// </summary>
     internal sealed class RelayResilience
     {
+        /// <summary>How many different messages in a row must lose their connection mid-transaction before the relay counts as down.</summary>
+        internal const int MessagesFailingInARow = 3;
+
         private static readonly ResiliencePropertyKey<RelayAttempt> AttemptKey = new ResiliencePropertyKey<RelayAttempt>("PSCompositeMail.RelayAttempt");
         private readonly SmtpSettings _settings;
         private readonly CircuitBreakerStateProvider _circuit = new CircuitBreakerStateProvider();
@@ -29,6 +35,7 @@ namespace PSCompositeMail.Engine.Smtp
         private readonly object _gate = new object();
         private DateTimeOffset _openedAt;
         private string _openedBecause = string.Empty;
+        private int _messagesFailedInARow;
 
         public RelayResilience(string backendName, SmtpSettings settings, DeliveryContext context)
         {
@@ -62,7 +69,7 @@ namespace PSCompositeMail.Engine.Smtp
                 SamplingDuration = TimeSpan.FromDays(1),
                 BreakDuration = settings.CircuitBreak,
                 StateProvider = _circuit,
-                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && OpensCircuit(ex, args.Context.Properties.GetValue(AttemptKey, new RelayAttempt()))),
+                ShouldHandle = args => new ValueTask<bool>(OpensCircuit(args.Outcome.Exception, args.Context.Properties.GetValue(AttemptKey, new RelayAttempt()))),
                 OnOpened = args =>
                 {
                     var because = Describe(args.Outcome.Exception);
@@ -133,32 +140,57 @@ namespace PSCompositeMail.Engine.Smtp
         {
             SmtpCommandException command => (int)command.StatusCode is >= 400 and < 500,
             SmtpRecipientsDeferredException => true,
-            SmtpSecurityException or MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException => false,
+            SmtpSecurityException or SmtpNotSpokenException or NoGreetingException or MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException => false,
             SocketException socket => socket.SocketErrorCode is not (SocketError.HostNotFound or SocketError.NoData),
             SmtpProtocolException or ServiceNotConnectedException or IOException or TimeoutException => true,
             _ => false,
         };
 
         /// <summary>
-        /// The relay cannot be reached, does not answer in time, or breaks connections it just opened; a connection
-        /// that served earlier messages and was dropped since is only reopened, and refusals are answers.
+        /// The relay itself is in trouble: it cannot be reached, does not answer in time, or fails while a connection
+        /// is being opened (greeting, EHLO, TLS, login). Refusals are answers.
         /// </summary>
-        internal static bool MeansRelayUnavailable(Exception exception, bool freshConnection) => exception switch
+        internal static bool MeansRelayUnavailable(Exception exception, bool inTransaction) => exception switch
         {
             TimeoutException or SocketException => true,
-            SmtpDeliveryUnconfirmedException unconfirmed => MeansRelayUnavailable(unconfirmed.InnerException!, freshConnection),
-            SmtpCommandException command => freshConnection && command.StatusCode == SmtpStatusCode.ServiceNotAvailable,
-            SmtpProtocolException or ServiceNotConnectedException or IOException => freshConnection,
-            _ => false,
+            SmtpDeliveryUnconfirmedException unconfirmed => MeansRelayUnavailable(unconfirmed.InnerException!, inTransaction),
+            _ => !inTransaction && BreaksConnection(exception),
         };
+
+        /// <summary>The connection broke (dropped, closed, 421) while a message was being sent over it: maybe the relay, maybe that message.</summary>
+        internal static bool MeansConnectionLostMidMessage(Exception exception, bool inTransaction) => exception switch
+        {
+            SmtpDeliveryUnconfirmedException unconfirmed => MeansConnectionLostMidMessage(unconfirmed.InnerException!, inTransaction),
+            _ => inTransaction && BreaksConnection(exception),
+        };
+
+        private static bool BreaksConnection(Exception exception) =>
+            exception is SmtpProtocolException or ServiceNotConnectedException or IOException ||
+            exception is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable };
 
         /// <summary>
         /// Only a message's last attempt counts, so its own retries still run; while the circuit is half open the
-        /// one attempt let through is the probe, and its failure counts at once.
+        /// one attempt let through is the probe, and its failure counts at once. A connection lost in the middle of
+        /// a message counts only once it happened to several different messages in a row; a delivery resets that count.
         /// </summary>
-        private bool OpensCircuit(Exception exception, RelayAttempt attempt) =>
-            MeansRelayUnavailable(exception, attempt.FreshConnection) &&
-            (_circuit.CircuitState == CircuitState.HalfOpen || !IsTransient(exception) || attempt.Number > _settings.RetryCount);
+        private bool OpensCircuit(Exception? exception, RelayAttempt attempt)
+        {
+            if (exception is null)
+            {
+                Interlocked.Exchange(ref _messagesFailedInARow, 0);
+                return false;
+            }
+
+            var probe = _circuit.CircuitState == CircuitState.HalfOpen;
+            var lastAttempt = probe || !IsTransient(exception) || attempt.Number > _settings.RetryCount;
+            if (MeansRelayUnavailable(exception, attempt.InTransaction))
+            {
+                return lastAttempt;
+            }
+
+            return MeansConnectionLostMidMessage(exception, attempt.InTransaction) && lastAttempt &&
+                (Interlocked.Increment(ref _messagesFailedInARow) >= MessagesFailingInARow || probe);
+        }
 
         private string Describe(Exception? exception) => exception switch
         {
@@ -177,8 +209,8 @@ namespace PSCompositeMail.Engine.Smtp
     {
         public int Number { get; private set; }
 
-        /// <summary>Set by the session when this attempt had to connect: a failure then means the relay, not a stale connection.</summary>
-        public bool FreshConnection { get; set; }
+        /// <summary>Set by the session once this attempt has a connection that greeted, negotiated and logged in: later failures are mid-message.</summary>
+        public bool InTransaction { get; set; }
 
         /// <summary>Why the last attempt failed; null when none ran (the circuit was open) or none failed.</summary>
         public Exception? LastFailure { get; internal set; }
@@ -186,7 +218,7 @@ namespace PSCompositeMail.Engine.Smtp
         internal void Begin()
         {
             Number++;
-            FreshConnection = false;
+            InTransaction = false;
         }
     }
 }

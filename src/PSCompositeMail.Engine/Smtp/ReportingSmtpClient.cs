@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using DeliveryNotificationOptions = System.Net.Mail.DeliveryNotificationOptions;
 using MailKit;
@@ -27,6 +28,9 @@ namespace PSCompositeMail.Engine.Smtp
 
         /// <summary>Whether the message being sent went out whole (its final dot): the server may have it even without a reply.</summary>
         public bool WholeMessageSent => _activity.EndOfDataSent;
+
+        /// <summary>The first bytes the server sent on this connection; empty while it has said nothing.</summary>
+        public ArraySegment<byte> FirstFromServer => _activity.FirstFromServer;
 
         /// <summary>Called before sending a message, so <see cref="WholeMessageSent"/> speaks of that message only.</summary>
         public void BeginMessage() => _activity.ForgetEndOfData();

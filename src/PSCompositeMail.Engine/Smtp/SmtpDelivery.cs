@@ -166,8 +166,8 @@ namespace PSCompositeMail.Engine.Smtp
             ReportingSmtpClient? client = null;
             try
             {
-                attempt.FreshConnection = _client is not { IsConnected: true };
                 client = Connected();
+                attempt.InTransaction = true;
                 RequireUtf8WhereNeeded(client, message, ledger.Owed);
                 client.Notifications = message.DeliveryNotification;
                 if (SmtpFailure.DsnNotPassedOn(client.Capabilities, message.DeliveryNotification, _settings.Server) is { } dsnWarning)
@@ -193,31 +193,41 @@ namespace PSCompositeMail.Engine.Smtp
 
         /// <summary>
         /// Sends to every owed recipient in as few transactions as the server allows. MailKit ends a transaction
-        /// (RSET) when a recipient gets a reply it does not take per recipient (451, 452) or when none was accepted;
+        /// (RSET) when a recipient gets a reply it does not take per recipient (451) or when none was accepted;
         /// the message then goes on to the recipients not refused yet, never to one the server already accepted.
+        /// Recipients past the server's limit per transaction (452 4.5.3, "too many recipients") are not a failure:
+        /// they get the message in the next transaction, within this attempt (RFC 5321 section 4.5.3.1.10).
         /// </summary>
         private string? SendToOwed(ReportingSmtpClient client, OutgoingMessage message, RecipientLedger ledger)
         {
             // Refusals recorded by a transaction that then failed otherwise are stale.
             client.TakeRejected();
             var pending = ledger.Owed.ToList();
+            string? reply = null;
             while (pending.Count > 0)
             {
                 try
                 {
                     var format = message.RawUtf8Headers ? MimeText.InternationalWire : MimeText.Wire;
                     client.BeginMessage();
-                    var reply = client.Watchdog.Run(t => client.Send(format, message.Mime, message.EnvelopeSender, pending, t, client.Watchdog));
+                    reply = client.Watchdog.Run(t => client.Send(format, message.Mime, message.EnvelopeSender, pending, t, client.Watchdog));
                     var refused = client.TakeRejected();
-                    WarnAbout(ledger.Refuse(refused));
+                    var overLimit = refused.Where(IsOverRecipientLimit).ToList();
+                    WarnAbout(ledger.Refuse(refused.Except(overLimit)));
                     ledger.Deliver(pending.Where(r => !refused.Any(x => string.Equals(x.Address, r.Address, StringComparison.OrdinalIgnoreCase))));
                     if (_context.VerboseEnabled)
                     {
-                        _context.Verbose($"{_name}: <{message.MessageId}> accepted: {reply}");
+                        _context.Verbose($"{_name}: <{message.MessageId}> accepted: {reply}" +
+                            (overLimit.Count > 0 ? $"; {overLimit.Count} recipient(s) over the server's limit per message go in the next transaction" : string.Empty));
                     }
 
                     CountSent();
-                    return reply;
+                    pending.RemoveAll(r => !overLimit.Any(x => string.Equals(x.Address, r.Address, StringComparison.OrdinalIgnoreCase)));
+                    if (pending.Count > 0 && !client.IsConnected)
+                    {
+                        // The connection ended after MaxMessagesPerConnection: the next transaction opens a new one.
+                        client = Connected();
+                    }
                 }
                 catch (SmtpCommandException ex) when (ex.ErrorCode is SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted && client.IsConnected)
                 {
@@ -238,8 +248,13 @@ namespace PSCompositeMail.Engine.Smtp
                 }
             }
 
-            return null;
+            return reply;
         }
+
+        /// <summary>A recipient refused only because the transaction already has as many as the server takes at once.</summary>
+        private static bool IsOverRecipientLimit(RejectedRecipient refusal) =>
+            refusal.StatusCode == 452 &&
+            (refusal.Response.IndexOf("4.5.3", StringComparison.Ordinal) >= 0 || refusal.Response.IndexOf("too many recipients", StringComparison.OrdinalIgnoreCase) >= 0);
 
         private void WarnAbout(IEnumerable<RejectedRecipient> refusedForGood)
         {

@@ -26,6 +26,7 @@ namespace PSCompositeMail.Engine.Smtp
             {
                 SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
                 ReplyTooSlowException => new TimeoutException($"{where}: {ex.Message}{tries}", ex),
+                NoGreetingException => new TimeoutException($"{where} did not answer within {settings.Timeout.TotalSeconds:0} s: {ex.Message}{tries}", ex),
                 TimeoutException => new TimeoutException(
                     $"{where} did not answer within {settings.Timeout.TotalSeconds:0} s{tries}", ex),
                 SmtpDeliveryUnconfirmedException unconfirmed => new SmtpDeliveryUnconfirmedException(unconfirmed.Message + tries, unconfirmed.InnerException!),

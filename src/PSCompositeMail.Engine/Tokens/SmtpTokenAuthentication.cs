@@ -45,7 +45,7 @@ namespace PSCompositeMail.Engine.Tokens
             {
                 var cached = source.GetToken(fresh: false, settings.Timeout, cancellation);
                 context.Secrets.AddBearerToken(user, cached);
-                client.Watchdog.Run(t => client.Authenticate(new SaslMechanismOAuth2(user, cached), t));
+                client.Watchdog.Run(t => client.Authenticate(new XOAuth2Mechanism(user, cached), t));
                 return;
             }
             catch (AuthenticationException ex)
@@ -58,7 +58,7 @@ namespace PSCompositeMail.Engine.Tokens
             {
                 var fresh = source.GetToken(fresh: true, settings.Timeout, cancellation);
                 context.Secrets.AddBearerToken(user, fresh);
-                client.Watchdog.Run(t => client.Authenticate(new SaslMechanismOAuth2(user, fresh), t));
+                client.Watchdog.Run(t => client.Authenticate(new XOAuth2Mechanism(user, fresh), t));
             }
             catch (AuthenticationException ex)
             {

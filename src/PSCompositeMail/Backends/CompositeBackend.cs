@@ -26,6 +26,10 @@ namespace PSCompositeMail.Backends
 
         public DeliveryPolicy Policy { get; }
 
+        /// <summary>Every backend under this one, nested ones included (not this one).</summary>
+        internal IEnumerable<MailBackend> Descendants() =>
+            Backends.SelectMany(b => new[] { b }.Concat(b is CompositeBackend nested ? nested.Descendants() : Enumerable.Empty<MailBackend>()));
+
         public override string Description => $"{Policy} of {string.Join(", ", Backends.Select(b => b.Name))}";
 
         internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
@@ -106,6 +110,7 @@ namespace PSCompositeMail.Backends
                         results[i] = _context.EarlierDeliveries.Took(message, backend.Name)
                             ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
                             : DeliverThrough(i, handed);
+                        _context.Progress.Record(message, results[i]);
                         delivered |= CountsAsDelivered(results[i]);
                         var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();
                         if (_composite.Policy != DeliveryPolicy.Failover)
@@ -119,6 +124,7 @@ namespace PSCompositeMail.Backends
                         if (stillOwed.Length > 0 && stillOwed.Length < handed.RecipientAddresses.Count)
                         {
                             var narrower = message.ForRecipients(stillOwed);
+                            _context.Progress.Narrowed(narrower, message);
                             DisposeIfNarrowed(handed, message);
                             handed = narrower;
                         }
@@ -135,7 +141,7 @@ namespace PSCompositeMail.Backends
                 if (succeeded && failed.Length > 0)
                 {
                     // Also the composite's Detail, so that its row in a result table does not look like a plain success.
-                    partly = $"delivered through {string.Join(", ", results.Where(r => r.Succeeded).Select(r => r.Backend))} only: " +
+                    partly = $"delivered through {string.Join(", ", results.Where(CountsAsDelivered).Select(DescribeDelivery))} only: " +
                         DescribeFailures(failed.Select(r => (r.Backend, r.Error)));
                     _context.Warning($"'{message.Subject}' <{message.MessageId}> was {partly}");
                 }
@@ -166,6 +172,8 @@ namespace PSCompositeMail.Backends
                 results.SelectMany(r => r.RejectedRecipients).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
             private static bool CountsAsDelivered(BackendResult result) => result.Status == DeliveryStatus.Sent || result.DeliveredEarlier;
+
+            private static string DescribeDelivery(BackendResult result) => result.DeliveredEarlier ? $"{result.Backend} (on an earlier attempt)" : result.Backend;
 
             /// <summary>A backend that breaks its contract by throwing must not stop the others.</summary>
             private BackendResult DeliverThrough(int index, IOutgoingMessage message) =>

@@ -33,6 +33,9 @@ namespace PSCompositeMail.Delivery
         /// <summary>Test-MailBackend -SendTestMessage: each backend it checks also sends this message; null: nothing is sent.</summary>
         public Backends.TestMessageRequest? TestMessage { get; set; }
 
+        /// <summary>What each message's backends answered so far, so that a stopped delivery still knows who took it.</summary>
+        public DeliveryProgress Progress { get; } = new DeliveryProgress();
+
         /// <summary>Whether anyone will see verbose records: per-message details are not even formatted otherwise.</summary>
         public bool VerboseEnabled { get; set; } = true;
 

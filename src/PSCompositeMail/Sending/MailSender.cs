@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Hosting;
@@ -103,7 +104,17 @@ namespace PSCompositeMail.Sending
                     _resentSpools[item.SpoolPath] = spool = new MailSpool(item.SpoolPath);
                 }
 
-                var claim = spool.TryClaim(item);
+                SpoolClaim? claim;
+                try
+                {
+                    claim = spool.TryClaim(item);
+                }
+                catch (SpoolItemNotResentException ex)
+                {
+                    _reports.Enqueue(SendReport.NotResent(ex, ex.InnerException is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError));
+                    continue;
+                }
+
                 if (claim is null)
                 {
                     _reports.Enqueue(SendReport.Note($"Spool item {item.Id} was not resent: another run has it, or it is no longer in {item.SpoolPath}."));
@@ -187,6 +198,16 @@ namespace PSCompositeMail.Sending
 
             if (claim is not null && !_settings.IncludeDeliveredBackends)
             {
+                // A resend through none of the backends the item is owed to would deliver nothing it still needs.
+                var given = _root!.Descendants().Select(b => b.Name).ToArray();
+                if (claim.OwedBackends.Count > 0 && !claim.OwedBackends.Intersect(given, StringComparer.OrdinalIgnoreCase).Any())
+                {
+                    _reports.Enqueue(SendReport.NotResent(SpoolItemNotResentException.NoOwedBackend(claim.Item, claim.OwedBackends, given), ErrorCategory.InvalidArgument));
+                    message.Dispose();
+                    claim.Dispose();
+                    return;
+                }
+
                 _context.EarlierDeliveries.Remember(message, claim.Metadata.DeliveredBackends);
             }
 
@@ -255,18 +276,19 @@ namespace PSCompositeMail.Sending
 
         private SendReport Settled(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
         {
-            var settlement = _undelivered.Settle(message, outcome, claim);
-            var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, outcome.Succeeded, settlement.Results)
+            var delivered = DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome), _root!);
+            var settlement = _undelivered.Settle(message, outcome, claim, delivered, _settings.IncludeDeliveredBackends);
+            var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, settlement.Delivered, settlement.Results)
             {
                 SpoolPath = settlement.SpoolPath,
             };
-            if (outcome.Succeeded)
+            if (settlement.Delivered)
             {
                 return SendReport.Delivered(result);
             }
 
             var failure = new MailDeliveryException(
-                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {outcome.Error}{settlement.Fate}",
+                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {settlement.Error}{settlement.Fate}",
                 outcome.FailedLeaves());
             return SendReport.Undelivered(result, failure, MailEngine.Instance.CategoryOf(failure.RootCause));
         }
@@ -276,7 +298,9 @@ namespace PSCompositeMail.Sending
             var reason = _context.CancellationToken.IsCancellationRequested ? "The send was stopped before it finished."
                 : started ? "Its delivery broke off with the error that ended the pipeline."
                 : "The pipeline ended before it was sent.";
-            var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(b => b.Name), reason);
+            // Backends that took the message before the end are remembered, so that a resend does not send it through them again.
+            var delivered = DeliveredBackendNames.Of(_context.Progress.AnswersFor(message), _root!);
+            var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(b => b.Name), delivered, reason);
             return SendReport.Unfinished($"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");
         }
     }

@@ -54,6 +54,10 @@ namespace PSCompositeMail.Sending
         public static SendReport SetAside(DamagedSpoolItemException damage) =>
             new SendReport(null, new ReportedError(damage, "DamagedSpoolItem", ErrorCategory.InvalidData, damage.Item), null, null);
 
+        /// <summary>A spool item this resend did not send at all; it stays in the spool as it was.</summary>
+        public static SendReport NotResent(SpoolItemNotResentException problem, ErrorCategory category) =>
+            new SendReport(null, new ReportedError(problem, "SpoolItemNotResent", category, problem.Item), null, null);
+
         public static SendReport Note(string verbose) => new SendReport(null, null, verbose, null);
 
         /// <summary>Handed over but without an outcome when the pipeline ended.</summary>

@@ -23,6 +23,19 @@ namespace PSCompositeMail.Smtp
     }
 
     /// <summary>
+    /// Whatever listens on the port does not speak SMTP (or not with the -Security given): it sent something other
+    /// than an SMTP greeting, a TLS record on a plain connection, plain text where TLS was expected, or nothing at all.
+    /// It will answer the same way on every try, so it is not retried.
+    /// </summary>
+    public sealed class SmtpNotSpokenException : System.IO.IOException
+    {
+        internal SmtpNotSpokenException(string message, Exception? inner = null)
+            : base(message, inner)
+        {
+        }
+    }
+
+    /// <summary>
     /// The whole message was sent (the final dot of DATA) but no reply came: the connection timed out or was
     /// dropped. The server may have accepted it (RFC 1047), so it is not retried automatically: a resend of the spool
     /// may deliver it a second time (at least once, never silently lost).

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using PSCompositeMail.Backends;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Spool
@@ -9,19 +10,23 @@ namespace PSCompositeMail.Spool
     internal static class DeliveredBackendNames
     {
         /// <summary>
-        /// The backends inside <paramref name="outcome"/> (a pipeline's root composite) that took the message: leaves,
-        /// and composites whose own policy was met. A name used by more than one backend is left out: a resend could
-        /// not tell which one took it, and sending a copy twice is better than losing one.
+        /// The backends among <paramref name="answers"/> (each answer once, nested ones included) that took the
+        /// message: leaves, and composites whose own policy was met. A name used by more than one backend under
+        /// <paramref name="root"/> is left out, whether or not both answered: a resend could not tell which one took
+        /// it, and sending a copy twice is better than losing one.
         /// </summary>
-        public static IReadOnlyList<string> Of(BackendResult outcome)
+        public static IReadOnlyList<string> Of(IEnumerable<BackendResult> answers, CompositeBackend root)
         {
-            var all = outcome.Results.SelectMany(Flatten).ToArray();
-            var unique = new HashSet<string>(
-                all.GroupBy(r => r.Backend, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() == 1).Select(g => g.Key),
+            var ambiguous = new HashSet<string>(
+                root.Descendants().GroupBy(b => b.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
                 StringComparer.OrdinalIgnoreCase);
-            return all.Where(r => r.Status == DeliveryStatus.Sent && unique.Contains(r.Backend)).Select(r => r.Backend).ToArray();
+            return answers.Where(r => r.Status == DeliveryStatus.Sent && !ambiguous.Contains(r.Backend))
+                .Select(r => r.Backend)
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToArray();
         }
 
-        private static IEnumerable<BackendResult> Flatten(BackendResult result) => new[] { result }.Concat(result.Results.SelectMany(Flatten));
+        /// <summary>Every answer inside a composite's outcome (not the outcome itself), nested ones included.</summary>
+        public static IEnumerable<BackendResult> Within(BackendResult outcome) => outcome.Results.SelectMany(r => new[] { r }.Concat(Within(r)));
     }
 }

@@ -153,6 +153,7 @@ namespace PSCompositeMail.Spool
         }
 
         /// <summary>Takes the item for this process, or returns null when another resend already has it (or it is gone).</summary>
+        /// <exception cref="SpoolItemNotResentException">The item is there but could not be taken (a read-only or full spool, no permission).</exception>
         public SpoolClaim? TryClaim(MailSpoolItem item)
         {
             var claimed = item.MessagePath + ClaimMarker + AtomicFile.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
@@ -160,9 +161,15 @@ namespace PSCompositeMail.Spool
             {
                 SpoolFile.Move(item.MessagePath, claimed);
             }
-            catch (Exception ex) when (ex is FileNotFoundException or IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return null;
+                // Another run renamed it first (or it was removed): not ours to report. Still there: the rename itself failed.
+                if (!SpoolFile.Exists(item.MessagePath))
+                {
+                    return null;
+                }
+
+                throw new SpoolItemNotResentException(item, ex);
             }
 
             return new SpoolClaim(this, item, claimed);

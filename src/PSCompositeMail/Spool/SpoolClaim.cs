@@ -36,6 +36,9 @@ namespace PSCompositeMail.Spool
 
         public SpoolMetadata Metadata { get; }
 
+        /// <summary>Where the item's .eml goes when too many attempts move it to the poison folder.</summary>
+        public string PoisonFile => Path.Combine(_spool.PoisonPath, Id + MailSpool.MessageExtension);
+
         /// <summary>Where the item's .eml is while it waits: in the spool, or in its poison folder for a poisoned item.</summary>
         public string MessageFile => Path.Combine(_folder, Id + MailSpool.MessageExtension);
 
@@ -93,6 +96,26 @@ namespace PSCompositeMail.Spool
             throw SetAside(damage, cause);
         }
 
+        /// <summary>
+        /// The backends (by name) that failed the message and have not taken it since: the item leaves the spool
+        /// only once they have. Empty for an item that names none (nothing is owed to a particular backend).
+        /// </summary>
+        public IReadOnlyList<string> OwedBackends =>
+            Metadata.FailedBackends.Except(Metadata.DeliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();
+
+        /// <summary>
+        /// The backends still owed the message after a resend that <paramref name="deliveredNow"/> took, or null when
+        /// none is: under Any and Failover one of the backends that failed it is enough, under All and Primary each
+        /// must have taken it (the item does not record the composite's shape, only the names that failed).
+        /// </summary>
+        public IReadOnlyList<string>? Shortfall(IReadOnlyList<string> deliveredNow)
+        {
+            var owed = OwedBackends;
+            var left = owed.Except(deliveredNow, StringComparer.OrdinalIgnoreCase).ToArray();
+            var oneIsEnough = Metadata.Policy is nameof(Backends.DeliveryPolicy.Any) or nameof(Backends.DeliveryPolicy.Failover);
+            return left.Length == 0 || (oneIsEnough && left.Length < owed.Count) ? null : left;
+        }
+
         /// <summary>Delivered: the item leaves the spool.</summary>
         public void Complete()
         {
@@ -113,15 +136,17 @@ namespace PSCompositeMail.Spool
             Metadata.Attempts++;
             Metadata.LastFailure = DateTimeOffset.UtcNow;
             Metadata.Error = error;
-            Metadata.FailedBackends = failedBackends.ToArray();
+            // Still owed: whatever failed it before and has not taken it since (it may not have been in this resend), and what failed now.
             Metadata.DeliveredBackends = Metadata.DeliveredBackends.Union(deliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();
+            Metadata.FailedBackends = Metadata.FailedBackends.Union(failedBackends, StringComparer.OrdinalIgnoreCase)
+                .Except(Metadata.DeliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();
 
             // An item 0.1.0 spooled had no digest: it is recorded now, for the file as it was just resent.
             Metadata.Digest ??= MessageDigest.Of(_claimedFile);
             var poisonNow = !Item.Poisoned && Metadata.Attempts >= maxAttempts;
             var folder = poisonNow ? _spool.PoisonPath : _folder;
             MailSpool.WriteMetadata(folder, Id, Metadata);
-            File.Move(_claimedFile, Path.Combine(folder, Id + MailSpool.MessageExtension));
+            File.Move(_claimedFile, poisonNow ? PoisonFile : Path.Combine(folder, Id + MailSpool.MessageExtension));
             if (poisonNow)
             {
                 File.Delete(MailSpool.MetadataFile(_folder, Id));
@@ -144,6 +169,44 @@ namespace PSCompositeMail.Spool
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 return new DamagedSpoolItemException(Item, reason, $"It could not be moved to {damaged} ({ex.Message}) and stays where it was.", cause);
+            }
+        }
+
+        /// <summary>
+        /// Not delivered, and cut off before an outcome (a stop): the item goes back, remembering the backends that
+        /// took the message before the cut (<paramref name="deliveredBackends"/>) so that a resend skips them; no
+        /// attempt is counted. Returns where the item's .eml now is.
+        /// </summary>
+        public string Return(IReadOnlyList<string> deliveredBackends)
+        {
+            var newlyDelivered = deliveredBackends.Except(Metadata.DeliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();
+            if (!_settled && newlyDelivered.Length > 0)
+            {
+                Metadata.DeliveredBackends = Metadata.DeliveredBackends.Concat(newlyDelivered).ToArray();
+                Metadata.FailedBackends = Metadata.FailedBackends.Except(newlyDelivered, StringComparer.OrdinalIgnoreCase).ToArray();
+                Metadata.Digest ??= MessageDigest.Of(_claimedFile);
+                MailSpool.WriteMetadata(_folder, Id, Metadata);
+            }
+
+            return GiveBack();
+        }
+
+        /// <summary>
+        /// Puts the item back as it is (its metadata as last written), unless it was settled; returns where its .eml
+        /// now is: in its folder, or still under its claimed name when even the rename back failed (a later listing
+        /// gives it back once this process has ended).
+        /// </summary>
+        public string GiveBack()
+        {
+            try
+            {
+                Dispose();
+                return MessageFile;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _settled = true;
+                return _claimedFile;
             }
         }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
@@ -26,81 +27,130 @@ namespace PSCompositeMail.Spool
             _maxAttempts = maxAttempts;
         }
 
-        public Settlement Settle(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
+        /// <param name="delivered">The backends that took the message on this attempt (see <see cref="DeliveredBackendNames"/>).</param>
+        /// <param name="historyIgnored">-IncludeDeliveredBackends: the resend's policy alone decides, whatever failed the item before.</param>
+        public Settlement Settle(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim, IReadOnlyList<string> delivered, bool historyIgnored)
         {
-            if (outcome.Succeeded)
+            // A resent item leaves the spool only once the backends that failed it have taken it: a resend whose
+            // policy was met by earlier deliveries alone (a skipped archive under Any) delivered nothing new.
+            var shortfall = claim is null || historyIgnored ? null : claim.Shortfall(delivered);
+            if (outcome.Succeeded && shortfall is null)
             {
                 claim?.Complete();
                 return new Settlement(outcome.Results, null, string.Empty);
             }
 
-            var failed = outcome.FailedLeaves().Select(r => r.Backend).ToArray();
-            var delivered = DeliveredBackendNames.Of(outcome);
-            var error = outcome.Error ?? string.Empty;
-            // Recipients that already have the message (a relay accepted it for them) are not spooled again.
-            var owed = outcome.OwedOf(message.RecipientAddresses).ToArray();
-            try
-            {
-                if (claim is not null)
-                {
-                    return claim.Fail(failed, delivered, error, _maxAttempts, owed)
-                        ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder.")
-                        : Spooled(outcome.Results, claim.MessageFile, claim.Item.Poisoned);
-                }
-
-                return _spool is null ? new Settlement(outcome.Results, null, string.Empty) : Spooled(outcome.Results, _spool.Add(message, failed, delivered, _policy, error, owed), poisoned: false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return new Settlement(outcome.Results, null, $" It could not be kept in the spool either: {ex.Message}");
-            }
-        }
-
-        /// <summary>
-        /// The pipeline ended with this message handed over but without an outcome (withdrawn before it was sent, or
-        /// cut off by a stop): a claimed item goes back to the spool as it was, any other message into the spool.
-        /// </summary>
-        public Settlement KeepUnfinished(IOutgoingMessage message, SpoolClaim? claim, IEnumerable<string> backends, string reason)
-        {
+            // Also under a policy that was met: a member that failed is still named (the relay, when only a skipped archive counted).
+            var failedNow = outcome.Results.SelectMany(r => r.FailedLeaves()).ToArray();
+            var failed = failedNow.Select(r => r.Backend).Concat(shortfall ?? Array.Empty<string>()).ToArray();
+            var error = outcome.Error ?? (shortfall is null ? string.Empty : StillOwed(shortfall, failedNow));
+            // Recipients that already have the message (a relay accepted it for them) are not spooled again; a policy
+            // met without the backends still owed leaves every recipient owed.
+            var owed = outcome.Succeeded ? message.RecipientAddresses.ToArray() : outcome.OwedOf(message.RecipientAddresses).ToArray();
             if (claim is not null)
             {
-                claim.Dispose();
-                return new Settlement(NoResults, claim.MessageFile, $" It is back in the spool as {claim.MessageFile}.");
+                try
+                {
+                    return claim.Fail(failed, delivered, error, _maxAttempts, owed)
+                        ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder as {claim.PoisonFile}; resend it on purpose with Get-MailSpool -Poison.", error)
+                        : Spooled(outcome.Results, claim.MessageFile, claim.Item.Poisoned, error);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return NotRecorded(outcome.Results, claim, ex, error);
+                }
             }
 
             if (_spool is null)
             {
-                return new Settlement(NoResults, null, " Give -SpoolDirectory to keep such messages.");
+                return new Settlement(outcome.Results, null, string.Empty, error);
             }
 
             try
             {
-                // Nothing is known of what any backend took: a resend goes through them all (at least once).
-                return Spooled(NoResults, _spool.Add(message, backends, Array.Empty<string>(), _policy, reason), poisoned: false);
+                return Spooled(outcome.Results, _spool.Add(message, failed, delivered, _policy, error, owed), poisoned: false, error);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return new Settlement(NoResults, null, $" It could not be kept in the spool either: {ex.Message}");
+                return new Settlement(outcome.Results, null, $" It is not in the spool either: writing it there failed ({ex.Message}).", error);
             }
         }
 
-        private static Settlement Spooled(IEnumerable<BackendResult> results, string path, bool poisoned) =>
+        private static string StillOwed(IReadOnlyList<string> shortfall, IReadOnlyList<BackendResult> failedNow) =>
+            $"it is still owed to {string.Join(", ", shortfall)}, which failed it on an earlier attempt and did not take it now" +
+            (failedNow.Count > 0 ? ": " + CompositeBackend.DescribeFailures(failedNow.Select(r => (r.Backend, r.Error))) : " (it was not tried: not in this resend, or skipped under its policy)");
+
+        /// <summary>
+        /// The pipeline ended with this message handed over but without an outcome (withdrawn before it was sent, or
+        /// cut off by a stop): a claimed item goes back to the spool, any other message into the spool, each
+        /// remembering the backends that took it before the end (<paramref name="delivered"/>) so that a resend skips them.
+        /// </summary>
+        public Settlement KeepUnfinished(IOutgoingMessage message, SpoolClaim? claim, IEnumerable<string> backends, IReadOnlyList<string> delivered, string reason)
+        {
+            if (claim is not null)
+            {
+                try
+                {
+                    var back = claim.Return(delivered);
+                    return new Settlement(NoResults, back, $" It is back in the spool as {back}.", reason);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return NotRecorded(NoResults, claim, ex, reason);
+                }
+            }
+
+            if (_spool is null)
+            {
+                return new Settlement(NoResults, null, " Give -SpoolDirectory to keep such messages.", reason);
+            }
+
+            try
+            {
+                return Spooled(NoResults, _spool.Add(message, backends.Except(delivered, StringComparer.OrdinalIgnoreCase), delivered, _policy, reason), poisoned: false, reason);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return new Settlement(NoResults, null, $" It is not in the spool either: writing it there failed ({ex.Message}).", reason);
+            }
+        }
+
+        /// <summary>A resent item whose new state could not be written (a full disk): it goes back as it was, and the fate says exactly where it is.</summary>
+        private static Settlement NotRecorded(IEnumerable<BackendResult> results, SpoolClaim claim, Exception problem, string error)
+        {
+            var where = claim.GiveBack();
+            var fate = where == claim.MessageFile
+                ? $" This attempt could not be recorded in the spool ({problem.Message}): the item is back in the spool unchanged as {where}; resend it with Get-MailSpool."
+                : $" This attempt could not be recorded in the spool ({problem.Message}), and the item could not be put back either: it is still in the spool folder as {where}, " +
+                    "and a listing after this process has ended gives it back.";
+            return Spooled(results, where, claim.Item.Poisoned, error, fate);
+        }
+
+        private static Settlement Spooled(IEnumerable<BackendResult> results, string path, bool poisoned, string error, string? fate = null) =>
             new Settlement(
                 results.Select(r => r.AsSpooled(path)).ToArray(),
                 path,
-                poisoned
+                fate ?? (poisoned
                     ? $" It stays in the spool's poison folder as {path}; resend it with Get-MailSpool -Poison."
-                    : $" It is kept in the spool as {path}; resend it with Get-MailSpool.");
+                    : $" It is kept in the spool as {path}; resend it with Get-MailSpool."),
+                error);
     }
 
     internal readonly struct Settlement
     {
-        public Settlement(IReadOnlyList<BackendResult> results, string? spoolPath, string fate)
+        public Settlement(IReadOnlyList<BackendResult> results, string? spoolPath, string fate, string? error = null)
         {
             Results = results;
             SpoolPath = spoolPath;
             Fate = fate;
+            Error = error;
         }
+
+        /// <summary>Whether the message counts as delivered: its policy was met, and a resent item is owed to no backend any more.</summary>
+        public bool Delivered => Error is null;
+
+        /// <summary>Why it was not delivered; null when it was.</summary>
+        public string? Error { get; }
 
         public IReadOnlyList<BackendResult> Results { get; }
 
