@@ -1,0 +1,50 @@
+using System.Collections.Generic;
+using System.Linq;
+using PSCompositeMail.Delivery;
+using PSCompositeMail.Domain;
+
+namespace PSCompositeMail.Engine.Domain
+{
+    /// <summary>Test-MailDomain's work: MX, SPF, DKIM and DMARC for one domain, asked of DNS only; nothing is changed or sent.</summary>
+    internal static class DomainChecker
+    {
+        public static MailDomainTestResult Check(DomainCheckRequest request, DeliveryContext context)
+        {
+            DnsLookup dns;
+            try
+            {
+                dns = DnsLookup.Create(request, context);
+            }
+            catch (DnsServerUnavailableException ex)
+            {
+                return Unchecked(request, ex.Message, string.Join(", ", request.DnsServers));
+            }
+
+            var checks = new List<DomainCheck>();
+            try
+            {
+                checks.Add(MxCheck.Run(request.Domain, dns));
+                checks.AddRange(SpfCheck.Run(request, dns));
+                checks.AddRange(request.DkimKeys.Count == 0 ? new[] { DkimCheck.NotSigned(request) } : request.DkimKeys.Select(k => DkimCheck.Run(k, dns)));
+                checks.Add(DmarcCheck.Run(request.Domain, request.DkimKeys, dns));
+            }
+            catch (DnsLookupException ex)
+            {
+                // Nothing more can be asked once the servers are gone (or answered nonsense where no check expected it):
+                // every check not yet made says why.
+                return Unchecked(request, ex.Message, dns.Servers, checks);
+            }
+
+            return new MailDomainTestResult(request.Domain, checks, dns.Servers);
+        }
+
+        private static MailDomainTestResult Unchecked(DomainCheckRequest request, string reason, string servers, IReadOnlyList<DomainCheck>? done = null)
+        {
+            var made = done ?? new List<DomainCheck>();
+            var missing = new[] { MxCheck.Name, SpfCheck.Name, DkimCheck.Name, DmarcCheck.Name }
+                .Where(name => made.All(c => c.Name != name))
+                .Select(name => new DomainCheck(name, DomainCheckStatus.Fail, "Not checked: " + reason));
+            return new MailDomainTestResult(request.Domain, made.Concat(missing).ToArray(), servers) { DnsFailure = reason };
+        }
+    }
+}

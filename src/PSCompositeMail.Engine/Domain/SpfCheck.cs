@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using PSCompositeMail.Domain;
+
+namespace PSCompositeMail.Engine.Domain
+{
+    /// <summary>SPF: the domain's one record, its syntax, its ten lookups and its "all"; then each relay's address and each provider's include.</summary>
+    internal static class SpfCheck
+    {
+        public const string Name = "SPF";
+
+        public static IEnumerable<DomainCheck> Run(DomainCheckRequest request, DnsLookup dns)
+        {
+            var domain = request.Domain;
+            var spf = new SpfEvaluator(dns);
+            var relays = request.Relays.Select(r => (r.Backend, r.Host, Addresses: AddressesOf(r.Host, dns))).ToArray();
+            var checks = new List<DomainCheck>();
+            SpfRecord? record = null;
+            try
+            {
+                record = spf.Fetch(domain);
+                if (record is null)
+                {
+                    checks.Add(new DomainCheck(Name, DomainCheckStatus.Fail,
+                        $"{domain} has no SPF record: receivers cannot tell its servers from forgers, and Gmail, Yahoo and Outlook.com reject such mail.",
+                        $"Publish a TXT record at {domain}: {Suggest(request, relays)}"));
+                }
+            }
+            catch (SpfEvaluationException ex)
+            {
+                checks.Add(new DomainCheck(Name, DomainCheckStatus.Fail, ex.Message + ".",
+                    ex.Result == SpfResult.TempError ? null : $"Publish exactly one TXT record at {domain} that starts with v=spf1 and parses, for example: {Suggest(request, relays)}"));
+            }
+
+            var survey = record is null ? null : spf.Survey(record);
+            if (record is not null)
+            {
+                checks.Add(Judge(domain, record, survey!));
+            }
+
+            checks.AddRange(relays.Select(r => RelayCheck(domain, record, spf, r.Backend, r.Host, r.Addresses)));
+            foreach (var provider in request.Providers)
+            {
+                checks.Add(survey is not null && survey.Reached.Contains(provider.Include)
+                    ? new DomainCheck(Name, DomainCheckStatus.Pass, $"The SPF record reaches include:{provider.Include}, the servers {provider.Provider} sends from.", null, provider.Backend)
+                    : new DomainCheck(Name, DomainCheckStatus.Fail,
+                        $"{provider.Provider} sends this backend's mail from its own servers, and the SPF record of {domain} does not reach include:{provider.Include}.",
+                        record is null ? $"Publish a TXT record at {domain}: {Suggest(request, relays)}" : $"Add include:{provider.Include}: {record.WithTerm("include:" + provider.Include)}",
+                        provider.Backend));
+            }
+
+            return checks;
+        }
+
+        /// <summary>The record itself: syntax of what it includes, lookups, "all", ptr.</summary>
+        private static DomainCheck Judge(string domain, SpfRecord record, SpfSurvey survey)
+        {
+            var costs = survey.Costs.Count == 0 ? string.Empty : $": {string.Join(", ", survey.Costs)}";
+            var summary = $"{record.Text} ({survey.Lookups} of {SpfEvaluator.LookupLimit} DNS lookups)";
+            if (survey.Problems.Count > 0)
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{summary}; receivers take it as a permanent error: {string.Join(" ", survey.Problems)}",
+                    "Remove or correct the includes named, so that every one of them has exactly one valid SPF record.");
+            }
+
+            if (survey.Lookups > SpfEvaluator.LookupLimit)
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Fail,
+                    $"{summary}: more than {SpfEvaluator.LookupLimit} lookups is a permanent error for receivers (RFC 7208 4.6.4){costs}.",
+                    $"Bring it to {SpfEvaluator.LookupLimit} lookups or fewer: replace includes with the ip4:/ip6: ranges they hold, or drop senders you no longer use.");
+            }
+
+            var all = record.All;
+            var redirect = record.Redirect;
+            if (all is { Qualifier: '+' })
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{summary}: '{all.Text}' permits every server on the internet to send as {domain}.", $"End it in -all: {record.WithAll("-all")}");
+            }
+
+            if (all is { Qualifier: '?' })
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Warn, $"{summary}: '?all' says nothing about other servers, so forged mail is not rejected and receivers trust the domain less.", $"End it in -all (or ~all while you check who sends): {record.WithAll("-all")}");
+            }
+
+            if (all is null && redirect is null)
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Warn, $"{summary}: without an 'all' term, other servers get 'neutral'.", $"End it in -all: {record.Text} -all");
+            }
+
+            if (survey.UsesPtr)
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Warn, $"{summary}: 'ptr' is deprecated (RFC 7208 5.5) and receivers may skip it.", "Replace ptr with the ip4:/ip6: ranges or a: names of your servers.");
+            }
+
+            return new DomainCheck(Name, DomainCheckStatus.Pass, summary + costs + ".");
+        }
+
+        private static DomainCheck RelayCheck(string domain, SpfRecord? record, SpfEvaluator spf, string backend, string host, IReadOnlyList<IPAddress>? addresses)
+        {
+            if (addresses is null || addresses.Count == 0)
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Fail, $"The relay {host} has no address in DNS, so the SPF record cannot be checked for it.", $"Check -SmtpServer '{host}', or give the relay's IP address.", backend);
+            }
+
+            var sender = "postmaster@" + domain;
+            var outcomes = addresses.Select(a => (Address: a, Outcome: spf.CheckHost(a, domain, sender))).ToArray();
+            var refused = outcomes.Where(o => o.Outcome.Result != SpfResult.Pass).ToArray();
+            var named = IPAddress.TryParse(host, out _) ? host : $"{host} ({string.Join(", ", addresses)})";
+            if (refused.Length == 0)
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Pass, $"The relay {named} is permitted: {outcomes[0].Outcome.Reason}.", null, backend);
+            }
+
+            var first = refused[0];
+            var term = (first.Address.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + first.Address;
+            return new DomainCheck(Name, DomainCheckStatus.Fail,
+                $"The relay {named} is not permitted by the SPF record of {domain}: {first.Address} gets {first.Outcome.Result.ToString().ToLowerInvariant()} ({first.Outcome.Reason}).",
+                record is null ? null : $"Add {term} (if this relay sends to the internet itself; otherwise the server it forwards to): {record.WithTerm(term)}",
+                backend);
+        }
+
+        /// <summary>A record the backends would pass: their relays' addresses, their providers' includes, -all.</summary>
+        private static string Suggest(DomainCheckRequest request, IEnumerable<(string Backend, string Host, IReadOnlyList<IPAddress>? Addresses)> relays)
+        {
+            var terms = relays.SelectMany(r => r.Addresses ?? Array.Empty<IPAddress>())
+                .Select(a => (a.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + a)
+                .Concat(request.Providers.Select(p => "include:" + p.Include))
+                .Distinct()
+                .ToArray();
+            return terms.Length == 0 ? "v=spf1 mx -all (name every server that sends its mail before -all)" : $"v=spf1 {string.Join(" ", terms)} -all";
+        }
+
+        /// <summary>The relay as an address, or what its name resolves to through the same DNS servers; null when it cannot be found.</summary>
+        private static IReadOnlyList<IPAddress>? AddressesOf(string host, DnsLookup dns)
+        {
+            if (IPAddress.TryParse(host, out var address))
+            {
+                return new[] { address };
+            }
+
+            try
+            {
+                return dns.Addresses(host);
+            }
+            catch (DnsLookupException ex) when (ex is not DnsServerUnavailableException)
+            {
+                return null;
+            }
+        }
+    }
+}
