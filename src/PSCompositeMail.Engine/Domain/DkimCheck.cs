@@ -48,7 +48,7 @@ namespace PSCompositeMail.Engine.Domain
             {
                 return new DomainCheck(Name, DomainCheckStatus.Fail,
                     $"{key.RecordName} holds a different key (k={publishedType}, p={Abbreviate(publishedKey)}) than the one '{key.Backend}' signs with (k={expectedType}, p={Abbreviate(expectedKey)}): its signatures fail.",
-                    "Replace the record with: " + key.Record, key.Backend);
+                    $"Replace the TXT record at {key.RecordName} with: {key.Record}", key.Backend);
             }
 
             var testing = published.TryGetValue("t", out var flags) && flags.Split(':').Any(f => f.Trim() == "y");

@@ -41,6 +41,6 @@ namespace PSCompositeMail.Domain
 
         /// <summary>As nested checks show in a list view: escaped, since the text comes from DNS.</summary>
         public override string ToString() =>
-            Messages.ControlCharacters.Escape(Backend is null ? $"{Name} {Status}: {Detail}" : $"{Name} [{Backend}] {Status}: {Detail}");
+            Messages.ControlCharacters.Escape(Backend is null ? $"{Status} {Name}: {Detail}" : $"{Status} {Name} ({Backend}): {Detail}");
     }
 }

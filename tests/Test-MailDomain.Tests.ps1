@@ -1,0 +1,252 @@
+# Will it land? Test-MailDomain against a real DNS server on 127.0.0.1 (Debian's dnsmasq, see dns.ps1): one zone per
+# case, each expected Status on the expected check. No test asks any other DNS server.
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/signing.ps1
+    . $PSScriptRoot/dns.ps1
+    $script:Keys = Join-Path $TestDrive 'keys'
+    $script:KeyA = New-TestDkimKey -Folder $Keys
+    $script:KeyB = New-TestDkimKey -Folder $Keys
+    $script:Signed = New-MailBackend -Smtp -Name relay -SmtpServer relay.good.test -DkimDomain good.test -DkimSelector s1 -DkimPrivateKeyPath $KeyA
+    $script:OtherKey = New-MailBackend -Smtp -Name otherkey -SmtpServer relay.good.test -DkimDomain good.test -DkimSelector s1 -DkimPrivateKeyPath $KeyB
+    $secret = ConvertTo-SecureString 'not-a-real-secret' -AsPlainText -Force
+    $script:M365 = New-MailBackend -Graph -Name m365 -TenantId contoso.com -ClientId 11111111-2222-3333-4444-555555555555 -ClientSecret $secret
+    $script:RecordA = $Signed.DkimRecord
+
+    # Each zone is good except in the one way its name says.
+    function New-Zone {
+        param([string] $Domain, [string[]] $Spf = @('v=spf1 ip4:192.0.2.25 include:_spf.good.test include:spf.protection.outlook.com -all'),
+            [string[]] $Dmarc = @('v=DMARC1; p=reject; rua=mailto:dmarc@good.test'), [string] $Mx = "mx1.$Domain,10", [switch] $NoDkim)
+        if ($Mx) { "mx-host=$Domain,$Mx" }
+        "host-record=mx1.$Domain,192.0.2.10"
+        $Spf | ForEach-Object { ConvertTo-DnsmasqTxt $Domain $_ }
+        $Dmarc | ForEach-Object { ConvertTo-DnsmasqTxt "_dmarc.$Domain" $_ }
+        if (-not $NoDkim) { ConvertTo-DnsmasqTxt "s1._domainkey.$Domain" $RecordA }
+    }
+
+    $lines = @(
+        New-Zone good.test
+        'host-record=relay.good.test,198.51.100.7'
+        ConvertTo-DnsmasqTxt _spf.good.test 'v=spf1 ip4:198.51.100.0/25 a:relay.good.test -all'
+        ConvertTo-DnsmasqTxt spf.protection.outlook.com 'v=spf1 ip4:40.92.0.0/15 ip6:2a01:111:f400::/48 -all'
+        New-Zone nomx.test -Mx ''
+        'host-record=nomx.test,192.0.2.30'
+        New-Zone nullmx.test -Mx '.,0'
+        New-Zone twospf.test -Spf 'v=spf1 ip4:192.0.2.25 -all', 'v=spf1 include:spf.protection.outlook.com -all'
+        New-Zone plusall.test -Spf 'v=spf1 ip4:192.0.2.25 +all'
+        New-Zone neutral.test -Spf 'v=spf1 ip4:192.0.2.25 ?all'
+        New-Zone lookups.test -Spf ('v=spf1 ' + ((1..11 | ForEach-Object { "include:l$_.lookups.test" }) -join ' ') + ' -all')
+        1..11 | ForEach-Object { ConvertTo-DnsmasqTxt "l$_.lookups.test" "v=spf1 ip4:192.0.2.$_ -all" }
+        New-Zone noinclude.test -Spf 'v=spf1 ip4:192.0.2.25 -all'
+        New-Zone nodkim.test -NoDkim
+        New-Zone nodmarc.test -Dmarc @()
+        New-Zone baddmarc.test -Dmarc 'v=DMARC1; p=rejected; rua=mailto:dmarc@baddmarc.test'
+        New-Zone badspf.test -Spf 'v=spf1 ip4:192.0.2 include -all'
+    )
+    $script:Dns = Start-TestDnsServer -Line $lines -Zone test, outlook.com
+    $script:Ask = @{ DnsServer = $Dns.Server; TimeoutSec = 10 }
+
+    function Get-Check {
+        param($Result, [string] $Name, [string] $Backend)
+        @($Result.Checks | Where-Object { $_.Name -eq $Name -and "$($_.Backend)" -eq $Backend })
+    }
+
+    # A UDP port nothing listens on: the kernel answers port unreachable, or nothing at all.
+    function Get-ClosedUdpPort { Get-FreeUdpPort }
+}
+
+AfterAll { $script:Dns | Stop-TestDnsServer }
+
+Describe 'Test-MailDomain: zones' {
+    It 'passes every check for a good zone, with relays, Microsoft 365 and DKIM' {
+        $result = Test-MailDomain -From 'Ops <ops@good.test>' -Backend $Signed, $M365, (New-MailBackend -Smtp -Name direct -SmtpServer 192.0.2.25) @Ask
+        $result.Domain | Should -Be 'good.test'
+        $result.Succeeded | Should -BeTrue
+        $result.Checks | ForEach-Object { $_.Status | Should -Be 'Pass' -Because "$_" }
+        $result.Checks.Name | Sort-Object -Unique | Should -Be @('DKIM', 'DMARC', 'MX', 'SPF')
+        (Get-Check $result MX).Detail | Should -Match '10 mx1\.good\.test'
+        (Get-Check $result SPF).Detail | Should -Match '3 of 10 DNS lookups'
+        (Get-Check $result SPF relay).Detail | Should -Match '198\.51\.100\.7'
+        (Get-Check $result SPF m365).Detail | Should -Match 'include:spf\.protection\.outlook\.com'
+        (Get-Check $result DKIM relay).Detail | Should -Match 's1\._domainkey\.good\.test'
+        (Get-Check $result DMARC).Detail | Should -Match 'p=reject.*d=good\.test .*aligns'
+        $result.Checks.Fix | Where-Object { $_ } | Should -BeNullOrEmpty
+    }
+
+    It 'warns when there is no MX but an address' {
+        $check = Get-Check (Test-MailDomain nomx.test @Ask) MX
+        $check.Status | Should -Be 'Warn'
+        $check.Detail | Should -Match '192\.0\.2\.30'
+        $check.Fix | Should -Match 'IN MX 10'
+    }
+
+    It 'fails a null MX' {
+        $result = Test-MailDomain nullmx.test @Ask
+        $result.Succeeded | Should -BeFalse
+        (Get-Check $result MX).Status | Should -Be 'Fail'
+        (Get-Check $result MX).Detail | Should -Match 'null MX'
+    }
+
+    It 'fails a domain that does not exist' {
+        (Get-Check (Test-MailDomain missing.test @Ask) MX).Status | Should -Be 'Fail'
+    }
+
+    It 'fails two SPF records' {
+        $check = Get-Check (Test-MailDomain twospf.test @Ask) SPF
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match '2 SPF records'
+    }
+
+    It 'fails +all and warns ?all, with the record ending in -all as the fix' {
+        $plus = Get-Check (Test-MailDomain plusall.test @Ask) SPF
+        $plus.Status | Should -Be 'Fail'
+        $plus.Fix | Should -Match 'v=spf1 ip4:192\.0\.2\.25 -all$'
+        $neutral = Get-Check (Test-MailDomain neutral.test @Ask) SPF
+        $neutral.Status | Should -Be 'Warn'
+        $neutral.Fix | Should -Match 'v=spf1 ip4:192\.0\.2\.25 -all$'
+    }
+
+    It 'fails more than 10 lookups and counts them' {
+        $check = Get-Check (Test-MailDomain lookups.test @Ask) SPF
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match '11 of 10 DNS lookups'
+        # A relay evaluated against that record is a permerror too.
+        $relay = Get-Check (Test-MailDomain lookups.test -Backend (New-MailBackend -Smtp -Name r -SmtpServer 192.0.2.11) @Ask) SPF r
+        $relay.Status | Should -Be 'Fail'
+        $relay.Detail | Should -Match 'permerror'
+    }
+
+    It 'fails an SPF record that does not parse' {
+        $check = Get-Check (Test-MailDomain badspf.test @Ask) SPF
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match "does not parse: 'ip4:192\.0\.2'"
+    }
+
+    It 'fails a relay the SPF record does not permit, and the fix adds its address before -all' {
+        $stray = New-MailBackend -Smtp -Name stray -SmtpServer 203.0.113.9
+        $result = Test-MailDomain good.test -Backend $stray @Ask
+        $check = Get-Check $result SPF stray
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match '203\.0\.113\.9 gets fail'
+        $check.Fix | Should -Match 'v=spf1 ip4:192\.0\.2\.25 include:_spf\.good\.test include:spf\.protection\.outlook\.com ip4:203\.0\.113\.9 -all'
+        (Get-Check $result SPF).Status | Should -Be 'Pass'
+        $result.Succeeded | Should -BeFalse
+    }
+
+    It 'resolves a relay name through the same DNS server, and fails one that has no address' {
+        $check = Get-Check (Test-MailDomain good.test -Backend (New-MailBackend -Smtp -Name ghost -SmtpServer ghost.good.test) @Ask) SPF ghost
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match 'ghost\.good\.test has no address'
+    }
+
+    It 'fails a Microsoft 365 backend whose include is missing, in a composite too' {
+        $composite = New-MailBackend -Composite -Backend $M365, (New-MailBackend -Null) -Policy Failover
+        $check = Get-Check (Test-MailDomain noinclude.test -Backend $composite @Ask) SPF m365
+        $check.Status | Should -Be 'Fail'
+        $check.Fix | Should -Be 'Add include:spf.protection.outlook.com: v=spf1 ip4:192.0.2.25 include:spf.protection.outlook.com -all'
+    }
+
+    It 'fails a missing DKIM record, and the fix is the record the backend prints' {
+        $backend = New-MailBackend -Smtp -Name relay -SmtpServer 192.0.2.25 -DkimDomain nodkim.test -DkimSelector s1 -DkimPrivateKeyPath $KeyA
+        $check = Get-Check (Test-MailDomain nodkim.test -Backend $backend @Ask) DKIM relay
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match 'No TXT record at s1\._domainkey\.nodkim\.test'
+        $check.Fix | Should -Be "Publish a TXT record at $($backend.Dkim.RecordName) holding: $($backend.DkimRecord)"
+    }
+
+    It 'fails a DKIM record that holds another key' {
+        $check = Get-Check (Test-MailDomain good.test -Backend $OtherKey @Ask) DKIM otherkey
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match 'different key'
+        $check.Fix | Should -BeLike "*$($OtherKey.DkimRecord)"
+    }
+
+    It 'warns when DKIM cannot be checked: no backend, or a backend that does not sign' {
+        (Get-Check (Test-MailDomain good.test @Ask) DKIM).Status | Should -Be 'Warn'
+        $unsigned = Get-Check (Test-MailDomain good.test -Backend (New-MailBackend -Smtp -Name plain -SmtpServer 192.0.2.25) @Ask) DKIM
+        $unsigned.Status | Should -Be 'Warn'
+        $unsigned.Detail | Should -Match "'plain'"
+    }
+
+    It 'warns when DMARC is missing' {
+        $check = Get-Check (Test-MailDomain nodmarc.test @Ask) DMARC
+        $check.Status | Should -Be 'Warn'
+        $check.Fix | Should -Match '^Publish a TXT record at _dmarc\.nodmarc\.test: v=DMARC1; p=none'
+    }
+
+    It 'fails a malformed DMARC record' {
+        $check = Get-Check (Test-MailDomain baddmarc.test @Ask) DMARC
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match 'p=rejected is not one of none, quarantine, reject'
+    }
+
+    It 'warns when a DKIM d= does not align with the From domain' {
+        $check = Get-Check (Test-MailDomain -From ops@nodkim.test -Backend $Signed @Ask) DMARC
+        $check.Status | Should -Be 'Warn'
+        $check.Detail | Should -Match "d=good\.test of 'relay' does NOT align"
+    }
+}
+
+Describe 'Test-MailDomain: DNS servers and input' {
+    It 'names a DNS server that does not answer, bounded, and fails every check' {
+        $closed = Get-ClosedUdpPort
+        $result = Test-MailDomain good.test -DnsServer "127.0.0.1:$closed" -TimeoutSec 1 -ErrorVariable failure -ErrorAction SilentlyContinue
+        $failure.Count | Should -Be 1
+        $failure[0].FullyQualifiedErrorId | Should -Be 'DnsServerUnavailable,PSCompositeMail.Commands.TestMailDomainCommand'
+        $failure[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        "$failure" | Should -Match "DNS server 127\.0\.0\.1:$closed did not answer the MX query for good\.test within 1 s"
+        $result.Succeeded | Should -BeFalse
+        $result.Checks | ForEach-Object { $_.Status | Should -Be 'Fail'; $_.Detail | Should -Match "127\.0\.0\.1:$closed" }
+    }
+
+    It 'stops on a DNS server failure with -ErrorAction Stop' {
+        { Test-MailDomain good.test -DnsServer "127.0.0.1:$(Get-ClosedUdpPort)" -TimeoutSec 1 -ErrorAction Stop } | Should -Throw '*did not answer*'
+    }
+
+    It 'refuses <Case> as a clear error and goes on with the rest of the pipeline' -TestCases @(
+        @{ Case = 'an empty domain'; Value = '' }
+        @{ Case = 'a domain with spaces'; Value = 'good .test' }
+        @{ Case = 'an address as -Domain'; Value = 'ops@good.test' }
+    ) {
+        $results = $Value, 'good.test' | Test-MailDomain @Ask -ErrorVariable failure -ErrorAction SilentlyContinue
+        $failure.Count | Should -Be 1
+        $failure[0].FullyQualifiedErrorId | Should -Be 'InvalidDomain,PSCompositeMail.Commands.TestMailDomainCommand'
+        $failure[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        @($results).Count | Should -Be 1
+        $results.Domain | Should -Be 'good.test'
+    }
+
+    It 'refuses a -From that is not an address' {
+        $result = Test-MailDomain -From 'not an address' @Ask -ErrorVariable failure -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $failure[0].FullyQualifiedErrorId | Should -Be 'InvalidFromAddress,PSCompositeMail.Commands.TestMailDomainCommand'
+    }
+
+    It 'refuses <Server> as -DnsServer before asking anything' -TestCases @(
+        @{ Server = '127.0.0.1:70000' }
+        @{ Server = '127.0.0.1:0' }
+        @{ Server = 'dns server' }
+        @{ Server = '127.0.0.1:abc' }
+    ) {
+        { Test-MailDomain good.test -DnsServer $Server -ErrorAction Stop } | Should -Throw '*-DnsServer*'
+        try { Test-MailDomain good.test -DnsServer $Server } catch { $_.FullyQualifiedErrorId | Should -Be 'InvalidDnsServer,PSCompositeMail.Commands.TestMailDomainCommand' }
+    }
+
+    It 'takes domains and From properties from the pipeline, and stops early with Select-Object -First' {
+        @([pscustomobject]@{ From = 'a@good.test' }, [pscustomobject]@{ From = 'b@nomx.test' } | Test-MailDomain @Ask).Domain | Should -Be 'good.test', 'nomx.test'
+        @('good.test', 'nomx.test', 'nullmx.test' | Test-MailDomain @Ask | Select-Object -First 1).Domain | Should -Be 'good.test'
+    }
+
+    It 'tells each query with -Verbose' {
+        $verbose = Test-MailDomain good.test @Ask -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        "$verbose" | Should -Match "DNS TXT _dmarc\.good\.test: 1 answer\(s\) from 127\.0\.0\.1:$($Dns.Port)"
+    }
+
+    It 'shows its checks in a table that fits 80 columns' {
+        $text = Test-MailDomain nullmx.test @Ask | Out-String -Width 80
+        $text | Should -Match 'nullmx\.test'
+        $text -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        $checks = (Test-MailDomain nullmx.test @Ask).Checks | Out-String -Width 80
+        $checks | Should -Match 'MX\s+Fail'
+    }
+}
