@@ -42,6 +42,11 @@ BeforeAll {
         New-Zone nodmarc.test -Dmarc @()
         New-Zone baddmarc.test -Dmarc 'v=DMARC1; p=rejected; rua=mailto:dmarc@baddmarc.test'
         New-Zone badspf.test -Spf 'v=spf1 ip4:192.0.2 include -all'
+        # Every kind of mechanism a receiver evaluates: a, mx with a prefix, exists with a macro, ip6 through a redirect.
+        New-Zone mech.test -Spf 'v=spf1 a:relay-a.mech.test mx/24 exists:%{i}.allow.mech.test redirect=_r.mech.test'
+        'host-record=relay-a.mech.test,192.0.2.50'
+        'host-record=203.0.113.5.allow.mech.test,127.0.0.2'
+        ConvertTo-DnsmasqTxt _r.mech.test 'v=spf1 ip6:2001:db8::/64 -all'
     )
     $script:Dns = Start-TestDnsServer -Line $lines -Zone test, outlook.com
     $script:Ask = @{ DnsServer = $Dns.Server; TimeoutSec = 10 }
@@ -180,6 +185,24 @@ Describe 'Test-MailDomain: zones' {
         $check.Detail | Should -Match 'p=rejected is not one of none, quarantine, reject'
     }
 
+    It 'evaluates <Relay> as a receiver would: <Expected>' -TestCases @(
+        @{ Relay = '192.0.2.50'; Expected = 'Pass'; Because = 'a:relay-a.mech.test' }
+        @{ Relay = '192.0.2.77'; Expected = 'Pass'; Because = "'mx/24'" }
+        @{ Relay = '203.0.113.5'; Expected = 'Pass'; Because = 'exists:%\{i\}' }
+        @{ Relay = '2001:db8::25'; Expected = 'Pass'; Because = 'ip6:2001:db8::/64' }
+        @{ Relay = '198.51.100.99'; Expected = 'Fail'; Because = "'-all' in the SPF record of _r\.mech\.test" }
+    ) {
+        $check = Get-Check (Test-MailDomain mech.test -Backend (New-MailBackend -Smtp -Name r -SmtpServer $Relay) @Ask) SPF r
+        $check.Status | Should -Be $Expected
+        $check.Detail | Should -Match $Because
+    }
+
+    It 'takes DMARC from the organizational domain when a subdomain has none' {
+        $check = Get-Check (Test-MailDomain -From ops@mail.good.test @Ask) DMARC
+        $check.Status | Should -Be 'Pass'
+        $check.Detail | Should -Match 'no record at _dmarc\.mail\.good\.test: the organizational domain''s record at _dmarc\.good\.test applies, with p=reject'
+    }
+
     It 'warns when a DKIM d= does not align with the From domain' {
         $check = Get-Check (Test-MailDomain -From ops@nodkim.test -Backend $Signed @Ask) DMARC
         $check.Status | Should -Be 'Warn'
@@ -197,6 +220,53 @@ Describe 'Test-MailDomain: DNS servers and input' {
         "$failure" | Should -Match "DNS server 127\.0\.0\.1:$closed did not answer the MX query for good\.test within 1 s"
         $result.Succeeded | Should -BeFalse
         $result.Checks | ForEach-Object { $_.Status | Should -Be 'Fail'; $_.Detail | Should -Match "127\.0\.0\.1:$closed" }
+    }
+
+    It 'fails, naming the answer, each check whose query the server refused, and goes on with the others' {
+        # dnsmasq refuses names outside its zones (it has no upstream).
+        $result = Test-MailDomain example.org @Ask -ErrorVariable failure
+        $failure | Should -BeNullOrEmpty
+        $result.Checks.Count | Should -Be 4
+        # DKIM has nothing to ask without a backend's selector.
+        $result.Checks | Where-Object Name -ne DKIM | ForEach-Object { $_.Status | Should -Be 'Fail'; $_.Detail | Should -Match "127\.0\.0\.1:$($Dns.Port) answered Refused" }
+        $relay = Test-MailDomain good.test -Backend (New-MailBackend -Smtp -Name outside -SmtpServer relay.example.org) @Ask
+        (Get-Check $relay SPF outside).Detail | Should -Match 'answered Refused to the A query for relay\.example\.org'
+        (Get-Check $relay SPF).Status | Should -Be 'Pass'
+    }
+
+    It 'names a DNS server that takes the query and never answers' {
+        $silent = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([ipaddress]::Loopback, 0))
+        try {
+            $server = "127.0.0.1:$($silent.Client.LocalEndPoint.Port)"
+            $result = Test-MailDomain good.test -DnsServer $server -TimeoutSec 1 -ErrorVariable failure -ErrorAction SilentlyContinue
+            "$failure" | Should -Match "DNS server $server did not answer the MX query for good\.test within 1 s"
+            $result.Succeeded | Should -BeFalse
+        }
+        finally { $silent.Dispose() }
+    }
+
+    It 'ends at once when stopped while a DNS server keeps it waiting (Ctrl+C)' {
+        $silent = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([ipaddress]::Loopback, 0))
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddScript('param($Module, $Server) Import-Module $Module; Test-MailDomain good.test -DnsServer $Server -TimeoutSec 300').
+                AddParameters(@{ Module = $ModulePath; Server = "127.0.0.1:$($silent.Client.LocalEndPoint.Port)" })
+            $running = $shell.BeginInvoke()
+            # Wait until the query reached the silent server, then stop as Ctrl+C does.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ($silent.Available -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            $silent.Available | Should -BeGreaterThan 0 -Because 'the query should reach the server'
+            $shell.Stop()
+            # The query alone would wait 2 x 300 s; a stop that did not reach it would fail this generous bound.
+            $running.AsyncWaitHandle.WaitOne(60000) | Should -BeTrue -Because 'Stop() cancels the DNS query'
+            $shell.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally { $shell.Dispose(); $silent.Dispose() }
+    }
+
+    It 'lets a throwing consumer end the pipeline' {
+        { 'good.test', 'nomx.test' | Test-MailDomain @Ask | ForEach-Object { throw "consumer refused $($_.Domain)" } } | Should -Throw 'consumer refused good.test'
+        (Test-MailDomain good.test @Ask).Succeeded | Should -BeTrue -Because 'nothing is left behind that breaks the next call'
     }
 
     It 'stops on a DNS server failure with -ErrorAction Stop' {

@@ -14,15 +14,13 @@ namespace PSCompositeMail.Engine.Domain
 
         public static DomainCheck Run(string domain, IReadOnlyList<DkimKeyToCheck> keys, DnsLookup dns)
         {
-            var at = "_dmarc." + domain;
-            var suggested = $"Publish a TXT record at {at}: v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain} (watch the reports, then move to p=quarantine or p=reject).";
-            // Records that do not start with v=DMARC1 are not DMARC records and are ignored (RFC 7489 6.6.3); a record that
-            // starts like one but is misspelt is shown as malformed rather than silently ignored.
-            var records = dns.Txt(at).Where(r => r.TrimStart().StartsWith("v=dmarc", StringComparison.OrdinalIgnoreCase)).ToArray();
+            var own = "_dmarc." + domain;
+            var suggested = $"Publish a TXT record at {own}: v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain} (watch the reports, then move to p=quarantine or p=reject).";
+            var (at, records) = Find(domain, dns);
             if (records.Length == 0)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Warn,
-                    $"No DMARC record at {at}: Gmail, Yahoo and Outlook.com require one from bulk senders, and receivers apply their own policy.", suggested);
+                    $"No DMARC record at {own}: Gmail, Yahoo and Outlook.com require one from bulk senders, and receivers apply their own policy.", suggested);
             }
 
             if (records.Length > 1)
@@ -39,6 +37,11 @@ namespace PSCompositeMail.Engine.Domain
 
             var strict = tags.TryGetValue("adkim", out var adkim) && adkim == "s";
             var policy = $"p={tags["p"]}" + string.Concat(new[] { "sp", "pct", "adkim", "aspf", "rua" }.Where(tags.ContainsKey).Select(t => $", {t}={tags[t]}"));
+            if (at != own)
+            {
+                policy += $" (no record at {own}: the organizational domain's record at {at} applies, with {(tags.ContainsKey("sp") ? "sp" : "p")}={(tags.TryGetValue("sp", out var sp) ? sp : tags["p"])})";
+            }
+
             var misaligned = keys.Where(k => !Aligned(domain, k.Domain, strict)).ToArray();
             var alignment = keys.Count == 0
                 ? string.Empty
@@ -51,6 +54,28 @@ namespace PSCompositeMail.Engine.Domain
             }
 
             return new DomainCheck(Name, DomainCheckStatus.Pass, $"Policy {policy}{alignment}.");
+        }
+
+        /// <summary>
+        /// The DMARC records at _dmarc.domain, or else at the nearest parent that has them (receivers look up the
+        /// organizational domain's record, RFC 7489 6.6.3; without the public suffix list, each parent of two labels or
+        /// more is asked). Records that do not start with v=DMARC1 are not DMARC records; one that starts like one but is
+        /// misspelt is kept, to be shown as malformed rather than silently ignored.
+        /// </summary>
+        private static (string At, string[] Records) Find(string domain, DnsLookup dns)
+        {
+            var labels = domain.Split('.');
+            for (var skip = 0; skip == 0 || labels.Length - skip >= 2; skip++)
+            {
+                var at = "_dmarc." + string.Join(".", labels.Skip(skip));
+                var records = dns.Txt(at).Where(r => r.TrimStart().StartsWith("v=dmarc", StringComparison.OrdinalIgnoreCase)).ToArray();
+                if (records.Length > 0)
+                {
+                    return (at, records);
+                }
+            }
+
+            return ("_dmarc." + domain, Array.Empty<string>());
         }
 
         /// <summary>Why the record is malformed, or null; fills the tags (names lower case) when it parses.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using PSCompositeMail.Delivery;
@@ -23,19 +24,33 @@ namespace PSCompositeMail.Engine.Domain
             var checks = new List<DomainCheck>();
             try
             {
-                checks.Add(MxCheck.Run(request.Domain, dns));
-                checks.AddRange(SpfCheck.Run(request, dns));
-                checks.AddRange(request.DkimKeys.Count == 0 ? new[] { DkimCheck.NotSigned(request) } : request.DkimKeys.Select(k => DkimCheck.Run(k, dns)));
-                checks.Add(DmarcCheck.Run(request.Domain, request.DkimKeys, dns));
+                checks.AddRange(Guarded(MxCheck.Name, null, () => new[] { MxCheck.Run(request.Domain, dns) }));
+                checks.AddRange(Guarded(SpfCheck.Name, null, () => SpfCheck.Run(request, dns)));
+                checks.AddRange(request.DkimKeys.Count == 0
+                    ? new[] { DkimCheck.NotSigned(request) }
+                    : request.DkimKeys.SelectMany(k => Guarded(DkimCheck.Name, k.Backend, () => new[] { DkimCheck.Run(k, dns) })));
+                checks.AddRange(Guarded(DmarcCheck.Name, null, () => new[] { DmarcCheck.Run(request.Domain, request.DkimKeys, dns) }));
             }
-            catch (DnsLookupException ex)
+            catch (DnsServerUnavailableException ex)
             {
-                // Nothing more can be asked once the servers are gone (or answered nonsense where no check expected it):
-                // every check not yet made says why.
+                // Nothing more can be asked once the servers are gone: every check not yet made says why.
                 return Unchecked(request, ex.Message, dns.Servers, checks);
             }
 
             return new MailDomainTestResult(request.Domain, checks, dns.Servers);
+        }
+
+        /// <summary>A query the server answered with an error (SERVFAIL, REFUSED) fails that check alone, naming the answer.</summary>
+        private static IEnumerable<DomainCheck> Guarded(string name, string? backend, Func<IEnumerable<DomainCheck>> check)
+        {
+            try
+            {
+                return check().ToArray();
+            }
+            catch (DnsLookupException ex) when (ex is not DnsServerUnavailableException)
+            {
+                return new[] { new DomainCheck(name, DomainCheckStatus.Fail, "Not checked: " + ex.Message, null, backend) };
+            }
         }
 
         private static MailDomainTestResult Unchecked(DomainCheckRequest request, string reason, string servers, IReadOnlyList<DomainCheck>? done = null)

@@ -16,7 +16,7 @@ namespace PSCompositeMail.Engine.Domain
         {
             var domain = request.Domain;
             var spf = new SpfEvaluator(dns);
-            var relays = request.Relays.Select(r => (r.Backend, r.Host, Addresses: AddressesOf(r.Host, dns))).ToArray();
+            var relays = request.Relays.Select(r => (r.Backend, r.Host, Addresses: AddressesOf(r.Host, dns, out var problem), Problem: problem)).ToArray();
             var checks = new List<DomainCheck>();
             SpfRecord? record = null;
             try
@@ -41,7 +41,7 @@ namespace PSCompositeMail.Engine.Domain
                 checks.Add(Judge(domain, record, survey!));
             }
 
-            checks.AddRange(relays.Select(r => RelayCheck(domain, record, spf, r.Backend, r.Host, r.Addresses)));
+            checks.AddRange(relays.Select(r => RelayCheck(domain, record, spf, r.Backend, r.Host, r.Addresses, r.Problem)));
             foreach (var provider in request.Providers)
             {
                 checks.Add(survey is not null && survey.Reached.Contains(provider.Include)
@@ -98,11 +98,12 @@ namespace PSCompositeMail.Engine.Domain
             return new DomainCheck(Name, DomainCheckStatus.Pass, summary + costs + ".");
         }
 
-        private static DomainCheck RelayCheck(string domain, SpfRecord? record, SpfEvaluator spf, string backend, string host, IReadOnlyList<IPAddress>? addresses)
+        private static DomainCheck RelayCheck(string domain, SpfRecord? record, SpfEvaluator spf, string backend, string host, IReadOnlyList<IPAddress> addresses, string? problem)
         {
-            if (addresses is null || addresses.Count == 0)
+            if (addresses.Count == 0)
             {
-                return new DomainCheck(Name, DomainCheckStatus.Fail, $"The relay {host} has no address in DNS, so the SPF record cannot be checked for it.", $"Check -SmtpServer '{host}', or give the relay's IP address.", backend);
+                var why = problem ?? $"The relay {host} has no address in DNS";
+                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{why.TrimEnd('.')}, so the SPF record cannot be checked for the relay {host}.", $"Check -SmtpServer '{host}', or give the relay's IP address.", backend);
             }
 
             var sender = "postmaster@" + domain;
@@ -123,9 +124,9 @@ namespace PSCompositeMail.Engine.Domain
         }
 
         /// <summary>A record the backends would pass: their relays' addresses, their providers' includes, -all.</summary>
-        private static string Suggest(DomainCheckRequest request, IEnumerable<(string Backend, string Host, IReadOnlyList<IPAddress>? Addresses)> relays)
+        private static string Suggest(DomainCheckRequest request, IEnumerable<(string Backend, string Host, IReadOnlyList<IPAddress> Addresses, string? Problem)> relays)
         {
-            var terms = relays.SelectMany(r => r.Addresses ?? Array.Empty<IPAddress>())
+            var terms = relays.SelectMany(r => r.Addresses)
                 .Select(a => (a.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + a)
                 .Concat(request.Providers.Select(p => "include:" + p.Include))
                 .Distinct()
@@ -133,9 +134,10 @@ namespace PSCompositeMail.Engine.Domain
             return terms.Length == 0 ? "v=spf1 mx -all (name every server that sends its mail before -all)" : $"v=spf1 {string.Join(" ", terms)} -all";
         }
 
-        /// <summary>The relay as an address, or what its name resolves to through the same DNS servers; null when it cannot be found.</summary>
-        private static IReadOnlyList<IPAddress>? AddressesOf(string host, DnsLookup dns)
+        /// <summary>The relay as an address, or what its name resolves to through the same DNS servers; none, and why, when a server answered with an error.</summary>
+        private static IReadOnlyList<IPAddress> AddressesOf(string host, DnsLookup dns, out string? problem)
         {
+            problem = null;
             if (IPAddress.TryParse(host, out var address))
             {
                 return new[] { address };
@@ -147,7 +149,8 @@ namespace PSCompositeMail.Engine.Domain
             }
             catch (DnsLookupException ex) when (ex is not DnsServerUnavailableException)
             {
-                return null;
+                problem = ex.Message;
+                return Array.Empty<IPAddress>();
             }
         }
     }
