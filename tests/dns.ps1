@@ -2,6 +2,7 @@
 # configuration that answers for the test zones only (local=/zone/: unknown names there are NXDOMAIN), has no upstream
 # and reads nothing from /etc, so no query ever leaves the machine.
 $script:Dnsmasq = '/usr/sbin/dnsmasq'
+. $PSScriptRoot/smtp.ps1
 
 function Get-FreeUdpPort {
     <# A port free for UDP and TCP on 127.0.0.1 (dnsmasq listens on both). #>
@@ -49,13 +50,5 @@ function Start-TestDnsServer {
     throw "dnsmasq did not start on port $port."
 }
 
-function Stop-TestDnsServer {
-    param([Parameter(ValueFromPipeline)] $Server)
-    process {
-        if ($Server -and -not $Server.Process.HasExited) {
-            $Server.Process.Kill()
-            $Server.Process.WaitForExit(5000) | Out-Null
-        }
-        if ($Server) { Remove-Item $Server.Folder -Recurse -Force -ErrorAction SilentlyContinue }
-    }
-}
+# A dnsmasq server has the shape of the SMTP test servers (Process, Folder): stopped and cleaned up the same way.
+Set-Alias -Name Stop-TestDnsServer -Value Stop-TestSmtpServer -Scope Script
