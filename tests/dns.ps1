@@ -1,6 +1,6 @@
 # Helpers that run a real DNS server on 127.0.0.1 for the Test-MailDomain tests: Debian's dnsmasq with a generated
 # configuration that answers for the test zones only (local=/zone/: unknown names there are NXDOMAIN), has no upstream
-# and reads nothing from /etc, so no query ever leaves the machine.
+# and reads nothing from /etc, so no query ever leaves the machine. SPF verdicts are compared with pyspf (python3-spf).
 $script:Dnsmasq = '/usr/sbin/dnsmasq'
 . $PSScriptRoot/smtp.ps1
 
@@ -48,6 +48,15 @@ function Start-TestDnsServer {
     }
     Stop-TestDnsServer $server
     throw "dnsmasq did not start on port $port."
+}
+
+function Get-PyspfResult {
+    <# What pyspf (Debian's python3-spf, not the module's evaluator) concludes for mail from that address: pass, fail, softfail, neutral, none, permerror ('unknown' in pyspf's old naming) or temperror. #>
+    param($Server, [string] $Domain, [string] $Address)
+    $line = & /usr/bin/python3 (Join-Path $PSScriptRoot 'servers/spf_check.py') --port $Server.Port --domain $Domain $Address
+    if ($LASTEXITCODE -ne 0) { throw "spf_check.py failed: $line" }
+    $result = ($line | ConvertFrom-Json).result
+    if ($result -eq 'unknown') { 'permerror' } elseif ($result -eq 'error') { 'temperror' } else { $result }
 }
 
 # A dnsmasq server has the shape of the SMTP test servers (Process, Folder): stopped and cleaned up the same way.

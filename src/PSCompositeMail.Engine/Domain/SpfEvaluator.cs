@@ -226,7 +226,7 @@ namespace PSCompositeMail.Engine.Domain
                         throw new SpfEvaluationException(SpfResult.PermError, $"'{term.Text}': {target} has {exchanges.Count} MX records; SPF evaluates at most {MxHostLimit} (RFC 7208 4.6.4)");
                     }
 
-                    return exchanges.Any(mx => Guard(() => AddressesOf(mx.Exchange.Value.TrimEnd('.'), ip)).Any(a => InNetwork(ip, a, PrefixFor(term, ip))));
+                    return exchanges.Any(mx => Lookup(term, state, () => AddressesOf(mx.Exchange.Value.TrimEnd('.'), ip)).Any(a => InNetwork(ip, a, PrefixFor(term, ip))));
                 case "exists":
                     return Lookup(term, state, () => Guard(() => _dns.Address(target, QueryType.A))).Count > 0;
                 case "include":
@@ -244,7 +244,10 @@ namespace PSCompositeMail.Engine.Domain
             }
         }
 
-        /// <summary>An a, mx or exists lookup: an empty answer counts as a void lookup, and more than two are a permerror.</summary>
+        /// <summary>
+        /// A query of an a, mx or exists term (an MX host's addresses too, as pyspf counts them): an empty answer counts
+        /// as a void lookup, and more than two are a permerror.
+        /// </summary>
         private IReadOnlyList<T> Lookup<T>(SpfTerm term, Counters state, Func<IReadOnlyList<T>> query)
         {
             var answers = Guard(query);
