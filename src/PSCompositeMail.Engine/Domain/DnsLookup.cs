@@ -38,8 +38,8 @@ namespace PSCompositeMail.Engine.Domain
 
         public static DnsLookup Create(DomainCheckRequest request, DeliveryContext context)
         {
-            var servers = request.DnsServers.SelectMany(Resolve).ToArray();
-            var options = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
+            var servers = request.DnsServers.Count > 0 ? request.DnsServers.SelectMany(Resolve).ToArray() : SystemResolvers();
+            var options = new LookupClientOptions(servers);
             options.Timeout = request.Timeout;
             // One retry: a lost UDP datagram is common, a server that misses twice is down.
             options.Retries = 1;
@@ -49,7 +49,7 @@ namespace PSCompositeMail.Engine.Domain
             options.ContinueOnEmptyResponse = false;
             var client = new LookupClient(options);
             var named = string.Join(", ", client.NameServers.Select(Describe));
-            var description = servers.Length > 0 ? named : $"the system's resolvers ({named})";
+            var description = request.DnsServers.Count > 0 ? named : $"the system's resolvers ({named})";
             return new DnsLookup(client, description, request.Timeout, context);
         }
 
@@ -106,6 +106,18 @@ namespace PSCompositeMail.Engine.Domain
             }
 
             return response;
+        }
+
+        /// <summary>
+        /// The resolvers the system is configured with (resolv.conf, the network interfaces). DnsClient would fall back to
+        /// Google's public resolvers when there are none; asking a server nobody chose is not this command's to do.
+        /// </summary>
+        private static NameServer[] SystemResolvers()
+        {
+            var servers = NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false).ToArray();
+            return servers.Length > 0
+                ? servers
+                : throw new DnsServerUnavailableException("This system has no DNS resolver configured: name the server to ask with -DnsServer.");
         }
 
         private static IEnumerable<NameServer> Resolve(DnsServerAddress server)

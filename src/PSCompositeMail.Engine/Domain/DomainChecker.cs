@@ -18,7 +18,7 @@ namespace PSCompositeMail.Engine.Domain
             }
             catch (DnsServerUnavailableException ex)
             {
-                return Unchecked(request, ex.Message, string.Join(", ", request.DnsServers));
+                return Unchecked(request, ex.Message, request.DnsServers.Count > 0 ? string.Join(", ", request.DnsServers) : "the system's resolvers");
             }
 
             var checks = new List<DomainCheck>();
