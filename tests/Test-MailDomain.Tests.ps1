@@ -135,6 +135,14 @@ Describe 'Test-MailDomain: zones' {
         $result.Succeeded | Should -BeFalse
     }
 
+    It 'warns that a relay with a private address (<Relay>) is not what receivers see' -TestCases @(
+        @{ Relay = '10.0.0.5' }, @{ Relay = '127.0.0.1' }, @{ Relay = 'fd00::25' }
+    ) {
+        $check = Get-Check (Test-MailDomain good.test -Backend (New-MailBackend -Smtp -Name internal -SmtpServer $Relay) @Ask) SPF internal
+        $check.Status | Should -Be 'Warn'
+        $check.Detail | Should -Match 'private address, which receivers never see'
+    }
+
     It 'resolves a relay name through the same DNS server, and fails one that has no address' {
         $check = Get-Check (Test-MailDomain good.test -Backend (New-MailBackend -Smtp -Name ghost -SmtpServer ghost.good.test) @Ask) SPF ghost
         $check.Status | Should -Be 'Fail'
@@ -146,6 +154,23 @@ Describe 'Test-MailDomain: zones' {
         $check = Get-Check (Test-MailDomain noinclude.test -Backend $composite @Ask) SPF m365
         $check.Status | Should -Be 'Fail'
         $check.Fix | Should -Be 'Add include:spf.protection.outlook.com: v=spf1 ip4:192.0.2.25 include:spf.protection.outlook.com -all'
+    }
+
+    It 'asks for the include of the provider each backend sends through: <Case>' -TestCases @(
+        @{ Case = 'Google service account over SMTP'; Include = '_spf.google.com'; Make = {
+                . $PSScriptRoot/cloud.ps1
+                $key = Join-Path $TestDrive 'google.json'
+                $null = New-TestGoogleServiceAccountKey -Path $key -TokenUri 'https://127.0.0.1:9/token'
+                New-MailBackend -Smtp -Name provider -SmtpServer smtp.gmail.com -UserName robot@noinclude.test -GoogleServiceAccountKey $key } }
+        @{ Case = 'Entra ID token over SMTP, GCC High'; Include = 'spf.protection.office365.us'; Make = {
+                New-MailBackend -Smtp -Name provider -SmtpServer smtp.office365.us -UserName robot@noinclude.test -TenantId contoso.com -ClientId 11111111-2222-3333-4444-555555555555 `
+                    -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) -Cloud USGovernment } }
+        @{ Case = 'password to smtp.office365.com'; Include = 'spf.protection.outlook.com'; Make = {
+                New-MailBackend -Smtp -Name provider -SmtpServer smtp.office365.com -Credential ([pscredential]::new('robot@noinclude.test', (ConvertTo-SecureString 'x' -AsPlainText -Force))) } }
+    ) {
+        $check = Get-Check (Test-MailDomain noinclude.test -Backend (& $Make) @Ask) SPF provider
+        $check.Status | Should -Be 'Fail'
+        $check.Fix | Should -Be "Add include:$($Include): v=spf1 ip4:192.0.2.25 include:$Include -all"
     }
 
     It 'fails a missing DKIM record, and the fix is the record the backend prints' {

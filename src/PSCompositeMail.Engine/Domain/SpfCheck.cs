@@ -106,28 +106,59 @@ namespace PSCompositeMail.Engine.Domain
                 return new DomainCheck(Name, DomainCheckStatus.Fail, $"{why.TrimEnd('.')}, so the SPF record cannot be checked for the relay {host}.", $"Check -SmtpServer '{host}', or give the relay's IP address.", backend);
             }
 
+            var named = IPAddress.TryParse(host, out _) ? host : $"{host} ({string.Join(", ", addresses)})";
+            if (addresses.All(IsPrivate))
+            {
+                // Receivers never see such an address: the relay hands the mail on, and the server that finally sends it
+                // to the internet is the one SPF must permit.
+                return new DomainCheck(Name, DomainCheckStatus.Warn,
+                    $"The relay {named} has a private address, which receivers never see: SPF must permit the public address of the server that finally sends its mail to the internet.",
+                    "Check that server: Test-MailDomain -Backend (New-MailBackend -Smtp -SmtpServer <its public address or name>).", backend);
+            }
+
             var sender = "postmaster@" + domain;
             var outcomes = addresses.Select(a => (Address: a, Outcome: spf.CheckHost(a, domain, sender))).ToArray();
-            var refused = outcomes.Where(o => o.Outcome.Result != SpfResult.Pass).ToArray();
-            var named = IPAddress.TryParse(host, out _) ? host : $"{host} ({string.Join(", ", addresses)})";
-            if (refused.Length == 0)
+            var notPassing = outcomes.Where(o => o.Outcome.Result != SpfResult.Pass).ToArray();
+            if (notPassing.Length == 0)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Pass, $"The relay {named} is permitted: {outcomes[0].Outcome.Reason}.", null, backend);
             }
 
-            var first = refused[0];
-            var term = (first.Address.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + first.Address;
+            var (address, (result, reason)) = notPassing[0];
+            var term = Term(address);
+            var fix = result is SpfResult.PermError or SpfResult.TempError || record is null
+                ? $"Correct the SPF record of {domain} first (its own SPF check says how), then check again."
+                : $"Add {term} (if this relay sends to the internet itself; otherwise the server it forwards to): {record.WithTerm(term)}";
             return new DomainCheck(Name, DomainCheckStatus.Fail,
-                $"The relay {named} is not permitted by the SPF record of {domain}: {first.Address} gets {first.Outcome.Result.ToString().ToLowerInvariant()} ({first.Outcome.Reason}).",
-                record is null ? null : $"Add {term} (if this relay sends to the internet itself; otherwise the server it forwards to): {record.WithTerm(term)}",
-                backend);
+                $"The relay {named} is not permitted by the SPF record of {domain}: {address} gets {result.ToString().ToLowerInvariant()} ({reason}).", fix, backend);
+        }
+
+        private static string Term(IPAddress address) => (address.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + address;
+
+        /// <summary>Loopback, RFC 1918, shared (RFC 6598), link-local and IPv6 unique-local addresses: never a sender on the internet.</summary>
+        private static bool IsPrivate(IPAddress address)
+        {
+            if (address.IsIPv4MappedToIPv6)
+            {
+                address = address.MapToIPv4();
+            }
+
+            if (IPAddress.IsLoopback(address))
+            {
+                return true;
+            }
+
+            var b = address.GetAddressBytes();
+            return address.AddressFamily == AddressFamily.InterNetwork
+                ? b[0] == 10 || (b[0] == 172 && (b[1] & 0xF0) == 16) || (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xC0) == 64) || (b[0] == 169 && b[1] == 254)
+                : (b[0] & 0xFE) == 0xFC || address.IsIPv6LinkLocal;
         }
 
         /// <summary>A record the backends would pass: their relays' addresses, their providers' includes, -all.</summary>
         private static string Suggest(DomainCheckRequest request, IEnumerable<(string Backend, string Host, IReadOnlyList<IPAddress> Addresses, string? Problem)> relays)
         {
-            var terms = relays.SelectMany(r => r.Addresses)
-                .Select(a => (a.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + a)
+            var terms = relays.SelectMany(r => r.Addresses).Where(a => !IsPrivate(a))
+                .Select(Term)
                 .Concat(request.Providers.Select(p => "include:" + p.Include))
                 .Distinct()
                 .ToArray();
