@@ -12,6 +12,8 @@ BeforeAll {
     $secret = ConvertTo-SecureString 'not-a-real-secret' -AsPlainText -Force
     $script:M365 = New-MailBackend -Graph -Name m365 -TenantId contoso.com -ClientId 11111111-2222-3333-4444-555555555555 -ClientSecret $secret
     $script:RecordA = $Signed.DkimRecord
+    $script:Ed25519 = New-MailBackend -Smtp -Name ed -SmtpServer 192.0.2.25 -DkimDomain good.test -DkimSelector ed1 -DkimPrivateKeyPath (New-TestDkimKey -Folder $Keys -Type ed25519)
+    $script:Testing = New-MailBackend -Smtp -Name testing -SmtpServer 192.0.2.25 -DkimDomain good.test -DkimSelector t1 -DkimPrivateKeyPath $KeyA
 
     # Each zone is good except in the one way its name says.
     function New-Zone {
@@ -27,6 +29,8 @@ BeforeAll {
     $lines = @(
         New-Zone good.test
         'host-record=relay.good.test,198.51.100.7'
+        ConvertTo-DnsmasqTxt ed1._domainkey.good.test $Ed25519.DkimRecord
+        ConvertTo-DnsmasqTxt t1._domainkey.good.test "$RecordA; t=y"
         ConvertTo-DnsmasqTxt _spf.good.test 'v=spf1 ip4:198.51.100.0/25 a:relay.good.test -all'
         ConvertTo-DnsmasqTxt spf.protection.outlook.com 'v=spf1 ip4:40.92.0.0/15 ip6:2a01:111:f400::/48 -all'
         New-Zone nomx.test -Mx ''
@@ -186,6 +190,14 @@ Describe 'Test-MailDomain: zones' {
         $check.Status | Should -Be 'Fail'
         $check.Detail | Should -Match 'different key'
         $check.Fix | Should -BeLike "*$($OtherKey.DkimRecord)"
+    }
+
+    It 'passes an Ed25519 key and warns a key published in test mode (t=y)' {
+        $result = Test-MailDomain good.test -Backend $Ed25519, $Testing @Ask
+        (Get-Check $result DKIM ed).Status | Should -Be 'Pass'
+        (Get-Check $result DKIM ed).Detail | Should -Match 'holds the ed25519 key'
+        (Get-Check $result DKIM testing).Status | Should -Be 'Warn'
+        (Get-Check $result DKIM testing).Detail | Should -Match 'test mode \(t=y\)'
     }
 
     It 'warns when DKIM cannot be checked: no backend, or a backend that does not sign' {
