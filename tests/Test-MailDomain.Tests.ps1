@@ -52,6 +52,9 @@ BeforeAll {
         'host-record=203.0.113.5.allow.mech.test,127.0.0.2'
         ConvertTo-DnsmasqTxt _r.mech.test 'v=spf1 ip6:2001:db8::/64 -all'
         New-Zone v6.test -Spf 'v=spf1 ip4:192.0.2.25 redirect=_r.mech.test'
+        # Includes that cannot be read: one with no record (a permerror), one the server refuses (outside its zones: a temperror).
+        New-Zone brokeninclude.test -Spf 'v=spf1 include:nothing.good.test -all'
+        New-Zone refusedinclude.test -Spf 'v=spf1 include:_spf.example.org -all'
     )
     $script:Dns = Start-TestDnsServer -Line $lines -Zone test, outlook.com
     $script:Ask = @{ DnsServer = $Dns.Server; TimeoutSec = 10 }
@@ -126,6 +129,15 @@ Describe 'Test-MailDomain: zones' {
         $check = Get-Check (Test-MailDomain badspf.test @Ask) SPF
         $check.Status | Should -Be 'Fail'
         $check.Detail | Should -Match "does not parse: 'ip4:192\.0\.2'"
+    }
+
+    It 'fails an include that has no record, or that cannot be read' {
+        $missing = Get-Check (Test-MailDomain brokeninclude.test @Ask) SPF
+        $missing.Status | Should -Be 'Fail'
+        $missing.Detail | Should -Match 'permanent error: include:nothing\.good\.test: nothing\.good\.test has no SPF record'
+        $refused = Get-Check (Test-MailDomain refusedinclude.test @Ask) SPF
+        $refused.Status | Should -Be 'Fail'
+        $refused.Detail | Should -Match 'defer the mail \(temperror\): include:_spf\.example\.org: DNS server 127\.0\.0\.1:\d+ answered Refused'
     }
 
     It 'fails a relay the SPF record does not permit, and the fix adds its address before -all' {

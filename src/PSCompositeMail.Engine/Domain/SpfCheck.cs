@@ -66,6 +66,12 @@ namespace PSCompositeMail.Engine.Domain
                     "Remove or correct the includes named, so that every one of them has exactly one valid SPF record.");
             }
 
+            if (survey.Unreachable.Count > 0)
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{summary}; part of it could not be read, and receivers that fail the same way defer the mail (temperror): {string.Join(" ", survey.Unreachable)}",
+                    "Check that the DNS servers of the includes named answer, then check again.");
+            }
+
             if (survey.Lookups > SpfEvaluator.LookupLimit)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Fail,

@@ -43,8 +43,11 @@ namespace PSCompositeMail.Engine.Domain
         /// <summary>Every include: and redirect= target reached, at any depth.</summary>
         public HashSet<string> Reached { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
-        /// <summary>What receivers would take as a permerror or temperror in an included record.</summary>
+        /// <summary>What receivers would take as a permerror in an included record.</summary>
         public List<string> Problems { get; } = new List<string>();
+
+        /// <summary>Included records that could not be fetched (the server answered with an error): a temperror, receivers defer.</summary>
+        public List<string> Unreachable { get; } = new List<string>();
 
         public bool UsesPtr { get; set; }
     }
@@ -151,7 +154,7 @@ namespace PSCompositeMail.Engine.Domain
                 var record = Fetch(target);
                 if (record is null)
                 {
-                    survey.Problems.Add($"{term.Text}: {target} has no SPF record (a permanent error for receivers).");
+                    survey.Problems.Add($"{term.Text}: {target} has no SPF record.");
                     return;
                 }
 
@@ -162,7 +165,7 @@ namespace PSCompositeMail.Engine.Domain
             }
             catch (SpfEvaluationException ex)
             {
-                survey.Problems.Add($"{term.Text}: {ex.Message}");
+                (ex.Result == SpfResult.TempError ? survey.Unreachable : survey.Problems).Add($"{term.Text}: {ex.Message}");
             }
             finally
             {
