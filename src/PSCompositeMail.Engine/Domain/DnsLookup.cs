@@ -33,9 +33,6 @@ namespace PSCompositeMail.Engine.Domain
         /// <summary>The servers asked, for messages: "127.0.0.1:5353" or "the system's resolvers (10.0.0.2:53)".</summary>
         public string Servers { get; }
 
-        /// <summary>The first failure to reach the servers, if any.</summary>
-        public DnsServerUnavailableException? Unavailable => _unavailable;
-
         public static DnsLookup Create(DomainCheckRequest request, DeliveryContext context)
         {
             var servers = request.DnsServers.Count > 0 ? request.DnsServers.SelectMany(Resolve).ToArray() : SystemResolvers();
