@@ -17,6 +17,7 @@
         'New-MailBackend'
         'Send-CompositeMail'
         'Test-MailBackend'
+        'Test-MailDomain'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

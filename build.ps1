@@ -134,12 +134,32 @@ function Install-TestBrowser {
     throw 'The report tests need chromium: run "sudo apt-get install chromium" (Debian/Ubuntu), then try again.'
 }
 
+# The Test-MailDomain tests ask a real DNS server on 127.0.0.1: Debian's dnsmasq, the binary alone (dnsmasq-base: no
+# system service is installed or started), run by the tests with a generated configuration and no upstream; they
+# compare SPF verdicts with pyspf (python3-spf).
+function Install-TestDnsServer {
+    $packages = 'dnsmasq-base', 'python3-spf'
+    if (Test-Path /usr/sbin/dnsmasq) {
+        & /usr/bin/python3 -c 'import spf' 2>$null
+        if ($LASTEXITCODE -eq 0) { return }
+    }
+    if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
+        Write-Host "Installing $($packages -join ', ') for the Test-MailDomain tests..."
+        Invoke-Native apt-get @('update', '-qq')
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get (@('install', '-y', '-qq') + $packages)
+        return
+    }
+    throw "The tests need $($packages -join ', '): run ""sudo apt-get install $($packages -join ' ')"" (Debian/Ubuntu), then try again."
+}
+
 function Invoke-Test {
     try {
         Invoke-Build
         $pester = Install-TestTools
         Install-TestSmtpServer
         Install-TestBrowser
+        Install-TestDnsServer
     }
     catch {
         Write-Host "The tests could not start: $_"

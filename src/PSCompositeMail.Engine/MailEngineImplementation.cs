@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Domain;
+using PSCompositeMail.Engine.Domain;
 using PSCompositeMail.Engine.Graph;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Engine.Reports;
@@ -37,6 +39,8 @@ namespace PSCompositeMail.Engine
             GraphDelivery.Test(backendName, settings, context);
 
         public ErrorCategory CategoryOf(Exception? exception) => ErrorCategories.For(exception);
+
+        public MailDomainTestResult CheckDomain(DomainCheckRequest request, DeliveryContext context) => DomainChecker.Check(request, context);
 
         public IDkimSigner CreateDkimSigner(string domain, string selector, string privateKeyPem, string keySource) =>
             new DkimMessageSigner(domain, selector, privateKeyPem, keySource);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Domain;
 using PSCompositeMail.Graph;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Reports;
@@ -37,6 +38,9 @@ namespace PSCompositeMail.Hosting
 
         /// <summary>The ErrorCategory a PowerShell user expects for what went wrong.</summary>
         ErrorCategory CategoryOf(Exception? exception);
+
+        /// <summary>Test-MailDomain: judges the domain's MX, SPF, DKIM and DMARC records for the backends described; asks DNS only.</summary>
+        MailDomainTestResult CheckDomain(DomainCheckRequest request, DeliveryContext context);
 
         /// <summary>Reads and checks a DKIM private key (PEM text); a key that cannot sign is an InvalidSigningKeyException.</summary>
         IDkimSigner CreateDkimSigner(string domain, string selector, string privateKeyPem, string keySource);

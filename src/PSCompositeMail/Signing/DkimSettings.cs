@@ -1,10 +1,9 @@
 using System;
-using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net;
 using System.Security;
-using System.Text.RegularExpressions;
+using PSCompositeMail.Domain;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 
@@ -16,10 +15,6 @@ namespace PSCompositeMail.Signing
     /// </summary>
     public sealed class DkimSettings
     {
-        // One DNS label: letters, digits and inner hyphens (RFC 1035); a selector may hold several labels (RFC 6376 3.1).
-        private static readonly Regex DnsName = new Regex(
-            "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", RegexOptions.CultureInvariant);
-
         // A DNS TXT record is made of strings of at most 255 bytes; zone files take several in parentheses.
         private const int TxtStringLength = 255;
 
@@ -101,26 +96,9 @@ namespace PSCompositeMail.Signing
             return new DkimSettings(asciiDomain, asciiSelector, MailEngine.Instance.CreateDkimSigner(asciiDomain, asciiSelector, privateKeyPem!, keySource));
         }
 
-        /// <summary>An internationalized domain goes into the signature and DNS as punycode.</summary>
-        private static string RequireDnsName(string? value, string parameter)
-        {
-            string ascii;
-            try
-            {
-                ascii = new IdnMapping().GetAscii((value ?? string.Empty).Trim().TrimEnd('.'));
-            }
-            catch (ArgumentException)
-            {
-                ascii = string.Empty;
-            }
-
-            if (ascii.Length == 0 || ascii.Length > 253 || !DnsName.IsMatch(ascii))
-            {
-                throw new InvalidSigningKeyException(
-                    $"-{parameter} '{value}' is not a DNS name: use letters, digits, hyphens and dots (for example 'example.com', 'mail2026').", parameter);
-            }
-
-            return ascii.ToLowerInvariant();
-        }
+        /// <summary>An internationalized domain goes into the signature and DNS as punycode; a selector may hold several labels (RFC 6376 3.1).</summary>
+        private static string RequireDnsName(string? value, string parameter) =>
+            DnsName.ToAscii(value) ?? throw new InvalidSigningKeyException(
+                $"-{parameter} '{value}' is not a DNS name: use letters, digits, hyphens and dots (for example 'example.com', 'mail2026').", parameter);
     }
 }
