@@ -44,6 +44,7 @@ namespace PSCompositeMail.Engine.Messages
 
             // Without headers: the parameterless constructor would generate a Message-Id and Date that are replaced below.
             var message = new MimeMessage(Enumerable.Empty<Header>());
+            IDisposable? signedText = null;
             try
             {
                 message.From.Add(from);
@@ -71,15 +72,16 @@ namespace PSCompositeMail.Engine.Messages
                 var recipients = to.Concat(cc).Concat(bcc).ToArray();
                 if (spec.Smime is { } smime)
                 {
-                    SmimeSealer.Seal(message, smime, recipients);
+                    signedText = SmimeSealer.Seal(message, smime, recipients);
                 }
 
                 var rawUtf8 = WireHeaders.Check(message, WireHeaders.RefuseBuilt);
-                return new OutgoingMessage(message, sender ?? from, recipients, spec.DeliveryNotification) { RawUtf8Headers = rawUtf8 };
+                return new OutgoingMessage(message, sender ?? from, recipients, spec.DeliveryNotification, signedText) { RawUtf8Headers = rawUtf8 };
             }
             catch
             {
                 message.Dispose();
+                signedText?.Dispose();
                 throw;
             }
         }
