@@ -18,8 +18,8 @@ namespace PSCompositeMail.Platform
 
         private Stream _inner = new MemoryStream();
 
-        /// <summary>Whether the content went to a temporary file (it outgrew <see cref="InMemoryLimit"/>).</summary>
-        public bool OnDisk => _inner is FileStream;
+        /// <summary>The temporary file the content went to once it outgrew <see cref="InMemoryLimit"/> (on Unix already unlinked), or null.</summary>
+        internal string? FilePath => (_inner as FileStream)?.Name;
 
         public override bool CanRead => _inner.CanRead;
 
