@@ -18,12 +18,15 @@ function New-LargeTestFile {
 
 function Measure-SendPeak {
     <#
-    Sends one message with -Attachment through the backend that -Backend (script text) makes, with the extra
-    Send-CompositeMail parameters that -Parameters (script text of a hashtable) gives, in a fresh PowerShell; returns
-    its peak working set in bytes. The send must succeed.
+    In a fresh PowerShell, sends one message with -SmallAttachment, then one with -Attachment, through the backend that
+    -Backend (script text) makes, with the extra Send-CompositeMail parameters that -Parameters (script text of a
+    hashtable) gives; returns the process's peak working set after each (Small, Large, in bytes). The first send
+    loads and warms up everything the path needs, so Large - Small is what the attachment itself adds, free of the
+    tens of MB a fresh process's peak varies by from one start to the next. Both sends must succeed.
     #>
     param(
         [Parameter(Mandatory)] [string] $Backend,
+        [Parameter(Mandatory)] [string] $SmallAttachment,
         [Parameter(Mandatory)] [string] $Attachment,
         [string] $Parameters = '@{}',
         [string] $ModulePath = $script:ModulePath,
@@ -34,14 +37,17 @@ function Measure-SendPeak {
 Import-Module '$ModulePath'
 `$backend = $Backend
 `$parameters = $Parameters
-`$sent = Send-CompositeMail -Backend `$backend -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments '$Attachment' @parameters
-if (-not `$sent.Succeeded) { throw "not sent: `$(`$sent.Results | ForEach-Object Error)" }
-"peak=`$([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64)"
+foreach (`$file in '$SmallAttachment', '$Attachment') {
+    `$sent = Send-CompositeMail -Backend `$backend -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments `$file @parameters
+    if (-not `$sent.Succeeded) { throw "not sent: `$(`$sent.Results | ForEach-Object Error)" }
+    "peak=`$([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64)"
+}
 "@
     try {
         $run = Invoke-TestPwsh -File $script
-        if ($run.ExitCode -ne 0 -or $run.Output -notmatch 'peak=(\d+)') { throw "The measured send failed: $($run.Output)" }
-        [long]$Matches[1]
+        $peaks = @([regex]::Matches($run.Output, 'peak=(\d+)') | ForEach-Object { [long]$_.Groups[1].Value })
+        if ($run.ExitCode -ne 0 -or $peaks.Count -ne 2) { throw "The measured send failed: $($run.Output)" }
+        [pscustomobject]@{ Small = $peaks[0]; Large = $peaks[1] }
     }
     finally { Remove-Item $script -ErrorAction Ignore }
 }
