@@ -18,8 +18,8 @@ BeforeAll {
 
     function Assert-AddedPeak {
         <# Measures the path with the small, then the large attachment; asserts the large one added less than its size. #>
-        param([string] $Name, [string] $Backend, [string] $Parameters = '@{}')
-        $peak = Measure-SendPeak -Backend $Backend -Parameters $Parameters -SmallAttachment $SmallAttachment -Attachment $Attachment -Folder $TestDrive
+        param([string] $Name, [string] $Backend, [string] $Parameters = '@{}', [hashtable] $Files = @{ SmallAttachment = $SmallAttachment; Attachment = $Attachment }, [hashtable] $Send = @{})
+        $peak = Measure-SendPeak -Backend $Backend -Parameters $Parameters @Files @Send -Folder $TestDrive
         $added = $peak.Large - $peak.Small
         Write-Host ("{0}: {1:+#,0;-#,0;0} MB for a {2} MB attachment ({3:N2} x; {4:N0} MB after a small one)" -f $Name, ($added / 1MB), $Megabytes, ($added / ($Megabytes * 1MB)), ($peak.Small / 1MB))
         $added | Should -BeLessThan ($Megabytes * 1MB) -Because "$Name must not hold a copy of the attachment in memory"
@@ -63,6 +63,25 @@ Describe 'Memory for one large attachment' -Tag Slow {
         It 'Directory streams it' {
             Assert-AddedPeak 'Directory' (New-FolderBackend outbox)
             Assert-WholeAttachment (Get-LargestFile outbox)
+        }
+    }
+
+    # The way of an .eml file given with -Path, and of a spooled message when it is sent again.
+    Context 'A message file' {
+        BeforeAll {
+            $built = New-MailBackend -Directory (Join-Path $TestDrive 'built')
+            foreach ($file in $SmallAttachment, $Attachment) {
+                $null = Send-CompositeMail -Backend $built -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments $file
+            }
+            $script:MessageFiles = @{
+                SmallAttachment = (Get-ChildItem (Join-Path $TestDrive 'built') -Filter *.eml | Sort-Object Length | Select-Object -First 1).FullName
+                Attachment      = Get-LargestFile built
+            }
+        }
+
+        It 'is read from a temporary copy, not parsed into memory' {
+            Assert-AddedPeak '.eml file' (New-FolderBackend from-file) -Files $MessageFiles -Send @{ Send = 'Send-CompositeMail -Backend $backend -Path $file' }
+            Assert-WholeAttachment (Get-LargestFile from-file)
         }
     }
 

@@ -20,7 +20,7 @@ function Measure-SendPeak {
     <#
     In a fresh PowerShell, sends one message with -SmallAttachment, then one with -Attachment, through the backend that
     -Backend (script text) makes, with the extra Send-CompositeMail parameters that -Parameters (script text of a
-    hashtable) gives; returns the process's peak working set after each (Small, Large, in bytes). The first send
+    hashtable) gives; or, with -Send (script text using $backend, $parameters and $file), as that says; returns the process's peak working set after each (Small, Large, in bytes). The first send
     loads and warms up everything the path needs, so Large - Small is what the attachment itself adds, free of the
     tens of MB a fresh process's peak varies by from one start to the next. Both sends must succeed.
     #>
@@ -29,6 +29,7 @@ function Measure-SendPeak {
         [Parameter(Mandatory)] [string] $SmallAttachment,
         [Parameter(Mandatory)] [string] $Attachment,
         [string] $Parameters = '@{}',
+        [string] $Send = 'Send-CompositeMail -Backend $backend -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments $file @parameters',
         [string] $ModulePath = $script:ModulePath,
         [string] $Folder = ([IO.Path]::GetTempPath())
     )
@@ -38,7 +39,7 @@ Import-Module '$ModulePath'
 `$backend = $Backend
 `$parameters = $Parameters
 foreach (`$file in '$SmallAttachment', '$Attachment') {
-    `$sent = Send-CompositeMail -Backend `$backend -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments `$file @parameters
+    `$sent = $Send
     if (-not `$sent.Succeeded) { throw "not sent: `$(`$sent.Results | ForEach-Object Error)" }
     "peak=`$([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64)"
 }

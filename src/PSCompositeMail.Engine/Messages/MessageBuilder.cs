@@ -8,6 +8,7 @@ using MimeKit;
 using MimeKit.Utils;
 using PSCompositeMail.Engine.Signing;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Engine.Messages
 {
@@ -94,17 +95,29 @@ namespace PSCompositeMail.Engine.Messages
         /// </summary>
         public static OutgoingMessage Load(string path, string? envelopeSender = null, IReadOnlyList<string>? envelopeRecipients = null)
         {
+            // The parts are read from a copy of the file, not parsed into memory: a large attachment stays in a private
+            // temporary file, and the file itself (a spool item, say) is free to be moved or deleted while it is sent.
+            var source = new ScratchStream();
             MimeMessage message;
-            using (var file = OpenRead(path, "Path", "message file"))
+            try
             {
-                try
+                using (var file = OpenRead(path, "Path", "message file"))
                 {
-                    message = MimeMessage.Load(file);
+                    file.CopyTo(source);
                 }
-                catch (FormatException ex)
-                {
-                    throw new MessageValidationException($"'{path}' is not a MIME message: {ex.Message}", "Path", path, MessageProblem.InvalidValue, ex);
-                }
+
+                source.Position = 0;
+                message = MimeMessage.Load(source, persistent: true);
+            }
+            catch (FormatException ex)
+            {
+                source.Dispose();
+                throw new MessageValidationException($"'{path}' is not a MIME message: {ex.Message}", "Path", path, MessageProblem.InvalidValue, ex);
+            }
+            catch
+            {
+                source.Dispose();
+                throw;
             }
 
             try
@@ -136,11 +149,12 @@ namespace PSCompositeMail.Engine.Messages
                     message.Date = DateTimeOffset.Now;
                 }
 
-                return new OutgoingMessage(message, sender, recipients, DeliveryNotificationOptions.None) { RawUtf8Headers = rawUtf8 };
+                return new OutgoingMessage(message, sender, recipients, DeliveryNotificationOptions.None, source) { RawUtf8Headers = rawUtf8 };
             }
             catch
             {
                 message.Dispose();
+                source.Dispose();
                 throw;
             }
         }

@@ -14,7 +14,7 @@ namespace PSCompositeMail.Engine.Messages
         private readonly bool _ownsMime;
         private readonly IDisposable? _backing;
 
-        /// <param name="backing">What the MIME's parts are read from, if anything beyond the parts themselves (a temporary file a signed copy was parsed from): disposed with the message.</param>
+        /// <param name="backing">What the MIME's parts are read from, if anything beyond the parts themselves (the temporary copy a message was parsed from): disposed with the message.</param>
         public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification, IDisposable? backing = null)
             : this(mime, envelopeSender, recipients, deliveryNotification, ownsMime: true)
         {
