@@ -211,8 +211,17 @@ public static class MailKitAlone
             'S/MIME sign + encrypt'            = @($toSink, "@{ $signing; $encryption }")
             'Graph (draft + upload sessions)'  = @("New-MailBackend -Graph -TenantId contoso.onmicrosoft.com -ClientId bench -ClientSecret (ConvertTo-SecureString '$graphSecret' -AsPlainText -Force) -AuthorityHost $($graphServer.Url) -GraphEndpoint $($graphServer.Url)", '@{}')
         }
+        # The same two messages as .eml files, sent with -Path (as a spooled message is sent again).
+        $built = New-MailBackend -Directory (Join-Path $work 'built')
+        foreach ($file in $smallAttachment, $attachment) {
+            $null = Send-CompositeMail -Backend $built -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments $file
+        }
+        $messageFiles = Get-ChildItem (Join-Path $work 'built') -Filter *.eml | Sort-Object Length | ForEach-Object FullName
+        $paths['.eml file (-Path) to Directory'] = @($toFolder, '@{}', 'Send-CompositeMail -Backend $backend -Path $file', $messageFiles)
         $pathPeaks = foreach ($path in $paths.GetEnumerator()) {
-            $peak = Measure-SendPeak -Backend $path.Value[0] -Parameters $path.Value[1] -SmallAttachment $smallAttachment -Attachment $attachment -Folder $work
+            $send = @{ SmallAttachment = $smallAttachment; Attachment = $attachment }
+            if ($path.Value.Count -gt 2) { $send = @{ Send = $path.Value[2]; SmallAttachment = $path.Value[3][0]; Attachment = $path.Value[3][1] } }
+            $peak = Measure-SendPeak -Backend $path.Value[0] -Parameters $path.Value[1] @send -Folder $work
             Remove-Item (Join-Path $work 'memory-outbox') -Recurse -Force -ErrorAction Ignore
             $row = [pscustomobject]@{ Name = $path.Key; Small = $peak.Small; Large = $peak.Large; Ratio = ($peak.Large - $peak.Small) / ($AttachmentMegabytes * 1MB) }
             Write-Host ('{0,-34} {1,5:N0} MB after a small attachment, {2,5:N0} MB after it: {3:+#,0;-#,0;0} MB ({4:N2} x its size)' -f $row.Name, ($small / 1MB), ($large / 1MB), (($large - $small) / 1MB), $row.Ratio)

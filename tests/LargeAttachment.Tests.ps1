@@ -130,21 +130,19 @@ Describe 'Memory for one large attachment' -Tag Slow {
             Assert-WholeAttachment $file
         }
 
-        It 'S/MIME encryption streams it' {
-            Assert-AddedPeak 'S/MIME encrypt' (New-FolderBackend encrypted) "@{ $Encryption }"
-            $decrypted = Join-Path $TestDrive 'decrypted.eml'
-            $out = & openssl cms -decrypt -in (Get-LargestFile encrypted) -recip $Jane.Pem -inkey $Jane.Key -out $decrypted 2>&1
+        It 'S/MIME <Name> streams it' -ForEach @(
+            @{ Name = 'encryption'; Folder = 'encrypted'; Signed = $false }
+            @{ Name = 'signing and encryption'; Folder = 'sealed'; Signed = $true }
+        ) {
+            $sealing = if ($Signed) { "@{ $Signing; $Encryption }" } else { "@{ $Encryption }" }
+            Assert-AddedPeak "S/MIME $Name" (New-FolderBackend $Folder) $sealing
+            $decrypted = Join-Path $TestDrive "$Folder-decrypted.eml"
+            $out = & openssl cms -decrypt -in (Get-LargestFile $Folder) -recip $Jane.Pem -inkey $Jane.Key -out $decrypted 2>&1
             $LASTEXITCODE | Should -Be 0 -Because ($out | Out-String)
-            Assert-WholeAttachment $decrypted
-        }
-
-        It 'S/MIME signing and encryption stream it' {
-            Assert-AddedPeak 'S/MIME sign + encrypt' (New-FolderBackend sealed) "@{ $Signing; $Encryption }"
-            $decrypted = Join-Path $TestDrive 'decrypted-signed.eml'
-            $out = & openssl cms -decrypt -in (Get-LargestFile sealed) -recip $Jane.Pem -inkey $Jane.Key -out $decrypted 2>&1
-            $LASTEXITCODE | Should -Be 0 -Because ($out | Out-String)
-            $verified = Test-SmimeSignature -Path $decrypted -Authority $Authority
-            $verified.ExitCode | Should -Be 0 -Because $verified.Messages
+            if ($Signed) {
+                $verified = Test-SmimeSignature -Path $decrypted -Authority $Authority
+                $verified.ExitCode | Should -Be 0 -Because $verified.Messages
+            }
             Assert-WholeAttachment $decrypted
         }
     }

@@ -39,7 +39,7 @@ Import-Module '$ModulePath'
 `$backend = $Backend
 `$parameters = $Parameters
 foreach (`$file in '$SmallAttachment', '$Attachment') {
-    `$sent = $Send
+    `$sent = & { $Send }
     if (-not `$sent.Succeeded) { throw "not sent: `$(`$sent.Results | ForEach-Object Error)" }
     "peak=`$([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64)"
 }
