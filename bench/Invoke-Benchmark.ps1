@@ -224,7 +224,7 @@ public static class MailKitAlone
             $peak = Measure-SendPeak -Backend $path.Value[0] -Parameters $path.Value[1] @send -Folder $work
             Remove-Item (Join-Path $work 'memory-outbox') -Recurse -Force -ErrorAction Ignore
             $row = [pscustomobject]@{ Name = $path.Key; Small = $peak.Small; Large = $peak.Large; Ratio = ($peak.Large - $peak.Small) / ($AttachmentMegabytes * 1MB) }
-            Write-Host ('{0,-34} {1,5:N0} MB after a small attachment, {2,5:N0} MB after it: {3:+#,0;-#,0;0} MB ({4:N2} x its size)' -f $row.Name, ($small / 1MB), ($large / 1MB), (($large - $small) / 1MB), $row.Ratio)
+            Write-Host ('{0,-34} {1,5:N0} MB after a small attachment, {2,5:N0} MB after it: {3:+#,0;-#,0;0} MB ({4:N2} x its size)' -f $row.Name, ($row.Small / 1MB), ($row.Large / 1MB), (($row.Large - $row.Small) / 1MB), $row.Ratio)
             $row
         }
     }
