@@ -7,8 +7,9 @@
     same with a console copy on the Verbose stream left off and with a Null backend (the cost of any second backend),
     with -ThrottleLimit 4, and through an SMTP + Directory + Null composite, and Send-MailMessage on a smaller
     count; then the cost of Import-Module over a bare pwsh start, and the peak working set of sending
-    1,000 and 100,000 messages and one 50 MB attachment; and 1,000 objects to a report with ConvertTo-MailHtml against
-    ConvertTo-Html on the same objects. Prints a table of ratios to each reference
+    1,000 and 100,000 messages, and what one large attachment adds on every path (SMTP, Directory, DKIM,
+    S/MIME, Graph); and 1,000 objects to a report with ConvertTo-MailHtml against ConvertTo-Html on the same
+    objects. Prints a table of ratios to each reference
     measured in the same run and writes it to bench/results.md.
 #>
 param(
@@ -16,6 +17,7 @@ param(
     [int] $Repetitions = 3,
     [int] $Messages = 10000,
     [int] $LargeBatch = 100000,
+    [int] $AttachmentMegabytes = 100,
     [string] $Output = (Join-Path $PSScriptRoot 'results.md')
 )
 $ErrorActionPreference = 'Stop'
@@ -170,16 +172,63 @@ public static class MailKitAlone
     $peakSmall = Invoke-Child ($sendMany -f 1000)
     $peakLarge = Invoke-Child ($sendMany -f $LargeBatch)
     Write-Host ('1,000 messages: {0:N0} MB; {1:N0} messages: {2:N0} MB' -f ($peakSmall / 1MB), $LargeBatch, ($peakLarge / 1MB))
-    $attachment = Join-Path $work 'large.bin'
-    $stream = [IO.File]::Create($attachment)
-    try { $stream.SetLength(50MB); $buffer = [byte[]]::new(1MB); [Random]::new(1).NextBytes($buffer); for ($i = 0; $i -lt 50; $i++) { $stream.Write($buffer, 0, $buffer.Length) } }
-    finally { $stream.Dispose() }
-    $sendOne = "`$smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None`n" +
-        "`$sent = Send-CompositeMail -Backend `$smtp -From bench@example.com -To user@example.com -Subject attachment -Body 'memory' {0}; if (-not `$sent.Succeeded) {{ throw 'not sent' }}"
-    $peakPlain = Invoke-Child ($sendOne -f '')
-    $peakAttachment = Invoke-Child ($sendOne -f "-Attachments '$attachment'")
-    $attachmentCost = ($peakAttachment - $peakPlain) / 50MB
-    Write-Host ('one message: {0:N0} MB; with a 50 MB attachment: {1:N0} MB (+{2:N2} x its size)' -f ($peakPlain / 1MB), ($peakAttachment / 1MB), $attachmentCost)
+
+    # --- memory per path for one large attachment: each path's peak after sending it over its peak after sending a
+    # small one first, in the same fresh process (loading the path's libraries is not the attachment's cost). The helpers are the tests' own (tests/memory.ps1 and
+    # the servers and certificates of tests/*.ps1); the Graph stand-in's test CA is trusted by the children only.
+    Write-Host "Peak working set per path, one $AttachmentMegabytes MB attachment (one run each):" -ForegroundColor Cyan
+    $env:PSCOMPOSITEMAIL_MODULE = $ModulePath
+    $tests = Join-Path $PSScriptRoot '../tests'
+    . (Join-Path $tests 'common.ps1')
+    . (Join-Path $tests 'smtp.ps1')
+    . (Join-Path $tests 'cloud.ps1')
+    # cloud.ps1's CA (for TLS) first: signing.ps1 has a New-TestCertificateAuthority of its own (for S/MIME).
+    $cloudAuthority = New-TestCertificateAuthority -Folder (Join-Path $work 'cloud-ca')
+    $env:PSCOMPOSITEMAIL_TEST_CA = $env:SSL_CERT_FILE = Join-Path $work 'cloud-ca/ca.pem'
+    . (Join-Path $tests 'signing.ps1')
+    . (Join-Path $tests 'memory.ps1')
+    $attachment = New-LargeTestFile -Path (Join-Path $work 'large.bin') -Megabytes $AttachmentMegabytes
+    $smallAttachment = Join-Path $work 'small.bin'
+    Set-Content $smallAttachment 'small'
+    $smimeAuthority = New-TestCertificateAuthority -Folder (Join-Path $work 'smime-ca')
+    $signerCertificate = New-TestSmimeCertificate -Authority $smimeAuthority -Address 'ops@example.com'
+    $recipientCertificate = New-TestSmimeCertificate -Authority $smimeAuthority -Address 'jane@example.com'
+    $dkim = "-DkimDomain example.com -DkimSelector bench -DkimPrivateKeyPath '$(New-TestDkimKey -Folder (Join-Path $work 'keys'))'"
+    $toSink = "New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None"
+    $toFolder = "New-MailBackend -Directory '$(Join-Path $work 'memory-outbox')'"
+    $signing = "SigningCertificatePath = '$($signerCertificate.Pfx)'; SigningCertificatePassword = (ConvertTo-SecureString test -AsPlainText -Force)"
+    $encryption = "EncryptionCertificatePath = '$($recipientCertificate.Pem)'"
+    $graphSecret = [guid]::NewGuid().ToString('N')
+    $graphServer = Start-TestCloudServer -Authority $cloudAuthority -Config @{ entra = @{ tenant = 'contoso.onmicrosoft.com'; clients = @(@{ client_id = 'bench'; secret = $graphSecret }) } }
+    try {
+        $paths = [ordered]@{
+            'SMTP (the reference)'             = @($toSink, '@{}')
+            'Directory'                        = @($toFolder, '@{}')
+            'DKIM over SMTP'                   = @("$toSink $dkim", '@{}')
+            'DKIM through Directory'           = @("$toFolder $dkim", '@{}')
+            'S/MIME sign'                      = @($toSink, "@{ $signing }")
+            'S/MIME encrypt'                   = @($toSink, "@{ $encryption }")
+            'S/MIME sign + encrypt'            = @($toSink, "@{ $signing; $encryption }")
+            'Graph (draft + upload sessions)'  = @("New-MailBackend -Graph -TenantId contoso.onmicrosoft.com -ClientId bench -ClientSecret (ConvertTo-SecureString '$graphSecret' -AsPlainText -Force) -AuthorityHost $($graphServer.Url) -GraphEndpoint $($graphServer.Url)", '@{}')
+        }
+        # The same two messages as .eml files, sent with -Path (as a spooled message is sent again).
+        $built = New-MailBackend -Directory (Join-Path $work 'built')
+        foreach ($file in $smallAttachment, $attachment) {
+            $null = Send-CompositeMail -Backend $built -From ops@example.com -To jane@example.com -Subject large -Body b -Attachments $file
+        }
+        $messageFiles = Get-ChildItem (Join-Path $work 'built') -Filter *.eml | Sort-Object Length | ForEach-Object FullName
+        $paths['.eml file (-Path) to Directory'] = @($toFolder, '@{}', 'Send-CompositeMail -Backend $backend -Path $file', $messageFiles)
+        $pathPeaks = foreach ($path in $paths.GetEnumerator()) {
+            $send = @{ SmallAttachment = $smallAttachment; Attachment = $attachment }
+            if ($path.Value.Count -gt 2) { $send = @{ Send = $path.Value[2]; SmallAttachment = $path.Value[3][0]; Attachment = $path.Value[3][1] } }
+            $peak = Measure-SendPeak -Backend $path.Value[0] -Parameters $path.Value[1] @send -Folder $work
+            Remove-Item (Join-Path $work 'memory-outbox') -Recurse -Force -ErrorAction Ignore
+            $row = [pscustomobject]@{ Name = $path.Key; Small = $peak.Small; Large = $peak.Large; Ratio = ($peak.Large - $peak.Small) / ($AttachmentMegabytes * 1MB) }
+            Write-Host ('{0,-34} {1,5:N0} MB after a small attachment, {2,5:N0} MB after it: {3:+#,0;-#,0;0} MB ({4:N2} x its size)' -f $row.Name, ($row.Small / 1MB), ($row.Large / 1MB), (($row.Large - $row.Small) / 1MB), $row.Ratio)
+            $row
+        }
+    }
+    finally { $graphServer | Stop-TestCloudServer }
 }
 finally {
     $sinkProcess | Stop-Process -ErrorAction Ignore
@@ -216,7 +265,12 @@ $lines = @(
     ('| Import-Module over a bare pwsh start (median of 5) | +{0:N0} ms (bare {1:N0} ms) | < 150 ms: {2} |' -f $importCost, $bare, (Format-Check ($importCost -lt 150)))
     ('| peak working set, 1,000 messages | {0:N0} MB | |' -f ($peakSmall / 1MB))
     ('| peak working set, {0:N0} messages | {1:N0} MB ({2:N2} x) | <= 1.5 x: {3} |' -f $LargeBatch, ($peakLarge / 1MB), ($peakLarge / $peakSmall), (Format-Check ($peakLarge / $peakSmall -le 1.5)))
-    ('| a 50 MB attachment adds | {0:N0} MB ({1:N2} x its size) | < 2 x: {2} |' -f (($peakAttachment - $peakPlain) / 1MB), $attachmentCost, (Format-Check ($attachmentCost -lt 2)))
+    ''
+    "| one $AttachmentMegabytes MB attachment, through | peak after a small one | peak after it | it adds | target |"
+    '|---|---:|---:|---:|---|'
+    $pathPeaks | ForEach-Object {
+        '| {0} | {1:N0} MB | {2:N0} MB | {3:+#,0;-#,0;0} MB ({4:N2} x its size) | < 2 x: {5} |' -f $_.Name, ($_.Small / 1MB), ($_.Large / 1MB), (($_.Large - $_.Small) / 1MB), $_.Ratio, (Format-Check ($_.Ratio -lt 2))
+    }
 )
 Set-Content -Path $Output -Value $lines
 Write-Host ''

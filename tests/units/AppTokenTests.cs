@@ -104,21 +104,44 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
-        public void Graph_gets_Bcc_and_a_copy_without_attachments_leaving_the_message_as_it_was()
+        public async System.Threading.Tasks.Task Graph_gets_Bcc_and_a_copy_without_attachments_leaving_the_message_as_it_was()
         {
             var builder = new BodyBuilder { TextBody = "text" };
-            builder.Attachments.Add("big.bin", new byte[1000]);
+            // Past one block of the base64 content and past what a scratch buffer keeps in memory.
+            var attachment = new byte[2 * 1024 * 1024 + 1];
+            new Random(3).NextBytes(attachment);
+            builder.Attachments.Add("big.bin", attachment);
             var message = new MimeMessage(new[] { new MailboxAddress(null, "a@example.com") }, new[] { new MailboxAddress(null, "b@example.com") }, "s", builder.ToMessageBody());
             message.Bcc.Add(new MailboxAddress(null, "hidden@example.com"));
 
-            var encoded = System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(System.Text.Encoding.ASCII.GetString(GraphMime.Encode(message))));
-            Assert.Contains("Bcc: hidden@example.com", encoded);
+            using var mime = GraphMime.Write(message);
+            using var content = GraphContent.Mime(mime);
+            var body = await content.ReadAsStringAsync();
+            Assert.Equal(GraphMime.Base64Length(mime.Length), content.Headers.ContentLength);
+            Assert.Equal(body.Length, content.Headers.ContentLength);
+            var decoded = Convert.FromBase64String(body);
+            Assert.Contains("Bcc: hidden@example.com", System.Text.Encoding.ASCII.GetString(decoded));
+            mime.Position = 0;
+            using (var written = new System.IO.MemoryStream())
+            {
+                mime.CopyTo(written);
+                Assert.Equal(written.ToArray(), decoded);
+            }
 
-            var (draft, attachments) = GraphMime.Detach(message);
+            var (draft, attachments) = GraphMime.Detach(mime);
             Assert.Empty(draft.Attachments);
             Assert.Equal("hidden@example.com", draft.Bcc.Mailboxes.Single().Address);
-            Assert.Equal(1000, attachments.Single().Content.Length);
+            var detached = attachments.Single();
+            Assert.Equal(attachment.Length, detached.Length);
+            using (var read = new System.IO.MemoryStream())
+            {
+                detached.Content.CopyTo(read);
+                Assert.Equal(attachment, read.ToArray());
+            }
+
             Assert.Single(message.Attachments);
+            detached.Dispose();
+            draft.Dispose();
         }
 
         [Fact]

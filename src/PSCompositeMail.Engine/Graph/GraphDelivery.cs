@@ -70,17 +70,17 @@ namespace PSCompositeMail.Engine.Graph
                 () =>
                 {
                     var mailbox = _settings.Mailbox ?? message.Mime.From.Mailboxes.FirstOrDefault()?.Address ?? message.SenderAddress;
-                    var mime = GraphMime.Encode(message.Mime);
-                    var detail = mime.Length <= GraphMime.MaxRequestBytes && _settings.SaveToSentItems
+                    using var mime = GraphMime.Write(message.Mime);
+                    var detail = GraphMime.Base64Length(mime.Length) <= GraphMime.MaxRequestBytes && _settings.SaveToSentItems
                         ? SendMail(mailbox, mime)
-                        : new GraphDraftSender(_client, _settings, mailbox).Send(message.Mime);
+                        : new GraphDraftSender(_client, _settings, mailbox).Send(mime);
                     return new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Sent, clock.Elapsed, detail: detail);
                 },
                 (ex, elapsed) => new BackendResult(_name, MailBackendKind.Graph, DeliveryStatus.Failed, elapsed, _secrets.Redact(ex),
                     detail: GraphErrors.RequestIdOf(ex) is { } requestId ? $"request-id {requestId}" : null));
         }
 
-        private string SendMail(string mailbox, byte[] mime)
+        private string SendMail(string mailbox, System.IO.Stream mime)
         {
             var response = _client.CallApi(HttpMethod.Post, mailbox, "sendMail", () => GraphContent.Mime(mime));
             if (!response.Succeeded)

@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using MimeKit;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Graph;
 
@@ -32,56 +33,63 @@ namespace PSCompositeMail.Engine.Graph
             _mailbox = mailbox;
         }
 
-        public string Send(MimeMessage message)
+        /// <param name="mime">The whole message as <see cref="GraphMime.Write"/> wrote it.</param>
+        public string Send(Stream mime)
         {
-            var (draft, attachments) = GraphMime.Detach(message);
-            using (draft)
+            var (draft, attachments) = GraphMime.Detach(mime);
+            try
             {
-                var mime = GraphMime.Encode(draft);
-                if (mime.Length > GraphMime.MaxRequestBytes)
+                using (draft)
                 {
-                    throw new GraphRequestException(
-                        $"The message without its attachments is still {mime.Length / 1048576.0:0.0} MB once encoded, over Graph's 4 MB for one request: make the body or inline images smaller.",
-                        413, null, null);
-                }
+                    using var draftMime = GraphMime.Write(draft);
+                    var encodedLength = GraphMime.Base64Length(draftMime.Length);
+                    if (encodedLength > GraphMime.MaxRequestBytes)
+                    {
+                        throw new GraphRequestException(
+                            $"The message without its attachments is still {encodedLength / 1048576.0:0.0} MB once encoded, over Graph's 4 MB for one request: make the body or inline images smaller.",
+                            413, null, null);
+                    }
 
-                long total = mime.Length;
+                    var total = encodedLength + attachments.Sum(a => a.Length);
+                    if (total > GraphMime.MaxMessageBytes)
+                    {
+                        throw new GraphRequestException($"The message is {total / 1048576.0:0} MB; Exchange Online takes at most 150 MB.", 413, null, null);
+                    }
+
+                    var id = Create(draftMime);
+                    try
+                    {
+                        if (!_settings.SaveToSentItems)
+                        {
+                            Require(_client.CallApi(new HttpMethod("PATCH"), _mailbox, $"messages/{id}",
+                                () => GraphContent.Json(new { singleValueExtendedProperties = new[] { new { id = DeleteAfterSubmit, value = "true" } } })), "prepare the draft");
+                        }
+
+                        foreach (var attachment in attachments)
+                        {
+                            Upload(id, attachment);
+                        }
+
+                        var sent = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/send", GraphContent.Empty), "send the draft");
+                        return $"{(int)sent.Status} {sent.Status} by draft {id} with {attachments.Count} uploaded attachment(s) as {_mailbox}, request-id {sent.RequestId}";
+                    }
+                    catch (Exception ex) when (DeliveryAttempt.IsFailure(ex, _client.Cancellation))
+                    {
+                        Discard(id);
+                        throw;
+                    }
+                }
+            }
+            finally
+            {
                 foreach (var attachment in attachments)
                 {
-                    total += attachment.Content.Length;
-                }
-
-                if (total > GraphMime.MaxMessageBytes)
-                {
-                    throw new GraphRequestException($"The message is {total / 1048576.0:0} MB; Exchange Online takes at most 150 MB.", 413, null, null);
-                }
-
-                var id = Create(mime);
-                try
-                {
-                    if (!_settings.SaveToSentItems)
-                    {
-                        Require(_client.CallApi(new HttpMethod("PATCH"), _mailbox, $"messages/{id}",
-                            () => GraphContent.Json(new { singleValueExtendedProperties = new[] { new { id = DeleteAfterSubmit, value = "true" } } })), "prepare the draft");
-                    }
-
-                    foreach (var attachment in attachments)
-                    {
-                        Upload(id, attachment);
-                    }
-
-                    var sent = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/send", GraphContent.Empty), "send the draft");
-                    return $"{(int)sent.Status} {sent.Status} by draft {id} with {attachments.Count} uploaded attachment(s) as {_mailbox}, request-id {sent.RequestId}";
-                }
-                catch (Exception ex) when (DeliveryAttempt.IsFailure(ex, _client.Cancellation))
-                {
-                    Discard(id);
-                    throw;
+                    attachment.Dispose();
                 }
             }
         }
 
-        private string Create(byte[] mime)
+        private string Create(Stream mime)
         {
             var created = Require(_client.CallApi(HttpMethod.Post, _mailbox, "messages", () => GraphContent.Mime(mime)), "create a draft");
             return created.Property("id")?.GetString()
@@ -112,7 +120,7 @@ namespace PSCompositeMail.Engine.Graph
                 {
                     attachmentType = "file",
                     name = attachment.Name,
-                    size = attachment.Content.Length,
+                    size = attachment.Length,
                     contentType = attachment.ContentType,
                     isInline = attachment.IsInline,
                     contentId = attachment.ContentId,
@@ -120,17 +128,20 @@ namespace PSCompositeMail.Engine.Graph
             })), $"open an upload session for {attachment.Name}");
             var url = session.Property("uploadUrl")?.GetString()
                 ?? throw new GraphRequestException("Graph opened an upload session but gave no upload URL.", (int)session.Status, null, session.RequestId);
-            var bytes = attachment.Content;
-            for (var offset = 0; offset < bytes.Length; offset += ChunkBytes)
+            // One chunk in memory at a time, read again from the file for each; the buffer serves every attempt at a chunk.
+            var chunk = new byte[ChunkBytes];
+            var total = attachment.Length;
+            attachment.Content.Position = 0;
+            for (long start = 0; start < total; start += ChunkBytes)
             {
-                var start = offset;
-                var length = Math.Min(ChunkBytes, bytes.Length - start);
+                var length = GraphContent.Fill(attachment.Content, chunk);
+                var first = start;
                 Require(_client.CallPreauthenticated(HttpMethod.Put, new Uri(url), _mailbox, () =>
                 {
-                    var chunk = new ByteArrayContent(bytes, start, length);
-                    chunk.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                    chunk.Headers.ContentRange = new ContentRangeHeaderValue(start, start + length - 1, bytes.Length);
-                    return chunk;
+                    var content = new ByteArrayContent(chunk, 0, length);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    content.Headers.ContentRange = new ContentRangeHeaderValue(first, first + length - 1, total);
+                    return content;
                 }), $"upload {attachment.Name}");
             }
         }

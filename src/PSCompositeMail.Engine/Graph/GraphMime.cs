@@ -4,13 +4,14 @@ using System.IO;
 using System.Linq;
 using MimeKit;
 using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Engine.Graph
 {
     /// <summary>An attachment taken out of a message that is too big for one Graph request, to go through an upload session.</summary>
-    internal sealed class DetachedAttachment
+    internal sealed class DetachedAttachment : IDisposable
     {
-        public DetachedAttachment(string name, string contentType, byte[] content, bool isInline, string? contentId)
+        public DetachedAttachment(string name, string contentType, Stream content, bool isInline, string? contentId)
         {
             Name = name;
             ContentType = contentType;
@@ -23,16 +24,22 @@ namespace PSCompositeMail.Engine.Graph
 
         public string ContentType { get; }
 
-        public byte[] Content { get; }
+        /// <summary>The decoded bytes, in a temporary file when large.</summary>
+        public Stream Content { get; }
+
+        public long Length => Content.Length;
 
         public bool IsInline { get; }
 
         public string? ContentId { get; }
+
+        public void Dispose() => Content.Dispose();
     }
 
     /// <summary>
-    /// The message as Graph's MIME send takes it: base64 of the MIME text, Bcc included (Graph takes the recipients
-    /// from the MIME and keeps Bcc out of what recipients get), CRLF line ends: written as for a pickup folder.
+    /// The message as Graph's MIME send takes it: the MIME text, Bcc included (Graph takes the recipients from the MIME
+    /// and keeps Bcc out of what recipients get), CRLF line ends: written as for a pickup folder, to a buffer that
+    /// moves to a private temporary file when large, and sent base64-encoded as it goes (<see cref="GraphContent.Mime"/>).
     /// </summary>
     internal static class GraphMime
     {
@@ -42,40 +49,58 @@ namespace PSCompositeMail.Engine.Graph
         /// <summary>Exchange Online's largest message.</summary>
         public const long MaxMessageBytes = 150L * 1024 * 1024;
 
-        public static byte[] Encode(MimeMessage message)
+        public static ScratchStream Write(MimeMessage message)
         {
-            using var buffer = new MemoryStream();
-            MimeText.WriteForPickup(message, buffer);
-            return Base64(buffer.GetBuffer(), (int)buffer.Length);
+            var mime = new ScratchStream();
+            try
+            {
+                MimeText.WriteForPickup(message, mime);
+                mime.Position = 0;
+                return mime;
+            }
+            catch
+            {
+                mime.Dispose();
+                throw;
+            }
         }
 
-        public static int Base64Length(long bytes) => (int)Math.Min(int.MaxValue, (bytes + 2) / 3 * 4);
+        public static long Base64Length(long bytes) => (bytes + 2) / 3 * 4;
 
         /// <summary>
-        /// A copy of <paramref name="message"/> without its attachments (they go through upload sessions), and the
-        /// attachments. The original stays as it is: other backends deliver it at the same time.
+        /// A copy of the message written to <paramref name="mime"/>, without its attachments (they go through upload
+        /// sessions), and the attachments. The copy reads its parts from <paramref name="mime"/>, which must outlive it;
+        /// the message itself stays as it is: other backends deliver it at the same time.
         /// </summary>
-        public static (MimeMessage Draft, IReadOnlyList<DetachedAttachment> Attachments) Detach(MimeMessage message)
+        public static (MimeMessage Draft, IReadOnlyList<DetachedAttachment> Attachments) Detach(Stream mime)
         {
-            using var buffer = new MemoryStream();
-            MimeText.WriteForPickup(message, buffer);
-            buffer.Position = 0;
-            var copy = MimeMessage.Load(buffer);
+            mime.Position = 0;
+            var copy = MimeMessage.Load(mime, persistent: true);
             var detached = new List<DetachedAttachment>();
-            foreach (var (parent, part) in AttachmentsOf(copy.Body).ToList())
+            try
             {
-                using var content = new MemoryStream();
-                part.Content?.DecodeTo(content);
-                detached.Add(new DetachedAttachment(
-                    part.FileName ?? part.ContentType.Name ?? "attachment",
-                    part.ContentType.MimeType,
-                    content.ToArray(),
-                    isInline: false,
-                    part.ContentId));
-                parent.Remove(part);
-            }
+                foreach (var (parent, part) in AttachmentsOf(copy.Body).ToList())
+                {
+                    var content = new ScratchStream();
+                    detached.Add(new DetachedAttachment(
+                        part.FileName ?? part.ContentType.Name ?? "attachment",
+                        part.ContentType.MimeType,
+                        content,
+                        isInline: false,
+                        part.ContentId));
+                    part.Content?.DecodeTo(content);
+                    content.Position = 0;
+                    parent.Remove(part);
+                }
 
-            return (copy, detached);
+                return (copy, detached);
+            }
+            catch
+            {
+                copy.Dispose();
+                detached.ForEach(a => a.Dispose());
+                throw;
+            }
         }
 
         private static IEnumerable<(Multipart Parent, MimePart Part)> AttachmentsOf(MimeEntity? entity)
@@ -98,8 +123,5 @@ namespace PSCompositeMail.Engine.Graph
                 }
             }
         }
-
-        private static byte[] Base64(byte[] bytes, int length) =>
-            System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(bytes, 0, length));
     }
 }

@@ -8,6 +8,7 @@ using MimeKit;
 using MimeKit.Utils;
 using PSCompositeMail.Engine.Signing;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Engine.Messages
 {
@@ -44,6 +45,7 @@ namespace PSCompositeMail.Engine.Messages
 
             // Without headers: the parameterless constructor would generate a Message-Id and Date that are replaced below.
             var message = new MimeMessage(Enumerable.Empty<Header>());
+            IDisposable? signedText = null;
             try
             {
                 message.From.Add(from);
@@ -71,15 +73,16 @@ namespace PSCompositeMail.Engine.Messages
                 var recipients = to.Concat(cc).Concat(bcc).ToArray();
                 if (spec.Smime is { } smime)
                 {
-                    SmimeSealer.Seal(message, smime, recipients);
+                    signedText = SmimeSealer.Seal(message, smime, recipients);
                 }
 
                 var rawUtf8 = WireHeaders.Check(message, WireHeaders.RefuseBuilt);
-                return new OutgoingMessage(message, sender ?? from, recipients, spec.DeliveryNotification) { RawUtf8Headers = rawUtf8 };
+                return new OutgoingMessage(message, sender ?? from, recipients, spec.DeliveryNotification, signedText) { RawUtf8Headers = rawUtf8 };
             }
             catch
             {
                 message.Dispose();
+                signedText?.Dispose();
                 throw;
             }
         }
@@ -92,17 +95,29 @@ namespace PSCompositeMail.Engine.Messages
         /// </summary>
         public static OutgoingMessage Load(string path, string? envelopeSender = null, IReadOnlyList<string>? envelopeRecipients = null)
         {
+            // The parts are read from a copy of the file, not parsed into memory: a large attachment stays in a private
+            // temporary file, and the file itself (a spool item, say) is free to be moved or deleted while it is sent.
+            var source = new ScratchStream();
             MimeMessage message;
-            using (var file = OpenRead(path, "Path", "message file"))
+            try
             {
-                try
+                using (var file = OpenRead(path, "Path", "message file"))
                 {
-                    message = MimeMessage.Load(file);
+                    file.CopyTo(source);
                 }
-                catch (FormatException ex)
-                {
-                    throw new MessageValidationException($"'{path}' is not a MIME message: {ex.Message}", "Path", path, MessageProblem.InvalidValue, ex);
-                }
+
+                source.Position = 0;
+                message = MimeMessage.Load(source, persistent: true);
+            }
+            catch (FormatException ex)
+            {
+                source.Dispose();
+                throw new MessageValidationException($"'{path}' is not a MIME message: {ex.Message}", "Path", path, MessageProblem.InvalidValue, ex);
+            }
+            catch
+            {
+                source.Dispose();
+                throw;
             }
 
             try
@@ -134,11 +149,12 @@ namespace PSCompositeMail.Engine.Messages
                     message.Date = DateTimeOffset.Now;
                 }
 
-                return new OutgoingMessage(message, sender, recipients, DeliveryNotificationOptions.None) { RawUtf8Headers = rawUtf8 };
+                return new OutgoingMessage(message, sender, recipients, DeliveryNotificationOptions.None, source) { RawUtf8Headers = rawUtf8 };
             }
             catch
             {
                 message.Dispose();
+                source.Dispose();
                 throw;
             }
         }

@@ -12,10 +12,13 @@ namespace PSCompositeMail.Engine.Messages
     {
         private IReadOnlyList<string>? _recipientAddresses;
         private readonly bool _ownsMime;
+        private readonly IDisposable? _backing;
 
-        public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification)
+        /// <param name="backing">What the MIME's parts are read from, if anything beyond the parts themselves (the temporary copy a message was parsed from): disposed with the message.</param>
+        public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification, IDisposable? backing = null)
             : this(mime, envelopeSender, recipients, deliveryNotification, ownsMime: true)
         {
+            _backing = backing;
         }
 
         private OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification, bool ownsMime)
@@ -92,6 +95,7 @@ namespace PSCompositeMail.Engine.Messages
             if (_ownsMime)
             {
                 Mime.Dispose();
+                _backing?.Dispose();
             }
         }
     }

@@ -2,13 +2,13 @@ using System;
 using System.Collections.Generic;
 using MimeKit;
 using MimeKit.Cryptography;
-using MimeKit.IO;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.X509;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Engine.Signing
 {
@@ -70,9 +70,11 @@ namespace PSCompositeMail.Engine.Signing
         public IOutgoingMessage Sign(IOutgoingMessage message)
         {
             var original = (OutgoingMessage)message;
-            var copy = WireCopy(original.Mime);
+            var wire = new ScratchStream();
+            MimeMessage? copy = null;
             try
             {
+                copy = WireCopy(original.Mime, wire);
                 // The wire has no Bcc header, but a pickup file keeps it (DirectoryBackend); it is never signed.
                 copy.Bcc.AddRange(original.Mime.Bcc.Mailboxes);
                 // A message loaded from an .eml file may hold 8-bit parts: encode them now, as no transport may change signed bytes.
@@ -83,22 +85,25 @@ namespace PSCompositeMail.Engine.Signing
                     _signer.Sign(MimeText.Wire, copy, SignedHeaders);
                 }
 
-                return new OutgoingMessage(copy, original.EnvelopeSender, original.Recipients, original.DeliveryNotification) { RawUtf8Headers = original.RawUtf8Headers };
+                return new OutgoingMessage(copy, original.EnvelopeSender, original.Recipients, original.DeliveryNotification, backing: wire) { RawUtf8Headers = original.RawUtf8Headers };
             }
             catch
             {
-                copy.Dispose();
+                copy?.Dispose();
+                wire.Dispose();
                 throw;
             }
         }
 
-        /// <summary>The message exactly as it goes on the wire (no Bcc header), parsed back into a message of its own.</summary>
-        private static MimeMessage WireCopy(MimeMessage message)
+        /// <summary>
+        /// The message exactly as it goes on the wire (no Bcc header), parsed back into a message of its own whose parts
+        /// are read from <paramref name="wire"/> (a large attachment stays in its temporary file).
+        /// </summary>
+        private static MimeMessage WireCopy(MimeMessage message, ScratchStream wire)
         {
-            var buffer = new MemoryBlockStream();
-            MimeText.WriteTo(message, buffer);
-            buffer.Position = 0;
-            return MimeMessage.Load(buffer, persistent: true);
+            MimeText.WriteTo(message, wire);
+            wire.Position = 0;
+            return MimeMessage.Load(wire, persistent: true);
         }
     }
 }

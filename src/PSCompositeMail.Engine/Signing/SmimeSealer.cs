@@ -5,11 +5,15 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MimeKit;
 using MimeKit.Cryptography;
+using MimeKit.IO;
+using MimeKit.IO.Filters;
+using Org.BouncyCastle.Cms;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Security;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Engine.Signing
 {
@@ -19,10 +23,21 @@ namespace PSCompositeMail.Engine.Signing
     /// </summary>
     internal static class SmimeSealer
     {
-        /// <summary>What RFC 8551 requires every S/MIME agent to read, strongest first; never 3DES or RC2.</summary>
-        private static readonly EncryptionAlgorithm[] Ciphers = { EncryptionAlgorithm.Aes256, EncryptionAlgorithm.Aes192, EncryptionAlgorithm.Aes128 };
+        /// <summary>CRLF line ends, as RFC 8551 3.1.1 requires of what is signed or encrypted.</summary>
+        private static readonly FormatOptions CanonicalText = CreateCanonicalText();
 
-        public static void Seal(MimeMessage message, SmimeOptions options, IReadOnlyList<MailboxAddress> recipients)
+        private static FormatOptions CreateCanonicalText()
+        {
+            var options = FormatOptions.Default.Clone();
+            options.NewLineFormat = NewLineFormat.Dos;
+            return options;
+        }
+
+        /// <summary>
+        /// Seals <paramref name="message"/>'s body. Returns the temporary file a signed (not encrypted) body is read
+        /// from, which the caller disposes with the message, or null.
+        /// </summary>
+        public static IDisposable? Seal(MimeMessage message, SmimeOptions options, IReadOnlyList<MailboxAddress> recipients)
         {
             if (options.EncryptionCertificates.Count > 0 && message.Bcc.Count > 0)
             {
@@ -41,26 +56,104 @@ namespace PSCompositeMail.Engine.Signing
                 WarnUnlessFor(signedBy, message.From.Mailboxes, options);
             }
 
+            var original = message.Body!;
+            var body = original;
+            ScratchStream? signedText = null;
+            try
+            {
+                if (signer is not null)
+                {
+                    signedText = new ScratchStream();
+                    body = SignDetached(signer, body, signedText);
+                }
+
+                if (encryptFor is not null)
+                {
+                    body = Encrypt(encryptFor, body);
+                    // The encrypted part holds the signed text now: the parsed copy is no longer needed.
+                    signedText?.Dispose();
+                    signedText = null;
+                }
+
+                message.Body = body;
+                // What was sealed is read no more (the sealed body reads from its own files): close the attachments' files now.
+                original.Dispose();
+                return signedText;
+            }
+            catch
+            {
+                signedText?.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// MultipartSigned.Create, with the signed text in a temporary file instead of memory: it writes the entity
+        /// (prepared and filtered as RFC 3156/8551 ask) to a MemoryBlockStream and parses it back into a copy in memory,
+        /// two copies of a large attachment. Here the copy is parsed persistently: its parts read from
+        /// <paramref name="signedText"/>, which must live as long as the message.
+        /// </summary>
+        private static MultipartSigned SignDetached(CmsSigner signer, MimeEntity entity, ScratchStream signedText)
+        {
+            entity.Prepare(EncodingConstraint.SevenBit, 78);
+            using (var filtered = new FilteredStream(signedText))
+            {
+                filtered.Add(new ArmoredFromFilter());
+                filtered.Add(new TrailingWhitespaceFilter());
+                entity.WriteTo(CanonicalText, filtered);
+                filtered.Flush();
+            }
+
+            signedText.Position = 0;
+            var parsed = new MimeParser(signedText, MimeFormat.Entity, persistent: true).ParseEntity();
+            signedText.Position = 0;
             using var context = new TemporarySecureMimeContext();
-            MimeEntity body = message.Body!;
-            if (signer is not null)
+            var signature = context.Sign(signer, signedText);
+            var signed = new MultipartSigned();
+            signed.ContentType.Parameters["protocol"] = context.SignatureProtocol;
+            signed.ContentType.Parameters["micalg"] = context.GetDigestAlgorithmName(signer.DigestAlgorithm);
+            signed.Add(parsed);
+            signed.Add(signature);
+            return signed;
+        }
+
+        /// <summary>
+        /// application/pkcs7-mime enveloped data for <paramref name="recipients"/>, AES-256-CBC (what RFC 8551 requires
+        /// every agent to read), written as it is encrypted to a temporary file the part then reads from: MimeKit's
+        /// Encrypt builds it in memory (BouncyCastle's CmsEnvelopedDataGenerator), several copies of a large attachment.
+        /// The stream generator writes BER, as RFC 5652 allows and every S/MIME reader reads.
+        /// </summary>
+        private static ApplicationPkcs7Mime Encrypt(IReadOnlyList<X509Certificate2> recipients, MimeEntity entity)
+        {
+            var generator = new CmsEnvelopedDataStreamGenerator(new SecureRandom());
+            foreach (var certificate in recipients)
             {
-                body = MultipartSigned.Create(context, signer, body);
+                generator.AddKeyTransRecipient(DotNetUtilities.FromX509Certificate(certificate));
             }
 
-            if (encryptFor is not null)
+            var envelope = new ScratchStream();
+            try
             {
-                body = ApplicationPkcs7Mime.Encrypt(context, encryptFor, body);
-            }
+                using (var encrypting = generator.Open(envelope, CmsEnvelopedGenerator.Aes256Cbc))
+                {
+                    entity.WriteTo(CanonicalText, encrypting);
+                }
 
-            message.Body = body;
+                envelope.Position = 0;
+                return new ApplicationPkcs7Mime(SecureMimeType.EnvelopedData, envelope);
+            }
+            catch
+            {
+                envelope.Dispose();
+                throw;
+            }
         }
 
         /// <summary>
         /// Each recipient's own certificates, matched by address: a message is readable by its recipients and nobody
         /// else, and a certificate of someone else (expired or not) neither joins nor blocks it.
         /// </summary>
-        private static CmsRecipientCollection RecipientsFor(SmimeOptions options, IReadOnlyList<MailboxAddress> recipients)
+        private static IReadOnlyList<X509Certificate2> RecipientsFor(SmimeOptions options, IReadOnlyList<MailboxAddress> recipients)
         {
             var offered = options.EncryptionCertificates
                 .GroupBy(c => c.Thumbprint, StringComparer.OrdinalIgnoreCase)
@@ -90,13 +183,7 @@ namespace PSCompositeMail.Engine.Signing
                     $"S/MIME: not encrypting for '{certificate.Subject}' ({certificate.Thumbprint}, for {Describe(addresses)}): it is not the certificate of a recipient of this message.");
             }
 
-            var collection = new CmsRecipientCollection();
-            foreach (var certificate in used)
-            {
-                collection.Add(new CmsRecipient(certificate) { EncryptionAlgorithms = Ciphers });
-            }
-
-            return collection;
+            return used;
         }
 
         /// <summary>A recipient's certificates that can encrypt; when none can, why the first cannot.</summary>
