@@ -21,6 +21,12 @@ namespace PSCompositeMail.Backends
 
         public MailBackendKind Kind { get; }
 
+        /// <summary>
+        /// The message log of the profile environment this backend came from (its LogPath key), or null:
+        /// Send-CompositeMail writes to it when no -LogPath is given.
+        /// </summary>
+        public string? LogPath { get; internal set; }
+
         /// <summary>Where this backend sends to, in a few words.</summary>
         public abstract string Description { get; }
 

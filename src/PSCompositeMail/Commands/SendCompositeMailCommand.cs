@@ -156,6 +156,14 @@ namespace PSCompositeMail.Commands
         [ValidateNotNullOrEmpty]
         public string? SpoolDirectory { get; set; }
 
+        /// <summary>
+        /// The message log: one JSON line per message this call took (delivered, spooled, failed, refused), appended;
+        /// by default the LogPath of the profile environment the backends came from.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LogPath { get; set; }
+
         /// <summary>Without -Backend: the SMTP server to send through, as Send-MailMessage takes it ($PSEmailServer when omitted).</summary>
         [Parameter(ParameterSetName = MessageSet, Position = 3)]
         [Parameter(ParameterSetName = PathSet)]
@@ -201,6 +209,7 @@ namespace PSCompositeMail.Commands
                 Spool = spool,
                 MaxAttempts = MaxAttempts,
                 IncludeDeliveredBackends = IncludeDeliveredBackends,
+                Logs = LogPath is null ? Array.Empty<MessageLog>() : new[] { new MessageLog(GetUnresolvedProviderPathFromPSPath(LogPath)) },
             });
 
             var bound = MyInvocation.BoundParameters;

@@ -56,11 +56,12 @@ namespace PSCompositeMail.Platform
         /// the moment before a chmod could keep reading); an existing file is narrowed to owner-only first. Where the
         /// modes cannot be set on Unix it fails closed rather than write a readable log.
         /// </summary>
-        public static FileStream OpenAppend(string path)
+        /// <param name="share">What others may do meanwhile; FileShare.None also keeps other writers out (an flock on Unix).</param>
+        public static FileStream OpenAppend(string path, FileShare share = FileShare.Read)
         {
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+                return new FileStream(path, FileMode.Append, FileAccess.Write, share);
             }
 
             var open = StreamOptionsType is null ? null : typeof(FileStream).GetConstructor(new[] { typeof(string), StreamOptionsType });
@@ -72,7 +73,7 @@ namespace PSCompositeMail.Platform
             var options = Activator.CreateInstance(StreamOptionsType!)!;
             Set(options, "Mode", FileMode.Append);
             Set(options, "Access", FileAccess.Write);
-            Set(options, "Share", FileShare.Read);
+            Set(options, "Share", share);
             Set(options, "UnixCreateMode", Enum.ToObject(ModeType!, OwnerReadWrite));
             if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0)
             {

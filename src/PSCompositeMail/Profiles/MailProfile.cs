@@ -20,7 +20,7 @@ namespace PSCompositeMail.Profiles
     /// </summary>
     internal sealed class MailProfile
     {
-        private static readonly string[] EnvironmentKeys = { "Backends", "Policy", "Name" };
+        private static readonly string[] EnvironmentKeys = { "Backends", "Policy", "Name", "LogPath" };
 
         /// <summary>Every kind a data file can describe: it holds constants only, so never a script block.</summary>
         private static readonly MailBackendKind[] Types =
@@ -110,8 +110,11 @@ namespace PSCompositeMail.Profiles
 
             RejectUnknownEnvironmentKeys(settings);
             var backends = ReadBackends(settings["Backends"], "Backends");
+            var logPath = settings.ContainsKey("LogPath") ? ResolvePath(Required(settings["LogPath"]?.ToString(), "LogPath")) : null;
             if (!settings.ContainsKey("Policy"))
             {
+                // Each backend returned carries the environment's log, so Send-CompositeMail finds it however they are passed.
+                backends.ForEach(backend => backend.LogPath = logPath);
                 return backends;
             }
 
@@ -121,7 +124,9 @@ namespace PSCompositeMail.Profiles
                 ["Policy"] = Bind("Policy", settings["Policy"], "Policy"),
                 ["Backend"] = backends.ToArray(),
             };
-            return new[] { Build(MailBackendKind.Composite, composite, new Dictionary<string, string>()) };
+            var environment = Build(MailBackendKind.Composite, composite, new Dictionary<string, string>());
+            environment.LogPath = logPath;
+            return new[] { environment };
         }
 
         private List<MailBackend> ReadBackends(object? value, string at)

@@ -93,6 +93,15 @@ namespace PSCompositeMail.Results
             : Results.Count == 0 ? new[] { this }
             : Results.SelectMany(r => r.FailedLeaves());
 
+        /// <summary>
+        /// Why this result failed, in one line: each backend that failed at the deepest level (every member of a
+        /// composite, not only the last one a Failover tried) with its error. Empty when it did not fail.
+        /// </summary>
+        internal string Reason() =>
+            Status != DeliveryStatus.Failed ? string.Empty
+            : System.Text.RegularExpressions.Regex.Replace(
+                CompositeBackend.DescribeFailures(FailedLeaves().Select(r => (r.Backend, r.Error))), @"\s*[\r\n]+\s*", " ");
+
         /// <summary>As nested results show it (a result's Results in a list): escaped, since the error may come from a server.</summary>
         public override string ToString() =>
             Messages.ControlCharacters.Escape(Error is null ? $"{Backend}: {Status}" : $"{Backend}: {Status} ({Error})");

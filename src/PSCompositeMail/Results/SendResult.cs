@@ -7,8 +7,9 @@ namespace PSCompositeMail.Results
     /// <summary>One message's outcome across every backend it was given to.</summary>
     public sealed class SendResult
     {
-        internal SendResult(string messageId, string subject, IReadOnlyList<string> to, DeliveryPolicy policy, bool succeeded, IReadOnlyList<BackendResult> results)
+        internal SendResult(string messageId, string subject, IReadOnlyList<string> to, DeliveryPolicy policy, bool succeeded, IReadOnlyList<BackendResult> results, string reason = "")
         {
+            Reason = reason;
             MessageId = messageId;
             Subject = subject;
             To = to;
@@ -26,6 +27,12 @@ namespace PSCompositeMail.Results
         public DeliveryPolicy Policy { get; }
 
         public bool Succeeded { get; }
+
+        /// <summary>
+        /// Empty when the message was delivered; otherwise one line naming each backend that failed (every member of
+        /// a composite, nested ones included) with its error: the words of the message's non-terminating error.
+        /// </summary>
+        public string Reason { get; }
 
         /// <summary>One result per backend, in the order the backends were given.</summary>
         public IReadOnlyList<BackendResult> Results { get; }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
@@ -28,6 +29,7 @@ namespace PSCompositeMail.Sending
         private readonly Dictionary<string, MailSpool> _resentSpools = new Dictionary<string, MailSpool>(StringComparer.Ordinal);
         private readonly Queue<SendReport> _reports = new Queue<SendReport>();
         private CompositeBackend? _root;
+        private IReadOnlyList<MessageLog> _logs;
         private DeliveryPipeline<SpoolClaim?>? _pipeline;
         private string? _plan;
         private bool _ended;
@@ -39,26 +41,27 @@ namespace PSCompositeMail.Sending
             _settings = settings;
             _undelivered = new UndeliveredMessages(settings.Spool, settings.Policy.ToString(), settings.MaxAttempts);
             Paths = new MessagePaths(host);
+            _logs = settings.Logs;
         }
 
         /// <summary>Resolves the files a message names; used while describing one.</summary>
         public MessagePaths Paths { get; }
 
-        public void UseBackends(IEnumerable<MailBackend> backends) => _root = new CompositeBackend(RootName, backends, _settings.Policy);
+        /// <summary>The backends to send through; without -LogPath, the message logs their profile names are used.</summary>
+        public void UseBackends(IEnumerable<MailBackend> backends)
+        {
+            _root = new CompositeBackend(RootName, backends, _settings.Policy);
+            if (_settings.Logs.Count == 0)
+            {
+                _logs = _root.Backends.Select(b => b.LogPath).OfType<string>().Distinct(StringComparer.Ordinal).Select(path => new MessageLog(path)).ToArray();
+            }
+        }
 
         /// <summary>A message described by parameters or a pipeline row.</summary>
         public void Send(Func<MessageSpec> describe)
         {
-            string? bodyNote = null;
-            Send(
-                () =>
-                {
-                    var spec = describe();
-                    bodyNote = spec.Report is { } report ? $" ({report.Describe()})" : null;
-                    return MailEngine.Instance.Build(spec);
-                },
-                claim: null,
-                () => bodyNote);
+            MessageSpec? described = null;
+            Send(() => MailEngine.Instance.Build(described = describe()), claim: null, () => described);
         }
 
         /// <summary>.eml files, sent as they are. Piped files must be .eml: any other file was meant as an attachment.</summary>
@@ -169,8 +172,8 @@ namespace PSCompositeMail.Sending
             _pipeline = null;
         }
 
-        /// <param name="bodyNote">What -WhatIf, -Confirm and -Verbose add about the body, known once the message is described.</param>
-        private void Send(Func<IOutgoingMessage> build, SpoolClaim? claim, Func<string?>? bodyNote = null)
+        /// <param name="described">What the input said, as far as it was read: -WhatIf tells about its body, and the log names a refused message by it.</param>
+        private void Send(Func<IOutgoingMessage> build, SpoolClaim? claim, Func<MessageSpec?>? described = null)
         {
             IOutgoingMessage message;
             try
@@ -180,7 +183,7 @@ namespace PSCompositeMail.Sending
             catch (MessageValidationException ex)
             {
                 claim?.Dispose();
-                Refuse(ex);
+                Refuse(ex, described?.Invoke());
                 return;
             }
             catch (DamagedSpoolItemException ex)
@@ -188,6 +191,15 @@ namespace PSCompositeMail.Sending
                 // The claim has set the item aside (or, when it could not, given it back): an error for that item only.
                 claim?.Dispose();
                 _reports.Enqueue(SendReport.SetAside(ex));
+                Log(new MessageLogEntry
+                {
+                    MessageId = ex.Item.MessageId,
+                    Subject = ex.Item.Subject,
+                    To = ex.Item.To,
+                    Outcome = MessageOutcome.Failed,
+                    Reason = ex.Message,
+                    Resend = true,
+                });
                 return;
             }
             catch
@@ -214,7 +226,7 @@ namespace PSCompositeMail.Sending
             var send = false;
             try
             {
-                send = ShouldSend(message, bodyNote?.Invoke());
+                send = ShouldSend(message, described?.Invoke()?.Report is { } report ? $" ({report.Describe()})" : null);
             }
             finally
             {
@@ -247,7 +259,35 @@ namespace PSCompositeMail.Sending
         }
 
         /// <summary>Invalid input: reported in its turn, and nothing of it is sent.</summary>
-        public void Refuse(MessageValidationException problem) => _reports.Enqueue(SendReport.Refused(problem, MailEngine.Instance.CategoryOf(problem)));
+        /// <param name="described">The message's parameters, when they were read before the problem showed.</param>
+        public void Refuse(MessageValidationException problem, MessageSpec? described = null)
+        {
+            _reports.Enqueue(SendReport.Refused(problem, MailEngine.Instance.CategoryOf(problem)));
+            Log(new MessageLogEntry
+            {
+                MessageId = described?.MessageId,
+                Subject = described?.Subject,
+                To = described?.To ?? Array.Empty<string>(),
+                Outcome = MessageOutcome.Refused,
+                Reason = problem.Message,
+            });
+        }
+
+        /// <summary>A line in each message log; a log that cannot be written is a warning, never a lost message.</summary>
+        private void Log(MessageLogEntry entry)
+        {
+            foreach (var log in _logs)
+            {
+                try
+                {
+                    log.Write(entry, _context.CancellationToken);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+                {
+                    _context.Warning($"The message log '{log.Path}' could not be written ({ex.Message}): '{entry.Subject}' <{entry.MessageId}> was {entry.Outcome}.");
+                }
+            }
+        }
 
         private void SettleAll(IEnumerable<DeliveryPipeline<SpoolClaim?>.Job> jobs)
         {
@@ -278,20 +318,37 @@ namespace PSCompositeMail.Sending
         {
             var delivered = DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome), _root!);
             var settlement = _undelivered.Settle(message, outcome, claim, delivered, _settings.IncludeDeliveredBackends);
-            var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, settlement.Delivered, settlement.Results)
+            // A resend whose policy was met can still owe the message to the backends that failed it before: then the settlement says why.
+            var reason = settlement.Delivered ? string.Empty : outcome.Succeeded ? BackendResult.OneLine(settlement.Error!) : outcome.Reason();
+            var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, settlement.Delivered, settlement.Results, reason)
             {
                 SpoolPath = settlement.SpoolPath,
             };
+            Log(new MessageLogEntry
+            {
+                MessageId = message.MessageId,
+                Subject = message.Subject,
+                To = message.RecipientAddresses,
+                Outcome = settlement.Delivered ? MessageOutcome.Delivered : WaitsIn(settlement, claim),
+                Reason = reason,
+                Backends = settlement.Results,
+                SpoolPath = settlement.SpoolPath,
+                Resend = claim is not null,
+            });
             if (settlement.Delivered)
             {
                 return SendReport.Delivered(result);
             }
 
             var failure = new MailDeliveryException(
-                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {settlement.Error}{settlement.Fate}",
+                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {reason}{settlement.Fate}",
                 outcome.FailedLeaves());
             return SendReport.Undelivered(result, failure, MailEngine.Instance.CategoryOf(failure.RootCause));
         }
+
+        /// <summary>Spooled when it waits for a resend; an item in the poison folder waits for no one and has failed.</summary>
+        private static MessageOutcome WaitsIn(Settlement settlement, SpoolClaim? claim) =>
+            settlement.SpoolPath is not null && claim?.Item.Poisoned != true ? MessageOutcome.Spooled : MessageOutcome.Failed;
 
         private SendReport Unfinished(IOutgoingMessage message, SpoolClaim? claim, bool started)
         {
@@ -301,6 +358,16 @@ namespace PSCompositeMail.Sending
             // Backends that took the message before the end are remembered, so that a resend does not send it through them again.
             var delivered = DeliveredBackendNames.Of(_context.Progress.AnswersFor(message), _root!);
             var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(b => b.Name), delivered, reason);
+            Log(new MessageLogEntry
+            {
+                MessageId = message.MessageId,
+                Subject = message.Subject,
+                To = message.RecipientAddresses,
+                Outcome = WaitsIn(settlement, claim),
+                Reason = reason,
+                SpoolPath = settlement.SpoolPath,
+                Resend = claim is not null,
+            });
             return SendReport.Unfinished($"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");
         }
     }

@@ -19,5 +19,8 @@ namespace PSCompositeMail.Sending
 
         /// <summary>Resending: also through the backends that took the message on an earlier attempt.</summary>
         public bool IncludeDeliveredBackends { get; set; }
+
+        /// <summary>Message logs: -LogPath, or the LogPath of the profile the backends came from.</summary>
+        public System.Collections.Generic.IReadOnlyList<MessageLog> Logs { get; set; } = System.Array.Empty<MessageLog>();
     }
 }
