@@ -18,6 +18,7 @@
         'Send-CompositeMail'
         'Test-MailBackend'
         'Test-MailDomain'
+        'Test-MailSpool'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

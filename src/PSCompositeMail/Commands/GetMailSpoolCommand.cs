@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Spool;
 
@@ -16,6 +17,10 @@ namespace PSCompositeMail.Commands
         /// <summary>List the items moved to the poison folder after too many attempts instead.</summary>
         [Parameter]
         public SwitchParameter Poison { get; set; }
+
+        /// <summary>Only the items that have waited longer than this since they were first spooled.</summary>
+        [Parameter]
+        public System.TimeSpan? OlderThan { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -38,7 +43,7 @@ namespace PSCompositeMail.Commands
                     WriteError(StreamWriting.Escaped(new ErrorRecord(orphan, "DamagedSpoolItem", ErrorCategory.InvalidData, orphan.Item)));
                 }
 
-                WriteObject(spool.List(Poison), enumerateCollection: true);
+                WriteObject(spool.List(Poison).Where(item => OlderThan is not { } age || item.Age > age), enumerateCollection: true);
             }
         }
     }

@@ -30,12 +30,19 @@ namespace PSCompositeMail.Spool
         /// <summary>How old a .meta without its .eml must be before it counts as damaged rather than an item being written.</summary>
         public static readonly TimeSpan OrphanGrace = TimeSpan.FromMinutes(1);
 
-        public MailSpool(string path)
+        private readonly Func<DateTimeOffset> _utcNow;
+
+        /// <param name="utcNow">The clock items' ages are measured with; tests give a fixed one.</param>
+        public MailSpool(string path, Func<DateTimeOffset>? utcNow = null)
         {
             Path = path;
+            _utcNow = utcNow ?? (() => DateTimeOffset.UtcNow);
         }
 
         public string Path { get; }
+
+        /// <summary>Now, on the spool's clock.</summary>
+        internal DateTimeOffset UtcNow() => _utcNow();
 
         public string PoisonPath => System.IO.Path.Combine(Path, PoisonFolder);
 
@@ -45,7 +52,7 @@ namespace PSCompositeMail.Spool
         /// <param name="deliveredBackends">The backends that took it all the same: a resend skips them.</param>
         public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string policy, string error, IReadOnlyList<string>? owedRecipients = null)
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = _utcNow();
             var id = AtomicFile.NewName(now.UtcDateTime, string.Empty);
             var metadata = new SpoolMetadata
             {
@@ -78,14 +85,29 @@ namespace PSCompositeMail.Spool
             }
 
             ReleaseAbandonedClaims(folder);
+            return ReadItems(folder, poisoned, "*" + MessageExtension);
+        }
+
+        /// <summary>
+        /// Every item, those a resend has claimed at this moment included (they still wait), without changing
+        /// anything: no abandoned claim is given back, nothing is set aside. For health checks.
+        /// </summary>
+        public IEnumerable<MailSpoolItem> Inspect(bool poisoned = false)
+        {
+            var folder = poisoned ? PoisonPath : Path;
+            return Directory.Exists(folder)
+                ? ReadItems(folder, poisoned, "*" + MessageExtension).Concat(ReadItems(folder, poisoned, "*" + MessageExtension + ClaimMarker + "*")).ToArray()
+                : Enumerable.Empty<MailSpoolItem>();
+        }
+
+        private MailSpoolItem[] ReadItems(string folder, bool poisoned, string pattern) =>
             // Entries, not files: a folder in place of an .eml is a damaged item to set aside, not something to skip forever.
-            return Directory.EnumerateFileSystemEntries(folder, "*" + MessageExtension)
+            Directory.EnumerateFileSystemEntries(folder, pattern)
                 .Select(System.IO.Path.GetFileName)
                 .Where(name => !name.StartsWith(AtomicFile.TemporaryPrefix, StringComparison.Ordinal))
                 .OrderBy(name => name, StringComparer.Ordinal)
-                .Select(name => ReadItem(folder, System.IO.Path.GetFileNameWithoutExtension(name), poisoned))
+                .Select(name => ReadItem(folder, name.Substring(0, name.IndexOf(MessageExtension, StringComparison.Ordinal)), poisoned, System.IO.Path.Combine(folder, name)))
                 .ToArray();
-        }
 
         /// <summary>
         /// Sets aside each .meta (file or not) whose .eml is gone and that is older than <see cref="OrphanGrace"/>: a
@@ -115,7 +137,7 @@ namespace PSCompositeMail.Spool
                     continue;
                 }
 
-                var item = ReadItem(folder, id, poisoned);
+                var item = ReadItem(folder, id, poisoned, metadata);
                 var reason = $"its .eml is missing: the metadata file {id}{MetadataExtension} is older than {OrphanGrace.TotalMinutes:0} minute(s) and alone (its .eml was removed, or its writer died before publishing it)";
                 try
                 {
@@ -189,7 +211,8 @@ namespace PSCompositeMail.Spool
         /// An item whose metadata is missing or unreadable is still listed, with the reason as its error, so that
         /// a resend reports it and sets it aside instead of the listing failing for every item.
         /// </summary>
-        private MailSpoolItem ReadItem(string folder, string id, bool poisoned)
+        /// <param name="entry">The item's file, whose time stands in for when it was spooled if the metadata cannot tell.</param>
+        private MailSpoolItem ReadItem(string folder, string id, bool poisoned, string entry)
         {
             SpoolMetadata metadata;
             try
@@ -205,7 +228,7 @@ namespace PSCompositeMail.Spool
                 metadata = new SpoolMetadata { Error = $"Damaged: {ex.Message}." };
             }
 
-            return new MailSpoolItem(Path, id, metadata, poisoned);
+            return new MailSpoolItem(Path, id, metadata, poisoned, new DateTimeOffset(File.GetLastWriteTimeUtc(entry), TimeSpan.Zero), _utcNow());
         }
 
         private static void ReleaseAbandonedClaims(string folder)

@@ -6,12 +6,17 @@ namespace PSCompositeMail.Spool
     /// <summary>A message kept in a spool folder because it could not be delivered; pipe it to Send-CompositeMail to resend it.</summary>
     public sealed class MailSpoolItem
     {
-        internal MailSpoolItem(string spoolPath, string id, SpoolMetadata metadata, bool poisoned)
+        /// <param name="fileTime">When the item's file was written: its time in the spool when the metadata has none (damaged).</param>
+        /// <param name="now">When it was listed, for <see cref="Age"/>.</param>
+        internal MailSpoolItem(string spoolPath, string id, SpoolMetadata metadata, bool poisoned, DateTimeOffset fileTime, DateTimeOffset now)
         {
             SpoolPath = spoolPath;
             Id = id;
             Metadata = metadata;
             Poisoned = poisoned;
+            Queued = (metadata.FirstFailure > DateTimeOffset.MinValue ? metadata.FirstFailure : fileTime).ToUniversalTime();
+            LastAttempt = (metadata.LastFailure > DateTimeOffset.MinValue ? metadata.LastFailure : Queued).ToUniversalTime();
+            Age = now - Queued;
         }
 
         /// <summary>The spool folder that holds the item.</summary>
@@ -43,6 +48,15 @@ namespace PSCompositeMail.Spool
         public DateTimeOffset FirstFailure => Metadata.FirstFailure;
 
         public DateTimeOffset LastFailure => Metadata.LastFailure;
+
+        /// <summary>When the message was first spooled (UTC); resends keep it.</summary>
+        public DateTimeOffset Queued { get; }
+
+        /// <summary>How long it had waited when it was listed.</summary>
+        public TimeSpan Age { get; }
+
+        /// <summary>When it last failed (UTC): its first spooling, or its last resend.</summary>
+        public DateTimeOffset LastAttempt { get; }
 
         /// <summary>1 for an item spooled by 0.1.0 (resent without a length and SHA-256 check: it recorded none), 2 since.</summary>
         public int Format => Metadata.Format;

@@ -134,7 +134,7 @@ namespace PSCompositeMail.Spool
             // A resend that reached some recipients owes the message to the others only.
             Metadata.Recipients = owedRecipients ?? Metadata.Recipients;
             Metadata.Attempts++;
-            Metadata.LastFailure = DateTimeOffset.UtcNow;
+            Metadata.LastFailure = _spool.UtcNow();
             Metadata.Error = error;
             // Still owed: whatever failed it before and has not taken it since (it may not have been in this resend), and what failed now.
             Metadata.DeliveredBackends = Metadata.DeliveredBackends.Union(deliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();

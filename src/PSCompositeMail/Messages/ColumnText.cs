@@ -1,0 +1,59 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+
+namespace PSCompositeMail.Messages
+{
+    /// <summary>
+    /// Text for a table column of fixed width, for the format views. PowerShell's own table wrapping cuts words at the
+    /// column's edge (serve|r, bob@|example.com), so the views hand it lines that already fit: wrapped between words,
+    /// a word longer than the column cut with an ellipsis, and at most a few lines (the last one ending in an
+    /// ellipsis when text was left out). The objects keep the whole text; Format-List shows it. Control characters
+    /// are escaped first, as every view shows them.
+    /// </summary>
+    public static class ColumnText
+    {
+        private const char Ellipsis = '\u2026';
+
+        /// <param name="value">The text; several lines (joined with "\n") stay separate lines.</param>
+        /// <param name="width">The column's width.</param>
+        /// <param name="maxLines">How many lines the column may take for one row.</param>
+        public static string Fit(object? value, int width, int maxLines = int.MaxValue)
+        {
+            if (width < 2 || maxLines < 1)
+            {
+                throw new ArgumentOutOfRangeException(width < 2 ? nameof(width) : nameof(maxLines));
+            }
+
+            var text = ControlCharacters.Escape(value?.ToString(), keepLineFeeds: true);
+            var lines = text.Split('\n').SelectMany(line => Wrap(line.TrimEnd(), width)).ToList();
+            if (lines.Count <= maxLines)
+            {
+                return string.Join("\n", lines);
+            }
+
+            var last = lines[maxLines - 1];
+            lines[maxLines - 1] = (last.Length < width ? last : last.Substring(0, width - 1)) + Ellipsis;
+            return string.Join("\n", lines.Take(maxLines));
+        }
+
+        private static IEnumerable<string> Wrap(string line, int width)
+        {
+            var current = new StringBuilder();
+            foreach (var word in line.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                var fitted = word.Length <= width ? word : word.Substring(0, width - 1) + Ellipsis;
+                if (current.Length > 0 && current.Length + 1 + fitted.Length > width)
+                {
+                    yield return current.ToString();
+                    current.Clear();
+                }
+
+                current.Append(current.Length > 0 ? " " : string.Empty).Append(fitted);
+            }
+
+            yield return current.ToString();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using PSCompositeMail.Messages;
+
+namespace PSCompositeMail.Spool
+{
+    /// <summary>How a spool is doing, as Test-MailSpool reports it: what waits, for how long, and what failed too often.</summary>
+    public sealed class SpoolHealth
+    {
+        private SpoolHealth(string path, TimeSpan maxAge, IReadOnlyList<MailSpoolItem> waiting, IReadOnlyList<MailSpoolItem> poison)
+        {
+            Path = path;
+            MaxAge = maxAge;
+            Items = waiting;
+            PoisonItems = poison;
+            Late = waiting.Where(item => item.Age > maxAge).ToArray();
+            Oldest = waiting.Count == 0 ? null : waiting.Max(item => item.Age);
+        }
+
+        /// <summary>The spool folder.</summary>
+        public string Path { get; }
+
+        /// <summary>Nothing in the poison folder, and nothing waiting longer than <see cref="MaxAge"/>.</summary>
+        public bool Healthy => PoisonItems.Count == 0 && Late.Count == 0;
+
+        /// <summary>How many messages wait for a resend (those a resend holds at this moment included).</summary>
+        public int Waiting => Items.Count;
+
+        /// <summary>How long the oldest waiting message has waited; null when none waits.</summary>
+        public TimeSpan? Oldest { get; }
+
+        /// <summary>How many messages are in the poison folder: they failed too often and are not resent by themselves.</summary>
+        public int Poison => PoisonItems.Count;
+
+        /// <summary>How long a message may wait before it is late.</summary>
+        public TimeSpan MaxAge { get; }
+
+        /// <summary>The waiting messages, oldest first.</summary>
+        public IReadOnlyList<MailSpoolItem> Items { get; }
+
+        /// <summary>The waiting messages older than <see cref="MaxAge"/>.</summary>
+        public IReadOnlyList<MailSpoolItem> Late { get; }
+
+        /// <summary>The messages in the poison folder.</summary>
+        public IReadOnlyList<MailSpoolItem> PoisonItems { get; }
+
+        /// <summary>One warning per late item and per poison item: its subject, age and last error.</summary>
+        public IEnumerable<string> Warnings =>
+            Late.Select(item => $"'{item.Subject}' <{item.MessageId}> has waited {Describe(item.Age)} in the spool, longer than {Describe(MaxAge)}; last error: {item.Error}")
+                .Concat(PoisonItems.Select(item => $"'{item.Subject}' <{item.MessageId}> is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it was spooled; it is not resent by itself (Get-MailSpool -Poison); last error: {item.Error}"));
+
+        /// <summary>Reads the spool without changing it.</summary>
+        internal static SpoolHealth Check(MailSpool spool, TimeSpan maxAge) =>
+            new SpoolHealth(spool.Path, maxAge, spool.Inspect().OrderBy(item => item.Queued).ToArray(), spool.Inspect(poisoned: true).OrderBy(item => item.Queued).ToArray());
+
+        /// <summary>An age as people say it: 3d 4h, 5h 12m, 7m 30s.</summary>
+        public static string Describe(TimeSpan age)
+        {
+            age = age < TimeSpan.Zero ? TimeSpan.Zero : age;
+            return string.Format(
+                CultureInfo.InvariantCulture,
+                age.TotalDays >= 1 ? "{0}d {1}h" : age.TotalHours >= 1 ? "{1}h {2}m" : "{2}m {3}s",
+                (int)age.TotalDays,
+                age.Hours,
+                age.Minutes,
+                age.Seconds);
+        }
+
+        public override string ToString() =>
+            ControlCharacters.Escape($"{(Healthy ? "Healthy" : "Unhealthy")}: {Waiting} waiting (oldest {(Oldest is { } oldest ? Describe(oldest) : "none")}), {Poison} poison, in {Path}");
+    }
+}
