@@ -5,6 +5,7 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Sending;
+using PSCompositeMail.Smtp;
 using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Commands
@@ -152,6 +153,11 @@ namespace PSCompositeMail.Commands
 
             _smtpShortcutUsed = true;
             _writeResults = PassThru;
+            if (shortcut is SmtpBackend smtp)
+            {
+                WriteVerbose(StreamWriting.Escaped(SmtpShortcut.Explain(smtp)));
+            }
+
             _sender!.UseBackends(new[] { shortcut! });
         }
 

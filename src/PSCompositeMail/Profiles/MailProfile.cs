@@ -110,7 +110,9 @@ namespace PSCompositeMail.Profiles
 
             RejectUnknownEnvironmentKeys(settings);
             var backends = ReadBackends(settings["Backends"], "Backends");
-            var logPath = settings.ContainsKey("LogPath") ? ResolvePath(Required(settings["LogPath"]?.ToString(), "LogPath")) : null;
+            var logPath = !settings.ContainsKey("LogPath") ? null
+                : settings["LogPath"] is string { Length: > 0 } path ? ResolvePath(path)
+                : throw Problem("LogPath", "expected the path of the message log, such as './mail.log' (relative to the file)");
             if (!settings.ContainsKey("Policy"))
             {
                 // Each backend returned carries the environment's log, so Send-CompositeMail finds it however they are passed.

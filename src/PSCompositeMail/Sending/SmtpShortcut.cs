@@ -52,12 +52,35 @@ namespace PSCompositeMail.Sending
                 settings["Security"] = chosen;
             }
 
-            if (!settings.ContainsKey("Port"))
+            var portGiven = settings.ContainsKey("Port");
+            if (!portGiven)
             {
                 settings["Port"] = security == SmtpSecurity.SslOnConnect ? 465 : 25;
             }
 
-            return Recipe.Build(settings, fullPath, warn);
+            var backend = Recipe.Build(settings, fullPath, warn);
+            if (backend is SmtpBackend smtp && !(portGiven && (useSsl || given is not null)))
+            {
+                // New-MailBackend -Smtp means 587 with STARTTLS required: say where this one differs, where it shows.
+                smtp.Origin = "as Send-MailMessage";
+            }
+
+            return backend;
+        }
+
+        /// <summary>
+        /// What the verbose stream says about the backend this form built: where it connects, and the New-MailBackend
+        /// call that builds the same one, since New-MailBackend's own defaults differ (587, STARTTLS required).
+        /// </summary>
+        public static string Explain(SmtpBackend backend)
+        {
+            var security = backend.Security == SmtpSecurity.StartTlsWhenAvailable ? "STARTTLS when the server offers it, clear text otherwise"
+                : backend.Security == SmtpSecurity.None ? "clear text"
+                : backend.Security == SmtpSecurity.SslOnConnect ? "implicit TLS"
+                : "STARTTLS required";
+            return $"Without -Backend, as Send-MailMessage: SMTP to {backend.SmtpServer} port {backend.Port}, {security} ({backend.Security}). " +
+                $"The same backend for -Backend or a failover composite: New-MailBackend -Smtp -SmtpServer {backend.SmtpServer} -Port {backend.Port} -Security {backend.Security} " +
+                "(with the same -Credential and other settings); New-MailBackend -Smtp without -Port and -Security uses port 587 and requires STARTTLS.";
         }
     }
 }

@@ -44,7 +44,10 @@ namespace PSCompositeMail.Smtp
 
         public TimeSpan CircuitBreak => Settings.CircuitBreak;
 
-        public override string Description => Describe(Settings);
+        public override string Description => Describe(Settings) + (Origin is null ? string.Empty : $", {Origin}");
+
+        /// <summary>How the backend came to be, when that explains its settings (the Send-MailMessage form's defaults).</summary>
+        internal string? Origin { get; set; }
 
         internal static string Describe(SmtpSettings settings) =>
             $"{settings.Server}:{settings.Port} {settings.Security}" + (settings.UserName is null ? string.Empty : $" as {settings.UserName}");

@@ -1,0 +1,446 @@
+# Unattended runs: the reason on each result, the message log, the spool's health, the scheduled-task sample's exit
+# codes, and tables that read at 80 columns.
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
+
+    function Read-MessageLog {
+        param([string] $Path)
+        @(Get-Content $Path | ConvertFrom-Json)
+    }
+
+    function New-FailoverWithWrongPassword {
+        <# A Failover of an aiosmtpd relay that refuses the password (535) and a backup on a closed port. #>
+        param($Server, [int] $ClosedPort)
+        $wrong = [pscredential]::new('robot', (ConvertTo-SecureString 'wrong-secret-4711' -AsPlainText -Force))
+        $primary = New-MailBackend -Smtp -Name primary -SmtpServer 127.0.0.1 -Port $Server.Port -Security None -Credential $wrong -RetryCount 0 -WarningAction SilentlyContinue
+        $backup = New-MailBackend -Smtp -Name backup -SmtpServer 127.0.0.1 -Port $ClosedPort -Security None -RetryCount 0
+        New-MailBackend -Composite -Name relays -Backend $primary, $backup -Policy Failover
+    }
+}
+
+Describe 'Reason' {
+    BeforeAll {
+        $script:Relay = Start-TestSmtpServer -User robot -Password 'right-secret'
+        $script:Failover = New-FailoverWithWrongPassword -Server $Relay -ClosedPort (Get-FreeTcpPort)
+    }
+    AfterAll { Stop-TestSmtpServer $Relay }
+
+    It 'names every member of a Failover that failed, the primary''s 535 and the backup''s refused connection, in one line' {
+        $result = Send-CompositeMail -Backend $Failover @Mail -ErrorAction SilentlyContinue -ErrorVariable failed
+        $result.Succeeded | Should -BeFalse
+        $result.Reason | Should -Match "backend 'primary' failed: .*535"
+        $result.Reason | Should -Match "backend 'backup' failed: .*(refused|connect)"
+        $result.Reason | Should -Not -Match '[\r\n]'
+        $failed | Should -HaveCount 1
+        $failed[0].Exception.Message | Should -BeLike "*$($result.Reason)*" -Because 'the reason uses the words of the error'
+    }
+
+    It 'is empty when the message was delivered, even through a fallback' {
+        $good = New-MailBackend -Null -Name archive
+        $delivered = Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $Failover, $good -Policy Failover) @Mail -WarningAction SilentlyContinue
+        $delivered.Succeeded | Should -BeTrue
+        $delivered.Reason | Should -BeExactly ''
+    }
+
+    It 'shows in the default table' {
+        $result = Send-CompositeMail -Backend $Failover @Mail -ErrorAction SilentlyContinue
+        $table = $result | Out-String -Width 80
+        $table | Should -Match 'Reason'
+        $table | Should -Match '535'
+    }
+}
+
+Describe 'The message log' {
+    It 'writes one JSON line per message: delivered, spooled, failed, refused, and resent' {
+        $log = Join-Path $TestDrive 'outcomes.log'
+        $spool = Join-Path $TestDrive 'outcomes-spool'
+        $down = New-MailBackend -ScriptBlock { throw "relay down`e[31m" } -Name relay
+        $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -LogPath $log
+        $null = Send-CompositeMail -Backend $down @Mail -Subject "spooled`e]0;title`a" -SpoolDirectory $spool -LogPath $log -ErrorAction SilentlyContinue
+        $null = Send-CompositeMail -Backend $down @Mail -Subject 'failed' -LogPath $log -ErrorAction SilentlyContinue
+        $null = Send-CompositeMail -Backend $down -From ops@example.com -To 'not an address' -Subject 'refused' -Body b -LogPath $log -ErrorAction SilentlyContinue
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Null -Name later) -LogPath $log
+
+        $lines = Get-Content $log
+        $lines | Should -HaveCount 5
+        $entries = Read-MessageLog $log
+        $entries.outcome | Should -Be 'Delivered', 'Spooled', 'Failed', 'Refused', 'Delivered'
+        $entries.resend | Should -Be $false, $false, $false, $false, $true
+        foreach ($entry in $entries) {
+            $entry.time | Should -BeOfType [datetime]
+            $entry.time.Kind | Should -Be 'Utc'
+            $entry.PSObject.Properties.Name | Should -Contain 'spoolItem'
+        }
+        $lines[0] | Should -Match '^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z",'
+
+        $entries[0].to | Should -Be 'jane@example.com'
+        $entries[0].backends[0].name | Should -Be 'null'
+        $entries[0].backends[0].status | Should -Be 'Sent'
+        $entries[1].subject | Should -BeExactly "spooled`e]0;title`a"
+        $entries[1].spoolItem | Should -Match '\.eml$'
+        $entries[1].backends[0].status | Should -Be 'Spooled'
+        $entries[1].backends[0].error | Should -Match 'relay down'
+        $entries[2].reason | Should -Match "backend 'relay' failed: relay down"
+        $entries[2].spoolItem | Should -BeNullOrEmpty
+        $entries[3].reason | Should -Match 'not an address'
+        $entries[4].subject | Should -BeExactly "spooled`e]0;title`a"
+        $entries[4].backends[0].name | Should -Be 'later'
+        # Control characters are escaped as JSON does, never written raw.
+        (Get-Content $log -Raw) | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
+        $lines[1] | Should -Match ([regex]::Escape('\u001b]0;title\u0007'))
+    }
+
+    It 'is readable by its owner only on Unix' -Skip:$IsWindows {
+        $log = Join-Path $TestDrive 'private.log'
+        $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -LogPath $log
+        (Get-Item $log).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+    }
+
+    It 'writes no password, and the reason of a 535' {
+        $relay = Start-TestSmtpServer -User robot -Password 'right-secret'
+        try {
+            $log = Join-Path $TestDrive 'secret.log'
+            $null = Send-CompositeMail -Backend (New-FailoverWithWrongPassword -Server $relay -ClosedPort (Get-FreeTcpPort)) @Mail -LogPath $log -ErrorAction SilentlyContinue
+            $text = Get-Content $log -Raw
+            $text | Should -Not -Match 'wrong-secret-4711'
+            $text | Should -Not -Match ([regex]::Escape([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("`0robot`0wrong-secret-4711"))))
+            $entry = Read-MessageLog $log
+            $entry.outcome | Should -Be 'Failed'
+            $entry.reason | Should -Match '535'
+            ($entry.backends | Where-Object name -eq 'primary').error | Should -Match '535'
+            ($entry.backends | Where-Object name -eq 'backup').status | Should -Be 'Failed'
+        }
+        finally { Stop-TestSmtpServer $relay }
+    }
+
+    It 'comes from the profile''s LogPath (relative to the profile) when -LogPath is not given' {
+        $folder = Join-Path $TestDrive 'profile-log'
+        $null = New-Item -ItemType Directory $folder
+        $profileFile = Join-Path $folder 'mail.psd1'
+        Set-Content $profileFile "@{ Production = @{ LogPath = './mail.log'; Backends = @( @{ Type = 'Null' } ) }; Failover = @{ LogPath = './fo.log'; Policy = 'Failover'; Backends = @( @{ Type = 'Null' } ) } }"
+        $backends = Import-MailBackend $profileFile -Environment Production
+        $backends.LogPath | Should -Be (Join-Path $folder 'mail.log')
+        $null = Send-CompositeMail -Backend $backends @Mail
+        (Read-MessageLog (Join-Path $folder 'mail.log')).outcome | Should -Be 'Delivered'
+
+        $null = Import-MailBackend $profileFile -Environment Failover | Send-CompositeMail @Mail
+        (Read-MessageLog (Join-Path $folder 'fo.log')).outcome | Should -Be 'Delivered'
+
+        $other = Join-Path $TestDrive 'given.log'
+        $null = Send-CompositeMail -Backend $backends @Mail -LogPath $other
+        Read-MessageLog (Join-Path $folder 'mail.log') | Should -HaveCount 1 -Because '-LogPath replaces the profile''s log'
+        Read-MessageLog $other | Should -HaveCount 1
+    }
+
+    It 'a log that cannot be written is a warning, and the message still goes' {
+        $memory = New-MailBackend -Memory
+        $result = Send-CompositeMail -Backend $memory @Mail -LogPath (Join-Path $TestDrive 'no/such/folder/mail.log') -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        $memory.Messages | Should -HaveCount 1
+        $warned | Should -HaveCount 1
+        "$warned" | Should -Match 'message log'
+    }
+
+    It 'keeps every line whole with four processes writing 50 messages each at once' {
+        $log = Join-Path $TestDrive 'shared.log'
+        $writer = Join-Path $TestDrive 'writer.ps1'
+        Set-Content $writer @"
+param([int] `$Writer)
+Import-Module '$ModulePath'
+1..50 | ForEach-Object { [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = "writer `$Writer message `$_ " + ('x' * 300); Body = 'b' } } |
+    Send-CompositeMail -Backend (New-MailBackend -Null) -LogPath '$log' | Out-Null
+"@
+        $processes = 1..4 | ForEach-Object { Start-TestPwsh -File $writer -Arguments $_ -OutputFile (Join-Path $TestDrive "writer$_.out") }
+        $processes | ForEach-Object { $_.WaitForExit(300000) | Should -BeTrue; $_.ExitCode | Should -Be 0 }
+        $lines = Get-Content $log
+        $lines | Should -HaveCount 200
+        $entries = $lines | ForEach-Object { $_ | ConvertFrom-Json }
+        @($entries.subject | Sort-Object -Unique) | Should -HaveCount 200
+    }
+}
+
+Describe 'Spool health' {
+    BeforeAll {
+        function New-Spooled {
+            param([string] $Spool, [string] $Subject, [int] $Count = 1)
+            $down = New-MailBackend -ScriptBlock { throw 'relay down' } -Name relay
+            1..$Count | ForEach-Object { $null = Send-CompositeMail -Backend $down @Mail -Subject $Subject -SpoolDirectory $Spool -ErrorAction SilentlyContinue }
+        }
+
+        function Set-QueuedAgo {
+            <# Backdates an item's first and last failure, as if it had waited that long (the digest covers the .eml only). #>
+            param($Item, [timespan] $Ago)
+            $metadata = Join-Path (Split-Path $Item.MessagePath) "$($Item.Id).meta"
+            $json = Get-Content $metadata -Raw | ConvertFrom-Json
+            $json.firstFailure = [DateTimeOffset]::UtcNow.Subtract($Ago).ToString('o')
+            $json.lastFailure = $json.firstFailure
+            [IO.File]::WriteAllText($metadata, ($json | ConvertTo-Json -Compress))
+        }
+
+        function Get-FolderState {
+            param([string] $Folder)
+            Get-ChildItem $Folder -Recurse -Force | Sort-Object FullName | ForEach-Object {
+                '{0}|{1}|{2}' -f $_.FullName.Substring($Folder.Length), $_.LastWriteTimeUtc.Ticks, $(if ($_.PSIsContainer) { 'dir' } else { (Get-FileHash $_.FullName).Hash })
+            }
+        }
+    }
+
+    It 'items carry Queued, Age and LastAttempt, and a resend keeps Queued' {
+        $spool = Join-Path $TestDrive 'queued'
+        New-Spooled $spool 'queued'
+        $item = Get-MailSpool $spool
+        $item.Queued.Offset | Should -Be ([timespan]::Zero)
+        $item.Age | Should -BeOfType [timespan]
+        $item.Age | Should -BeGreaterOrEqual ([timespan]::Zero)
+        $item.LastAttempt | Should -Be $item.Queued
+        Set-QueuedAgo (Get-MailSpool $spool) (New-TimeSpan -Hours 2)
+        $queued = (Get-MailSpool $spool).Queued
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'still down' } -Name relay) -ErrorAction SilentlyContinue
+        $again = Get-MailSpool $spool
+        $again.Attempts | Should -Be 2
+        $again.Queued | Should -Be $queued
+        $again.LastAttempt | Should -BeGreaterThan $again.Queued
+        $again.Age | Should -BeGreaterThan (New-TimeSpan -Minutes 119)
+    }
+
+    It 'Get-MailSpool -OlderThan lists only the items waiting longer' {
+        $spool = Join-Path $TestDrive 'older'
+        New-Spooled $spool 'fresh'
+        New-Spooled $spool 'old'
+        Set-QueuedAgo (Get-MailSpool $spool | Where-Object Subject -eq 'old') (New-TimeSpan -Hours 5)
+        (Get-MailSpool $spool -OlderThan (New-TimeSpan -Hours 4)).Subject | Should -Be 'old'
+        Get-MailSpool $spool -OlderThan '00:00:00' | Should -HaveCount 2
+    }
+
+    It 'Test-MailSpool: healthy while items are young' {
+        $spool = Join-Path $TestDrive 'young'
+        New-Spooled $spool 'young' -Count 2
+        $health = Test-MailSpool -Path $spool -WarningVariable warned
+        $health.Healthy | Should -BeTrue
+        $health.Waiting | Should -Be 2
+        $health.Oldest | Should -BeOfType [timespan]
+        $health.Poison | Should -Be 0
+        $warned | Should -BeNullOrEmpty
+    }
+
+    It 'Test-MailSpool: an empty spool has no Oldest' {
+        $spool = New-Item -ItemType Directory (Join-Path $TestDrive 'empty')
+        $health = Test-MailSpool $spool.FullName
+        $health.Healthy | Should -BeTrue
+        $health.Waiting | Should -Be 0
+        $health.Oldest | Should -BeNullOrEmpty
+    }
+
+    It 'Test-MailSpool: unhealthy with a late item and a poison item, one warning each with subject, age and last error' {
+        $spool = Join-Path $TestDrive 'late'
+        New-Spooled $spool 'late report'
+        New-Spooled $spool 'young report'
+        New-Spooled $spool 'poisoned report'
+        Set-QueuedAgo (Get-MailSpool $spool | Where-Object Subject -eq 'late report') (New-TimeSpan -Hours 5)
+        $null = Get-MailSpool $spool | Where-Object Subject -eq 'poisoned report' |
+            Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'refused for good' } -Name relay) -MaxAttempts 1 -ErrorAction SilentlyContinue
+
+        $health = Test-MailSpool -Path $spool -WarningVariable warned -WarningAction SilentlyContinue
+        $health.Healthy | Should -BeFalse
+        $health.Waiting | Should -Be 2
+        $health.Poison | Should -Be 1
+        $health.Oldest | Should -BeGreaterThan (New-TimeSpan -Hours 4)
+        $warned | Should -HaveCount 2
+        "$($warned[0])" | Should -Match "'late report'.*5h 0m.*relay down"
+        "$($warned[1])" | Should -Match "'poisoned report'.*poison.*refused for good"
+        (Test-MailSpool $spool -MaxAge (New-TimeSpan -Hours 6) -WarningAction SilentlyContinue).Late | Should -BeNullOrEmpty
+    }
+
+    It 'Test-MailSpool changes nothing: the folder is byte for byte the same, damaged items, orphans and abandoned claims included' {
+        $spool = Join-Path $TestDrive 'untouched'
+        New-Spooled $spool 'kept' -Count 2
+        New-Spooled $spool 'poisoned'
+        $null = Get-MailSpool $spool | Where-Object Subject -eq 'poisoned' | Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'no' }) -MaxAttempts 1 -ErrorAction SilentlyContinue
+        $items = @(Get-MailSpool $spool)
+        # An abandoned claim (its process is gone), an .eml without metadata, and an old .meta without its .eml.
+        Rename-Item $items[0].MessagePath "$($items[0].Id).eml.claimed-999999-deadbeef"
+        Remove-Item (Join-Path $spool "$($items[1].Id).meta")
+        $orphan = Join-Path $spool '20260101T0000000000000Z-00000001-4242-0a1b2c3d.meta'
+        Set-Content $orphan '{}'
+        (Get-Item $orphan).LastWriteTimeUtc = [datetime]::UtcNow.AddHours(-3)
+        (Get-Item (Join-Path $spool "$($items[1].Id).eml")).LastWriteTimeUtc = [datetime]::UtcNow.AddHours(-6)
+        $before = Get-FolderState $spool
+
+        $health = Test-MailSpool $spool -WarningVariable warned -WarningAction SilentlyContinue
+        Get-FolderState $spool | Should -Be $before
+        $health.Waiting | Should -Be 2 -Because 'the claimed item still waits, and so does the one without metadata'
+        $health.Poison | Should -Be 1
+        $health.Oldest | Should -BeGreaterThan (New-TimeSpan -Hours 5) -Because 'an item whose metadata cannot tell counts from its file time'
+        $warned | Should -HaveCount 2
+    }
+
+    It 'reads items written by 0.3.0' {
+        $spool = New-Item -ItemType Directory (Join-Path $TestDrive 'v030')
+        $id = '20261201T0300000000000Z-00000001-4242-0a1b2c3d'
+        $eml = "From: ops@example.com`r`nTo: jane@example.com`r`nSubject: from 0.3.0`r`n`r`nbody`r`n"
+        [IO.File]::WriteAllText((Join-Path $spool "$id.eml"), $eml)
+        $sha = (Get-FileHash (Join-Path $spool "$id.eml") -Algorithm SHA256).Hash.ToLowerInvariant()
+        # The metadata 0.3.0 writes: no field beyond these.
+        $meta = [ordered]@{ format = 2; messageId = 'a@example.com'; subject = 'from 0.3.0'; sender = 'ops@example.com'; recipients = @('jane@example.com')
+            failedBackends = @('relay'); deliveredBackends = @(); policy = 'All'; error = 'relay down'; attempts = 1
+            firstFailure = '2026-12-01T03:00:00.0000000+00:00'; lastFailure = '2026-12-01T03:00:00.0000000+00:00'; messageLength = $eml.Length; messageSha256 = $sha }
+        [IO.File]::WriteAllText((Join-Path $spool "$id.meta"), ($meta | ConvertTo-Json -Compress))
+        $item = Get-MailSpool $spool.FullName
+        $item.Queued | Should -Be ([DateTimeOffset]'2026-12-01T03:00:00Z')
+        $item.LastAttempt | Should -Be ([DateTimeOffset]'2026-12-01T03:00:00Z')
+        (Test-MailSpool $spool.FullName -WarningAction SilentlyContinue).Healthy | Should -BeFalse
+    }
+
+    It 'a folder that does not exist is a SpoolNotFound error' {
+        Test-MailSpool (Join-Path $TestDrive 'nowhere') -ErrorVariable missing -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $missing[0].FullyQualifiedErrorId | Should -Match '^SpoolNotFound'
+    }
+}
+
+Describe 'The scheduled-task sample through an outage' {
+    It 'exits 0 with the reason in its log, 2 once a report waited too long, 0 when the relay is back, and every report arrives once' {
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $primary = Start-TestSmtpServer -User robot -Password 'right-secret'
+        $backupPort = Get-FreeTcpPort
+        $profileFile = Join-Path $TestDrive 'nightly.psd1'
+        Set-Content $profileFile @"
+@{
+    Production = @{
+        Policy   = 'Failover'
+        LogPath  = './mail.log'
+        Backends = @(
+            @{ Type = 'Smtp'; Name = 'primary'; SmtpServer = '127.0.0.1'; Port = $($primary.Port); Security = 'None'; RetryCount = 0; Credential = @{ UserNameEnv = 'PSCM_TEST_USER'; PasswordEnv = 'PSCM_TEST_PASSWORD' } }
+            @{ Type = 'Smtp'; Name = 'backup'; SmtpServer = '127.0.0.1'; Port = $backupPort; Security = 'None'; RetryCount = 0 }
+        )
+    }
+}
+"@
+        $env:PSCM_TEST_USER = 'robot'
+        $env:PSCM_TEST_PASSWORD = 'wrong-secret-4711'
+        $spool = Join-Path $TestDrive 'nightly-spool'
+        $log = Join-Path $TestDrive 'mail.log'
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Production', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool, '-MaxAge', '01:00:00'
+        $backup = $null
+        try {
+            # 1. The primary refuses the password, the backup is down: spooled, waiting less than -MaxAge.
+            $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+            $run.ExitCode | Should -Be 0 -Because $run.Output
+            $run.Output | Should -Match "Not delivered: .*backend 'primary' failed: .*535.*backend 'backup' failed"
+            $entries = Read-MessageLog $log
+            $entries.outcome | Should -Be 'Spooled'
+            $entries[0].reason | Should -Match '535'
+            $entries[0].reason | Should -Match "backend 'backup' failed"
+
+            # 2. The same, after the first report has waited longer than -MaxAge: exit 2, and the warning names it.
+            $first = Get-MailSpool $spool
+            $metadata = Join-Path $spool "$($first.Id).meta"
+            $json = Get-Content $metadata -Raw | ConvertFrom-Json
+            $json.firstFailure = [DateTimeOffset]::UtcNow.AddHours(-2).ToString('o')
+            [IO.File]::WriteAllText($metadata, ($json | ConvertTo-Json -Compress))
+            $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+            $run.ExitCode | Should -Be 2 -Because $run.Output
+            $run.Output | Should -Match "has waited 2h 0m in the spool.*535"
+            Get-MailSpool $spool | Should -HaveCount 2
+            (Read-MessageLog $log).resend | Should -Be $false, $true, $false
+
+            # 3. The backup relay is up: every report arrives, each exactly once, older ones first.
+            $backup = Start-TestSmtpServer -Port $backupPort
+            $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+            $run.ExitCode | Should -Be 0 -Because $run.Output
+            $run.Output | Should -Match 'Delivered by: backup; spooled: False'
+            $received = @(Get-TestSmtpMessage $backup)
+            $received | Should -HaveCount 3
+            @($received.Message.MessageId | Sort-Object -Unique) | Should -HaveCount 3
+            @($received.Message.TextBody | Sort-Object -Unique) | Should -HaveCount 3
+            $received[0].Message.MessageId | Should -Be $first.MessageId -Because 'older reports are resent first'
+            Get-MailSpool $spool | Should -BeNullOrEmpty
+            $last = (Read-MessageLog $log) | Select-Object -Last 3
+            $last.outcome | Should -Be 'Delivered', 'Delivered', 'Delivered'
+            (Get-Content $log -Raw) | Should -Not -Match 'wrong-secret-4711'
+        }
+        finally {
+            Remove-Item Env:PSCM_TEST_USER, Env:PSCM_TEST_PASSWORD -ErrorAction SilentlyContinue
+            Stop-TestSmtpServer $primary
+            if ($backup) { Stop-TestSmtpServer $backup }
+        }
+    }
+
+    It 'exits 1 when a message went to the poison folder' {
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $profileFile = Join-Path $TestDrive 'broken.psd1'
+        Set-Content $profileFile "@{ Broken = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+        $spool = Join-Path $TestDrive 'poison-spool'
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+        (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'no' }) -MaxAttempts 1 -ErrorAction SilentlyContinue
+        $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+        $run.ExitCode | Should -Be 1 -Because $run.Output
+        $run.Output | Should -Match 'poison'
+    }
+}
+
+Describe 'The Send-MailMessage form says which SMTP it means' {
+    It 'names port 25 and StartTlsWhenAvailable in -WhatIf, and the New-MailBackend call that does the same in -Verbose' {
+        # -WhatIf writes to the host: a child process shows what it wrote.
+        $probe = Join-Path $TestDrive 'whatif.ps1'
+        Set-Content $probe @"
+Import-Module '$ModulePath'
+Send-CompositeMail -SmtpServer relay.example.com -From ops@example.com -To jane@example.com -Subject s -Body b -WhatIf
+New-MailBackend -Smtp -SmtpServer relay.example.com | Send-CompositeMail -From ops@example.com -To jane@example.com -Subject s -Body b -WhatIf
+"@
+        $whatIf = (Invoke-TestPwsh -File $probe).Output
+        $whatIf | Should -Match 'through smtp \(Smtp: relay\.example\.com:25 StartTlsWhenAvailable, as Send-MailMessage\)'
+        $whatIf | Should -Match 'through smtp \(Smtp: relay\.example\.com:587 StartTls\)'
+        $verbose = Send-CompositeMail -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -RetryCount 0 @Mail -Verbose -ErrorAction SilentlyContinue 4>&1 | Out-String
+        $verbose | Should -Match 'New-MailBackend -Smtp -SmtpServer 127\.0\.0\.1 -Port \d+ -Security StartTlsWhenAvailable'
+        $verbose | Should -Match '587'
+    }
+}
+
+Describe 'Tables at 80 columns' {
+    BeforeAll {
+        function Assert-NoWordSplit {
+            <# Every word of the values is in the rendering whole (or cut with an ellipsis), never broken across lines. #>
+            param([string] $Rendered, [string[]] $Words)
+            foreach ($line in $Rendered -split "`n") { $line.TrimEnd().Length | Should -BeLessOrEqual 80 -Because $line }
+            foreach ($word in $Words) { $Rendered | Should -Match ([regex]::Escape($word)) -Because "'$word' must not be split:`n$Rendered" }
+        }
+    }
+
+    It 'a send result, its backend results and a backend: words whole' {
+        $relay = New-MailBackend -ScriptBlock { throw 'Connection refused by the relay server at relay.example.com port 25 after 3 attempts' } -Name relay
+        $result = Send-CompositeMail -Backend $relay, (New-MailBackend -Null) -From ops@example.com -To bob@example.com, alice@example.org -Subject 'Nightly report from server01 for production' -Body b -ErrorAction SilentlyContinue
+        Assert-NoWordSplit ($result | Out-String -Width 80) 'server01', 'production', 'bob@example.com', 'alice@example.org', 'relay.example.com', 'Reason', 'attempts'
+        Assert-NoWordSplit ($result.Results | Out-String -Width 80) 'relay.example.com', 'attempts'
+    }
+
+    It 'the Graph backend''s description is whole' {
+        $graph = New-MailBackend -Graph -TenantId 00000000-0000-0000-0000-000000000000 -ClientId 11111111-1111-1111-1111-111111111111 -ClientSecret (ConvertTo-SecureString x -AsPlainText -Force) -Mailbox reports@contoso.example.com
+        Assert-NoWordSplit ($graph | Out-String -Width 80) 'reports@contoso.example.com', 'secret)'
+    }
+
+    It 'a long Test-MailBackend error takes at most six lines, ending in an ellipsis, and the object keeps it whole' {
+        $relay = Start-TestSmtpServer -User robot -Password 'old-password' -PasswordAuthReply '535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [SN4PR0601CA0010.namprd06.prod.outlook.com]'
+        try {
+            $credential = [pscredential]::new('robot', (ConvertTo-SecureString 'old-password' -AsPlainText -Force))
+            $test = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $relay.Port -Security None -Credential $credential -WarningAction SilentlyContinue | Test-MailBackend -WarningAction SilentlyContinue
+            $test.Error.Length | Should -BeGreaterThan 300 -Because 'the error explains what to do instead'
+            $rendered = $test | Out-String -Width 80
+            $rows = @($rendered.Trim() -split "`n" | Select-Object -Skip 2)
+            $rows.Count | Should -BeLessOrEqual 6
+            $rendered | Should -Match '…'
+            Assert-NoWordSplit $rendered 'Authentication', 'unsuccessful,'
+        }
+        finally { Stop-TestSmtpServer $relay }
+    }
+
+    It 'the spool''s table shows age, attempts, subject, To and the error' {
+        $spool = Join-Path $TestDrive 'table-spool'
+        $null = Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'relay.example.com refused the connection' } -Name relay) -From ops@example.com -To bob@example.com -Subject 'Disk report for server01' -Body b -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $rendered = Get-MailSpool $spool | Out-String -Width 80
+        $rendered | Should -Match 'Age\s+Attempts\s+Subject\s+To\s+Error'
+        Assert-NoWordSplit $rendered 'bob@example.com', 'server01', 'relay.example.com'
+        Assert-NoWordSplit (Test-MailSpool $spool | Out-String -Width 80) 'Healthy'
+    }
+}
