@@ -144,14 +144,22 @@ Describe 'The message log' {
 
     It 'keeps every line whole with four processes writing 50 messages each at once' {
         $log = Join-Path $TestDrive 'shared.log'
+        $go = Join-Path $TestDrive 'go'
         $writer = Join-Path $TestDrive 'writer.ps1'
+        # Each writer loads everything first, then waits for the others, so that their 50 messages overlap in time.
         Set-Content $writer @"
 param([int] `$Writer)
 Import-Module '$ModulePath'
-1..50 | ForEach-Object { [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = "writer `$Writer message `$_ " + ('x' * 300); Body = 'b' } } |
-    Send-CompositeMail -Backend (New-MailBackend -Null) -LogPath '$log' | Out-Null
+`$rows = 1..50 | ForEach-Object { [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = "writer `$Writer message `$_ " + ('x' * 300); Body = 'b' } }
+`$null = Send-CompositeMail -Backend (New-MailBackend -Null) -From ops@example.com -To jane@example.com -Subject warm-up -Body b
+New-Item -ItemType File '$TestDrive/ready`$Writer' | Out-Null
+while (-not (Test-Path '$go')) { Start-Sleep -Milliseconds 5 }
+`$rows | Send-CompositeMail -Backend (New-MailBackend -Null) -LogPath '$log' | Out-Null
 "@
         $processes = 1..4 | ForEach-Object { Start-TestPwsh -File $writer -Arguments $_ -OutputFile (Join-Path $TestDrive "writer$_.out") }
+        $deadline = [datetime]::UtcNow.AddMinutes(5)
+        while (@(Get-ChildItem $TestDrive -Filter 'ready*').Count -lt 4 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $null = New-Item -ItemType File $go
         $processes | ForEach-Object { $_.WaitForExit(300000) | Should -BeTrue; $_.ExitCode | Should -Be 0 }
         $lines = Get-Content $log
         $lines | Should -HaveCount 200
