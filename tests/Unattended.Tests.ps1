@@ -152,7 +152,7 @@ param([int] `$Writer)
 Import-Module '$ModulePath'
 `$rows = 1..50 | ForEach-Object { [pscustomobject]@{ From = 'ops@example.com'; To = 'jane@example.com'; Subject = "writer `$Writer message `$_ " + ('x' * 300); Body = 'b' } }
 `$null = Send-CompositeMail -Backend (New-MailBackend -Null) -From ops@example.com -To jane@example.com -Subject warm-up -Body b
-New-Item -ItemType File '$TestDrive/ready`$Writer' | Out-Null
+New-Item -ItemType File "$TestDrive/ready`$Writer" | Out-Null
 while (-not (Test-Path '$go')) { Start-Sleep -Milliseconds 5 }
 `$rows | Send-CompositeMail -Backend (New-MailBackend -Null) -LogPath '$log' | Out-Null
 "@
