@@ -241,8 +241,8 @@ Describe 'Output people can read at 80 columns' {
     It 'the result table names each backend and its status' {
         $result = Send-CompositeMail -Backend (New-MailBackend -Memory -Name archive-copy), (New-MailBackend -Null -Name discard-copy) @Mail
         $text = $result | Out-String -Width 80
-        $text | Should -Match 'archive-copy: Sent'
-        $text | Should -Match 'discard-copy: Sent'
+        $text | Should -Match 'archive-copy:\s+Sent'
+        $text | Should -Match 'discard-copy:\s+Sent'
     }
 
     It 'Test-MailBackend shows each member of a composite readably' {

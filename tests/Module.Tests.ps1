@@ -274,23 +274,12 @@ foreach (`$context in [System.Runtime.Loader.AssemblyLoadContext]::All) {
 
 Describe 'Packaging' {
     It 'builds a .nupkg that installs from a local repository, imports and sends' {
-        $root = Join-Path $PSScriptRoot '..'
-        $build = Invoke-TestPwsh -File (Join-Path $root 'build.ps1') -Arguments 'package', '-NoBuild'
-        $build.ExitCode | Should -Be 0 -Because $build.Output
-        $package = Get-ChildItem (Join-Path $root 'out/packages') -Filter 'PSCompositeMail.*.nupkg'
-        $package | Should -HaveCount 1
+        $installed = Join-Path $TestDrive 'installed'
+        Save-TestModulePackage -Destination $installed | Should -HaveCount 1
 
         $probe = Join-Path $TestDrive 'install.ps1'
-        $installed = Join-Path $TestDrive 'installed'
         Set-Content $probe @"
 `$ErrorActionPreference = 'Stop'
-`$name = 'pscm-test-' + `$PID
-Register-PSResourceRepository -Name `$name -Uri '$(Split-Path $package.FullName)' -Trusted
-try {
-    `$null = New-Item -ItemType Directory '$installed'
-    Save-PSResource -Name PSCompositeMail -Repository `$name -Path '$installed' -TrustRepository
-}
-finally { Unregister-PSResourceRepository -Name `$name }
 Import-Module (Join-Path '$installed' 'PSCompositeMail')
 `$memory = New-MailBackend -Memory
 `$result = Send-CompositeMail -Backend `$memory -From ops@example.com -To jane@example.com -Subject packaged -Body b

@@ -8,7 +8,7 @@ BeforeAll {
     # Sends numbered messages through an archive folder and an SMTP relay (plus, with -HangOn, a script block that
     # hangs on that message), ending the way $Ending says. $Taken records each message as the upstream hands it over.
     $script:Batch = {
-        param($ModulePath, $Run, $RelayPort, $Archive, $Spool, $Throttle, $Ending, $Taken, $Hanging, $HangOn, $Count, $BadEvery)
+        param($ModulePath, $Run, $RelayPort, $Archive, $Spool, $Throttle, $Ending, $Taken, $Hanging, $HangOn, $Count, $BadEvery, $Log)
         Import-Module $ModulePath
         $global:Hanging = $Hanging
         $backends = @(New-MailBackend -Directory $Archive -Name archive)
@@ -29,6 +29,7 @@ BeforeAll {
         }
         $send = @{ Backend = $backends; From = 'ops@example.com'; Body = 'b'; ThrottleLimit = $Throttle }
         if ($Spool) { $send.SpoolDirectory = $Spool }
+        if ($Log) { $send.LogPath = $Log }
         switch ($Ending) {
             '-ErrorAction Stop' { & $messages | Send-CompositeMail @send -ErrorAction Stop }
             'a later input that fails to bind, with -ErrorAction Stop' {
@@ -131,7 +132,7 @@ Describe 'Ending a pipeline early loses no message' {
         $parameters = @{
             ModulePath = $ModulePath; Run = $run; RelayPort = if ($Live) { $Relay.Port } else { $DeadPort }
             Archive = (New-Folder archive); Spool = $spool; Throttle = $Throttle; Ending = $Ending; Taken = $taken
-            Hanging = $hanging; HangOn = $HangOn; Count = 40; BadEvery = $BadEvery
+            Hanging = $hanging; HangOn = $HangOn; Count = 40; BadEvery = $BadEvery; Log = (New-Folder log)
         }
         $output = (Invoke-Instance -Script $Batch -Parameters $parameters -StopWhen $stopWhen).Output
 
@@ -142,6 +143,11 @@ Describe 'Ending a pipeline early loses no message' {
         if ($Ending -notlike 'Stop()*') { $cutOff | Should -BeNullOrEmpty -Because 'only a stop cuts a delivery off' }
         $taken.Count | Should -BeLessThan 40 -Because 'the pipeline ended early'
         Assert-EachExactlyOnce -Taken @($taken) -Received $received -Spooled $spooled -CutOff $cutOff
+        # The message log has one line for each message settled, however the pipeline ended.
+        $logged = @(Get-Content $parameters.Log -ErrorAction Ignore | ConvertFrom-Json | ForEach-Object subject)
+        @($logged | Group-Object | Where-Object Count -gt 1).Name | Should -BeNullOrEmpty -Because 'one line per message'
+        @($taken | Where-Object { ($_ -in $received -or $_ -in $spooled) -and $_ -notin $logged }) | Should -BeNullOrEmpty -Because 'every message delivered or kept is in the log'
+        @($logged | Where-Object { $_ -notin $taken }) | Should -BeNullOrEmpty
         # What was reported as delivered really arrived.
         @($output | Where-Object Succeeded | ForEach-Object Subject | Where-Object { $Live -and $_ -notin $received }) | Should -BeNullOrEmpty
         Assert-NoClaim $spool

@@ -151,7 +151,7 @@ Describe 'The spool' {
     It 'lists a spool as a readable table' {
         $spool = New-Spool
         $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
-        Get-MailSpool $spool | Format-Table | Out-String -Width 250 | Should -Match 'Attempts\s+Subject\s+Backend\s+Error'
+        Get-MailSpool $spool | Format-Table | Out-String -Width 250 | Should -Match 'Age\s+Attempts\s+Subject\s+To\s+Error'
     }
 
     It 'reports a spool folder that does not exist' {

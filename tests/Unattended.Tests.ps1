@@ -489,23 +489,8 @@ Describe 'From the repository to the server' {
 
     It 'the service''s command line works with the module installed from its package' {
         $root = Join-Path $PSScriptRoot '..'
-        $build = Invoke-TestPwsh -File (Join-Path $root 'build.ps1') -Arguments 'package', '-NoBuild'
-        $build.ExitCode | Should -Be 0 -Because $build.Output
-        $package = Get-ChildItem (Join-Path $root 'out/packages') -Filter 'PSCompositeMail.*.nupkg'
         $installed = Join-Path $TestDrive 'modules'
-        $install = Join-Path $TestDrive 'install.ps1'
-        Set-Content $install @"
-`$ErrorActionPreference = 'Stop'
-`$name = 'pscm-deploy-' + `$PID
-Register-PSResourceRepository -Name `$name -Uri '$(Split-Path $package.FullName)' -Trusted
-try {
-    `$null = New-Item -ItemType Directory '$installed'
-    Save-PSResource -Name PSCompositeMail -Repository `$name -Path '$installed' -TrustRepository
-}
-finally { Unregister-PSResourceRepository -Name `$name }
-'installed'
-"@
-        (Invoke-TestPwsh -File $install).Output | Should -Match 'installed'
+        $null = Save-TestModulePackage -Destination $installed
 
         # The server's folders, here under the test drive; the sample copied as the README says.
         $server = New-Item -ItemType Directory (Join-Path $TestDrive 'server')

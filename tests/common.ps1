@@ -31,6 +31,30 @@ function Start-TestPwsh {
     Start-Process -FilePath $pwsh.Path -ArgumentList $all -PassThru -RedirectStandardOutput $OutputFile -RedirectStandardError "$OutputFile.err"
 }
 
+function Save-TestModulePackage {
+    <# Packages the staged module (build.ps1 package -NoBuild) and saves it from a local repository into -Destination, as Install-PSResource would; returns the .nupkg. #>
+    param([Parameter(Mandatory)] [string] $Destination)
+    $root = Join-Path $PSScriptRoot '..'
+    $build = Invoke-TestPwsh -File (Join-Path $root 'build.ps1') -Arguments 'package', '-NoBuild'
+    if ($build.ExitCode -ne 0) { throw "build.ps1 package failed: $($build.Output)" }
+    $package = Get-ChildItem (Join-Path $root 'out/packages') -Filter 'PSCompositeMail.*.nupkg'
+    $install = Join-Path ([IO.Path]::GetTempPath()) "pscm-install-$([guid]::NewGuid().ToString('N')).ps1"
+    Set-Content $install @"
+`$ErrorActionPreference = 'Stop'
+`$name = 'pscm-test-' + `$PID
+Register-PSResourceRepository -Name `$name -Uri '$(Split-Path $package.FullName)' -Trusted
+try {
+    `$null = New-Item -ItemType Directory '$Destination' -Force
+    Save-PSResource -Name PSCompositeMail -Repository `$name -Path '$Destination' -TrustRepository
+}
+finally { Unregister-PSResourceRepository -Name `$name }
+'saved'
+"@
+    try { $saved = Invoke-TestPwsh -File $install } finally { Remove-Item $install }
+    if ($saved.Output -notmatch 'saved') { throw "Save-PSResource failed: $($saved.Output)" }
+    $package
+}
+
 function Read-EmlFile {
     <# Parses an .eml file back with MimeKit, as a mail client would. #>
     param([string] $Path)

@@ -7,13 +7,8 @@ namespace PSCompositeMail.Commands
     /// <summary>Lists the messages a spool folder holds, oldest first.</summary>
     [Cmdlet(VerbsCommon.Get, "MailSpool")]
     [OutputType(typeof(MailSpoolItem))]
-    public sealed class GetMailSpoolCommand : PSCmdlet
+    public sealed class GetMailSpoolCommand : SpoolCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("SpoolDirectory", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = System.Array.Empty<string>();
-
         /// <summary>List the items moved to the poison folder after too many attempts instead.</summary>
         [Parameter]
         public SwitchParameter Poison { get; set; }
@@ -24,20 +19,8 @@ namespace PSCompositeMail.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var path in Path)
+            foreach (var spool in Spools())
             {
-                var folder = GetUnresolvedProviderPathFromPSPath(path);
-                if (!System.IO.Directory.Exists(folder))
-                {
-                    WriteError(StreamWriting.Escaped(new ErrorRecord(
-                        new System.IO.DirectoryNotFoundException($"The spool folder '{folder}' does not exist."),
-                        "SpoolNotFound",
-                        ErrorCategory.ObjectNotFound,
-                        path)));
-                    continue;
-                }
-
-                var spool = new MailSpool(folder);
                 foreach (var orphan in spool.SetAsideOrphanMetadata(Poison))
                 {
                     WriteError(StreamWriting.Escaped(new ErrorRecord(orphan, "DamagedSpoolItem", ErrorCategory.InvalidData, orphan.Item)));

@@ -8,8 +8,8 @@ namespace PSCompositeMail.Messages
     /// <summary>
     /// Text for a table column of fixed width, for the format views. PowerShell's own table wrapping cuts words at the
     /// column's edge (serve|r, bob@|example.com), so the views hand it lines that already fit: wrapped between words,
-    /// a word longer than the column cut with an ellipsis, and at most a few lines (the last one ending in an
-    /// ellipsis when text was left out). The objects keep the whole text; Format-List shows it. Control characters
+    /// a word longer than the whole column broken after a separator (a path after a slash), and, where a view asks
+    /// for it, at most a few lines (the last one ending in an ellipsis when text was left out). The objects keep the whole text; Format-List shows it. Control characters
     /// are escaped first, as every view shows them.
     /// </summary>
     public static class ColumnText
@@ -43,17 +43,32 @@ namespace PSCompositeMail.Messages
             var current = new StringBuilder();
             foreach (var word in line.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries))
             {
-                var fitted = word.Length <= width ? word : word.Substring(0, width - 1) + Ellipsis;
-                if (current.Length > 0 && current.Length + 1 + fitted.Length > width)
+                if (current.Length > 0 && current.Length + 1 + word.Length > width)
                 {
                     yield return current.ToString();
                     current.Clear();
                 }
 
-                current.Append(current.Length > 0 ? " " : string.Empty).Append(fitted);
+                var rest = word;
+                if (current.Length == 0)
+                {
+                    // A word longer than the whole column (a path, an id) cannot stay whole: it is broken after a
+                    // separator where it has one, so that nothing of it is lost.
+                    while (rest.Length > width)
+                    {
+                        var cut = rest.LastIndexOfAny(Separators, width - 1) + 1;
+                        cut = cut > width / 2 ? cut : width;
+                        yield return rest.Substring(0, cut);
+                        rest = rest.Substring(cut);
+                    }
+                }
+
+                current.Append(current.Length > 0 ? " " : string.Empty).Append(rest);
             }
 
             yield return current.ToString();
         }
+
+        private static readonly char[] Separators = { '/', '\\', '-', '_', ',', ';' };
     }
 }

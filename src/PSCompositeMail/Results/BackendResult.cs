@@ -97,10 +97,11 @@ namespace PSCompositeMail.Results
         /// Why this result failed, in one line: each backend that failed at the deepest level (every member of a
         /// composite, not only the last one a Failover tried) with its error. Empty when it did not fail.
         /// </summary>
+        /// <remarks>Escaped as the error is when it is written, since a server's words can hold control characters.</remarks>
         internal string Reason() =>
             Status != DeliveryStatus.Failed ? string.Empty
-            : System.Text.RegularExpressions.Regex.Replace(
-                CompositeBackend.DescribeFailures(FailedLeaves().Select(r => (r.Backend, r.Error))), @"\s*[\r\n]+\s*", " ");
+            : Messages.ControlCharacters.Escape(System.Text.RegularExpressions.Regex.Replace(
+                CompositeBackend.DescribeFailures(FailedLeaves().Select(r => (r.Backend, r.Error))), @"\s*[\r\n]+\s*", " "));
 
         /// <summary>As nested results show it (a result's Results in a list): escaped, since the error may come from a server.</summary>
         public override string ToString() =>
