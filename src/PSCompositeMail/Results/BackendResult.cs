@@ -99,9 +99,11 @@ namespace PSCompositeMail.Results
         /// </summary>
         /// <remarks>Escaped as the error is when it is written, since a server's words can hold control characters.</remarks>
         internal string Reason() =>
-            Status != DeliveryStatus.Failed ? string.Empty
-            : Messages.ControlCharacters.Escape(System.Text.RegularExpressions.Regex.Replace(
-                CompositeBackend.DescribeFailures(FailedLeaves().Select(r => (r.Backend, r.Error))), @"\s*[\r\n]+\s*", " "));
+            Status != DeliveryStatus.Failed ? string.Empty : OneLine(CompositeBackend.DescribeFailures(FailedLeaves().Select(r => (r.Backend, r.Error))));
+
+        /// <summary>A reason as results and logs show it: its line breaks (a server's multi-line reply) made spaces, control characters escaped.</summary>
+        internal static string OneLine(string text) =>
+            Messages.ControlCharacters.Escape(System.Text.RegularExpressions.Regex.Replace(text, @"\s*[\r\n]+\s*", " "));
 
         /// <summary>As nested results show it (a result's Results in a list): escaped, since the error may come from a server.</summary>
         public override string ToString() =>
