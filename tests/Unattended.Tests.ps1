@@ -57,10 +57,10 @@ Describe 'The message log' {
         $spool = Join-Path $TestDrive 'outcomes-spool'
         $down = New-MailBackend -ScriptBlock { throw "relay down`e[31m" } -Name relay
         $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -LogPath $log
-        $null = Send-CompositeMail -Backend $down @Mail -Subject "spooled`e]0;title`a" -SpoolDirectory $spool -LogPath $log -ErrorAction SilentlyContinue
+        $null = Send-CompositeMail -Backend $down @Mail -Subject 'spooled' -SpoolDirectory $spool -LogPath $log -ErrorAction SilentlyContinue
         $null = Send-CompositeMail -Backend $down @Mail -Subject 'failed' -LogPath $log -ErrorAction SilentlyContinue
         $null = Send-CompositeMail -Backend $down -From ops@example.com -To 'not an address' -Subject 'refused' -Body b -LogPath $log -ErrorAction SilentlyContinue
-        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Null -Name later) -LogPath $log
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Null -Name relay) -LogPath $log
 
         $lines = Get-Content $log
         $lines | Should -HaveCount 5
@@ -77,18 +77,19 @@ Describe 'The message log' {
         $entries[0].to | Should -Be 'jane@example.com'
         $entries[0].backends[0].name | Should -Be 'null'
         $entries[0].backends[0].status | Should -Be 'Sent'
-        $entries[1].subject | Should -BeExactly "spooled`e]0;title`a"
+        $entries[1].subject | Should -BeExactly 'spooled'
         $entries[1].spoolItem | Should -Match '\.eml$'
         $entries[1].backends[0].status | Should -Be 'Spooled'
         $entries[1].backends[0].error | Should -Match 'relay down'
         $entries[2].reason | Should -Match "backend 'relay' failed: relay down"
         $entries[2].spoolItem | Should -BeNullOrEmpty
         $entries[3].reason | Should -Match 'not an address'
-        $entries[4].subject | Should -BeExactly "spooled`e]0;title`a"
-        $entries[4].backends[0].name | Should -Be 'later'
+        $entries[4].subject | Should -BeExactly 'spooled'
+        $entries[4].backends[0].status | Should -Be 'Sent'
         # Control characters are escaped as JSON does, never written raw.
         (Get-Content $log -Raw) | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
-        $lines[1] | Should -Match ([regex]::Escape('\u001b]0;title\u0007'))
+        $lines[2] | Should -Match ([regex]::Escape('"error":"relay down\u001b[31m"')) -Because 'a backend error keeps its text, escaped as JSON'
+        $entries[2].backends[0].error | Should -BeExactly "relay down`e[31m"
     }
 
     It 'is readable by its owner only on Unix' -Skip:$IsWindows {
@@ -264,7 +265,7 @@ Describe 'Spool health' {
         $spool = Join-Path $TestDrive 'untouched'
         New-Spooled $spool 'kept' -Count 2
         New-Spooled $spool 'poisoned'
-        $null = Get-MailSpool $spool | Where-Object Subject -eq 'poisoned' | Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'no' }) -MaxAttempts 1 -ErrorAction SilentlyContinue
+        $null = Get-MailSpool $spool | Where-Object Subject -eq 'poisoned' | Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'no' } -Name relay) -MaxAttempts 1 -ErrorAction SilentlyContinue
         $items = @(Get-MailSpool $spool)
         # An abandoned claim (its process is gone), an .eml without metadata, and an old .meta without its .eml.
         Rename-Item $items[0].MessagePath "$($items[0].Id).eml.claimed-999999-deadbeef"
@@ -381,7 +382,7 @@ Describe 'The scheduled-task sample through an outage' {
         $spool = Join-Path $TestDrive 'poison-spool'
         $arguments = '-ProfilePath', $profileFile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
         (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
-        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'no' }) -MaxAttempts 1 -ErrorAction SilentlyContinue
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'no' } -Name relay) -MaxAttempts 1 -ErrorAction SilentlyContinue
         $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
         $run.ExitCode | Should -Be 1 -Because $run.Output
         $run.Output | Should -Match 'poison'

@@ -26,6 +26,13 @@ namespace PSCompositeMail.Spool
                 .ToArray();
         }
 
+        /// <summary>
+        /// The members, nested ones included, of each composite inside <paramref name="outcome"/> whose own policy was
+        /// met: whatever one of them failed, that composite needs nothing more (a Failover's primary, once its backup took it).
+        /// </summary>
+        public static IEnumerable<string> Covered(BackendResult outcome) =>
+            Within(outcome).Where(r => r.Status == DeliveryStatus.Sent && r.Results.Count > 0).SelectMany(Within).Select(r => r.Backend);
+
         /// <summary>Every answer inside a composite's outcome (not the outcome itself), nested ones included.</summary>
         public static IEnumerable<BackendResult> Within(BackendResult outcome) => outcome.Results.SelectMany(r => new[] { r }.Concat(Within(r)));
     }

@@ -33,7 +33,8 @@ namespace PSCompositeMail.Spool
         {
             // A resent item leaves the spool only once the backends that failed it have taken it: a resend whose
             // policy was met by earlier deliveries alone (a skipped archive under Any) delivered nothing new.
-            var shortfall = claim is null || historyIgnored ? null : claim.Shortfall(delivered);
+            // A member of a composite whose own policy was met now (the primary of a Failover whose backup took it) is owed nothing more.
+            var shortfall = claim is null || historyIgnored ? null : claim.Shortfall(delivered.Concat(DeliveredBackendNames.Covered(outcome)).ToArray());
             if (outcome.Succeeded && shortfall is null)
             {
                 claim?.Complete();
