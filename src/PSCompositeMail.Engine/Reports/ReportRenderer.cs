@@ -100,7 +100,8 @@ namespace PSCompositeMail.Engine.Reports
         private static string Table(ReportContent report)
         {
             var kinds = TableStyles.Value;
-            var html = new StringBuilder(2048 + (report.Rows.Count * 700 * Math.Max(1, report.Columns.Count)));
+            // No capacity from the row and column counts: it would be a guess, and for large tables past int's range.
+            var html = new StringBuilder();
             var widths = ColumnWidths(report);
             kinds.Open(html, "table", "report", LayoutTable).Append("<tbody><tr>");
             var w = 0;
