@@ -103,10 +103,10 @@ namespace PSCompositeMail.Commands
         protected override void EndProcessing()
         {
             var content = _table!.Build(Bar, warning => WriteWarning(StreamWriting.Escaped(warning)));
-            content.Title = Title;
-            content.Markdown = Markdown;
-            content.PreContent = PreContent is null ? null : string.Join("\n", PreContent);
-            content.PostContent = PostContent is null ? null : string.Join("\n", PostContent);
+            content.Title = ValueText.Escaped(Title);
+            content.Markdown = ValueText.Escaped(Markdown);
+            content.PreContent = ValueText.Escaped(PreContent is null ? null : string.Join("\n", PreContent));
+            content.PostContent = ValueText.Escaped(PostContent is null ? null : string.Join("\n", PostContent));
             content.Highlighting = _highlight.Any;
             var body = MailEngine.Instance.RenderReport(content);
             if (body.SizeWarning() is { } warning)

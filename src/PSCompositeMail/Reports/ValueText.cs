@@ -18,8 +18,10 @@ namespace PSCompositeMail.Reports
         /// items ($FormatEnumerationLimit; a negative limit shows all), a hashtable as its entries. Control characters
         /// and bidirectional overrides are shown as escapes (\x1B, \u202E), line breaks kept.
         /// </summary>
-        public static string Format(object? value, CultureInfo culture, int enumerationLimit) =>
-            ControlCharacters.Escape(Shown(value, culture, enumerationLimit).Replace("\r\n", "\n"), keepLineFeeds: true);
+        public static string Format(object? value, CultureInfo culture, int enumerationLimit) => Escaped(Shown(value, culture, enumerationLimit))!;
+
+        /// <summary>Text a report shows (a title, Markdown, a value): control characters and bidirectional overrides as escapes, line breaks kept.</summary>
+        public static string? Escaped(string? text) => text is null ? null : ControlCharacters.Escape(text.Replace("\r\n", "\n"), keepLineFeeds: true);
 
         private static string Shown(object? value, CultureInfo culture, int enumerationLimit)
         {
