@@ -208,6 +208,24 @@ Describe 'ConvertTo-MailHtml: values as PowerShell shows them' {
     }
 }
 
+Describe 'ConvertTo-MailHtml: the text part of the Markdown' {
+    It 'keeps link targets, list bullets and numbers, quotes, code and the blank lines between paragraphs' {
+        $markdown = "First paragraph, see the [runbook](https://wiki.example.com/runbook).`n`nSecond paragraph.`n`n1. first`n2. second`n`n- a`n- b`n`n> quoted`n`n    Get-Service spooler`n`n<https://status.example.com>"
+        $text = ($Services | ConvertTo-MailHtml -Markdown $markdown).Text -replace "`r`n", "`n"
+
+        $text | Should -Match ([regex]::Escape("First paragraph, see the runbook (https://wiki.example.com/runbook).`n`nSecond paragraph.`n`n1. first`n2. second`n`n- a`n- b`n`n> quoted`n`nGet-Service spooler`n`nhttps://status.example.com`n"))
+    }
+
+    It 'escapes control characters and bidi overrides in the title and the Markdown, and in Format-List of the report' {
+        $hostile = "x`e]0;owned`a`u{202E}y"
+        $body = $Services | ConvertTo-MailHtml -Title $hostile -Markdown "Note $hostile" -PreContent $hostile
+        foreach ($shown in $body.Text, $body.Html, ($body | Format-List | Out-String), ($body | Out-String)) {
+            $shown | Should -Not -Match "[`e`a`u{202E}]"
+        }
+        $body.Text | Should -Match ([regex]::Escape('x\x1B]0;owned\x07\u202Ey'))
+    }
+}
+
 Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
     It 'shows a MailBody as one line: its title, rows, highlighted rows and size' {
         $Services | ConvertTo-MailHtml -Title 'Nightly' -Highlight $ServiceStyles | Out-String -Width 200 |
