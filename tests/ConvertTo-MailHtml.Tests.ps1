@@ -28,8 +28,9 @@ Describe 'ConvertTo-MailHtml: the HTML' {
         # Only links may name a URL, and only the one the Markdown gave; the image is its alt text.
         [regex]::Matches($body.Html, 'https?://[^"<\s]+').Value | Should -Be 'https://example.com/x'
         $body.Html | Should -Match 'a tracker'
-        # Explicit widths for the layout: the page is 600 px wide (Outlook reads the attribute), at most 600 px elsewhere.
-        $body.Html | Should -Match '<table[^>]*width="600(px)?"[^>]*width: 600px;max-width: 100%'
+        # Explicit widths for the layout: the page is 600 px wide in Outlook (which reads the attribute), elsewhere as
+        # wide as the window up to 600 px.
+        $body.Html | Should -Match '<table[^>]*width="600"[^>]*width: 100%;max-width: 600px'
     }
 
     It 'escapes every value, the title and the pre- and post-content: <script>, & and non-ASCII text' {
@@ -356,6 +357,18 @@ Describe 'ConvertTo-MailHtml in a browser engine (headless Chromium)' {
         [Math]::Abs($rows[0] - 10 * $unit) | Should -BeLessOrEqual 3
         [Math]::Abs($rows[1] - 50 * $unit) | Should -BeLessOrEqual 3
         [Math]::Abs($rows[3] - 30 * $unit) | Should -BeLessOrEqual 3
+    }
+
+    It 'narrows the page with a window narrower than 600 px' {
+        $body = $Services | ConvertTo-MailHtml -Title 'Narrow' -Highlight @{ Warning = { $true } }
+        $image = Save-HtmlScreenshot -Html $body.Html -Path (Join-Path $Shots 'narrow.png') -Width 400 -Height 400
+
+        # The warning rows end at the page's right padding (12 px), inside the window, not cut off at its edge.
+        $band = @(Get-ColourBand $image $WarningBackground -MinimumRun 200)
+        $band.Count | Should -BeGreaterThan 15
+        $y = $band[[int]($band.Count / 2)]
+        Test-Colour $image.Rgb(395, $y) '#ffffff' | Should -BeTrue
+        Test-Colour $image.Rgb(380, $y) $WarningBackground | Should -BeTrue
     }
 
     It 'keeps everything within 600 px, even with a long unbreakable value, many columns and a wide code block' {

@@ -56,7 +56,22 @@ namespace PSCompositeMail.Engine.Reports
             page.Append("</table></td></tr></table></body></html>");
             var inlined = PreMailer.Net.PreMailer.MoveCssInline(
                 page.ToString(), removeStyleElements: true, ignoreElements: null, css: ReportStyle.Css, stripIdAndClassAttributes: true, removeComments: true).Html;
+            inlined = PageWidthForOutlook(inlined);
             return report.Columns.Count > 0 ? inlined.Replace(tableToken, Table(report)) : inlined;
+        }
+
+        /// <summary>
+        /// The page is as wide as the window up to 600 px (CSS width 100%, max-width 600px), so it narrows on a phone.
+        /// PreMailer copies that CSS width into the page's width attribute; Outlook's Word engine reads only the
+        /// attribute and ignores max-width, so there the attribute must say 600.
+        /// </summary>
+        private static string PageWidthForOutlook(string html)
+        {
+            const string copied = "width=\"100%\"";
+            var style = html.IndexOf("max-width: 600px", StringComparison.Ordinal);
+            var tag = style < 0 ? -1 : html.LastIndexOf("<table", style, StringComparison.Ordinal);
+            var attribute = tag < 0 ? -1 : html.IndexOf(copied, tag, style - tag, StringComparison.Ordinal);
+            return attribute < 0 ? html : html.Substring(0, attribute) + "width=\"600\"" + html.Substring(attribute + copied.Length);
         }
 
         /// <summary>-PreContent and -PostContent: text, escaped, its line breaks kept.</summary>
