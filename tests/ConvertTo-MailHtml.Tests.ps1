@@ -287,6 +287,40 @@ Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
     }
 }
 
+Describe 'ConvertTo-MailHtml: wide tables' {
+    BeforeAll {
+        function New-WideRow {
+            param([int] $Columns)
+            $row = [ordered]@{}
+            foreach ($i in 1..$Columns) { $row["C$i"] = $i }
+            [pscustomobject]$row
+        }
+        function Get-ColumnWidth {
+            param([string] $Html)
+            [regex]::Matches($Html, '<th[^>]* width="([\d.]+)%"') | ForEach-Object { [double]$_.Groups[1].Value }
+        }
+    }
+
+    It 'gives the marker column room for CRITICAL beside 14 short columns, and no warning' {
+        $body = New-WideRow 14 | ConvertTo-MailHtml -Highlight @{ Critical = { $true } } -WarningVariable warnings -WarningAction SilentlyContinue
+        $widths = @(Get-ColumnWidth $body.Html)
+        $widths.Count | Should -Be 15
+        # 80 of the table's 576 px.
+        $widths[0] | Should -BeGreaterOrEqual 13.8
+        [math]::Round(($widths | Measure-Object -Sum).Sum, 1) | Should -Be 100
+        $warnings.Count | Should -Be 0
+    }
+
+    It 'warns when the columns cannot fit in 600 px, and gives none of them no width (<Columns> columns)' -ForEach @(@{ Columns = 69 }, @{ Columns = 200 }) {
+        $body = New-WideRow $Columns | ConvertTo-MailHtml -WarningVariable warnings -WarningAction SilentlyContinue
+        $widths = @(Get-ColumnWidth $body.Html)
+        $widths.Count | Should -Be $Columns
+        $widths | Where-Object { $_ -le 0 } | Should -BeNullOrEmpty
+        $warnings.Count | Should -Be 1
+        "$($warnings[0])" | Should -Match "The report has $Columns columns, .*600 px.*-Property"
+    }
+}
+
 Describe 'ConvertTo-MailHtml beside other modules' {
     It 'renders in a session where another module already loaded an older AngleSharp, and keeps Markdig, AngleSharp and PreMailer out of PowerShell''s own context' {
         $older = Join-Path $PSScriptRoot '../tools/packages/anglesharp/0.17.1/lib/netstandard2.0/AngleSharp.dll'

@@ -109,9 +109,12 @@ namespace PSCompositeMail.Commands
             content.PostContent = ValueText.Escaped(PostContent is null ? null : string.Join("\n", PostContent));
             content.Highlighting = _highlight.Any;
             var body = MailEngine.Instance.RenderReport(content);
-            if (body.SizeWarning() is { } warning)
+            foreach (var warning in new[] { body.LayoutWarning, body.SizeWarning() })
             {
-                WriteWarning(StreamWriting.Escaped(warning));
+                if (warning is not null)
+                {
+                    WriteWarning(StreamWriting.Escaped(warning));
+                }
             }
 
             WriteObject(body);

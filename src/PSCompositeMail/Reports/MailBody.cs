@@ -11,8 +11,9 @@ namespace PSCompositeMail.Reports
     /// </summary>
     public sealed class MailBody
     {
-        internal MailBody(string? title, string html, string text, int rowCount, ReportHighlightCounts highlighted)
+        internal MailBody(string? title, string html, string text, int rowCount, ReportHighlightCounts highlighted, string? layoutWarning = null)
         {
+            LayoutWarning = layoutWarning;
             Title = title;
             Html = html;
             Text = text;
@@ -75,6 +76,9 @@ namespace PSCompositeMail.Reports
                 Count(wrapped, "RowCount"),
                 new ReportHighlightCounts(Count(highlighted, "Critical"), Count(highlighted, "Warning"), Count(highlighted, "Good")));
         }
+
+        /// <summary>Set when the table's columns cannot fit in the page's width: ConvertTo-MailHtml writes it as a warning.</summary>
+        internal string? LayoutWarning { get; }
 
         /// <summary>Gmail shows only the first 102 KB of a message's HTML (then "[Message clipped]"); other readers slow down long before.</summary>
         internal const int ClippedHtmlBytes = 102 * 1024;
