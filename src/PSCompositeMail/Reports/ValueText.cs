@@ -1,5 +1,6 @@
 using System;
 using System.Collections;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
@@ -48,7 +49,7 @@ namespace PSCompositeMail.Reports
         }
 
         /// <summary>{a, b, c…}: only the items shown are enumerated, so a huge collection costs no more than its first items.</summary>
-        private static string Enumeration(System.Collections.Generic.IEnumerable<string> items, int limit)
+        private static string Enumeration(IEnumerable<string> items, int limit)
         {
             if (limit < 0)
             {
