@@ -28,8 +28,9 @@ Describe 'ConvertTo-MailHtml: the HTML' {
         # Only links may name a URL, and only the one the Markdown gave; the image is its alt text.
         [regex]::Matches($body.Html, 'https?://[^"<\s]+').Value | Should -Be 'https://example.com/x'
         $body.Html | Should -Match 'a tracker'
-        # Explicit widths for the layout: the page is 600 px wide (Outlook reads the attribute), at most 600 px elsewhere.
-        $body.Html | Should -Match '<table[^>]*width="600(px)?"[^>]*width: 600px;max-width: 100%'
+        # Explicit widths for the layout: the page is 600 px wide in Outlook (which reads the attribute), elsewhere as
+        # wide as the window up to 600 px.
+        $body.Html | Should -Match '<table[^>]*width="600"[^>]*width: 100%;max-width: 600px'
     }
 
     It 'escapes every value, the title and the pre- and post-content: <script>, & and non-ASCII text' {
@@ -100,6 +101,132 @@ Describe 'ConvertTo-MailHtml: columns and values' {
     }
 }
 
+Describe 'ConvertTo-MailHtml: -Property as Select-Object takes it' {
+    It 'keeps the row of a calculated property that throws, its cell empty, and names the row and column in the error' {
+        $rows = [pscustomobject]@{ Name = 'a'; Size = 10 }, [pscustomobject]@{ Name = 'b'; Size = 0 }, [pscustomobject]@{ Name = 'c'; Size = 5 }
+        $body = $rows | ConvertTo-MailHtml -Property Name, @{ Name = 'Per'; Expression = { if ($_.Size -eq 0) { throw 'no size' }; 100 / $_.Size } } -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $body.RowCount | Should -Be 3
+        $body.Text | Should -Match '(?m)^b$'
+        $body.Text | Should -Match '(?m)^c\s+20$'
+        $failures.Count | Should -Be 1
+        "$($failures[0])" | Should -Match "-Property 'Per' failed for row 2 \(Name 'b'\), whose cell is left empty: no size"
+        $failures[0].FullyQualifiedErrorId | Should -Match '^PropertyFailed'
+    }
+
+    It 'names the row for errors that do not throw by themselves (division by zero, a missing property under Set-StrictMode), and stops at them under -ErrorAction Stop' {
+        # In a fresh PowerShell with the default error action, as in a console or scheduled task (Pester runs tests under Stop).
+        $script = Join-Path $TestDrive 'strict.ps1'
+        Set-Content -Path $script -Value @"
+Import-Module '$ModulePath'
+`$rows = [pscustomobject]@{ Name = 'a'; Size = 10 }, [pscustomobject]@{ Name = 'b' }, [pscustomobject]@{ Name = 'c'; Size = 0 }
+`$out = `$rows | ConvertTo-MailHtml -Property Name, Size -Highlight @{ Critical = { 1 / `$_.Size -gt 1 } } 2>&1
+`$out | Where-Object { `$_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { "error: `$_" }
+"rows: `$((`$out | Where-Object { `$_ -is [PSCompositeMail.Reports.MailBody] }).RowCount)"
+Set-StrictMode -Version Latest
+try { `$r = `$rows[0..1] | ConvertTo-MailHtml -Property Name, @{ n = 'GB'; e = { `$_.Size * 2 } } -ErrorAction Stop; "not stopped: `$(`$r.RowCount)" }
+catch { "stopped: `$_" }
+"@
+        $run = Invoke-TestPwsh -File $script
+        $run.Output | Should -Match "error: -Highlight Critical failed for row 3 \(Name 'c'\): .*divide by zero"
+        $run.Output | Should -Match 'rows: 3'
+        $run.Output | Should -Match "stopped: -Property 'GB' failed for row 2 \(Name 'b'\).*Size"
+    }
+
+    It 'computes a script block in -Property as Select-Object does, named by its text, also beside *' {
+        $row = [pscustomobject]@{ x = 1; y = 2 }
+        ($row | ConvertTo-MailHtml -Property x, { $_.x + 1 }).Text | Should -Match '(?m)^x\s+\$_\.x \+ 1\s*\r?\n-+\s+-+\s*\r?\n1\s+2$'
+        ($row | ConvertTo-MailHtml -Property *, { $_.y * 10 }).Text | Should -Match '(?m)^x\s+y\s+\$_\.y \* 10\s*\r?\n[- ]+\r?\n1\s+2\s+20$'
+    }
+
+    It 'takes a property name holding [ ] as the property of that name before taking it as a pattern' {
+        $body = [pscustomobject]@{ Drive = 'C'; 'Used [%]' = 95 } | ConvertTo-MailHtml -Property Drive, 'Used [%]' -Bar 'Used [%]' -WarningVariable warnings -WarningAction SilentlyContinue
+        $body.Text | Should -Match '(?m)^Drive\s+Used \[%\]'
+        $body.Text | Should -Match '(?m)^C\s+95 \[#+'
+        $warnings.Count | Should -Be 0
+    }
+
+    It 'takes a hashtable''s keys as the columns, as ConvertTo-Html does' {
+        $text = (@{ Name = 'web'; Port = 443 }, @{ Name = 'mail'; Port = 25 } | ConvertTo-MailHtml -Property Name, Port).Text
+        $text | Should -Match '(?m)^Name\s+Port$'
+        $text | Should -Match '(?m)^web\s+443$'
+        $default = ([ordered]@{ Name = 'web'; Port = 443 } | ConvertTo-MailHtml).Text
+        $default | Should -Match '(?m)^Name\s+Port$'
+        $default | Should -Not -Match 'IsReadOnly|Keys'
+    }
+
+    It 'tests -Highlight against the row as shown: calculated columns by their names, the input''s other properties too' {
+        $volumes = [pscustomobject]@{ Drive = 'C'; Size = 100GB; SizeRemaining = 5GB }, [pscustomobject]@{ Drive = 'F'; Size = 10GB; SizeRemaining = 9GB }
+        $body = $volumes | ConvertTo-MailHtml -Property Drive, @{ Name = 'Used %'; Expression = { [math]::Round(100 - 100 * $_.SizeRemaining / $_.Size) } } -Bar 'Used %' `
+            -Highlight @{ Critical = { $_.'Used %' -gt 90 }; Warning = { $_.SizeRemaining -lt 1GB }; Good = { $true } }
+
+        $body.Text | Should -Match '(?m)^CRITICAL\s+C\s+95'
+        $body.Text | Should -Match '(?m)^GOOD\s+F\s+10'
+        $body.Highlighted.Critical | Should -Be 1
+    }
+}
+
+Describe 'ConvertTo-MailHtml: values as PowerShell shows them' {
+    It 'shows at most $FormatEnumerationLimit items of a collection, as PowerShell''s tables do' {
+        $body = [pscustomobject]@{ Name = 'a'; Items = 1..100000 } | ConvertTo-MailHtml
+        $body.Text | Should -Match '(?m)^a\s+\{1, 2, 3, 4…\}$'
+        $body.Html.Length | Should -BeLessThan 20KB
+
+        $FormatEnumerationLimit = 2
+        ([pscustomobject]@{ Items = 1..3 } | ConvertTo-MailHtml).Text | Should -Match '\{1, 2…\}'
+        $FormatEnumerationLimit = -1
+        ([pscustomobject]@{ Items = 1..6 } | ConvertTo-MailHtml).Text | Should -Match '\{1, 2, 3, 4, 5, 6\}'
+    }
+
+    It 'shows doubles as PowerShell does, a hashtable as its entries, and control and bidi characters as escapes in both parts' {
+        $body = [pscustomobject]@{ Sum = 0.1 + 0.2; Map = @{ k = 1 }; Name = "evil`u{202E}txt.exe`e]0;title`a" } | ConvertTo-MailHtml
+        $body.Text | Should -Match '(?m)^0[.,]3\s'
+        $body.Text | Should -Not -Match 'System\.Collections\.Hashtable'
+        $body.Text | Should -Match '\{\[k, 1\]\}'
+        foreach ($part in $body.Text, $body.Html) {
+            $part | Should -Not -Match "[`u{202E}`e`a]"
+            $part | Should -Match ([regex]::Escape('evil\u202Etxt.exe\x1B]0;title\x07'))
+        }
+    }
+
+    It 'draws bars for [bigint] values, and skips only the cells that are NaN or infinite' {
+        $body = [pscustomobject]@{ Big = [bigint]50; Ratio = 40 }, [pscustomobject]@{ Big = [bigint]100; Ratio = [double]::NaN }, [pscustomobject]@{ Big = [bigint]20; Ratio = [double]::PositiveInfinity } |
+            ConvertTo-MailHtml -Bar Big, Ratio -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $warnings.Count | Should -Be 0
+        $widths = [regex]::Matches($body.Html, '<td width="(\d+)%" height="10(?:px)?" bgcolor="#1a73e8"') | ForEach-Object { [int]$_.Groups[1].Value }
+        $widths | Should -Be 50, 40, 100, 20
+    }
+
+    It 'warns when the HTML is past what Gmail shows whole (102 KB), and renders a large table' {
+        $rows = 1..1500 | ForEach-Object { [pscustomobject]@{ Id = $_; Name = "row $_"; State = 'up' } }
+        $body = $rows | ConvertTo-MailHtml -WarningVariable warnings -WarningAction SilentlyContinue
+        $body.RowCount | Should -Be 1500
+        $warnings.Count | Should -Be 1
+        "$($warnings[0])" | Should -Match 'Gmail shows only the first 102 KB'
+        $small = $Services | ConvertTo-MailHtml -WarningVariable none -WarningAction SilentlyContinue
+        $none.Count | Should -Be 0
+    }
+}
+
+Describe 'ConvertTo-MailHtml: the text part of the Markdown' {
+    It 'keeps link targets, list bullets and numbers, quotes, code and the blank lines between paragraphs' {
+        $markdown = "First paragraph, see the [runbook](https://wiki.example.com/runbook).`n`nSecond paragraph.`n`n1. first`n2. second`n`n- a`n- b`n`n> quoted`n`n    Get-Service spooler`n`n<https://status.example.com>"
+        $text = ($Services | ConvertTo-MailHtml -Markdown $markdown).Text -replace "`r`n", "`n"
+
+        $text | Should -Match ([regex]::Escape("First paragraph, see the runbook (https://wiki.example.com/runbook).`n`nSecond paragraph.`n`n1. first`n2. second`n`n- a`n- b`n`n> quoted`n`nGet-Service spooler`n`nhttps://status.example.com`n"))
+    }
+
+    It 'escapes control characters and bidi overrides in the title and the Markdown, and in Format-List of the report' {
+        $hostile = "x`e]0;owned`a`u{202E}y"
+        $body = $Services | ConvertTo-MailHtml -Title $hostile -Markdown "Note $hostile" -PreContent $hostile
+        foreach ($shown in $body.Text, $body.Html, ($body | Format-List | Out-String), ($body | Out-String)) {
+            $shown | Should -Not -Match "[`e`a`u{202E}]"
+        }
+        $body.Text | Should -Match ([regex]::Escape('x\x1B]0;owned\x07\u202Ey'))
+    }
+}
+
 Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
     It 'shows a MailBody as one line: its title, rows, highlighted rows and size' {
         $Services | ConvertTo-MailHtml -Title 'Nightly' -Highlight $ServiceStyles | Out-String -Width 200 |
@@ -157,6 +284,40 @@ Describe 'ConvertTo-MailHtml -Highlight and -Bar' {
         "$($warnings[0])" | Should -Match "column 'State' is not numeric \(it holds 'down'\)"
         "$($warnings[1])" | Should -Match "no column 'Nope'"
         @([regex]::Matches($body.Html, 'bgcolor="#1a73e8"')).Count | Should -Be 4
+    }
+}
+
+Describe 'ConvertTo-MailHtml: wide tables' {
+    BeforeAll {
+        function New-WideRow {
+            param([int] $Columns)
+            $row = [ordered]@{}
+            foreach ($i in 1..$Columns) { $row["C$i"] = $i }
+            [pscustomobject]$row
+        }
+        function Get-ColumnWidth {
+            param([string] $Html)
+            [regex]::Matches($Html, '<th[^>]* width="([\d.]+)%"') | ForEach-Object { [double]$_.Groups[1].Value }
+        }
+    }
+
+    It 'gives the marker column room for CRITICAL beside 14 short columns, and no warning' {
+        $body = New-WideRow 14 | ConvertTo-MailHtml -Highlight @{ Critical = { $true } } -WarningVariable warnings -WarningAction SilentlyContinue
+        $widths = @(Get-ColumnWidth $body.Html)
+        $widths.Count | Should -Be 15
+        # 80 of the table's 576 px.
+        $widths[0] | Should -BeGreaterOrEqual 13.8
+        [math]::Round(($widths | Measure-Object -Sum).Sum, 1) | Should -Be 100
+        $warnings.Count | Should -Be 0
+    }
+
+    It 'warns when the columns cannot fit in 600 px, and gives none of them no width (<Columns> columns)' -ForEach @(@{ Columns = 69 }, @{ Columns = 200 }) {
+        $body = New-WideRow $Columns | ConvertTo-MailHtml -WarningVariable warnings -WarningAction SilentlyContinue
+        $widths = @(Get-ColumnWidth $body.Html)
+        $widths.Count | Should -Be $Columns
+        $widths | Where-Object { $_ -le 0 } | Should -BeNullOrEmpty
+        $warnings.Count | Should -Be 1
+        "$($warnings[0])" | Should -Match "The report has $Columns columns, .*600 px.*-Property"
     }
 }
 
@@ -230,6 +391,18 @@ Describe 'ConvertTo-MailHtml in a browser engine (headless Chromium)' {
         [Math]::Abs($rows[0] - 10 * $unit) | Should -BeLessOrEqual 3
         [Math]::Abs($rows[1] - 50 * $unit) | Should -BeLessOrEqual 3
         [Math]::Abs($rows[3] - 30 * $unit) | Should -BeLessOrEqual 3
+    }
+
+    It 'narrows the page with a window narrower than 600 px' {
+        $body = $Services | ConvertTo-MailHtml -Title 'Narrow' -Highlight @{ Warning = { $true } }
+        $image = Save-HtmlScreenshot -Html $body.Html -Path (Join-Path $Shots 'narrow.png') -Width 400 -Height 400
+
+        # The warning rows end at the page's right padding (12 px), inside the window, not cut off at its edge.
+        $band = @(Get-ColourBand $image $WarningBackground -MinimumRun 200)
+        $band.Count | Should -BeGreaterThan 15
+        $y = $band[[int]($band.Count / 2)]
+        Test-Colour $image.Rgb(395, $y) '#ffffff' | Should -BeTrue
+        Test-Colour $image.Rgb(380, $y) $WarningBackground | Should -BeTrue
     }
 
     It 'keeps everything within 600 px, even with a long unbreakable value, many columns and a wide code block' {
@@ -313,6 +486,33 @@ Describe 'Send-CompositeMail -Body <MailBody>' {
 
         $memory.Messages.Count | Should -Be 0
         "$($failures[0])" | Should -Match 'brings its own HTML'
+    }
+
+    It 'sends a report given to -HtmlBody (or a row''s HtmlBody) as its HTML, its values escaped, never as its text' {
+        $hostile = [pscustomobject]@{ Service = 'spooler<img src="http://127.0.0.1:9/pixel.gif">'; Status = '<a href="javascript:alert(1)">Running</a>' } | ConvertTo-MailHtml -Title Services
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory -From ops@example.com -To ann@example.com -Subject s -Body 'See report' -HtmlBody $hostile -ErrorAction Stop
+        [pscustomobject]@{ To = 'bob@example.com'; Subject = 's'; Body = 'See report'; HtmlBody = $hostile } | Send-CompositeMail -Backend $memory -From ops@example.com -ErrorAction Stop | Out-Null
+
+        foreach ($message in $memory.Messages) {
+            $message.HtmlBody | Should -BeExactly $hostile.Html
+            $message.HtmlBody | Should -Not -Match '<img|<a href'
+            $message.TextBody | Should -Match 'See report'
+        }
+    }
+
+    It 'sends a report that lost its type (<Way>) as text and HTML, rebuilt from its Html and Text' -ForEach @(
+        @{ Way = 'Export-Clixml and Import-Clixml'; Through = { param($r, $dir) $path = Join-Path $dir 'r.xml'; $r | Export-Clixml -Path $path; Import-Clixml -Path $path } }
+        @{ Way = 'ConvertTo-Json and ConvertFrom-Json'; Through = { param($r, $dir) $r | ConvertTo-Json | ConvertFrom-Json } }
+    ) {
+        $copy = & $Through $Report $TestDrive
+        $copy | Should -Not -BeOfType PSCompositeMail.Reports.MailBody
+        $memory = New-MailBackend -Memory
+        $null = Send-CompositeMail -Backend $memory -From ops@example.com -To ann@example.com -Subject s -Body $copy -ErrorAction Stop
+
+        $memory.Messages[0].ToString() | Should -Match 'multipart/alternative'
+        ConvertTo-Lf $memory.Messages[0].TextBody | Should -BeExactly (ConvertTo-Lf $Report.Text)
+        ConvertTo-Lf $memory.Messages[0].HtmlBody | Should -BeExactly (ConvertTo-Lf $Report.Html)
     }
 
     It 'shows the message as a report under -WhatIf, and sends nothing' {

@@ -21,11 +21,62 @@ namespace PSCompositeMail.Tests
         public void Values_read_as_PowerShell_shows_them_in_the_given_culture()
         {
             var when = new DateTime(2026, 12, 7, 9, 30, 0);
-            Assert.Equal(string.Empty, ValueText.Format(null, German));
-            Assert.Equal("True", ValueText.Format(true, German));
-            Assert.Equal("3,5", ValueText.Format(3.5, German));
-            Assert.Equal(when.ToString(German), ValueText.Format(when, German));
-            Assert.Equal("{1, two}", ValueText.Format(new object[] { 1, "two" }, German));
+            Assert.Equal(string.Empty, ValueText.Format(null, German, 4));
+            Assert.Equal("True", ValueText.Format(true, German, 4));
+            Assert.Equal("3,5", ValueText.Format(3.5, German, 4));
+            Assert.Equal("0,3", ValueText.Format(0.1 + 0.2, German, 4));
+            Assert.Equal(when.ToString(German), ValueText.Format(when, German, 4));
+            Assert.Equal("{1, two}", ValueText.Format(new object[] { 1, "two" }, German, 4));
+            Assert.Equal("{[k, 1]}", ValueText.Format(new Hashtable { ["k"] = 1 }, German, 4));
+        }
+
+        [Theory]
+        [InlineData(4, "{1, 2, 3, 4…}")]
+        [InlineData(0, "{…}")]
+        [InlineData(-1, "{1, 2, 3, 4, 5, 6}")]
+        public void Collections_show_at_most_the_enumeration_limit(int limit, string expected) =>
+            Assert.Equal(expected, ValueText.Format(Enumerable.Range(1, 6).ToArray(), German, limit));
+
+        [Fact]
+        public void Control_characters_and_bidi_overrides_are_shown_as_escapes_and_line_breaks_kept()
+        {
+            Assert.Equal("a\\x1B]0;t\\x07\\u202Eb\nc", ValueText.Format("a\u001B]0;t\u0007\u202Eb\r\nc", German, 4));
+        }
+
+        [Fact]
+        public void BigIntegers_are_numbers_and_NaN_has_no_size()
+        {
+            Assert.Equal(50.0, ValueText.Number(new System.Numerics.BigInteger(50), German));
+            Assert.Null(ValueText.Number(double.NaN, German));
+            Assert.True(ValueText.IsNumberWithoutSize(double.PositiveInfinity));
+            Assert.False(ValueText.IsNumberWithoutSize(1.0));
+        }
+
+        [Fact]
+        public void The_Markdown_as_text_keeps_link_targets_list_markers_and_paragraphs()
+        {
+            var text = MarkdownSection.ToText("See the [runbook](https://wiki.example.com/r) and [bad](javascript:x).\n\nNext.\n\n3. third\n4. fourth\n\n* a\n  * nested");
+            Assert.Equal("See the runbook (https://wiki.example.com/r) and bad.\n\nNext.\n\n3. third\n4. fourth\n\n- a\n  - nested", text);
+        }
+
+        [Fact]
+        public void Columns_keep_their_minimum_widths_and_too_many_are_a_warning()
+        {
+            ReportContent Wide(int columns, bool highlighting) => new ReportContent
+            {
+                Highlighting = highlighting,
+                Columns = Enumerable.Range(1, columns).Select(i => new ReportColumn("C" + i, numeric: true, bar: false)).ToList(),
+                Rows = new[] { new ReportRow(Enumerable.Range(1, columns).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList(), new double?[columns], RowHighlight.Critical) },
+            };
+
+            var (fits, none) = ReportRenderer.ColumnWidths(Wide(14, highlighting: true));
+            Assert.Null(none);
+            Assert.True(double.Parse(fits[0].TrimEnd('%'), CultureInfo.InvariantCulture) >= 13.8);
+            Assert.Equal(100, fits.Sum(w => double.Parse(w.TrimEnd('%'), CultureInfo.InvariantCulture)), 3);
+
+            var (squeezed, warning) = ReportRenderer.ColumnWidths(Wide(200, highlighting: false));
+            Assert.All(squeezed, w => Assert.True(double.Parse(w.TrimEnd('%'), CultureInfo.InvariantCulture) > 0));
+            Assert.Contains("200 columns", warning);
         }
 
         [Theory]

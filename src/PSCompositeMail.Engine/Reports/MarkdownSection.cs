@@ -47,9 +47,9 @@ namespace PSCompositeMail.Engine.Reports
             return writer.ToString();
         }
 
-        public static string ToText(string markdown) => Markdown.ToPlainText(markdown, Pipeline).TrimEnd();
+        public static string ToText(string markdown) => MarkdownText.Render(Markdown.Parse(markdown, Pipeline));
 
-        private static bool Linkable(string? url) =>
+        internal static bool Linkable(string? url) =>
             url is not null && LinkSchemes.Any(scheme => url.TrimStart().StartsWith(scheme, StringComparison.OrdinalIgnoreCase));
     }
 }

@@ -22,10 +22,11 @@ namespace PSCompositeMail.Engine.Reports
                 report.Rows.Count(r => r.Highlight == RowHighlight.Critical),
                 report.Rows.Count(r => r.Highlight == RowHighlight.Warning),
                 report.Rows.Count(r => r.Highlight == RowHighlight.Good));
-            return new MailBody(report.Title, Html(report), ReportText.Render(report, TextBarWidth), report.Rows.Count, counts);
+            var (widths, layoutWarning) = ColumnWidths(report);
+            return new MailBody(report.Title, Html(report, widths), ReportText.Render(report, TextBarWidth), report.Rows.Count, counts, layoutWarning);
         }
 
-        private static string Html(ReportContent report)
+        private static string Html(ReportContent report, IReadOnlyList<string> widths)
         {
             // The page around the table is inlined whole; the table is written with the styles of its kinds of
             // element (ElementStyles) and put in the place of a token no text can hold.
@@ -56,7 +57,22 @@ namespace PSCompositeMail.Engine.Reports
             page.Append("</table></td></tr></table></body></html>");
             var inlined = PreMailer.Net.PreMailer.MoveCssInline(
                 page.ToString(), removeStyleElements: true, ignoreElements: null, css: ReportStyle.Css, stripIdAndClassAttributes: true, removeComments: true).Html;
-            return report.Columns.Count > 0 ? inlined.Replace(tableToken, Table(report)) : inlined;
+            inlined = PageWidthForOutlook(inlined);
+            return report.Columns.Count > 0 ? inlined.Replace(tableToken, Table(report, widths)) : inlined;
+        }
+
+        /// <summary>
+        /// The page is as wide as the window up to 600 px (CSS width 100%, max-width 600px), so it narrows on a phone.
+        /// PreMailer copies that CSS width into the page's width attribute; Outlook's Word engine reads only the
+        /// attribute and ignores max-width, so there the attribute must say 600.
+        /// </summary>
+        private static string PageWidthForOutlook(string html)
+        {
+            const string copied = "width=\"100%\"";
+            var style = html.IndexOf("max-width: 600px", StringComparison.Ordinal);
+            var tag = style < 0 ? -1 : html.LastIndexOf("<table", style, StringComparison.Ordinal);
+            var attribute = tag < 0 ? -1 : html.IndexOf(copied, tag, style - tag, StringComparison.Ordinal);
+            return attribute < 0 ? html : html.Substring(0, attribute) + "width=\"600\"" + html.Substring(attribute + copied.Length);
         }
 
         /// <summary>-PreContent and -PostContent: text, escaped, its line breaks kept.</summary>
@@ -97,21 +113,21 @@ namespace PSCompositeMail.Engine.Reports
 
         private static readonly (string, string)[] LayoutTable = { ("width", "100%"), ("cellpadding", "0"), ("cellspacing", "0"), ("border", "0") };
 
-        private static string Table(ReportContent report)
+        private static string Table(ReportContent report, IReadOnlyList<string> widths)
         {
             var kinds = TableStyles.Value;
-            var html = new StringBuilder(2048 + (report.Rows.Count * 700 * Math.Max(1, report.Columns.Count)));
-            var widths = ColumnWidths(report);
+            // No capacity from the row and column counts: it would be a guess, and for large tables past int's range.
+            var html = new StringBuilder();
             kinds.Open(html, "table", "report", LayoutTable).Append("<tbody><tr>");
             var w = 0;
             if (report.Highlighting)
             {
-                kinds.Open(html, "th", "head", ("align", "left"), ("width", widths[w++] + "%")).Append("</th>");
+                kinds.Open(html, "th", "head", ("align", "left"), ("width", widths[w++])).Append("</th>");
             }
 
             foreach (var column in report.Columns)
             {
-                kinds.Open(html, "th", column.Numeric ? "head num" : "head", ("align", column.Numeric ? "right" : "left"), ("width", widths[w++] + "%"))
+                kinds.Open(html, "th", column.Numeric ? "head num" : "head", ("align", column.Numeric ? "right" : "left"), ("width", widths[w++]))
                     .Append(Encode(column.Name)).Append("</th>");
             }
 
@@ -174,16 +190,25 @@ namespace PSCompositeMail.Engine.Reports
             html.Append("</tr></tbody></table></td></tr></tbody></table>");
         }
 
+        /// <summary>The table's width: the page's 600 px less the table holder's padding (12 px each side).</summary>
+        private const double TableWidth = 576;
+
+        /// <summary>The narrowest a column may be, in px: the marker column holds CRITICAL in bold, a bar column a value and its bar.</summary>
+        private const double MarkerMinimum = 80, ColumnMinimum = 32, BarColumnMinimum = 110;
+
         /// <summary>
-        /// Each column's share of the 600 px, from the length of what it holds (a bar column gets room for its bar):
-        /// explicit widths, so the fixed layout never depends on the reader's guess.
+        /// Each column's share of the table in percent (to a tenth), from the length of what it holds (a bar column
+        /// gets room for its bar), but never under its minimum: explicit widths, so the fixed layout never depends on
+        /// the reader's guess. The warning says when the columns cannot fit in 600 px even at their minimum.
         /// </summary>
-        private static IReadOnlyList<int> ColumnWidths(ReportContent report)
+        internal static (IReadOnlyList<string> Widths, string? Warning) ColumnWidths(ReportContent report)
         {
             var weights = new List<double>();
+            var minimums = new List<double>();
             if (report.Highlighting)
             {
                 weights.Add(9);
+                minimums.Add(MarkerMinimum);
             }
 
             for (var i = 0; i < report.Columns.Count; i++)
@@ -191,12 +216,50 @@ namespace PSCompositeMail.Engine.Reports
                 var longest = report.Rows.Select(r => r.Cells[i].Length).DefaultIfEmpty(0).Max();
                 var weight = Math.Max(8, Math.Min(28, Math.Max(longest, report.Columns[i].Name.Length)));
                 weights.Add(report.Columns[i].Bar ? weight + 12 : weight);
+                minimums.Add(report.Columns[i].Bar ? BarColumnMinimum : ColumnMinimum);
             }
 
-            var total = weights.Sum();
-            var widths = weights.Select(x => (int)Math.Floor(x * 100 / total)).ToList();
-            widths[widths.Count - 1] += 100 - widths.Sum();
-            return widths;
+            string? warning = null;
+            double[] pixels;
+            if (minimums.Count > 0 && minimums.Sum() > TableWidth)
+            {
+                warning = $"The report has {report.Columns.Count} columns, which need at least {minimums.Sum():N0} px, more than the 600 px a mail is wide: " +
+                    "readers show them squeezed. Choose fewer columns with -Property.";
+                pixels = minimums.Select(m => m * TableWidth / minimums.Sum()).ToArray();
+            }
+            else
+            {
+                pixels = SharedOut(weights, minimums);
+            }
+
+            // Tenths of a percent that add up to 100 exactly: the largest remainders get the tenths rounding left over.
+            var tenths = pixels.Select(px => px * 1000 / TableWidth).ToList();
+            var whole = tenths.Select(t => (int)Math.Floor(t)).ToArray();
+            foreach (var i in tenths.Select((t, i) => (Remainder: t - Math.Floor(t), Index: i)).OrderByDescending(x => x.Remainder).Take(1000 - whole.Sum()).Select(x => x.Index))
+            {
+                whole[i]++;
+            }
+
+            return (whole.Select(t => (t / 10.0).ToString("0.#", CultureInfo.InvariantCulture) + "%").ToList(), warning);
+        }
+
+        /// <summary>The table's width shared by weight, each column at least its minimum (those under it get it, the rest share what is left).</summary>
+        private static double[] SharedOut(IReadOnlyList<double> weights, IReadOnlyList<double> minimums)
+        {
+            var atMinimum = new bool[weights.Count];
+            while (true)
+            {
+                var left = TableWidth - minimums.Where((_, i) => atMinimum[i]).Sum();
+                var weight = weights.Where((_, i) => !atMinimum[i]).Sum();
+                var pixels = weights.Select((w, i) => atMinimum[i] ? minimums[i] : w * left / weight).ToArray();
+                var under = Enumerable.Range(0, weights.Count).Where(i => !atMinimum[i] && pixels[i] < minimums[i]).ToList();
+                if (under.Count == 0)
+                {
+                    return pixels;
+                }
+
+                under.ForEach(i => atMinimum[i] = true);
+            }
         }
 
         public static string Marker(RowHighlight highlight) => highlight == RowHighlight.None ? string.Empty : highlight.ToString().ToUpperInvariant();

@@ -15,7 +15,7 @@ namespace PSCompositeMail.Engine.Reports
 .body { margin: 0; padding: 0; background-color: #ffffff; }
 .outer { width: 100%; border-collapse: collapse; }
 .outer-cell { padding: 0; }
-.page { width: 600px; max-width: 100%; table-layout: fixed; border-collapse: collapse; font-family: 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; line-height: 20px; color: #202124; }
+.page { width: 100%; max-width: 600px; table-layout: fixed; border-collapse: collapse; font-family: 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; line-height: 20px; color: #202124; }
 .title { padding: 16px 12px 8px 12px; font-size: 22px; line-height: 28px; font-weight: bold; color: #202124; overflow-wrap: anywhere; word-break: break-word; }
 .section { padding: 4px 12px 8px 12px; overflow-wrap: anywhere; word-break: break-word; }
 .section p { margin: 0 0 10px 0; }

@@ -18,12 +18,11 @@ namespace PSCompositeMail.Commands
     {
         private ReportTable? _table;
         private HighlightRules _highlight = HighlightRules.None;
-        private int _inputs;
-
+        
         [Parameter(ValueFromPipeline = true)]
         public PSObject? InputObject { get; set; }
 
-        /// <summary>The columns, in order: property names (wildcards allowed) or calculated properties.</summary>
+        /// <summary>The columns, in order, as Select-Object takes them: property names (wildcards allowed), calculated properties or script blocks.</summary>
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public object[]? Property { get; set; }
@@ -57,7 +56,7 @@ namespace PSCompositeMail.Commands
             try
             {
                 _highlight = HighlightRules.Parse(Highlight);
-                _table = new ReportTable(Property, CultureInfo.CurrentCulture);
+                _table = new ReportTable(Property, CultureInfo.CurrentCulture, EnumerationLimit());
             }
             catch (ArgumentException ex)
             {
@@ -72,45 +71,57 @@ namespace PSCompositeMail.Commands
                 return;
             }
 
-            _inputs++;
+            var row = _table!.Take(InputObject);
+            foreach (var (column, error) in row.Failures)
+            {
+                // The row still goes in, that cell empty (as Select-Object keeps it): the error names both.
+                WriteError(StreamWriting.Escaped(new ErrorRecord(
+                    new RuntimeException($"-Property '{column}' failed for {row.Description}, whose cell is left empty: {error.Message}", error),
+                    "PropertyFailed",
+                    ErrorCategory.InvalidOperation,
+                    InputObject)));
+            }
+
             var highlight = RowHighlight.None;
             try
             {
-                highlight = _highlight.Evaluate(InputObject);
+                highlight = _highlight.Evaluate(row.Shown);
             }
             catch (HighlightFailedException ex)
             {
                 // The row still goes in, without a style: the error names it, and -ErrorAction Stop ends the report.
                 WriteError(StreamWriting.Escaped(new ErrorRecord(
-                    new RuntimeException($"-Highlight {ex.Style} failed for {_table!.Describe(InputObject, _inputs)}: {ex.Message}", ex.InnerException),
+                    new RuntimeException($"-Highlight {ex.Style} failed for {row.Description}: {ex.Message}", ex.InnerException),
                     "HighlightFailed",
                     ErrorCategory.InvalidOperation,
                     InputObject)));
             }
 
-            try
-            {
-                _table!.Add(InputObject, highlight);
-            }
-            catch (RuntimeException ex) when (ex is not PipelineStoppedException)
-            {
-                WriteError(StreamWriting.Escaped(new ErrorRecord(
-                    new RuntimeException($"-Property failed for row {_inputs}, which is left out: {ex.Message}", ex),
-                    "PropertyFailed",
-                    ErrorCategory.InvalidOperation,
-                    InputObject)));
-            }
+            _table.Add(row, highlight);
         }
 
         protected override void EndProcessing()
         {
             var content = _table!.Build(Bar, warning => WriteWarning(StreamWriting.Escaped(warning)));
-            content.Title = Title;
-            content.Markdown = Markdown;
-            content.PreContent = PreContent is null ? null : string.Join("\n", PreContent);
-            content.PostContent = PostContent is null ? null : string.Join("\n", PostContent);
+            content.Title = ValueText.Escaped(Title);
+            content.Markdown = ValueText.Escaped(Markdown);
+            content.PreContent = ValueText.Escaped(PreContent is null ? null : string.Join("\n", PreContent));
+            content.PostContent = ValueText.Escaped(PostContent is null ? null : string.Join("\n", PostContent));
             content.Highlighting = _highlight.Any;
-            WriteObject(MailEngine.Instance.RenderReport(content));
+            var body = MailEngine.Instance.RenderReport(content);
+            foreach (var warning in new[] { body.LayoutWarning, body.SizeWarning() })
+            {
+                if (warning is not null)
+                {
+                    WriteWarning(StreamWriting.Escaped(warning));
+                }
+            }
+
+            WriteObject(body);
         }
+
+        /// <summary>$FormatEnumerationLimit, as PowerShell's own tables use it (4 where it is not set).</summary>
+        private int EnumerationLimit() =>
+            LanguagePrimitives.TryConvertTo<int>(SessionState.PSVariable.GetValue("FormatEnumerationLimit", 4), CultureInfo.InvariantCulture, out var limit) ? limit : 4;
     }
 }

@@ -89,7 +89,9 @@ namespace PSCompositeMail.Commands
         [SwitchFromText]
         public SwitchParameter BodyAsHtml { get; set; }
 
+        /// <summary>HTML, or a report from ConvertTo-MailHtml (its HTML).</summary>
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
+        [MailBodyHtmlTransformation]
         public string? HtmlBody { get; set; }
 
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]

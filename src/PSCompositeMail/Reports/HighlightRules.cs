@@ -55,15 +55,14 @@ namespace PSCompositeMail.Reports
             return new HighlightRules(Order.Where(given.ContainsKey).Select(s => (s, given[s])).ToList());
         }
 
-        /// <summary>The row's style. Runs the script blocks on the calling thread (the pipeline thread); one that throws is a <see cref="HighlightFailedException"/>.</summary>
+        /// <summary>The style of the row as shown (see <see cref="TakenRow.Shown"/>). Runs the script blocks on the calling thread (the pipeline thread); one that throws is a <see cref="HighlightFailedException"/>.</summary>
         public RowHighlight Evaluate(PSObject row)
         {
             foreach (var (style, test) in _rules)
             {
                 try
                 {
-                    // A new list each time: InvokeWithContext takes $_ out of the list it is given.
-                    if (LanguagePrimitives.IsTrue(test.InvokeWithContext(null, new List<PSVariable> { new PSVariable("_", row) })))
+                    if (LanguagePrimitives.IsTrue(ReportScript.Invoke(test, row)))
                     {
                         return style;
                     }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
 using System.Runtime.CompilerServices;
 
 namespace PSCompositeMail.Reports
@@ -8,8 +11,9 @@ namespace PSCompositeMail.Reports
     /// </summary>
     public sealed class MailBody
     {
-        internal MailBody(string? title, string html, string text, int rowCount, ReportHighlightCounts highlighted)
+        internal MailBody(string? title, string html, string text, int rowCount, ReportHighlightCounts highlighted, string? layoutWarning = null)
         {
+            LayoutWarning = layoutWarning;
             Title = title;
             Html = html;
             Text = text;
@@ -32,6 +36,62 @@ namespace PSCompositeMail.Reports
 
         /// <summary>The text: where a MailBody meets a string (Send-MailMessage -Body, "$body"), it reads as the report.</summary>
         public override string ToString() => Text;
+
+        /// <summary>
+        /// The report an argument is: a MailBody, or one that lost its type on the way (Export-Clixml and
+        /// Import-Clixml, a job, remoting: "Deserialized.PSCompositeMail.Reports.MailBody"; ConvertTo-Json and back: a
+        /// custom object) rebuilt from its Html and Text, which it still has; otherwise null.
+        /// </summary>
+        internal static MailBody? From(object? argument)
+        {
+            if (argument is not PSObject wrapped)
+            {
+                return argument as MailBody;
+            }
+
+            if (wrapped.BaseObject is MailBody body)
+            {
+                return body;
+            }
+
+            if (wrapped.BaseObject is not PSCustomObject || wrapped.Properties["Html"]?.Value is not string html || wrapped.Properties["Text"]?.Value is not string text)
+            {
+                return null;
+            }
+
+            var deserialized = wrapped.TypeNames.Contains("Deserialized." + typeof(MailBody).FullName);
+            if (!deserialized && wrapped.Properties["RowCount"] is null)
+            {
+                // Html and Text alone are not yet a report: such an object stays what it was.
+                return null;
+            }
+
+            int Count(object? from, string name) =>
+                LanguagePrimitives.TryConvertTo<int>(PSObject.AsPSObject(from ?? new object()).Properties[name]?.Value, CultureInfo.InvariantCulture, out var count) ? count : 0;
+            var highlighted = wrapped.Properties["Highlighted"]?.Value;
+            return new MailBody(
+                wrapped.Properties["Title"]?.Value as string,
+                html,
+                text,
+                Count(wrapped, "RowCount"),
+                new ReportHighlightCounts(Count(highlighted, "Critical"), Count(highlighted, "Warning"), Count(highlighted, "Good")));
+        }
+
+        /// <summary>Set when the table's columns cannot fit in the page's width: ConvertTo-MailHtml writes it as a warning.</summary>
+        internal string? LayoutWarning { get; }
+
+        /// <summary>Gmail shows only the first 102 KB of a message's HTML (then "[Message clipped]"); other readers slow down long before.</summary>
+        internal const int ClippedHtmlBytes = 102 * 1024;
+
+        /// <summary>A warning when the HTML is past what mail readers show whole; otherwise null.</summary>
+        internal string? SizeWarning()
+        {
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(Html);
+            return bytes <= ClippedHtmlBytes
+                ? null
+                : $"The report's HTML is {bytes / 1024:N0} KB ({RowCount} row{(RowCount == 1 ? string.Empty : "s")}): Gmail shows only the first 102 KB and clips the rest. " +
+                  "Send fewer rows or columns (Select-Object -First, -Property), or attach the full data (Export-Csv and -Attachments).";
+        }
 
         /// <summary>One line for -WhatIf, -Confirm and -Verbose.</summary>
         internal string Describe()
