@@ -147,9 +147,10 @@ namespace PSCompositeMail.Engine.Tokens
             {
                 return _issuer.Request(bounded.Token);
             }
-            catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested && answers.Last is { } last)
+            catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested && answers.Last is { } last && !last.StartsWith("2", StringComparison.Ordinal))
             {
-                // It answered, badly, and the library was still trying again: that is no hang, and the next message asks again.
+                // It answered, with an error, and the library was still trying again: that is no hang, and the next message asks again.
+                // (A success whose body then stalled is a hang like any other.)
                 throw new TokenRequestException(
                     $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} answered {last}, and the token library was still trying again when " +
                     $"-TimeoutSec ({timeout.TotalSeconds:0.#} s) ran out" +
