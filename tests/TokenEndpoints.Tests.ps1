@@ -456,6 +456,7 @@ Describe 'Token endpoints that answer badly are reported as they answered' {
                 $result.Results[0].Error | Should -Match 'answered 500'
                 $result.Results[0].Error | Should -Not -Match 'did not answer|not asked again'
             }
+            (Test-MailBackend -Backend $backend).Authenticated | Should -BeNullOrEmpty -Because 'an endpoint that answered 500 refused nothing'
         }
         finally { $failing | Stop-TestCloudServer }
     }

@@ -154,7 +154,9 @@ namespace PSCompositeMail.Engine.Tokens
                 throw new TokenRequestException(
                     $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} answered {last}, and the token library was still trying again when " +
                     $"-TimeoutSec ({timeout.TotalSeconds:0.#} s) ran out" +
-                    (last.StartsWith("5", StringComparison.Ordinal) || last.StartsWith("429", StringComparison.Ordinal) ? "; the service is unavailable for now: try again later." : "."), ex);
+                    (last.StartsWith("5", StringComparison.Ordinal) || last.StartsWith("429", StringComparison.Ordinal) ? "; the service is unavailable for now: try again later." : "."),
+                    // A timeout still: the endpoint refused nothing, so Test-MailBackend does not report the credential as refused.
+                    new TimeoutException($"-TimeoutSec ran out while the token library tried again after {last}", ex));
             }
             catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
