@@ -154,6 +154,62 @@ Describe 'Graph for big messages' {
     }
 }
 
+Describe 'Graph upload sessions and redirects' {
+    BeforeAll {
+        $script:Attachment = Join-Path $TestDrive 'upload.bin'
+        [IO.File]::WriteAllBytes($Attachment, [byte[]](1..200))
+    }
+
+    It 'fails and deletes the draft, sending nothing, when <Case>' -ForEach @(
+        # Before, every chunk answered 200 "still expecting 0-" ended in a draft sent without the file, reported Succeeded.
+        @{ Case = 'the upload session never completes'; Graph = @{ upload_incomplete = $true }; Said = 'upload of upload\.bin did not complete' }
+        # Before, a 404 from the upload URL said the mailbox was unknown.
+        @{ Case = 'the upload URL answers 404'; Graph = @{ upload_gone = $true }; Said = 'upload session for upload\.bin is gone' }
+    ) {
+        $server = Start-GraphServer -Graph $Graph
+        try {
+            $result = Send-CompositeMail -Backend (New-GraphBackend $server -Extra @{ SaveToSentItems = $false }) @Message -Subject $Case `
+                -Attachments $Attachment -ErrorAction SilentlyContinue
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match $Said
+            $result.Results[0].Error | Should -Not -Match 'does not know the mailbox'
+            Get-TestCloudMessage $server | Should -BeNullOrEmpty
+            @(Get-TestCloudEvent $server -Event draft-deleted).Count | Should -Be 1
+        }
+        finally { $server | Stop-TestCloudServer }
+    }
+
+    It 'leaves request-id out of Detail when Graph sends none, for sendMail and for a draft' {
+        $server = Start-GraphServer -Graph @{ no_request_id = $true }
+        try {
+            $graph = New-GraphBackend $server
+            $plain = Send-CompositeMail -Backend $graph @Message -Subject 'No request-id'
+            $draft = Send-CompositeMail -Backend (New-GraphBackend $server -Extra @{ SaveToSentItems = $false }) @Message -Subject 'No request-id draft' -Attachments $Attachment
+            $plain.Succeeded, $draft.Succeeded | Should -Be $true, $true
+            $plain.Results[0].Detail, $draft.Results[0].Detail | Should -Not -Match 'request-id'
+        }
+        finally { $server | Stop-TestCloudServer }
+    }
+
+    It 'follows no redirect from -GraphEndpoint: nothing of the message reaches the other host' {
+        $target = Start-GraphServer
+        $redirector = Start-TestCloudServer -Config @{
+            entra    = @{ tenant = $Tenant; clients = @(@{ client_id = $AppId; secret = $Secret }) }
+            redirect = @{ graph = $target.Url }
+        }
+        try {
+            $result = Send-CompositeMail -Backend (New-GraphBackend $redirector) @Message -Subject 'Redirected' -ErrorAction SilentlyContinue
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match 'redirect'
+            $result.Results[0].Error | Should -Match ([regex]::Escape($target.Url))
+            @(Get-TestCloudEvent $redirector -Event graph-redirect).Count | Should -BeGreaterOrEqual 1
+            Get-TestCloudEvent $target -Event graph-request | Should -BeNullOrEmpty
+            Get-TestCloudMessage $target | Should -BeNullOrEmpty
+        }
+        finally { $target, $redirector | Stop-TestCloudServer }
+    }
+}
+
 Describe 'Graph throttling and token renewal' {
     It 'waits for Retry-After on 429 and sends each message once' {
         $server = Start-GraphServer -Graph @{ throttle = 2 }
@@ -190,6 +246,22 @@ Describe 'Graph throttling and token renewal' {
             $results[0].Results[0].Error | Should -Match 'at most 180 s'
             @(Get-TestCloudEvent $server -Event graph-refused | Where-Object status -eq 429).Count | Should -Be 1
             @(Get-TestCloudMessage $server).Message.Subject | Should -Be 'Hour 2'
+        }
+        finally { $server | Stop-TestCloudServer }
+    }
+
+    It 'tries a 429 whose Retry-After asks for no wait (<Case>) only -RetryCount times, as one without Retry-After' -ForEach @(
+        @{ Case = 'Retry-After: 0'; RetryAfter = '0' }
+        @{ Case = 'a date in the past'; RetryAfter = 'Wed, 21 Oct 2015 07:28:00 GMT' }
+    ) {
+        # Before, a zero wait never added to the 3-minute bound: Graph was asked again at once, without end.
+        $server = Start-GraphServer -Graph @{ throttle = 40; retry_after = $RetryAfter }
+        try {
+            $result = Send-CompositeMail -Backend (New-GraphBackend $server -Extra @{ RetryCount = 1 }) @Message -Subject 'No wait' -ErrorAction SilentlyContinue
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match '429'
+            @(Get-TestCloudEvent $server -Event graph-refused | Where-Object status -eq 429).Count | Should -Be 2
+            Get-TestCloudMessage $server | Should -BeNullOrEmpty
         }
         finally { $server | Stop-TestCloudServer }
     }

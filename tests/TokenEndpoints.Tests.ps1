@@ -116,7 +116,7 @@ Describe 'Token requests are bounded by -TimeoutSec (issue 20, item 11)' {
 
         # Runs one send in its own PowerShell instance, so that a hang can be seen (and ended) instead of hanging the tests.
         $script:HungSend = {
-            param($ModulePath, $Kind, $HungUrl, $GraphUrl, $SmtpPort, $Thumbprint, $Tenant, $AppId, $Secret, $Spool, $TimeoutSec, [switch] $Test, [int] $Count = 1)
+            param($ModulePath, $Kind, $HungUrl, $GraphUrl, $SmtpPort, $Thumbprint, $Tenant, $AppId, $Secret, $Spool, $TimeoutSec, [switch] $Test, [int] $Count = 1, [switch] $Again)
             Import-Module $ModulePath
             $common = @{ TimeoutSec = $TimeoutSec; RetryCount = 0 }
             $secure = ConvertTo-SecureString $Secret -AsPlainText -Force
@@ -131,16 +131,21 @@ Describe 'Token requests are bounded by -TimeoutSec (issue 20, item 11)' {
             if ($Test) { Test-MailBackend -Backend $backend; return }
             1..$Count | ForEach-Object { [pscustomobject]@{ Subject = "Hung $Kind" + $(if ($_ -gt 1) { " $_" }) } } |
                 Send-CompositeMail -Backend $backend -From robot@contoso.com -To jane@contoso.com -Body b -SpoolDirectory $Spool -ErrorAction SilentlyContinue
+            if ($Again) {
+                # A later pipeline, and a check, with the same backend object while the first request's wait is still recent.
+                Send-CompositeMail -Backend $backend -From robot@contoso.com -To jane@contoso.com -Subject 'Hung again' -Body b -SpoolDirectory $Spool -ErrorAction SilentlyContinue
+                Test-MailBackend -Backend $backend
+            }
         }
 
         function Invoke-HungSend {
-            param([string] $Kind, [int] $TimeoutSec, [scriptblock] $StopWhen, [switch] $Test, [int] $Count = 1)
+            param([string] $Kind, [int] $TimeoutSec, [scriptblock] $StopWhen, [switch] $Test, [int] $Count = 1, [switch] $Again)
             $spool = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
             $shell = [powershell]::Create()
             try {
                 $null = $shell.AddScript($HungSend).AddParameters(@{
                         ModulePath = $ModulePath; Kind = $Kind; HungUrl = $Hung.Url; GraphUrl = $Graph.Url; SmtpPort = $Exchange.Port
-                        Thumbprint = $SmtpCertificate.Thumbprint; Tenant = $Tenant; AppId = $AppId; Secret = $Secret; Spool = $spool; TimeoutSec = $TimeoutSec; Test = $Test; Count = $Count
+                        Thumbprint = $SmtpCertificate.Thumbprint; Tenant = $Tenant; AppId = $AppId; Secret = $Secret; Spool = $spool; TimeoutSec = $TimeoutSec; Test = $Test; Count = $Count; Again = $Again
                     })
                 $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
                 $running = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
@@ -192,6 +197,20 @@ Describe 'Token requests are bounded by -TimeoutSec (issue 20, item 11)' {
         $results[1].Results[0].Error | Should -Match 'not asked again before'
         @(Get-MailSpool -Path $run.Spool).Count | Should -Be 3
         @(Get-TestCloudEvent $Hung -Event token-hang).Count - $before | Should -Be 1
+    }
+
+    It 'remembers a hung endpoint for one Send-CompositeMail call only: the next call and Test-MailBackend ask again' {
+        $before = @(Get-TestCloudEvent $Hung -Event token-hang).Count
+        $run = Invoke-HungSend -Kind 'Graph with an Entra app' -TimeoutSec 2 -Count 2 -Again
+        $run.Ended | Should -BeTrue
+        $results = @($run.Output | Where-Object { $_ -is [PSCompositeMail.Results.SendResult] })
+        $results.Succeeded | Should -Be $false, $false, $false
+        $results[1].Results[0].Error | Should -Match 'not asked again'
+        $results[2].Results[0].Error | Should -Match 'did not answer within 2 s \(-TimeoutSec\)\.$'
+        $test = $run.Output | Where-Object { $_ -is [PSCompositeMail.Results.BackendTestResult] }
+        $test.Error | Should -Match 'did not answer within 2 s \(-TimeoutSec\)\.$'
+        @(Get-TestCloudEvent $Hung -Event token-hang).Count - $before | Should -Be 3 -Because 'each pipeline, and each check, asks once'
+        @(Get-MailSpool -Path $run.Spool).Count | Should -Be 3
     }
 
     It 'ends promptly on Stop() (Ctrl+C) while a token request hangs' {
@@ -279,12 +298,16 @@ Describe 'Permissions checked before the night (issue 21, item 5)' {
         $googlePublic = New-TestGoogleServiceAccountKey -Path $PermissionGoogleKey -TokenUri "https://127.0.0.1:$googlePort/google/token" -ClientEmail $GoogleEmail
         # Three apps of one tenant: one with the send permissions (the default: Mail.Send on Graph tokens, SMTP.SendAsApp
         # on Exchange Online tokens, as after admin consent), one with none (no roles claim), one with another permission only.
-        $script:Apps = @{ Granted = $AppId; NoRoles = '22222222-2222-2222-2222-222222222222'; OtherRoles = '33333333-3333-3333-3333-333333333333' }
+        $script:Apps = @{ Granted = $AppId; NoRoles = '22222222-2222-2222-2222-222222222222'; OtherRoles = '33333333-3333-3333-3333-333333333333'
+            StringRole = '55555555-5555-5555-5555-555555555555'; LowerCase = '66666666-6666-6666-6666-666666666666' }
         $script:Cloud = Start-TestCloudServer -Port $googlePort -Config @{
             entra  = @{ tenant = $Tenant; clients = @(
                     @{ client_id = $Apps.Granted; secret = $Secret }
                     @{ client_id = $Apps.NoRoles; secret = $Secret; roles = @() }
-                    @{ client_id = $Apps.OtherRoles; secret = $Secret; roles = @('User.Read.All') }) }
+                    @{ client_id = $Apps.OtherRoles; secret = $Secret; roles = @('User.Read.All') }
+                    # A roles claim that is one string, not a list; and the permission's name in the wrong case, which Graph does not take.
+                    @{ client_id = $Apps.StringRole; secret = $Secret; roles = 'Mail.Send' }
+                    @{ client_id = $Apps.LowerCase; secret = $Secret; roles = @('mail.send') }) }
             google = @{ client_email = $GoogleEmail; public_key = $googlePublic; users = @($GoogleUser) }
             graph  = @{ denied = @('ceo@contoso.com') }
         }
@@ -329,6 +352,36 @@ Describe 'Permissions checked before the night (issue 21, item 5)' {
         $test.Error | Should -Match ([regex]::Escape($Role))
         $test.Error | Should -Match 'admin consent'
         $test.Error | Should -Match 'API permissions'
+    }
+
+    It 'reads a roles claim that is one string' {
+        $graph = Test-MailBackend -Backend (New-GraphFor StringRole)
+        $graph.Succeeded | Should -BeTrue -Because $graph.Error
+        $graph.Permissions | Should -Be 'Mail.Send'
+    }
+
+    It 'compares permissions case-sensitively, as Graph does: mail.send is not Mail.Send' {
+        $test = Test-MailBackend -Backend (New-GraphFor LowerCase)
+        $test.Succeeded | Should -BeFalse
+        $test.Permissions | Should -Be 'mail.send'
+        $test.Error | Should -Match 'only mail\.send, not the application permission Mail\.Send'
+    }
+
+    It 'says which mailbox a test message From another address went through, and what that proves' {
+        $graph = New-GraphFor -Extra @{ Mailbox = 'robot@contoso.com' }
+        $test = Test-MailBackend -Backend $graph -SendTestMessage -From boss@contoso.com -To ops@contoso.com
+        $test.Succeeded | Should -BeTrue -Because $test.Error
+        $test.Detail | Should -Match 'through the mailbox robot@contoso\.com'
+        $test.Detail | Should -Match 'not that .* may send from boss@contoso\.com'
+    }
+
+    It 'names the addresses the test message would go from and to under -WhatIf' {
+        $graph = New-GraphFor -Extra @{ Mailbox = 'robot@contoso.com' }
+        $transcript = Join-Path $TestDrive 'whatif.txt'
+        $null = Start-Transcript -Path $transcript
+        try { $null = Test-MailBackend -Backend $graph -SendTestMessage -To ops@contoso.com -WhatIf }
+        finally { $null = Stop-Transcript }
+        (Get-Content $transcript -Raw) -replace '\s+', ' ' | Should -Match 'Send a test message from robot@contoso\.com to ops@contoso\.com'
     }
 
     It 'lists no permissions for a Google service account, whose tokens are opaque, and still succeeds' {
@@ -380,5 +433,122 @@ Describe 'Permissions checked before the night (issue 21, item 5)' {
         $test.Succeeded | Should -BeFalse
         $test.Error | Should -Match '-From'
         { Test-MailBackend -Backend (New-GraphFor) -To ops@contoso.com } | Should -Throw -ErrorId 'TestMessageAddressWithoutSend,PSCompositeMail.Commands.TestMailBackendCommand'
+    }
+}
+
+Describe 'Token endpoints that answer badly are reported as they answered' {
+    AfterEach {
+        $env:IDENTITY_ENDPOINT = $SavedEndpoint
+        $env:IDENTITY_HEADER = $SavedHeader
+        $env:AZURE_POD_IDENTITY_AUTHORITY_HOST = $null
+    }
+
+    It 'reports a managed identity endpoint that answers 500 at once as a 500, not as a hang, and asks it again for the next message' {
+        # The library tries a 500 again itself; -TimeoutSec 2 ends that within its retries. An answer came: no hang.
+        $failing = Start-TokenServer -Extra @{ outage = @{ managed_identity = 500 } }
+        try {
+            Use-ManagedIdentityEndpoint $failing
+            $backend = New-MailBackend -Graph -ManagedIdentity -GraphEndpoint $failing.Url -RetryCount 0 -TimeoutSec 2
+            $results = @(1..2 | ForEach-Object { [pscustomobject]@{ Subject = "Outage $_" } } |
+                    Send-CompositeMail -Backend $backend -From robot@contoso.com -To jane@contoso.com -Body b -ErrorAction SilentlyContinue)
+            $results.Succeeded | Should -Be $false, $false
+            foreach ($result in $results) {
+                $result.Results[0].Error | Should -Match 'answered 500'
+                $result.Results[0].Error | Should -Not -Match 'did not answer|not asked again'
+            }
+            (Test-MailBackend -Backend $backend).Authenticated | Should -BeNullOrEmpty -Because 'an endpoint that answered 500 refused nothing'
+        }
+        finally { $failing | Stop-TestCloudServer }
+    }
+
+    It 'refuses a half-set App Service environment (IDENTITY_ENDPOINT without IDENTITY_HEADER) before any request' {
+        $server = Start-TokenServer
+        try {
+            $env:IDENTITY_ENDPOINT = "$($server.Url)/msi/token"
+            $env:IDENTITY_HEADER = $null
+            # Were the VM metadata service asked instead, it would be asked here, on a closed loopback port, never at 169.254.169.254.
+            $env:AZURE_POD_IDENTITY_AUTHORITY_HOST = "http://127.0.0.1:$(Get-FreeTcpPort)"
+            $test = Test-MailBackend -Backend (New-MailBackend -Graph -ManagedIdentity -GraphEndpoint $server.Url -RetryCount 0 -TimeoutSec 5)
+            $test.Succeeded | Should -BeFalse
+            $test.Error | Should -Match 'IDENTITY_HEADER'
+            $test.Error | Should -Match 'IDENTITY_ENDPOINT'
+            Get-TestCloudEvent $server | Where-Object { $_.event -ne 'ready' } | Should -BeNullOrEmpty
+        }
+        finally { $server | Stop-TestCloudServer }
+    }
+}
+
+Describe 'Test-MailBackend reports a failure as a result, whatever the token endpoint does afterwards' {
+    It 'gives a failed result for an SMTP backend whose token was refused while the endpoint is down, and tests the next backend' {
+        # Tokens live 60 s, under the five minutes of renewal, and the endpoint answers 500 after the two tokens AUTH used.
+        $cloud = Start-TestCloudServer -Config @{
+            entra          = @{ tenant = $Tenant; clients = @(@{ client_id = $AppId; secret = $Secret; roles = @('User.Read.All') }) }
+            token_lifetime = 60
+            outage         = @{ entra = @{ status = 500; after = 2 } }
+        }
+        $exchange = Start-TestSmtpServer -Mode starttls -CertificateFolder $SmtpCertificateFolder -OAuthUser robot@contoso.com `
+            -OAuthIssuerKey $cloud.IssuerPublicKey -OAuthAudience 'https://outlook.office365.com'
+        try {
+            $smtp = New-MailBackend -Smtp -Name refused -SmtpServer 127.0.0.1 -Port $exchange.Port -CertificateThumbprint $SmtpCertificate.Thumbprint `
+                -UserName robot@contoso.com -TenantId $Tenant -ClientId $AppId -ClientSecret $SecureSecret -AuthorityHost $cloud.Url -RetryCount 0 -TimeoutSec 5
+            $results = @(Test-MailBackend -Backend $smtp, (New-MailBackend -Memory -Name next))
+            $results.Backend | Should -Be 'refused', 'next'
+            $results[0].Succeeded | Should -BeFalse
+            $results[0].Error | Should -Match 'SMTP\.SendAsApp'
+            $results[0].Permissions | Should -Be 'User.Read.All'
+            $results[1].Succeeded | Should -BeTrue
+            @(Get-TestCloudEvent $cloud -Event token-outage).Count | Should -Be 0 -Because 'the permissions are read from the token AUTH used'
+        }
+        finally {
+            $exchange | Stop-TestSmtpServer
+            $cloud | Stop-TestCloudServer
+        }
+    }
+}
+
+Describe 'Tokens whose permissions cannot be read, or that have expired' {
+    BeforeAll {
+        function ConvertTo-Base64Url([string] $Text) { [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($Text)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+        $expired = [DateTimeOffset]::UtcNow.AddHours(-2).ToUnixTimeSeconds()
+        $script:Tokens = @{
+            Opaque  = 'opaque-token-from-an-unknown-issuer'
+            NotJson = (ConvertTo-Base64Url '{"alg":"none"}') + '.' + (ConvertTo-Base64Url 'not json') + '.sig'
+            Expired = (ConvertTo-Base64Url '{"alg":"none"}') + '.' + (ConvertTo-Base64Url "{""aud"":""https://graph.microsoft.com"",""exp"":$expired,""roles"":[""Mail.Send""]}") + '.sig'
+        }
+        function Start-IdentityServer([string] $Token) {
+            Start-TokenServer -Extra @{ managed_identity = @{ header = $IdentityHeader; system_client_id = '44444444-4444-4444-4444-444444444444'; client_ids = @(); token = $Token } }
+        }
+    }
+    AfterEach {
+        $env:IDENTITY_ENDPOINT = $SavedEndpoint
+        $env:IDENTITY_HEADER = $SavedHeader
+    }
+
+    It 'warns that the permissions are unknown for a token that is <Case>, and lists none' -ForEach @(
+        @{ Case = 'not a JWT'; Kind = 'Opaque' }
+        @{ Case = 'a JWT whose payload is not JSON'; Kind = 'NotJson' }
+    ) {
+        $server = Start-IdentityServer $Tokens[$Kind]
+        try {
+            Use-ManagedIdentityEndpoint $server
+            $test = Test-MailBackend -Backend (New-MailBackend -Graph -ManagedIdentity -GraphEndpoint $server.Url -RetryCount 0) -WarningVariable warned -WarningAction SilentlyContinue
+            $test.Permissions | Should -BeNullOrEmpty
+            $test.Detail | Should -Match 'permissions are unknown'
+            "$warned" | Should -Match 'permissions'
+            "$warned" | Should -Match 'Mail\.Send'
+        }
+        finally { $server | Stop-TestCloudServer }
+    }
+
+    It 'does not keep a token whose exp has passed, whatever expires_in said' {
+        $server = Start-IdentityServer $Tokens.Expired
+        try {
+            Use-ManagedIdentityEndpoint $server
+            $backend = New-MailBackend -Graph -ManagedIdentity -GraphEndpoint $server.Url -RetryCount 0
+            $null = Test-MailBackend -Backend $backend -WarningAction SilentlyContinue
+            $null = Test-MailBackend -Backend $backend -WarningAction SilentlyContinue
+            @(Get-TestCloudEvent $server -Event token).Count | Should -Be 2
+        }
+        finally { $server | Stop-TestCloudServer }
     }
 }

@@ -18,11 +18,16 @@ it unchanged, and refuses what the real service refuses:
                                      Authorization header), 429 with Retry-After on demand
                                      (graph "throttle": how many, "retry_after": seconds, default 1)
   config "outage"                    {"entra"|"google"|"managed_identity": status}: that token endpoint answers the
-                                     status with an empty body, as an overloaded service does
+                                     status with an empty body, as an overloaded service does; or {"status": s,
+                                     "after": n}: it answers the first n requests as usual, then s
   config "hang"                      {"entra"|"google"|"managed_identity": true}: that token endpoint reads the request
                                      and never answers, as a hung service does
   config "redirect"                  {"entra"|"google"|"managed_identity": url}: that token endpoint answers 307 to url
-                                     (the query string kept), as a hostile or misconfigured endpoint might
+                                     (the query string kept), as a hostile or misconfigured endpoint might;
+                                     "graph": url: every Graph and upload request answers 307 to url + its path
+  graph "upload_incomplete"          every upload chunk is answered 200 "nextExpectedRanges": ["0-"]: nothing stored
+  graph "upload_gone"                every upload chunk is answered 404, as for an expired upload session
+  graph "no_request_id"              Graph's answers carry no request-id header
 Access tokens are JWTs signed by this server's own key (--issuer-key), so the SMTP server can check them too. As Entra
 does for app-only tokens, they carry the application permissions granted in a "roles" claim: a client's (or the managed
 identity's) "roles" list, by default the send permission of the resource (Mail.Send for Graph, SMTP.SendAsApp for
@@ -63,6 +68,7 @@ class State:
         self.count = 0
         self.token_uses = {}
         self.throttle_left = config.get("graph", {}).get("throttle", 0)
+        self.token_requests = {}
         self.drafts = {}
         self.in_flight = {}
         self.uploads = {}
@@ -123,7 +129,8 @@ class Handler(BaseHTTPRequestHandler):
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         request_id = str(uuid.uuid4())
-        self.send_header("request-id", request_id)
+        if not self.state.config.get("graph", {}).get("no_request_id"):
+            self.send_header("request-id", request_id)
         self.send_header("client-request-id", self.headers.get("client-request-id") or request_id)
         if payload is not None:
             self.send_header("Content-Type", "application/json")
@@ -160,12 +167,20 @@ class Handler(BaseHTTPRequestHandler):
                 self.record(event="token-hang", endpoint=endpoint)
                 while True:
                     time.sleep(3600)
+            if parts[:1] in (["v1.0"], ["upload"]) and self.state.config.get("redirect", {}).get("graph"):
+                self.body()
+                self.record(event="graph-redirect")
+                return self.reply(307, headers={"Location": self.state.config["redirect"]["graph"] + self.path})
             redirect = self.state.config.get("redirect", {}).get(endpoint)
             if redirect:
                 self.body()
                 query = urlsplit(self.path).query
                 self.record(event="token-redirect", endpoint=endpoint)
                 return self.reply(307, headers={"Location": redirect + ("?" + query if query else "")})
+            if isinstance(outage, dict):
+                with self.state.lock:
+                    served = self.state.token_requests[endpoint] = self.state.token_requests.get(endpoint, 0) + 1
+                outage = outage["status"] if served > outage["after"] else None
             if outage:
                 self.body()  # read, so that the connection stays usable for the next request
                 self.record(event="token-outage", endpoint=endpoint, status=outage)
@@ -413,6 +428,10 @@ class Handler(BaseHTTPRequestHandler):
             draft["attachments"].append({"item": item, "path": path, "received": len(content)})
             self.record(event="attachment", id=draft_id, name=item["name"], size=len(content))
             return self.reply(201, {"id": uuid.uuid4().hex, "name": item["name"], "size": len(content)})
+        if self.command == "DELETE" and rest == []:
+            del self.state.drafts[draft_id]
+            self.record(event="draft-deleted", id=draft_id)
+            return self.reply(204)
         if self.command == "POST" and rest == ["send"]:
             name = self.state.save(draft["mime"], mailbox=draft["mailbox"], route="draft", patch=draft["patch"],
                                    attachments=[{"name": a["item"]["name"], "file": a["path"], "size": a["received"],
@@ -429,7 +448,7 @@ class Handler(BaseHTTPRequestHandler):
         if "Authorization" in self.headers:
             # Graph: the upload URL carries its own token; a bearer token here is refused.
             return self.graph_error(401, "InvalidAuthenticationToken", "Do not send an Authorization header to an upload URL.")
-        if session is None:
+        if session is None or self.state.config["graph"].get("upload_gone"):
             return self.graph_error(404, "ItemNotFound", "The upload session does not exist.")
         if len(body) > UPLOAD_CHUNK_LIMIT:
             return self.graph_error(413, "RequestEntityTooLarge", "Upload chunks must be at most 4 MB.")
@@ -437,6 +456,8 @@ class Handler(BaseHTTPRequestHandler):
         expected = "bytes %d-%d/%d" % (session["received"], session["received"] + len(body) - 1, total)
         if self.headers.get("Content-Range") != expected:
             return self.graph_error(416, "InvalidRange", "Expected Content-Range %s." % expected)
+        if self.state.config["graph"].get("upload_incomplete"):
+            return self.reply(200, {"expirationDateTime": "", "nextExpectedRanges": ["0-"]})
         with open(session["path"], "ab") as f:
             f.write(body)
         session["received"] += len(body)

@@ -192,13 +192,53 @@ namespace PSCompositeMail.Tests
             Assert.Empty(AppPermissions.Roles(Jwt("{\"appid\":\"x\"}"))!);
             Assert.Null(AppPermissions.Roles("ya29.opaque-google-token"));
             Assert.Null(AppPermissions.Roles("a.not-json.c"));
+            Assert.Null(AppPermissions.Roles(Jwt("{}").Substring(0, Jwt("{}").LastIndexOf('.'))));
+            Assert.Equal(new[] { "Mail.Send" }, AppPermissions.Roles(Jwt("{\"roles\":\"Mail.Send\"}")));
+        }
+
+        [Fact]
+        public void The_exp_claim_of_a_JWT_says_when_it_expires()
+        {
+            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000000), AppPermissions.Expiry(Jwt("{\"exp\":1700000000}")));
+            Assert.Null(AppPermissions.Expiry(Jwt("{}")));
+            Assert.Null(AppPermissions.Expiry(Jwt("{\"exp\":\"soon\"}")));
+            Assert.Null(AppPermissions.Expiry("ya29.opaque-google-token"));
+        }
+
+        [Fact]
+        public void A_token_whose_exp_has_passed_is_used_but_never_kept()
+        {
+            var stale = Jwt($"{{\"exp\":{DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds()}}}");
+            var endpoint = new ScriptedIssuer(_ => new IssuedToken(stale, DateTimeOffset.UtcNow.AddHours(1)));
+            var cache = new AccessTokenCache(App, endpoint);
+            Assert.Equal(stale, cache.GetToken(false, TimeSpan.FromSeconds(5), CancellationToken.None));
+            cache.GetToken(false, TimeSpan.FromSeconds(5), CancellationToken.None);
+            Assert.Equal(2, endpoint.Requests);
+            Assert.Equal(stale, cache.LastIssued);
+        }
+
+        [Fact]
+        public void An_unavailable_token_service_is_not_blamed_on_the_settings()
+        {
+            var google = new TokenSettings { GoogleServiceAccountKey = "k.json", UserName = "u@example.com" };
+            var unavailable = TokenErrors.Explain(new Google.Apis.Auth.OAuth2.Responses.TokenResponseException(
+                new Google.Apis.Auth.OAuth2.Responses.TokenErrorResponse { Error = "backendError" }, HttpStatusCode.ServiceUnavailable), google)!;
+            Assert.Contains("answered 503", unavailable.Message);
+            Assert.DoesNotContain("delegation in the Admin console", unavailable.Message);
+
+            var identity = new TokenSettings { ManagedIdentity = true };
+            var broken = TokenErrors.Explain(new Microsoft.Identity.Client.MsalServiceException("managed_identity_request_failed", "The response ended prematurely."), identity)!;
+            Assert.Contains("could not be reached or broke off its answer", broken.Message);
+            Assert.DoesNotContain("Check that this identity is assigned", broken.Message);
         }
 
         [Fact]
         public void A_missing_permission_says_how_to_grant_it()
         {
             var app = new TokenSettings { TenantId = "t", ClientId = "app-1", ClientSecret = Secure("s") };
-            Assert.Null(AppPermissions.Missing(new[] { "mail.send" }, AppPermissions.GraphSend, "Microsoft Graph", app, null));
+            Assert.Null(AppPermissions.Missing(new[] { "Mail.Send" }, AppPermissions.GraphSend, "Microsoft Graph", app, null));
+            // Graph compares permissions case-sensitively: a role that differs in case is not the permission.
+            Assert.Contains("only mail.send", AppPermissions.Missing(new[] { "mail.send" }, AppPermissions.GraphSend, "Microsoft Graph", app, null)!.Message);
             var missing = AppPermissions.Missing(new[] { "User.Read.All" }, AppPermissions.SmtpSend, "Office 365 Exchange Online", app, "robot@contoso.com");
             Assert.Contains("only User.Read.All", missing!.Message);
             Assert.Contains("App registrations > app-1 > API permissions", missing.Message);
@@ -296,16 +336,21 @@ namespace PSCompositeMail.Tests
                 return new IssuedToken(Jwt("{}"), DateTimeOffset.UtcNow.AddHours(1));
             });
             var cache = new AccessTokenCache(App, endpoint);
-            Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None));
-            var quiet = Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None));
+            var pipeline = new UnansweredTokenRequests();
+            Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None, pipeline));
+            var quiet = Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None, pipeline));
             Assert.Contains("not asked again before", quiet.Message);
             Assert.IsType<TimeoutException>(quiet.InnerException);
             Assert.Equal(1, endpoint.Requests);
 
+            // Another pipeline (a later Send-CompositeMail call, Test-MailBackend) asks again at once.
+            Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None, new UnansweredTokenRequests()));
+            Assert.Equal(2, endpoint.Requests);
+
             answer = true;
             Thread.Sleep(TimeSpan.FromSeconds(1.5));
-            cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None);
-            Assert.Equal(2, endpoint.Requests);
+            cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None, pipeline);
+            Assert.Equal(3, endpoint.Requests);
         }
     }
 }

@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Engine.Http;
 using PSCompositeMail.Engine.Tokens;
 using PSCompositeMail.Graph;
 
@@ -19,8 +20,17 @@ namespace PSCompositeMail.Engine.Graph
     {
         private const int ConcurrentRequestsPerMailbox = 4;
 
+        // Graph asks for at least this wait; a Retry-After below it (0, a date already past) is taken as none at all.
+        private static readonly TimeSpan MinimumRetryAfter = TimeSpan.FromSeconds(1);
+
         // One for the process: HttpClient pools connections and is meant to be shared. Each request gets its own timeout.
-        private static readonly HttpClient Http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // No redirect is followed: it would carry the message, and on the same host the token, wherever the answer points.
+        private static readonly HttpClient Http = new HttpClient(RedirectRefusal.Over(new HttpClientHandler(), redirected => new GraphRequestException(
+            $"Graph: {redirected}. Graph requests never follow a redirect, so neither the message nor the token was sent there. " +
+            "Check -GraphEndpoint: it must name Graph itself, such as https://graph.microsoft.com.", 0, null, null)))
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
         private static readonly ConcurrentDictionary<string, SemaphoreSlim> MailboxSlots = new ConcurrentDictionary<string, SemaphoreSlim>(StringComparer.OrdinalIgnoreCase);
 
         private readonly GraphSettings _settings;
@@ -41,7 +51,7 @@ namespace PSCompositeMail.Engine.Graph
 
         public string FetchToken(bool fresh)
         {
-            var token = _tokens.GetToken(fresh, _settings.Timeout, _context.CancellationToken);
+            var token = _tokens.GetToken(fresh, _settings.Timeout, _context.CancellationToken, UnansweredTokenRequests.Of(_context));
             _context.Secrets.AddBearerToken(null, token);
             return token;
         }
@@ -70,21 +80,24 @@ namespace PSCompositeMail.Engine.Graph
                     continue;
                 }
 
-                if (!IsThrottled(response.Status) || (response.RetryAfter is null && attempt > _settings.RetryCount))
+                // A Retry-After that asks for no wait (0, a date already past) counts as none: honoured, it would have Graph
+                // asked again at once without end, as only waiting counts against the bound. It gets -RetryCount tries, with backoff.
+                var retryAfter = response.RetryAfter >= MinimumRetryAfter ? response.RetryAfter : null;
+                if (!IsThrottled(response.Status) || (retryAfter is null && attempt > _settings.RetryCount))
                 {
                     return response;
                 }
 
                 // Graph says how long to wait; we wait that long, but only so long in total: an hour's Retry-After would
                 // block the pipeline an hour per message. Beyond the bound the message fails now (a spool keeps it).
-                var delay = response.RetryAfter ?? TimeSpan.FromSeconds(Math.Pow(2, attempt));
+                var delay = retryAfter ?? TimeSpan.FromSeconds(Math.Pow(2, attempt));
                 if (waited + delay > _settings.ThrottleWaitLimit)
                 {
                     throw GraphErrors.Throttled(response, delay, waited, _settings.ThrottleWaitLimit);
                 }
 
                 waited += delay;
-                _context.Verbose($"{_backendName}: Graph answered {(int)response.Status} {response.ErrorCode}; trying again in {delay.TotalSeconds:0.#} s as Retry-After asks (request-id {response.RequestId})");
+                _context.Verbose($"{_backendName}: Graph answered {(int)response.Status} {response.ErrorCode}; trying again in {delay.TotalSeconds:0.#} s{(retryAfter is null ? string.Empty : " as Retry-After asks")}{response.RequestIdSuffix}");
                 if (cancellation.WaitHandle.WaitOne(delay))
                 {
                     cancellation.ThrowIfCancellationRequested();

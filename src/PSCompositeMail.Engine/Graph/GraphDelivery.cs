@@ -45,9 +45,15 @@ namespace PSCompositeMail.Engine.Graph
                     context.Verbose($"{backendName}: fetching a token for {settings.TokenResource} from {who}");
                     var token = new GraphClient(settings, context, backendName).FetchToken(fresh: false);
                     var roles = AppPermissions.Roles(token);
+                    if (roles is null)
+                    {
+                        // The token was issued, so the check succeeds; but it cannot vouch for Mail.Send, and says so.
+                        context.Warning($"{backendName}: {AppPermissions.Unknown(AppPermissions.GraphSend, "Microsoft Graph", settings.Tokens)}");
+                    }
+
                     var missing = roles is null ? null : AppPermissions.Missing(roles, AppPermissions.GraphSend, "Microsoft Graph", settings.Tokens, settings.Mailbox);
                     var detail = $"A token for {settings.TokenResource} was issued to {who}" + (roles is null
-                        ? "; it is not a JWT, so its permissions could not be read. Nothing was sent."
+                        ? "; it is not a JWT, so its permissions are unknown. Nothing was sent."
                         : $" with the application permissions: {(roles.Count == 0 ? "none" : string.Join(", ", roles))}. Nothing was sent.");
                     return new BackendTestResult(backendName, MailBackendKind.Graph, missing is null, clock.Elapsed, detail, missing)
                     {
@@ -88,7 +94,7 @@ namespace PSCompositeMail.Engine.Graph
                 throw GraphErrors.For(response, _settings, mailbox, "send mail");
             }
 
-            return $"{(int)response.Status} {response.Status} by sendMail as {mailbox}, request-id {response.RequestId}";
+            return $"{(int)response.Status} {response.Status} by sendMail as {mailbox}{response.RequestIdSuffix}";
         }
 
         public void Dispose()

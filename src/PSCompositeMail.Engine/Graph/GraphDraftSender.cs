@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Graph;
 
@@ -71,7 +73,7 @@ namespace PSCompositeMail.Engine.Graph
                         }
 
                         var sent = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/send", GraphContent.Empty), "send the draft");
-                        return $"{(int)sent.Status} {sent.Status} by draft {id} with {attachments.Count} uploaded attachment(s) as {_mailbox}, request-id {sent.RequestId}";
+                        return $"{(int)sent.Status} {sent.Status} by draft {id} with {attachments.Count} uploaded attachment(s) as {_mailbox}{sent.RequestIdSuffix}";
                     }
                     catch (Exception ex) when (DeliveryAttempt.IsFailure(ex, _client.Cancellation))
                     {
@@ -132,17 +134,31 @@ namespace PSCompositeMail.Engine.Graph
             var chunk = new byte[ChunkBytes];
             var total = attachment.Length;
             attachment.Content.Position = 0;
+            GraphResponse? last = null;
             for (long start = 0; start < total; start += ChunkBytes)
             {
                 var length = GraphContent.Fill(attachment.Content, chunk);
                 var first = start;
-                Require(_client.CallPreauthenticated(HttpMethod.Put, new Uri(url), _mailbox, () =>
+                last = _client.CallPreauthenticated(HttpMethod.Put, new Uri(url), _mailbox, () =>
                 {
                     var content = new ByteArrayContent(chunk, 0, length);
                     content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                     content.Headers.ContentRange = new ContentRangeHeaderValue(first, first + length - 1, total);
                     return content;
-                }), $"upload {attachment.Name}");
+                });
+                if (!last.Succeeded)
+                {
+                    throw last.Status == HttpStatusCode.NotFound
+                        ? GraphErrors.UploadSessionGone(last, attachment.Name)
+                        : GraphErrors.For(last, _settings, _mailbox, $"upload {attachment.Name}");
+                }
+            }
+
+            // Graph answers the last chunk 201 Created once the attachment is stored; an answer that still expects bytes
+            // means the file is not on the draft, and sending the draft would deliver the message without it.
+            if (last!.Status != HttpStatusCode.Created && !(last.Property("nextExpectedRanges") is { ValueKind: JsonValueKind.Array } ranges && ranges.GetArrayLength() == 0))
+            {
+                throw GraphErrors.UploadIncomplete(last, attachment.Name, total);
             }
         }
 
@@ -152,7 +168,7 @@ namespace PSCompositeMail.Engine.Graph
             {
                 _client.CallApi(HttpMethod.Delete, _mailbox, $"messages/{id}", () => null);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or System.Security.Authentication.AuthenticationException or PSCompositeMail.Tokens.TokenRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or System.Security.Authentication.AuthenticationException or PSCompositeMail.Tokens.TokenRequestException or GraphRequestException)
             {
                 // The send already failed and says why; a draft that could not be deleted only stays in Drafts.
             }

@@ -44,6 +44,21 @@ namespace PSCompositeMail.Engine.Graph
             };
         }
 
+        /// <summary>The upload URL answered 404: the session expired or Graph dropped it; the mailbox is not in question.</summary>
+        public static System.Exception UploadSessionGone(GraphResponse response, string attachment) =>
+            WithRequestId(new GraphRequestException(
+                $"The upload session for {attachment} is gone ({response.Describe()}): it expired or Graph dropped it before the upload ended. " +
+                "The draft was deleted and nothing was sent; send the message again (a spool does).",
+                (int)response.Status, response.ErrorCode, response.RequestId), response);
+
+        /// <summary>Every chunk went up, yet Graph did not say the attachment was stored (201 Created): it still expects bytes.</summary>
+        public static System.Exception UploadIncomplete(GraphResponse response, string attachment, long size) =>
+            WithRequestId(new GraphRequestException(
+                $"The upload of {attachment} did not complete: after all {size} bytes Graph answered {(int)response.Status} and still expects " +
+                $"{(response.Property("nextExpectedRanges") is { } ranges ? ranges.GetRawText() : "more")} instead of 201 Created. " +
+                "The draft was deleted rather than sent without the file; send the message again (a spool does).",
+                (int)response.Status, response.ErrorCode, response.RequestId), response);
+
         /// <summary>Graph asks for a longer wait than one request may spend waiting: the message fails now rather than block the pipeline.</summary>
         public static System.Exception Throttled(GraphResponse response, System.TimeSpan delay, System.TimeSpan waited, System.TimeSpan limit) =>
             WithRequestId(new GraphRequestException(

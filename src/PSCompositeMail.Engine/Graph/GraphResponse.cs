@@ -35,6 +35,9 @@ namespace PSCompositeMail.Engine.Graph
 
         public string? RequestId { get; }
 
+        /// <summary>", request-id X" for a Detail or a message; empty when Graph sent none.</summary>
+        public string RequestIdSuffix => RequestId is null ? string.Empty : $", request-id {RequestId}";
+
         public TimeSpan? RetryAfter { get; }
 
         /// <summary>Graph's error code, such as ErrorAccessDenied.</summary>

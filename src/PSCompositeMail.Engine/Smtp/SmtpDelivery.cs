@@ -64,7 +64,7 @@ namespace PSCompositeMail.Engine.Smtp
                     var authenticated = client.IsAuthenticated;
                     client.Watchdog.Run(t => client.Disconnect(true, t));
                     var login = authenticated ? $"authenticated as {settings.UserName}" : "not authenticated (no credential given)";
-                    var (permissions, missing) = SmtpTokenAuthentication.Permissions(settings, context.CancellationToken);
+                    var (permissions, missing) = SmtpTokenAuthentication.Permissions(settings, context, name);
                     return new BackendTestResult(name, MailBackendKind.Smtp, missing is null, clock.Elapsed, $"{description}: connected, TLS {tls}, {login}", missing)
                     {
                         Tls = tls,
@@ -77,7 +77,7 @@ namespace PSCompositeMail.Engine.Smtp
                 {
                     // Exchange Online refuses an app token without SMTP.SendAsApp at AUTH: the token says why, and how to grant it.
                     var (permissions, missing) = ex is MailKit.Security.AuthenticationException
-                        ? SmtpTokenAuthentication.Permissions(settings, context.CancellationToken)
+                        ? SmtpTokenAuthentication.Permissions(settings, context, name)
                         : (Array.Empty<string>(), null);
                     return new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description,
                         context.Secrets.Redact(missing is null ? ex : new MailPermissionException($"{missing.Message} The server refused the token: {ex.Message}", ex)))

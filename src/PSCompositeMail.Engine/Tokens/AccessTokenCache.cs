@@ -32,6 +32,31 @@ namespace PSCompositeMail.Engine.Tokens
     }
 
     /// <summary>
+    /// The token endpoints that left a request unanswered during one pipeline (one Send-CompositeMail call, one backend
+    /// checked by Test-MailBackend), like the relay circuit breaker: the rest of a batch behind a hung endpoint fails (or
+    /// is spooled) at once instead of each message waiting out -TimeoutSec, while the next call asks again.
+    /// </summary>
+    internal sealed class UnansweredTokenRequests
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<AccessTokenCache, AccessTokenCache.Silence> _silences =
+            new System.Collections.Concurrent.ConcurrentDictionary<AccessTokenCache, AccessTokenCache.Silence>();
+
+        /// <summary>The one for this pipeline.</summary>
+        public static UnansweredTokenRequests Of(PSCompositeMail.Delivery.DeliveryContext context) =>
+            context.Shared("unanswered-token-requests", () => new UnansweredTokenRequests());
+
+        public void Remember(AccessTokenCache endpoint, AccessTokenCache.Silence silence) => _silences[endpoint] = silence;
+
+        public void ThrowIfRecent(AccessTokenCache endpoint)
+        {
+            if (_silences.TryGetValue(endpoint, out var silence) && DateTimeOffset.UtcNow < silence.Until)
+            {
+                throw silence.Failure(null, askedAgain: true);
+            }
+        }
+    }
+
+    /// <summary>
     /// Our own cache in front of the token libraries: it keeps only a token that was checked to be usable, for the
     /// settings and endpoint it came from, and renews it five minutes before it expires. The libraries' caches are
     /// never read (their managed identity cache is shared by the whole process, keyed by identity alone), so a token
@@ -50,11 +75,7 @@ namespace PSCompositeMail.Engine.Tokens
         private readonly ITokenIssuer _issuer;
         private readonly SemaphoreSlim _renewing = new SemaphoreSlim(1, 1);
         private IssuedToken? _current;
-
-        // When a request went unanswered, the endpoint is not asked again for as long as that request waited: the rest
-        // of a batch behind a hung endpoint fails (or is spooled) at once, as behind a relay whose circuit is open,
-        // instead of each message waiting out -TimeoutSec.
-        private Silence? _silence;
+        private IssuedToken? _lastIssued;
 
         public AccessTokenCache(TokenSettings settings, ITokenIssuer issuer)
         {
@@ -62,7 +83,10 @@ namespace PSCompositeMail.Engine.Tokens
             _issuer = issuer;
         }
 
-        public string GetToken(bool fresh, TimeSpan timeout, CancellationToken cancellationToken)
+        /// <summary>The last usable token the endpoint issued, kept or not (its exp may have passed); null before the first.</summary>
+        public string? LastIssued => Volatile.Read(ref _lastIssued)?.Value;
+
+        public string GetToken(bool fresh, TimeSpan timeout, CancellationToken cancellationToken, UnansweredTokenRequests? unanswered = null)
         {
             var seen = Volatile.Read(ref _current);
             if (!fresh && IsCurrent(seen))
@@ -70,7 +94,7 @@ namespace PSCompositeMail.Engine.Tokens
                 return seen!.Value;
             }
 
-            ThrowIfSilent();
+            unanswered?.ThrowIfRecent(this);
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             bounded.CancelAfter(timeout);
             try
@@ -92,9 +116,9 @@ namespace PSCompositeMail.Engine.Tokens
                     return now!.Value;
                 }
 
-                ThrowIfSilent();
+                unanswered?.ThrowIfRecent(this);
 
-                var issued = Request(timeout, bounded, cancellationToken);
+                var issued = Request(timeout, bounded, cancellationToken, unanswered);
                 if (Unusable(issued.Value) is { } why)
                 {
                     Volatile.Write(ref _current, null);
@@ -103,8 +127,11 @@ namespace PSCompositeMail.Engine.Tokens
                         $"Check what answers at {_issuer.Endpoint}.");
                 }
 
-                Volatile.Write(ref _current, issued);
-                Volatile.Write(ref _silence, null);
+                Volatile.Write(ref _lastIssued, issued);
+
+                // A token whose own exp claim has passed (whatever expires_in said) is used this once, as the service
+                // may judge time differently, but never kept: the next request asks again.
+                Volatile.Write(ref _current, AppPermissions.Expiry(issued.Value) is { } exp && exp <= DateTimeOffset.UtcNow ? null : issued);
                 return issued.Value;
             }
             finally
@@ -113,16 +140,28 @@ namespace PSCompositeMail.Engine.Tokens
             }
         }
 
-        private IssuedToken Request(TimeSpan timeout, CancellationTokenSource bounded, CancellationToken cancellationToken)
+        private IssuedToken Request(TimeSpan timeout, CancellationTokenSource bounded, CancellationToken cancellationToken, UnansweredTokenRequests? unanswered)
         {
+            using var answers = TokenEndpointAnswers.Track();
             try
             {
                 return _issuer.Request(bounded.Token);
             }
+            catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested && answers.Last is { } last && !last.StartsWith("2", StringComparison.Ordinal))
+            {
+                // It answered, with an error, and the library was still trying again: that is no hang, and the next message asks again.
+                // (A success whose body then stalled is a hang like any other.)
+                throw new TokenRequestException(
+                    $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} answered {last}, and the token library was still trying again when " +
+                    $"-TimeoutSec ({timeout.TotalSeconds:0.#} s) ran out" +
+                    (last.StartsWith("5", StringComparison.Ordinal) || last.StartsWith("429", StringComparison.Ordinal) ? "; the service is unavailable for now: try again later." : "."),
+                    // A timeout still: the endpoint refused nothing, so Test-MailBackend does not report the credential as refused.
+                    new TimeoutException($"-TimeoutSec ran out while the token library tried again after {last}", ex));
+            }
             catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 var silence = new Silence(DateTimeOffset.UtcNow, timeout, this);
-                Volatile.Write(ref _silence, silence);
+                unanswered?.Remember(this, silence);
                 throw silence.Failure(ex);
             }
             catch (Exception ex) when (TokenErrors.Explain(ex, _settings, _issuer.LastRefusal) is { } explained)
@@ -131,16 +170,8 @@ namespace PSCompositeMail.Engine.Tokens
             }
         }
 
-        private void ThrowIfSilent()
-        {
-            if (Volatile.Read(ref _silence) is { } silence && DateTimeOffset.UtcNow < silence.Until)
-            {
-                throw silence.Failure(null, askedAgain: true);
-            }
-        }
-
         /// <summary>A hung token endpoint is an outage of this backend, like a relay that does not answer: the message fails (or is spooled) and the rest go on.</summary>
-        private sealed class Silence
+        internal sealed class Silence
         {
             private readonly DateTimeOffset _since;
             private readonly TimeSpan _timeout;
@@ -158,7 +189,7 @@ namespace PSCompositeMail.Engine.Tokens
             public TokenRequestException Failure(Exception? inner, bool askedAgain = false) =>
                 new TokenRequestException(
                     $"Could not get a token for {_owner._settings.Describe()}: {_owner._issuer.Endpoint} did not answer within {_timeout.TotalSeconds:0.#} s (-TimeoutSec)" +
-                    (askedAgain ? $" at {_since.UtcDateTime:HH:mm:ss} UTC; it is not asked again before {Until.UtcDateTime:HH:mm:ss} UTC." : "."),
+                    (askedAgain ? $" at {_since.UtcDateTime:HH:mm:ss} UTC; it is not asked again before {Until.UtcDateTime:HH:mm:ss} UTC in this Send-CompositeMail call." : "."),
                     new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", inner));
         }
 

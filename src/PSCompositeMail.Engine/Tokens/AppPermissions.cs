@@ -20,8 +20,37 @@ namespace PSCompositeMail.Engine.Tokens
         /// <summary>Exchange Online's application permission for SMTP AUTH with app tokens.</summary>
         public const string SmtpSend = "SMTP.SendAsApp";
 
-        /// <summary>The roles claim of a JWT access token (empty when it has none); null when the token is not a JWT, as Google's are not.</summary>
+        /// <summary>
+        /// The roles claim of a JWT access token (empty when it has none; one string is one role); null when the token
+        /// cannot be read as a JWT (Google's are opaque; an Entra token that is not one came from something unexpected).
+        /// </summary>
         public static IReadOnlyList<string>? Roles(string token)
+        {
+            if (Payload(token) is not { } payload)
+            {
+                return null;
+            }
+
+            // Escaped here: the roles come from whatever answered as the token endpoint, and list views show them as they are.
+            return !payload.TryGetProperty("roles", out var roles) ? Array.Empty<string>()
+                : roles.ValueKind == JsonValueKind.String ? new[] { ControlCharacters.Escape(roles.GetString()) }
+                : roles.ValueKind == JsonValueKind.Array ? roles.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => ControlCharacters.Escape(r.GetString())).ToArray()
+                : Array.Empty<string>();
+        }
+
+        /// <summary>When a JWT access token says it expires (its exp claim); null when it is no JWT or says nothing.</summary>
+        public static DateTimeOffset? Expiry(string token) =>
+            Payload(token) is { } payload && payload.TryGetProperty("exp", out var exp) && exp.ValueKind == JsonValueKind.Number && exp.TryGetInt64(out var seconds)
+                && seconds is > 0 and < 253402300800
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+                : null;
+
+        /// <summary>What Test-MailBackend warns of an Entra token whose permissions cannot be read.</summary>
+        public static string Unknown(string required, string api, TokenSettings settings) =>
+            $"The token of {settings.Describe()} cannot be read as a JWT, so its permissions are unknown: whether it carries {required} of {api} shows only " +
+            "when something is sent (-SendTestMessage). Entra ID issues JWT access tokens: check what answers as the token endpoint.";
+
+        private static JsonElement? Payload(string token)
         {
             var parts = token.Split('.');
             if (parts.Length != 3)
@@ -32,10 +61,7 @@ namespace PSCompositeMail.Engine.Tokens
             try
             {
                 using var payload = JsonDocument.Parse(Base64Url(parts[1]));
-                return payload.RootElement.ValueKind == JsonValueKind.Object && payload.RootElement.TryGetProperty("roles", out var roles) && roles.ValueKind == JsonValueKind.Array
-                    // Escaped here: the roles come from whatever answered as the token endpoint, and list views show them as they are.
-                    ? roles.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => ControlCharacters.Escape(r.GetString())).ToArray()
-                    : Array.Empty<string>();
+                return payload.RootElement.ValueKind == JsonValueKind.Object ? payload.RootElement.Clone() : null;
             }
             catch (Exception ex) when (ex is FormatException or JsonException or ArgumentException)
             {
@@ -48,7 +74,8 @@ namespace PSCompositeMail.Engine.Tokens
         /// <param name="mailbox">The mailbox the backend sends as, for the Exchange side of the advice; null when each message's From decides.</param>
         public static MailPermissionException? Missing(IReadOnlyList<string> roles, string required, string api, TokenSettings settings, string? mailbox)
         {
-            if (roles.Contains(required, StringComparer.OrdinalIgnoreCase))
+            // Case-sensitive, as Graph and Exchange Online compare them: "mail.send" is not the permission.
+            if (roles.Contains(required, StringComparer.Ordinal))
             {
                 return null;
             }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Threading;
 using MailKit.Security;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Smtp;
@@ -18,20 +17,25 @@ namespace PSCompositeMail.Engine.Tokens
             settings.Tokens!.Source == TokenProvider.GoogleServiceAccount ? GoogleServiceAccountTokenSource.GmailScope : MicrosoftCloudEndpoints.ExchangeResource(settings.Tokens.Cloud));
 
         /// <summary>
-        /// What Test-MailBackend reports of an Entra token's permissions: its roles, and the error when SMTP.SendAsApp is
-        /// missing. Google's tokens are opaque: no roles, nothing to check.
+        /// What Test-MailBackend reports of an Entra token's permissions: the roles of the token the backend last got (no
+        /// new request: this also runs when the check failed, and must not fail itself), and the error when SMTP.SendAsApp
+        /// is missing. Google's tokens are opaque: no roles, nothing to check.
         /// </summary>
-        public static (IReadOnlyList<string> Roles, Exception? Missing) Permissions(SmtpSettings settings, CancellationToken cancellationToken)
+        public static (IReadOnlyList<string> Roles, Exception? Missing) Permissions(SmtpSettings settings, DeliveryContext context, string backendName)
         {
-            if (settings.Tokens is not { Source: not TokenProvider.GoogleServiceAccount } tokens)
+            if (settings.Tokens is not { Source: not TokenProvider.GoogleServiceAccount } tokens || TokensFor(settings).LastIssued is not { } token)
             {
                 return (Array.Empty<string>(), null);
             }
 
-            var roles = AppPermissions.Roles(TokensFor(settings).GetToken(fresh: false, settings.Timeout, cancellationToken));
-            return roles is null
-                ? (Array.Empty<string>(), null)
-                : (roles, AppPermissions.Missing(roles, AppPermissions.SmtpSend, "Office 365 Exchange Online", tokens, settings.OAuthUserName));
+            var roles = AppPermissions.Roles(token);
+            if (roles is null)
+            {
+                context.Warning($"{backendName}: {AppPermissions.Unknown(AppPermissions.SmtpSend, "Office 365 Exchange Online", tokens)}");
+                return (Array.Empty<string>(), null);
+            }
+
+            return (roles, AppPermissions.Missing(roles, AppPermissions.SmtpSend, "Office 365 Exchange Online", tokens, settings.OAuthUserName));
         }
 
         public static void Authenticate(ReportingSmtpClient client, SmtpSettings settings, DeliveryContext context, string backendName)
@@ -43,7 +47,7 @@ namespace PSCompositeMail.Engine.Tokens
             context.Verbose($"{backendName}: authenticating as {user} with XOAUTH2, token from {tokens.Describe()}");
             try
             {
-                var cached = source.GetToken(fresh: false, settings.Timeout, cancellation);
+                var cached = source.GetToken(fresh: false, settings.Timeout, cancellation, UnansweredTokenRequests.Of(context));
                 context.Secrets.AddBearerToken(user, cached);
                 client.Watchdog.Run(t => client.Authenticate(new XOAuth2Mechanism(user, cached), t));
                 return;
@@ -56,7 +60,7 @@ namespace PSCompositeMail.Engine.Tokens
 
             try
             {
-                var fresh = source.GetToken(fresh: true, settings.Timeout, cancellation);
+                var fresh = source.GetToken(fresh: true, settings.Timeout, cancellation, UnansweredTokenRequests.Of(context));
                 context.Secrets.AddBearerToken(user, fresh);
                 client.Watchdog.Run(t => client.Authenticate(new XOAuth2Mechanism(user, fresh), t));
             }

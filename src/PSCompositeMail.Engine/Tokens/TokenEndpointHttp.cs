@@ -1,7 +1,7 @@
 using System;
 using System.Net.Http;
 using System.Threading;
-using System.Threading.Tasks;
+using PSCompositeMail.Engine.Http;
 using Microsoft.Identity.Client;
 using PSCompositeMail.Tokens;
 
@@ -15,7 +15,7 @@ namespace PSCompositeMail.Engine.Tokens
     internal static class TokenEndpointHttp
     {
         // One for the process, as MSAL advises: it pools connections. Each request is bounded by its cancellation token.
-        private static readonly HttpClient MsalClient = new HttpClient(new RedirectRefusal(new HttpClientHandler { AllowAutoRedirect = false }))
+        private static readonly HttpClient MsalClient = new HttpClient(new TokenEndpointAnswers.Recorder(RedirectRefusal.Over(new HttpClientHandler(), Refusal)))
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -23,38 +23,15 @@ namespace PSCompositeMail.Engine.Tokens
         /// <summary>For MSAL's confidential client and managed identity applications.</summary>
         public static IMsalHttpClientFactory Msal { get; } = new MsalFactory();
 
+        /// <summary>What a token request answered with a redirect fails with.</summary>
+        public static Exception Refusal(string redirected) => new TokenRequestException(
+            $"The token endpoint {redirected}. " +
+            "Token requests never follow a redirect, so nothing (no secret, assertion or identity header) was sent there and no token from there is used. " +
+            "Point the setting at the token endpoint itself.");
+
         private sealed class MsalFactory : IMsalHttpClientFactory
         {
             public HttpClient GetHttpClient() => MsalClient;
-        }
-    }
-
-    /// <summary>Fails a token request that was answered with a redirect, naming where it pointed (its host only).</summary>
-    internal sealed class RedirectRefusal : DelegatingHandler
-    {
-        public RedirectRefusal(HttpMessageHandler inner)
-            : base(inner)
-        {
-        }
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            if (status is < 300 or >= 400)
-            {
-                return response;
-            }
-
-            var location = response.Headers.Location;
-            var target = location is null ? "an address it did not give"
-                : location.IsAbsoluteUri ? location.GetLeftPart(UriPartial.Authority)
-                : "another path on the same host";
-            response.Dispose();
-            throw new TokenRequestException(
-                $"The token endpoint {request.RequestUri?.GetLeftPart(UriPartial.Path)} answered {status} with a redirect to {target}. " +
-                "Token requests never follow a redirect, so nothing (no secret, assertion or identity header) was sent there and no token from there is used. " +
-                "Point the setting at the token endpoint itself.");
         }
     }
 }

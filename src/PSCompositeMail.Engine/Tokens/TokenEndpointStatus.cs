@@ -2,6 +2,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using Google.Apis.Http;
+using PSCompositeMail.Engine.Http;
 
 namespace PSCompositeMail.Engine.Tokens
 {
@@ -18,7 +19,7 @@ namespace PSCompositeMail.Engine.Tokens
         public string? LastRefusal => Volatile.Read(ref _lastRefusal);
 
         // Below Google's own handler, which would follow a redirect itself: the refusal sees the 3xx first.
-        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => new Recorder(this, new RedirectRefusal(base.CreateHandler(args)));
+        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => new Recorder(this, new TokenEndpointAnswers.Recorder(new RedirectRefusal(base.CreateHandler(args), TokenEndpointHttp.Refusal)));
 
         private sealed class Recorder : DelegatingHandler
         {

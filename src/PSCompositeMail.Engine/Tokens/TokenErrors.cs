@@ -53,6 +53,9 @@ namespace PSCompositeMail.Engine.Tokens
                 MsalServiceException { StatusCode: >= 500 or 429 } unavailable => new TokenRequestException(
                     $"Could not get a token for {who}: {(settings.Source == TokenProvider.ManagedIdentity ? "the managed identity endpoint" : "Entra ID's token endpoint")} " +
                     $"answered {unavailable.StatusCode}, so the service is unavailable for now; this says nothing about the settings. Try again later. ({unavailable.Message})", exception),
+                MsalServiceException { StatusCode: 0 } unanswered when settings.Source == TokenProvider.ManagedIdentity =>
+                    new TokenRequestException($"Could not get a token for {who}: the managed identity endpoint could not be reached or broke off its answer ({unanswered.Message}). " +
+                        "It refused nothing, so this says nothing about the identity: try again later, and check that the host's identity endpoint is running.", exception),
                 MsalServiceException service when settings.Source == TokenProvider.ManagedIdentity =>
                     new TokenRequestException($"The managed identity endpoint refused a token for {who}: {service.Message} " +
                         "Check that this identity is assigned to the Automation account, Function or VM (for a user-assigned one, -ManagedIdentityClientId is its client ID).", exception),
@@ -61,6 +64,9 @@ namespace PSCompositeMail.Engine.Tokens
                     new TokenRequestException($"No managed identity token for {who}: {client.Message} " +
                         "-ManagedIdentity works where Azure offers an identity endpoint (Automation, Functions, App Service, Arc, VMs).", exception),
                 MsalException msal => new TokenRequestException($"Could not get a token for {who}: {msal.Message}", exception),
+                TokenResponseException { StatusCode: { } status } unavailable when (int)status >= 500 || (int)status == 429 => new TokenRequestException(
+                    $"Could not get a token for {who}: Google's token endpoint answered {(int)status}, so the service is unavailable for now; " +
+                    "this says nothing about the key or the delegation. Try again later.", exception),
                 TokenResponseException google => new TokenRequestException(
                     $"Google refused a token for {who}: {google.Error?.Error} {google.Error?.ErrorDescription}. " +
                     "Check that the key is current, that domain-wide delegation in the Admin console lists the service account's client ID with the scope https://mail.google.com/, and that -UserName is a user of that Workspace.", exception),

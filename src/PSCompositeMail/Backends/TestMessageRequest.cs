@@ -26,6 +26,15 @@ namespace PSCompositeMail.Backends
 
         public string? To { get; }
 
+        /// <summary>What -WhatIf and -Confirm say the test message would be: the addresses it would go from and to.</summary>
+        public string Describe(MailBackend backend)
+        {
+            var from = From ?? backend.TestMailbox;
+            return from is null
+                ? $"Send a test message from each member's own mailbox to {To ?? "that mailbox"}"
+                : $"Send a test message from {from} to {To ?? from}";
+        }
+
         /// <summary>The check's result with the test message's outcome: Succeeded only when the backend took the message.</summary>
         public BackendTestResult Send(MailBackend backend, BackendTestResult check, DeliveryContext context)
         {
@@ -61,10 +70,21 @@ namespace PSCompositeMail.Backends
                 context.Verbose($"{backend.Name}: sending a test message from {from} to {to}");
                 var sent = session.Deliver(message);
                 return sent.Status == DeliveryStatus.Sent
-                    ? check.WithTestMessage(true, clock.Elapsed, $"a test message {message.MessageId} went from {from} to {to}" + (sent.Detail is { } detail ? $" ({detail})" : string.Empty), null)
+                    ? check.WithTestMessage(true, clock.Elapsed, $"a test message {message.MessageId} went from {from} to {to}" + (sent.Detail is { } detail ? $" ({detail})" : string.Empty) +
+                        ThroughOtherMailbox(backend, from), null)
                     : check.WithTestMessage(false, clock.Elapsed, $"the test message from {from} to {to} was not sent", sent.Exception
                         ?? new InvalidOperationException($"{backend.Name} did not send the test message ({sent.Status})."));
             }
         }
+
+        /// <summary>
+        /// A backend with a mailbox of its own (Graph's -Mailbox, an SMTP login) sends every message through it, whatever
+        /// From says: a message From another address proves what production messages From it will do, but not that the
+        /// backend may use that address's own mailbox.
+        /// </summary>
+        private static string ThroughOtherMailbox(MailBackend backend, string from) =>
+            backend.TestMailbox is { } own && !string.Equals(own, from, StringComparison.OrdinalIgnoreCase)
+                ? $"; it went through the mailbox {own}, the backend's own, so it proves that {own} may send with From {from}, not that {backend.Name} may send from {from}'s own mailbox"
+                : string.Empty;
     }
 }

@@ -42,12 +42,13 @@ namespace PSCompositeMail.Commands
         {
             foreach (var backend in Backend)
             {
-                var send = SendTestMessage && ShouldProcess(backend.Name, $"Send a test message from {From ?? "its mailbox"} to {To ?? "the sender"}");
+                var request = new TestMessageRequest(From, To);
+                var send = SendTestMessage && ShouldProcess(backend.Name, request.Describe(backend));
                 using var context = new DeliveryContext(CancellationToken)
                 {
                     VerboseEnabled = VerboseRequested,
                     DebugEnabled = DebugRequested,
-                    TestMessage = send ? new TestMessageRequest(From, To) : null,
+                    TestMessage = send ? request : null,
                 };
                 var result = backend.Check(context);
                 StreamWriting.Drain(this, context);
