@@ -55,6 +55,33 @@ BeforeAll {
         # Includes that cannot be read: one with no record (a permerror), one the server refuses (outside its zones: a temperror).
         New-Zone brokeninclude.test -Spf 'v=spf1 include:nothing.good.test -all'
         New-Zone refusedinclude.test -Spf 'v=spf1 include:_spf.example.org -all'
+        # Hostile or mistaken records (the tester's findings): each one's name says what is wrong with it.
+        New-Zone octal.test -Spf 'v=spf1 ip4:203.0.113.010 -all'
+        New-Zone hex.test -Spf 'v=spf1 ip4:0xcb.0.113.8 -all'
+        New-Zone open-ip4.test -Spf 'v=spf1 ip4:0.0.0.0/0 -all'
+        New-Zone open-a.test -Spf 'v=spf1 a/0 -all'
+        'host-record=open-a.test,192.0.2.1'
+        New-Zone open-include.test -Spf 'v=spf1 ip4:192.0.2.25 include:plus.open-include.test -all'
+        ConvertTo-DnsmasqTxt plus.open-include.test 'v=spf1 +all'
+        New-Zone open-redirect.test -Spf 'v=spf1 ip4:192.0.2.25 redirect=plus.open-include.test'
+        New-Zone m365-minus.test -Spf 'v=spf1 ip4:192.0.2.25 -include:spf.protection.outlook.com -all'
+        New-Zone m365-neutral.test -Spf 'v=spf1 ip4:192.0.2.25 ?include:spf.protection.outlook.com -all'
+        New-Zone m365-after-all.test -Spf 'v=spf1 ip4:192.0.2.25 -all include:spf.protection.outlook.com'
+        New-Zone m365-redirect-ignored.test -Spf 'v=spf1 ip4:192.0.2.25 -all redirect=spf.protection.outlook.com'
+        New-Zone m365-nested.test -Spf 'v=spf1 include:_spf.m365-nested.test -all'
+        ConvertTo-DnsmasqTxt _spf.m365-nested.test 'v=spf1 ip4:192.0.2.25 include:spf.protection.outlook.com -all'
+        New-Zone void.test -Spf 'v=spf1 a:nx1.void.test a:nx2.void.test a:nx3.void.test ip4:192.0.2.25 -all'
+        New-Zone manymx.test -Mx '' -Spf 'v=spf1 ip4:192.0.2.25 mx -all'
+        1..11 | ForEach-Object { "mx-host=manymx.test,mx$_.manymx.test,$_"; "host-record=mx$_.manymx.test,192.0.2.$(100 + $_)" }
+        New-Zone redirect-no-all.test -Spf 'v=spf1 redirect=_spf.redirect-no-all.test'
+        ConvertTo-DnsmasqTxt _spf.redirect-no-all.test 'v=spf1 ip4:192.0.2.25'
+        New-Zone empty-label.test -Spf 'v=spf1 exists:%{d}..x.empty-label.test ip4:192.0.2.25 -all'
+        New-Zone empty-label-include.test -Spf 'v=spf1 include:%{d}..x ip4:192.0.2.25 -all'
+        New-Zone v6-long.test -Spf 'v=spf1 exists:%{i}.%{i}.%{i}.%{i}.x.v6-long.test ip4:192.0.2.25 -all'
+        New-Zone hostile.test -Dmarc "v=DMARC1; p=$([char]27)]0;PWNED$([char]7)$([char]27)[2J$([char]0x9B)31m$([char]0x202E)"
+        New-Zone xid.test
+        New-Zone garbage.test
+        New-Zone drop.test
     )
     $script:Dns = Start-TestDnsServer -Line $lines -Zone test, outlook.com
     $script:Ask = @{ DnsServer = $Dns.Server; TimeoutSec = 10 }
@@ -372,5 +399,130 @@ Describe 'Test-MailDomain: DNS servers and input' {
         $text -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
         $checks = (Test-MailDomain nullmx.test @Ask).Checks | Out-String -Width 80
         $checks | Should -Match 'MX\s+Fail'
+    }
+}
+
+Describe 'Test-MailDomain: records made to mislead, and servers that misbehave' {
+    It 'refuses an ip4: address written in octal or hex (<Domain>), as pyspf does' -TestCases @(
+        @{ Domain = 'octal.test'; Address = '203.0.113.8' }
+        @{ Domain = 'hex.test'; Address = '203.0.113.8' }
+    ) {
+        Get-PyspfResult -Server $Dns -Domain $Domain -Address $Address | Should -Be 'permerror' -Because 'pyspf is the reference'
+        $result = Test-MailDomain $Domain -Backend (New-MailBackend -Smtp -Name r -SmtpServer $Address) @Ask
+        (Get-Check $result SPF).Status | Should -Be 'Fail'
+        (Get-Check $result SPF).Detail | Should -Match 'is not an IPv4 address'
+        (Get-Check $result SPF r).Detail | Should -Match 'gets permerror'
+    }
+
+    It 'fails a record that permits every server however it says so: <Domain>' -TestCases @(
+        @{ Domain = 'open-ip4.test'; Because = "'ip4:0\.0\.0\.0/0'" }
+        @{ Domain = 'open-a.test'; Because = "'a/0'" }
+        @{ Domain = 'open-include.test'; Because = "'include:plus\.open-include\.test'" }
+        @{ Domain = 'open-redirect.test'; Because = "'\+all' in the SPF record of plus\.open-include\.test" }
+    ) {
+        Get-PyspfResult -Server $Dns -Domain $Domain -Address '240.0.0.1' | Should -Be 'pass' -Because 'pyspf is the reference'
+        $check = Get-Check (Test-MailDomain $Domain @Ask) SPF
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match "permits every server on the internet.*$Because"
+    }
+
+    It 'fails the Microsoft 365 include when receivers never get to it: <Domain>' -TestCases @(
+        @{ Domain = 'm365-minus.test'; Gets = 'fail' }
+        @{ Domain = 'm365-neutral.test'; Gets = 'neutral' }
+        @{ Domain = 'm365-after-all.test'; Gets = 'fail' }
+        @{ Domain = 'm365-redirect-ignored.test'; Gets = 'fail' }
+    ) {
+        # 40.92.0.1 is in the test zone's spf.protection.outlook.com, as in the real one.
+        Get-PyspfResult -Server $Dns -Domain $Domain -Address '40.92.0.1' | Should -Be $Gets -Because 'pyspf is the reference'
+        $check = Get-Check (Test-MailDomain $Domain -Backend $M365 @Ask) SPF m365
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match "they get $Gets"
+    }
+
+    It 'passes the Microsoft 365 include reached through another include' {
+        Get-PyspfResult -Server $Dns -Domain m365-nested.test -Address '40.92.0.1' | Should -Be 'pass'
+        (Get-Check (Test-MailDomain m365-nested.test -Backend $M365 @Ask) SPF m365).Status | Should -Be 'Pass'
+    }
+
+    It 'fails a record receivers take as a permanent error without any backend: <Domain>' -TestCases @(
+        @{ Domain = 'void.test'; Because = 'more than 2 lookups found nothing' }
+        @{ Domain = 'manymx.test'; Because = '11 MX records' }
+    ) {
+        Get-PyspfResult -Server $Dns -Domain $Domain -Address '198.51.100.1' | Should -Be 'permerror' -Because 'pyspf is the reference'
+        $check = Get-Check (Test-MailDomain $Domain @Ask) SPF
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match "get permerror.*$Because"
+    }
+
+    It 'warns when the record a redirect leads to has no all' {
+        Get-PyspfResult -Server $Dns -Domain redirect-no-all.test -Address '198.51.100.1' | Should -Be 'neutral'
+        $check = Get-Check (Test-MailDomain redirect-no-all.test @Ask) SPF
+        $check.Status | Should -Be 'Warn'
+        $check.Detail | Should -Match "other servers get neutral \(no term of the SPF record of _spf\.redirect-no-all\.test matches"
+    }
+
+    It 'fails one check, and goes on with the pipeline, for a name too long for DNS: <Case>' -TestCases @(
+        @{ Case = 'a 250-character domain, whose _dmarc name is longer'; Check = 'DMARC' }
+        @{ Case = 'exists: with %{i} of an IPv6 relay'; Check = 'SPF' }
+        @{ Case = 'a DKIM selector and domain longer than DNS holds'; Check = 'DKIM' }
+    ) {
+        $long = ('a' * 63), ('b' * 63), ('c' * 63), ('d' * 53), 'test' -join '.'
+        $domain, $backend = switch ($Check) {
+            'DMARC' { $long, $null }
+            'SPF' { 'v6-long.test', (New-MailBackend -Smtp -Name r -SmtpServer 2001:db8::25) }
+            'DKIM' { 'good.test', (New-MailBackend -Smtp -Name r -SmtpServer 192.0.2.25 -DkimDomain good.test -DkimSelector ($long -replace '\.test$') -DkimPrivateKeyPath $KeyA) }
+        }
+        $call = @{ Domain = $domain }
+        if ($backend) { $call.Backend = $backend }
+        $results = @(Test-MailDomain @call @Ask -ErrorVariable failure -ErrorAction SilentlyContinue), @('good.test' | Test-MailDomain @Ask)
+        $failure | Should -BeNullOrEmpty
+        $results.Count | Should -Be 2
+        $results[1].Succeeded | Should -BeTrue
+        $checks = @($results[0].Checks | Where-Object Name -eq $Check)
+        $checks.Count | Should -BeGreaterThan 0
+        if ($Check -eq 'SPF') {
+            # (pyspf itself fails on this name: it drops one label only, not as many as RFC 7208 7.3 says.)
+            (Get-Check $results[0] SPF r).Detail | Should -Match 'gets fail'
+        }
+        else { $checks[0].Status | Should -Be 'Fail'; $checks[0].Detail | Should -Match 'not a name DNS can hold' }
+    }
+
+    It 'escapes control characters from DNS in Format-List of a check and of the result' {
+        $result = Test-MailDomain hostile.test @Ask
+        foreach ($text in ($result.Checks | Format-List | Out-String -Width 400), ($result | Format-List | Out-String -Width 400)) {
+            $text | Should -Match 'DMARC'
+            foreach ($character in [char]27, [char]7, [char]0x9B, [char]0x202E) { $text.IndexOf($character) | Should -Be -1 }
+        }
+    }
+
+    Context 'a server that sends bad replies for some names' {
+        BeforeAll { $script:Liar = Start-TestMisbehavingDnsServer -Upstream $Dns }
+        AfterAll { $script:Liar | Stop-TestSmtpServer }
+
+        It 'treats a macro that expands to an empty label as pyspf does, asking nothing (a strict server would not answer): <Domain>' -TestCases @(
+            @{ Domain = 'empty-label.test'; Expected = 'pass' }
+            @{ Domain = 'empty-label-include.test'; Expected = 'permerror' }
+        ) {
+            Get-PyspfResult -Server $Dns -Domain $Domain -Address '192.0.2.25' | Should -Be $Expected -Because 'pyspf is the reference'
+            $result = Test-MailDomain $Domain -Backend (New-MailBackend -Smtp -Name r -SmtpServer 192.0.2.25) -DnsServer $Liar.Server -TimeoutSec 2 -ErrorVariable failure -ErrorAction SilentlyContinue
+            $failure | Should -BeNullOrEmpty -Because 'the DNS server is not to blame'
+            (Get-Check $result SPF r).Status | Should -Be $(if ($Expected -eq 'pass') { 'Pass' } else { 'Fail' })
+            (Get-Check $result DMARC).Status | Should -Be 'Pass'
+        }
+
+        It 'fails only the check whose reply <Case>, and goes on with the pipeline' -TestCases @(
+            @{ Case = 'answers another query (its ID differs)'; Domain = 'xid.test'; Check = 'DMARC' }
+            @{ Case = 'does not parse'; Domain = 'garbage.test'; Check = 'DMARC' }
+            @{ Case = 'never came (one lost query)'; Domain = 'drop.test'; Check = 'SPF' }
+        ) {
+            $results = @($Domain, 'good.test' | Test-MailDomain -DnsServer $Liar.Server -TimeoutSec 2 -ErrorVariable failure -ErrorAction SilentlyContinue)
+            $failure | Should -BeNullOrEmpty
+            $results.Count | Should -Be 2
+            $results[1].Succeeded | Should -BeTrue
+            $results[0].Checks | ForEach-Object {
+                $_.Status | Should -Be $(if ($_.Name -eq $Check) { 'Fail' } elseif ($_.Name -eq 'DKIM') { 'Warn' } else { 'Pass' }) -Because "$_"
+            }
+            (Get-Check $results[0] $Check).Detail | Should -Not -Match '[A-Za-z0-9+/]{40,}' -Because 'the packet is not shown'
+        }
     }
 }

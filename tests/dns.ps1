@@ -33,7 +33,7 @@ function Start-TestDnsServer {
     $null = New-Item -ItemType Directory -Path $folder
     $config = Join-Path $folder 'dnsmasq.conf'
     $lines = @($Zone | ForEach-Object { "local=/$_/" }) + $Line
-    Set-Content -Path $config -Value $lines -Encoding ascii
+    Set-Content -Path $config -Value $lines -Encoding utf8NoBOM
     $port = Get-FreeUdpPort
     $arguments = @('--keep-in-foreground', '--no-resolv', '--no-hosts', "--port=$port", '--listen-address=127.0.0.1', '--bind-interfaces',
         "--conf-file=$config", '--pid-file=', '--log-facility=-')
@@ -61,3 +61,11 @@ function Get-PyspfResult {
 
 # A dnsmasq server has the shape of the SMTP test servers (Process, Folder): stopped and cleaned up the same way.
 Set-Alias -Name Stop-TestDnsServer -Value Stop-TestSmtpServer -Scope Script
+
+function Start-TestMisbehavingDnsServer {
+    <# servers/misbehaving_dns_server.py in front of a dnsmasq test server: a wrong ID, a pointer loop or a lost reply for chosen names (see the script). #>
+    param([Parameter(Mandatory)] $Upstream)
+    $server = Start-TestServerProcess -Script (Join-Path $PSScriptRoot 'servers/misbehaving_dns_server.py') -Port (Get-FreeUdpPort) -Mode by-name `
+        -Arguments @('--upstream-port', $Upstream.Port) -IsReady { param($server) (Get-Content (Join-Path $server.Folder 'stdout.txt') -Raw) -match 'ready' }
+    $server | Add-Member -NotePropertyName Server -NotePropertyValue "127.0.0.1:$($server.Port)" -PassThru
+}

@@ -21,6 +21,7 @@ namespace PSCompositeMail.Engine.Domain
         private readonly DeliveryContext _context;
         private readonly TimeSpan _timeout;
         private DnsServerUnavailableException? _unavailable;
+        private bool _answered;
 
         private DnsLookup(LookupClient client, string servers, TimeSpan timeout, DeliveryContext context)
         {
@@ -82,18 +83,32 @@ namespace PSCompositeMail.Engine.Domain
                 throw _unavailable;
             }
 
+            RequireDnsName(name);
             var token = _context.CancellationToken;
             IDnsQueryResponse response;
             try
             {
                 response = _client.QueryAsync(name, type, QueryClass.IN, token).GetAwaiter().GetResult();
             }
+            catch (Exception ex) when (ex is DnsXidMismatchException or DnsResponseParseException && !token.IsCancellationRequested)
+            {
+                // Not the packet's bytes (DnsClient's message carries them): a hostile server's reply is named, not shown.
+                throw new DnsLookupException($"DNS server {Servers} sent a reply to the {type} query for {name} that {(ex is DnsXidMismatchException ? "answers another query (its ID differs)" : "does not parse")}.");
+            }
             catch (Exception ex) when (ex is DnsResponseException or SocketException && !token.IsCancellationRequested)
             {
-                _unavailable = new DnsServerUnavailableException(
-                    $"DNS server {Servers} did not answer the {type} query for {name} within {_timeout.TotalSeconds:0.#} s (asked twice).", ex);
+                var silence = $"DNS server {Servers} did not answer the {type} query for {name} within {_timeout.TotalSeconds:0.#} s (asked twice).";
+                if (_answered)
+                {
+                    // A server that answered before lost this one query (or its TCP retry): this check fails, not the others.
+                    throw new DnsLookupException(silence, ex);
+                }
+
+                _unavailable = new DnsServerUnavailableException(silence, ex);
                 throw _unavailable;
             }
+
+            _answered = true;
 
             var code = response.Header.ResponseCode;
             _context.Verbose($"DNS {type} {name}: {(code == DnsHeaderResponseCode.NoError ? $"{response.Answers.Count} answer(s)" : code.ToString())} from {Describe(response.NameServer)}");
@@ -103,6 +118,17 @@ namespace PSCompositeMail.Engine.Domain
             }
 
             return response;
+        }
+
+        /// <summary>A name DNS can hold (RFC 1035 2.3.4): labels of 1 to 63 octets, 253 characters in all; anything else is not asked.</summary>
+        private static void RequireDnsName(string name)
+        {
+            var trimmed = name.TrimEnd('.');
+            var labels = trimmed.Split('.');
+            if (trimmed.Length == 0 || trimmed.Length > 253 || labels.Any(l => l.Length == 0 || l.Length > 63))
+            {
+                throw new DnsNameException($"'{name}' is not a name DNS can hold (labels of 1 to 63 characters, 253 in all), so it was not asked.");
+            }
         }
 
         /// <summary>
@@ -147,6 +173,15 @@ namespace PSCompositeMail.Engine.Domain
     {
         public DnsLookupException(string message, Exception? inner = null)
             : base(message, inner)
+        {
+        }
+    }
+
+    /// <summary>A name no query can carry (too long, an empty label): it has no records, and nothing was asked.</summary>
+    internal sealed class DnsNameException : DnsLookupException
+    {
+        public DnsNameException(string message)
+            : base(message)
         {
         }
     }

@@ -38,16 +38,17 @@ namespace PSCompositeMail.Engine.Domain
             var survey = record is null ? null : spf.Survey(record);
             if (record is not null)
             {
-                checks.Add(Judge(domain, record, survey!));
+                checks.Add(Judge(domain, record, survey!, spf));
             }
 
             checks.AddRange(relays.Select(r => RelayCheck(domain, record, spf, r.Backend, r.Host, r.Addresses, r.Problem)));
             foreach (var provider in request.Providers)
             {
-                checks.Add(survey is not null && survey.Reached.Contains(provider.Include)
-                    ? new DomainCheck(Name, DomainCheckStatus.Pass, $"The SPF record reaches include:{provider.Include}, the servers {provider.Provider} sends from.", null, provider.Backend)
+                var (result, reason) = record is null ? (SpfResult.None, $"{domain} has no SPF record") : spf.CheckProvider(provider.Include, domain, Sender(domain));
+                checks.Add(result == SpfResult.Pass
+                    ? new DomainCheck(Name, DomainCheckStatus.Pass, $"The SPF record permits the servers {provider.Provider} sends from: {reason}.", null, provider.Backend)
                     : new DomainCheck(Name, DomainCheckStatus.Fail,
-                        $"{provider.Provider} sends this backend's mail from its own servers, and the SPF record of {domain} does not reach include:{provider.Include}.",
+                        $"{provider.Provider} sends this backend's mail from its own servers, and the SPF record of {domain} does not permit them through include:{provider.Include}: they get {Named(result)} ({reason}).",
                         record is null ? $"Publish a TXT record at {domain}: {Suggest(request, relays)}" : $"Add include:{provider.Include}: {record.WithTerm("include:" + provider.Include)}",
                         provider.Backend));
             }
@@ -56,7 +57,7 @@ namespace PSCompositeMail.Engine.Domain
         }
 
         /// <summary>The record itself: syntax of what it includes, lookups, "all", ptr.</summary>
-        private static DomainCheck Judge(string domain, SpfRecord record, SpfSurvey survey)
+        private static DomainCheck Judge(string domain, SpfRecord record, SpfSurvey survey, SpfEvaluator spf)
         {
             var costs = survey.Costs.Count == 0 ? string.Empty : $": {string.Join(", ", survey.Costs)}";
             var summary = $"{record.Text} ({survey.Lookups} of {SpfEvaluator.LookupLimit} DNS lookups)";
@@ -79,21 +80,31 @@ namespace PSCompositeMail.Engine.Domain
                     $"Bring it to {SpfEvaluator.LookupLimit} lookups or fewer: replace includes with the ip4:/ip6: ranges they hold, or drop senders you no longer use.");
             }
 
-            var all = record.All;
-            var redirect = record.Redirect;
-            if (all is { Qualifier: '+' })
+            // What a receiver concludes for servers nobody named, asked as for a relay: addresses no mail server has.
+            var sender = Sender(domain);
+            var anyone = SpfEvaluator.Nowhere.Select(a => (Address: a, Outcome: spf.CheckHost(a, domain, sender))).ToArray();
+            var permitted = anyone.Where(o => o.Outcome.Result == SpfResult.Pass).ToArray();
+            if (permitted.Length > 0)
             {
-                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{summary}: '{all.Text}' permits every server on the internet to send as {domain}.", $"End it in -all: {record.WithAll("-all")}");
+                return new DomainCheck(Name, DomainCheckStatus.Fail,
+                    $"{summary}: it permits every server on the internet to send as {domain}: {permitted[0].Address}, an address no mail server has, gets pass ({permitted[0].Outcome.Reason}).",
+                    record.All is { Qualifier: '+' } ? $"End it in -all: {record.WithAll("-all")}" : "Remove the term named (or what it includes), so that only your own servers and providers pass.");
             }
 
-            if (all is { Qualifier: '?' })
+            var (result, reason) = anyone[0].Outcome;
+            if (result is SpfResult.PermError or SpfResult.TempError)
             {
-                return new DomainCheck(Name, DomainCheckStatus.Warn, $"{summary}: '?all' says nothing about other servers, so forged mail is not rejected and receivers trust the domain less.", $"End it in -all (or ~all while you check who sends): {record.WithAll("-all")}");
+                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{summary}: receivers evaluating it for other servers get {Named(result)}: {reason}.",
+                    result == SpfResult.TempError ? "Check that the DNS servers of the names in it answer, then check again." : "Correct the term named, so that receivers can evaluate the record to its end.");
             }
 
-            if (all is null && redirect is null)
+            if (result == SpfResult.Neutral)
             {
-                return new DomainCheck(Name, DomainCheckStatus.Warn, $"{summary}: without an 'all' term, other servers get 'neutral'.", $"End it in -all: {record.Text} -all");
+                return new DomainCheck(Name, DomainCheckStatus.Warn,
+                    $"{summary}: other servers get neutral ({reason}), so forged mail is not rejected and receivers trust the domain less.",
+                    record.All is { Qualifier: '?' } ? $"End it in -all (or ~all while you check who sends): {record.WithAll("-all")}"
+                    : record.All is null && record.Redirect is null ? $"End it in -all (or ~all while you check who sends): {record.Text} -all"
+                    : "End the record named in -all (or ~all while you check who sends).");
             }
 
             if (survey.UsesPtr)
@@ -122,7 +133,7 @@ namespace PSCompositeMail.Engine.Domain
                     "Check that server: Test-MailDomain -Backend (New-MailBackend -Smtp -SmtpServer <its public address or name>).", backend);
             }
 
-            var sender = "postmaster@" + domain;
+            var sender = Sender(domain);
             var outcomes = addresses.Select(a => (Address: a, Outcome: spf.CheckHost(a, domain, sender))).ToArray();
             var notPassing = outcomes.Where(o => o.Outcome.Result != SpfResult.Pass).ToArray();
             if (notPassing.Length == 0)
@@ -136,8 +147,13 @@ namespace PSCompositeMail.Engine.Domain
                 ? $"Correct the SPF record of {domain} first (its own SPF check says how), then check again."
                 : $"Add {term} (if this relay sends to the internet itself; otherwise the server it forwards to): {record.WithTerm(term)}";
             return new DomainCheck(Name, DomainCheckStatus.Fail,
-                $"The relay {named} is not permitted by the SPF record of {domain}: {address} gets {result.ToString().ToLowerInvariant()} ({reason}).", fix, backend);
+                $"The relay {named} is not permitted by the SPF record of {domain}: {address} gets {Named(result)} ({reason}).", fix, backend);
         }
+
+        /// <summary>The MAIL FROM the checks evaluate: the domain's postmaster, which every domain has.</summary>
+        private static string Sender(string domain) => "postmaster@" + domain;
+
+        private static string Named(SpfResult result) => result.ToString().ToLowerInvariant();
 
         private static string Term(IPAddress address) => (address.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + address;
 

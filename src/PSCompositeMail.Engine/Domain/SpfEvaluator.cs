@@ -40,9 +40,6 @@ namespace PSCompositeMail.Engine.Domain
         /// <summary>The top-level terms that cost lookups, each with its cost ("include:_spf.example.com (4)").</summary>
         public List<string> Costs { get; } = new List<string>();
 
-        /// <summary>Every include: and redirect= target reached, at any depth.</summary>
-        public HashSet<string> Reached { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-
         /// <summary>What receivers would take as a permerror in an included record.</summary>
         public List<string> Problems { get; } = new List<string>();
 
@@ -60,6 +57,13 @@ namespace PSCompositeMail.Engine.Domain
     internal sealed class SpfEvaluator
     {
         public const int LookupLimit = 10;
+
+        /// <summary>
+        /// Addresses no mail server sends from (240.0.0.0/4 is reserved; 100::/64 discards): a record that permits one
+        /// permits the whole internet, however it says so (+all, ip4:0.0.0.0/0, a/0, an include that does).
+        /// </summary>
+        public static readonly IReadOnlyList<IPAddress> Nowhere = new[] { IPAddress.Parse("240.0.0.1"), IPAddress.Parse("100::1") };
+
         private const int VoidLookupLimit = 2;
         private const int MxHostLimit = 10;
         private readonly DnsLookup _dns;
@@ -76,6 +80,10 @@ namespace PSCompositeMail.Engine.Domain
             try
             {
                 texts = _dns.Txt(domain);
+            }
+            catch (DnsNameException)
+            {
+                return null;
             }
             catch (DnsLookupException ex) when (ex is not DnsServerUnavailableException)
             {
@@ -104,11 +112,20 @@ namespace PSCompositeMail.Engine.Domain
         }
 
         /// <summary>check_host(ip, domain, sender): what a receiver would conclude for mail from that address.</summary>
-        public (SpfResult Result, string Reason) CheckHost(IPAddress ip, string domain, string sender)
+        public (SpfResult Result, string Reason) CheckHost(IPAddress ip, string domain, string sender) => Run(ip, domain, sender, null);
+
+        /// <summary>
+        /// check_host() for a server of a provider whose record is include:<paramref name="include"/>: an address no other
+        /// term permits (<see cref="Nowhere"/>), matched by that include wherever it is reached, as the provider's own
+        /// record would match it. Pass only when receivers get there through a "+" include before any "all".
+        /// </summary>
+        public (SpfResult Result, string Reason) CheckProvider(string include, string domain, string sender) => Run(Nowhere[0], domain, sender, include.TrimEnd('.'));
+
+        private (SpfResult Result, string Reason) Run(IPAddress ip, string domain, string sender, string? providerInclude)
         {
             try
             {
-                var state = new Counters();
+                var state = new Counters { ProviderInclude = providerInclude };
                 return Evaluate(ip, domain, sender, state);
             }
             catch (SpfEvaluationException ex)
@@ -141,11 +158,17 @@ namespace PSCompositeMail.Engine.Domain
             }
 
             var target = spec.TrimEnd('.');
-            survey.Reached.Add(target);
             // A loop would never end; counting stops well past the limit, which is already exceeded then.
-            if (!path.Add(target) || survey.Lookups > LookupLimit * 3)
+            if (!path.Add(target))
             {
                 survey.Problems.Add($"{term.Text} leads back to a record already being evaluated (a loop).");
+                return;
+            }
+
+            if (survey.Lookups > LookupLimit * 3)
+            {
+                // Counting stops here: the limit is exceeded three times over, whatever lies deeper.
+                path.Remove(target);
                 return;
             }
 
@@ -231,7 +254,9 @@ namespace PSCompositeMail.Engine.Domain
 
                     return exchanges.Any(mx => Lookup(term, state, () => AddressesOf(mx.Exchange.Value.TrimEnd('.'), ip)).Any(a => InNetwork(ip, a, PrefixFor(term, ip))));
                 case "exists":
-                    return Lookup(term, state, () => Guard(() => _dns.Address(target, QueryType.A))).Count > 0;
+                    return Lookup(term, state, () => _dns.Address(target, QueryType.A)).Count > 0;
+                case "include" when string.Equals(target, state.ProviderInclude, StringComparison.OrdinalIgnoreCase):
+                    return true;
                 case "include":
                     var (result, reason) = Evaluate(ip, target, sender, state);
                     return result switch
@@ -253,7 +278,7 @@ namespace PSCompositeMail.Engine.Domain
         /// </summary>
         private IReadOnlyList<T> Lookup<T>(SpfTerm term, Counters state, Func<IReadOnlyList<T>> query)
         {
-            var answers = Guard(query);
+            var answers = Guard(query, Array.Empty<T>());
             if (answers.Count == 0 && ++state.VoidLookups > VoidLookupLimit)
             {
                 throw new SpfEvaluationException(SpfResult.PermError, $"'{term.Text}': more than {VoidLookupLimit} lookups found nothing (RFC 7208 4.6.4)");
@@ -262,11 +287,19 @@ namespace PSCompositeMail.Engine.Domain
             return answers;
         }
 
-        private static T Guard<T>(Func<T> query)
+        /// <summary>
+        /// A query; a name DNS cannot hold (an empty label after macro expansion, a label over 63 octets) has no
+        /// records and is not asked, as pyspf does; a server's error is a temperror.
+        /// </summary>
+        private static T Guard<T>(Func<T> query, T nothing)
         {
             try
             {
                 return query();
+            }
+            catch (DnsNameException)
+            {
+                return nothing;
             }
             catch (DnsLookupException ex) when (ex is not DnsServerUnavailableException)
             {
@@ -310,6 +343,9 @@ namespace PSCompositeMail.Engine.Domain
             private int _lookups;
 
             public int VoidLookups { get; set; }
+
+            /// <summary>The include that matches the client (<see cref="CheckProvider"/>), or null.</summary>
+            public string? ProviderInclude { get; set; }
 
             public void Count(SpfTerm term)
             {

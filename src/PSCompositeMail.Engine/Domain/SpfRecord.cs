@@ -52,6 +52,7 @@ namespace PSCompositeMail.Engine.Domain
     {
         private static readonly Regex ModifierName = new Regex("^[A-Za-z][A-Za-z0-9_.-]*=", RegexOptions.CultureInvariant);
         private static readonly Regex Macro = new Regex("%(?:\\{(?<letter>[slodiphcrtvSLODIPHCRTV])(?<digits>[0-9]*)(?<reverse>[rR]?)(?<delimiters>[.+,/_=-]*)\\}|(?<escape>[%_-]))", RegexOptions.CultureInvariant);
+        private static readonly Regex DottedQuad = new Regex("^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$", RegexOptions.CultureInvariant);
         private static readonly Regex Literal = new Regex("^[\\x21-\\x24\\x26-\\x7e]*$", RegexOptions.CultureInvariant);
 
         private SpfRecord(string text, IReadOnlyList<SpfTerm> terms)
@@ -146,7 +147,14 @@ namespace PSCompositeMail.Engine.Domain
 
                 return string.Join(".", parts);
             });
-            return expanded.TrimEnd('.');
+            expanded = expanded.TrimEnd('.');
+            // RFC 7208 7.3: a name longer than 253 characters loses labels from the left until it fits.
+            while (expanded.Length > 253 && expanded.IndexOf('.') >= 0)
+            {
+                expanded = expanded.Substring(expanded.IndexOf('.') + 1);
+            }
+
+            return expanded;
         }
 
         public static bool HasMacro(string spec) => spec.IndexOf('%') >= 0;
@@ -258,8 +266,9 @@ namespace PSCompositeMail.Engine.Domain
             }
 
             var address = slash < 0 ? network : network.Substring(0, slash);
-            // IPAddress.TryParse also takes "10" or "10.1" as IPv4: SPF wants the four dotted numbers.
-            if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != family || family == AddressFamily.InterNetwork && address.Count(c => c == '.') != 3)
+            // IPAddress.TryParse also takes "10", "10.1", octal "010" and hex "0x0a" as IPv4: SPF wants four decimal
+            // numbers without leading zeros (RFC 7208 4.6.1, qnum); receivers take anything else as a permerror.
+            if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != family || family == AddressFamily.InterNetwork && !DottedQuad.IsMatch(address))
             {
                 throw new FormatException($"'{word}': '{address}' is not an {(mechanism == "ip4" ? "IPv4" : "IPv6")} address.");
             }
