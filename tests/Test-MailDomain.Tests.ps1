@@ -80,6 +80,15 @@ BeforeAll {
         New-Zone v6-long.test -Spf 'v=spf1 exists:%{i}.%{i}.%{i}.%{i}.x.v6-long.test ip4:192.0.2.25 -all'
         New-Zone hostile.test -Dmarc "v=DMARC1; p=$([char]27)]0;PWNED$([char]7)$([char]27)[2J$([char]0x9B)31m$([char]0x202E)"
         New-Zone xid.test
+        ConvertTo-DnsmasqTxt h1._domainkey.good.test "$RecordA; h=sha1"
+        ConvertTo-DnsmasqTxt sv1._domainkey.good.test "$RecordA; s=other"
+        ConvertTo-DnsmasqTxt up1._domainkey.good.test ($RecordA -creplace '; p=', '; P=')
+        ConvertTo-DnsmasqTxt vlast1._domainkey.good.test (($RecordA -creplace '^v=DKIM1; ') + '; v=DKIM1')
+        ConvertTo-DnsmasqTxt twin1._domainkey.good.test $RecordA
+        ConvertTo-DnsmasqTxt twin1._domainkey.good.test "$RecordA "
+        New-Zone strictdkim.test -Dmarc 'v=DMARC1; p=reject; adkim=S'
+        New-Zone upper.test -Dmarc 'V=DMARC1; P=REJECT'
+        'host-record=mixed.good.test,10.0.0.5,2001:db8:77::9'
         New-Zone garbage.test
         New-Zone drop.test
     )
@@ -179,7 +188,7 @@ Describe 'Test-MailDomain: zones' {
     }
 
     It 'warns that a relay with a private address (<Relay>) is not what receivers see' -TestCases @(
-        @{ Relay = '10.0.0.5' }, @{ Relay = '127.0.0.1' }, @{ Relay = 'fd00::25' }
+        @{ Relay = '10.0.0.5' }, @{ Relay = '127.0.0.1' }, @{ Relay = 'fd00::25' }, @{ Relay = '0.0.0.0' }
     ) {
         $check = Get-Check (Test-MailDomain good.test -Backend (New-MailBackend -Smtp -Name internal -SmtpServer $Relay) @Ask) SPF internal
         $check.Status | Should -Be 'Warn'
@@ -208,6 +217,8 @@ Describe 'Test-MailDomain: zones' {
         @{ Case = 'Entra ID token over SMTP, GCC High'; Include = 'spf.protection.office365.us'; Make = {
                 New-MailBackend -Smtp -Name provider -SmtpServer smtp.office365.us -UserName robot@noinclude.test -TenantId contoso.com -ClientId 11111111-2222-3333-4444-555555555555 `
                     -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) -Cloud USGovernment } }
+        @{ Case = 'smtp.office365.com. with its root dot'; Include = 'spf.protection.outlook.com'; Make = {
+                New-MailBackend -Smtp -Name provider -SmtpServer smtp.office365.com. -Credential ([pscredential]::new('robot@noinclude.test', (ConvertTo-SecureString 'x' -AsPlainText -Force))) } }
         @{ Case = 'password to smtp.office365.com'; Include = 'spf.protection.outlook.com'; Make = {
                 New-MailBackend -Smtp -Name provider -SmtpServer smtp.office365.com -Credential ([pscredential]::new('robot@noinclude.test', (ConvertTo-SecureString 'x' -AsPlainText -Force))) } }
     ) {
@@ -524,5 +535,47 @@ Describe 'Test-MailDomain: records made to mislead, and servers that misbehave' 
             }
             (Get-Check $results[0] $Check).Detail | Should -Not -Match '[A-Za-z0-9+/]{40,}' -Because 'the packet is not shown'
         }
+    }
+
+    It 'fails a DKIM record verifiers reject although it holds the key: <Case>' -TestCases @(
+        @{ Case = 'h=sha1, while the backend signs sha256'; Selector = 'h1'; Because = 'h=sha1 does not allow sha256' }
+        @{ Case = 's=other, not e-mail'; Selector = 'sv1'; Because = 's=other does not allow e-mail' }
+        @{ Case = 'P= for p= (tag names are case-sensitive)'; Selector = 'up1'; Because = 'is not a DKIM key record' }
+        @{ Case = 'v=DKIM1 not first'; Selector = 'vlast1'; Because = 'is not a DKIM key record' }
+    ) {
+        $backend = New-MailBackend -Smtp -Name k -SmtpServer 192.0.2.25 -DkimDomain good.test -DkimSelector $Selector -DkimPrivateKeyPath $KeyA
+        $check = Get-Check (Test-MailDomain good.test -Backend $backend @Ask) DKIM k
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match $Because
+        $check.Fix | Should -BeLike "*$($backend.DkimRecord)"
+    }
+
+    It 'passes two DKIM records at a selector that hold the same key' {
+        $backend = New-MailBackend -Smtp -Name k -SmtpServer 192.0.2.25 -DkimDomain good.test -DkimSelector twin1 -DkimPrivateKeyPath $KeyA
+        (Get-Check (Test-MailDomain good.test -Backend $backend @Ask) DKIM k).Status | Should -Be 'Pass'
+    }
+
+    It 'takes adkim=S as strict, and V= and P= as the tags v and p' {
+        $strict = New-MailBackend -Smtp -Name k -SmtpServer 192.0.2.25 -DkimDomain strictdkim.test -DkimSelector s1 -DkimPrivateKeyPath $KeyA
+        $check = Get-Check (Test-MailDomain -From ops@mail.strictdkim.test -Backend $strict @Ask) DMARC
+        $check.Status | Should -Be 'Warn'
+        $check.Detail | Should -Match 'does NOT align .*\(strict\)'
+        $upper = Get-Check (Test-MailDomain upper.test @Ask) DMARC
+        $upper.Status | Should -Be 'Pass'
+        $upper.Detail | Should -Match 'p=reject'
+    }
+
+    It 'refuses a -From that holds two addresses' {
+        $result = Test-MailDomain -From 'ops@good.test, x@evil.test' @Ask -ErrorVariable failure -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $failure[0].FullyQualifiedErrorId | Should -Be 'InvalidFromAddress,PSCompositeMail.Commands.TestMailDomainCommand'
+    }
+
+    It 'judges a relay with a private and a public address by the public one, and never suggests the private one' {
+        $check = Get-Check (Test-MailDomain good.test -Backend (New-MailBackend -Smtp -Name mixed -SmtpServer mixed.good.test) @Ask) SPF mixed
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Match '2001:db8:77::9 gets fail'
+        $check.Fix | Should -Match 'Add ip6:2001:db8:77::9'
+        "$($check.Detail) $($check.Fix)" | Should -Not -Match '10\.0\.0\.5 gets|ip4:10\.0\.0\.5'
     }
 }

@@ -21,7 +21,9 @@ namespace PSCompositeMail.Engine.Domain
                     $"No TXT record at {key.RecordName}: receivers cannot verify the signatures of '{key.Backend}' (d={key.Domain}, s={key.Selector}).", fix, key.Backend);
             }
 
-            var keys = records.Select(Tags).Where(t => t is not null && t.ContainsKey("p") && (!t.TryGetValue("v", out var v) || v == "DKIM1")).ToArray();
+            // Records holding the same key (k= and p=) are one key to verifiers, whichever they pick.
+            var keys = records.Select(Tags).Where(t => t is not null && t.ContainsKey("p") && (!t.TryGetValue("v", out var v) || v == "DKIM1"))
+                .GroupBy(t => (Compact(t!["p"]), t!.TryGetValue("k", out var type) ? type.ToLowerInvariant() : "rsa")).Select(g => g.First()).ToArray();
             if (keys.Length == 0)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Fail,
@@ -51,6 +53,16 @@ namespace PSCompositeMail.Engine.Domain
                     $"Replace the TXT record at {key.RecordName} with: {key.Record}", key.Backend);
             }
 
+            // The module signs with rsa-sha256 or ed25519-sha256, for e-mail: h= and s= must allow that (RFC 6376 3.6.1).
+            var refused = published.TryGetValue("h", out var hashes) && !List(hashes).Contains("sha256") ? $"h={hashes} does not allow sha256, which '{key.Backend}' signs with"
+                : published.TryGetValue("s", out var services) && !List(services).Any(s => s is "email" or "*") ? $"s={services} does not allow e-mail"
+                : null;
+            if (refused is not null)
+            {
+                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{key.RecordName} holds the key '{key.Backend}' signs with, but {refused}: verifiers reject its signatures.",
+                    $"Replace the TXT record at {key.RecordName} with: {key.Record}", key.Backend);
+            }
+
             var testing = published.TryGetValue("t", out var flags) && flags.Split(':').Any(f => f.Trim() == "y");
             return testing
                 ? new DomainCheck(Name, DomainCheckStatus.Warn, $"{key.RecordName} holds the key '{key.Backend}' signs with, but in test mode (t=y): receivers may ignore its signatures.", "Remove t=y once signatures verify: " + key.Record, key.Backend)
@@ -68,10 +80,13 @@ namespace PSCompositeMail.Engine.Domain
                         ? "Not checked: no backend signs with a DKIM key of its own (a provider's signing is set up in its admin centre)."
                         : "Not checked: DKIM records live at a selector only the sending backend knows; give -Backend to check them.");
 
-        /// <summary>The tag=value list of a DKIM record (RFC 6376 3.2), or null when it is not one.</summary>
+        /// <summary>
+        /// The tag=value list of a DKIM record (RFC 6376 3.2: tag names are case-sensitive, "P=" is not "p="), or null
+        /// when it is not one, or has its v= anywhere but first (3.6.1).
+        /// </summary>
         private static Dictionary<string, string>? Tags(string record)
         {
-            var tags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            var tags = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var part in record.Split(';'))
             {
                 if (part.Trim().Length == 0)
@@ -85,11 +100,20 @@ namespace PSCompositeMail.Engine.Domain
                     return null;
                 }
 
-                tags[part.Substring(0, equals).Trim()] = part.Substring(equals + 1).Trim();
+                var name = part.Substring(0, equals).Trim();
+                if (name == "v" && tags.Count > 0)
+                {
+                    return null;
+                }
+
+                tags[name] = part.Substring(equals + 1).Trim();
             }
 
             return tags;
         }
+
+        /// <summary>A colon-separated tag value (h=sha1:sha256), each item trimmed and lower case.</summary>
+        private static string[] List(string value) => value.Split(':').Select(v => v.Trim().ToLowerInvariant()).ToArray();
 
         private static string Compact(string value) => new string(value.Where(c => !char.IsWhiteSpace(c)).ToArray());
 

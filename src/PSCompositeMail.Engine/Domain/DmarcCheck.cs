@@ -35,7 +35,7 @@ namespace PSCompositeMail.Engine.Domain
                 return new DomainCheck(Name, DomainCheckStatus.Fail, $"The DMARC record at {at} is malformed ({problem}): receivers ignore it. Record: {records[0]}", suggested);
             }
 
-            var strict = tags.TryGetValue("adkim", out var adkim) && adkim == "s";
+            var strict = tags.TryGetValue("adkim", out var adkim) && adkim.Equals("s", StringComparison.OrdinalIgnoreCase);
             var policy = $"p={tags["p"]}" + string.Concat(new[] { "sp", "pct", "adkim", "aspf", "rua" }.Where(tags.ContainsKey).Select(t => $", {t}={tags[t]}"));
             if (at != own)
             {
@@ -94,7 +94,9 @@ namespace PSCompositeMail.Engine.Domain
                 tags[part.Substring(0, equals).Trim().ToLowerInvariant()] = part.Substring(equals + 1).Trim();
             }
 
-            if (!parts[0].Replace(" ", string.Empty).Equals("v=DMARC1", StringComparison.Ordinal))
+            // Tag names are case-insensitive (V=, P=); the version's value is exactly DMARC1 (RFC 7489 6.3).
+            var version = parts[0].Split(new[] { '=' }, 2);
+            if (!version[0].Trim().Equals("v", StringComparison.OrdinalIgnoreCase) || version.Length < 2 || !version[1].Trim().Equals("DMARC1", StringComparison.Ordinal))
             {
                 return $"it must begin with v=DMARC1, not '{parts[0]}'";
             }

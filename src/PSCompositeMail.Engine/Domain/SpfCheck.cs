@@ -134,7 +134,8 @@ namespace PSCompositeMail.Engine.Domain
             }
 
             var sender = Sender(domain);
-            var outcomes = addresses.Select(a => (Address: a, Outcome: spf.CheckHost(a, domain, sender))).ToArray();
+            // Only the addresses receivers can see: a name with a public and a private address is judged by the public one.
+            var outcomes = addresses.Where(a => !IsPrivate(a)).Select(a => (Address: a, Outcome: spf.CheckHost(a, domain, sender))).ToArray();
             var notPassing = outcomes.Where(o => o.Outcome.Result != SpfResult.Pass).ToArray();
             if (notPassing.Length == 0)
             {
@@ -157,7 +158,10 @@ namespace PSCompositeMail.Engine.Domain
 
         private static string Term(IPAddress address) => (address.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + address;
 
-        /// <summary>Loopback, RFC 1918, shared (RFC 6598), link-local and IPv6 unique-local addresses: never a sender on the internet.</summary>
+        /// <summary>
+        /// Loopback, RFC 1918, shared (RFC 6598), link-local, "this network" (0.0.0.0/8), multicast and reserved
+        /// (224.0.0.0 and up), IPv6 unspecified, unique-local and multicast addresses: never a sender on the internet.
+        /// </summary>
         private static bool IsPrivate(IPAddress address)
         {
             if (address.IsIPv4MappedToIPv6)
@@ -172,8 +176,8 @@ namespace PSCompositeMail.Engine.Domain
 
             var b = address.GetAddressBytes();
             return address.AddressFamily == AddressFamily.InterNetwork
-                ? b[0] == 10 || (b[0] == 172 && (b[1] & 0xF0) == 16) || (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xC0) == 64) || (b[0] == 169 && b[1] == 254)
-                : (b[0] & 0xFE) == 0xFC || address.IsIPv6LinkLocal;
+                ? b[0] == 0 || b[0] == 10 || b[0] >= 224 || (b[0] == 172 && (b[1] & 0xF0) == 16) || (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xC0) == 64) || (b[0] == 169 && b[1] == 254)
+                : (b[0] & 0xFE) == 0xFC || b[0] == 0xFF || address.IsIPv6LinkLocal || address.Equals(IPAddress.IPv6Any);
         }
 
         /// <summary>A record the backends would pass: their relays' addresses, their providers' includes, -all.</summary>

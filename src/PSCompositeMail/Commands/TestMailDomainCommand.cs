@@ -58,7 +58,7 @@ namespace PSCompositeMail.Commands
             if (domain is null)
             {
                 var message = ParameterSetName == FromSet
-                    ? $"-From '{From}' is not an e-mail address: give the address mail is sent from (ops@example.com)."
+                    ? $"-From '{From}' is not one e-mail address: give the one address mail is sent from (ops@example.com)."
                     : $"-Domain '{Domain}' is not a domain name: give it without spaces, '@' or a scheme (example.com), or use -From with an address.";
                 WriteError(StreamWriting.Escaped(new ErrorRecord(new ArgumentException(message), ParameterSetName == FromSet ? "InvalidFromAddress" : "InvalidDomain", ErrorCategory.InvalidArgument, given)));
                 return;
@@ -77,12 +77,20 @@ namespace PSCompositeMail.Commands
             WriteObject(result);
         }
 
-        /// <summary>The domain of an address ("Ops &lt;ops@example.com&gt;" too), in ASCII; null when it is not one.</summary>
+        /// <summary>The domain of exactly one address ("Ops &lt;ops@example.com&gt;" too), in ASCII; null when it is not one, or is several.</summary>
         private static string? DomainOf(string address)
         {
             try
             {
-                return string.IsNullOrWhiteSpace(address) ? null : DnsName.ToAscii(new MailAddress(address.Trim()).Host);
+                if (string.IsNullOrWhiteSpace(address))
+                {
+                    return null;
+                }
+
+                // MailAddress takes the last of "a@x.test, b@y.test": a list would check a domain nobody meant.
+                var addresses = new MailAddressCollection();
+                addresses.Add(address.Trim());
+                return addresses.Count == 1 ? DnsName.ToAscii(addresses[0].Host) : null;
             }
             catch (FormatException)
             {

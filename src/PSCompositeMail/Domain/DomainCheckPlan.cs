@@ -59,7 +59,8 @@ namespace PSCompositeMail.Domain
                     ? new ProviderToCheck(smtp.Name, GoogleProvider, GoogleInclude)
                     : new ProviderToCheck(smtp.Name, MicrosoftProvider, MicrosoftInclude(tokens.Cloud)));
             }
-            else if (ProviderHosts.TryGetValue(settings.Server, out var provider))
+            // "smtp.office365.com." (fully qualified, with its root dot) is the same host.
+            else if (ProviderHosts.TryGetValue(settings.Server.TrimEnd('.'), out var provider))
             {
                 request.Providers.Add(new ProviderToCheck(smtp.Name, provider, provider == GoogleProvider ? GoogleInclude : MicrosoftInclude(MicrosoftCloud.Global)));
             }
