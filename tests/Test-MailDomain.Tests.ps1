@@ -521,6 +521,15 @@ Describe 'Test-MailDomain: records made to mislead, and servers that misbehave' 
             (Get-Check $result DMARC).Status | Should -Be 'Pass'
         }
 
+        It 'asks each name once per domain, however many relays, probes and includes need it' {
+            $before = @(Get-Content (Join-Path $Liar.Folder 'stdout.txt') | Where-Object { $_ -like 'query *' }).Count
+            $relays = '198.51.100.7', '198.51.100.200', '203.0.113.9' | ForEach-Object { New-MailBackend -Smtp -Name "r$_" -SmtpServer $_ }
+            $null = Test-MailDomain good.test -Backend (@($relays) + $M365) -DnsServer $Liar.Server -TimeoutSec 5
+            $queries = @(Get-Content (Join-Path $Liar.Folder 'stdout.txt') | Where-Object { $_ -like 'query *' } | Select-Object -Skip $before)
+            $queries | Should -Contain 'query _spf.good.test 16'
+            $queries | Group-Object | Where-Object Count -gt 1 | ForEach-Object { "$($_.Name) x$($_.Count)" } | Should -BeNullOrEmpty
+        }
+
         It 'fails only the check whose reply <Case>, and goes on with the pipeline' -TestCases @(
             @{ Case = 'answers another query (its ID differs)'; Domain = 'xid.test'; Check = 'DMARC' }
             @{ Case = 'does not parse'; Domain = 'garbage.test'; Check = 'DMARC' }

@@ -6,7 +6,8 @@ in ways dnsmasq never does. The first label under the name's zone says how (the 
 and, as a strict server does, it never answers a query whose question does not parse as A, AAAA, MX or TXT (a name
 with an empty label, sent as is, ends early and leaves the rest of the name where the type should be).
 Usage: misbehaving_dns_server.py --port N --upstream-port M [--out DIR --mode by-name] (tests/smtp.ps1's
-Start-TestServerProcess passes --out and --mode); prints 'ready' once it listens, then serves until killed."""
+Start-TestServerProcess passes --out and --mode); prints 'ready' once it listens, then 'query <name> <type>' for each
+query it gets, and serves until killed."""
 import argparse
 import socket
 import struct
@@ -39,6 +40,7 @@ def main():
     while True:
         query, client = server.recvfrom(4096)
         name, qtype, end = question_name(query)
+        print(f'query {name} {qtype}', flush=True)
         if qtype not in (1, 28, 15, txt) or qtype == txt and name == 'drop.test':
             continue
         if qtype == txt and name.endswith('.garbage.test'):

@@ -23,6 +23,9 @@ namespace PSCompositeMail.Engine.Domain
         private DnsServerUnavailableException? _unavailable;
         private bool _answered;
 
+        // Answers and errors within one check: each relay address and each include evaluated again asks nothing twice.
+        private readonly Dictionary<(string Name, QueryType Type), Func<IDnsQueryResponse>> _asked = new Dictionary<(string, QueryType), Func<IDnsQueryResponse>>();
+
         private DnsLookup(LookupClient client, string servers, TimeSpan timeout, DeliveryContext context)
         {
             _client = client;
@@ -75,7 +78,7 @@ namespace PSCompositeMail.Engine.Domain
                 : answers.AaaaRecords().Select(r => r.Address).ToArray();
         }
 
-        /// <summary>One query. NXDOMAIN and empty answers are answers; anything else a server says or fails to say is a <see cref="DnsLookupException"/>.</summary>
+        /// <summary>One query, asked once per check: NXDOMAIN and empty answers are answers; anything else a server says or fails to say is a <see cref="DnsLookupException"/>.</summary>
         private IDnsQueryResponse Query(string name, QueryType type)
         {
             if (_unavailable is not null)
@@ -83,6 +86,27 @@ namespace PSCompositeMail.Engine.Domain
                 throw _unavailable;
             }
 
+            var key = (name.TrimEnd('.').ToLowerInvariant(), type);
+            if (!_asked.TryGetValue(key, out var answer))
+            {
+                try
+                {
+                    var response = Ask(name, type);
+                    answer = () => response;
+                }
+                catch (DnsLookupException ex) when (ex is not DnsServerUnavailableException)
+                {
+                    answer = () => throw ex;
+                }
+
+                _asked[key] = answer;
+            }
+
+            return answer();
+        }
+
+        private IDnsQueryResponse Ask(string name, QueryType type)
+        {
             RequireDnsName(name);
             var token = _context.CancellationToken;
             IDnsQueryResponse response;
