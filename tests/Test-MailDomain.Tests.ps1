@@ -89,10 +89,14 @@ BeforeAll {
         New-Zone strictdkim.test -Dmarc 'v=DMARC1; p=reject; adkim=S'
         New-Zone upper.test -Dmarc 'V=DMARC1; P=REJECT'
         'host-record=mixed.good.test,10.0.0.5,2001:db8:77::9'
+        # DMARC: a public suffix's record must not apply to names under it, nor a parent's that is not the organization's.
+        New-Zone psl.co.uk -Dmarc @()
+        ConvertTo-DnsmasqTxt _dmarc.co.uk 'v=DMARC1; p=reject'
+        ConvertTo-DnsmasqTxt _dmarc.sub.good.test 'v=DMARC1; p=none'
         New-Zone garbage.test
         New-Zone drop.test
     )
-    $script:Dns = Start-TestDnsServer -Line $lines -Zone test, outlook.com
+    $script:Dns = Start-TestDnsServer -Line $lines -Zone test, outlook.com, co.uk
     $script:Ask = @{ DnsServer = $Dns.Server; TimeoutSec = 10 }
 
     function Get-Check {
@@ -572,6 +576,14 @@ Describe 'Test-MailDomain: records made to mislead, and servers that misbehave' 
         $upper = Get-Check (Test-MailDomain upper.test @Ask) DMARC
         $upper.Status | Should -Be 'Pass'
         $upper.Detail | Should -Match 'p=reject'
+    }
+
+    It 'reads DMARC at the From domain or its organizational domain only, never at a public suffix' {
+        $suffix = Get-Check (Test-MailDomain psl.co.uk @Ask) DMARC
+        $suffix.Status | Should -Be 'Warn'
+        $suffix.Detail | Should -Match 'No DMARC record at _dmarc\.psl\.co\.uk'
+        $between = Get-Check (Test-MailDomain -From ops@a.sub.good.test @Ask) DMARC
+        $between.Detail | Should -Match 'record at _dmarc\.good\.test applies, with p=reject'
     }
 
     It 'refuses a -From that holds two addresses' {

@@ -56,18 +56,22 @@ namespace PSCompositeMail.Engine.Domain
             return new DomainCheck(Name, DomainCheckStatus.Pass, $"Policy {policy}{alignment}.");
         }
 
+        /// <summary>Second-level labels under a two-letter country code that registries sell names under (co.uk, com.au, ne.jp).</summary>
+        private static readonly HashSet<string> PublicSecondLevels = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "ac", "co", "com", "edu", "gen", "go", "gob", "gov", "gv", "ltd", "me", "mil", "ne", "net", "nhs", "nic", "nom", "or", "org", "plc", "sch",
+        };
+
         /// <summary>
-        /// The DMARC records at _dmarc.domain, or else at the nearest parent that has them (receivers look up the
-        /// organizational domain's record, RFC 7489 6.6.3; without the public suffix list, each parent of two labels or
-        /// more is asked). Records that do not start with v=DMARC1 are not DMARC records; one that starts like one but is
-        /// misspelt is kept, to be shown as malformed rather than silently ignored.
+        /// The DMARC records at _dmarc.domain, or else at its organizational domain's (RFC 7489 6.6.3), and nowhere
+        /// else. Records that do not start with v=DMARC1 are not DMARC records; one that starts like one but is misspelt
+        /// is kept, to be shown as malformed rather than silently ignored.
         /// </summary>
         private static (string At, string[] Records) Find(string domain, DnsLookup dns)
         {
-            var labels = domain.Split('.');
-            for (var skip = 0; skip == 0 || labels.Length - skip >= 2; skip++)
+            foreach (var name in new[] { domain, OrganizationalDomain(domain) }.Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                var at = "_dmarc." + string.Join(".", labels.Skip(skip));
+                var at = "_dmarc." + name;
                 var records = dns.Txt(at).Where(r => r.TrimStart().StartsWith("v=dmarc", StringComparison.OrdinalIgnoreCase)).ToArray();
                 if (records.Length > 0)
                 {
@@ -76,6 +80,18 @@ namespace PSCompositeMail.Engine.Domain
             }
 
             return ("_dmarc." + domain, Array.Empty<string>());
+        }
+
+        /// <summary>
+        /// The registrable name a domain is under: its last two labels, or three under a public second level (mail.example.co.uk:
+        /// example.co.uk). Without the public suffix list this is an approximation: suffixes it does not know (a city
+        /// under a ccTLD, a cloud provider's customer domains) are taken as organizations, so their record is read.
+        /// </summary>
+        private static string OrganizationalDomain(string domain)
+        {
+            var labels = domain.Split('.');
+            var keep = labels.Length >= 3 && labels[labels.Length - 1].Length == 2 && PublicSecondLevels.Contains(labels[labels.Length - 2]) ? 3 : 2;
+            return string.Join(".", labels.Skip(Math.Max(0, labels.Length - keep)));
         }
 
         /// <summary>Why the record is malformed, or null; fills the tags (names lower case) when it parses.</summary>
