@@ -89,6 +89,9 @@ BeforeAll {
         New-Zone strictdkim.test -Dmarc 'v=DMARC1; p=reject; adkim=S'
         New-Zone upper.test -Dmarc 'V=DMARC1; P=REJECT'
         'host-record=mixed.good.test,10.0.0.5,2001:db8:77::9'
+        New-Zone deep.test -Spf 'v=spf1 include:c1.deep.test -all'
+        1..39 | ForEach-Object { ConvertTo-DnsmasqTxt "c$_.deep.test" "v=spf1 include:c$($_ + 1).deep.test -all" }
+        ConvertTo-DnsmasqTxt c40.deep.test 'v=spf1 ip4:192.0.2.25 -all'
         # DMARC: a public suffix's record must not apply to names under it, nor a parent's that is not the organization's.
         New-Zone psl.co.uk -Dmarc @()
         ConvertTo-DnsmasqTxt _dmarc.co.uk 'v=DMARC1; p=reject'
@@ -467,6 +470,14 @@ Describe 'Test-MailDomain: records made to mislead, and servers that misbehave' 
         $check = Get-Check (Test-MailDomain $Domain @Ask) SPF
         $check.Status | Should -Be 'Fail'
         $check.Detail | Should -Match "get permerror.*$Because"
+    }
+
+    It 'says a 40-deep include chain needs too many lookups, not that it loops' {
+        Get-PyspfResult -Server $Dns -Domain deep.test -Address '192.0.2.25' | Should -Be 'permerror'
+        $check = Get-Check (Test-MailDomain deep.test @Ask) SPF
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -Not -Match 'loop'
+        $check.Detail | Should -Match 'over 31 of 10 DNS lookups, counting stopped there\): more than 10 lookups is a permanent error'
     }
 
     It 'warns when the record a redirect leads to has no all' {

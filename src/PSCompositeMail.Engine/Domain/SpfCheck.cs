@@ -60,7 +60,7 @@ namespace PSCompositeMail.Engine.Domain
         private static DomainCheck Judge(string domain, SpfRecord record, SpfSurvey survey, SpfEvaluator spf)
         {
             var costs = survey.Costs.Count == 0 ? string.Empty : $": {string.Join(", ", survey.Costs)}";
-            var summary = $"{record.Text} ({survey.Lookups} of {SpfEvaluator.LookupLimit} DNS lookups)";
+            var summary = $"{record.Text} ({(survey.CountingStopped ? "over " : string.Empty)}{survey.Lookups} of {SpfEvaluator.LookupLimit} DNS lookups{(survey.CountingStopped ? ", counting stopped there" : string.Empty)})";
             if (survey.Problems.Count > 0)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Fail, $"{summary}; receivers take it as a permanent error: {string.Join(" ", survey.Problems)}",

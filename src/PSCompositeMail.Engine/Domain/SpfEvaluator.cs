@@ -47,6 +47,9 @@ namespace PSCompositeMail.Engine.Domain
         public List<string> Unreachable { get; } = new List<string>();
 
         public bool UsesPtr { get; set; }
+
+        /// <summary>Whether counting stopped (at three times the limit) before the whole tree was walked.</summary>
+        public bool CountingStopped { get; set; }
     }
 
     /// <summary>
@@ -168,6 +171,7 @@ namespace PSCompositeMail.Engine.Domain
             if (survey.Lookups > LookupLimit * 3)
             {
                 // Counting stops here: the limit is exceeded three times over, whatever lies deeper.
+                survey.CountingStopped = true;
                 path.Remove(target);
                 return;
             }
