@@ -432,16 +432,20 @@ Describe 'Test-MailDomain: records made to mislead, and servers that misbehave' 
         (Get-Check $result SPF r).Detail | Should -Match 'gets permerror'
     }
 
-    It 'fails a record that permits every server however it says so: <Domain>' -TestCases @(
-        @{ Domain = 'open-ip4.test'; Because = "'ip4:0\.0\.0\.0/0'" }
-        @{ Domain = 'open-a.test'; Because = "'a/0'" }
-        @{ Domain = 'open-include.test'; Because = "'include:plus\.open-include\.test'" }
-        @{ Domain = 'open-redirect.test'; Because = "'\+all' in the SPF record of plus\.open-include\.test" }
+    It 'judges what receivers conclude for servers nobody named, as pyspf does: <Domain> gets <Gets>' -TestCases @(
+        @{ Domain = 'open-ip4.test'; Gets = 'pass'; Status = 'Fail'; Because = "permits every server on the internet.*'ip4:0\.0\.0\.0/0'" }
+        @{ Domain = 'open-a.test'; Gets = 'pass'; Status = 'Fail'; Because = "permits every server on the internet.*'a/0'" }
+        @{ Domain = 'open-include.test'; Gets = 'pass'; Status = 'Fail'; Because = "permits every server on the internet.*'include:plus\.open-include\.test'" }
+        @{ Domain = 'open-redirect.test'; Gets = 'pass'; Status = 'Fail'; Because = "permits every server on the internet.*'\+all' in the SPF record of plus\.open-include\.test" }
+        @{ Domain = 'void.test'; Gets = 'permerror'; Status = 'Fail'; Because = 'get permerror.*more than 2 lookups found nothing' }
+        @{ Domain = 'manymx.test'; Gets = 'permerror'; Status = 'Fail'; Because = 'get permerror.*11 MX records' }
+        @{ Domain = 'redirect-no-all.test'; Gets = 'neutral'; Status = 'Warn'; Because = 'other servers get neutral \(no term of the SPF record of _spf\.redirect-no-all\.test matches' }
     ) {
-        Get-PyspfResult -Server $Dns -Domain $Domain -Address '240.0.0.1' | Should -Be 'pass' -Because 'pyspf is the reference'
+        # Without -Backend: the record's own check, for an address no mail server has.
+        Get-PyspfResult -Server $Dns -Domain $Domain -Address '240.0.0.1' | Should -Be $Gets -Because 'pyspf is the reference'
         $check = Get-Check (Test-MailDomain $Domain @Ask) SPF
-        $check.Status | Should -Be 'Fail'
-        $check.Detail | Should -Match "permits every server on the internet.*$Because"
+        $check.Status | Should -Be $Status
+        $check.Detail | Should -Match $Because
     }
 
     It 'fails the Microsoft 365 include when receivers never get to it: <Domain>' -TestCases @(
@@ -462,29 +466,12 @@ Describe 'Test-MailDomain: records made to mislead, and servers that misbehave' 
         (Get-Check (Test-MailDomain m365-nested.test -Backend $M365 @Ask) SPF m365).Status | Should -Be 'Pass'
     }
 
-    It 'fails a record receivers take as a permanent error without any backend: <Domain>' -TestCases @(
-        @{ Domain = 'void.test'; Because = 'more than 2 lookups found nothing' }
-        @{ Domain = 'manymx.test'; Because = '11 MX records' }
-    ) {
-        Get-PyspfResult -Server $Dns -Domain $Domain -Address '198.51.100.1' | Should -Be 'permerror' -Because 'pyspf is the reference'
-        $check = Get-Check (Test-MailDomain $Domain @Ask) SPF
-        $check.Status | Should -Be 'Fail'
-        $check.Detail | Should -Match "get permerror.*$Because"
-    }
-
     It 'says a 40-deep include chain needs too many lookups, not that it loops' {
         Get-PyspfResult -Server $Dns -Domain deep.test -Address '192.0.2.25' | Should -Be 'permerror'
         $check = Get-Check (Test-MailDomain deep.test @Ask) SPF
         $check.Status | Should -Be 'Fail'
         $check.Detail | Should -Not -Match 'loop'
         $check.Detail | Should -Match 'over 31 of 10 DNS lookups, counting stopped there\): more than 10 lookups is a permanent error'
-    }
-
-    It 'warns when the record a redirect leads to has no all' {
-        Get-PyspfResult -Server $Dns -Domain redirect-no-all.test -Address '198.51.100.1' | Should -Be 'neutral'
-        $check = Get-Check (Test-MailDomain redirect-no-all.test @Ask) SPF
-        $check.Status | Should -Be 'Warn'
-        $check.Detail | Should -Match "other servers get neutral \(no term of the SPF record of _spf\.redirect-no-all\.test matches"
     }
 
     It 'fails one check, and goes on with the pipeline, for a name too long for DNS: <Case>' -TestCases @(
@@ -540,7 +527,13 @@ Describe 'Test-MailDomain: records made to mislead, and servers that misbehave' 
             $before = @(Get-Content (Join-Path $Liar.Folder 'stdout.txt') | Where-Object { $_ -like 'query *' }).Count
             $relays = '198.51.100.7', '198.51.100.200', '203.0.113.9' | ForEach-Object { New-MailBackend -Smtp -Name "r$_" -SmtpServer $_ }
             $null = Test-MailDomain good.test -Backend (@($relays) + $M365) -DnsServer $Liar.Server -TimeoutSec 5
-            $queries = @(Get-Content (Join-Path $Liar.Folder 'stdout.txt') | Where-Object { $_ -like 'query *' } | Select-Object -Skip $before)
+            # The server writes each query as it gets it; give the file a generous moment to show the last ones.
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            do {
+                $queries = @(Get-Content (Join-Path $Liar.Folder 'stdout.txt') | Where-Object { $_ -like 'query *' } | Select-Object -Skip $before)
+                if ($queries -contains 'query _dmarc.good.test 16') { break }
+                Start-Sleep -Milliseconds 200
+            } while ([DateTime]::UtcNow -lt $deadline)
             $queries | Should -Contain 'query _spf.good.test 16'
             $queries | Group-Object | Where-Object Count -gt 1 | ForEach-Object { "$($_.Name) x$($_.Count)" } | Should -BeNullOrEmpty
         }
