@@ -105,6 +105,10 @@ Describe '.eml input with ambiguous or forged header fields' {
         @{ Name = 'a Sender and no From'; Headers = "Sender: ceo@evil.example`nTo: jane@example.com`nSubject: s"; Expected = 'no From header' }
         @{ Name = 'a forged Received field'; Headers = "Received: from mx.contoso.com by mx.contoso.com; Mon, 07 Dec 2026 10:00:00 +0000`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Received' }
         @{ Name = 'a forged Authentication-Results field'; Headers = "Authentication-Results: contoso.com; dkim=pass`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Authentication-Results' }
+        @{ Name = 'a forged Authentication-Results field in odd case'; Headers = "AuThEnTiCaTiOn-ReSuLtS: contoso.com; dkim=pass`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'a field Authentication-Results:' }
+        @{ Name = 'a forged X-MS-Exchange-Organization-SCL field'; Headers = "X-MS-Exchange-Organization-SCL: -1`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'X-MS-Exchange-Organization-SCL' }
+        @{ Name = 'a forged X-Spam-Flag field'; Headers = "X-Spam-Flag: NO`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'X-Spam-Flag' }
+        @{ Name = 'a DomainKey-Signature field'; Headers = "DomainKey-Signature: a=rsa-sha1; d=gmail.com; b=abc`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'DomainKey-Signature' }
         @{ Name = 'a forged Return-Path field'; Headers = "Return-Path: <ceo@evil.example>`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Return-Path' }
         @{ Name = 'a field name with white space before the colon'; Headers = "From : ceo@evil.example`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'white space before the colon' }
         @{ Name = 'a lone field name with white space before the colon'; Headers = "From: reports@contoso.com`nTo : jane@example.com`nSubject: s"; Expected = 'white space before the colon' }

@@ -58,7 +58,7 @@ namespace PSCompositeMail.Engine.Messages
             {
                 if (HeaderFieldRules.ForbiddenInFile(header.Field) is { } reason)
                 {
-                    throw Refuse(path, $"has a {header.Field} field: {reason}. A received message passed on keeps its trace and verdict fields, " +
+                    throw Refuse(path, $"has a field {HeaderFieldRules.CanonicalName(header.Field)}: {reason}. A received message passed on keeps its trace and verdict fields, " +
                         "which its new receivers would trust: attach it (-Attachments) to pass it on, or remove those fields from the file");
                 }
 
