@@ -246,16 +246,18 @@ Describe 'Messages from the pipeline' {
                     "spooled: $(@(if (Test-Path $Spool) { Get-MailSpool -Path $Spool }).Count)"
                 }).AddArgument($script:ModulePath).AddArgument($Case).AddArgument($fifo).AddArgument($server.Port).AddArgument($spool)
             $running = $shell.BeginInvoke()
-            $finished = $running.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60))
-            if (-not $finished) { $null = $shell.BeginStop($null, $null) }
+            $finished = $running.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30))
+            # Opening the FIFO for reading and writing ends an open blocked on it (Stop() cannot), so the runspace can end.
+            for ($i = 0; -not $running.IsCompleted -and $i -lt 5; $i++) {
+                $null = Start-Process sh -ArgumentList '-c', "exec 3<>'$fifo'; sleep 1" -PassThru
+                $null = $running.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(5))
+            }
             $finished | Should -BeTrue -Because 'opening a FIFO must not block the pipeline'
             $said = @($shell.EndInvoke($running)) -join "`n"
             $said | Should -Match "$([regex]::Escape($fifo))'?:? (it )?is a named pipe \(FIFO\), not a regular file"
             if ($Case -match 'Send-CompositeMail') { $said | Should -Match 'spooled: 1' }
         }
         finally {
-            # Opening the FIFO for reading and writing ends any open still blocked on it, so the runspace can go.
-            if (-not $finished) { $null = Start-Process sh -ArgumentList '-c', "exec 3<>'$fifo'; sleep 2" -PassThru }
             $shell.Dispose()
             Stop-TestSmtpServer $server
         }
