@@ -112,6 +112,8 @@ Describe '.eml input with ambiguous or forged header fields' {
         @{ Name = 'a forged Return-Path field'; Headers = "Return-Path: <ceo@evil.example>`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Return-Path' }
         @{ Name = 'a field name with white space before the colon'; Headers = "From : ceo@evil.example`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'white space before the colon' }
         @{ Name = 'a lone field name with white space before the colon'; Headers = "From: reports@contoso.com`nTo : jane@example.com`nSubject: s"; Expected = 'white space before the colon' }
+        @{ Name = 'a header line without a colon'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nthis line has no colon`nSubject: s"; Expected = "header line that is no field, 'this line has no colon" }
+        @{ Name = 'a field name with non-ASCII letters'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nSubjéct: s`nSubject: s"; Expected = "field name with other characters than printable ASCII, 'Subjéct'" }
         @{ Name = 'an encoded control character in the subject'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nSubject: =?utf-8?q?clear=1B[2J?="; Expected = 'control character' }
         @{ Name = 'an invalid Date'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nSubject: s`nDate: Mon, 07 Dec 2026 25:61:61 +0000"; Expected = 'Date' }
     ) {

@@ -40,10 +40,9 @@ namespace PSCompositeMail.Engine.Messages
             {
                 foreach (var header in headers)
                 {
-                    if (HasWhiteSpaceInName(header))
+                    if (WhatIsWrongWithName(header) is { } problem)
                     {
-                        throw Refuse(path, $"has white space before the colon of its field name '{ControlCharacters.Escape(System.Text.Encoding.ASCII.GetString(header.RawField))}'; " +
-                            "readers disagree on whether that is the field, so it is refused: write the name and the colon together");
+                        throw Refuse(path, problem);
                     }
                 }
             }
@@ -96,7 +95,29 @@ namespace PSCompositeMail.Engine.Messages
             }
         }
 
-        private static bool HasWhiteSpaceInName(Header header) => header.RawField.Any(b => b <= (byte)' ' || b == 127);
+        /// <summary>RFC 5322 2.2: a field name is printable ASCII up to its colon. Says how a name breaks that, or null.</summary>
+        private static string? WhatIsWrongWithName(Header header)
+        {
+            // A line MimeKit cannot read as a field comes whole (to its line end) as the field's name.
+            var text = System.Text.Encoding.UTF8.GetString(header.RawField);
+            var line = text.TrimEnd('\r', '\n');
+            var colon = line.IndexOf(':');
+            var wholeLine = line.Length < text.Length;
+            if (wholeLine && colon < 0)
+            {
+                return $"has a header line that is no field, '{ControlCharacters.Escape(line)}': no colon follows a field name";
+            }
+
+            var name = wholeLine ? line.Substring(0, colon) : line;
+            if (name.Any(c => c > (char)126))
+            {
+                return $"has a field name with other characters than printable ASCII, '{ControlCharacters.Escape(name)}' (RFC 5322 2.2): readers would not agree on what field it is";
+            }
+
+            return name.Any(c => c <= ' ' || c == (char)127)
+                ? $"has white space before the colon of its field name '{ControlCharacters.Escape(name)}'; readers disagree on whether that is the field, so it is refused: write the name and the colon together"
+                : null;
+        }
 
         private static void RequireAtMostOne(HeaderList headers, IEnumerable<string> fields, string path, string what)
         {
