@@ -35,7 +35,7 @@ namespace PSCompositeMail.Spool
 
             if (Platform.RegularFile.WhyNot(path) is { } what)
             {
-                throw new InvalidDataException($"{description} is {what}, which the spool never writes");
+                throw new InvalidDataException($"{description} is {what}, not a regular file (the spool never writes one)");
             }
 
             if (info.Length == 0)
