@@ -90,6 +90,22 @@ Describe 'DKIM over SMTP' {
         [IO.File]::ReadAllText($eml) | Should -Match 'Content-Transfer-Encoding: 8bit'
     }
 
+    It 'refuses to sign again an .eml that carries another domain''s DKIM-Signature (a replay), and signs one of its own domain' {
+        $foreign = Join-Path $TestDrive 'foreign-signed.eml'
+        [IO.File]::WriteAllText($foreign, "DKIM-Signature: v=1; a=rsa-sha256; d=gmail.com; s=s1; h=from:to:subject; bh=abc=; b=def=`r`nFrom: someone@gmail.com`r`nTo: jane@example.com`r`nSubject: replayed`r`n`r`nbody`r`n")
+        $own = Join-Path $TestDrive 'own-signed.eml'
+        [IO.File]::WriteAllText($own, "DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.com; s=s1; h=from:to:subject; bh=abc=; b=def=`r`nFrom: ops@example.com`r`nTo: jane@example.com`r`nSubject: own`r`n`r`nbody`r`n")
+        $folder = Join-Path $TestDrive 'replay-outbox'
+        $signer = New-MailBackend -Directory $folder @Dkim -DkimPrivateKeyPath $RsaKey
+
+        $null = Send-CompositeMail -Backend $signer -Path $foreign, $own -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        "$($failures[0])" | Should -Match 'DKIM-Signature of gmail\.com, and this backend signs as example\.com'
+        @(Get-ChildItem $folder -Filter *.eml).Count | Should -Be 1
+        [IO.File]::ReadAllText((Get-OnlyEml $folder)) | Should -Match 'Subject: own'
+    }
+
     It 'resends an already signed .eml byte for byte through a backend without DKIM: the signature stays valid' {
         $folder = Join-Path $TestDrive 'signed-outbox'
         $signer = New-MailBackend -Directory $folder @Dkim -DkimPrivateKeyPath $RsaKey

@@ -100,12 +100,20 @@ Describe '.eml input with ambiguous or forged header fields' {
         @{ Name = 'two Content-Type fields'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nSubject: s`nContent-Type: text/html"; Expected = '2 Content-Type fields' }
         @{ Name = 'two Content-Transfer-Encoding fields'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nSubject: s`nContent-Transfer-Encoding: 7bit`nContent-Transfer-Encoding: base64"; Expected = '2 Content-Transfer-Encoding fields' }
         @{ Name = 'a From with two mailboxes and no Sender'; Headers = "From: reports@contoso.com, ceo@evil.example`nTo: jane@example.com`nSubject: s"; Expected = 'no Sender' }
+        @{ Name = 'a Sender with two mailboxes'; Headers = "From: reports@contoso.com`nSender: reports@contoso.com, ceo@evil.example`nTo: jane@example.com`nSubject: s"; Expected = 'Sender field that is not exactly one mailbox' }
+        @{ Name = 'a Sender that is a group'; Headers = "From: reports@contoso.com`nSender: staff: reports@contoso.com;`nTo: jane@example.com`nSubject: s"; Expected = 'Sender field that is not exactly one mailbox' }
         @{ Name = 'a Sender and no From'; Headers = "Sender: ceo@evil.example`nTo: jane@example.com`nSubject: s"; Expected = 'no From header' }
         @{ Name = 'a forged Received field'; Headers = "Received: from mx.contoso.com by mx.contoso.com; Mon, 07 Dec 2026 10:00:00 +0000`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Received' }
         @{ Name = 'a forged Authentication-Results field'; Headers = "Authentication-Results: contoso.com; dkim=pass`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Authentication-Results' }
+        @{ Name = 'a forged Authentication-Results field in odd case'; Headers = "AuThEnTiCaTiOn-ReSuLtS: contoso.com; dkim=pass`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'a field Authentication-Results:' }
+        @{ Name = 'a forged X-MS-Exchange-Organization-SCL field'; Headers = "X-MS-Exchange-Organization-SCL: -1`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'X-MS-Exchange-Organization-SCL' }
+        @{ Name = 'a forged X-Spam-Flag field'; Headers = "X-Spam-Flag: NO`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'X-Spam-Flag' }
+        @{ Name = 'a DomainKey-Signature field'; Headers = "DomainKey-Signature: a=rsa-sha1; d=gmail.com; b=abc`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'DomainKey-Signature' }
         @{ Name = 'a forged Return-Path field'; Headers = "Return-Path: <ceo@evil.example>`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Return-Path' }
         @{ Name = 'a field name with white space before the colon'; Headers = "From : ceo@evil.example`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'white space before the colon' }
         @{ Name = 'a lone field name with white space before the colon'; Headers = "From: reports@contoso.com`nTo : jane@example.com`nSubject: s"; Expected = 'white space before the colon' }
+        @{ Name = 'a header line without a colon'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nthis line has no colon`nSubject: s"; Expected = "header line that is no field, 'this line has no colon" }
+        @{ Name = 'a field name with non-ASCII letters'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nSubjéct: s`nSubject: s"; Expected = "field name with other characters than printable ASCII, 'Subjéct'" }
         @{ Name = 'an encoded control character in the subject'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nSubject: =?utf-8?q?clear=1B[2J?="; Expected = 'control character' }
         @{ Name = 'an invalid Date'; Headers = "From: reports@contoso.com`nTo: jane@example.com`nSubject: s`nDate: Mon, 07 Dec 2026 25:61:61 +0000"; Expected = 'Date' }
     ) {
@@ -127,6 +135,35 @@ Describe '.eml input with ambiguous or forged header fields' {
         [IO.File]::WriteAllText($path, $text)
         $failure = Send-BadFileThenGoodFile $path
         "$failure" | Should -Match 'formatting character|control character'
+    }
+
+    It 'refuses a part whose <Name>, and sends the next file' -ForEach @(
+        @{ Name = 'boundary is given twice'; Type = 'multipart/mixed; boundary=b1; boundary=b2'; Part = 'Content-Disposition: attachment; filename="invoice.pdf"'; Expected = 'parameter boundary twice in a Content-Type field' }
+        @{ Name = 'charset is given twice'; Type = 'multipart/mixed; boundary="b1"'; Part = "Content-Type: text/plain; charset=us-ascii; charset=utf-7"; Expected = 'parameter charset twice in a Content-Type field' }
+        @{ Name = 'filename is given twice'; Type = 'multipart/mixed; boundary="b1"'; Part = 'Content-Disposition: attachment; filename="invoice.pdf"; filename="invoice.exe"'; Expected = 'parameter filename twice in a Content-Disposition field' }
+        @{ Name = 'filename and filename* disagree'; Type = 'multipart/mixed; boundary="b1"'; Part = "Content-Disposition: attachment; filename=`"invoice.pdf`"; filename*=utf-8''invoice.exe"; Expected = 'plain and as filename* (RFC 2231), with different values' }
+        @{ Name = 'name and filename disagree'; Type = 'multipart/mixed; boundary="b1"'; Part = "Content-Type: application/pdf; name=`"invoice.pdf`"`r`nContent-Disposition: attachment; filename=`"invoice.exe`""; Expected = "names an attachment 'invoice.pdf' in its Content-Type and 'invoice.exe'" }
+    ) {
+        $path = Join-Path $TestDrive "bad-param-$([guid]::NewGuid().ToString('N')).eml"
+        $partType = if ($Part -match 'Content-Type:') { '' } else { "Content-Type: application/pdf`r`n" }
+        $text = "From: reports@contoso.com`r`nTo: jane@example.com`r`nSubject: invoice`r`nMIME-Version: 1.0`r`n" +
+            "Content-Type: $Type`r`n`r`n--b1`r`nContent-Type: text/plain`r`n`r`nsee attached`r`n" +
+            "--b1`r`n$partType$Part`r`nContent-Transfer-Encoding: base64`r`n`r`nJVBERi0=`r`n--b1--`r`n--b2--`r`n"
+        [IO.File]::WriteAllText($path, $text)
+        $failure = Send-BadFileThenGoodFile $path
+        "$failure" | Should -Match ([regex]::Escape($Expected))
+    }
+
+    It 'sends a part that gives its file name plain and as filename* (RFC 2231) alike, and as name and filename alike' {
+        $path = Join-Path $TestDrive 'same-names.eml'
+        $text = "From: reports@contoso.com`r`nTo: jane@example.com`r`nSubject: same names`r`nMIME-Version: 1.0`r`n" +
+            "Content-Type: multipart/mixed; boundary=`"b1`"`r`n`r`n--b1`r`nContent-Type: text/plain`r`n`r`nsee attached`r`n" +
+            "--b1`r`nContent-Type: application/pdf; name=`"r`u{e9}sum`u{e9}.pdf`"`r`nContent-Disposition: attachment; filename=`"=?utf-8?q?r=C3=A9sum=C3=A9.pdf?=`"; filename*=utf-8''r%C3%A9sum%C3%A9.pdf`r`n" +
+            "Content-Transfer-Encoding: base64`r`n`r`nJVBERi0=`r`n--b1--`r`n"
+        [IO.File]::WriteAllText($path, $text)
+
+        $result = Send-CompositeMail -Backend $Smtp -Path $path -ErrorAction Stop
+        $result.Succeeded | Should -BeTrue
     }
 
     It 'sends what a legitimate file holds: one of each field, a DKIM signature, several authors with their Sender, a received message attached' {

@@ -1,5 +1,6 @@
 BeforeAll {
     . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/smtp.ps1
     function Send-ToMemory {
         # Sends through a fresh Memory backend and returns what it kept, parsed back with MimeKit.
         param([hashtable] $Arguments)
@@ -218,8 +219,49 @@ Describe 'Messages from the pipeline' {
         $pwsh = Get-PwshCommandLine
         $arguments = $pwsh.Arguments
         $said = ('input' | & $pwsh.Path @arguments -File $script) -join ' '
-        $said | Should -Match "^'/dev/stdin' given to -Attachments is a link to '[^']*pipe[^']*', not a regular file"
+        $said | Should -Match "^'/dev/stdin' given to -Attachments is a named pipe \(FIFO\), not a regular file"
         $said | Should -Not -Match 'SymbolicLink'
+    }
+
+    It 'refuses a named pipe given to <Name> before opening it, instead of blocking for ever' -Skip:$IsWindows -ForEach @(
+        @{ Name = '-ProtocolLog'; Case = '$b = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Port -Security None -RetryCount 0 -ProtocolLog $Fifo; Send-CompositeMail -Backend $b -From ops@example.com -To jane@example.com -Subject s -Body b -SpoolDirectory $Spool' }
+        @{ Name = '-GoogleServiceAccountKey'; Case = '$b = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Port -Security None -RetryCount 0 -UserName u@example.com -GoogleServiceAccountKey $Fifo -WarningAction SilentlyContinue; Send-CompositeMail -Backend $b -From ops@example.com -To jane@example.com -Subject s -Body b -SpoolDirectory $Spool' }
+        @{ Name = '-ClientCertificatePath'; Case = '$b = New-MailBackend -Graph -TenantId t -ClientId c -ClientCertificatePath $Fifo; Send-CompositeMail -Backend $b -From ops@example.com -To jane@example.com -Subject s -Body b -SpoolDirectory $Spool' }
+        @{ Name = '-DkimPrivateKeyPath'; Case = 'New-MailBackend -Directory $Spool -DkimDomain example.com -DkimSelector s -DkimPrivateKeyPath $Fifo' }
+        @{ Name = 'Import-MailBackend -Path'; Case = 'Import-MailBackend -Path $Fifo -Environment Development' }
+    ) {
+        # The case runs in its own runspace with a deadline: on a FIFO, a blocked open would never return.
+        $fifo = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        & mkfifo $fifo
+        $spool = Join-Path $TestDrive "spool-$([guid]::NewGuid().ToString('N'))"
+        $server = Start-TestSmtpServer
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddScript({
+                    param($ModulePath, $Case, $Fifo, $Port, $Spool)
+                    Import-Module $ModulePath
+                    try { & ([scriptblock]::Create($Case)) -ErrorAction SilentlyContinue -ErrorVariable failed | ForEach-Object { if ($_.Results) { $_.Results.Error } } }
+                    catch { "thrown: $($_.Exception.Message)" }
+                    $failed | ForEach-Object { "error: $($_.Exception.Message)" }
+                    "spooled: $(@(if (Test-Path $Spool) { Get-MailSpool -Path $Spool }).Count)"
+                }).AddArgument($script:ModulePath).AddArgument($Case).AddArgument($fifo).AddArgument($server.Port).AddArgument($spool)
+            $running = $shell.BeginInvoke()
+            $finished = $running.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30))
+            # Opening the FIFO for reading and writing ends an open blocked on it (Stop() cannot), so the runspace can end.
+            for ($i = 0; -not $running.IsCompleted -and $i -lt 5; $i++) {
+                $null = Start-Process sh -ArgumentList '-c', "exec 3<>'$fifo'; sleep 1" -PassThru
+                $null = $running.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(5))
+            }
+            $finished | Should -BeTrue -Because 'opening a FIFO must not block the pipeline'
+            $said = @($shell.EndInvoke($running)) -join "`n"
+            $said | Should -Match "$([regex]::Escape($fifo))'?:? (it )?is a named pipe \(FIFO\), not a regular file"
+            if ($Case -match 'Send-CompositeMail') { $said | Should -Match 'spooled: 1' }
+        }
+        finally {
+            # A runspace still blocked in an open cannot be disposed (Dispose waits for it): it is left behind.
+            if ($running.IsCompleted) { $shell.Dispose() }
+            Stop-TestSmtpServer $server
+        }
     }
 
     It 'says what <Word> did inside a ScriptBlock backend instead of "System error."' -ForEach @(

@@ -399,4 +399,47 @@ Describe '-TimeoutSec bounds each reply' {
         }
         finally { Stop-TestSmtpServer $server }
     }
-}
+
+    It 'holds the 4 times the timeout limit for a reply of endless continuation lines, each in time' {
+        $server = Start-MisbehavingSmtpServer -Mode drip-lines -Delay 0.3
+        try {
+            $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $server.Port -Security None -TimeoutSec 1 -RetryCount 0
+            $result = Send-CompositeMail -Backend $smtp @Mail -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+            $result.Succeeded | Should -BeFalse
+            $result.Results[0].Error | Should -Match 'a reply was not complete within 4 s \(4 times the 1 s timeout\)'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'drops a server that floods one endless reply (<Mode>) at once as "reply too large", in little memory, and spools the message' -ForEach @(
+        @{ Mode = 'flood-line' }, @{ Mode = 'flood-lines' }
+    ) {
+        $server = Start-MisbehavingSmtpServer -Mode $Mode
+        try {
+            $spool = Join-Path $TestDrive "flood-$Mode"
+            $script = Join-Path $TestDrive "flood-$Mode.ps1"
+            Set-Content $script @"
+Import-Module '$script:ModulePath'
+`$smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $($server.Port) -Security None -TimeoutSec 30 -RetryCount 1 -RetryIntervalSec 0
+`$result = Send-CompositeMail -Backend `$smtp -From ops@example.com -To jane@example.com -Subject flood -Body b -SpoolDirectory '$spool' -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+'error: ' + `$result.Results[0].Error
+'peak: ' + [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
+"@
+            $output = Join-Path $TestDrive "flood-$Mode.out"
+            # A hard heap limit keeps a client that buffers the flood from taking the machine down with it: it fails instead.
+            $env:DOTNET_GCHeapHardLimit = '0x30000000'
+            try { $child = Start-TestPwsh -File $script -OutputFile $output }
+            finally { Remove-Item Env:DOTNET_GCHeapHardLimit }
+            # Generous: the limit is 1 MB of reply, not the 120 s that 4 times -TimeoutSec 30 would allow.
+            $exited = $child.WaitForExit(100000)
+            if (-not $exited) { $child.Kill() }
+            $exited | Should -BeTrue
+            $said = Get-Content $output -Raw
+            $said | Should -Match "error: 127\.0\.0\.1:$($server.Port): reply too large: the server sent more than 1 MB"
+            [long]($said -split "`n" | Where-Object { $_ -match '^peak: (\d+)' } | ForEach-Object { $Matches[1] }) | Should -BeLessThan 300MB
+            @(Get-TestSmtpEvent $server -Event connect).Count | Should -Be 1 -Because 'a reply too large is not retried'
+            @(Get-MailSpool -Path $spool).Count | Should -Be 1
+        }
+        finally { Stop-TestSmtpServer $server }
+    }}

@@ -47,6 +47,23 @@ Describe 'What the cmdlets write cannot drive the terminal' {
         Assert-Escaped "$($failures[0])"
     }
 
+    It 'escapes backend names and a folder in the verbose "Send ... through ..." line that ShouldProcess writes' {
+        # Outside TestDrive: Pester's clean-up reads '[' in a name as a wildcard.
+        $parent = Join-Path ([IO.Path]::GetTempPath()) "pscm-verbose-$([guid]::NewGuid().ToString('N'))"
+        $folder = Join-Path $parent "out$([char]27)]0;PWNED$([char]7)$([char]27)[2Jdir"
+        try {
+            $directory = New-MailBackend -Directory $folder -Name "dir$([char]27)[2J$([char]0x202E)x"
+            $composite = New-MailBackend -Composite -Backend $directory, (New-MailBackend -Null) -Name "both$([char]27)[5m"
+            $verbose = Send-CompositeMail -Backend $composite @Mail -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        }
+        finally { [IO.Directory]::Delete($parent, $true) }
+
+        $through = @($verbose | Where-Object Message -Match 'through')
+        $through.Count | Should -BeGreaterThan 0
+        foreach ($line in $verbose) { Assert-Escaped "$($line.Message) " }
+        "$($through[0].Message)" | Should -Match ([regex]::Escape('both\x1B[5m'))
+    }
+
     It 'escapes what New-MailBackend warns about' {
         $null = New-MailBackend -Smtp -SmtpServer "relay$([char]27)[2J.example.com" -SkipCertificateCheck -WarningVariable warnings -WarningAction SilentlyContinue
         @($warnings).Count | Should -BeGreaterThan 0

@@ -313,6 +313,16 @@ Describe 'Structured -Headers are checked before any backend' {
         @{ Header = 'Received-SPF'; Reason = 'verdict' }
         @{ Header = 'X-Original-Authentication-Results'; Reason = 'verdict' }
         @{ Header = 'Delivered-To'; Reason = 'delivers' }
+        @{ Header = 'DomainKey-Signature'; Reason = 'replays' }
+        @{ Header = 'X-MS-Exchange-Organization-SCL'; Reason = 'verdict' }
+        @{ Header = 'X-MS-Exchange-Organization-AuthAs'; Reason = 'who authenticated' }
+        @{ Header = 'X-Forefront-Antispam-Report'; Reason = 'verdict' }
+        @{ Header = 'X-Spam-Status'; Reason = 'verdict' }
+        @{ Header = 'X-Spam-Flag'; Reason = 'verdict' }
+        @{ Header = 'X-Authentication-Warning'; Reason = 'verdict' }
+        @{ Header = 'X-Received'; Reason = 'trace' }
+        @{ Header = 'X-Original-To'; Reason = 'envelope' }
+        @{ Header = 'X-Envelope-From'; Reason = 'envelope' }
     ) {
         $before = Get-ReceivedCount
         $null = Send-CompositeMail -Backend $Smtp @Mail -Headers @{ $Header = 'from a script' } -ErrorVariable failures -ErrorAction SilentlyContinue

@@ -97,7 +97,7 @@ function Start-TestSmtpServer {
 function Start-MisbehavingSmtpServer {
     <# A raw-socket SMTP server that misbehaves on purpose (servers/misbehaving_smtp_server.py); stop it with Stop-TestSmtpServer. #>
     param(
-        [Parameter(Mandatory)] [ValidateSet('silent', 'slow', 'stall-at-mail', 'close-in-data', 'hang-after-data', 'drip', 'by-subject', 'http', 'tls-alert')] [string] $Mode,
+        [Parameter(Mandatory)] [ValidateSet('silent', 'slow', 'stall-at-mail', 'close-in-data', 'hang-after-data', 'drip', 'by-subject', 'http', 'tls-alert', 'flood-line', 'flood-lines', 'drip-lines')] [string] $Mode,
         [double] $Delay = 0.5
     )
     Start-TestServerProcess -Script (Join-Path $PSScriptRoot 'servers/misbehaving_smtp_server.py') -Port (Get-FreeTcpPort) -Mode $Mode `

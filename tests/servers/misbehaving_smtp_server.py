@@ -7,6 +7,9 @@ Modes (--mode):
   close-in-data  takes the message data, then closes the connection before the final reply
   hang-after-data  takes the whole message (its final dot), records it, and never replies (a content filter slower than the client)
   drip           a correct server that sends every reply one byte at a time, --delay seconds apart (a tarpit)
+  flood-line     greets with '220 ' and then sends 'A' for ever, never ending the line (an endless reply)
+  flood-lines    greets with endless '220-AAAA...' continuation lines, as fast as the client reads them
+  drip-lines     greets with endless '220-waiting' continuation lines, one every --delay seconds (each line in time, the reply never complete)
   http           not an SMTP server: answers the connection like a web server ("HTTP/1.1 400 Bad Request")
   tls-alert      not a plain-text server: sends a TLS alert record as soon as a client connects
   by-subject     a correct server, except for a message whose Subject holds "drop-after-data" (it takes the whole
@@ -45,6 +48,9 @@ def serve(conn, peer, args, recorder):
         conn.sendall(bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]))
         while reader.readline():
             pass
+        return
+    if args.mode in ("flood-line", "flood-lines", "drip-lines"):
+        flood(conn, args)
         return
     if args.mode == "silent":
         while reader.readline():
@@ -108,6 +114,21 @@ def serve(conn, peer, args, recorder):
             reply("502 5.5.2 Error: command not recognized")
 
 
+def flood(conn, args):
+    """One greeting that never ends, until the client gives up and closes the connection."""
+    if args.mode == "flood-line":
+        conn.sendall(b"220 ")
+        chunk = b"A" * 65536
+    elif args.mode == "flood-lines":
+        chunk = (b"220-" + b"A" * 1000 + b"\r\n") * 64
+    else:
+        chunk = b"220-waiting\r\n"
+    while True:
+        conn.sendall(chunk)
+        if args.mode == "drip-lines":
+            time.sleep(args.delay)
+
+
 def handle(conn, peer, args, recorder):
     try:
         serve(conn, peer, args, recorder)
@@ -121,7 +142,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--mode", choices=["silent", "slow", "stall-at-mail", "close-in-data", "hang-after-data", "drip", "by-subject", "http", "tls-alert"], required=True)
+    parser.add_argument("--mode", choices=["silent", "slow", "stall-at-mail", "close-in-data", "hang-after-data", "drip", "by-subject", "http", "tls-alert", "flood-line", "flood-lines", "drip-lines"], required=True)
     parser.add_argument("--delay", type=float, default=0.5)
     args = parser.parse_args()
 

@@ -30,6 +30,21 @@ namespace PSCompositeMail.Engine.Messages
             ["Delivered-To"] = "the server that delivers the message writes it for the mailbox it delivers to; one written by the sender misleads loop detection and filters",
             ["Envelope-To"] = "the delivering server writes it from the envelope recipient; one written by the sender misleads filters",
             ["Apparently-To"] = "servers write it from the envelope when a message has no To; give -To, -Cc or -Bcc instead",
+            ["DomainKey-Signature"] = "it is the signature of DomainKeys, DKIM's predecessor (RFC 4870), computed by a signer over the finished message; one copied from elsewhere replays another's signature",
+            ["X-Received"] = "servers on the way add it as a trace field, as they do Received; one written by the sender forges the message's trace",
+            ["X-Original-To"] = "the delivering server writes it from the envelope recipient; one written by the sender misleads filters",
+            ["X-Envelope-From"] = "servers write it from the envelope sender; one written by the sender misleads filters: give -Sender (or -From) instead",
+            ["X-Authentication-Warning"] = "a server writes it when it doubts who sent a message; one written by the sender forges that verdict",
+        };
+
+        /// <summary>Families of fields that receiving servers and their filters write: a sender's copy would forge their verdict.</summary>
+        private static readonly KeyValuePair<string, string>[] ForbiddenPrefixes =
+        {
+            new KeyValuePair<string, string>("X-MS-Exchange-Organization-", "Exchange writes X-MS-Exchange-Organization-* fields inside an organization (its spam verdict, who authenticated); Exchange trusts them, so a sender's copy forges them"),
+            new KeyValuePair<string, string>("X-Forefront-", "Microsoft's filters write X-Forefront-* fields with their spam verdict; one written by the sender forges it"),
+            new KeyValuePair<string, string>("X-Spam-", "spam filters (SpamAssassin and others) write X-Spam-* fields with their verdict; one written by the sender forges it"),
+            new KeyValuePair<string, string>("Resent-", ResentReason),
+            new KeyValuePair<string, string>("ARC-", ArcReason),
         };
 
         /// <summary>The URL schemes a List-* field may point to: a mail reader acts on them, so nothing that runs code (javascript:, data:).</summary>
@@ -104,11 +119,15 @@ namespace PSCompositeMail.Engine.Messages
         public static string? ForbiddenInFile(string name) =>
             name.Equals("DKIM-Signature", StringComparison.OrdinalIgnoreCase) ? null : ForbiddenReason(name);
 
+        /// <summary>A field name as the standard spells it when it is one of the known ones ('AuThEnTiCaTiOn-ReSuLtS' is Authentication-Results); else as given.</summary>
+        public static string CanonicalName(string name) =>
+            Forbidden.Keys.FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))
+            ?? ForbiddenPrefixes.Where(p => name.StartsWith(p.Key, StringComparison.OrdinalIgnoreCase)).Select(p => p.Key + name.Substring(p.Key.Length)).FirstOrDefault()
+            ?? name;
+
         private static string? ForbiddenReason(string name) =>
             Forbidden.TryGetValue(name, out var reason) ? reason
-            : name.StartsWith("Resent-", StringComparison.OrdinalIgnoreCase) ? ResentReason
-            : name.StartsWith("ARC-", StringComparison.OrdinalIgnoreCase) ? ArcReason
-            : null;
+            : ForbiddenPrefixes.Where(p => name.StartsWith(p.Key, StringComparison.OrdinalIgnoreCase)).Select(p => p.Value).FirstOrDefault();
 
         private static MessageValidationException Invalid(string parameter, string value, string expected) =>
             new MessageValidationException($"'{value}' is not a valid -{parameter}: give {expected}.", parameter, value);

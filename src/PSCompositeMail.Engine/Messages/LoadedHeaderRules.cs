@@ -40,10 +40,9 @@ namespace PSCompositeMail.Engine.Messages
             {
                 foreach (var header in headers)
                 {
-                    if (HasWhiteSpaceInName(header))
+                    if (WhatIsWrongWithName(header) is { } problem)
                     {
-                        throw Refuse(path, $"has white space before the colon of its field name '{ControlCharacters.Escape(System.Text.Encoding.ASCII.GetString(header.RawField))}'; " +
-                            "readers disagree on whether that is the field, so it is refused: write the name and the colon together");
+                        throw Refuse(path, problem);
                     }
                 }
             }
@@ -58,7 +57,7 @@ namespace PSCompositeMail.Engine.Messages
             {
                 if (HeaderFieldRules.ForbiddenInFile(header.Field) is { } reason)
                 {
-                    throw Refuse(path, $"has a {header.Field} field: {reason}. A received message passed on keeps its trace and verdict fields, " +
+                    throw Refuse(path, $"has a field {HeaderFieldRules.CanonicalName(header.Field)}: {reason}. A received message passed on keeps its trace and verdict fields, " +
                         "which its new receivers would trust: attach it (-Attachments) to pass it on, or remove those fields from the file");
                 }
 
@@ -72,6 +71,10 @@ namespace PSCompositeMail.Engine.Messages
                 .Select(h => new KeyValuePair<string, string>(h.Field, h.Value.Trim())).ToArray());
             RequireSenderOfManyAuthors(message, path);
             RequireShowableText(message, entities, path);
+            foreach (var entity in entities)
+            {
+                RequireOneReadingOfParameters(entity, path);
+            }
         }
 
         /// <summary>The message's body and the parts of its multiparts, not what is inside an attached message.</summary>
@@ -92,7 +95,29 @@ namespace PSCompositeMail.Engine.Messages
             }
         }
 
-        private static bool HasWhiteSpaceInName(Header header) => header.RawField.Any(b => b <= (byte)' ' || b == 127);
+        /// <summary>RFC 5322 2.2: a field name is printable ASCII up to its colon. Says how a name breaks that, or null.</summary>
+        private static string? WhatIsWrongWithName(Header header)
+        {
+            // A line MimeKit cannot read as a field comes whole (to its line end) as the field's name.
+            var text = System.Text.Encoding.UTF8.GetString(header.RawField);
+            var line = text.TrimEnd('\r', '\n');
+            var colon = line.IndexOf(':');
+            var wholeLine = line.Length < text.Length;
+            if (wholeLine && colon < 0)
+            {
+                return $"has a header line that is no field, '{ControlCharacters.Escape(line)}': no colon follows a field name";
+            }
+
+            var name = wholeLine ? line.Substring(0, colon) : line;
+            if (name.Any(c => c > (char)126))
+            {
+                return $"has a field name with other characters than printable ASCII, '{ControlCharacters.Escape(name)}' (RFC 5322 2.2): readers would not agree on what field it is";
+            }
+
+            return name.Any(c => c <= ' ' || c == (char)127)
+                ? $"has white space before the colon of its field name '{ControlCharacters.Escape(name)}'; readers disagree on whether that is the field, so it is refused: write the name and the colon together"
+                : null;
+        }
 
         private static void RequireAtMostOne(HeaderList headers, IEnumerable<string> fields, string path, string what)
         {
@@ -106,6 +131,40 @@ namespace PSCompositeMail.Engine.Messages
             }
         }
 
+        /// <summary>
+        /// RFC 2045 5.1 and RFC 2231: a parameter is given once. Readers differ on which of two they take (the first,
+        /// the last, the RFC 2231 one), so a boundary, charset or file name given twice, a file name given plain and
+        /// as filename* with another value, or a Content-Type name that is not the Content-Disposition filename would
+        /// let this module check one and the receiver open another.
+        /// </summary>
+        private static void RequireOneReadingOfParameters(MimeEntity entity, string path)
+        {
+            foreach (var header in entity.Headers.Where(h => h.Id is HeaderId.ContentType or HeaderId.ContentDisposition))
+            {
+                var given = MimeParameterNames.Read(header.RawValue).ToList();
+                var twice = given.GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+                if (twice is not null)
+                {
+                    throw Refuse(path, $"gives the parameter {ControlCharacters.Escape(twice.Key)} twice in a {header.Field} field: readers would not agree on which one counts");
+                }
+
+                foreach (var name in given.Where(p => p.Key.EndsWith("*", StringComparison.Ordinal)).Select(p => p.Key.TrimEnd('*')).Where(n => !n.Contains('*')))
+                {
+                    if (given.Any(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)) &&
+                        !string.Equals(MimeParameterNames.Decoded(header, name, extended: false), MimeParameterNames.Decoded(header, name, extended: true), StringComparison.Ordinal))
+                    {
+                        throw Refuse(path, $"gives the parameter {ControlCharacters.Escape(name)} twice in a {header.Field} field, plain and as {ControlCharacters.Escape(name)}* (RFC 2231), with different values: readers would not agree on which one counts");
+                    }
+                }
+            }
+
+            if (entity is MimePart part && part.ContentType.Name is { } typeName && part.ContentDisposition?.FileName is { } fileName &&
+                !string.Equals(typeName, fileName, StringComparison.Ordinal))
+            {
+                throw Refuse(path, $"names an attachment '{ControlCharacters.Escape(typeName)}' in its Content-Type and '{ControlCharacters.Escape(fileName)}' in its Content-Disposition: readers would not agree on its name");
+            }
+        }
+
         /// <summary>RFC 5322 3.6.2: a From names the authors; with several it needs a Sender, the one mailbox that sent it; a Sender is one mailbox.</summary>
         private static void RequireSenderOfManyAuthors(MimeMessage message, string path)
         {
@@ -114,7 +173,9 @@ namespace PSCompositeMail.Engine.Messages
                 throw Refuse(path, "has no From header with a mailbox (RFC 5322 3.6 requires one: the author, whom readers are shown)");
             }
 
-            if (message.Headers.Contains(HeaderId.Sender) && message.Sender is null)
+            // MimeKit's Sender is the first mailbox of whatever the field lists: the field itself must be exactly one.
+            if (message.Headers[HeaderId.Sender] is { } sender &&
+                !(InternetAddressList.TryParse(sender, out var senders) && senders.Count == 1 && senders[0] is MailboxAddress))
             {
                 throw Refuse(path, "has a Sender field that is not exactly one mailbox (RFC 5322 3.6.2)");
             }

@@ -289,6 +289,11 @@ namespace PSCompositeMail.Engine.Messages
         /// <summary>Opens a file the message needs; a missing or unreadable one is invalid input for that message.</summary>
         private static FileStream OpenRead(string path, string parameter, string what)
         {
+            if (RegularFile.WhyNot(path) is { } kind)
+            {
+                throw new MessageValidationException($"The {what} '{path}' is {kind}, not a regular file; it was not opened.", parameter, path, MessageProblem.NotReadable);
+            }
+
             try
             {
                 return File.OpenRead(path);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
@@ -70,6 +71,7 @@ namespace PSCompositeMail.Engine.Signing
         public IOutgoingMessage Sign(IOutgoingMessage message)
         {
             var original = (OutgoingMessage)message;
+            RefuseOthersSignatures(original.Mime);
             var wire = new ScratchStream();
             MimeMessage? copy = null;
             try
@@ -93,6 +95,42 @@ namespace PSCompositeMail.Engine.Signing
                 wire.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// A DKIM-Signature an .eml file brings along stays only when it is this signer's domain (or one below it):
+        /// counter-signing another domain's signature would replay that domain's message under this one's name.
+        /// </summary>
+        private void RefuseOthersSignatures(MimeMessage message)
+        {
+            foreach (var header in message.Headers)
+            {
+                if (header.Id == HeaderId.DkimSignature && SigningDomain(header.Value) is var domain &&
+                    !(string.Equals(domain, _signer.Domain, StringComparison.OrdinalIgnoreCase) ||
+                      (domain?.EndsWith("." + _signer.Domain, StringComparison.OrdinalIgnoreCase) ?? false)))
+                {
+                    throw new MessageValidationException(
+                        $"The message carries a DKIM-Signature of {ControlCharacters.Escape(domain ?? "no domain")}, and this backend signs as {_signer.Domain}: " +
+                        "signing it again would replay the other domain's signature under this one. Remove that DKIM-Signature from the file, or attach the message (-Attachments) to pass it on.",
+                        "Path",
+                        domain);
+                }
+            }
+        }
+
+        /// <summary>The d= tag of a DKIM-Signature (RFC 6376 3.5), without its folding white space; null when it has none.</summary>
+        private static string? SigningDomain(string value)
+        {
+            foreach (var tag in value.Split(';'))
+            {
+                var parts = tag.Split(new[] { '=' }, 2);
+                if (parts.Length == 2 && parts[0].Trim() == "d")
+                {
+                    return string.Concat(parts[1].Where(c => !char.IsWhiteSpace(c)));
+                }
+            }
+
+            return null;
         }
 
         /// <summary>

@@ -59,7 +59,7 @@ namespace PSCompositeMail.Engine.Smtp
 
         public void LogServer(byte[] buffer, int offset, int count)
         {
-            _watchdog.Touch();
+            _watchdog.ServerSent(count);
             if (_firstFromServerCount < _firstFromServer.Length)
             {
                 var take = Math.Min(count, _firstFromServer.Length - _firstFromServerCount);

@@ -12,7 +12,9 @@ namespace PSCompositeMail.Engine.Smtp
     /// of message data (this doubles as MailKit's transfer progress), so the timeout bounds each read and write, not a
     /// whole exchange of several commands. Progress by the server alone cannot hold a connection for ever: from the
     /// client's last write (a command, or message data), the server's reply must be complete within
-    /// <see cref="ReplyLimitFactor"/> times the timeout, so a tarpit that drips a byte at a time is cut off too.
+    /// <see cref="ReplyLimitFactor"/> times the timeout, so a tarpit that drips a byte at a time is cut off too, and
+    /// it may not be longer than <see cref="MaxReplyBytes"/>: MailKit keeps a whole reply in memory, so a server that
+    /// floods one endless reply would otherwise grow the process until it is killed, losing messages not yet spooled.
     /// Progress only moves deadlines; one timer per connection compares them with the clock, because re-arming a
     /// timer per call costs more than sending a small message. The caller's token (Ctrl+C) is linked in, so both
     /// stop the same I/O.
@@ -22,6 +24,14 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>How many times the timeout a whole reply may take when its bytes keep coming.</summary>
         public const int ReplyLimitFactor = 4;
 
+        /// <summary>The most a server may send in answer to one write of the client: far above any real EHLO reply.</summary>
+        public const long MaxReplyBytes = 1024 * 1024;
+
+        private const int NotStopped = 0;
+        private const int StoppedIdle = 1;
+        private const int StoppedTooSlow = 2;
+        private const int StoppedTooLarge = 3;
+
         private readonly CancellationToken _stop;
         private readonly TimeSpan _timeout;
         private readonly long _timeoutTicks;
@@ -29,8 +39,9 @@ namespace PSCompositeMail.Engine.Smtp
         private readonly Timer _timer;
         private long _deadline;
         private long _replyDeadline;
+        private long _replyBytes;
         private int _busy;
-        private int _replyTooSlow;
+        private int _stoppedBecause;
 
         public IdleWatchdog(CancellationToken stop, TimeSpan timeout)
         {
@@ -52,9 +63,12 @@ namespace PSCompositeMail.Engine.Smtp
             }
             catch (OperationCanceledException ex) when (!_stop.IsCancellationRequested)
             {
-                throw Volatile.Read(ref _replyTooSlow) == 1
-                    ? new ReplyTooSlowException(_timeout, ReplyLimitFactor, ex)
-                    : new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", ex);
+                throw Volatile.Read(ref _stoppedBecause) switch
+                {
+                    StoppedTooLarge => new ReplyTooLargeException(MaxReplyBytes, ex),
+                    StoppedTooSlow => new ReplyTooSlowException(_timeout, ReplyLimitFactor, ex),
+                    _ => new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", ex),
+                };
             }
             finally
             {
@@ -72,8 +86,18 @@ namespace PSCompositeMail.Engine.Smtp
 
         void ITransferProgress.Report(long bytesTransferred) => ClientMoved();
 
-        /// <summary>The server sent something: the next read gets the whole timeout again, but the reply's own limit stands.</summary>
-        public void Touch() => Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + _timeoutTicks);
+        /// <summary>
+        /// The server sent <paramref name="count"/> bytes: the next read gets the whole timeout again, but the reply's
+        /// own limits stand; past <see cref="MaxReplyBytes"/> since the client's last write, the connection stops at once.
+        /// </summary>
+        public void ServerSent(int count)
+        {
+            Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + _timeoutTicks);
+            if (Interlocked.Add(ref _replyBytes, count) > MaxReplyBytes)
+            {
+                Stop(StoppedTooLarge);
+            }
+        }
 
         /// <summary>The client connected or wrote (a command or message data): what the server says next is a new reply.</summary>
         public void ClientMoved()
@@ -81,6 +105,7 @@ namespace PSCompositeMail.Engine.Smtp
             var now = Stopwatch.GetTimestamp();
             Volatile.Write(ref _deadline, now + _timeoutTicks);
             Volatile.Write(ref _replyDeadline, now + (ReplyLimitFactor * _timeoutTicks));
+            Interlocked.Exchange(ref _replyBytes, 0);
         }
 
         private void CheckDeadline(object? state)
@@ -91,19 +116,27 @@ namespace PSCompositeMail.Engine.Smtp
             }
 
             var now = Stopwatch.GetTimestamp();
-            var idle = now > Volatile.Read(ref _deadline);
-            var replyTooSlow = now > Volatile.Read(ref _replyDeadline);
-            if (idle || replyTooSlow)
+            if (now > Volatile.Read(ref _replyDeadline))
             {
-                Volatile.Write(ref _replyTooSlow, idle ? 0 : 1);
-                try
-                {
-                    _source.Cancel();
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The connection was closed meanwhile.
-                }
+                Stop(StoppedTooSlow);
+            }
+            else if (now > Volatile.Read(ref _deadline))
+            {
+                Stop(StoppedIdle);
+            }
+        }
+
+        /// <summary>Cancels the I/O under way; the first reason stands, since later timer ticks see a connection already stopped.</summary>
+        private void Stop(int reason)
+        {
+            Interlocked.CompareExchange(ref _stoppedBecause, reason, NotStopped);
+            try
+            {
+                _source.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The connection was closed meanwhile.
             }
         }
 
@@ -119,6 +152,15 @@ namespace PSCompositeMail.Engine.Smtp
     {
         public ReplyTooSlowException(TimeSpan timeout, int factor, Exception inner)
             : base($"a reply was not complete within {factor * timeout.TotalSeconds:0.#} s ({factor} times the {timeout.TotalSeconds:0.#} s timeout): the server sends it too slowly", inner)
+        {
+        }
+    }
+
+    /// <summary>The server sent more than a reply can hold (an endless line, or endless continuation lines): the connection was dropped at once.</summary>
+    internal sealed class ReplyTooLargeException : MailKit.Net.Smtp.SmtpProtocolException
+    {
+        public ReplyTooLargeException(long limit, Exception inner)
+            : base($"reply too large: the server sent more than {limit / 1024 / 1024} MB without finishing its reply, far more than any SMTP reply; the connection was dropped", inner)
         {
         }
     }

@@ -140,7 +140,7 @@ namespace PSCompositeMail.Engine.Smtp
         {
             SmtpCommandException command => (int)command.StatusCode is >= 400 and < 500,
             SmtpRecipientsDeferredException => true,
-            SmtpSecurityException or SmtpNotSpokenException or NoGreetingException or MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException => false,
+            SmtpSecurityException or SmtpNotSpokenException or NoGreetingException or ReplyTooLargeException or MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException => false,
             SocketException socket => socket.SocketErrorCode is not (SocketError.HostNotFound or SocketError.NoData),
             SmtpProtocolException or ServiceNotConnectedException or IOException or TimeoutException => true,
             _ => false,

@@ -25,6 +25,7 @@ namespace PSCompositeMail.Engine.Smtp
             return ex switch
             {
                 SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
+                ReplyTooLargeException => new SmtpProtocolException($"{where}: {ex.Message}{tries}", ex),
                 ReplyTooSlowException => new TimeoutException($"{where}: {ex.Message}{tries}", ex),
                 NoGreetingException => new TimeoutException($"{where} did not answer within {settings.Timeout.TotalSeconds:0} s: {ex.Message}{tries}", ex),
                 TimeoutException => new TimeoutException(

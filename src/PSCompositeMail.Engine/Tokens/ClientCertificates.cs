@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using PSCompositeMail.Platform;
 using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Engine.Tokens
@@ -31,6 +32,11 @@ namespace PSCompositeMail.Engine.Tokens
             if (!File.Exists(path))
             {
                 throw new TokenRequestException($"-ClientCertificatePath: the file {path} does not exist.");
+            }
+
+            if (RegularFile.WhyNot(path) is { } what)
+            {
+                throw new TokenRequestException($"-ClientCertificatePath: {path} is {what}, not a regular file; it was not opened.");
             }
 
             try

@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using Google.Apis.Auth.OAuth2;
+using PSCompositeMail.Platform;
 using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Engine.Tokens
@@ -38,6 +39,11 @@ namespace PSCompositeMail.Engine.Tokens
 
         private ServiceAccountCredential Build()
         {
+            if (RegularFile.WhyNot(_settings.GoogleServiceAccountKey!) is { } what)
+            {
+                throw new TokenRequestException($"-GoogleServiceAccountKey: {_settings.GoogleServiceAccountKey} is {what}, not a regular file; it was not opened.");
+            }
+
             var google = CredentialFactory.FromFile<ServiceAccountCredential>(_settings.GoogleServiceAccountKey!)
                 .ToGoogleCredential()
                 .CreateScoped(GmailScope)

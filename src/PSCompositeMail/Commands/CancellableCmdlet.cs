@@ -23,6 +23,18 @@ namespace PSCompositeMail.Commands
         /// <summary>-Debug, or $DebugPreference asking for debug output.</summary>
         protected bool DebugRequested => Requested("Debug", "DebugPreference");
 
+        /// <summary>
+        /// PowerShell writes ShouldProcess's text itself (the -Verbose and -WhatIf lines, the -Confirm prompt), past
+        /// <see cref="StreamWriting"/>: every cmdlet of the module asks through these, which escape what a backend's name,
+        /// a folder or an address may hold.
+        /// </summary>
+        public new bool ShouldProcess(string target, string action) =>
+            base.ShouldProcess(StreamWriting.Escaped(target), StreamWriting.Escaped(action));
+
+        /// <inheritdoc cref="ShouldProcess(string, string)"/>
+        public new bool ShouldProcess(string verboseDescription, string? verboseWarning, string caption) =>
+            base.ShouldProcess(StreamWriting.Escaped(verboseDescription), verboseWarning is null ? null : StreamWriting.Escaped(verboseWarning), StreamWriting.Escaped(caption));
+
         /// <summary>-Confirm, -WhatIf or the preferences that imply them: ShouldProcess will show its text.</summary>
         protected bool ConfirmationPossible =>
             Requested("Confirm", null) || Requested("WhatIf", null) ||

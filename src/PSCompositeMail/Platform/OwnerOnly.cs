@@ -59,6 +59,7 @@ namespace PSCompositeMail.Platform
         /// <param name="share">What others may do meanwhile; FileShare.None also keeps other writers out (an flock on Unix).</param>
         public static FileStream OpenAppend(string path, FileShare share = FileShare.Read)
         {
+            RegularFile.Ensure(path, "The log file");
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
                 return new FileStream(path, FileMode.Append, FileAccess.Write, share);

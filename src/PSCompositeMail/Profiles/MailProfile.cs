@@ -62,6 +62,11 @@ namespace PSCompositeMail.Profiles
 
         public static Hashtable Parse(string file)
         {
+            if (Platform.RegularFile.WhyNot(file) is { } what)
+            {
+                throw new ProfileException(file, null, null, $"it is {what}, not a regular file; it was not opened");
+            }
+
             var ast = Parser.ParseFile(file, out _, out var errors);
             if (errors.Length > 0)
             {

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Sending
 {
@@ -46,7 +47,7 @@ namespace PSCompositeMail.Sending
 
                 foreach (var match in matches)
                 {
-                    if (RegularFile.WhyNot(match, _host.GetItem) is { } what)
+                    if (RegularFile.WhyNot(match) is { } what)
                     {
                         throw new MessageValidationException($"'{match}' given to -{parameter} is {what}, not a regular file: only files can be attached or sent.", parameter, path, MessageProblem.NotReadable);
                     }

@@ -64,11 +64,16 @@ namespace PSCompositeMail.Signing
             string pem;
             try
             {
+                Platform.RegularFile.Ensure(path, "The DKIM private key file");
                 pem = File.ReadAllText(path);
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
                 throw new InvalidSigningKeyException($"The DKIM private key file '{path}' was not found.", "DkimPrivateKeyPath", ex, MessageProblem.NotFound);
+            }
+            catch (Platform.NotARegularFileException ex)
+            {
+                throw new InvalidSigningKeyException(ex.Message, "DkimPrivateKeyPath", ex, MessageProblem.NotReadable);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
             {

@@ -4,10 +4,9 @@ namespace PSCompositeMail.Spool
 {
     /// <summary>
     /// Guards every opening of a spool file. A named pipe (FIFO) in place of an .eml or .meta blocks open() until
-    /// a writer comes, and no Stop() can end that; a device never ends. .NET Standard cannot stat a file's type, but
-    /// a FIFO, device or socket reports a length of 0, and the spool never writes an empty file (an .eml holds at
-    /// least its headers, a .meta its JSON): an empty entry is refused before it is opened, as are a folder and a
-    /// link (the spool writes neither). Something swapped in between this check and the open is not guarded against:
+    /// a writer comes, and no Stop() can end that; a device never ends: <see cref="Platform.RegularFile"/> refuses
+    /// them before they are opened, as are a folder, a link and an empty file (the spool writes none of them: an .eml
+    /// holds at least its headers, a .meta its JSON). Something swapped in between this check and the open is not guarded against:
     /// the spool folder is the owner's alone.
     /// </summary>
     internal static class SpoolFile
@@ -32,6 +31,11 @@ namespace PSCompositeMail.Spool
             if ((info.Attributes & FileAttributes.ReparsePoint) != 0)
             {
                 throw new InvalidDataException($"{description} is a link, which the spool never writes");
+            }
+
+            if (Platform.RegularFile.WhyNot(path) is { } what)
+            {
+                throw new InvalidDataException($"{description} is {what}, not a regular file (the spool never writes one)");
             }
 
             if (info.Length == 0)
