@@ -143,6 +143,59 @@ Describe 'The message log' {
         "$warned" | Should -Match 'message log'
     }
 
+    It 'refuses a device node (here a copy of /dev/null made in the test folder) without changing its mode, and the message still goes' -Skip:($IsWindows -or (id -u) -ne '0') {
+        # Never the real /dev/null: a chmod there breaks the whole host. mknod makes the same device elsewhere.
+        $device = Join-Path $TestDrive 'null'
+        mknod $device c 1 3
+        chmod 666 $device
+        try {
+            $memory = New-MailBackend -Memory
+            $result = Send-CompositeMail -Backend $memory @Mail -LogPath $device -WarningVariable warned -WarningAction SilentlyContinue
+            $result.Succeeded | Should -BeTrue
+            $memory.Messages | Should -HaveCount 1
+            "$warned" | Should -Match 'character device'
+            (Get-Item $device).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, GroupWrite, OtherRead, OtherWrite')
+        }
+        finally { Remove-Item $device -Force }
+    }
+
+    It 'refuses a named pipe (FIFO) with a warning instead of blocking, and leaves its mode' -Skip:$IsWindows {
+        $fifo = Join-Path $TestDrive 'mail.fifo'
+        mkfifo -m 644 $fifo
+        # In a process of its own, so that the old blocking open cannot hang the suite.
+        $script = Join-Path $TestDrive 'fifo.ps1'
+        Set-Content $script @"
+Import-Module '$ModulePath'
+`$memory = New-MailBackend -Memory
+`$result = Send-CompositeMail -Backend `$memory -From ops@example.com -To jane@example.com -Subject s -Body b -LogPath '$fifo' -WarningVariable warned -WarningAction SilentlyContinue
+"succeeded=`$(`$result.Succeeded) sent=`$(`$memory.Messages.Count) warning=`$warned"
+"@
+        $output = Join-Path $TestDrive 'fifo.out'
+        $process = Start-TestPwsh -File $script -OutputFile $output
+        try {
+            $process.WaitForExit(120000) | Should -BeTrue -Because 'opening a FIFO for writing blocks until a reader comes'
+        }
+        finally { if (-not $process.HasExited) { $process.Kill() } }
+        $text = Get-Content $output -Raw
+        $text | Should -Match 'succeeded=True sent=1'
+        $text | Should -Match 'named pipe'
+        (Get-Item $fifo).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+    }
+
+    It 'refuses a log file of another user: no line is written and neither its owner nor its mode changes' -Skip:($IsWindows -or (id -u) -ne '0') {
+        $log = Join-Path $TestDrive 'nobody.log'
+        Set-Content $log 'kept'
+        chmod 644 $log
+        chown nobody $log
+        $memory = New-MailBackend -Memory
+        $result = Send-CompositeMail -Backend $memory @Mail -LogPath $log -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        "$warned" | Should -Match 'another user'
+        Get-Content $log -Raw | Should -BeExactly "kept$([Environment]::NewLine)"
+        (Get-Item $log).User | Should -Be 'nobody'
+        (Get-Item $log).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+    }
+
     It 'keeps every line whole with four processes writing 50 messages each at once' {
         $log = Join-Path $TestDrive 'shared.log'
         $go = Join-Path $TestDrive 'go'
