@@ -196,6 +196,35 @@ Import-Module '$ModulePath'
         (Get-Item $log).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
     }
 
+    It 'stays JSON lines after a write on a full disk failed: the partial line is cut off' -Skip:($IsWindows -or (id -u) -ne '0') {
+        $disk = Join-Path $TestDrive 'small-disk'
+        $null = New-Item -ItemType Directory $disk
+        mount -t tmpfs -o size=64k tmpfs $disk
+        try {
+            $log = Join-Path $disk 'mail.log'
+            $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -LogPath $log
+            # Fill the disk, then free one page: the next long line gets partly written and then fails.
+            $filler = [IO.File]::OpenWrite((Join-Path $disk 'filler'))
+            try {
+                $page = [byte[]]::new(4096)
+                while ($true) { $filler.Write($page, 0, $page.Length); $filler.Flush() }
+            }
+            catch [IO.IOException] { }
+            finally { $filler.Dispose() }
+            $fillerFile = Get-Item (Join-Path $disk 'filler')
+            $fillerLength = $fillerFile.Length
+            $handle = [IO.File]::Open($fillerFile.FullName, 'Open', 'Write'); $handle.SetLength($fillerLength - 4096); $handle.Dispose()
+
+            $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -Subject ('long ' + 'x' * 10000) -LogPath $log -WarningVariable warned -WarningAction SilentlyContinue
+            "$warned" | Should -Match 'message log'
+            Remove-Item $fillerFile.FullName
+            $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -Subject 'after the disk was freed' -LogPath $log
+            $entries = Read-MessageLog $log
+            $entries.subject | Should -Be 'Disk report', 'after the disk was freed'
+        }
+        finally { umount $disk }
+    }
+
     It 'keeps every line whole with four processes writing 50 messages each at once' {
         $log = Join-Path $TestDrive 'shared.log'
         $go = Join-Path $TestDrive 'go'

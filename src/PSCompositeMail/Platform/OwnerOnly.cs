@@ -61,11 +61,12 @@ namespace PSCompositeMail.Platform
         /// modes cannot be set on Unix it fails closed rather than write a readable log.
         /// </summary>
         /// <param name="share">What others may do meanwhile; FileShare.None also keeps other writers out (an flock on Unix).</param>
-        public static FileStream OpenAppend(string path, FileShare share = FileShare.Read)
+        /// <param name="bufferSize">1 writes straight through, so that a failed write leaves nothing buffered to retry.</param>
+        public static FileStream OpenAppend(string path, FileShare share = FileShare.Read, int bufferSize = 4096)
         {
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                return new FileStream(path, FileMode.Append, FileAccess.Write, share);
+                return new FileStream(path, FileMode.Append, FileAccess.Write, share, bufferSize);
             }
 
             var open = StreamOptionsType is null ? null : typeof(FileStream).GetConstructor(new[] { typeof(string), StreamOptionsType });
@@ -78,6 +79,7 @@ namespace PSCompositeMail.Platform
             Set(options, "Mode", FileMode.Append);
             Set(options, "Access", FileAccess.Write);
             Set(options, "Share", share);
+            Set(options, "BufferSize", bufferSize);
             Set(options, "UnixCreateMode", Enum.ToObject(ModeType!, OwnerReadWrite));
             if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0)
             {
