@@ -88,9 +88,10 @@ if ($result) {
 $late = $false
 if ($SpoolDirectory -and (Test-Path $SpoolDirectory)) {
     $health = Test-MailSpool -Path $SpoolDirectory -MaxAge $MaxAge
-    "Spool: $($health.Waiting) waiting (oldest $(if ($null -ne $health.Oldest) { $health.Oldest.ToString('d\.hh\:mm\:ss') } else { 'none' })), $($health.Poison) in poison."
+    "Spool: $($health.Waiting) waiting (oldest $(if ($null -ne $health.Oldest) { $health.Oldest.ToString('d\.hh\:mm\:ss') } else { 'none' })), $($health.Poison) in poison, $($health.Damaged) damaged."
     $late = @($health.Late).Count -gt 0
     if ($health.Poison) { $lost += "$($health.Poison) message(s) in the spool's poison folder: they are not resent by themselves (Get-MailSpool -Poison)." }
+    if ($health.Damaged) { $lost += "$($health.Damaged) item(s) in the spool's damaged folder: they cannot be resent as they are (see its .reason files)." }
 }
 
 # Each error says where its message is (not in the spool, in the poison or damaged folder, or still in the spool but not resent).

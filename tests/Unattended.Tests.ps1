@@ -469,6 +469,27 @@ Describe 'The scheduled-task sample through an outage' {
         $run.ExitCode | Should -Be 1 -Because $run.Output
         $run.Output | Should -Match 'poison'
     }
+    It 'exits 1 while a damaged item waits in the damaged folder, not only in the run that set it aside; Test-MailSpool counts and names it' {
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $profileFile = Join-Path $TestDrive 'damaged.psd1'
+        Set-Content $profileFile "@{ Broken = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+        $spool = Join-Path $TestDrive 'damaged-spool'
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+        (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
+        $item = Get-MailSpool $spool
+        Remove-Item (Join-Path $spool "$($item.Id).meta")
+        $setAside = Invoke-TestPwsh -File $Sample -Arguments $arguments
+        $setAside.ExitCode | Should -Be 1 -Because $setAside.Output
+
+        $later = Invoke-TestPwsh -File $Sample -Arguments $arguments
+        $later.ExitCode | Should -Be 1 -Because $later.Output
+        $later.Output | Should -Match 'damaged'
+        $health = Test-MailSpool $spool -WarningVariable warned -WarningAction SilentlyContinue
+        $health.Healthy | Should -BeFalse
+        $health.Damaged | Should -Be 1
+        "$warned" | Should -Match ([regex]::Escape("$($item.Id).reason"))
+        "$warned" | Should -Match 'damaged folder'
+    }
 }
 
 Describe 'The Send-MailMessage form says which SMTP it means' {
