@@ -490,6 +490,15 @@ Describe 'The scheduled-task sample through an outage' {
         "$warned" | Should -Match ([regex]::Escape("$($item.Id).reason"))
         "$warned" | Should -Match 'damaged folder'
     }
+    It 'exits 1 when its message log cannot be written, and says so under Needs attention' {
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $profileFile = Join-Path $TestDrive 'null.psd1'
+        Set-Content $profileFile "@{ Quiet = @{ Backends = @( @{ Type = 'Null' } ) } }"
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Quiet', '-ModulePath', $ModulePath, '-LogPath', (Join-Path $TestDrive 'no/such/dir/mail.log')
+        $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+        $run.ExitCode | Should -Be 1 -Because $run.Output
+        $run.Output | Should -Match 'Needs attention: the message log could not be written'
+    }
 }
 
 Describe 'The Send-MailMessage form says which SMTP it means' {
