@@ -343,6 +343,21 @@ Describe 'Spool health' {
         (Test-MailSpool $spool -MaxAge (New-TimeSpan -Hours 6) -WarningAction SilentlyContinue).Late | Should -BeNullOrEmpty
     }
 
+    It 'an item spooled "in the future" (a wrong clock) counts its age from its file time, becomes late, and is warned about' {
+        $spool = Join-Path $TestDrive 'skewed'
+        New-Spooled $spool 'skewed report'
+        $item = Get-MailSpool $spool
+        Set-QueuedAgo $item (New-TimeSpan -Days -30)
+        (Get-Item $item.MessagePath).LastWriteTimeUtc = [datetime]::UtcNow.AddHours(-5)
+        $item = Get-MailSpool $spool
+        $item.Age | Should -BeGreaterThan (New-TimeSpan -Hours 4)
+        $item.QueuedInFuture | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddDays(29))
+        $health = Test-MailSpool $spool -WarningVariable warned -WarningAction SilentlyContinue
+        $health.Healthy | Should -BeFalse
+        $health.Late.Subject | Should -Be 'skewed report'
+        "$warned" | Should -Match "'skewed report'.*in the future"
+    }
+
     It 'Test-MailSpool changes nothing: the folder is byte for byte the same, damaged items, orphans and abandoned claims included' {
         $spool = Join-Path $TestDrive 'untouched'
         New-Spooled $spool 'kept' -Count 2
