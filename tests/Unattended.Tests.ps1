@@ -134,6 +134,16 @@ Describe 'The message log' {
         Read-MessageLog $other | Should -HaveCount 1
     }
 
+    It 'comes from the profile''s LogPath also when its backends are wrapped in a composite' {
+        $folder = Join-Path $TestDrive 'wrapped-log'
+        $null = New-Item -ItemType Directory $folder
+        $profileFile = Join-Path $folder 'mail.psd1'
+        Set-Content $profileFile "@{ Production = @{ LogPath = './mail.log'; Backends = @( @{ Type = 'Null' } ) } }"
+        $wrapped = New-MailBackend -Composite -Backend (Import-MailBackend $profileFile -Environment Production), (New-MailBackend -Null -Name archive)
+        $null = Send-CompositeMail -Backend $wrapped @Mail
+        (Read-MessageLog (Join-Path $folder 'mail.log')).outcome | Should -Be 'Delivered'
+    }
+
     It 'a log that cannot be written is a warning, and the message still goes' {
         $memory = New-MailBackend -Memory
         $result = Send-CompositeMail -Backend $memory @Mail -LogPath (Join-Path $TestDrive 'no/such/folder/mail.log') -WarningVariable warned -WarningAction SilentlyContinue

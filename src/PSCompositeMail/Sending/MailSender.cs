@@ -53,9 +53,15 @@ namespace PSCompositeMail.Sending
             _root = new CompositeBackend(RootName, backends, _settings.Policy);
             if (_settings.Logs.Count == 0)
             {
-                _logs = _root.Backends.Select(b => b.LogPath).OfType<string>().Distinct(StringComparer.Ordinal).Select(path => new MessageLog(path)).ToArray();
+                _logs = _root.Backends.SelectMany(ProfileLogs).Distinct(StringComparer.Ordinal).Select(path => new MessageLog(path)).ToArray();
             }
         }
+
+        /// <summary>A backend's profile log, or those of its members when a composite made with New-MailBackend wraps them.</summary>
+        private static IEnumerable<string> ProfileLogs(MailBackend backend) =>
+            backend.LogPath is { } path ? new[] { path }
+            : backend is CompositeBackend composite ? composite.Backends.SelectMany(ProfileLogs)
+            : Enumerable.Empty<string>();
 
         /// <summary>A message described by parameters or a pipeline row.</summary>
         public void Send(Func<MessageSpec> describe)
