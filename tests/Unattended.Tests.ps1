@@ -408,6 +408,13 @@ Describe 'Spool health' {
         (Test-MailSpool $spool.FullName -WarningAction SilentlyContinue).Healthy | Should -BeFalse
     }
 
+    It 'refuses a negative -MaxAge and -OlderThan' {
+        $spool = Join-Path $TestDrive 'negative'
+        New-Spooled $spool 'young'
+        { Test-MailSpool $spool -MaxAge '-01:00:00' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { Get-MailSpool $spool -OlderThan '-01:00:00' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
     It 'a folder that does not exist is a SpoolNotFound error' {
         Test-MailSpool (Join-Path $TestDrive 'nowhere') -ErrorVariable missing -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $missing[0].FullyQualifiedErrorId | Should -Match '^SpoolNotFound'
