@@ -36,6 +36,11 @@ Describe 'Reason' {
         $failed[0].Exception.Message | Should -BeLike "*$($result.Reason)*" -Because 'the reason uses the words of the error'
     }
 
+    It 'names the policy of the composite that decided (Failover), not the default All' {
+        $null = Send-CompositeMail -Backend $Failover @Mail -ErrorAction SilentlyContinue -ErrorVariable failed
+        $failed[0].Exception.Message | Should -Match '\(policy Failover\)'
+    }
+
     It 'is empty when the message was delivered, even through a fallback' {
         $good = New-MailBackend -Null -Name archive
         $delivered = Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $Failover, $good -Policy Failover) @Mail -WarningAction SilentlyContinue
