@@ -14,7 +14,8 @@
     2  a message has waited in the spool longer than -MaxAge (default 4 hours): the relays have been failing for
        that long, and someone should look; the warnings name each late message, its age and its last error
     1  a message failed for good or could not be kept: it could not be spooled, it is in the poison folder after
-       too many attempts, or it was set aside as damaged; or an older message could not be resent at all
+       too many attempts, or it is in the damaged folder (every run, until someone looks); or the message log could
+       not be written; or an older message could not be resent at all
        (SpoolItemNotResent: it stays in the spool, but this run could not take or deliver it); or the script itself
        failed (a bad profile, no module). The errors say why and where each message is. The report was still
        attempted whenever the backends loaded.
@@ -39,7 +40,9 @@ Import-Module $ModulePath
 
 # Without these the script cannot do anything: their errors stop it with exit code 1.
 $backends = Import-MailBackend -Path $ProfilePath -Environment $Environment
-$send = @{ Backend = $backends; ErrorAction = 'SilentlyContinue' }
+# Warnings still show; collected, those about the message log make the run need attention (a log is what tells later what happened).
+$send = @{ Backend = $backends; ErrorAction = 'SilentlyContinue'; WarningVariable = '+sendWarnings' }
+$sendWarnings = @()
 if ($LogPath) { $send.LogPath = $LogPath }
 $spool = @{}
 if ($SpoolDirectory) { $spool.SpoolDirectory = $SpoolDirectory }
@@ -88,10 +91,14 @@ if ($result) {
 $late = $false
 if ($SpoolDirectory -and (Test-Path $SpoolDirectory)) {
     $health = Test-MailSpool -Path $SpoolDirectory -MaxAge $MaxAge
-    "Spool: $($health.Waiting) waiting (oldest $(if ($null -ne $health.Oldest) { $health.Oldest.ToString('d\.hh\:mm\:ss') } else { 'none' })), $($health.Poison) in poison."
+    "Spool: $($health.Waiting) waiting (oldest $(if ($null -ne $health.Oldest) { $health.Oldest.ToString('d\.hh\:mm\:ss') } else { 'none' })), $($health.Poison) in poison, $($health.Damaged) damaged."
     $late = @($health.Late).Count -gt 0
     if ($health.Poison) { $lost += "$($health.Poison) message(s) in the spool's poison folder: they are not resent by themselves (Get-MailSpool -Poison)." }
+    if ($health.Damaged) { $lost += "$($health.Damaged) item(s) in the spool's damaged folder: they cannot be resent as they are (see its .reason files)." }
 }
+
+$logFailures = @($sendWarnings | Where-Object { "$_" -like 'The message log *could not be written*' })
+if ($logFailures) { $lost += "the message log could not be written $($logFailures.Count) time(s): $($logFailures[0])" }
 
 # Each error says where its message is (not in the spool, in the poison or damaged folder, or still in the spool but not resent).
 foreach ($failure in $lost) { Write-Warning "Needs attention: $failure" }

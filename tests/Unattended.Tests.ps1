@@ -36,6 +36,11 @@ Describe 'Reason' {
         $failed[0].Exception.Message | Should -BeLike "*$($result.Reason)*" -Because 'the reason uses the words of the error'
     }
 
+    It 'names the policy of the composite that decided (Failover), not the default All' {
+        $null = Send-CompositeMail -Backend $Failover @Mail -ErrorAction SilentlyContinue -ErrorVariable failed
+        $failed[0].Exception.Message | Should -Match '\(policy Failover\)'
+    }
+
     It 'is empty when the message was delivered, even through a fallback' {
         $good = New-MailBackend -Null -Name archive
         $delivered = Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $Failover, $good -Policy Failover) @Mail -WarningAction SilentlyContinue
@@ -134,6 +139,16 @@ Describe 'The message log' {
         Read-MessageLog $other | Should -HaveCount 1
     }
 
+    It 'comes from the profile''s LogPath also when its backends are wrapped in a composite' {
+        $folder = Join-Path $TestDrive 'wrapped-log'
+        $null = New-Item -ItemType Directory $folder
+        $profileFile = Join-Path $folder 'mail.psd1'
+        Set-Content $profileFile "@{ Production = @{ LogPath = './mail.log'; Backends = @( @{ Type = 'Null' } ) } }"
+        $wrapped = New-MailBackend -Composite -Backend (Import-MailBackend $profileFile -Environment Production), (New-MailBackend -Null -Name archive)
+        $null = Send-CompositeMail -Backend $wrapped @Mail
+        (Read-MessageLog (Join-Path $folder 'mail.log')).outcome | Should -Be 'Delivered'
+    }
+
     It 'a log that cannot be written is a warning, and the message still goes' {
         $memory = New-MailBackend -Memory
         $result = Send-CompositeMail -Backend $memory @Mail -LogPath (Join-Path $TestDrive 'no/such/folder/mail.log') -WarningVariable warned -WarningAction SilentlyContinue
@@ -141,6 +156,88 @@ Describe 'The message log' {
         $memory.Messages | Should -HaveCount 1
         $warned | Should -HaveCount 1
         "$warned" | Should -Match 'message log'
+    }
+
+    It 'refuses a device node (here a copy of /dev/null made in the test folder) without changing its mode, and the message still goes' -Skip:($IsWindows -or (id -u) -ne '0') {
+        # Never the real /dev/null: a chmod there breaks the whole host. mknod makes the same device elsewhere.
+        $device = Join-Path $TestDrive 'null'
+        mknod $device c 1 3
+        chmod 666 $device
+        try {
+            $memory = New-MailBackend -Memory
+            $result = Send-CompositeMail -Backend $memory @Mail -LogPath $device -WarningVariable warned -WarningAction SilentlyContinue
+            $result.Succeeded | Should -BeTrue
+            $memory.Messages | Should -HaveCount 1
+            "$warned" | Should -Match 'character device'
+            (Get-Item $device).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, GroupWrite, OtherRead, OtherWrite')
+        }
+        finally { Remove-Item $device -Force }
+    }
+
+    It 'refuses a named pipe (FIFO) with a warning instead of blocking, and leaves its mode' -Skip:$IsWindows {
+        $fifo = Join-Path $TestDrive 'mail.fifo'
+        mkfifo -m 644 $fifo
+        # In a process of its own, so that the old blocking open cannot hang the suite.
+        $script = Join-Path $TestDrive 'fifo.ps1'
+        Set-Content $script @"
+Import-Module '$ModulePath'
+`$memory = New-MailBackend -Memory
+`$result = Send-CompositeMail -Backend `$memory -From ops@example.com -To jane@example.com -Subject s -Body b -LogPath '$fifo' -WarningVariable warned -WarningAction SilentlyContinue
+"succeeded=`$(`$result.Succeeded) sent=`$(`$memory.Messages.Count) warning=`$warned"
+"@
+        $output = Join-Path $TestDrive 'fifo.out'
+        $process = Start-TestPwsh -File $script -OutputFile $output
+        try {
+            $process.WaitForExit(120000) | Should -BeTrue -Because 'opening a FIFO for writing blocks until a reader comes'
+        }
+        finally { if (-not $process.HasExited) { $process.Kill() } }
+        $text = Get-Content $output -Raw
+        $text | Should -Match 'succeeded=True sent=1'
+        $text | Should -Match 'named pipe'
+        (Get-Item $fifo).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+    }
+
+    It 'refuses a log file of another user: no line is written and neither its owner nor its mode changes' -Skip:($IsWindows -or (id -u) -ne '0') {
+        $log = Join-Path $TestDrive 'nobody.log'
+        Set-Content $log 'kept'
+        chmod 644 $log
+        chown nobody $log
+        $memory = New-MailBackend -Memory
+        $result = Send-CompositeMail -Backend $memory @Mail -LogPath $log -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        "$warned" | Should -Match 'another user'
+        Get-Content $log -Raw | Should -BeExactly "kept$([Environment]::NewLine)"
+        (Get-Item $log).User | Should -Be 'nobody'
+        (Get-Item $log).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+    }
+
+    It 'stays JSON lines after a write on a full disk failed: the partial line is cut off' -Skip:($IsWindows -or (id -u) -ne '0') {
+        $disk = Join-Path $TestDrive 'small-disk'
+        $null = New-Item -ItemType Directory $disk
+        mount -t tmpfs -o size=64k tmpfs $disk
+        try {
+            $log = Join-Path $disk 'mail.log'
+            $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -LogPath $log
+            # Fill the disk, then free one page: the next long line gets partly written and then fails.
+            $filler = [IO.File]::OpenWrite((Join-Path $disk 'filler'))
+            try {
+                $page = [byte[]]::new(4096)
+                while ($true) { $filler.Write($page, 0, $page.Length); $filler.Flush() }
+            }
+            catch [IO.IOException] { }
+            finally { $filler.Dispose() }
+            $fillerFile = Get-Item (Join-Path $disk 'filler')
+            $fillerLength = $fillerFile.Length
+            $handle = [IO.File]::Open($fillerFile.FullName, 'Open', 'Write'); $handle.SetLength($fillerLength - 4096); $handle.Dispose()
+
+            $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -Subject ('long ' + 'x' * 10000) -LogPath $log -WarningVariable warned -WarningAction SilentlyContinue
+            "$warned" | Should -Match 'message log'
+            Remove-Item $fillerFile.FullName
+            $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -Subject 'after the disk was freed' -LogPath $log
+            $entries = Read-MessageLog $log
+            $entries.subject | Should -Be 'Disk report', 'after the disk was freed'
+        }
+        finally { umount $disk }
     }
 
     It 'keeps every line whole with four processes writing 50 messages each at once' {
@@ -261,6 +358,21 @@ Describe 'Spool health' {
         (Test-MailSpool $spool -MaxAge (New-TimeSpan -Hours 6) -WarningAction SilentlyContinue).Late | Should -BeNullOrEmpty
     }
 
+    It 'an item spooled "in the future" (a wrong clock) counts its age from its file time, becomes late, and is warned about' {
+        $spool = Join-Path $TestDrive 'skewed'
+        New-Spooled $spool 'skewed report'
+        $item = Get-MailSpool $spool
+        Set-QueuedAgo $item (New-TimeSpan -Days -30)
+        (Get-Item $item.MessagePath).LastWriteTimeUtc = [datetime]::UtcNow.AddHours(-5)
+        $item = Get-MailSpool $spool
+        $item.Age | Should -BeGreaterThan (New-TimeSpan -Hours 4)
+        $item.QueuedInFuture | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddDays(29))
+        $health = Test-MailSpool $spool -WarningVariable warned -WarningAction SilentlyContinue
+        $health.Healthy | Should -BeFalse
+        $health.Late.Subject | Should -Be 'skewed report'
+        "$warned" | Should -Match "'skewed report'.*in the future"
+    }
+
     It 'Test-MailSpool changes nothing: the folder is byte for byte the same, damaged items, orphans and abandoned claims included' {
         $spool = Join-Path $TestDrive 'untouched'
         New-Spooled $spool 'kept' -Count 2
@@ -299,6 +411,13 @@ Describe 'Spool health' {
         $item.Queued | Should -Be ([DateTimeOffset]'2026-12-01T03:00:00Z')
         $item.LastAttempt | Should -Be ([DateTimeOffset]'2026-12-01T03:00:00Z')
         (Test-MailSpool $spool.FullName -WarningAction SilentlyContinue).Healthy | Should -BeFalse
+    }
+
+    It 'refuses a negative -MaxAge and -OlderThan' {
+        $spool = Join-Path $TestDrive 'negative'
+        New-Spooled $spool 'young'
+        { Test-MailSpool $spool -MaxAge '-01:00:00' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { Get-MailSpool $spool -OlderThan '-01:00:00' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 
     It 'a folder that does not exist is a SpoolNotFound error' {
@@ -386,6 +505,36 @@ Describe 'The scheduled-task sample through an outage' {
         $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
         $run.ExitCode | Should -Be 1 -Because $run.Output
         $run.Output | Should -Match 'poison'
+    }
+    It 'exits 1 while a damaged item waits in the damaged folder, not only in the run that set it aside; Test-MailSpool counts and names it' {
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $profileFile = Join-Path $TestDrive 'damaged.psd1'
+        Set-Content $profileFile "@{ Broken = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+        $spool = Join-Path $TestDrive 'damaged-spool'
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+        (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
+        $item = Get-MailSpool $spool
+        Remove-Item (Join-Path $spool "$($item.Id).meta")
+        $setAside = Invoke-TestPwsh -File $Sample -Arguments $arguments
+        $setAside.ExitCode | Should -Be 1 -Because $setAside.Output
+
+        $later = Invoke-TestPwsh -File $Sample -Arguments $arguments
+        $later.ExitCode | Should -Be 1 -Because $later.Output
+        $later.Output | Should -Match 'damaged'
+        $health = Test-MailSpool $spool -WarningVariable warned -WarningAction SilentlyContinue
+        $health.Healthy | Should -BeFalse
+        $health.Damaged | Should -Be 1
+        "$warned" | Should -Match ([regex]::Escape("$($item.Id).reason"))
+        "$warned" | Should -Match 'damaged folder'
+    }
+    It 'exits 1 when its message log cannot be written, and says so under Needs attention' {
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $profileFile = Join-Path $TestDrive 'null.psd1'
+        Set-Content $profileFile "@{ Quiet = @{ Backends = @( @{ Type = 'Null' } ) } }"
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Quiet', '-ModulePath', $ModulePath, '-LogPath', (Join-Path $TestDrive 'no/such/dir/mail.log')
+        $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+        $run.ExitCode | Should -Be 1 -Because $run.Output
+        $run.Output | Should -Match 'Needs attention: the message log could not be written'
     }
 }
 

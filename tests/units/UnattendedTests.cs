@@ -150,6 +150,8 @@ namespace PSCompositeMail.Tests
         [InlineData("one two three four five six", 9, 2, "one two\nthree\u2026")]
         [InlineData("a: Sent\nb: Failed", 14, int.MaxValue, "a: Sent\nb: Failed")]
         [InlineData("escape \u001b[31m", 20, int.MaxValue, "escape \\x1B[31m")]
+        [InlineData("abc\U0001F600\U0001F600", 4, int.MaxValue, "abc\n\U0001F600\U0001F600")]
+        [InlineData("ab\U0001F600 c d", 4, 1, "ab\u2026")]
         public void Column_text_wraps_between_words(string text, int width, int maxLines, string expected) =>
             Assert.Equal(expected, ColumnText.Fit(text, width, maxLines));
     }

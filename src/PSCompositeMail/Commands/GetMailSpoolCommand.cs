@@ -15,6 +15,7 @@ namespace PSCompositeMail.Commands
 
         /// <summary>Only the items that have waited longer than this since they were first spooled.</summary>
         [Parameter]
+        [ValidateNotNegativeTimeSpan]
         public System.TimeSpan? OlderThan { get; set; }
 
         protected override void ProcessRecord()

@@ -11,6 +11,7 @@ namespace PSCompositeMail.Commands
     {
         /// <summary>How long a message may wait; Postfix's delay_warning_time default.</summary>
         [Parameter(Position = 1)]
+        [ValidateNotNegativeTimeSpan]
         public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(4);
 
         protected override void ProcessRecord()

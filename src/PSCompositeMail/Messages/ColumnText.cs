@@ -34,7 +34,7 @@ namespace PSCompositeMail.Messages
             }
 
             var last = lines[maxLines - 1];
-            lines[maxLines - 1] = (last.Length < width ? last : last.Substring(0, width - 1)) + Ellipsis;
+            lines[maxLines - 1] = (last.Length < width ? last : last.Substring(0, Whole(last, width - 1))) + Ellipsis;
             return string.Join("\n", lines.Take(maxLines));
         }
 
@@ -57,7 +57,7 @@ namespace PSCompositeMail.Messages
                     while (rest.Length > width)
                     {
                         var cut = rest.LastIndexOfAny(Separators, width - 1) + 1;
-                        cut = cut > width / 2 ? cut : width;
+                        cut = Whole(rest, cut > width / 2 ? cut : width);
                         yield return rest.Substring(0, cut);
                         rest = rest.Substring(cut);
                     }
@@ -68,6 +68,10 @@ namespace PSCompositeMail.Messages
 
             yield return current.ToString();
         }
+
+        /// <summary>Moves a cut that would split a character made of two UTF-16 units (an emoji) to before it.</summary>
+        private static int Whole(string text, int cut) =>
+            cut > 1 && cut < text.Length && char.IsLowSurrogate(text[cut]) && char.IsHighSurrogate(text[cut - 1]) ? cut - 1 : cut;
 
         private static readonly char[] Separators = { '/', '\\', '-', '_', ',', ';' };
     }

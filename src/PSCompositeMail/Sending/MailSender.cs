@@ -53,9 +53,18 @@ namespace PSCompositeMail.Sending
             _root = new CompositeBackend(RootName, backends, _settings.Policy);
             if (_settings.Logs.Count == 0)
             {
-                _logs = _root.Backends.Select(b => b.LogPath).OfType<string>().Distinct(StringComparer.Ordinal).Select(path => new MessageLog(path)).ToArray();
+                _logs = _root.Backends.SelectMany(ProfileLogs).Distinct(StringComparer.Ordinal).Select(path => new MessageLog(path)).ToArray();
             }
         }
+
+        /// <summary>The policy that decided: that of the one composite given (a Failover), else -Policy over the backends given.</summary>
+        private DeliveryPolicy DecidingPolicy => _root is { Backends.Count: 1 } root && root.Backends[0] is CompositeBackend only ? only.Policy : _settings.Policy;
+
+        /// <summary>A backend's profile log, or those of its members when a composite made with New-MailBackend wraps them.</summary>
+        private static IEnumerable<string> ProfileLogs(MailBackend backend) =>
+            backend.LogPath is { } path ? new[] { path }
+            : backend is CompositeBackend composite ? composite.Backends.SelectMany(ProfileLogs)
+            : Enumerable.Empty<string>();
 
         /// <summary>A message described by parameters or a pipeline row.</summary>
         public void Send(Func<MessageSpec> describe)
@@ -341,7 +350,7 @@ namespace PSCompositeMail.Sending
             }
 
             var failure = new MailDeliveryException(
-                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {_settings.Policy}): {reason}{settlement.Fate}",
+                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {DecidingPolicy}): {reason}{settlement.Fate}",
                 outcome.FailedLeaves());
             return SendReport.Undelivered(result, failure, MailEngine.Instance.CategoryOf(failure.RootCause));
         }

@@ -87,7 +87,7 @@ namespace PSCompositeMail.Sending
                 FileStream file;
                 try
                 {
-                    file = OwnerOnly.OpenAppend(Path, FileShare.None);
+                    file = OwnerOnly.OpenAppend(Path, FileShare.None, bufferSize: 1);
                 }
                 catch (IOException ex) when (IsHeldByAnother(ex) && DateTime.UtcNow < deadline)
                 {
@@ -98,11 +98,33 @@ namespace PSCompositeMail.Sending
 
                 using (file)
                 {
-                    file.Write(line, 0, line.Length);
-                    file.Flush(flushToDisk: false);
+                    var end = file.Position;
+                    try
+                    {
+                        file.Write(line, 0, line.Length);
+                    }
+                    catch (IOException)
+                    {
+                        // A full disk takes part of the line: without cutting it off, the next line is glued onto it
+                        // and the file no longer reads as JSON lines.
+                        TryCutBack(file, end);
+                        throw;
+                    }
                 }
 
                 return;
+            }
+        }
+
+        private static void TryCutBack(FileStream file, long length)
+        {
+            try
+            {
+                file.SetLength(length);
+            }
+            catch (IOException)
+            {
+                // The write's own error is the one to report.
             }
         }
 

@@ -100,6 +100,12 @@ namespace PSCompositeMail.Spool
                 : Enumerable.Empty<MailSpoolItem>();
         }
 
+        /// <summary>The notes (.reason files) of the items set aside in the damaged folder, by name; each stays there until someone looks.</summary>
+        public IReadOnlyList<string> DamagedNotes() =>
+            Directory.Exists(DamagedPath)
+                ? Directory.EnumerateFiles(DamagedPath, "*" + ReasonExtension).OrderBy(path => path, StringComparer.Ordinal).ToArray()
+                : Array.Empty<string>();
+
         private MailSpoolItem[] ReadItems(string folder, bool poisoned, string pattern) =>
             // Entries, not files: a folder in place of an .eml is a damaged item to set aside, not something to skip forever.
             Directory.EnumerateFileSystemEntries(folder, pattern)

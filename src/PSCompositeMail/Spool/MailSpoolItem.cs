@@ -14,10 +14,21 @@ namespace PSCompositeMail.Spool
             Id = id;
             Metadata = metadata;
             Poisoned = poisoned;
-            Queued = (metadata.FirstFailure > DateTimeOffset.MinValue ? metadata.FirstFailure : fileTime).ToUniversalTime();
+            var queued = (metadata.FirstFailure > DateTimeOffset.MinValue ? metadata.FirstFailure : fileTime).ToUniversalTime();
+            if (queued > now)
+            {
+                // A clock that was wrong when the item was spooled: a negative age would never become late.
+                QueuedInFuture = queued;
+                queued = (fileTime < now ? fileTime : now).ToUniversalTime();
+            }
+
+            Queued = queued;
             LastAttempt = (metadata.LastFailure > DateTimeOffset.MinValue ? metadata.LastFailure : Queued).ToUniversalTime();
             Age = now - Queued;
         }
+
+        /// <summary>The time its metadata gives when that lies in the future (a clock was wrong); <see cref="Queued"/> is then its file's time, or now.</summary>
+        public DateTimeOffset? QueuedInFuture { get; }
 
         /// <summary>The spool folder that holds the item.</summary>
         public string SpoolPath { get; }

@@ -9,8 +9,9 @@ namespace PSCompositeMail.Spool
     /// <summary>How a spool is doing, as Test-MailSpool reports it: what waits, for how long, and what failed too often.</summary>
     public sealed class SpoolHealth
     {
-        private SpoolHealth(string path, TimeSpan maxAge, IReadOnlyList<MailSpoolItem> waiting, IReadOnlyList<MailSpoolItem> poison)
+        private SpoolHealth(string path, TimeSpan maxAge, IReadOnlyList<MailSpoolItem> waiting, IReadOnlyList<MailSpoolItem> poison, IReadOnlyList<string> damaged)
         {
+            DamagedItems = damaged;
             Path = path;
             MaxAge = maxAge;
             Items = waiting;
@@ -22,8 +23,8 @@ namespace PSCompositeMail.Spool
         /// <summary>The spool folder.</summary>
         public string Path { get; }
 
-        /// <summary>Nothing in the poison folder, and nothing waiting longer than <see cref="MaxAge"/>.</summary>
-        public bool Healthy => PoisonItems.Count == 0 && Late.Count == 0;
+        /// <summary>Nothing in the poison or damaged folder, and nothing waiting longer than <see cref="MaxAge"/>.</summary>
+        public bool Healthy => PoisonItems.Count == 0 && DamagedItems.Count == 0 && Late.Count == 0;
 
         /// <summary>How many messages wait for a resend (those a resend holds at this moment included).</summary>
         public int Waiting => Items.Count;
@@ -33,6 +34,12 @@ namespace PSCompositeMail.Spool
 
         /// <summary>How many messages are in the poison folder: they failed too often and are not resent by themselves.</summary>
         public int Poison => PoisonItems.Count;
+
+        /// <summary>How many items were set aside in the damaged folder: they cannot be resent as they are, and stay there until someone looks.</summary>
+        public int Damaged => DamagedItems.Count;
+
+        /// <summary>The notes (.reason files) of the items in the damaged folder, each saying why it was set aside.</summary>
+        public IReadOnlyList<string> DamagedItems { get; }
 
         /// <summary>How long a message may wait before it is late.</summary>
         public TimeSpan MaxAge { get; }
@@ -46,14 +53,32 @@ namespace PSCompositeMail.Spool
         /// <summary>The messages in the poison folder.</summary>
         public IReadOnlyList<MailSpoolItem> PoisonItems { get; }
 
-        /// <summary>One warning per late item and per poison item: its subject, age and last error.</summary>
+        /// <summary>One warning per late item and per poison item (its subject, age and last error), per item spooled "in the future" (a wrong clock), and per damaged item (its note and reason).</summary>
         public IEnumerable<string> Warnings =>
             Late.Select(item => $"'{item.Subject}' <{item.MessageId}> has waited {Describe(item.Age)} in the spool, longer than {Describe(MaxAge)}; last error: {item.Error}")
-                .Concat(PoisonItems.Select(item => $"'{item.Subject}' <{item.MessageId}> is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it was spooled; it is not resent by itself (Get-MailSpool -Poison); last error: {item.Error}"));
+                .Concat(PoisonItems.Select(item => $"'{item.Subject}' <{item.MessageId}> is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it was spooled; it is not resent by itself (Get-MailSpool -Poison); last error: {item.Error}"))
+                .Concat(Items.Concat(PoisonItems).Where(item => item.QueuedInFuture is not null).Select(item => $"'{item.Subject}' <{item.MessageId}> says it was spooled at {item.QueuedInFuture:u}, in the future (a clock was wrong): its age counts from {item.Queued:u}"))
+                .Concat(DamagedItems.Select(note => $"'{System.IO.Path.GetFileName(note)}' is in the damaged folder {System.IO.Path.GetDirectoryName(note)}: it cannot be resent as it is; {ReadNote(note)}"));
 
         /// <summary>Reads the spool without changing it.</summary>
         internal static SpoolHealth Check(MailSpool spool, TimeSpan maxAge) =>
-            new SpoolHealth(spool.Path, maxAge, spool.Inspect().OrderBy(item => item.Queued).ToArray(), spool.Inspect(poisoned: true).OrderBy(item => item.Queued).ToArray());
+            new SpoolHealth(spool.Path, maxAge, spool.Inspect().OrderBy(item => item.Queued).ToArray(), spool.Inspect(poisoned: true).OrderBy(item => item.Queued).ToArray(), spool.DamagedNotes());
+
+        /// <summary>A note's first line (when and why it was set aside), read only if it is a regular file the spool wrote.</summary>
+        private static string ReadNote(string note)
+        {
+            try
+            {
+                SpoolFile.EnsureRegular(note, "its note");
+                using var reader = new System.IO.StreamReader(note);
+                var line = reader.ReadLine() ?? string.Empty;
+                return line.Length > 2000 ? line.Substring(0, 2000) + "..." : line;
+            }
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or System.IO.InvalidDataException)
+            {
+                return $"its note cannot be read ({ex.Message})";
+            }
+        }
 
         /// <summary>An age as people say it: 3d 4h, 5h 12m, 7m 30s.</summary>
         public static string Describe(TimeSpan age)
@@ -69,6 +94,6 @@ namespace PSCompositeMail.Spool
         }
 
         public override string ToString() =>
-            ControlCharacters.Escape($"{(Healthy ? "Healthy" : "Unhealthy")}: {Waiting} waiting (oldest {(Oldest is { } oldest ? Describe(oldest) : "none")}), {Poison} poison, in {Path}");
+            ControlCharacters.Escape($"{(Healthy ? "Healthy" : "Unhealthy")}: {Waiting} waiting (oldest {(Oldest is { } oldest ? Describe(oldest) : "none")}), {Poison} poison, {Damaged} damaged, in {Path}");
     }
 }
