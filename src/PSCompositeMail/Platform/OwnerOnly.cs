@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace PSCompositeMail.Platform
 {
@@ -18,8 +17,6 @@ namespace PSCompositeMail.Platform
     {
         private const int OwnerReadWrite = 0x180; // 0600
         private const int OwnerAll = 0x1C0; // 0700
-        private const int FileTypeMask = 0xF000; // S_IFMT
-        private const int RegularFile = 0x8000; // S_IFREG
 
         private static readonly Type? ModeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
 
@@ -88,9 +85,10 @@ namespace PSCompositeMail.Platform
                 throw new IOException($"'{path}' is a symbolic link: give the real path of the log file.");
             }
 
-            if (ExistingFileProblem(path) is { } problem)
+            if (RegularFile.OtherOwner(path) is { } owner)
             {
-                throw new IOException($"'{path}' is {problem}: it is neither opened nor changed.");
+                // Narrowed, it would still be readable by that user; and chmod is not this module's to do to others' files.
+                throw new IOException($"'{path}' is a file of another user (uid {owner}): give each account its own file; it is neither opened nor changed.");
             }
 
             if (File.Exists(path))
@@ -108,52 +106,6 @@ namespace PSCompositeMail.Platform
                 throw;
             }
         }
-
-        /// <summary>
-        /// Why the item at <paramref name="path"/> may not be narrowed or appended to, or null when it is missing or a
-        /// regular file of the current user. Opening a named pipe blocks until a reader comes, chmod on a device
-        /// changes it for the whole host (/dev/null made 0600 as root), and another user's file would stay readable by
-        /// that user. .NET Standard has no stat; the runtime's own native library (libSystem.Native, which .NET 7 and
-        /// later ship on every Unix) has, and its FileStatus starts with flags, st_mode, uid and gid on every platform.
-        /// </summary>
-        private static string? ExistingFileProblem(string path)
-        {
-            var status = new int[64];
-            try
-            {
-                if (SystemNativeLStat(Encoding.UTF8.GetBytes(path + "\0"), status) != 0)
-                {
-                    return null; // Missing (or not reachable, which opening then reports in its own words).
-                }
-
-                var type = status[1] & FileTypeMask;
-                if (type != RegularFile)
-                {
-                    return type switch
-                    {
-                        0x1000 => "a named pipe (FIFO)",
-                        0x2000 => "a character device",
-                        0x4000 => "a directory",
-                        0x6000 => "a block device",
-                        0xC000 => "a socket",
-                        _ => "not a regular file",
-                    };
-                }
-
-                var owner = unchecked((uint)status[2]);
-                return owner == SystemNativeGetEUid() ? null : $"a file of another user (uid {owner}): give each account its own file";
-            }
-            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-            {
-                throw new PlatformNotSupportedException($"'{path}' cannot be checked to be a regular file of the current user on this .NET; PowerShell 7.3 or later can.", ex);
-            }
-        }
-
-        [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat")]
-        private static extern int SystemNativeLStat(byte[] path, [Out] int[] status);
-
-        [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetEUid")]
-        private static extern uint SystemNativeGetEUid();
 
         private static void Set(object target, string property, object value) => target.GetType().GetProperty(property)!.SetValue(target, value);
 

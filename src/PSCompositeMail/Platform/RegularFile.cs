@@ -24,9 +24,10 @@ namespace PSCompositeMail.Platform
         private const int Regular = 0x8000;
         private const int Socket = 0xC000;
 
-        // FileStatus begins with Flags and Mode (two 32-bit fields); the buffer is far larger than the whole struct.
+        // FileStatus begins with Flags, Mode, Uid and Gid (32-bit fields); the buffer is far larger than the whole struct.
         private const int StatusSize = 512;
         private const int ModeOffset = 4;
+        private const int OwnerOffset = 8;
 
         private static readonly bool OnWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
@@ -43,8 +44,7 @@ namespace PSCompositeMail.Platform
                 return null;
             }
 
-            var status = new byte[StatusSize];
-            if (Stat(NullTerminated(path), status) != 0)
+            if (Status(path) is not { } status)
             {
                 return null;
             }
@@ -72,10 +72,33 @@ namespace PSCompositeMail.Platform
             }
         }
 
-        private static byte[] NullTerminated(string path) => Encoding.UTF8.GetBytes(path + "\0");
+        /// <summary>
+        /// The owner of the file at <paramref name="path"/> when it is another user than the one this process runs as
+        /// (its uid); null for the current user's file, for nothing at all, and on Windows.
+        /// </summary>
+        public static uint? OtherOwner(string path)
+        {
+            if (OnWindows || Status(path) is not { } status)
+            {
+                return null;
+            }
+
+            var owner = BitConverter.ToUInt32(status, OwnerOffset);
+            return owner == GetEffectiveUserId() ? null : owner;
+        }
+
+        /// <summary>The runtime's FileStatus of what the path finally points to, or null when nothing is there.</summary>
+        private static byte[]? Status(string path)
+        {
+            var status = new byte[StatusSize];
+            return Stat(Encoding.UTF8.GetBytes(path + "\0"), status) == 0 ? status : null;
+        }
 
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
         private static extern int Stat(byte[] path, byte[] status);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetEUid")]
+        private static extern uint GetEffectiveUserId();
     }
 
     /// <summary>A path that was to be opened as a file names a folder, pipe, device or socket.</summary>
