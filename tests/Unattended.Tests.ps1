@@ -358,6 +358,18 @@ Describe 'Spool health' {
         (Test-MailSpool $spool -MaxAge (New-TimeSpan -Hours 6) -WarningAction SilentlyContinue).Late | Should -BeNullOrEmpty
     }
 
+    It 'Test-MailSpool | Format-List shows the warnings and items escaped: a last error holding escape sequences cannot drive the terminal' {
+        $spool = Join-Path $TestDrive 'hostile'
+        $down = New-MailBackend -ScriptBlock { throw "relay `e]0;pwned`a`e[2J down" } -Name relay
+        $null = Send-CompositeMail -Backend $down @Mail -Subject 'hostile report' -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        Set-QueuedAgo (Get-MailSpool $spool) (New-TimeSpan -Hours 5)
+        $health = Test-MailSpool $spool -WarningAction SilentlyContinue
+        "$($health.Warnings)" | Should -Match "`e"
+        $shown = $health | Format-List | Out-String -Width 400
+        $shown | Should -Match 'pwned'
+        $shown | Should -Not -Match "[`e`a]"
+    }
+
     It 'an item spooled "in the future" (a wrong clock) counts its age from its file time, becomes late, and is warned about' {
         $spool = Join-Path $TestDrive 'skewed'
         New-Spooled $spool 'skewed report'
