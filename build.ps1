@@ -101,56 +101,52 @@ function Install-TestTools {
     $pester
 }
 
+# Debian packages the tests need: installed with apt-get when $Present says they are missing and this is root on a
+# machine with apt-get; otherwise the error says what to run.
+function Install-TestPackage {
+    param([string[]] $Package, [string] $For, [scriptblock] $Present)
+    if (& $Present) { return }
+    if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
+        Write-Host "Installing $($Package -join ', ') for $For..."
+        Invoke-Native apt-get @('update', '-qq')
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get (@('install', '-y', '-qq') + $Package)
+        return
+    }
+    throw "$For need $($Package -join ', '): run ""sudo apt-get install $($Package -join ' ')"" (Debian/Ubuntu), then try again."
+}
+
+# Whether Debian's own python3 (not a pyenv one first on PATH) imports these modules.
+function Test-DebianPython([string] $Modules) {
+    if (-not (Test-Path /usr/bin/python3)) { return $false }
+    & /usr/bin/python3 -c "import $Modules" 2>$null
+    $LASTEXITCODE -eq 0
+}
+
 # The SMTP tests run a real server: Debian's aiosmtpd under Debian's own python3. The DKIM tests verify with Debian's
 # dkimpy (python3-dkim) and the S/MIME tests with the openssl command line: verifiers that are not MimeKit. The
 # Microsoft 365 and Google tests run local token and Graph servers that sign and check JWTs with python3-jwt and
 # python3-cryptography.
 function Install-TestSmtpServer {
-    $packages = 'python3-aiosmtpd', 'python3-dkim', 'python3-jwt', 'python3-cryptography', 'openssl'
-    if (Test-Path /usr/bin/python3) {
-        & /usr/bin/python3 -c 'import aiosmtpd, dkim, jwt, cryptography' 2>$null
-        if ($LASTEXITCODE -eq 0 -and (Get-Command openssl -ErrorAction Ignore)) { return }
+    Install-TestPackage 'python3-aiosmtpd', 'python3-dkim', 'python3-jwt', 'python3-cryptography', 'openssl' -For 'The SMTP, DKIM, S/MIME and cloud tests' -Present {
+        (Test-DebianPython 'aiosmtpd, dkim, jwt, cryptography') -and [bool](Get-Command openssl -ErrorAction Ignore)
     }
-    if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
-        Write-Host "Installing $($packages -join ', ') for the SMTP, DKIM, S/MIME and cloud tests..."
-        Invoke-Native apt-get @('update', '-qq')
-        $env:DEBIAN_FRONTEND = 'noninteractive'
-        Invoke-Native apt-get (@('install', '-y', '-qq') + $packages)
-        return
-    }
-    throw "The tests need $($packages -join ', '): run ""sudo apt-get install $($packages -join ' ')"" (Debian/Ubuntu), then try again."
 }
 
 # The report tests render ConvertTo-MailHtml's HTML in Debian's headless Chromium and read the screenshot's pixels.
 function Install-TestBrowser {
-    if ((Get-Command chromium -CommandType Application -ErrorAction Ignore) -or (Get-Command chromium-browser -CommandType Application -ErrorAction Ignore)) { return }
-    if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
-        Write-Host 'Installing chromium for the report tests...'
-        Invoke-Native apt-get @('update', '-qq')
-        $env:DEBIAN_FRONTEND = 'noninteractive'
-        Invoke-Native apt-get @('install', '-y', '-qq', 'chromium')
-        return
+    Install-TestPackage 'chromium' -For 'The report tests' -Present {
+        [bool](Get-Command chromium, chromium-browser -CommandType Application -ErrorAction Ignore)
     }
-    throw 'The report tests need chromium: run "sudo apt-get install chromium" (Debian/Ubuntu), then try again.'
 }
 
 # The Test-MailDomain tests ask a real DNS server on 127.0.0.1: Debian's dnsmasq, the binary alone (dnsmasq-base: no
 # system service is installed or started), run by the tests with a generated configuration and no upstream; they
 # compare SPF verdicts with pyspf (python3-spf).
 function Install-TestDnsServer {
-    $packages = 'dnsmasq-base', 'python3-spf'
-    if (Test-Path /usr/sbin/dnsmasq) {
-        & /usr/bin/python3 -c 'import spf' 2>$null
-        if ($LASTEXITCODE -eq 0) { return }
+    Install-TestPackage 'dnsmasq-base', 'python3-spf' -For 'The Test-MailDomain tests' -Present {
+        (Test-Path /usr/sbin/dnsmasq) -and (Test-DebianPython 'spf')
     }
-    if ((Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
-        Write-Host "Installing $($packages -join ', ') for the Test-MailDomain tests..."
-        Invoke-Native apt-get @('update', '-qq')
-        $env:DEBIAN_FRONTEND = 'noninteractive'
-        Invoke-Native apt-get (@('install', '-y', '-qq') + $packages)
-        return
-    }
-    throw "The tests need $($packages -join ', '): run ""sudo apt-get install $($packages -join ' ')"" (Debian/Ubuntu), then try again."
 }
 
 function Invoke-Test {
