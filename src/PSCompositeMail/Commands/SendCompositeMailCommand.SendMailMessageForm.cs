@@ -151,29 +151,12 @@ namespace PSCompositeMail.Commands
                 ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Setting)));
             }
 
-            _smtpShortcutUsed = true;
-            _writeResults = PassThru;
             if (shortcut is SmtpBackend smtp)
             {
                 WriteVerbose(StreamWriting.Escaped(SmtpShortcut.Explain(smtp)));
             }
 
             _sender!.UseBackends(new[] { shortcut! });
-        }
-
-        private void RefuseSmtpParametersWithBackend()
-        {
-            var contradicting = SmtpShortcut.ParametersIn(MyInvocation.BoundParameters.Keys);
-            if (contradicting.Count > 0)
-            {
-                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
-                    new PSArgumentException(
-                        $"-{string.Join(", -", contradicting)} {(contradicting.Count == 1 ? "builds" : "build")} an SMTP backend of their own, which contradicts the backends given with -Backend. " +
-                        "Give either, or make the SMTP backend with New-MailBackend -Smtp (it takes these parameters) and add it to -Backend."),
-                    "BackendWithSmtpParameters",
-                    ErrorCategory.InvalidArgument,
-                    null)));
-            }
         }
     }
 }

@@ -17,35 +17,29 @@ using PSCompositeMail.Spool;
 namespace PSCompositeMail.Commands
 {
     /// <summary>
-    /// Sends each message through every given backend under a delivery policy. The cmdlet binds parameters and
-    /// writes streams; <see cref="MailSender"/> does the work. The file is longer than most because Send-MailMessage's
-    /// parameters (and the three ways to give a message) are all declared here; the Send-MailMessage form's own SMTP
-    /// parameters and choices are in SendCompositeMailCommand.SendMailMessageForm.cs, S/MIME in .Smime.cs, what is
-    /// piped in (files, rows) in .PipedInput.cs.
+    /// Sends each message through every given backend under a delivery policy. The cmdlet binds parameters, carries
+    /// out what <see cref="SendInvocation"/> decides about the command line and each input, and writes streams;
+    /// <see cref="MailSender"/> does the sending. The file is longer than most because Send-MailMessage's parameters
+    /// (and the three ways to give a message) are all declared here; the Send-MailMessage form's own SMTP parameters
+    /// are in SendCompositeMailCommand.SendMailMessageForm.cs, S/MIME's in .Smime.cs.
     /// </summary>
     [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = MessageSet)]
     [OutputType(typeof(SendResult))]
     public sealed partial class SendCompositeMailCommand : CancellableCmdlet, ISendHost
     {
-        private const string MessageSet = "Message";
-        private const string PathSet = "Path";
-        private const string SpoolSet = "Spool";
+        private const string MessageSet = SendParameters.MessageSet;
+        private const string PathSet = SendParameters.PathSet;
+        private const string SpoolSet = SendParameters.SpoolSet;
 
-        private readonly List<MailBackend> _pipelineBackends = new List<MailBackend>();
+        private static readonly SendParameters Parameters = new SendParameters(typeof(SendCompositeMailCommand));
+
+        private readonly SendInvocation _invocation = new SendInvocation(Parameters);
         private readonly BatchProgress _progress = new BatchProgress();
         private DeliveryContext? _context;
         private MailSender? _sender;
-        private readonly List<string> _pipedAttachments = new List<string>();
+        private MessageDescriber? _describer;
         private bool _describeMessages;
         private SendReport? _writing;
-        private bool _backendsPending;
-        private bool _smtpShortcutUsed;
-        private bool _writeResults = true;
-        private IReadOnlyList<string> _messageParametersGiven = Array.Empty<string>();
-        private bool _pathOnCommandLine;
-        private HashSet<string> _commandLineParameters = new HashSet<string>();
-        private IReadOnlyList<string> _delayBoundParameters = Array.Empty<string>();
-        private bool _inputArrived;
 
         [Parameter(ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
@@ -134,6 +128,13 @@ namespace PSCompositeMail.Commands
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; } = Array.Empty<string>();
 
+        /// <summary>
+        /// Whatever comes down the pipeline, as it came: paths given as text become attachments as with Send-MailMessage,
+        /// and a row is checked for properties PowerShell could not bind (<see cref="PipedRow"/>).
+        /// </summary>
+        [Parameter(ParameterSetName = MessageSet, ValueFromPipeline = true, DontShow = true)]
+        public PipelineInput? InputObject { get; set; }
+
         /// <summary>Items from Get-MailSpool: each is resent and leaves the spool only once delivered.</summary>
         [Parameter(Mandatory = true, ParameterSetName = SpoolSet, ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
@@ -214,130 +215,26 @@ namespace PSCompositeMail.Commands
                 Logs = LogPath is null ? Array.Empty<MessageLog>() : new[] { new MessageLog(GetUnresolvedProviderPathFromPSPath(LogPath)) },
             });
 
-            var bound = MyInvocation.BoundParameters;
-            _commandLineParameters = new HashSet<string>(bound.Keys, StringComparer.OrdinalIgnoreCase);
-
-            // A delay-bind script block (-Subject { "Report for $($_.Name)" }) makes a row of any input. PowerShell 7
-            // holds it here in an internal wrapper (DelayedScriptBlockArgument), Windows PowerShell as the script block.
-            _delayBoundParameters = RowParameters
-                .Where(p => p.Type != typeof(ScriptBlock) && bound.TryGetValue(p.Name, out var given) && (given is ScriptBlock || given?.GetType().Name == "DelayedScriptBlockArgument"))
-                .Select(p => p.Name)
-                .ToList();
-            _messageParametersGiven = MessageParameters.Where(bound.ContainsKey).ToList();
-            _commandLineMessage = CommandLineMessage.Select(property => (property, (object?)property.GetValue(this))).ToList();
-            _pathOnCommandLine = bound.ContainsKey(nameof(Path));
-            if (_pathOnCommandLine && _messageParametersGiven.Count > 0)
-            {
-                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
-                    new PSArgumentException($"-Path names .eml messages to send as they are, which contradicts -{string.Join(", -", _messageParametersGiven)}. To attach files, use -Attachments."),
-                    "PathWithMessageParameters",
-                    ErrorCategory.InvalidArgument,
-                    null)));
-            }
-
-            if (bound.ContainsKey(nameof(Backend)))
-            {
-                RefuseSmtpParametersWithBackend();
-                _sender.UseBackends(Backend!);
-            }
-            else if (SmtpServer is not null || !MyInvocation.ExpectingInput)
-            {
-                UseSmtpShortcut();
-            }
-            else
-            {
-                // Piped backends, or messages for $PSEmailServer: the first input tells.
-                _backendsPending = true;
-            }
+            _describer = new MessageDescriber(_sender.Paths, _context);
+            CarryOut(_invocation.Begin(MyInvocation.BoundParameters, MyInvocation.ExpectingInput, GivenMessage()));
         }
 
         protected override void ProcessRecord()
         {
-            _inputArrived = true;
-            // Read from the value, which PowerShell resets for each input: $PSBoundParameters keeps an earlier input's.
-            var backendPiped = !_commandLineParameters.Contains(nameof(Backend)) && Backend is not null;
-            if (_backendsPending && !backendPiped)
+            CarryOut(_invocation.Input(new BoundInput
             {
-                if (_pipelineBackends.Count > 0)
-                {
-                    WhileSending(() => _sender!.Refuse(PipedRow.AfterBackends(InputObject?.Value)));
-                    return;
-                }
-
-                // The first input is a message: it goes to $PSEmailServer, as Send-MailMessage sends it.
-                _backendsPending = false;
-                UseSmtpShortcut();
-            }
-
-            if (_smtpShortcutUsed && backendPiped)
-            {
-                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
-                    new PSArgumentException("Backends were piped into a call that sends through -SmtpServer (or $PSEmailServer): give either, not both."),
-                    "BackendWithSmtpParameters",
-                    ErrorCategory.InvalidArgument,
-                    Backend)));
-            }
-
-            if (_backendsPending)
-            {
-                // Backends piped in describe one message given by parameters: it is sent once they have all arrived.
-                RefuseSmtpParametersWithBackend();
-                _pipelineBackends.AddRange(Backend!);
-                return;
-            }
-
-            if (_pathOnCommandLine && MyInvocation.ExpectingInput)
-            {
-                // -Path names the messages, sent once after the input (EndProcessing); an input has no part in them.
-                WhileSending(() => _sender!.Refuse(PipedRow.WithPath(InputObject?.Value ?? SpoolItem.FirstOrDefault())));
-                return;
-            }
-
-            if (ParameterSetName == MessageSet && !_pathOnCommandLine && InputObject is not null && TookPipedInput())
-            {
-                return;
-            }
-
-            WhileSending(SendCurrentInput);
+                ParameterSet = ParameterSetName,
+                Backends = Backend,
+                Value = InputObject?.Value,
+                SpoolItems = SpoolItem,
+                Paths = Path,
+                Message = GivenMessage(),
+            }));
         }
 
         protected override void EndProcessing()
         {
-            // -Path's messages go once, whatever was piped; and when nothing came down the pipeline (Get-ChildItem *.log
-            // matched no file), a command line naming a recipient is a whole message, sent as Send-MailMessage sends it.
-            var pathOnce = _pathOnCommandLine && MyInvocation.ExpectingInput && _pipelineBackends.Count == 0;
-            var commandLineAlone = MyInvocation.ExpectingInput && !_inputArrived && _delayBoundParameters.Count == 0 &&
-                PipedFiles.UseFor(_messageParametersGiven) == PipedFileUse.Attachment;
-            if (pathOnce || commandLineAlone)
-            {
-                if (_backendsPending)
-                {
-                    _backendsPending = false;
-                    UseSmtpShortcut();
-                }
-
-                WhileSending(SendCurrentInput);
-            }
-
-            if (_pipelineBackends.Count > 0 && _delayBoundParameters.Count > 0)
-            {
-                // A delay-bind script block takes its value from each input, and piped backends bring none.
-                WhileSending(() => _sender!.Refuse(PipedRow.DelayBindWithoutRows(_delayBoundParameters)));
-            }
-            else if (_pipelineBackends.Count > 0 || _pipedAttachments.Count > 0)
-            {
-                // The one message the command line describes. The last input's values are still bound (PowerShell
-                // resets them only before the next input), so the command line's own are put back first.
-                RestoreCommandLineMessage();
-                if (_pipelineBackends.Count > 0)
-                {
-                    _sender!.UseBackends(_pipelineBackends);
-                }
-
-                // Send-MailMessage's way: every file piped in is an attachment of the one message, sent at the end.
-                WhileSending(_pathOnCommandLine ? () => _sender!.SendFiles(Path) : () => _sender!.Send(() => DescribeMessage(_pipedAttachments)));
-            }
-
+            CarryOut(_invocation.End());
             WhileSending(_sender!.Finish);
             if (_progress.Shown)
             {
@@ -368,23 +265,47 @@ namespace PSCompositeMail.Commands
             _context = null;
         }
 
-        private void SendCurrentInput()
+        /// <summary>Carries out what the routing decided, in order: a contradiction ends the call; each send is written as it settles.</summary>
+        private void CarryOut(IEnumerable<SendDecision> decisions)
         {
-            switch (ParameterSetName)
+            foreach (var decision in decisions)
             {
-                case SpoolSet:
-                    _sender!.Resend(SpoolItem);
+                switch (decision)
+                {
+                    case SendDecision.Fail fail:
+                        ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(new PSArgumentException(fail.Message), fail.ErrorId, ErrorCategory.InvalidArgument, fail.Target)));
+                        break;
+                    case SendDecision.UseBackends use:
+                        _sender!.UseBackends(use.Backends);
+                        break;
+                    case SendDecision.UseSmtpShortcut:
+                        UseSmtpShortcut();
+                        break;
+                    default:
+                        WhileSending(() => Send(decision));
+                        break;
+                }
+            }
+        }
+
+        private void Send(SendDecision decision)
+        {
+            switch (decision)
+            {
+                case SendDecision.Send message:
+                    _sender!.Send(() => _describer!.Describe(message.Message, message.PipedAttachments));
                     break;
-                case PathSet:
-                    _sender!.SendFiles(Path);
+                case SendDecision.SendFiles files:
+                    _sender!.SendFiles(files.Paths, files.Piped);
                     break;
-                case MessageSet when _pathOnCommandLine:
-                    // -Path alone also fits the message set, PowerShell's default when both do: it still names messages.
-                    _sender!.SendFiles(Path);
+                case SendDecision.Resend resend:
+                    _sender!.Resend(resend.Items);
+                    break;
+                case SendDecision.Refuse refuse:
+                    _sender!.Refuse(refuse.Problem);
                     break;
                 default:
-                    _sender!.Send(() => DescribeMessage(Array.Empty<string>()));
-                    break;
+                    throw new ArgumentOutOfRangeException(nameof(decision), decision.GetType().Name, "A decision this cmdlet does not carry out.");
             }
         }
 
@@ -440,7 +361,7 @@ namespace PSCompositeMail.Commands
 
                 if (report.Result is { } result)
                 {
-                    if (_writeResults)
+                    if (_invocation.WritesResults)
                     {
                         WriteObject(result);
                     }
@@ -455,7 +376,7 @@ namespace PSCompositeMail.Commands
                 {
                     WriteError(StreamWriting.Escaped(new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target)));
                 }
-                else if (_smtpShortcutUsed && report.Result is { } delivered && SendReport.RefusedRecipients(delivered) is { } refused)
+                else if (_invocation.SmtpShortcutUsed && report.Result is { } delivered && SendReport.RefusedRecipients(delivered) is { } refused)
                 {
                     // Send-MailMessage throws for a recipient refused for good; its renamed call must not be quieter.
                     WriteError(StreamWriting.Escaped(new ErrorRecord(refused, "RecipientsRefused", ErrorCategory.InvalidOperation, delivered)));
@@ -516,17 +437,10 @@ namespace PSCompositeMail.Commands
             }
         }
 
-        /// <param name="pipedAttachments">Files piped in: only the command line's one message carries them.</param>
-        private MessageSpec DescribeMessage(IEnumerable<string> pipedAttachments)
+        /// <summary>The message parameters as they are now bound: the command line's, and the current row's.</summary>
+        private GivenMessage GivenMessage() => new GivenMessage
         {
-            var report = MailBodyCarrier.Find(Body);
-            if (report is not null && HtmlBody is not null)
-            {
-                throw new MessageValidationException(
-                    "-Body is a report from ConvertTo-MailHtml, which brings its own HTML: -HtmlBody contradicts it. Give one of them.", nameof(HtmlBody), null);
-            }
-
-            return new MessageSpec
+            Spec = new MessageSpec
             {
                 From = From,
                 Sender = Sender,
@@ -537,17 +451,21 @@ namespace PSCompositeMail.Commands
                 Subject = Subject,
                 Body = Body,
                 BodyAsHtml = BodyAsHtml,
-                HtmlBody = report?.Html ?? HtmlBody,
-                Report = report,
-                Attachments = _sender!.Paths.Resolve((Attachments ?? Array.Empty<string>()).Concat(pipedAttachments), nameof(Attachments)),
-                InlineAttachments = _sender.Paths.ResolveInline(InlineAttachments, nameof(InlineAttachments)),
+                HtmlBody = HtmlBody,
                 Priority = Priority,
                 DeliveryNotification = DeliveryNotificationOption,
                 Encoding = Encoding,
                 Headers = Headers,
                 MessageId = MessageId,
-                Smime = DescribeSmime(),
-            };
-        }
+            },
+            Attachments = Attachments,
+            InlineAttachments = InlineAttachments,
+            SigningCertificate = SigningCertificate,
+            SigningCertificatePath = SigningCertificatePath,
+            SigningCertificatePassword = SigningCertificatePassword,
+            SigningCertificateThumbprint = SigningCertificateThumbprint,
+            EncryptionCertificate = EncryptionCertificate,
+            EncryptionCertificatePath = EncryptionCertificatePath,
+        };
     }
 }

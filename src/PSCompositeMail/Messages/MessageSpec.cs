@@ -49,5 +49,8 @@ namespace PSCompositeMail.Messages
 
         /// <summary>S/MIME signing and encryption, applied after the message is built; null: neither.</summary>
         public SmimeOptions? Smime { get; set; }
+
+        /// <summary>The same values in a spec of its own, to complete without changing this one.</summary>
+        public MessageSpec Copy() => (MessageSpec)MemberwiseClone();
     }
 }
