@@ -4,8 +4,8 @@ using Xunit;
 namespace PSCompositeMail.Tests
 {
     /// <summary>
-    /// A pipeline row's switch written as text. (The rest of PipedRow reads PSObjects, which need PowerShell itself:
-    /// tests/PipedInput.Tests.ps1 covers it through real pipelines.)
+    /// A pipeline row's switch written as text. (Rows themselves are checked through the routing in
+    /// SendInvocationTests, and through real pipelines in tests/PipedInput.Tests.ps1.)
     /// </summary>
     public sealed class PipedRowTests
     {
