@@ -22,12 +22,18 @@ namespace PSCompositeMail.Tests
 
         private readonly SendInvocation _invocation = new SendInvocation(Parameters);
 
-        private readonly GivenMessage _commandLine = new GivenMessage { Spec = new MessageSpec { To = new[] { "ops@example.com" }, Subject = "Nightly" } };
+        private readonly GivenMessage _commandLine = new GivenMessage
+        {
+            Spec = new MessageSpec { To = new[] { "ops@example.com" }, Subject = "Nightly" },
+        };
 
         private static Dictionary<string, object?> Bound(params (string Name, object? Value)[] parameters) =>
             parameters.ToDictionary(p => p.Name, p => p.Value, StringComparer.OrdinalIgnoreCase);
 
         private static (string, object?) Recipient => ("To", new[] { "ops@example.com" });
+
+        /// <summary>-Backend on the command line.</summary>
+        private static (string, object?) BackendGiven => ("Backend", new MailBackend[] { new MemoryBackend("memory") });
 
         private static PSObject Row(params (string Name, object? Value)[] properties)
         {
@@ -111,7 +117,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void Files_piped_without_message_parameters_are_eml_messages_each_sent_as_it_comes()
         {
-            _invocation.Begin(Bound(("Backend", new MailBackend[] { new MemoryBackend("memory") })), expectingInput: true, new GivenMessage());
+            _invocation.Begin(Bound(BackendGiven), expectingInput: true, new GivenMessage());
 
             var files = Only<SendDecision.SendFiles>(_invocation.Input(Piped("saved.eml")));
 
@@ -123,7 +129,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void Files_piped_with_message_parameters_but_no_recipient_fail_the_call()
         {
-            _invocation.Begin(Bound(("Backend", new MailBackend[] { new MemoryBackend("memory") }), ("Subject", "Logs")), expectingInput: true, new GivenMessage());
+            _invocation.Begin(Bound(BackendGiven, ("Subject", "Logs")), expectingInput: true, new GivenMessage());
 
             var fail = Only<SendDecision.Fail>(_invocation.Input(Piped("a.log")));
 
@@ -134,7 +140,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void A_blank_path_or_an_object_that_is_neither_row_nor_file_is_refused()
         {
-            _invocation.Begin(Bound(Recipient, ("Backend", new MailBackend[] { new MemoryBackend("memory") })), expectingInput: true, _commandLine);
+            _invocation.Begin(Bound(Recipient, BackendGiven), expectingInput: true, _commandLine);
 
             Assert.Equal("Path", Only<SendDecision.Refuse>(_invocation.Input(Piped("  "))).Problem.ParamName);
             var hashtable = Only<SendDecision.Refuse>(_invocation.Input(Piped(new System.Collections.Hashtable { ["To"] = "jane@example.com" })));
@@ -145,7 +151,8 @@ namespace PSCompositeMail.Tests
         public void A_row_is_sent_with_its_own_values()
         {
             var backends = new MailBackend[] { new MemoryBackend("memory") };
-            Assert.Equal(backends, Only<SendDecision.UseBackends>(_invocation.Begin(Bound(("Backend", backends)), expectingInput: true, new GivenMessage())).Backends);
+            var begun = _invocation.Begin(Bound(("Backend", backends)), expectingInput: true, new GivenMessage());
+            Assert.Equal(backends, Only<SendDecision.UseBackends>(begun).Backends);
             var row = Piped(Row(("To", "jane@example.com"), ("Subject", "Hello"), ("FullName", "Jane Doe")));
 
             var send = Only<SendDecision.Send>(_invocation.Input(row));
@@ -162,7 +169,7 @@ namespace PSCompositeMail.Tests
         [InlineData("PSPath", "report.pdf", "Attachments")]
         public void A_row_whose_property_would_be_lost_or_would_choose_the_connection_is_refused(string property, string value, string parameter)
         {
-            _invocation.Begin(Bound(("Backend", new MailBackend[] { new MemoryBackend("memory") })), expectingInput: true, new GivenMessage());
+            _invocation.Begin(Bound(BackendGiven), expectingInput: true, new GivenMessage());
 
             var refused = Only<SendDecision.Refuse>(_invocation.Input(Piped(Row(("To", "jane@example.com"), (property, value)))));
 
@@ -172,7 +179,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void A_row_property_the_command_line_gives_is_not_checked_it_is_the_command_line_s()
         {
-            _invocation.Begin(Bound(("Backend", new MailBackend[] { new MemoryBackend("memory") }), ("Priority", "High")), expectingInput: true, new GivenMessage());
+            _invocation.Begin(Bound(BackendGiven, ("Priority", "High")), expectingInput: true, new GivenMessage());
 
             Only<SendDecision.Send>(_invocation.Input(Piped(Row(("To", "jane@example.com"), ("Priority", "Bogus")))));
         }
@@ -189,7 +196,7 @@ namespace PSCompositeMail.Tests
             Assert.Equal("Subject", refused.Problem.ParamName);
 
             var rows = new SendInvocation(Parameters);
-            rows.Begin(Bound(Recipient, ("Subject", subject), ("Backend", new MailBackend[] { new MemoryBackend("memory") })), expectingInput: true, _commandLine);
+            rows.Begin(Bound(Recipient, ("Subject", subject), BackendGiven), expectingInput: true, _commandLine);
             Only<SendDecision.Send>(rows.Input(Piped("a.log")));
             Assert.Empty(rows.End());
         }
@@ -198,13 +205,14 @@ namespace PSCompositeMail.Tests
         public void A_spool_item_is_resent_as_it_is_and_refused_beside_message_parameters()
         {
             var item = SpoolItem();
-            _invocation.Begin(Bound(("Backend", new MailBackend[] { new MemoryBackend("memory") })), expectingInput: true, new GivenMessage());
+            _invocation.Begin(Bound(BackendGiven), expectingInput: true, new GivenMessage());
 
-            var resend = Only<SendDecision.Resend>(_invocation.Input(new BoundInput { ParameterSet = SendParameters.SpoolSet, SpoolItems = new[] { item } }));
+            var spoolInput = new BoundInput { ParameterSet = SendParameters.SpoolSet, SpoolItems = new[] { item } };
+            var resend = Only<SendDecision.Resend>(_invocation.Input(spoolInput));
             Assert.Same(item, Assert.Single(resend.Items));
 
             var withSubject = new SendInvocation(Parameters);
-            withSubject.Begin(Bound(("Backend", new MailBackend[] { new MemoryBackend("memory") }), ("Subject", "x")), expectingInput: true, new GivenMessage());
+            withSubject.Begin(Bound(BackendGiven, ("Subject", "x")), expectingInput: true, new GivenMessage());
             var refused = Only<SendDecision.Refuse>(withSubject.Input(Piped(item)));
             Assert.Contains("Spool item item-1 was not resent", refused.Problem.Message);
         }
@@ -239,7 +247,8 @@ namespace PSCompositeMail.Tests
             Assert.Empty(_invocation.End());
 
             var passThru = new SendInvocation(Parameters);
-            Only<SendDecision.UseSmtpShortcut>(passThru.Begin(Bound(Recipient, ("SmtpServer", "relay"), ("PassThru", new SwitchParameter(true))), expectingInput: true, _commandLine));
+            var bound = Bound(Recipient, ("SmtpServer", "relay"), ("PassThru", new SwitchParameter(true)));
+            Only<SendDecision.UseSmtpShortcut>(passThru.Begin(bound, expectingInput: true, _commandLine));
             Assert.True(passThru.WritesResults);
         }
 
@@ -259,7 +268,7 @@ namespace PSCompositeMail.Tests
         public void Backend_with_SMTP_parameters_on_the_command_line_fails_the_call_before_anything_is_sent()
         {
             var fail = Only<SendDecision.Fail>(_invocation.Begin(
-                Bound(Recipient, ("Backend", new MailBackend[] { new MemoryBackend("memory") }), ("UseSsl", new SwitchParameter(true)), ("TimeoutSec", 5)),
+                Bound(Recipient, BackendGiven, ("UseSsl", new SwitchParameter(true)), ("TimeoutSec", 5)),
                 expectingInput: false,
                 _commandLine));
 
@@ -269,7 +278,9 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void Path_on_the_command_line_contradicts_message_parameters()
         {
-            var fail = Only<SendDecision.Fail>(_invocation.Begin(Bound(("Path", new[] { "a.eml" }), ("Subject", "x")), expectingInput: false, new GivenMessage()));
+            var begun = _invocation.Begin(Bound(("Path", new[] { "a.eml" }), ("Subject", "x")), expectingInput: false, new GivenMessage());
+
+            var fail = Only<SendDecision.Fail>(begun);
 
             Assert.Equal("PathWithMessageParameters", fail.ErrorId);
         }
@@ -278,7 +289,7 @@ namespace PSCompositeMail.Tests
         public void Path_on_the_command_line_is_sent_once_at_the_end_and_piped_input_is_refused()
         {
             var paths = new[] { "a.eml", "b.eml" };
-            _invocation.Begin(Bound(("Path", paths), ("Backend", new MailBackend[] { new MemoryBackend("memory") })), expectingInput: true, new GivenMessage());
+            _invocation.Begin(Bound(("Path", paths), BackendGiven), expectingInput: true, new GivenMessage());
 
             Only<SendDecision.Refuse>(_invocation.Input(Piped("c.eml")));
             var files = Only<SendDecision.SendFiles>(_invocation.End());
@@ -291,7 +302,7 @@ namespace PSCompositeMail.Tests
         public void Path_on_the_command_line_without_input_is_sent_as_the_one_input()
         {
             var paths = new[] { "a.eml" };
-            _invocation.Begin(Bound(("Path", paths), ("Backend", new MailBackend[] { new MemoryBackend("memory") })), expectingInput: false, new GivenMessage());
+            _invocation.Begin(Bound(("Path", paths), BackendGiven), expectingInput: false, new GivenMessage());
 
             var files = Only<SendDecision.SendFiles>(_invocation.Input(new BoundInput { ParameterSet = SendParameters.MessageSet, Paths = paths }));
 

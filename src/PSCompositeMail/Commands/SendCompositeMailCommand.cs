@@ -8,7 +8,6 @@ using System.Text;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
-using PSCompositeMail.Reports;
 using PSCompositeMail.Results;
 using PSCompositeMail.Sending;
 using PSCompositeMail.Smtp;
@@ -273,7 +272,9 @@ namespace PSCompositeMail.Commands
                 switch (decision)
                 {
                     case SendDecision.Fail fail:
-                        ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(new PSArgumentException(fail.Message), fail.ErrorId, ErrorCategory.InvalidArgument, fail.Target)));
+                        var contradiction = new PSArgumentException(fail.Message);
+                        var error = new ErrorRecord(contradiction, fail.ErrorId, ErrorCategory.InvalidArgument, fail.Target);
+                        ThrowTerminatingError(StreamWriting.Escaped(error));
                         break;
                     case SendDecision.UseBackends use:
                         _sender!.UseBackends(use.Backends);

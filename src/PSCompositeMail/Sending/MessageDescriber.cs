@@ -50,7 +50,8 @@ namespace PSCompositeMail.Sending
         /// <summary>The certificates this message is signed and encrypted with, loaded and checked; null when it is neither.</summary>
         private SmimeOptions? DescribeSmime(GivenMessage given)
         {
-            var signingSources = new object?[] { given.SigningCertificate, given.SigningCertificatePath, given.SigningCertificateThumbprint }.Count(s => s is not null);
+            var signingSources = new object?[] { given.SigningCertificate, given.SigningCertificatePath, given.SigningCertificateThumbprint }
+                .Count(s => s is not null);
             if (signingSources > 1)
             {
                 throw new MessageValidationException(
@@ -62,8 +63,12 @@ namespace PSCompositeMail.Sending
                 throw new MessageValidationException("-SigningCertificatePassword opens the PFX file of -SigningCertificatePath.", nameof(given.SigningCertificatePassword), null);
             }
 
-            RequireNoEmptyEncryptionValue(given.EncryptionCertificatePath is { } paths && (paths.Length == 0 || paths.Any(string.IsNullOrWhiteSpace)), nameof(given.EncryptionCertificatePath));
-            RequireNoEmptyEncryptionValue(given.EncryptionCertificate is { } objects && (objects.Length == 0 || objects.Any(c => c is null)), nameof(given.EncryptionCertificate));
+            RequireNoEmptyEncryptionValue(
+                given.EncryptionCertificatePath is { } paths && (paths.Length == 0 || paths.Any(string.IsNullOrWhiteSpace)),
+                nameof(given.EncryptionCertificatePath));
+            RequireNoEmptyEncryptionValue(
+                given.EncryptionCertificate is { } objects && (objects.Length == 0 || objects.Any(c => c is null)),
+                nameof(given.EncryptionCertificate));
             var encryptionPaths = _paths.Resolve(given.EncryptionCertificatePath, nameof(given.EncryptionCertificatePath));
             var encryptionObjects = given.EncryptionCertificate ?? new X509Certificate2[0];
             var encrypting = encryptionPaths.Count > 0 || encryptionObjects.Length > 0;
@@ -90,7 +95,9 @@ namespace PSCompositeMail.Sending
                         given.SigningCertificatePassword,
                         nameof(given.SigningCertificatePath))
                     : null)
-                ?? (given.SigningCertificateThumbprint is { } thumbprint ? SmimeCertificates.FromStore(thumbprint, nameof(given.SigningCertificateThumbprint)) : null);
+                ?? (given.SigningCertificateThumbprint is { } thumbprint
+                    ? SmimeCertificates.FromStore(thumbprint, nameof(given.SigningCertificateThumbprint))
+                    : null);
             if (signing is not null)
             {
                 certificates.RequireSigning(signing, nameof(given.SigningCertificate));

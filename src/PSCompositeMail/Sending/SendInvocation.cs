@@ -54,7 +54,7 @@ namespace PSCompositeMail.Sending
             // A delay-bind script block (-Subject { "Report for $($_.Name)" }) makes a row of any input. PowerShell 7
             // holds it here in an internal wrapper (DelayedScriptBlockArgument), Windows PowerShell as the script block.
             _delayBoundParameters = _parameters.Row
-                .Where(p => p.Type != typeof(ScriptBlock) && bound.TryGetValue(p.Name, out var given) && (given is ScriptBlock || given?.GetType().Name == "DelayedScriptBlockArgument"))
+                .Where(p => p.Type != typeof(ScriptBlock) && bound.TryGetValue(p.Name, out var given) && IsDelayBind(given))
                 .Select(p => p.Name)
                 .ToList();
             _messageParametersGiven = _parameters.Message.Where(bound.ContainsKey).ToList();
@@ -132,7 +132,8 @@ namespace PSCompositeMail.Sending
                 return decisions;
             }
 
-            if (input.ParameterSet == SendParameters.MessageSet && !_pathOnCommandLine && input.Value is not null && TookPiped(input.Value, decisions))
+            var inputAsItCame = input.ParameterSet == SendParameters.MessageSet && !_pathOnCommandLine ? input.Value : null;
+            if (inputAsItCame is not null && TookPiped(inputAsItCame, decisions))
             {
                 return decisions;
             }
@@ -181,6 +182,8 @@ namespace PSCompositeMail.Sending
 
             return decisions;
         }
+
+        private static bool IsDelayBind(object? given) => given is ScriptBlock || given?.GetType().Name == "DelayedScriptBlockArgument";
 
         /// <summary>What the command line itself describes: -Path's messages, or its one message.</summary>
         private SendDecision CommandLineMessage(IReadOnlyList<string> pipedAttachments) => _pathOnCommandLine

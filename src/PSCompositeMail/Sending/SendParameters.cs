@@ -32,7 +32,8 @@ namespace PSCompositeMail.Sending
                 .Select(property => property.Name)
                 .ToArray();
             Row = properties
-                .Where(property => ParameterAttributes(property).Any(set => set.ParameterSetName == MessageSet && set.ValueFromPipelineByPropertyName))
+                .Where(property => ParameterAttributes(property)
+                    .Any(set => set.ParameterSetName == MessageSet && set.ValueFromPipelineByPropertyName))
                 .Select(property => new RowParameter(
                     property.Name,
                     property.PropertyType,
