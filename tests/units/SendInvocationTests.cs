@@ -177,6 +177,22 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
+        public void A_row_whose_column_cannot_be_read_is_refused_instead_of_ending_the_pipeline()
+        {
+            _invocation.Begin(Bound(BackendGiven), expectingInput: true, new GivenMessage());
+
+            var refused = Only<SendDecision.Refuse>(_invocation.Input(Piped(Row(("To", "jane@example.com"), ("Cc", new UnreadableCollection())))));
+
+            Assert.Equal("Cc", refused.Problem.ParamName);
+        }
+
+        /// <summary>A column whose enumerator throws, as a lazily read or already closed collection does.</summary>
+        private sealed class UnreadableCollection : System.Collections.IEnumerable
+        {
+            public System.Collections.IEnumerator GetEnumerator() => throw new InvalidOperationException("cannot be read");
+        }
+
+        [Fact]
         public void A_row_property_the_command_line_gives_is_not_checked_it_is_the_command_line_s()
         {
             _invocation.Begin(Bound(BackendGiven, ("Priority", "High")), expectingInput: true, new GivenMessage());

@@ -44,7 +44,7 @@ namespace PSCompositeMail.Sending
 
             if (Type == typeof(string[]))
             {
-                return IsScalar(value) || (value is IEnumerable items and not IDictionary && items.Cast<object?>().All(item => item is null || IsScalar(Unwrap(item))));
+                return IsScalar(value) || (value is IEnumerable items and not IDictionary && AllScalar(items));
             }
 
             // -Encoding transforms text itself, and a name it does not know is already PowerShell's own binding error.
@@ -52,6 +52,20 @@ namespace PSCompositeMail.Sending
         }
 
         private static object Unwrap(object value) => value is PSObject wrapped ? wrapped.BaseObject : value;
+
+        private static bool AllScalar(IEnumerable items)
+        {
+            try
+            {
+                return items.Cast<object?>().All(item => item is null || IsScalar(Unwrap(item)));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException and not StackOverflowException)
+            {
+                // A collection that cannot be read (its enumerator throws) is not a value this row can send: the row
+                // is refused as any other unusable column is, instead of ending the pipeline.
+                return false;
+            }
+        }
 
         /// <summary>One value that reads as text: not a collection, a hashtable or an object with properties.</summary>
         private static bool IsScalar(object value) => value is string || !(value is IEnumerable || value is PSCustomObject);
