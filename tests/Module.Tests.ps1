@@ -202,7 +202,7 @@ Describe 'Format views' {
 
     It 'shows <Name> as a table with its columns' -ForEach @(
         @{ Name = 'a send result'; Get = { $Sent }; Columns = 'Succeeded\s+Subject\s+To\s+Results' }
-        @{ Name = 'backend results'; Get = { $Sent.Results }; Columns = 'Backend\s+Kind\s+Status\s+Duration\s+Detail or error' }
+        @{ Name = 'backend results'; Get = { $Sent.Results }; Columns = 'Backend\s+Kind\s+Status\s+Duration\s+Where, detail or error' }
         @{ Name = 'kept messages'; Get = { $Memory.Messages }; Columns = 'Date\s+From\s+To\s+Subject' }
         @{ Name = 'backends'; Get = { $Memory }; Columns = 'Name\s+Kind\s+Description' }
         @{ Name = 'test results'; Get = { $Memory | Test-MailBackend }; Columns = 'Backend\s+Kind\s+Succeeded\s+Latency\s+Detail' }

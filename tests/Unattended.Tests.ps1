@@ -54,6 +54,25 @@ Describe 'Reason' {
         $table | Should -Match 'Reason'
         $table | Should -Match '535'
     }
+
+    It 'tells apart members that have the same default name ''smtp'' by their place and where they send' {
+        $wrong = [pscredential]::new('robot', (ConvertTo-SecureString 'wrong-secret-4711' -AsPlainText -Force))
+        $closed = Get-FreeTcpPort
+        $primary = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Relay.Port -Security None -Credential $wrong -RetryCount 0 -WarningAction SilentlyContinue
+        $backup = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $closed -Security None -RetryCount 0
+        $unnamed = New-MailBackend -Composite -Backend $primary, $backup -Policy Failover
+        $result = Send-CompositeMail -Backend $unnamed @Mail -ErrorAction SilentlyContinue -ErrorVariable failed
+
+        $result.Reason | Should -Match ("backend 'smtp' #1 \(127\.0\.0\.1:{0} None as robot\) failed: .*535" -f $Relay.Port)
+        $result.Reason | Should -Match ("backend 'smtp' #2 \(127\.0\.0\.1:{0} None\) failed: .*(refused|connect)" -f $closed)
+        $failed[0].Exception.Message | Should -Match "'smtp' #1 .*'smtp' #2 "
+        $result.Results[0].Results.Backend | Should -Be 'smtp', 'smtp' -Because 'the spool matches items to backends by name: the names stay'
+    }
+
+    It 'keeps naming a backend whose name is its own alone' {
+        $twice = New-MailBackend -Composite -Backend (New-MailBackend -ScriptBlock { throw 'down' }), (New-MailBackend -ScriptBlock { throw 'down' } -Name second) -Policy Failover
+        (Send-CompositeMail -Backend $twice @Mail -ErrorAction SilentlyContinue).Reason | Should -BeExactly "backend 'scriptblock' failed: down; backend 'second' failed: down"
+    }
 }
 
 Describe 'The message log' {
@@ -565,6 +584,30 @@ New-MailBackend -Smtp -SmtpServer relay.example.com | Send-CompositeMail -From o
         $verbose = Send-CompositeMail -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -RetryCount 0 @Mail -Verbose -ErrorAction SilentlyContinue 4>&1 | Out-String
         $verbose | Should -Match 'New-MailBackend -Smtp -SmtpServer 127\.0\.0\.1 -Port \d+ -Security StartTlsWhenAvailable'
         $verbose | Should -Match '587'
+    }
+
+    It 'names port 25 and StartTlsWhenAvailable in the result of a message it sent, and the backend keeps its name' {
+        $relay = Start-TestSmtpServer
+        try {
+            $result = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $relay.Port @Mail -PassThru
+            $result.Succeeded | Should -BeTrue
+            @(Get-TestSmtpMessage $relay).Count | Should -Be 1
+            $backend = $result.Results[0]
+            $backend.Backend | Should -BeExactly 'smtp' -Because 'the spool matches items to backends by name'
+            $backend.Description | Should -BeExactly "127.0.0.1:$($relay.Port) StartTlsWhenAvailable, as Send-MailMessage"
+            $table = $result.Results | Out-String -Width 80
+            ($table -replace '\s+', ' ') | Should -Match ([regex]::Escape("127.0.0.1:$($relay.Port) StartTlsWhenAvailable, as Send-MailMessage"))
+            foreach ($line in $table -split "`n") { $line.TrimEnd().Length | Should -BeLessOrEqual 80 -Because $line }
+            ($result.Results | Format-List | Out-String -Width 80) | Should -Match 'Description\s*:\s*127\.0\.0\.1'
+        }
+        finally { Stop-TestSmtpServer $relay }
+    }
+
+    It 'names New-MailBackend''s SMTP without the Send-MailMessage note, and where a failed one sends' {
+        $closed = Get-FreeTcpPort
+        $result = Send-CompositeMail -Backend (New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $closed -Security None -RetryCount 0) @Mail -ErrorAction SilentlyContinue
+        $result.Results[0].Description | Should -BeExactly "127.0.0.1:$closed None"
+        ($result.Results | Out-String -Width 80) | Should -Match ([regex]::Escape("127.0.0.1:$closed None"))
     }
 }
 

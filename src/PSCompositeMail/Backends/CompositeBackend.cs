@@ -68,7 +68,10 @@ namespace PSCompositeMail.Backends
         }
 
         internal static string DescribeFailures(IEnumerable<(string Backend, string? Error)> failures) =>
-            string.Join("; ", failures.Select(f => $"backend '{f.Backend}' failed: {f.Error}"));
+            string.Join("; ", failures.Select(f => DescribeFailure($"'{f.Backend}'", f.Error)));
+
+        /// <param name="named">How the backend is named: its name in quotes, and more when that alone is ambiguous.</param>
+        internal static string DescribeFailure(string named, string? error) => $"backend {named} failed: {error}";
 
         private sealed class Session : IDeliverySession
         {
@@ -103,13 +106,13 @@ namespace PSCompositeMail.Backends
                         var backend = _composite.Backends[i];
                         if (delivered && _composite.Policy == DeliveryPolicy.Failover)
                         {
-                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero);
+                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero).DescribedBy(backend);
                             continue;
                         }
 
-                        results[i] = _context.EarlierDeliveries.Took(message, backend.Name)
+                        results[i] = (_context.EarlierDeliveries.Took(message, backend.Name)
                             ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
-                            : DeliverThrough(i, handed);
+                            : DeliverThrough(i, handed)).DescribedBy(backend);
                         _context.Progress.Record(message, results[i]);
                         delivered |= CountsAsDelivered(results[i]);
                         var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();
@@ -142,11 +145,11 @@ namespace PSCompositeMail.Backends
                 {
                     // Also the composite's Detail, so that its row in a result table does not look like a plain success.
                     partly = $"delivered through {string.Join(", ", results.Where(CountsAsDelivered).Select(DescribeDelivery))} only: " +
-                        DescribeFailures(failed.Select(r => (r.Backend, r.Error)));
+                        BackendResult.DescribeFailures(results, failed);
                     _context.Warning($"'{message.Subject}' <{message.MessageId}> was {partly}");
                 }
 
-                var error = succeeded ? null : new MailDeliveryException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))), failed.SelectMany(r => r.FailedLeaves()));
+                var error = succeeded ? null : new MailDeliveryException(BackendResult.DescribeFailures(results, failed), failed.SelectMany(r => r.FailedLeaves()));
                 return new BackendResult(
                     _composite.Name,
                     _composite.Kind,

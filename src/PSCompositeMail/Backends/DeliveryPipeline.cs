@@ -44,7 +44,7 @@ namespace PSCompositeMail.Backends
             {
                 _inline ??= _backend.OpenSession(_context);
                 job.TryStart();
-                job.Finish(_inline.Deliver(message));
+                job.Finish(_inline.Deliver(message).DescribedBy(_backend));
                 return Collect(0);
             }
 
@@ -131,7 +131,7 @@ namespace PSCompositeMail.Backends
 
                     try
                     {
-                        job.Finish(session.Deliver(job.Message));
+                        job.Finish(session.Deliver(job.Message).DescribedBy(_backend));
                     }
                     catch (Exception ex) when (DeliveryAttempt.IsStop(ex, _context.CancellationToken))
                     {

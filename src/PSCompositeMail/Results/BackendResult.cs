@@ -65,6 +65,13 @@ namespace PSCompositeMail.Results
         /// <summary>What the backend reports back: the file it wrote, the server's reply.</summary>
         public string? Detail { get; }
 
+        /// <summary>
+        /// Where the backend sends to, as its Description said when it was handed the message: the server, port and
+        /// security of an SMTP backend (the name alone, 'smtp', does not say whether it was the Send-MailMessage
+        /// form's port 25 or New-MailBackend's 587), a Directory backend's folder. Null for a result no backend made.
+        /// </summary>
+        public string? Description { get; private set; }
+
         public Exception? Exception { get; }
 
         public bool Succeeded => Status == DeliveryStatus.Sent;
@@ -79,7 +86,17 @@ namespace PSCompositeMail.Results
         internal BackendResult AsSpooled(string spooledAt) =>
             Status != DeliveryStatus.Failed
                 ? this
-                : new BackendResult(Backend, Kind, DeliveryStatus.Spooled, Duration, Exception, Results.Select(r => r.AsSpooled(spooledAt)).ToArray(), RejectedRecipients, spooledAt, PendingRecipients);
+                : new BackendResult(Backend, Kind, DeliveryStatus.Spooled, Duration, Exception, Results.Select(r => r.AsSpooled(spooledAt)).ToArray(), RejectedRecipients, spooledAt, PendingRecipients)
+                {
+                    Description = Description,
+                };
+
+        /// <summary>This result, saying where <paramref name="backend"/>, which made it, sends to.</summary>
+        internal BackendResult DescribedBy(MailBackend backend)
+        {
+            Description ??= backend.Description;
+            return this;
+        }
 
         /// <summary>Who still needs the message after this result, given the recipients the backend was handed.</summary>
         internal IEnumerable<string> OwedOf(IReadOnlyList<string> handed) =>
@@ -99,7 +116,26 @@ namespace PSCompositeMail.Results
         /// </summary>
         /// <remarks>Escaped as the error is when it is written, since a server's words can hold control characters.</remarks>
         internal string Reason() =>
-            Status != DeliveryStatus.Failed ? string.Empty : OneLine(CompositeBackend.DescribeFailures(FailedLeaves().Select(r => (r.Backend, r.Error))));
+            Status != DeliveryStatus.Failed ? string.Empty : OneLine(DescribeFailures(Leaves().ToArray(), FailedLeaves()));
+
+        /// <summary>
+        /// "backend 'x' failed: why" for each of <paramref name="failures"/>. Backends of <paramref name="among"/> that
+        /// share a name (a composite's members left with their default names: two 'smtp') are told apart by their
+        /// place among the namesakes and where they send.
+        /// </summary>
+        internal static string DescribeFailures(IReadOnlyList<BackendResult> among, IEnumerable<BackendResult> failures) =>
+            string.Join("; ", failures.Select(failure => CompositeBackend.DescribeFailure(NameAmong(among, failure), failure.Error)));
+
+        private static string NameAmong(IReadOnlyList<BackendResult> among, BackendResult result)
+        {
+            var namesakes = among.Where(other => string.Equals(other.Backend, result.Backend, StringComparison.OrdinalIgnoreCase)).ToList();
+            return namesakes.Count < 2
+                ? $"'{result.Backend}'"
+                : $"'{result.Backend}' #{namesakes.IndexOf(result) + 1}" + (result.Description is null ? string.Empty : $" ({result.Description})");
+        }
+
+        /// <summary>The backends that did the work: this one, or the members of a composite, nested ones included.</summary>
+        private IEnumerable<BackendResult> Leaves() => Results.Count == 0 ? new[] { this } : Results.SelectMany(r => r.Leaves());
 
         /// <summary>A reason as results and logs show it: its line breaks (a server's multi-line reply) made spaces, control characters escaped.</summary>
         internal static string OneLine(string text) =>
