@@ -116,6 +116,23 @@ Describe 'The message log' {
         $entries[2].backends[0].error | Should -BeExactly "relay down`e[31m"
     }
 
+    It 'names the damaged folder''s file of an item set aside when resent' {
+        $log = Join-Path $TestDrive 'damaged.log'
+        $spool = Join-Path $TestDrive 'damaged-log-spool'
+        $null = Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'relay down' } -Name relay) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $item = Get-MailSpool $spool
+        Remove-Item (Join-Path $spool "$($item.Id).meta")
+        $null = $item | Send-CompositeMail -Backend (New-MailBackend -Null -Name relay) -LogPath $log -ErrorAction SilentlyContinue -ErrorVariable damaged
+
+        $damaged.FullyQualifiedErrorId | Should -Match '^DamagedSpoolItem'
+        $entry = Read-MessageLog $log
+        $entry | Should -HaveCount 1
+        $entry[0].outcome | Should -Be 'Failed'
+        $entry[0].resend | Should -BeTrue
+        $entry[0].spoolItem | Should -BeExactly "damaged/$($item.Id).eml"
+        Join-Path $spool $entry[0].spoolItem | Should -Exist
+    }
+
     It 'is readable by its owner only on Unix' -Skip:$IsWindows {
         $log = Join-Path $TestDrive 'private.log'
         $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -LogPath $log

@@ -207,6 +207,7 @@ namespace PSCompositeMail.Sending
                     To = ex.Item.To,
                     Outcome = MessageOutcome.Failed,
                     Reason = ex.Message,
+                    DamagedFile = ex.File,
                     Resend = true,
                 });
                 return;

@@ -148,11 +148,11 @@ namespace PSCompositeMail.Spool
                 try
                 {
                     SetAside(folder, id, reason, messageEntry: null);
-                    orphans.Add(new DamagedSpoolItemException(item, reason, $"Its metadata was moved to {DamagedPath} with its reason.", null));
+                    orphans.Add(new DamagedSpoolItemException(item, reason, $"Its metadata was moved to {DamagedPath} with its reason.", null, DamagedFile(id + MetadataExtension)));
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    orphans.Add(new DamagedSpoolItemException(item, reason, $"It could not be moved to {DamagedPath} ({ex.Message}) and stays where it was.", ex));
+                    orphans.Add(new DamagedSpoolItemException(item, reason, $"It could not be moved to {DamagedPath} ({ex.Message}) and stays where it was.", ex, System.IO.Path.GetFileName(metadata)));
                 }
             }
 
@@ -202,6 +202,9 @@ namespace PSCompositeMail.Spool
 
             return new SpoolClaim(this, item, claimed);
         }
+
+        /// <summary>A file of the damaged folder, relative to the spool folder, as messages and the message log name it.</summary>
+        internal static string DamagedFile(string name) => DamagedFolder + "/" + name;
 
         internal static string MetadataFile(string folder, string id) => System.IO.Path.Combine(folder, id + MetadataExtension);
 
