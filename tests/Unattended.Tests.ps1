@@ -328,6 +328,20 @@ Describe 'Spool health' {
         }
     }
 
+    It 'an age of years fits the Age column of the 80-column table on one line: <Ago> shows as <Shown>' -ForEach @(
+        @{ Ago = New-TimeSpan -Days 2532 -Hours 1 -Minutes 5; Shown = '2532d' }
+        @{ Ago = New-TimeSpan -Days 99 -Hours 23 -Minutes 5; Shown = '99d 23h' }
+        @{ Ago = [DateTimeOffset]::UtcNow - [DateTimeOffset]'0001-01-02T00:00:00Z'; Shown = '\d{6}d' }
+    ) {
+        $spool = Join-Path $TestDrive "ancient-$($Ago.Days)"
+        New-Spooled $spool 'ancient report'
+        Set-QueuedAgo (Get-MailSpool $spool) $Ago
+        $rendered = Get-MailSpool $spool | Out-String -Width 80
+        foreach ($line in $rendered -split "`n") { $line.TrimEnd().Length | Should -BeLessOrEqual 80 -Because $line }
+        $rendered | Should -Match "(?m)^\s*$Shown\s+1\s+ancient report\s" -Because "the age is whole on the item's first line:`n$rendered"
+        (Test-MailSpool $spool -WarningAction SilentlyContinue | Out-String -Width 80) | Should -Match "(?m)^False\s+1\s+$Shown\s+0\s"
+    }
+
     It 'items carry Queued, Age and LastAttempt, and a resend keeps Queued' {
         $spool = Join-Path $TestDrive 'queued'
         New-Spooled $spool 'queued'

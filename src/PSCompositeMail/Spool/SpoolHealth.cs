@@ -80,13 +80,16 @@ namespace PSCompositeMail.Spool
             }
         }
 
-        /// <summary>An age as people say it: 3d 4h, 5h 12m, 7m 30s.</summary>
+        /// <summary>
+        /// An age as people say it: 3d 4h, 5h 12m, 7m 30s; from 100 days on the days alone (2532d), which keeps it
+        /// within the 7 characters of the spool table's Age column for any date a spool item can carry.
+        /// </summary>
         public static string Describe(TimeSpan age)
         {
             age = age < TimeSpan.Zero ? TimeSpan.Zero : age;
             return string.Format(
                 CultureInfo.InvariantCulture,
-                age.TotalDays >= 1 ? "{0}d {1}h" : age.TotalHours >= 1 ? "{1}h {2}m" : "{2}m {3}s",
+                age.TotalDays >= 100 ? "{0}d" : age.TotalDays >= 1 ? "{0}d {1}h" : age.TotalHours >= 1 ? "{1}h {2}m" : "{2}m {3}s",
                 (int)age.TotalDays,
                 age.Hours,
                 age.Minutes,
