@@ -616,6 +616,33 @@ Describe 'A damaged spool' {
         $again | Should -BeNullOrEmpty -Because 'it is reported once'
     }
 
+    It 'lists under -WhatIf without moving an orphan .meta aside, and says what it would move; -Confirm:$false moves it' {
+        $metadata = Join-Path $Damaged "$($Second.Id).meta"
+        Remove-Item (Join-Path $Damaged "$($Second.Id).eml")
+        (Get-Item $metadata).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(-5)
+        # -WhatIf writes to the host: a child process shows what it wrote.
+        $probe = Join-Path $TestDrive 'whatif-spool.ps1'
+        Set-Content $probe @"
+Import-Module '$ModulePath'
+`$items = Get-MailSpool '$Damaged' -WhatIf
+"listed `$(`$items.Count)"
+"@
+        $whatIf = Invoke-TestPwsh -File $probe
+        $whatIf.ExitCode | Should -Be 0 -Because $whatIf.Output
+        ($whatIf.Output -replace '\s+', ' ') | Should -Match ('What if: Performing the operation "Move to the damaged folder \(metadata without its \.eml\)" on target "{0}"' -f [regex]::Escape($metadata))
+        $whatIf.Output | Should -Match 'listed 2'
+        $whatIf.Output | Should -Not -Match 'DamagedSpoolItem|cannot be resent'
+        $metadata | Should -Exist
+        Join-Path $Damaged "damaged/$($Second.Id).meta" | Should -Not -Exist
+        Join-Path $Damaged 'damaged' | Should -Not -Exist
+
+        $moved = $null
+        (Get-MailSpool $Damaged -Confirm:$false -ErrorVariable moved -ErrorAction SilentlyContinue).Count | Should -Be 2
+        $moved | Should -HaveCount 1
+        $metadata | Should -Not -Exist
+        Join-Path $Damaged "damaged/$($Second.Id).meta" | Should -Exist
+    }
+
     It 'keeps spool, poison and damaged files owner-only (0600, folders 0700)' -Skip:$IsWindows {
         Remove-Item (Join-Path $Damaged "$($Second.Id).meta")
         $null = Get-MailSpool $Damaged | Select-Object -First 1 | Send-CompositeMail -Backend (New-DeadSmtp) -MaxAttempts 1 -ErrorAction SilentlyContinue

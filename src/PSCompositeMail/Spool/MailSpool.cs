@@ -121,7 +121,8 @@ namespace PSCompositeMail.Spool
         /// item being written. Such a .meta is never listed as an item (an item is its .eml), so without this it
         /// would stay forever; it is reported once, when it is moved.
         /// </summary>
-        public IReadOnlyList<DamagedSpoolItemException> SetAsideOrphanMetadata(bool poisoned = false)
+        /// <param name="mayMove">Asked with each orphan's path before it is moved (ShouldProcess); one it declines stays, unreported.</param>
+        public IReadOnlyList<DamagedSpoolItemException> SetAsideOrphanMetadata(bool poisoned = false, Func<string, bool>? mayMove = null)
         {
             var folder = poisoned ? PoisonPath : Path;
             var orphans = new List<DamagedSpoolItemException>();
@@ -139,6 +140,11 @@ namespace PSCompositeMail.Spool
                     SpoolFile.Exists(message) ||
                     Directory.EnumerateFileSystemEntries(folder, id + MessageExtension + ClaimMarker + "*").Any() ||
                     new FileInfo(metadata).LastWriteTimeUtc > cutoff)
+                {
+                    continue;
+                }
+
+                if (mayMove?.Invoke(metadata) == false)
                 {
                     continue;
                 }
