@@ -3,6 +3,7 @@
 BeforeAll {
     . $PSScriptRoot/common.ps1
     . $PSScriptRoot/smtp.ps1
+    . $PSScriptRoot/cloud.ps1
     . $PSScriptRoot/signing.ps1
     $script:Authority = New-TestCertificateAuthority -Folder (Join-Path $TestDrive 'ca')
     $script:Ops = New-TestSmimeCertificate -Authority $Authority -Address 'ops@example.com'

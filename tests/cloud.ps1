@@ -9,41 +9,49 @@ $script:CloudServerScript = Join-Path $PSScriptRoot 'servers/cloud_server.py'
 $script:X509 = 'System.Security.Cryptography.X509Certificates'
 
 function New-TestRsaCertificate {
-    <# A self-signed RSA certificate with its key (what an app registration or a CA holds). #>
-    param([string] $Subject, [switch] $Authority, [int] $ValidDays = 30)
+    <# A self-signed RSA certificate with its key (what an app registration or a CA holds), valid from -DaysBack days ago. #>
+    param([string] $Subject, [switch] $Authority, [int] $ValidDays = 30, [int] $DaysBack = 1)
     $rsa = [System.Security.Cryptography.RSA]::Create(2048)
     $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
         $Subject, $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
     if ($Authority) {
         $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
         $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension]::new($request.PublicKey, $false))
     }
-    $request.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-1), [DateTimeOffset]::Now.AddDays($ValidDays))
+    $request.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-$DaysBack), [DateTimeOffset]::Now.AddDays($ValidDays))
 }
 
 function New-TestCertificateAuthority {
-    <# A CA in $Folder (ca.pem, and the certificate with its key as the returned object). #>
+    <#
+    The one kind of test CA, for TLS (the run's CA that SSL_CERT_FILE trusts, an untrusted one) and S/MIME
+    (signing.ps1 issues from it): ca.pem and ca-key.pem in $Folder. Returns its Certificate (with key, to issue
+    from), Path (ca.pem, for SSL_CERT_FILE and openssl -CAfile) and Folder. Valid from ten days back, so that what
+    it issues may start in the past (an expired S/MIME certificate).
+    #>
     param([Parameter(Mandatory)] [string] $Folder, [string] $Name = 'PSCompositeMail test CA')
     $null = New-Item -ItemType Directory -Force -Path $Folder
-    $ca = New-TestRsaCertificate -Subject "CN=$Name $([guid]::NewGuid().ToString('N').Substring(0, 8))" -Authority
-    Set-Content -Path (Join-Path $Folder 'ca.pem') -Value $ca.ExportCertificatePem()
+    $ca = New-TestRsaCertificate -Subject "CN=$Name $([guid]::NewGuid().ToString('N').Substring(0, 8))" -Authority -DaysBack 10 -ValidDays 60
+    $path = Join-Path $Folder 'ca.pem'
+    Set-Content -Path $path -Value $ca.ExportCertificatePem()
     Set-Content -Path (Join-Path $Folder 'ca-key.pem') -Value ([System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($ca).ExportPkcs8PrivateKeyPem())
-    $ca
+    [pscustomobject]@{ Certificate = $ca; Path = $path; Folder = $Folder }
 }
 
 function Get-TestCertificateAuthority {
-    <# The run's CA that SSL_CERT_FILE trusts (made by Invoke-PesterSuite.ps1). #>
+    <# The run's CA that SSL_CERT_FILE trusts (made by Invoke-PesterSuite.ps1), as New-TestCertificateAuthority returns it. #>
     if (-not $env:PSCOMPOSITEMAIL_TEST_CA -or -not (Test-Path $env:PSCOMPOSITEMAIL_TEST_CA)) {
         throw 'The cloud tests need the test CA that Invoke-PesterSuite.ps1 makes for each run; run them through it.'
     }
     $folder = Split-Path $env:PSCOMPOSITEMAIL_TEST_CA
-    [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($env:PSCOMPOSITEMAIL_TEST_CA, (Join-Path $folder 'ca-key.pem'))
+    $certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($env:PSCOMPOSITEMAIL_TEST_CA, (Join-Path $folder 'ca-key.pem'))
+    [pscustomobject]@{ Certificate = $certificate; Path = $env:PSCOMPOSITEMAIL_TEST_CA; Folder = $folder }
 }
 
 function Start-TestCloudServer {
     <#
     Starts servers/cloud_server.py with $Config (a hashtable: entra, managed_identity, google, graph sections) on a
-    free port; the TLS certificate comes from $Authority (default: the run's trusted test CA).
+    free port; the TLS certificate comes from $Authority (a New-TestCertificateAuthority; default: the run's trusted test CA).
     Returns the server with its Url and Folder.
     #>
     param([hashtable] $Config = @{}, $Authority, [int] $Port)
@@ -52,7 +60,7 @@ function Start-TestCloudServer {
     $port = if ($Port) { $Port } else { Get-FreeTcpPort }
     $out = Join-Path ([IO.Path]::GetTempPath()) "pscm-cloud-$port-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
     $null = New-Item -ItemType Directory -Path $out
-    $null = New-TestCertificate -Authority $Authority -Folder $out
+    $null = New-TestCertificate -Authority $Authority.Certificate -Folder $out
     $issuer = [System.Security.Cryptography.RSA]::Create(2048)
     Set-Content -Path (Join-Path $out 'issuer.pem') -Value $issuer.ExportPkcs8PrivateKeyPem()
     $full = @{ graph = @{} }

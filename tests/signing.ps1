@@ -1,5 +1,5 @@
-# Helpers for the DKIM and S/MIME tests: keys and a certificate authority made per run, and verifiers that are not
-# MimeKit (dkimpy under Debian's python3, the openssl command line).
+# Helpers for the DKIM and S/MIME tests: keys, certificates issued by a test CA (New-TestCertificateAuthority in
+# cloud.ps1: dot-source it too), and verifiers that are not MimeKit (dkimpy under Debian's python3, the openssl command line).
 $script:DkimVerifier = Join-Path $PSScriptRoot 'servers/dkim_verify.py'
 
 function New-TestDkimKey {
@@ -44,22 +44,6 @@ function Edit-OneByte {
     $copy = "$Path.tampered"
     [IO.File]::WriteAllBytes($copy, $bytes)
     $copy
-}
-
-function New-TestCertificateAuthority {
-    <# A CA made for this run: its certificate (with key) and its PEM file for openssl -CAfile. #>
-    param([Parameter(Mandatory)] [string] $Folder)
-    $null = New-Item -ItemType Directory -Force -Path $Folder
-    $key = [System.Security.Cryptography.RSA]::Create(2048)
-    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
-        'CN=PSCompositeMail Test CA', $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
-    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
-    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
-    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension]::new($request.PublicKey, $false))
-    $certificate = $request.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-10), [DateTimeOffset]::Now.AddDays(60))
-    $path = Join-Path $Folder 'ca.pem'
-    Set-Content -Path $path -Value $certificate.ExportCertificatePem()
-    [pscustomobject]@{ Certificate = $certificate; Path = $path; Folder = $Folder }
 }
 
 function New-TestSmimeCertificate {
