@@ -149,7 +149,9 @@ namespace PSCompositeMail.Backends
                     _context.Warning($"'{message.Subject}' <{message.MessageId}> was {partly}");
                 }
 
-                var error = succeeded ? null : new MailDeliveryException(BackendResult.DescribeFailures(results, failed), failed.SelectMany(r => r.FailedLeaves()));
+                var error = succeeded
+                    ? null
+                    : new MailDeliveryException(BackendResult.DescribeFailures(results, failed), failed.SelectMany(r => r.FailedLeaves()));
                 return new BackendResult(
                     _composite.Name,
                     _composite.Kind,

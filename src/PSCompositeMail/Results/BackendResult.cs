@@ -86,7 +86,16 @@ namespace PSCompositeMail.Results
         internal BackendResult AsSpooled(string spooledAt) =>
             Status != DeliveryStatus.Failed
                 ? this
-                : new BackendResult(Backend, Kind, DeliveryStatus.Spooled, Duration, Exception, Results.Select(r => r.AsSpooled(spooledAt)).ToArray(), RejectedRecipients, spooledAt, PendingRecipients)
+                : new BackendResult(
+                    Backend,
+                    Kind,
+                    DeliveryStatus.Spooled,
+                    Duration,
+                    Exception,
+                    Results.Select(r => r.AsSpooled(spooledAt)).ToArray(),
+                    RejectedRecipients,
+                    spooledAt,
+                    PendingRecipients)
                 {
                     Description = Description,
                 };

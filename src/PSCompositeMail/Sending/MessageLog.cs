@@ -47,7 +47,10 @@ namespace PSCompositeMail.Sending
         /// <summary>The spool file that holds the message, when it waits in a spool.</summary>
         public string? SpoolPath { get; set; }
 
-        /// <summary>The file of an item set aside as damaged, relative to its spool folder (damaged/&lt;id&gt;.eml), instead of <see cref="SpoolPath"/>.</summary>
+        /// <summary>
+        /// The file of an item set aside as damaged, relative to its spool folder (damaged/&lt;id&gt;.eml), written
+        /// instead of <see cref="SpoolPath"/>.
+        /// </summary>
         public string? DamagedFile { get; set; }
 
         /// <summary>True for a spool item sent again.</summary>
@@ -153,7 +156,8 @@ namespace PSCompositeMail.Sending
                 b.Append('}');
             });
             json.Append("],");
-            Property(json, "spoolItem", entry.DamagedFile ?? (entry.SpoolPath is null ? null : System.IO.Path.GetFileName(entry.SpoolPath))).Append(',');
+            var spoolItem = entry.DamagedFile ?? (entry.SpoolPath is null ? null : System.IO.Path.GetFileName(entry.SpoolPath));
+            Property(json, "spoolItem", spoolItem).Append(',');
             Name(json, "resend").Append(entry.Resend ? "true" : "false");
             return json.Append('}').ToString();
         }

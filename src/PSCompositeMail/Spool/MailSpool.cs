@@ -154,11 +154,13 @@ namespace PSCompositeMail.Spool
                 try
                 {
                     SetAside(folder, id, reason, messageEntry: null);
-                    orphans.Add(new DamagedSpoolItemException(item, reason, $"Its metadata was moved to {DamagedPath} with its reason.", null, DamagedFile(id + MetadataExtension)));
+                    orphans.Add(new DamagedSpoolItemException(
+                        item, reason, $"Its metadata was moved to {DamagedPath} with its reason.", null, DamagedFile(id + MetadataExtension)));
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    orphans.Add(new DamagedSpoolItemException(item, reason, $"It could not be moved to {DamagedPath} ({ex.Message}) and stays where it was.", ex, System.IO.Path.GetFileName(metadata)));
+                    var fate = $"It could not be moved to {DamagedPath} ({ex.Message}) and stays where it was.";
+                    orphans.Add(new DamagedSpoolItemException(item, reason, fate, ex, System.IO.Path.GetFileName(metadata)));
                 }
             }
 

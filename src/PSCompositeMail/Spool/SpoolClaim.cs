@@ -164,11 +164,13 @@ namespace PSCompositeMail.Spool
             {
                 _spool.SetAside(_folder, Id, reason, _claimedFile);
                 _settled = true;
-                return new DamagedSpoolItemException(Item, reason, $"It was moved to {damaged} with its reason.", cause, MailSpool.DamagedFile(Id + MailSpool.MessageExtension));
+                return new DamagedSpoolItemException(
+                    Item, reason, $"It was moved to {damaged} with its reason.", cause, MailSpool.DamagedFile(Id + MailSpool.MessageExtension));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return new DamagedSpoolItemException(Item, reason, $"It could not be moved to {damaged} ({ex.Message}) and stays where it was.", cause, Path.GetFileName(Item.MessagePath));
+                var fate = $"It could not be moved to {damaged} ({ex.Message}) and stays where it was.";
+                return new DamagedSpoolItemException(Item, reason, fate, cause, Path.GetFileName(Item.MessagePath));
             }
         }
 
