@@ -139,6 +139,23 @@ Describe 'The message log' {
         (Get-Item $log).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
     }
 
+    It 'narrows a wider log to owner-only, also when it is widened between two lines of one call' -Skip:$IsWindows {
+        $log = Join-Path $TestDrive 'widened.log'
+        Set-Content $log 'older run'
+        chmod 644 $log
+        # Between the first message's line and the second's, another process of the same user makes the file readable to all.
+        $widen = New-MailBackend -ScriptBlock {
+            param($message)
+            if ($message.Subject -eq 'second') { chmod 644 $log; Set-Content "$log.seen" (Get-Item $log).UnixFileMode }
+        } -Name widen
+        $results = 'first', 'second' | ForEach-Object { [pscustomobject]@{ Subject = $_ } } |
+            Send-CompositeMail -Backend $widen -From ops@example.com -To jane@example.com -Body b -LogPath $log
+        $results.Succeeded | Should -Be $true, $true
+        [IO.UnixFileMode](Get-Content "$log.seen") | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead') -Because 'the file was widened after the first line'
+        (Get-Item $log).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+        @(Get-Content $log) | Should -HaveCount 3
+    }
+
     It 'writes no password, and the reason of a 535' {
         $relay = Start-TestSmtpServer -User robot -Password 'right-secret'
         try {

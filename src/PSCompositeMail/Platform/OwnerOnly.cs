@@ -55,13 +55,15 @@ namespace PSCompositeMail.Platform
         /// Opens a file for appending that only its owner can read, created so from the start (a reader who opened it in
         /// the moment before a chmod could keep reading); an existing file is narrowed to owner-only first, and only if it
         /// is a regular file of the current user: anything else is refused untouched. Where the
-        /// modes cannot be set on Unix it fails closed rather than write a readable log.
+        /// modes cannot be set on Unix it fails closed rather than write a readable log. Each open checks all of that
+        /// again (the message log opens its file for every line: another writer may have replaced it meanwhile), from
+        /// one stat; the file is narrowed only when it is wider than owner-only, so in practice once.
         /// </summary>
         /// <param name="share">What others may do meanwhile; FileShare.None also keeps other writers out (an flock on Unix).</param>
         /// <param name="bufferSize">1 writes straight through, so that a failed write leaves nothing buffered to retry.</param>
         public static FileStream OpenAppend(string path, FileShare share = FileShare.Read, int bufferSize = 4096)
         {
-            RegularFile.Ensure(path, "The log file");
+            var facts = RegularFile.Ensure(path, "The log file");
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
                 return new FileStream(path, FileMode.Append, FileAccess.Write, share, bufferSize);
@@ -79,21 +81,25 @@ namespace PSCompositeMail.Platform
             Set(options, "Share", share);
             Set(options, "BufferSize", bufferSize);
             Set(options, "UnixCreateMode", Enum.ToObject(ModeType!, OwnerReadWrite));
-            if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0)
+            if (facts is not null)
             {
-                // Narrowing and appending would act on whatever the link points at, maybe another user's file.
-                throw new IOException($"'{path}' is a symbolic link: give the real path of the log file.");
-            }
+                if ((File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0)
+                {
+                    // Narrowing and appending would act on whatever the link points at, maybe another user's file.
+                    throw new IOException($"'{path}' is a symbolic link: give the real path of the log file.");
+                }
 
-            if (RegularFile.OtherOwner(path) is { } owner)
-            {
-                // Narrowed, it would still be readable by that user; and chmod is not this module's to do to others' files.
-                throw new IOException($"'{path}' is a file of another user (uid {owner}): give each account its own file; it is neither opened nor changed.");
-            }
+                if (facts.OtherOwner is { } owner)
+                {
+                    // Narrowed, it would still be readable by that user; and chmod is not this module's to do to others' files.
+                    throw new IOException(
+                        $"'{path}' is a file of another user (uid {owner}): give each account its own file; it is neither opened nor changed.");
+                }
 
-            if (File.Exists(path))
-            {
-                Invoke(SetFileMode, path, OwnerReadWrite);
+                if (facts.Permissions != OwnerReadWrite)
+                {
+                    Invoke(SetFileMode, path, OwnerReadWrite);
+                }
             }
 
             try

@@ -23,6 +23,7 @@ namespace PSCompositeMail.Platform
         private const int BlockDevice = 0x6000;
         private const int Regular = 0x8000;
         private const int Socket = 0xC000;
+        private const int PermissionMask = 0xFFF;
 
         // FileStatus begins with Flags, Mode, Uid and Gid (32-bit fields); the buffer is far larger than the whole struct.
         private const int StatusSize = 512;
@@ -44,12 +45,36 @@ namespace PSCompositeMail.Platform
                 return null;
             }
 
+            return Inspect(path)?.NotRegular;
+        }
+
+        /// <summary>
+        /// Throws before <paramref name="path"/> is opened when something other than a regular file is there; returns
+        /// what the same stat said of the file, so that a caller needs no second one (null for nothing there, and on Windows).
+        /// </summary>
+        /// <param name="description">How the error names the file ("-ProtocolLog", "the DKIM private key file").</param>
+        /// <exception cref="NotARegularFileException">A folder, pipe, device or socket is there.</exception>
+        public static FileFacts? Ensure(string path, string description)
+        {
+            var facts = OnWindows ? null : Inspect(path);
+            if ((OnWindows ? WhyNot(path) : facts?.NotRegular) is { } what)
+            {
+                throw new NotARegularFileException($"{description} '{path}' is {what}, not a regular file; it was not opened.");
+            }
+
+            return facts;
+        }
+
+        /// <summary>What one stat of <paramref name="path"/> says (its type, owner and permissions), or null when nothing is there; Unix only.</summary>
+        private static FileFacts? Inspect(string path)
+        {
             if (Status(path) is not { } status)
             {
                 return null;
             }
 
-            return (BitConverter.ToInt32(status, ModeOffset) & TypeMask) switch
+            var mode = BitConverter.ToInt32(status, ModeOffset);
+            var notRegular = (mode & TypeMask) switch
             {
                 Regular => null,
                 NamedPipe => "a named pipe (FIFO)",
@@ -59,32 +84,8 @@ namespace PSCompositeMail.Platform
                 Folder => "a directory",
                 var type => $"an item of type 0x{type:X}",
             };
-        }
-
-        /// <summary>Throws before <paramref name="path"/> is opened when something other than a regular file is there.</summary>
-        /// <param name="description">How the error names the file ("-ProtocolLog", "the DKIM private key file").</param>
-        /// <exception cref="NotARegularFileException">A folder, pipe, device or socket is there.</exception>
-        public static void Ensure(string path, string description)
-        {
-            if (WhyNot(path) is { } what)
-            {
-                throw new NotARegularFileException($"{description} '{path}' is {what}, not a regular file; it was not opened.");
-            }
-        }
-
-        /// <summary>
-        /// The owner of the file at <paramref name="path"/> when it is another user than the one this process runs as
-        /// (its uid); null for the current user's file, for nothing at all, and on Windows.
-        /// </summary>
-        public static uint? OtherOwner(string path)
-        {
-            if (OnWindows || Status(path) is not { } status)
-            {
-                return null;
-            }
-
             var owner = BitConverter.ToUInt32(status, OwnerOffset);
-            return owner == GetEffectiveUserId() ? null : owner;
+            return new FileFacts(notRegular, owner == GetEffectiveUserId() ? null : owner, mode & PermissionMask);
         }
 
         /// <summary>The runtime's FileStatus of what the path finally points to, or null when nothing is there.</summary>
@@ -99,6 +100,26 @@ namespace PSCompositeMail.Platform
 
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetEUid")]
         private static extern uint GetEffectiveUserId();
+    }
+
+    /// <summary>What a stat says of a file that is there.</summary>
+    internal sealed class FileFacts
+    {
+        public FileFacts(string? notRegular, uint? otherOwner, int permissions)
+        {
+            NotRegular = notRegular;
+            OtherOwner = otherOwner;
+            Permissions = permissions;
+        }
+
+        /// <summary>What it is when not a regular file ("a named pipe (FIFO)"), else null.</summary>
+        public string? NotRegular { get; }
+
+        /// <summary>Its owner when that is another user than the one this process runs as (its uid), else null.</summary>
+        public uint? OtherOwner { get; }
+
+        /// <summary>Its permission bits (0600 is 0x180).</summary>
+        public int Permissions { get; }
     }
 
     /// <summary>A path that was to be opened as a file names a folder, pipe, device or socket.</summary>
