@@ -17,7 +17,7 @@ namespace PSCompositeMail.Tests
         private const int MaxLineLength = 150;
 
         /// <summary>Lines over the limit in src/**/*.cs when the limit was set (branch 'small', before the merge of v0.5.0's branches).</summary>
-        private const int LongerLinesAllowed = 523;
+        private const int LongerLinesAllowed = 522;
 
         private readonly ITestOutputHelper _output;
 

@@ -65,7 +65,7 @@ namespace PSCompositeMail.Platform
             return facts;
         }
 
-        /// <summary>What one stat of <paramref name="path"/> says (its type, owner and permissions), or null when nothing is there; Unix only.</summary>
+        /// <summary>What one stat of <paramref name="path"/> says (type, owner, permissions), or null when nothing is there; Unix only.</summary>
         private static FileFacts? Inspect(string path)
         {
             if (Status(path) is not { } status)
