@@ -356,6 +356,8 @@ Describe 'Spool health' {
         $rendered = Get-MailSpool $spool | Out-String -Width 80
         foreach ($line in $rendered -split "`n") { $line.TrimEnd().Length | Should -BeLessOrEqual 80 -Because $line }
         $rendered | Should -Match "(?m)^\s*$Shown\s+1\s+ancient report\s" -Because "the age is whole on the item's first line:`n$rendered"
+        $continued = @($rendered.Trim("`n") -split "`n" | Select-Object -Skip 3)
+        foreach ($line in $continued) { $line.PadRight(7).Substring(0, 7).Trim() | Should -BeNullOrEmpty -Because "no part of the age wraps onto a later line:`n$rendered" }
         (Test-MailSpool $spool -WarningAction SilentlyContinue | Out-String -Width 80) | Should -Match "(?m)^False\s+1\s+$Shown\s+0\s"
     }
 
