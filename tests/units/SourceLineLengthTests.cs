@@ -16,8 +16,8 @@ namespace PSCompositeMail.Tests
     {
         private const int MaxLineLength = 150;
 
-        /// <summary>Lines over the limit in src/**/*.cs when the limit was set (branch 'small', before the merge of v0.5.0's branches).</summary>
-        private const int LongerLinesAllowed = 522;
+        /// <summary>Lines over the limit in src/**/*.cs when the limit was set (branch 'small' rebased on the routing move).</summary>
+        private const int LongerLinesAllowed = 512;
 
         private readonly ITestOutputHelper _output;
 
