@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 using System.Net.Http;
-using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Engine.Tokens;

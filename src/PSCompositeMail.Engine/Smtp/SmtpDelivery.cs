@@ -7,7 +7,6 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
 using Polly.CircuitBreaker;
-using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Engine.Tokens;

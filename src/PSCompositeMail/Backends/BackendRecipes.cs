@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
 using PSCompositeMail.Signing;
 using PSCompositeMail.Smtp;
 using PSCompositeMail.Tokens;

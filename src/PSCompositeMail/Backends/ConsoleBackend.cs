@@ -1,5 +1,6 @@
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Backends
 {

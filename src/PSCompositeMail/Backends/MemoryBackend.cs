@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Backends
 {

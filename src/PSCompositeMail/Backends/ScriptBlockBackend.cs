@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Backends
 {

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Commands;
+using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Profiles
 {

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using PSCompositeMail.Backends;
 
 namespace PSCompositeMail.Results
 {

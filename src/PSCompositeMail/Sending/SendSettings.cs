@@ -1,4 +1,4 @@
-using PSCompositeMail.Backends;
+using PSCompositeMail.Results;
 using PSCompositeMail.Spool;
 
 namespace PSCompositeMail.Sending

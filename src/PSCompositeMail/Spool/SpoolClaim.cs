@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Spool
 {
@@ -112,7 +113,7 @@ namespace PSCompositeMail.Spool
         {
             var owed = OwedBackends;
             var left = owed.Except(deliveredNow, StringComparer.OrdinalIgnoreCase).ToArray();
-            var oneIsEnough = Metadata.Policy is nameof(Backends.DeliveryPolicy.Any) or nameof(Backends.DeliveryPolicy.Failover);
+            var oneIsEnough = Metadata.Policy is nameof(DeliveryPolicy.Any) or nameof(DeliveryPolicy.Failover);
             return left.Length == 0 || (oneIsEnough && left.Length < owed.Count) ? null : left;
         }
 

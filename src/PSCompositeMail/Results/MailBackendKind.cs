@@ -1,4 +1,4 @@
-namespace PSCompositeMail.Backends
+namespace PSCompositeMail.Results
 {
     public enum MailBackendKind
     {

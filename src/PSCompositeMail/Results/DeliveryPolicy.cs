@@ -1,4 +1,4 @@
-namespace PSCompositeMail.Backends
+namespace PSCompositeMail.Results
 {
     /// <summary>How a composite decides that a message was delivered.</summary>
     public enum DeliveryPolicy
