@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using PSCompositeMail.Platform;
 using PSCompositeMail.Spool;
 using Xunit;
 

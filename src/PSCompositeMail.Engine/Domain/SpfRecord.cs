@@ -279,7 +279,7 @@ namespace PSCompositeMail.Engine.Domain
         private static void RequireDomainSpec(string word, string spec)
         {
             RequireMacroString(word, spec);
-            if (spec.Length == 0 || !HasMacro(spec) && PSCompositeMail.Domain.DnsName.ToAscii(spec.Replace("_", "x")) is null)
+            if (spec.Length == 0 || !HasMacro(spec) && PSCompositeMail.Messages.DnsName.ToAscii(spec.Replace("_", "x")) is null)
             {
                 throw new FormatException($"'{word}': '{spec}' is not a domain name.");
             }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Platform;
 using PSCompositeMail.Results;
 using PSCompositeMail.Signing;
 using PSCompositeMail.Spool;

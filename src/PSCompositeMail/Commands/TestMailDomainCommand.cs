@@ -6,6 +6,7 @@ using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Domain;
 using PSCompositeMail.Hosting;
+using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Commands
 {

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Net;
+using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Domain
 {

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Spool
 {

@@ -2,9 +2,8 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Threading;
-using PSCompositeMail.Platform;
 
-namespace PSCompositeMail.Spool
+namespace PSCompositeMail.Platform
 {
     /// <summary>Files that appear whole or not at all, with names that sort by time and never collide.</summary>
     internal static class AtomicFile

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace PSCompositeMail.Domain
+namespace PSCompositeMail.Messages
 {
     /// <summary>Host and domain names as DNS holds them: ASCII (punycode for internationalized names), lower case, no final dot.</summary>
     internal static class DnsName
