@@ -28,8 +28,8 @@ namespace PSCompositeMail.Messages
 
         public string? HtmlBody { get; set; }
 
-        /// <summary>The report -Body carried (its text is Body, its HTML HtmlBody); shown by -WhatIf, -Confirm and -Verbose.</summary>
-        public Reports.MailBody? Report { get; set; }
+        /// <summary>What the report -Body carried holds (its text is Body, its HTML HtmlBody); shown by -WhatIf, -Confirm and -Verbose.</summary>
+        public string? ReportDescription { get; set; }
 
         /// <summary>Full file-system paths, already resolved.</summary>
         public IReadOnlyList<string>? Attachments { get; set; }

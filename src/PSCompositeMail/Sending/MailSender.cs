@@ -236,7 +236,7 @@ namespace PSCompositeMail.Sending
             var send = false;
             try
             {
-                send = ShouldSend(message, described?.Invoke()?.Report is { } report ? $" ({report.Describe()})" : null);
+                send = ShouldSend(message, described?.Invoke()?.ReportDescription is { } report ? $" ({report})" : null);
             }
             finally
             {

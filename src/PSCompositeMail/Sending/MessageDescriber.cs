@@ -40,7 +40,7 @@ namespace PSCompositeMail.Sending
             }
 
             spec.HtmlBody = report?.Html ?? spec.HtmlBody;
-            spec.Report = report;
+            spec.ReportDescription = report?.Describe();
             spec.Attachments = _paths.Resolve((given.Attachments ?? Array.Empty<string>()).Concat(pipedAttachments), nameof(given.Attachments));
             spec.InlineAttachments = _paths.ResolveInline(given.InlineAttachments, nameof(given.InlineAttachments));
             spec.Smime = DescribeSmime(given);
