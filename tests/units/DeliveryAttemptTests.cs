@@ -42,16 +42,15 @@ namespace PSCompositeMail.Tests
         {
             using var stopping = new CancellationTokenSource();
             stopping.Cancel();
-            var script = new MemoryBackend("script");
 
             Assert.Throws<PipelineStoppedException>(() =>
-                DeliveryAttempt.Deliver(script, stopping.Token, () => throw new PipelineStoppedException()));
+                DeliveryAttempt.Deliver("script", MailBackendKind.ScriptBlock, stopping.Token, () => throw new PipelineStoppedException()));
             // PowerShell stops a running script block before it calls StopProcessing: the token may not have tripped yet.
             Assert.Throws<PipelineStoppedException>(() =>
-                DeliveryAttempt.Deliver(script, CancellationToken.None, () => throw new PipelineStoppedException()));
+                DeliveryAttempt.Deliver("script", MailBackendKind.ScriptBlock, CancellationToken.None, () => throw new PipelineStoppedException()));
             Assert.Equal(
                 DeliveryStatus.Failed,
-                DeliveryAttempt.Deliver(script, CancellationToken.None, () => throw new OperationCanceledException()).Status);
+                DeliveryAttempt.Deliver("script", MailBackendKind.ScriptBlock, CancellationToken.None, () => throw new OperationCanceledException()).Status);
         }
 
         [Fact]

@@ -37,12 +37,13 @@ namespace PSCompositeMail.Backends
         /// <summary>
         /// Tests every member: the composite succeeds when its policy could deliver, and each member that failed its
         /// check is named in the detail and in a warning even then (a Failover whose primary is dead still delivers,
-        /// through its backup, but should not pass a pre-flight check in silence).
+        /// through its backup, but should not pass a pre-flight check in silence). A test message goes through each
+        /// member, never through the composite as a whole.
         /// </summary>
-        internal override BackendTestResult Test(DeliveryContext context)
+        internal override BackendTestResult Check(DeliveryContext context, TestMessageRequest? testMessage)
         {
             var clock = Stopwatch.StartNew();
-            var results = Backends.Select(b => b.Check(context)).ToArray();
+            var results = Backends.Select(b => b.Check(context, testMessage)).ToArray();
             var succeeded = Decide(Policy, results.Select(r => r.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed).ToArray());
             var failed = results.Where(r => !r.Succeeded).ToArray();
             var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
@@ -182,7 +183,7 @@ namespace PSCompositeMail.Backends
 
             /// <summary>A backend that breaks its contract by throwing must not stop the others.</summary>
             private BackendResult DeliverThrough(int index, IOutgoingMessage message) =>
-                DeliveryAttempt.Deliver(_composite.Backends[index], _context.CancellationToken, () =>
+                DeliveryAttempt.Deliver(_composite.Backends[index].Name, _composite.Backends[index].Kind, _context.CancellationToken, () =>
                 {
                     var session = _sessions[index] ??= _composite.Backends[index].OpenSession(_context);
                     return session.Deliver(message);

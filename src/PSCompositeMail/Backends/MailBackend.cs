@@ -40,12 +40,10 @@ namespace PSCompositeMail.Backends
         internal virtual string? TestMailbox => null;
 
         /// <summary>What Test-MailBackend reports: the check, and with -SendTestMessage the test message sent through this backend once the check passed.</summary>
-        internal BackendTestResult Check(DeliveryContext context)
+        internal virtual BackendTestResult Check(DeliveryContext context, TestMessageRequest? testMessage)
         {
             var result = Test(context);
-            return context.TestMessage is { } request && result.Succeeded && Kind != MailBackendKind.Composite
-                ? request.Send(this, result, context)
-                : result;
+            return testMessage is not null && result.Succeeded ? testMessage.Send(this, result, context) : result;
         }
 
         public override string ToString() => $"{Name} ({Kind}: {Description})";

@@ -19,7 +19,7 @@ namespace PSCompositeMail.Backends
 
         protected DeliveryContext Context { get; }
 
-        public BackendResult Deliver(IOutgoingMessage message) => DeliveryAttempt.Deliver(Backend, Context.CancellationToken, () =>
+        public BackendResult Deliver(IOutgoingMessage message) => DeliveryAttempt.Deliver(Backend.Name, Backend.Kind, Context.CancellationToken, () =>
         {
             var clock = Stopwatch.StartNew();
             Context.CancellationToken.ThrowIfCancellationRequested();

@@ -48,9 +48,8 @@ namespace PSCompositeMail.Commands
                 {
                     VerboseEnabled = VerboseRequested,
                     DebugEnabled = DebugRequested,
-                    TestMessage = send ? request : null,
                 };
-                var result = backend.Check(context);
+                var result = backend.Check(context, send ? request : null);
                 StreamWriting.Drain(this, context);
                 WriteObject(result);
             }

@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Threading;
-using PSCompositeMail.Backends;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Delivery
@@ -29,8 +28,8 @@ namespace PSCompositeMail.Delivery
         }
 
         /// <summary>Runs one backend's delivery; a failure becomes a Failed result naming the backend.</summary>
-        public static BackendResult Deliver(MailBackend backend, CancellationToken token, Func<BackendResult> deliver) =>
-            Run(token, deliver, (ex, elapsed) => new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Failed, elapsed, ex));
+        public static BackendResult Deliver(string backendName, MailBackendKind kind, CancellationToken token, Func<BackendResult> deliver) =>
+            Run(token, deliver, (ex, elapsed) => new BackendResult(backendName, kind, DeliveryStatus.Failed, elapsed, ex));
 
         /// <summary>The backend failed: neither a stop nor a bug.</summary>
         public static bool IsFailure(Exception exception, CancellationToken token) => !IsStop(exception, token) && !IsProgrammingError(exception);

@@ -30,9 +30,6 @@ namespace PSCompositeMail.Delivery
         /// <summary>Resent messages and the backends that took them before: composites skip those.</summary>
         public EarlierDeliveries EarlierDeliveries { get; } = new EarlierDeliveries();
 
-        /// <summary>Test-MailBackend -SendTestMessage: each backend it checks also sends this message; null: nothing is sent.</summary>
-        public Backends.TestMessageRequest? TestMessage { get; set; }
-
         /// <summary>What each message's backends answered so far, so that a stopped delivery still knows who took it.</summary>
         public DeliveryProgress Progress { get; } = new DeliveryProgress();
 
