@@ -46,10 +46,10 @@ namespace PSCompositeMail.Backends
             var results = Backends.Select(b => b.Check(context, testMessage)).ToArray();
             var succeeded = Decide(Policy, results.Select(r => r.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed).ToArray());
             var failed = results.Where(r => !r.Succeeded).ToArray();
-            var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
+            var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(BackendResult.DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
             if (succeeded && failed.Length > 0)
             {
-                context.Warning($"{Name}: the check passed under policy {Policy}, but " + DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
+                context.Warning($"{Name}: the check passed under policy {Policy}, but " + BackendResult.DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
             }
 
             var detail = $"{Policy}: " + string.Join("; ", results.Select(r => r.Succeeded ? $"{r.Backend} passed" : $"{r.Backend} FAILED ({r.Error})"));
@@ -67,12 +67,6 @@ namespace PSCompositeMail.Backends
                 _ => statuses.Any(Delivered),
             };
         }
-
-        internal static string DescribeFailures(IEnumerable<(string Backend, string? Error)> failures) =>
-            string.Join("; ", failures.Select(f => DescribeFailure($"'{f.Backend}'", f.Error)));
-
-        /// <param name="named">How the backend is named: its name in quotes, and more when that alone is ambiguous.</param>
-        internal static string DescribeFailure(string named, string? error) => $"backend {named} failed: {error}";
 
         private sealed class Session : IDeliverySession
         {

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using PSCompositeMail.Backends;
 
 namespace PSCompositeMail.Results
 {
@@ -133,7 +132,7 @@ namespace PSCompositeMail.Results
         /// place among the namesakes and where they send.
         /// </summary>
         internal static string DescribeFailures(IReadOnlyList<BackendResult> among, IEnumerable<BackendResult> failures) =>
-            string.Join("; ", failures.Select(failure => CompositeBackend.DescribeFailure(NameAmong(among, failure), failure.Error)));
+            string.Join("; ", failures.Select(failure => DescribeFailure(NameAmong(among, failure), failure.Error)));
 
         private static string NameAmong(IReadOnlyList<BackendResult> among, BackendResult result)
         {
@@ -145,6 +144,13 @@ namespace PSCompositeMail.Results
 
         /// <summary>The backends that did the work: this one, or the members of a composite, nested ones included.</summary>
         private IEnumerable<BackendResult> Leaves() => Results.Count == 0 ? new[] { this } : Results.SelectMany(r => r.Leaves());
+
+        /// <summary>Failed backends in the words of errors, warnings and Reason: "backend 'x' failed: why; backend 'y' failed: why".</summary>
+        internal static string DescribeFailures(IEnumerable<(string Backend, string? Error)> failures) =>
+            string.Join("; ", failures.Select(f => DescribeFailure($"'{f.Backend}'", f.Error)));
+
+        /// <param name="named">How the backend is named: its name in quotes, and more when that alone is ambiguous.</param>
+        internal static string DescribeFailure(string named, string? error) => $"backend {named} failed: {error}";
 
         /// <summary>A reason as results and logs show it: its line breaks (a server's multi-line reply) made spaces, control characters escaped.</summary>
         internal static string OneLine(string text) =>

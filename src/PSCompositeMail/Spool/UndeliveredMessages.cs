@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
@@ -79,7 +78,7 @@ namespace PSCompositeMail.Spool
 
         private static string StillOwed(IReadOnlyList<string> shortfall, IReadOnlyList<BackendResult> failedNow) =>
             $"it is still owed to {string.Join(", ", shortfall)}, which failed it on an earlier attempt and did not take it now" +
-            (failedNow.Count > 0 ? ": " + CompositeBackend.DescribeFailures(failedNow.Select(r => (r.Backend, r.Error))) : " (it was not tried: not in this resend, or skipped under its policy)");
+            (failedNow.Count > 0 ? ": " + BackendResult.DescribeFailures(failedNow.Select(r => (r.Backend, r.Error))) : " (it was not tried: not in this resend, or skipped under its policy)");
 
         /// <summary>
         /// The pipeline ended with this message handed over but without an outcome (withdrawn before it was sent, or
