@@ -6,6 +6,7 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Recipes;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
 using PSCompositeMail.Tokens;

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Recipes;
 using PSCompositeMail.Sending;
 using PSCompositeMail.Smtp;
 using PSCompositeMail.Tokens;

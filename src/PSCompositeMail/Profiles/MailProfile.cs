@@ -7,6 +7,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Security;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Recipes;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Profiles

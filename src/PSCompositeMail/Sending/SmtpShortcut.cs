@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Recipes;
 using PSCompositeMail.Results;
 using PSCompositeMail.Smtp;
 

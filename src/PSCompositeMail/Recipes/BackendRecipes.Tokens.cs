@@ -2,10 +2,11 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
+using PSCompositeMail.Backends;
 using PSCompositeMail.Graph;
 using PSCompositeMail.Tokens;
 
-namespace PSCompositeMail.Backends
+namespace PSCompositeMail.Recipes
 {
     /// <summary>The app-token settings that -Smtp and -Graph share (one line each, as in the other recipes), and the Graph backend's draft.</summary>
     internal static partial class BackendRecipes

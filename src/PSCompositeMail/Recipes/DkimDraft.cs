@@ -1,9 +1,9 @@
 using System.Management.Automation;
 using System.Security;
-using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
+using PSCompositeMail.Signing;
 
-namespace PSCompositeMail.Signing
+namespace PSCompositeMail.Recipes
 {
     /// <summary>A backend kind that can sign with DKIM (SMTP, Directory): its draft collects the DKIM settings.</summary>
     internal interface IDkimDraft

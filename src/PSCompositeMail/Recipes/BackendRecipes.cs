@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Signing;
 using PSCompositeMail.Smtp;
 using PSCompositeMail.Tokens;
 
-namespace PSCompositeMail.Backends
+namespace PSCompositeMail.Recipes
 {
     /// <summary>
     /// The one map from a New-MailBackend parameter to the backend setting it gives; profile files use it too, so

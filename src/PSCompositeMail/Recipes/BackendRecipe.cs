@@ -3,8 +3,9 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
+using PSCompositeMail.Backends;
 
-namespace PSCompositeMail.Backends
+namespace PSCompositeMail.Recipes
 {
     /// <summary>
     /// How one kind of backend is made from named values: New-MailBackend's bound parameters, or the keys of a
