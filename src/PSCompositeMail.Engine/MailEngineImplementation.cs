@@ -14,11 +14,12 @@ using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Reports;
 using PSCompositeMail.Results;
+using PSCompositeMail.Signing;
 using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Engine
 {
-    /// <summary>The engine the module reaches through <see cref="MailEngine"/>; created once per process by name.</summary>
+    /// <summary>The engine the module finds through <see cref="MailEngine"/>, created once per process by name, and hands down.</summary>
     internal sealed class MailEngineImplementation : IMailEngine
     {
         public IOutgoingMessage Build(MessageSpec spec) => MessageBuilder.Build(spec);
@@ -38,7 +39,7 @@ namespace PSCompositeMail.Engine
         public BackendTestResult TestGraph(string backendName, GraphSettings settings, DeliveryContext context) =>
             GraphDelivery.Test(backendName, settings, context);
 
-        public ErrorCategory CategoryOf(Exception? exception) => ErrorCategories.For(exception);
+        public ErrorCategory? CategoryOfLibraryError(Exception exception) => ErrorCategories.ForLibraryError(exception);
 
         public MailDomainTestResult CheckDomain(DomainCheckRequest request, DeliveryContext context) => DomainChecker.Check(request, context);
 

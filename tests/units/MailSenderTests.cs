@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Sending;
@@ -66,7 +67,7 @@ namespace PSCompositeMail.Tests
         public void A_delivered_message_is_reported_and_a_failed_one_spooled_with_an_error()
         {
             var memory = new MemoryBackend("memory");
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             using var sender = Sender(context, 1, memory, new DelegateBackend("relay", (_, m) => m.Subject == "bad" ? throw new IOException("refused") : null));
 
             sender.Send(() => Spec("good"));
@@ -86,7 +87,7 @@ namespace PSCompositeMail.Tests
         public void Invalid_input_is_refused_before_any_backend_and_the_rest_goes_on()
         {
             var memory = new MemoryBackend("memory");
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             using var sender = Sender(context, 1, memory);
 
             sender.Send(() => Spec("broken", to: "not an address"));
@@ -105,7 +106,7 @@ namespace PSCompositeMail.Tests
         {
             var memory = new MemoryBackend("memory");
             var host = new Host { Confirms = false, DescribesMessages = true };
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             using var sender = new MailSender(context, host, new SendSettings());
             sender.UseBackends(new[] { memory });
 
@@ -125,7 +126,7 @@ namespace PSCompositeMail.Tests
         {
             var memory = new MemoryBackend("memory");
             using var stopping = new CancellationTokenSource();
-            using var context = new DeliveryContext(stopping.Token);
+            using var context = new DeliveryContext(stopping.Token, MailEngine.Instance);
             // The relay never answers: every delivery that reaches it waits for the stop.
             var hung = new DelegateBackend("relay", (c, _) =>
             {
@@ -170,7 +171,7 @@ namespace PSCompositeMail.Tests
             }
 
             var memory = new MemoryBackend("memory");
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             // Each delivery needs the pipeline thread (as a script block does), so workers wait until it runs their work.
             var onPipelineThread = new DelegateBackend("script", (c, m) => c.OnPipelineThread(() => m.Subject == "item 2" ? throw new IOException("no") : (string?)null));
             var sender = Sender(context, width, memory, onPipelineThread);

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Spool;
 using Xunit;
@@ -160,7 +161,7 @@ namespace PSCompositeMail.Tests
             File.AppendAllText(item.MessagePath, "tampered");
             using var claim = spool.TryClaim(item)!;
 
-            var damaged = Assert.Throws<DamagedSpoolItemException>(() => claim.Load());
+            var damaged = Assert.Throws<DamagedSpoolItemException>(() => claim.Load(MailEngine.Instance));
 
             Assert.Same(item, damaged.Item);
             Assert.Contains("length", damaged.Reason);
@@ -180,7 +181,7 @@ namespace PSCompositeMail.Tests
             File.WriteAllBytes(item.MessagePath, bytes);
             using var claim = spool.TryClaim(item)!;
 
-            Assert.Contains("SHA-256", Assert.Throws<DamagedSpoolItemException>(() => claim.Load()).Reason);
+            Assert.Contains("SHA-256", Assert.Throws<DamagedSpoolItemException>(() => claim.Load(MailEngine.Instance)).Reason);
         }
 
         [Fact]
@@ -193,7 +194,7 @@ namespace PSCompositeMail.Tests
             var listed = spool.List().Single();
             Assert.Contains("no metadata file", listed.Error);
             using var claim = spool.TryClaim(listed)!;
-            Assert.Contains("no metadata file", Assert.Throws<DamagedSpoolItemException>(() => claim.Load()).Reason);
+            Assert.Contains("no metadata file", Assert.Throws<DamagedSpoolItemException>(() => claim.Load(MailEngine.Instance)).Reason);
             Assert.Empty(spool.List());
         }
 
@@ -207,7 +208,7 @@ namespace PSCompositeMail.Tests
             }
 
             using var claim = spool.TryClaim(spool.List().Single())!;
-            using var loaded = claim.Load();
+            using var loaded = claim.Load(MailEngine.Instance);
             Assert.Equal(new[] { "jane@example.com", "audit@example.com" }, loaded.RecipientAddresses);
         }
 
@@ -221,7 +222,7 @@ namespace PSCompositeMail.Tests
             var spool = new MailSpool(_folder);
             using (var claim = spool.TryClaim(spool.List().Single())!)
             {
-                using (claim.Load())
+                using (claim.Load(MailEngine.Instance))
                 {
                 }
 

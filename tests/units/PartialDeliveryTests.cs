@@ -4,6 +4,7 @@ using System.Threading;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Messages;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using Xunit;
@@ -24,7 +25,7 @@ namespace PSCompositeMail.Tests
 
         private static BackendResult Deliver(CompositeBackend composite)
         {
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             using var session = composite.OpenSession(context);
             using var message = ToThree();
             return session.Deliver(message);

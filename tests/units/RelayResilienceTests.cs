@@ -3,6 +3,7 @@ using System.IO;
 using System.Net.Sockets;
 using System.Threading;
 using MailKit.Net.Smtp;
+using PSCompositeMail.Hosting;
 using Polly.CircuitBreaker;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Smtp;
@@ -50,7 +51,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void A_message_that_cannot_reach_the_relay_after_its_retries_opens_the_circuit_for_the_next_ones()
         {
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             var relay = new RelayResilience("relay", Settings(retries: 2), context);
 
             Assert.Equal(3, FailOneMessage(relay, Refused));
@@ -65,7 +66,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void After_the_cool_down_one_probe_goes_through_and_its_success_closes_the_circuit()
         {
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             var relay = new RelayResilience("relay", Settings(retries: 1, CoolDown), context);
             FailOneMessage(relay, Refused);
             Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
@@ -78,7 +79,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void A_failed_probe_opens_the_circuit_again_at_once()
         {
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             var relay = new RelayResilience("relay", Settings(retries: 2, CoolDown), context);
             FailOneMessage(relay, Refused);
             Thread.Sleep(CoolDown + TimeSpan.FromSeconds(0.3));
@@ -90,7 +91,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void Refusals_and_one_message_that_loses_its_connection_are_retried_but_do_not_open_the_circuit()
         {
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             var relay = new RelayResilience("relay", Settings(retries: 1), context);
 
             Assert.Equal(2, FailOneMessage(relay, new IOException("reset"), inTransaction: true));
@@ -103,7 +104,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void One_message_the_relay_drops_does_not_open_the_circuit_for_the_healthy_ones_after_it()
         {
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             var relay = new RelayResilience("relay", Settings(retries: 1), context);
             Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
 
@@ -119,7 +120,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void Different_messages_losing_their_connection_in_a_row_open_the_circuit_and_a_delivery_resets_the_count()
         {
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             var relay = new RelayResilience("relay", Settings(retries: 0), context);
             for (var message = 1; message < RelayResilience.MessagesFailingInARow; message++)
             {

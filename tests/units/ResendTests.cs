@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Results;
 using PSCompositeMail.Spool;
 using Xunit;
@@ -14,7 +15,7 @@ namespace PSCompositeMail.Tests
     {
         private static BackendResult Deliver(CompositeBackend root, params string[] deliveredEarlier)
         {
-            var context = new DeliveryContext(CancellationToken.None);
+            var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             using var session = root.OpenSession(context);
             using var message = Messages.Simple();
             context.EarlierDeliveries.Remember(message, deliveredEarlier);

@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Engine.Signing;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Signing;
 using Xunit;
@@ -53,7 +54,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void The_zone_file_line_splits_the_record_into_DNS_strings_of_at_most_255_characters()
         {
-            var settings = DkimSettings.FromSecret("Example.COM", "s1", Secure(RsaPem));
+            var settings = DkimSettings.FromSecret("Example.COM", "s1", Secure(RsaPem), MailEngine.Instance);
 
             var strings = System.Text.RegularExpressions.Regex.Matches(settings.ZoneFileLine, "\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToArray();
 

@@ -4,6 +4,7 @@ using System.Threading;
 using MailKit;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Smtp;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Smtp;
 using Xunit;
 
@@ -42,7 +43,7 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void A_message_sent_whole_without_a_reply_is_tried_once_and_counts_against_the_relay()
         {
-            using var context = new DeliveryContext(CancellationToken.None);
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             var settings = new SmtpSettings("relay.example.com", SmtpSecurity.None, 25) { RetryCount = 2, RetryInterval = TimeSpan.Zero, CircuitBreak = TimeSpan.FromMinutes(10) };
             var relay = new RelayResilience("relay", settings, context);
             var unconfirmed = SmtpFailure.Unconfirmed(new TimeoutException("no answer within 1 s"), settings);

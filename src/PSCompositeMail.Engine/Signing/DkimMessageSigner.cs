@@ -6,10 +6,10 @@ using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.X509;
-using PSCompositeMail.Hosting;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Platform;
+using PSCompositeMail.Signing;
 
 namespace PSCompositeMail.Engine.Signing
 {

@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using PSCompositeMail.Delivery;
-using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
@@ -50,7 +49,7 @@ namespace PSCompositeMail.Backends
             IOutgoingMessage message;
             try
             {
-                message = MailEngine.Instance.Build(new MessageSpec
+                message = context.Engine<IMessageFactory>().Build(new MessageSpec
                 {
                     From = from,
                     To = new[] { to },

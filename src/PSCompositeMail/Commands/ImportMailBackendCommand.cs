@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Profiles;
 
 namespace PSCompositeMail.Commands
@@ -40,7 +41,7 @@ namespace PSCompositeMail.Commands
                     throw new ProfileException(file, null, null, $"no environment was chosen: give -Environment, or set the {EnvironmentVariable} environment variable");
                 }
 
-                var profile = new MailProfile(file, environment!, ImportCredential, text => WriteWarning(StreamWriting.Escaped(text)));
+                var profile = new MailProfile(file, environment!, ImportCredential, text => WriteWarning(StreamWriting.Escaped(text)), MailEngine.Instance);
                 foreach (var backend in profile.Read(MailProfile.Parse(file)))
                 {
                     WriteObject(backend);

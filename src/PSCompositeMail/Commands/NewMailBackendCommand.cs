@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Recipes;
 using PSCompositeMail.Results;
@@ -276,7 +277,7 @@ namespace PSCompositeMail.Commands
             var kind = (MailBackendKind)Enum.Parse(typeof(MailBackendKind), ParameterSetName);
             try
             {
-                WriteObject(BackendRecipes.For(kind).Build(settings, SessionState.Path.GetUnresolvedProviderPathFromPSPath, text => WriteWarning(StreamWriting.Escaped(text))));
+                WriteObject(BackendRecipes.For(kind).Build(settings, SessionState.Path.GetUnresolvedProviderPathFromPSPath, text => WriteWarning(StreamWriting.Escaped(text)), MailEngine.Instance));
             }
             catch (BackendSettingException ex)
             {

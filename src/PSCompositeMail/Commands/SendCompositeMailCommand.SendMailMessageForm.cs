@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Recipes;
 using PSCompositeMail.Sending;
 using PSCompositeMail.Smtp;
@@ -144,7 +145,7 @@ namespace PSCompositeMail.Commands
             MailBackend? shortcut = null;
             try
             {
-                shortcut = SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, text => WriteWarning(StreamWriting.Escaped(text)));
+                shortcut = SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, text => WriteWarning(StreamWriting.Escaped(text)), MailEngine.Instance);
             }
             catch (BackendSettingException ex)
             {

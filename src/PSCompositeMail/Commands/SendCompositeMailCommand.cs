@@ -7,6 +7,7 @@ using System.Net.Mail;
 using System.Text;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Sending;
@@ -201,7 +202,7 @@ namespace PSCompositeMail.Commands
 
         protected override void BeginProcessing()
         {
-            _context = new DeliveryContext(CancellationToken) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
+            _context = new DeliveryContext(CancellationToken, MailEngine.Instance) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
             _describeMessages = _context.VerboseEnabled || ConfirmationPossible;
             var spool = SpoolDirectory is null ? null : new MailSpool(GetUnresolvedProviderPathFromPSPath(SpoolDirectory));
             _sender = new MailSender(_context, this, new SendSettings

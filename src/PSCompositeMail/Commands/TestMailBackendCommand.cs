@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Commands
@@ -44,7 +45,7 @@ namespace PSCompositeMail.Commands
             {
                 var request = new TestMessageRequest(From, To);
                 var send = SendTestMessage && ShouldProcess(backend.Name, request.Describe(backend));
-                using var context = new DeliveryContext(CancellationToken)
+                using var context = new DeliveryContext(CancellationToken, MailEngine.Instance)
                 {
                     VerboseEnabled = VerboseRequested,
                     DebugEnabled = DebugRequested,

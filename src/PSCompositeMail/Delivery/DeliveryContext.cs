@@ -15,14 +15,28 @@ namespace PSCompositeMail.Delivery
         private readonly Thread _pipelineThread;
         private readonly BlockingCollection<Action> _posted = new BlockingCollection<Action>();
 
-        /// <summary>Created on the pipeline thread.</summary>
-        public DeliveryContext(CancellationToken cancellationToken)
+        /// <summary>The engine (PSCompositeMail.Engine) the cmdlet handed down; null where no part needs it.</summary>
+        private readonly object? _engine;
+
+        /// <summary>
+        /// Created on the pipeline thread, with the engine the cmdlet found. It is held as an object: this part sits
+        /// below those that use the engine, each through the interface it declares for it (<see cref="Engine{TPart}"/>).
+        /// </summary>
+        public DeliveryContext(CancellationToken cancellationToken, object? engine = null)
         {
             CancellationToken = cancellationToken;
+            _engine = engine;
             _pipelineThread = Thread.CurrentThread;
         }
 
         public CancellationToken CancellationToken { get; }
+
+        /// <summary>The engine, as the part asking needs it: Smtp's ISmtpEngine, Graph's IGraphEngine, Messages' IMessageFactory, ...</summary>
+        public TPart Engine<TPart>()
+            where TPart : class =>
+            _engine as TPart ?? throw new InvalidOperationException(_engine is null
+                ? $"This pipeline was given no engine, and {typeof(TPart).Name} comes from it: create its DeliveryContext with the engine."
+                : $"The engine {_engine.GetType().FullName} does not implement {typeof(TPart).FullName}.");
 
         /// <summary>The secrets this pipeline's sessions handed to servers: what they say back is redacted with it.</summary>
         public SecretRedactor Secrets { get; } = new SecretRedactor();

@@ -1,6 +1,5 @@
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
-using PSCompositeMail.Hosting;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Graph
@@ -33,8 +32,8 @@ namespace PSCompositeMail.Graph
 
         internal override string? TestMailbox => Settings.Mailbox;
 
-        internal override IDeliverySession OpenSession(DeliveryContext context) => MailEngine.Instance.OpenGraphSession(Name, Settings, context);
+        internal override IDeliverySession OpenSession(DeliveryContext context) => context.Engine<IGraphEngine>().OpenGraphSession(Name, Settings, context);
 
-        internal override BackendTestResult Test(DeliveryContext context) => MailEngine.Instance.TestGraph(Name, Settings, context);
+        internal override BackendTestResult Test(DeliveryContext context) => context.Engine<IGraphEngine>().TestGraph(Name, Settings, context);
     }
 }

@@ -9,6 +9,7 @@ using System.Security;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Recipes;
 using PSCompositeMail.Results;
+using PSCompositeMail.Signing;
 
 namespace PSCompositeMail.Profiles
 {
@@ -51,15 +52,17 @@ namespace PSCompositeMail.Profiles
         private readonly string _environment;
         private readonly Func<string, PSCredential> _importCredential;
         private readonly Action<string> _warn;
+        private readonly IDkimSignerFactory _dkimSigners;
 
         /// <param name="importCredential">Reads an Export-Clixml credential file (needs a runspace).</param>
         /// <param name="warn">Where warnings about a backend's settings go.</param>
-        public MailProfile(string file, string environment, Func<string, PSCredential> importCredential, Action<string> warn)
+        public MailProfile(string file, string environment, Func<string, PSCredential> importCredential, Action<string> warn, IDkimSignerFactory dkimSigners)
         {
             _file = file;
             _environment = environment;
             _importCredential = importCredential;
             _warn = warn;
+            _dkimSigners = dkimSigners;
         }
 
         public static Hashtable Parse(string file)
@@ -203,7 +206,7 @@ namespace PSCompositeMail.Profiles
         {
             try
             {
-                return BackendRecipes.For(kind).Build(values, ResolvePath, _warn);
+                return BackendRecipes.For(kind).Build(values, ResolvePath, _warn, _dkimSigners);
             }
             catch (BackendSettingException ex)
             {

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
+using PSCompositeMail.Signing;
 
 namespace PSCompositeMail.Recipes
 {
@@ -21,7 +22,7 @@ namespace PSCompositeMail.Recipes
         /// <param name="values">Values by setting name, as New-MailBackend's parameter binding gives them.</param>
         /// <param name="fullPath">Turns a path as given into a full path: against the current location on the command line, against the file in a profile.</param>
         /// <param name="warn">Where a warning about the settings goes (the caller's warning stream).</param>
-        public abstract MailBackend Build(IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn);
+        public abstract MailBackend Build(IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners);
     }
 
     /// <summary>A recipe whose settings are applied, one by one, to a <typeparamref name="TDraft"/> that then becomes the backend.</summary>
@@ -44,9 +45,9 @@ namespace PSCompositeMail.Recipes
         public void Add<T>(string name, Action<TDraft, T> apply) =>
             _settings.Add(name, (draft, value) => apply(draft, value is T typed ? typed : (T)LanguagePrimitives.ConvertTo(value, typeof(T), CultureInfo.InvariantCulture)));
 
-        public override MailBackend Build(IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn)
+        public override MailBackend Build(IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners)
         {
-            var draft = new TDraft { FullPath = fullPath, Warn = warn };
+            var draft = new TDraft { FullPath = fullPath, Warn = warn, DkimSigners = dkimSigners };
             foreach (var value in values)
             {
                 if (!_settings.TryGetValue(value.Key, out var apply))
@@ -79,6 +80,9 @@ namespace PSCompositeMail.Recipes
         public Func<string, string> FullPath { get; set; } = path => path;
 
         public Action<string> Warn { get; set; } = _ => { };
+
+        /// <summary>The engine, which reads and checks a DKIM key as the backend is made.</summary>
+        public IDkimSignerFactory DkimSigners { get; set; } = null!;
     }
 
     /// <summary>A value that does not fit the setting it was given for; <see cref="Setting"/> names it.</summary>

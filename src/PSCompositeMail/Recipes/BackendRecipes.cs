@@ -56,7 +56,7 @@ namespace PSCompositeMail.Recipes
                 { "Format", (ConsoleDraft d, ConsoleFormat v) => d.Format = v },
                 { "Stream", (ConsoleDraft d, ConsoleStream v) => d.Stream = v },
             },
-            [MailBackendKind.Directory] = new BackendRecipe<DirectoryDraft>(draft => new DirectoryBackend(draft.Name, draft.Path, draft.Dkim.Build()))
+            [MailBackendKind.Directory] = new BackendRecipe<DirectoryDraft>(draft => new DirectoryBackend(draft.Name, draft.Path, draft.Dkim.Build(draft.DkimSigners)))
             {
                 // The switch itself takes the folder.
                 { "Directory", (DirectoryDraft d, string v) => d.Path = d.FullPath(v) },
@@ -112,7 +112,7 @@ namespace PSCompositeMail.Recipes
                     Warn($"{secret.Given} with -Security None sends the {secret.What} for {Settings.Server} in clear text: anyone between here and the server can read it. Drop -Security None, so that the {secret.What} only ever travels encrypted, or give -Security StartTls or SslOnConnect.");
                 }
 
-                Settings.Dkim = Dkim.Build();
+                Settings.Dkim = Dkim.Build(DkimSigners);
                 return new SmtpBackend(Name, Settings);
             }
 

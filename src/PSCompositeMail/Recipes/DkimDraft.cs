@@ -25,7 +25,7 @@ namespace PSCompositeMail.Recipes
         public SecureString? Key { get; set; }
 
         /// <summary>Null when no DKIM setting was given; a key that cannot sign is refused now, not at the first send.</summary>
-        public DkimSettings? Build()
+        public DkimSettings? Build(IDkimSignerFactory signers)
         {
             if (Domain is null && Selector is null && KeyPath is null && Key is null)
             {
@@ -51,7 +51,7 @@ namespace PSCompositeMail.Recipes
 
             try
             {
-                return KeyPath is null ? DkimSettings.FromSecret(Domain, Selector, Key!) : DkimSettings.FromFile(Domain, Selector, KeyPath);
+                return KeyPath is null ? DkimSettings.FromSecret(Domain, Selector, Key!, signers) : DkimSettings.FromFile(Domain, Selector, KeyPath, signers);
             }
             catch (InvalidSigningKeyException ex)
             {

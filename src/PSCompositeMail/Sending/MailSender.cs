@@ -5,7 +5,6 @@ using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
-using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 using PSCompositeMail.Spool;
@@ -47,6 +46,9 @@ namespace PSCompositeMail.Sending
         /// <summary>Resolves the files a message names; used while describing one.</summary>
         public MessagePaths Paths { get; }
 
+        /// <summary>The engine the cmdlet handed down with the pipeline's context: it builds and loads messages, and knows its libraries' errors.</summary>
+        private ISendEngine Engine => _context.Engine<ISendEngine>();
+
         /// <summary>The backends to send through; without -LogPath, the message logs their profile names are used.</summary>
         public void UseBackends(IEnumerable<MailBackend> backends)
         {
@@ -70,7 +72,7 @@ namespace PSCompositeMail.Sending
         public void Send(Func<MessageSpec> describe)
         {
             MessageSpec? described = null;
-            Send(() => MailEngine.Instance.Build(described = describe()), claim: null, () => described);
+            Send(() => Engine.Build(described = describe()), claim: null, () => described);
         }
 
         /// <summary>.eml files, sent as they are. Piped files must be .eml: any other file was meant as an attachment.</summary>
@@ -101,7 +103,7 @@ namespace PSCompositeMail.Sending
                         continue;
                     }
 
-                    Send(() => MailEngine.Instance.Load(file), claim: null);
+                    Send(() => Engine.Load(file), claim: null);
                 }
             }
         }
@@ -133,7 +135,7 @@ namespace PSCompositeMail.Sending
                     continue;
                 }
 
-                Send(claim.Load, claim);
+                Send(() => claim.Load(Engine), claim);
             }
         }
 
@@ -272,7 +274,7 @@ namespace PSCompositeMail.Sending
         /// <param name="described">The message's parameters, when they were read before the problem showed.</param>
         public void Refuse(MessageValidationException problem, MessageSpec? described = null)
         {
-            _reports.Enqueue(SendReport.Refused(problem, MailEngine.Instance.CategoryOf(problem)));
+            _reports.Enqueue(SendReport.Refused(problem, ErrorCategories.For(problem, Engine)));
             Log(new MessageLogEntry
             {
                 MessageId = described?.MessageId,
@@ -353,7 +355,7 @@ namespace PSCompositeMail.Sending
             var failure = new MailDeliveryException(
                 $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {DecidingPolicy}): {reason}{settlement.Fate}",
                 outcome.FailedLeaves());
-            return SendReport.Undelivered(result, failure, MailEngine.Instance.CategoryOf(failure.RootCause));
+            return SendReport.Undelivered(result, failure, ErrorCategories.For(failure.RootCause, Engine));
         }
 
         /// <summary>Spooled when it waits for a resend; an item in the poison folder waits for no one and has failed.</summary>

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Recipes;
 using PSCompositeMail.Results;
+using PSCompositeMail.Signing;
 using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Sending
@@ -31,7 +32,7 @@ namespace PSCompositeMail.Sending
         /// is 25, as Send-MailMessage's, unless SslOnConnect (465).
         /// </summary>
         /// <exception cref="BackendSettingException">A value that does not fit, or -UseSsl with -Security None.</exception>
-        public static MailBackend Create(string server, IDictionary<string, object?> bound, Func<string, string> fullPath, Action<string> warn)
+        public static MailBackend Create(string server, IDictionary<string, object?> bound, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners)
         {
             var settings = bound
                 .Where(p => Recipe.Settings.Contains(p.Key, StringComparer.OrdinalIgnoreCase))
@@ -60,7 +61,7 @@ namespace PSCompositeMail.Sending
                 settings["Port"] = security == SmtpSecurity.SslOnConnect ? 465 : 25;
             }
 
-            var backend = Recipe.Build(settings, fullPath, warn);
+            var backend = Recipe.Build(settings, fullPath, warn, dkimSigners);
             if (backend is SmtpBackend smtp && !(portGiven && (useSsl || given is not null)))
             {
                 // New-MailBackend -Smtp means 587 with STARTTLS required: say where this one differs, where it shows.

@@ -4,7 +4,6 @@ using System.Linq;
 using System.Net;
 using System.Security;
 using PSCompositeMail.Domain;
-using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Signing
@@ -59,7 +58,7 @@ namespace PSCompositeMail.Signing
         public override string ToString() => ZoneFileLine;
 
         /// <summary>The key from a PEM file (-DkimPrivateKeyPath, a profile's DkimPrivateKeyPath).</summary>
-        internal static DkimSettings FromFile(string? domain, string? selector, string path)
+        internal static DkimSettings FromFile(string? domain, string? selector, string path, IDkimSignerFactory signers)
         {
             string pem;
             try
@@ -80,16 +79,16 @@ namespace PSCompositeMail.Signing
                 throw new InvalidSigningKeyException($"The DKIM private key file '{path}' cannot be read: {ex.Message}", "DkimPrivateKeyPath", ex, MessageProblem.NotReadable);
             }
 
-            return Create(domain, selector, pem, $"The DKIM private key file '{path}'");
+            return Create(domain, selector, pem, $"The DKIM private key file '{path}'", signers);
         }
 
         /// <summary>The key's PEM text as a SecureString (-DkimPrivateKey from a secret vault, or a profile's DkimPrivateKeyEnv).</summary>
-        internal static DkimSettings FromSecret(string? domain, string? selector, SecureString privateKeyPem) =>
-            Create(domain, selector, new NetworkCredential(string.Empty, privateKeyPem).Password, "The DKIM private key text");
+        internal static DkimSettings FromSecret(string? domain, string? selector, SecureString privateKeyPem, IDkimSignerFactory signers) =>
+            Create(domain, selector, new NetworkCredential(string.Empty, privateKeyPem).Password, "The DKIM private key text", signers);
 
         /// <summary>Checks the names and reads the key; anything wrong is an <see cref="InvalidSigningKeyException"/>.</summary>
         /// <param name="keySource">Where the PEM text came from, for the error message (a file, an environment variable).</param>
-        private static DkimSettings Create(string? domain, string? selector, string? privateKeyPem, string keySource)
+        private static DkimSettings Create(string? domain, string? selector, string? privateKeyPem, string keySource, IDkimSignerFactory signers)
         {
             var asciiDomain = RequireDnsName(domain, "DkimDomain");
             var asciiSelector = RequireDnsName(selector, "DkimSelector");
@@ -98,7 +97,7 @@ namespace PSCompositeMail.Signing
                 throw new InvalidSigningKeyException($"{keySource} is empty or not set: it must hold the DKIM private key as PEM.", "DkimPrivateKeyPath");
             }
 
-            return new DkimSettings(asciiDomain, asciiSelector, MailEngine.Instance.CreateDkimSigner(asciiDomain, asciiSelector, privateKeyPem!, keySource));
+            return new DkimSettings(asciiDomain, asciiSelector, signers.CreateDkimSigner(asciiDomain, asciiSelector, privateKeyPem!, keySource));
         }
 
         /// <summary>An internationalized domain goes into the signature and DNS as punycode; a selector may hold several labels (RFC 6376 3.1).</summary>

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Platform;
 

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using PSCompositeMail.Hosting;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
@@ -70,7 +69,7 @@ namespace PSCompositeMail.Spool
         /// the one written (same length and SHA-256).
         /// </summary>
         /// <exception cref="DamagedSpoolItemException">It cannot be resent safely: it was moved to the damaged folder.</exception>
-        public IOutgoingMessage Load()
+        public IOutgoingMessage Load(IMessageFactory messages)
         {
             var damage = _damage;
             Exception? cause = null;
@@ -85,7 +84,7 @@ namespace PSCompositeMail.Spool
                 damage ??= Metadata.Digest?.Mismatch(_claimedFile);
                 if (damage is null)
                 {
-                    return MailEngine.Instance.Load(_claimedFile, Metadata.Sender, Metadata.Recipients);
+                    return messages.Load(_claimedFile, Metadata.Sender, Metadata.Recipients);
                 }
             }
             catch (Exception ex) when (ex is MessageValidationException or InvalidDataException or IOException or UnauthorizedAccessException)

@@ -1,6 +1,6 @@
 using PSCompositeMail.Messages;
 
-namespace PSCompositeMail.Hosting
+namespace PSCompositeMail.Signing
 {
     /// <summary>A DKIM key the engine read and checked; signs a copy of each message, never the message itself.</summary>
     internal interface IDkimSigner
