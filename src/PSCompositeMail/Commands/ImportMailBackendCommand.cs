@@ -14,6 +14,9 @@ namespace PSCompositeMail.Commands
     {
         public const string EnvironmentVariable = "PSCOMPOSITEMAIL_ENVIRONMENT";
 
+        /// <summary>Profile keys are New-MailBackend's parameters, converted and checked by its own metadata.</summary>
+        private static readonly NewMailBackendParameters BackendParameters = new NewMailBackendParameters(typeof(NewMailBackendCommand));
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
         [ValidateNotNullOrEmpty]
@@ -41,7 +44,7 @@ namespace PSCompositeMail.Commands
                     throw new ProfileException(file, null, null, $"no environment was chosen: give -Environment, or set the {EnvironmentVariable} environment variable");
                 }
 
-                var profile = new MailProfile(file, environment!, ImportCredential, text => WriteWarning(StreamWriting.Escaped(text)), MailEngine.Instance);
+                var profile = new MailProfile(file, environment!, ImportCredential, text => WriteWarning(StreamWriting.Escaped(text)), BackendParameters, MailEngine.Instance);
                 foreach (var backend in profile.Read(MailProfile.Parse(file)))
                 {
                     WriteObject(backend);

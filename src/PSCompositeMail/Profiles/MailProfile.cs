@@ -52,16 +52,20 @@ namespace PSCompositeMail.Profiles
         private readonly string _environment;
         private readonly Func<string, PSCredential> _importCredential;
         private readonly Action<string> _warn;
+        private readonly NewMailBackendParameters _parameters;
         private readonly IDkimSignerFactory _dkimSigners;
 
         /// <param name="importCredential">Reads an Export-Clixml credential file (needs a runspace).</param>
         /// <param name="warn">Where warnings about a backend's settings go.</param>
-        public MailProfile(string file, string environment, Func<string, PSCredential> importCredential, Action<string> warn, IDkimSignerFactory dkimSigners)
+        /// <param name="parameters">New-MailBackend's parameters, which convert and check each key's value.</param>
+        /// <param name="dkimSigners">The engine, which reads and checks DKIM keys.</param>
+        public MailProfile(string file, string environment, Func<string, PSCredential> importCredential, Action<string> warn, NewMailBackendParameters parameters, IDkimSignerFactory dkimSigners)
         {
             _file = file;
             _environment = environment;
             _importCredential = importCredential;
             _warn = warn;
+            _parameters = parameters;
             _dkimSigners = dkimSigners;
         }
 
@@ -186,7 +190,7 @@ namespace PSCompositeMail.Profiles
                 givenBy[setting] = name;
             }
 
-            var missing = NewMailBackendParameters.MandatoryOf(kind).FirstOrDefault(parameter => !values.ContainsKey(parameter));
+            var missing = _parameters.MandatoryOf(kind).FirstOrDefault(parameter => !values.ContainsKey(parameter));
             if (missing is not null)
             {
                 var key = KeyFor(kind, missing);
@@ -221,7 +225,7 @@ namespace PSCompositeMail.Profiles
         {
             try
             {
-                return NewMailBackendParameters.Bind(parameter, value);
+                return _parameters.Bind(parameter, value);
             }
             catch (ArgumentException ex)
             {

@@ -5,7 +5,6 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using PSCompositeMail.Backends;
-using PSCompositeMail.Commands;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Profiles
@@ -13,22 +12,28 @@ namespace PSCompositeMail.Profiles
     /// <summary>
     /// New-MailBackend's parameters as PowerShell knows them from the command's own metadata (type, mandatory,
     /// [ValidateRange] and the like), so a profile value is converted and checked exactly as the command line
-    /// would check it, without a second copy of the rules.
+    /// would check it, without a second copy of the rules. The cmdlet's type is given by the caller, since profiles
+    /// sit below the cmdlets.
     /// </summary>
-    internal static class NewMailBackendParameters
+    internal sealed class NewMailBackendParameters
     {
-        private static readonly Dictionary<string, ParameterMetadata> Parameters = new CommandMetadata(typeof(NewMailBackendCommand)).Parameters;
+        private readonly Dictionary<string, ParameterMetadata> _parameters;
+
+        public NewMailBackendParameters(Type newMailBackendCommand)
+        {
+            _parameters = new CommandMetadata(newMailBackendCommand).Parameters;
+        }
 
         /// <summary>The parameters a kind cannot do without, besides the switch that chooses it.</summary>
-        public static IEnumerable<string> MandatoryOf(MailBackendKind kind) =>
-            Parameters.Values
+        public IEnumerable<string> MandatoryOf(MailBackendKind kind) =>
+            _parameters.Values
                 .Where(p => p.ParameterType != typeof(SwitchParameter) && p.ParameterSets.TryGetValue(kind.ToString(), out var set) && set.IsMandatory)
                 .Select(p => p.Name);
 
         /// <summary>The value as binding would give it to the parameter; throws <see cref="ArgumentException"/> saying what is wrong.</summary>
-        public static object? Bind(string parameter, object? value)
+        public object? Bind(string parameter, object? value)
         {
-            var metadata = Parameters[parameter];
+            var metadata = _parameters[parameter];
             object? typed;
             try
             {
