@@ -25,6 +25,18 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
+        public void The_engine_refuses_to_sign_a_message_it_did_not_make_and_says_so()
+        {
+            var signer = new DkimMessageSigner("example.com", "s1", RsaPem, "test key");
+            using var foreign = new ForeignMessage();
+
+            var refused = Assert.Throws<InvalidCastException>(() => signer.Sign(foreign));
+
+            Assert.Contains("only messages it built or loaded itself", refused.Message);
+            Assert.Contains(typeof(ForeignMessage).FullName!, refused.Message);
+        }
+
+        [Fact]
         public void Dkim_signs_a_copy_that_is_the_signature_header_in_front_of_the_unchanged_message()
         {
             using var message = MessageBuilder.Build(new MessageSpec
@@ -139,6 +151,34 @@ namespace PSCompositeMail.Tests
             }
 
             return secure;
+        }
+    }
+
+    /// <summary>An IOutgoingMessage the engine did not make: what the engine's sessions and signer must refuse by name.</summary>
+    internal sealed class ForeignMessage : IOutgoingMessage
+    {
+        public string MessageId => "<foreign@example.com>";
+
+        public string Subject => "foreign";
+
+        public System.Collections.Generic.IReadOnlyList<string> To => new[] { "jane@example.com" };
+
+        public string SenderAddress => "ops@example.com";
+
+        public System.Collections.Generic.IReadOnlyList<string> RecipientAddresses => To;
+
+        public void WriteTo(Stream stream) => stream.Write(Encoding.ASCII.GetBytes("Subject: foreign\r\n\r\nbody\r\n"));
+
+        public void WriteForPickup(Stream stream) => WriteTo(stream);
+
+        public string Format(ConsoleFormat format) => Subject;
+
+        public CapturedMessage Capture() => throw new NotSupportedException();
+
+        public IOutgoingMessage ForRecipients(System.Collections.Generic.IReadOnlyList<string> recipients) => this;
+
+        public void Dispose()
+        {
         }
     }
 }

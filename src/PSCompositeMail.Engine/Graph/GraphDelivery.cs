@@ -68,7 +68,7 @@ namespace PSCompositeMail.Engine.Graph
 
         public BackendResult Deliver(IOutgoingMessage outgoing)
         {
-            var message = (OutgoingMessage)outgoing;
+            var message = OutgoingMessage.Of(outgoing);
             var clock = Stopwatch.StartNew();
             return DeliveryAttempt.Run(
                 _cancellation,

@@ -14,6 +14,14 @@ namespace PSCompositeMail.Engine.Messages
         private readonly bool _ownsMime;
         private readonly IDisposable? _backing;
 
+        /// <summary>
+        /// The engine's own message behind the seam's <see cref="IOutgoingMessage"/>: SMTP, Graph and DKIM need its
+        /// MimeMessage, so they take only messages the engine built or loaded (IMessageFactory). Any other
+        /// implementation reaching them is a bug in the caller, and propagates as one (InvalidCastException).
+        /// </summary>
+        public static OutgoingMessage Of(IOutgoingMessage message) => message as OutgoingMessage ?? throw new InvalidCastException(
+            $"The engine sends and signs only messages it built or loaded itself (IMessageFactory), not a {message.GetType().FullName}.");
+
         /// <param name="backing">What the MIME's parts are read from, if anything beyond the parts themselves (the temporary copy a message was parsed from): disposed with the message.</param>
         public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification, IDisposable? backing = null)
             : this(mime, envelopeSender, recipients, deliveryNotification, ownsMime: true)

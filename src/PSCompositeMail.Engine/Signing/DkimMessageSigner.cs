@@ -70,7 +70,7 @@ namespace PSCompositeMail.Engine.Signing
 
         public IOutgoingMessage Sign(IOutgoingMessage message)
         {
-            var original = (OutgoingMessage)message;
+            var original = OutgoingMessage.Of(message);
             RefuseOthersSignatures(original.Mime);
             var wire = new ScratchStream();
             MimeMessage? copy = null;

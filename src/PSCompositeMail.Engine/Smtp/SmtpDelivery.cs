@@ -110,7 +110,7 @@ namespace PSCompositeMail.Engine.Smtp
 
             using (signed)
             {
-                return Deliver((OutgoingMessage)(signed ?? outgoing), clock);
+                return Deliver(OutgoingMessage.Of(signed ?? outgoing), clock);
             }
         }
 

@@ -7,6 +7,8 @@ namespace PSCompositeMail.Messages
     /// <summary>
     /// A validated message, built once by the engine and handed unchanged to every backend: what backends need
     /// from it, without MimeKit's types, so this assembly stays in PowerShell's load context.
+    /// Only the engine implements it: the engine's SMTP and Graph sessions and its DKIM signer need the MIME message
+    /// behind it, and refuse any other implementation as the bug it is (an InvalidCastException that says so).
     /// </summary>
     internal interface IOutgoingMessage : IDisposable
     {

@@ -16,7 +16,7 @@ namespace PSCompositeMail.Signing
         /// <summary>
         /// The message as it will leave, prepared for any transport (7-bit, lines of at most 998 characters), with a
         /// DKIM-Signature header in front; its Bcc header, which the signature never covers, is kept for pickup files.
-        /// The given message is shared with other backends and stays as it was.
+        /// The given message, one the engine made (see IOutgoingMessage), is shared with other backends and stays as it was.
         /// </summary>
         IOutgoingMessage Sign(IOutgoingMessage message);
     }
