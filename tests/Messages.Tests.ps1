@@ -313,3 +313,21 @@ Describe 'Messages from the pipeline' {
         finally { $shell.Dispose() }
     }
 }
+
+Describe 'Invalid input and the mail libraries' {
+    It 'refuses an invalid message with its category without loading MailKit, which only sending needs' {
+        $probe = Join-Path $TestDrive 'refuse.ps1'
+        Set-Content $probe @"
+Import-Module '$ModulePath'
+Send-CompositeMail -Backend (New-MailBackend -Memory) -From 'not an address' -To 'to@example.com' -Subject 's' -Body 'b' -ErrorVariable refused -ErrorAction SilentlyContinue
+'category: ' + `$refused[0].CategoryInfo.Category
+foreach (`$context in [System.Runtime.Loader.AssemblyLoadContext]::All) {
+    `$context.Assemblies | Where-Object { `$_.GetName().Name -eq 'MailKit' } | ForEach-Object { 'MailKit loaded' }
+}
+"@
+        $run = Invoke-TestPwsh -File $probe
+
+        $run.Output | Should -Match 'category: InvalidArgument'
+        $run.Output | Should -Not -Match 'MailKit loaded'
+    }
+}
