@@ -47,22 +47,8 @@ namespace PSCompositeMail.Tests
             Assert.Equal(Graph.Value.Parts.OrderBy(part => part, StringComparer.Ordinal), layers.Keys.OrderBy(part => part, StringComparer.Ordinal));
         }
 
-        private readonly struct Edge
-        {
-            public Edge(string from, string to, string example)
-            {
-                From = from;
-                To = to;
-                Example = example;
-            }
-
-            public string From { get; }
-
-            public string To { get; }
-
-            /// <summary>One type-to-type reference that makes the edge, so that a failure says where to look.</summary>
-            public string Example { get; }
-        }
+        /// <param name="Example">One type-to-type reference that makes the edge, so that a failure says where to look.</param>
+        private readonly record struct Edge(string From, string To, string Example);
 
         /// <summary>Which part (namespace below PSCompositeMail) uses which, from the types each one's IL names.</summary>
         private sealed class NamespaceGraph
