@@ -3,10 +3,10 @@ using System.IO;
 using System.Net.Sockets;
 using System.Threading;
 using MailKit.Net.Smtp;
-using PSCompositeMail.Hosting;
 using Polly.CircuitBreaker;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Smtp;
+using PSCompositeMail.Hosting;
 using PSCompositeMail.Smtp;
 using Xunit;
 

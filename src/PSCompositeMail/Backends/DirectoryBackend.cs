@@ -5,7 +5,6 @@ using PSCompositeMail.Messages;
 using PSCompositeMail.Platform;
 using PSCompositeMail.Results;
 using PSCompositeMail.Signing;
-using PSCompositeMail.Spool;
 
 namespace PSCompositeMail.Backends
 {

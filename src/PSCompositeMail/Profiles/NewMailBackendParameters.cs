@@ -4,7 +4,6 @@ using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
-using PSCompositeMail.Backends;
 using PSCompositeMail.Results;
 
 namespace PSCompositeMail.Profiles

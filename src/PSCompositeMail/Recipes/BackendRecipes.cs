@@ -4,7 +4,6 @@ using System.Management.Automation;
 using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
-using PSCompositeMail.Signing;
 using PSCompositeMail.Smtp;
 using PSCompositeMail.Tokens;
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using PSCompositeMail.Backends;
 
 namespace PSCompositeMail.Results
 {

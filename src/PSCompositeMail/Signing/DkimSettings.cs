@@ -3,7 +3,6 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Security;
-using PSCompositeMail.Domain;
 using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Signing
