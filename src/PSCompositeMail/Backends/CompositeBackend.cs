@@ -101,13 +101,13 @@ namespace PSCompositeMail.Backends
                         var backend = _composite.Backends[i];
                         if (delivered && _composite.Policy == DeliveryPolicy.Failover)
                         {
-                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero).DescribedBy(backend);
+                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero).DescribedBy(backend.Description);
                             continue;
                         }
 
                         results[i] = (_context.EarlierDeliveries.Took(message, backend.Name)
                             ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
-                            : DeliverThrough(i, handed)).DescribedBy(backend);
+                            : DeliverThrough(i, handed)).DescribedBy(backend.Description);
                         _context.Progress.Record(message, results[i]);
                         delivered |= CountsAsDelivered(results[i]);
                         var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();

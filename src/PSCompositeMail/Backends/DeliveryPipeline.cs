@@ -44,7 +44,7 @@ namespace PSCompositeMail.Backends
             {
                 _inline ??= _backend.OpenSession(_context);
                 job.TryStart();
-                job.Finish(_inline.Deliver(message).DescribedBy(_backend));
+                job.Finish(_inline.Deliver(message).DescribedBy(_backend.Description));
                 return Collect(0);
             }
 
@@ -131,7 +131,7 @@ namespace PSCompositeMail.Backends
 
                     try
                     {
-                        job.Finish(session.Deliver(job.Message).DescribedBy(_backend));
+                        job.Finish(session.Deliver(job.Message).DescribedBy(_backend.Description));
                     }
                     catch (Exception ex) when (DeliveryAttempt.IsStop(ex, _context.CancellationToken))
                     {

@@ -99,10 +99,10 @@ namespace PSCompositeMail.Results
                     Description = Description,
                 };
 
-        /// <summary>This result, saying where <paramref name="backend"/>, which made it, sends to.</summary>
-        internal BackendResult DescribedBy(MailBackend backend)
+        /// <summary>This result, saying where the backend that made it sends to (its <paramref name="description"/>).</summary>
+        internal BackendResult DescribedBy(string description)
         {
-            Description ??= backend.Description;
+            Description ??= description;
             return this;
         }
 
