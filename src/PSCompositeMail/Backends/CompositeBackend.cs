@@ -46,10 +46,11 @@ namespace PSCompositeMail.Backends
             var results = Backends.Select(b => b.Check(context, testMessage)).ToArray();
             var succeeded = Decide(Policy, results.Select(r => r.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed).ToArray());
             var failed = results.Where(r => !r.Succeeded).ToArray();
-            var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(BackendResult.DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
+            var failures = BackendResult.DescribeFailures(failed.Select(r => (r.Backend, r.Error)));
+            var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(failures);
             if (succeeded && failed.Length > 0)
             {
-                context.Warning($"{Name}: the check passed under policy {Policy}, but " + BackendResult.DescribeFailures(failed.Select(r => (r.Backend, r.Error))));
+                context.Warning($"{Name}: the check passed under policy {Policy}, but " + failures);
             }
 
             var detail = $"{Policy}: " + string.Join("; ", results.Select(r => r.Succeeded ? $"{r.Backend} passed" : $"{r.Backend} FAILED ({r.Error})"));
@@ -101,7 +102,8 @@ namespace PSCompositeMail.Backends
                         var backend = _composite.Backends[i];
                         if (delivered && _composite.Policy == DeliveryPolicy.Failover)
                         {
-                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero).DescribedBy(backend.Description);
+                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero)
+                                .DescribedBy(backend.Description);
                             continue;
                         }
 

@@ -44,7 +44,8 @@ namespace PSCompositeMail.Commands
                     throw new ProfileException(file, null, null, $"no environment was chosen: give -Environment, or set the {EnvironmentVariable} environment variable");
                 }
 
-                var profile = new MailProfile(file, environment!, ImportCredential, text => WriteWarning(StreamWriting.Escaped(text)), BackendParameters, MailEngine.Instance);
+                var profile = new MailProfile(
+                    file, environment!, ImportCredential, text => WriteWarning(StreamWriting.Escaped(text)), BackendParameters, MailEngine.Instance);
                 foreach (var backend in profile.Read(MailProfile.Parse(file)))
                 {
                     WriteObject(backend);

@@ -277,7 +277,11 @@ namespace PSCompositeMail.Commands
             var kind = (MailBackendKind)Enum.Parse(typeof(MailBackendKind), ParameterSetName);
             try
             {
-                WriteObject(BackendRecipes.For(kind).Build(settings, SessionState.Path.GetUnresolvedProviderPathFromPSPath, text => WriteWarning(StreamWriting.Escaped(text)), MailEngine.Instance));
+                WriteObject(BackendRecipes.For(kind).Build(
+                    settings,
+                    SessionState.Path.GetUnresolvedProviderPathFromPSPath,
+                    text => WriteWarning(StreamWriting.Escaped(text)),
+                    MailEngine.Instance));
             }
             catch (BackendSettingException ex)
             {

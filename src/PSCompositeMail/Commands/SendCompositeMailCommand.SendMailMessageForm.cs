@@ -145,7 +145,12 @@ namespace PSCompositeMail.Commands
             MailBackend? shortcut = null;
             try
             {
-                shortcut = SmtpShortcut.Create(server!, MyInvocation.BoundParameters, GetUnresolvedProviderPathFromPSPath, text => WriteWarning(StreamWriting.Escaped(text)), MailEngine.Instance);
+                shortcut = SmtpShortcut.Create(
+                    server!,
+                    MyInvocation.BoundParameters,
+                    GetUnresolvedProviderPathFromPSPath,
+                    text => WriteWarning(StreamWriting.Escaped(text)),
+                    MailEngine.Instance);
             }
             catch (BackendSettingException ex)
             {

@@ -202,7 +202,11 @@ namespace PSCompositeMail.Commands
 
         protected override void BeginProcessing()
         {
-            _context = new DeliveryContext(CancellationToken, MailEngine.Instance) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
+            _context = new DeliveryContext(CancellationToken, MailEngine.Instance)
+            {
+                VerboseEnabled = VerboseRequested,
+                DebugEnabled = DebugRequested,
+            };
             _describeMessages = _context.VerboseEnabled || ConfirmationPossible;
             var spool = SpoolDirectory is null ? null : new MailSpool(GetUnresolvedProviderPathFromPSPath(SpoolDirectory));
             _sender = new MailSender(_context, this, new SendSettings

@@ -67,7 +67,11 @@ namespace PSCompositeMail.Commands
 
             var request = new DomainCheckRequest(domain, _servers, TimeSpan.FromSeconds(TimeoutSec));
             DomainCheckPlan.Add(request, Backend);
-            using var context = new DeliveryContext(CancellationToken, MailEngine.Instance) { VerboseEnabled = VerboseRequested, DebugEnabled = DebugRequested };
+            using var context = new DeliveryContext(CancellationToken, MailEngine.Instance)
+            {
+                VerboseEnabled = VerboseRequested,
+                DebugEnabled = DebugRequested,
+            };
             var result = MailEngine.Instance.CheckDomain(request, context);
             StreamWriting.Drain(this, context);
             if (result.DnsFailure is { } failure)

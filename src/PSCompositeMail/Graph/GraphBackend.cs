@@ -32,7 +32,8 @@ namespace PSCompositeMail.Graph
 
         internal override string? TestMailbox => Settings.Mailbox;
 
-        internal override IDeliverySession OpenSession(DeliveryContext context) => context.Engine<IGraphEngine>().OpenGraphSession(Name, Settings, context);
+        internal override IDeliverySession OpenSession(DeliveryContext context) =>
+            context.Engine<IGraphEngine>().OpenGraphSession(Name, Settings, context);
 
         internal override BackendTestResult Test(DeliveryContext context) => context.Engine<IGraphEngine>().TestGraph(Name, Settings, context);
     }

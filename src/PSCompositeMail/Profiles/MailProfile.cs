@@ -59,7 +59,13 @@ namespace PSCompositeMail.Profiles
         /// <param name="warn">Where warnings about a backend's settings go.</param>
         /// <param name="parameters">New-MailBackend's parameters, which convert and check each key's value.</param>
         /// <param name="dkimSigners">The engine, which reads and checks DKIM keys.</param>
-        public MailProfile(string file, string environment, Func<string, PSCredential> importCredential, Action<string> warn, NewMailBackendParameters parameters, IDkimSignerFactory dkimSigners)
+        public MailProfile(
+            string file,
+            string environment,
+            Func<string, PSCredential> importCredential,
+            Action<string> warn,
+            NewMailBackendParameters parameters,
+            IDkimSignerFactory dkimSigners)
         {
             _file = file;
             _environment = environment;

@@ -22,7 +22,9 @@ namespace PSCompositeMail.Recipes
         /// <param name="values">Values by setting name, as New-MailBackend's parameter binding gives them.</param>
         /// <param name="fullPath">Turns a path as given into a full path: against the current location on the command line, against the file in a profile.</param>
         /// <param name="warn">Where a warning about the settings goes (the caller's warning stream).</param>
-        public abstract MailBackend Build(IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners);
+        /// <param name="dkimSigners">The engine, which reads and checks a DKIM key.</param>
+        public abstract MailBackend Build(
+            IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners);
     }
 
     /// <summary>A recipe whose settings are applied, one by one, to a <typeparamref name="TDraft"/> that then becomes the backend.</summary>
@@ -45,7 +47,8 @@ namespace PSCompositeMail.Recipes
         public void Add<T>(string name, Action<TDraft, T> apply) =>
             _settings.Add(name, (draft, value) => apply(draft, value is T typed ? typed : (T)LanguagePrimitives.ConvertTo(value, typeof(T), CultureInfo.InvariantCulture)));
 
-        public override MailBackend Build(IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners)
+        public override MailBackend Build(
+            IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners)
         {
             var draft = new TDraft { FullPath = fullPath, Warn = warn, DkimSigners = dkimSigners };
             foreach (var value in values)

@@ -55,7 +55,8 @@ namespace PSCompositeMail.Recipes
                 { "Format", (ConsoleDraft d, ConsoleFormat v) => d.Format = v },
                 { "Stream", (ConsoleDraft d, ConsoleStream v) => d.Stream = v },
             },
-            [MailBackendKind.Directory] = new BackendRecipe<DirectoryDraft>(draft => new DirectoryBackend(draft.Name, draft.Path, draft.Dkim.Build(draft.DkimSigners)))
+            [MailBackendKind.Directory] = new BackendRecipe<DirectoryDraft>(
+                draft => new DirectoryBackend(draft.Name, draft.Path, draft.Dkim.Build(draft.DkimSigners)))
             {
                 // The switch itself takes the folder.
                 { "Directory", (DirectoryDraft d, string v) => d.Path = d.FullPath(v) },

@@ -51,7 +51,9 @@ namespace PSCompositeMail.Recipes
 
             try
             {
-                return KeyPath is null ? DkimSettings.FromSecret(Domain, Selector, Key!, signers) : DkimSettings.FromFile(Domain, Selector, KeyPath, signers);
+                return KeyPath is null
+                    ? DkimSettings.FromSecret(Domain, Selector, Key!, signers)
+                    : DkimSettings.FromFile(Domain, Selector, KeyPath, signers);
             }
             catch (InvalidSigningKeyException ex)
             {

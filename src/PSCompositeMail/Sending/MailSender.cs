@@ -46,7 +46,10 @@ namespace PSCompositeMail.Sending
         /// <summary>Resolves the files a message names; used while describing one.</summary>
         public MessagePaths Paths { get; }
 
-        /// <summary>The engine the cmdlet handed down with the pipeline's context: it builds and loads messages, and knows its libraries' errors.</summary>
+        /// <summary>
+        /// The engine the cmdlet handed down with the pipeline's context: it builds and loads messages, and knows its
+        /// libraries' errors.
+        /// </summary>
         private ISendEngine Engine => _context.Engine<ISendEngine>();
 
         /// <summary>The backends to send through; without -LogPath, the message logs their profile names are used.</summary>

@@ -32,7 +32,8 @@ namespace PSCompositeMail.Sending
         /// is 25, as Send-MailMessage's, unless SslOnConnect (465).
         /// </summary>
         /// <exception cref="BackendSettingException">A value that does not fit, or -UseSsl with -Security None.</exception>
-        public static MailBackend Create(string server, IDictionary<string, object?> bound, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners)
+        public static MailBackend Create(
+            string server, IDictionary<string, object?> bound, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners)
         {
             var settings = bound
                 .Where(p => Recipe.Settings.Contains(p.Key, StringComparer.OrdinalIgnoreCase))

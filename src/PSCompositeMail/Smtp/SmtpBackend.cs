@@ -56,7 +56,8 @@ namespace PSCompositeMail.Smtp
         /// <summary>The account it signs in as, when that is an address (Microsoft 365 and Google user names are).</summary>
         internal override string? TestMailbox => Settings.UserName is { } user && user.Contains("@") ? user : null;
 
-        internal override IDeliverySession OpenSession(DeliveryContext context) => context.Engine<ISmtpEngine>().OpenSmtpSession(Name, Settings, context);
+        internal override IDeliverySession OpenSession(DeliveryContext context) =>
+            context.Engine<ISmtpEngine>().OpenSmtpSession(Name, Settings, context);
 
         internal override BackendTestResult Test(DeliveryContext context) => context.Engine<ISmtpEngine>().TestSmtp(Name, Settings, context);
     }

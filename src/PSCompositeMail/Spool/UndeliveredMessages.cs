@@ -78,7 +78,9 @@ namespace PSCompositeMail.Spool
 
         private static string StillOwed(IReadOnlyList<string> shortfall, IReadOnlyList<BackendResult> failedNow) =>
             $"it is still owed to {string.Join(", ", shortfall)}, which failed it on an earlier attempt and did not take it now" +
-            (failedNow.Count > 0 ? ": " + BackendResult.DescribeFailures(failedNow.Select(r => (r.Backend, r.Error))) : " (it was not tried: not in this resend, or skipped under its policy)");
+            (failedNow.Count > 0
+                ? ": " + BackendResult.DescribeFailures(failedNow.Select(r => (r.Backend, r.Error)))
+                : " (it was not tried: not in this resend, or skipped under its policy)");
 
         /// <summary>
         /// The pipeline ended with this message handed over but without an outcome (withdrawn before it was sent, or
