@@ -50,7 +50,8 @@ namespace PSCompositeMail.Tests
                 DeliveryAttempt.Deliver("script", MailBackendKind.ScriptBlock, CancellationToken.None, () => throw new PipelineStoppedException()));
             Assert.Equal(
                 DeliveryStatus.Failed,
-                DeliveryAttempt.Deliver("script", MailBackendKind.ScriptBlock, CancellationToken.None, () => throw new OperationCanceledException()).Status);
+                DeliveryAttempt.Deliver("script", MailBackendKind.ScriptBlock, CancellationToken.None, () => throw new OperationCanceledException())
+                    .Status);
         }
 
         [Fact]

@@ -39,12 +39,13 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void MailKit_exceptions_are_categorised_by_the_engine()
         {
-            Assert.Equal(ErrorCategory.AuthenticationError, ErrorCategories.For(new MailKit.Security.AuthenticationException("535"), MailEngine.Instance));
-            Assert.Equal(ErrorCategory.SecurityError, ErrorCategories.For(new MailKit.Security.SslHandshakeException("bad certificate"), MailEngine.Instance));
-            Assert.Equal(ErrorCategory.ConnectionError, ErrorCategories.For(new MailKit.ServiceNotConnectedException(), MailEngine.Instance));
-            Assert.Equal(
-                ErrorCategory.InvalidOperation,
-                ErrorCategories.For(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "554 no"), MailEngine.Instance));
+            var engine = MailEngine.Instance;
+            var refused = new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "554 no");
+
+            Assert.Equal(ErrorCategory.AuthenticationError, ErrorCategories.For(new MailKit.Security.AuthenticationException("535"), engine));
+            Assert.Equal(ErrorCategory.SecurityError, ErrorCategories.For(new MailKit.Security.SslHandshakeException("bad certificate"), engine));
+            Assert.Equal(ErrorCategory.ConnectionError, ErrorCategories.For(new MailKit.ServiceNotConnectedException(), engine));
+            Assert.Equal(ErrorCategory.InvalidOperation, ErrorCategories.For(refused, engine));
         }
 
         [Fact]
@@ -70,7 +71,8 @@ namespace PSCompositeMail.Tests
 
             public IOutgoingMessage Build(MessageSpec spec) => throw new NotSupportedException();
 
-            public IOutgoingMessage Load(string path, string? envelopeSender = null, IReadOnlyList<string>? envelopeRecipients = null) => throw new NotSupportedException();
+            public IOutgoingMessage Load(string path, string? envelopeSender = null, IReadOnlyList<string>? envelopeRecipients = null) =>
+                throw new NotSupportedException();
         }
     }
 }

@@ -33,7 +33,11 @@ namespace PSCompositeMail.Tests
             var layers = ArchitecturePicture.Layers();
             var upwards = Graph.Value.Edges
                 .Where(edge => layers.ContainsKey(edge.From) && layers.ContainsKey(edge.To) && layers[edge.From] <= layers[edge.To])
-                .Select(edge => $"{edge.From} -> {edge.To} (the picture puts {edge.To} {(layers[edge.From] == layers[edge.To] ? "beside" : "above")} {edge.From}): {edge.Example}")
+                .Select(edge =>
+                {
+                    var where = layers[edge.From] == layers[edge.To] ? "beside" : "above";
+                    return $"{edge.From} -> {edge.To} (the picture puts {edge.To} {where} {edge.From}): {edge.Example}";
+                })
                 .ToList();
 
             Assert.True(upwards.Count == 0, "Dependencies the README's Architecture picture forbids:\n" + string.Join("\n", upwards));
@@ -80,7 +84,9 @@ namespace PSCompositeMail.Tests
 
             public SortedSet<string> Parts { get; }
 
-            public IEnumerable<Edge> Edges => _examples.Select(pair => new Edge(pair.Key.From, pair.Key.To, pair.Value)).OrderBy(edge => edge.From + " " + edge.To, StringComparer.Ordinal);
+            public IEnumerable<Edge> Edges => _examples
+                .Select(pair => new Edge(pair.Key.From, pair.Key.To, pair.Value))
+                .OrderBy(edge => edge.From + " " + edge.To, StringComparer.Ordinal);
 
             public static NamespaceGraph Of(string assemblyPath)
             {
@@ -176,7 +182,10 @@ namespace PSCompositeMail.Tests
                     foreach (var attribute in provider.CustomAttributes)
                     {
                         Add(attribute.AttributeType);
-                        foreach (var argument in attribute.ConstructorArguments.Concat(attribute.Properties.Select(p => p.Argument)).Concat(attribute.Fields.Select(f => f.Argument)))
+                        var arguments = attribute.ConstructorArguments
+                            .Concat(attribute.Properties.Select(p => p.Argument))
+                            .Concat(attribute.Fields.Select(f => f.Argument));
+                        foreach (var argument in arguments)
                         {
                             Add(argument.Type);
                             Add(argument.Value as TypeReference);
