@@ -149,6 +149,11 @@ function Install-TestDnsServer {
     }
 }
 
+# The Directory backend's test counts the system calls each message costs with strace.
+function Install-TestSystemCallTracer {
+    Install-TestPackage 'strace' -For 'The Directory backend tests' -Present { [bool](Get-Command strace -CommandType Application -ErrorAction Ignore) }
+}
+
 function Invoke-Test {
     try {
         Invoke-Build
@@ -156,6 +161,7 @@ function Invoke-Test {
         Install-TestSmtpServer
         Install-TestBrowser
         Install-TestDnsServer
+        Install-TestSystemCallTracer
     }
     catch {
         Write-Host "The tests could not start: $_"

@@ -205,6 +205,46 @@ Describe 'The directory backend' {
         Get-ChildItem $outbox -Force | Where-Object Name -NotLike '*.eml' | Should -BeNullOrEmpty
     }
 
+    It 'writes each message with one create, one write, one flush and one rename, looking nothing else up (strace)' {
+        # What a batch pays per message in system calls, counted rather than timed: the folder is neither made nor
+        # looked up again for every file, and the rename is rename(2) alone, while the flush to disk stays.
+        $outbox = Join-Path $TestDrive 'counted'
+        $null = New-Item -ItemType Directory $outbox
+        $child = Join-Path $TestDrive 'counted.ps1'
+        Set-Content $child @'
+param([string] $Module, [string] $Outbox, [int] $Count)
+Import-Module $Module
+$folder = New-MailBackend -Directory $Outbox
+$rows = 1..$Count | ForEach-Object { [pscustomobject]@{ To = "user$_@example.com"; Subject = "Message $_" } }
+$sent = @($rows | Send-CompositeMail -Backend $folder -From ops@example.com -Body 'Counted.' | Where-Object Succeeded).Count
+if ($sent -ne $Count) { exit 1 }
+'@
+        $trace = Join-Path $TestDrive 'counted.strace'
+        $pwsh = Get-PwshCommandLine
+        # -y names each descriptor's file, so the writes and flushes of the outbox's files can be told from the others.
+        & strace -f -y -qq -o $trace -e 'trace=%file,%desc,fsync,fdatasync' $pwsh.Path @($pwsh.Arguments) -File $child -Module $script:ModulePath -Outbox $outbox -Count 20
+        $LASTEXITCODE | Should -Be 0
+        $calls = Get-Content $trace | Where-Object { $_.Contains("$outbox/") } |
+            ForEach-Object { ($_ -replace '^\d+\s+', '') -replace '\(.*', '' } | Group-Object -AsHashTable -AsString
+        @(Get-ChildItem $outbox -Filter *.eml).Count | Should -Be 20
+        $calls['openat'].Count | Should -Be 20
+        @($calls.Keys | Where-Object { $_ -in 'write', 'pwrite64', 'writev', 'pwritev' } | ForEach-Object { $calls[$_] }).Count | Should -Be 20
+        $calls['fsync'].Count | Should -Be 20
+        $calls['rename'].Count | Should -Be 20
+        @($calls.Keys | Where-Object { $_ -match 'stat|mkdir|access|link|chmod' }) | Should -BeNullOrEmpty
+    }
+
+    It 'makes its folder again when it is removed in the middle of a batch' {
+        $outbox = Join-Path $TestDrive 'removed'
+        $folder = New-MailBackend -Directory $outbox
+        $results = 1..3 | ForEach-Object {
+            if ($_ -eq 3) { Remove-Item $outbox -Recurse -Force }
+            [pscustomobject]@{ To = 'jane@example.com'; Subject = "Report $_" }
+        } | Send-CompositeMail -Backend $folder -From ops@example.com -Body 'b'
+        $results.Succeeded | Should -Be $true, $true, $true
+        @(Get-ChildItem $outbox -Force).Name | Should -Be (Split-Path $results[2].Results.Detail -Leaf)
+    }
+
     It 'fails as a backend, not as a command, when the folder cannot be written' {
         $blocker = Join-Path $TestDrive 'a-file'
         Set-Content $blocker 'not a folder'

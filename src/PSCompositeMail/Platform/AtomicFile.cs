@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace PSCompositeMail.Platform
@@ -9,7 +10,17 @@ namespace PSCompositeMail.Platform
     internal static class AtomicFile
     {
         public static readonly int ProcessId = System.Diagnostics.Process.GetCurrentProcess().Id;
+
+        /// <summary>
+        /// Drawn once: with the process id it keeps this process's names apart from another's that has the same id (in
+        /// another container or on another host writing to the same share); the sequence keeps this process's own apart.
+        /// </summary>
+        private static readonly string ProcessTail = Guid.NewGuid().ToString("N").Substring(0, 8);
+
+        private static readonly bool OnWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+
         private static long _sequence;
+        private static long _temporarySequence;
 
         /// <summary>Temporary files start with this, so listings skip them and a crash leaves nothing that looks like a message.</summary>
         public const string TemporaryPrefix = ".";
@@ -18,6 +29,7 @@ namespace PSCompositeMail.Platform
         /// Creation time (UTC, to the tick), then a process-wide sequence; the process id and a random tail keep
         /// two writers in one folder apart.
         /// </summary>
+        /// <remarks>No random number per file: reading one is a system call, and a batch writes thousands of files.</remarks>
         public static string NewName(DateTime utcNow, string extension) =>
             string.Format(
                 CultureInfo.InvariantCulture,
@@ -25,7 +37,7 @@ namespace PSCompositeMail.Platform
                 utcNow,
                 Interlocked.Increment(ref _sequence) % 100_000_000,
                 ProcessId,
-                Guid.NewGuid().ToString("N").Substring(0, 8),
+                ProcessTail,
                 extension);
 
         /// <summary>
@@ -35,20 +47,16 @@ namespace PSCompositeMail.Platform
         /// <param name="ownerOnly">On Unix, create the folder 0700 and the file 0600 instead of following the umask (the spool).</param>
         public static string Write(string folder, string fileName, Action<Stream> write, Action? beforePublish = null, bool ownerOnly = false)
         {
-            if (ownerOnly)
-            {
-                OwnerOnly.CreateFolder(folder);
-            }
-            else
-            {
-                Directory.CreateDirectory(folder);
-            }
-
             var final = Path.Combine(folder, fileName);
-            var temporary = Path.Combine(folder, TemporaryPrefix + fileName + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
+            // Unique however often one name is written (the spool rewrites an item's metadata), without a random number per file.
+            var temporary = Path.Combine(
+                folder,
+                string.Format(CultureInfo.InvariantCulture, "{0}{1}.{2}-{3}-{4}.tmp", TemporaryPrefix, fileName, ProcessId, ProcessTail, Interlocked.Increment(ref _temporarySequence)));
+            // Created here, outside the clean-up below: a file this call did not create is never deleted by it.
+            var stream = CreateTemporary(folder, temporary, ownerOnly);
             try
             {
-                using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+                using (stream)
                 {
                     // Restricted while still empty, before any content is written; the rename keeps the mode.
                     if (ownerOnly)
@@ -71,9 +79,45 @@ namespace PSCompositeMail.Platform
             }
         }
 
-        /// <summary>Renames over an existing file in one step (File.Move cannot overwrite on .NET Standard 2.0).</summary>
+        /// <summary>
+        /// The folder is made when the file cannot be created for want of it, not looked up before every file: a batch
+        /// writes thousands of files into one folder, and one that was removed meanwhile is made again all the same.
+        /// </summary>
+        private static FileStream CreateTemporary(string folder, string temporary, bool ownerOnly)
+        {
+            try
+            {
+                return OpenNew(temporary);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                if (ownerOnly)
+                {
+                    OwnerOnly.CreateFolder(folder);
+                }
+                else
+                {
+                    Directory.CreateDirectory(folder);
+                }
+
+                return OpenNew(temporary);
+            }
+        }
+
+        private static FileStream OpenNew(string path) => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
+
+        /// <summary>
+        /// Renames over an existing file in one step. On Unix that is what rename(2) does, in one system call (File.Move
+        /// looks at both paths first, and cannot overwrite on .NET Standard 2.0); when it fails, File.Move and File.Replace
+        /// give the error as .NET names it.
+        /// </summary>
         private static void Replace(string source, string destination)
         {
+            if (!OnWindows && Rename(RegularFile.NativePath(source), RegularFile.NativePath(destination)) == 0)
+            {
+                return;
+            }
+
             if (File.Exists(destination))
             {
                 File.Replace(source, destination, null);
@@ -83,5 +127,9 @@ namespace PSCompositeMail.Platform
                 File.Move(source, destination);
             }
         }
+
+        // The .NET runtime's own native library, as RegularFile asks it for stat: there on every Unix PowerShell 7 runs on.
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_Rename", SetLastError = true)]
+        private static extern int Rename(byte[] oldPath, byte[] newPath);
     }
 }

@@ -92,8 +92,11 @@ namespace PSCompositeMail.Platform
         private static byte[]? Status(string path)
         {
             var status = new byte[StatusSize];
-            return Stat(Encoding.UTF8.GetBytes(path + "\0"), status) == 0 ? status : null;
+            return Stat(NativePath(path), status) == 0 ? status : null;
         }
+
+        /// <summary>A path as the runtime's native library takes it: UTF-8, ended by a zero byte.</summary>
+        internal static byte[] NativePath(string path) => Encoding.UTF8.GetBytes(path + "\0");
 
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
         private static extern int Stat(byte[] path, byte[] status);
