@@ -224,6 +224,32 @@ jane@example.com,call's server,b,
     }
 }
 
+Describe 'What is read of a row' {
+    It 'reads no property of a row that names no parameter (a batch pays for every read on every row)' {
+        # PowerShell's binder asked each input for its text (a custom object's lists every property with its value)
+        # for a trace line nobody reads: a property that runs code ran it on every row.
+        $script:reads = 0
+        $rows = 1..3 | ForEach-Object {
+            [pscustomobject]@{ To = 'jane@example.com'; Subject = "Row $_" } | Add-Member -PassThru ScriptProperty Audit { $script:reads++; 'looked at' }
+        }
+        $memory = New-MailBackend -Memory
+        $results = $rows | Send-CompositeMail -Backend $memory -From ops@example.com -Body 'b'
+
+        $results.Succeeded | Should -Be $true, $true, $true
+        $script:reads | Should -Be 0
+    }
+
+    It 'still refuses an object whose class hides a property naming the SMTP connection' {
+        class HiddenServerRow { [string] $To = 'jane@example.com'; [string] $Subject = 'hidden'; hidden [string] $SmtpServer = 'other.example.com' }
+        $memory = New-MailBackend -Memory
+        [HiddenServerRow]::new() | Send-CompositeMail -Backend $memory -From ops@example.com -Body 'b' -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $failures.Count | Should -Be 1
+        "$($failures[0])" | Should -Match 'command line'
+        $memory.Messages.Count | Should -Be 0
+    }
+}
+
 Describe 'The one message sent after the last input carries only the command line''s values' {
     It 'does not take a refused row''s Bcc, body or attachments into the message of piped backends' {
         $memory = New-MailBackend -Memory

@@ -535,6 +535,16 @@ Describe '-Encoding that cannot hold the text' {
         (Get-LastReceived).Message.TextBody.TrimEnd() | Should -Be 'café'
     }
 
+    It 'sends every character, beyond the first 65,536 too, with -Encoding <Encoding> (no strict copy of it is made)' -ForEach @(
+        @{ Encoding = 'utf8BOM' }, @{ Encoding = 'unicode' }, @{ Encoding = 'bigendianunicode' }, @{ Encoding = 'utf32' }
+    ) {
+        $text = "Grüße 😀 from $Encoding"
+        (Send-CompositeMail -Backend $Smtp @Mail -Subject $text -Body $text -Encoding $Encoding).Succeeded | Should -BeTrue
+        $received = (Get-LastReceived).Message
+        $received.Subject | Should -Be $text
+        $received.TextBody.TrimEnd() | Should -Be $text
+    }
+
     It 'refuses -Encoding <Encoding> for the subject <Text>, as Send-MailMessage applies it to the subject too' -ForEach @(
         @{ Encoding = 'ascii'; Text = 'café' }
         @{ Encoding = 'latin1'; Text = 'price: 5 €' }

@@ -140,6 +140,12 @@ namespace PSCompositeMail.Engine.Messages
 
             // Checked first: for half a character the encoder reports no whole character to name.
             HeaderValueGuard.RejectUnpairedSurrogates(text, parameter);
+            if (encoding is UTF8Encoding or UnicodeEncoding or UTF32Encoding)
+            {
+                // These hold every character once no surrogate stands alone: no strict copy to make for every message.
+                return;
+            }
+
             var strict = (Encoding)encoding.Clone();
             strict.EncoderFallback = EncoderFallback.ExceptionFallback;
             try

@@ -30,6 +30,16 @@ namespace PSCompositeMail.Backends
         internal IEnumerable<MailBackend> Descendants() =>
             Backends.SelectMany(b => new[] { b }.Concat(b is CompositeBackend nested ? nested.Descendants() : Enumerable.Empty<MailBackend>()));
 
+        private HashSet<string>? _sharedNames;
+
+        /// <summary>
+        /// The names more than one backend under this one goes by, in any letter case. Found once: the members never
+        /// change, and every message's settlement asks.
+        /// </summary>
+        internal HashSet<string> SharedNames => _sharedNames ??= new HashSet<string>(
+            Descendants().GroupBy(b => b.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
+            StringComparer.OrdinalIgnoreCase);
+
         public override string Description => $"{Policy} of {string.Join(", ", Backends.Select(b => b.Name))}";
 
         internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);

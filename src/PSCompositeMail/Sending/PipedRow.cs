@@ -99,6 +99,7 @@ namespace PSCompositeMail.Sending
         public static MessageValidationException? Problem(PSObject row, IReadOnlyDictionary<string, RowParameter> rowParameters, ICollection<string> commandLine)
         {
             // Through the row's own few properties, not every parameter's names: this runs for every row of a batch.
+            var properties = row.BaseObject is PSCustomObject ? new Dictionary<string, PSPropertyInfo>(StringComparer.OrdinalIgnoreCase) : null;
             foreach (var property in row.Properties)
             {
                 if (rowParameters.TryGetValue(property.Name, out var parameter) && !commandLine.Contains(parameter.Name) &&
@@ -106,9 +107,19 @@ namespace PSCompositeMail.Sending
                 {
                     return NotConverted(property.Name, value, parameter);
                 }
+
+                if (properties is not null)
+                {
+                    properties[property.Name] = property;
+                }
             }
 
-            if (row.Properties["PSPath"] is { } pathProperty && row.Properties["PSProvider"] is null && ValueOf(pathProperty) is { } path && Given(path))
+            // A custom object's properties are all in the one listing above (only a class's members can be hidden from
+            // it), so the names below are looked up there instead of asking the object seven more times.
+            PSPropertyInfo? Property(string name) =>
+                properties is null ? row.Properties[name] : properties.TryGetValue(name, out var property) ? property : null;
+
+            if (Property("PSPath") is { } pathProperty && Property("PSProvider") is null && ValueOf(pathProperty) is { } path && Given(path))
             {
                 // Send-MailMessage attached a row's PSPath (an alias of its -Attachments); here it names -Path, whose
                 // files a row does not send: the file would silently stay behind. (A provider's own item, which a
@@ -119,7 +130,7 @@ namespace PSCompositeMail.Sending
 
             foreach (var name in CallParameters)
             {
-                if (row.Properties[name] is { } property && ValueOf(property) is { } value && Given(value))
+                if (Property(name) is { } property && ValueOf(property) is { } value && Given(value))
                 {
                     return new MessageValidationException(
                         $"The input's '{property.Name}' property would choose the SMTP connection for this message alone, but -SmtpServer, -Port, " +

@@ -1,3 +1,5 @@
+using System.Management.Automation;
+
 namespace PSCompositeMail.Sending
 {
     /// <summary>
@@ -15,6 +17,12 @@ namespace PSCompositeMail.Sending
 
         public object Value { get; }
 
-        public override string ToString() => Value.ToString() ?? string.Empty;
+        /// <summary>
+        /// The input's own text, except for a custom object (a row), whose text lists every property with its value:
+        /// PowerShell's binder asks for it on every input, for a trace line nobody reads unless Trace-Command is on,
+        /// and a batch paid for it on every row. Such a row is named by its type instead.
+        /// </summary>
+        public override string ToString() =>
+            Value is PSObject { BaseObject: PSCustomObject } ? typeof(PSCustomObject).FullName! : Value.ToString() ?? string.Empty;
     }
 }

@@ -17,9 +17,7 @@ namespace PSCompositeMail.Spool
         /// </summary>
         public static IReadOnlyList<string> Of(IEnumerable<BackendResult> answers, CompositeBackend root)
         {
-            var ambiguous = new HashSet<string>(
-                root.Descendants().GroupBy(b => b.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
-                StringComparer.OrdinalIgnoreCase);
+            var ambiguous = root.SharedNames;
             return answers.Where(r => r.Status == DeliveryStatus.Sent && !ambiguous.Contains(r.Backend))
                 .Select(r => r.Backend)
                 .Distinct(StringComparer.OrdinalIgnoreCase)
