@@ -49,9 +49,9 @@ namespace PSCompositeMail.Platform
         {
             var final = Path.Combine(folder, fileName);
             // Unique however often one name is written (the spool rewrites an item's metadata), without a random number per file.
-            var temporary = Path.Combine(
-                folder,
-                string.Format(CultureInfo.InvariantCulture, "{0}{1}.{2}-{3}-{4}.tmp", TemporaryPrefix, fileName, ProcessId, ProcessTail, Interlocked.Increment(ref _temporarySequence)));
+            var unique = string.Format(
+                CultureInfo.InvariantCulture, "{0}-{1}-{2}", ProcessId, ProcessTail, Interlocked.Increment(ref _temporarySequence));
+            var temporary = Path.Combine(folder, TemporaryPrefix + fileName + "." + unique + ".tmp");
             // Created here, outside the clean-up below: a file this call did not create is never deleted by it.
             var stream = CreateTemporary(folder, temporary, ownerOnly);
             try
