@@ -17,7 +17,7 @@ namespace PSCompositeMail.Tests
         private const int MaxLineLength = 150;
 
         /// <summary>Lines over the limit in src/**/*.cs when the limit was set (branch 'small' rebased on the routing move).</summary>
-        private const int LongerLinesAllowed = 512;
+        private const int LongerLinesAllowed = 183;
 
         private readonly ITestOutputHelper _output;
 

@@ -15,42 +15,51 @@ namespace PSCompositeMail.Engine.Domain
         public static DomainCheck Run(string domain, IReadOnlyList<DkimKeyToCheck> keys, DnsLookup dns)
         {
             var own = "_dmarc." + domain;
-            var suggested = $"Publish a TXT record at {own}: v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain} (watch the reports, then move to p=quarantine or p=reject).";
+            var suggested = $"Publish a TXT record at {own}: v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain} (watch the reports, then move to " +
+                "p=quarantine or p=reject).";
             var (at, records) = Find(domain, dns);
             if (records.Length == 0)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Warn,
-                    $"No DMARC record at {own}: Gmail, Yahoo and Outlook.com require one from bulk senders, and receivers apply their own policy.", suggested);
+                    $"No DMARC record at {own}: Gmail, Yahoo and Outlook.com require one from bulk senders, and receivers apply their own policy.",
+                        suggested);
             }
 
             if (records.Length > 1)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Fail,
-                    $"{at} holds {records.Length} DMARC records; receivers then apply none of them (RFC 7489 6.6.3): {string.Join(" | ", records)}", "Keep exactly one v=DMARC1 record at " + at + ".");
+                    $"{at} holds {records.Length} DMARC records; receivers then apply none of them (RFC 7489 6.6.3): {string.Join(" | ", records)}",
+                        "Keep exactly one v=DMARC1 record at " + at + ".");
             }
 
             var problem = Parse(records[0], out var tags);
             if (problem is not null)
             {
-                return new DomainCheck(Name, DomainCheckStatus.Fail, $"The DMARC record at {at} is malformed ({problem}): receivers ignore it. Record: {records[0]}", suggested);
+                return new DomainCheck(Name, DomainCheckStatus.Fail,
+                    $"The DMARC record at {at} is malformed ({problem}): receivers ignore it. Record: {records[0]}", suggested);
             }
 
             var strict = tags.TryGetValue("adkim", out var adkim) && adkim.Equals("s", StringComparison.OrdinalIgnoreCase);
-            var policy = $"p={tags["p"]}" + string.Concat(new[] { "sp", "pct", "adkim", "aspf", "rua" }.Where(tags.ContainsKey).Select(t => $", {t}={tags[t]}"));
+            var policy = $"p={tags["p"]}" + string.Concat(new[] { "sp", "pct", "adkim", "aspf", "rua" }.Where(tags.ContainsKey)
+                .Select(t => $", {t}={tags[t]}"));
             if (at != own)
             {
-                policy += $" (no record at {own}: the organizational domain's record at {at} applies, with {(tags.ContainsKey("sp") ? "sp" : "p")}={(tags.TryGetValue("sp", out var sp) ? sp : tags["p"])})";
+                policy += $" (no record at {own}: the organizational domain's record at {at} applies, with " +
+                    $"{(tags.ContainsKey("sp") ? "sp" : "p")}={(tags.TryGetValue("sp", out var sp) ? sp : tags["p"])})";
             }
 
             var misaligned = keys.Where(k => !Aligned(domain, k.Domain, strict)).ToArray();
             var alignment = keys.Count == 0
                 ? string.Empty
-                : "; DKIM " + string.Join(", ", keys.Select(k => $"d={k.Domain} of '{k.Backend}' {(misaligned.Contains(k) ? "does NOT align" : "aligns")}"));
+                : "; DKIM " + string.Join(", ", keys.Select(k =>
+                    $"d={k.Domain} of '{k.Backend}' {(misaligned.Contains(k) ? "does NOT align" : "aligns")}"));
             if (misaligned.Length > 0)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Warn,
-                    $"Policy {policy}{alignment} with the From domain {domain} ({(strict ? "strict" : "relaxed")}): those messages pass DMARC only through SPF.",
-                    $"Sign with -DkimDomain {domain} (and publish its record), or send from an address at {string.Join(", ", misaligned.Select(k => k.Domain).Distinct())}.");
+                    $"Policy {policy}{alignment} with the From domain {domain} ({(strict ? "strict" : "relaxed")}): those messages pass DMARC only " +
+                        "through SPF.",
+                    $"Sign with -DkimDomain {domain} (and publish its record), or send from an address at " +
+                        $"{string.Join(", ", misaligned.Select(k => k.Domain).Distinct())}.");
             }
 
             return new DomainCheck(Name, DomainCheckStatus.Pass, $"Policy {policy}{alignment}.");
@@ -59,7 +68,8 @@ namespace PSCompositeMail.Engine.Domain
         /// <summary>Second-level labels under a two-letter country code that registries sell names under (co.uk, com.au, ne.jp).</summary>
         private static readonly HashSet<string> PublicSecondLevels = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
-            "ac", "co", "com", "edu", "gen", "go", "gob", "gov", "gv", "ltd", "me", "mil", "ne", "net", "nhs", "nic", "nom", "or", "org", "plc", "sch",
+            "ac", "co", "com", "edu", "gen", "go", "gob", "gov", "gv", "ltd", "me", "mil", "ne", "net", "nhs", "nic", "nom", "or", "org", "plc",
+                "sch",
         };
 
         /// <summary>
@@ -112,7 +122,8 @@ namespace PSCompositeMail.Engine.Domain
 
             // Tag names are case-insensitive (V=, P=); the version's value is exactly DMARC1 (RFC 7489 6.3).
             var version = parts[0].Split(new[] { '=' }, 2);
-            if (!version[0].Trim().Equals("v", StringComparison.OrdinalIgnoreCase) || version.Length < 2 || !version[1].Trim().Equals("DMARC1", StringComparison.Ordinal))
+            if (!version[0].Trim().Equals("v", StringComparison.OrdinalIgnoreCase) || version.Length < 2 || !version[1].Trim()
+                .Equals("DMARC1", StringComparison.Ordinal))
             {
                 return $"it must begin with v=DMARC1, not '{parts[0]}'";
             }
@@ -131,7 +142,8 @@ namespace PSCompositeMail.Engine.Domain
             }
 
             tags["p"] = p.ToLowerInvariant();
-            if (tags.TryGetValue("pct", out var pct) && (!int.TryParse(pct, NumberStyles.None, CultureInfo.InvariantCulture, out var percent) || percent > 100))
+            if (tags.TryGetValue("pct", out var pct) && (!int.TryParse(pct, NumberStyles.None, CultureInfo.InvariantCulture, out var percent)
+                || percent > 100))
             {
                 return $"pct={pct} is not a number from 0 to 100";
             }
@@ -145,6 +157,7 @@ namespace PSCompositeMail.Engine.Domain
         /// </summary>
         private static bool Aligned(string fromDomain, string dkimDomain, bool strict) =>
             string.Equals(fromDomain, dkimDomain, StringComparison.OrdinalIgnoreCase) ||
-            !strict && (fromDomain.EndsWith("." + dkimDomain, StringComparison.OrdinalIgnoreCase) || dkimDomain.EndsWith("." + fromDomain, StringComparison.OrdinalIgnoreCase));
+            !strict && (fromDomain.EndsWith("." + dkimDomain, StringComparison.OrdinalIgnoreCase)
+                || dkimDomain.EndsWith("." + fromDomain, StringComparison.OrdinalIgnoreCase));
     }
 }

@@ -24,7 +24,8 @@ namespace PSCompositeMail.Engine.Domain
         private bool _answered;
 
         // Answers and errors within one check: each relay address and each include evaluated again asks nothing twice.
-        private readonly Dictionary<(string Name, QueryType Type), Func<IDnsQueryResponse>> _asked = new Dictionary<(string, QueryType), Func<IDnsQueryResponse>>();
+        private readonly Dictionary<(string Name, QueryType Type), Func<IDnsQueryResponse>> _asked = new Dictionary<(string, QueryType),
+            Func<IDnsQueryResponse>>();
 
         private DnsLookup(LookupClient client, string servers, TimeSpan timeout, DeliveryContext context)
         {
@@ -78,7 +79,8 @@ namespace PSCompositeMail.Engine.Domain
                 : answers.AaaaRecords().Select(r => r.Address).ToArray();
         }
 
-        /// <summary>One query, asked once per check: NXDOMAIN and empty answers are answers; anything else a server says or fails to say is a <see cref="DnsLookupException"/>.</summary>
+        /// <summary>One query, asked once per check: NXDOMAIN and empty answers are answers; anything else a server says or fails to say is a <see
+        /// cref="DnsLookupException"/>.</summary>
         private IDnsQueryResponse Query(string name, QueryType type)
         {
             if (_unavailable is not null)
@@ -117,7 +119,9 @@ namespace PSCompositeMail.Engine.Domain
             catch (Exception ex) when (ex is DnsXidMismatchException or DnsResponseParseException && !token.IsCancellationRequested)
             {
                 // Not the packet's bytes (DnsClient's message carries them): a hostile server's reply is named, not shown.
-                throw new DnsLookupException($"DNS server {Servers} sent a reply to the {type} query for {name} that {(ex is DnsXidMismatchException ? "answers another query (its ID differs)" : "does not parse")}.");
+                throw new DnsLookupException(
+                    $"DNS server {Servers} sent a reply to the {type} query for {name} that " +
+                    $"{(ex is DnsXidMismatchException ? "answers another query (its ID differs)" : "does not parse")}.");
             }
             catch (Exception ex) when (ex is DnsResponseException or SocketException && !token.IsCancellationRequested)
             {
@@ -135,7 +139,9 @@ namespace PSCompositeMail.Engine.Domain
             _answered = true;
 
             var code = response.Header.ResponseCode;
-            _context.Verbose($"DNS {type} {name}: {(code == DnsHeaderResponseCode.NoError ? $"{response.Answers.Count} answer(s)" : code.ToString())} from {Describe(response.NameServer)}");
+            _context.Verbose($"DNS {type} {name}: " +
+                $"{(code == DnsHeaderResponseCode.NoError ? $"{response.Answers.Count} answer(s)" : code.ToString())} from " +
+                $"{Describe(response.NameServer)}");
             if (code is not (DnsHeaderResponseCode.NoError or DnsHeaderResponseCode.NotExistentDomain))
             {
                 throw new DnsLookupException($"DNS server {Describe(response.NameServer)} answered {code} to the {type} query for {name}.");

@@ -18,7 +18,8 @@ namespace PSCompositeMail.Engine.Domain
             }
             catch (DnsServerUnavailableException ex)
             {
-                return Unchecked(request, ex.Message, request.DnsServers.Count > 0 ? string.Join(", ", request.DnsServers) : "the system's resolvers");
+                return Unchecked(request, ex.Message, request.DnsServers.Count > 0 ? string.Join(", ", request.DnsServers)
+                    : "the system's resolvers");
             }
 
             var checks = new List<DomainCheck>();
@@ -53,7 +54,8 @@ namespace PSCompositeMail.Engine.Domain
             }
         }
 
-        private static MailDomainTestResult Unchecked(DomainCheckRequest request, string reason, string servers, IReadOnlyList<DomainCheck>? done = null)
+        private static MailDomainTestResult Unchecked(DomainCheckRequest request, string reason, string servers, IReadOnlyList<DomainCheck>? done =
+            null)
         {
             var made = done ?? new List<DomainCheck>();
             var missing = new[] { MxCheck.Name, SpfCheck.Name, DkimCheck.Name, DmarcCheck.Name }

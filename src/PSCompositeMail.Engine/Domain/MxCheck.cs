@@ -14,14 +14,16 @@ namespace PSCompositeMail.Engine.Domain
             var records = dns.Mx(domain);
             if (records is null)
             {
-                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{domain} does not exist in DNS (NXDOMAIN): receivers reject mail from it.", $"Create the domain {domain} in DNS, or send from a domain that exists.");
+                return new DomainCheck(Name, DomainCheckStatus.Fail, $"{domain} does not exist in DNS (NXDOMAIN): receivers reject mail from it.",
+                    $"Create the domain {domain} in DNS, or send from a domain that exists.");
             }
 
             if (records.Any(r => r.Exchange.Value == "." || r.Exchange.Value.Length == 0))
             {
                 return new DomainCheck(Name, DomainCheckStatus.Fail,
                     $"{domain} publishes a null MX ('0 .', RFC 7505): it declares that it accepts no mail, and receivers reject mail from it.",
-                    $"Remove the null MX ({domain}. IN MX 0 .) and publish MX records naming the servers that receive its mail, or send from another domain.");
+                    $"Remove the null MX ({domain}. IN MX 0 .) and publish MX records naming the servers that receive its mail, or send from " +
+                        "another domain.");
             }
 
             if (records.Count > 0)
@@ -34,7 +36,8 @@ namespace PSCompositeMail.Engine.Domain
             if (addresses.Count > 0)
             {
                 return new DomainCheck(Name, DomainCheckStatus.Warn,
-                    $"{domain} has no MX record; mail to it would go to its address {string.Join(", ", addresses)} (implicit MX, RFC 5321 5.1), which many receivers distrust in a sender domain.",
+                    $"{domain} has no MX record; mail to it would go to its address {string.Join(", ", addresses)} (implicit MX, RFC 5321 5.1), " +
+                        "which many receivers distrust in a sender domain.",
                     fix);
             }
 

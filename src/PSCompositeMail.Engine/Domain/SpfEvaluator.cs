@@ -96,7 +96,8 @@ namespace PSCompositeMail.Engine.Domain
             var spf = texts.Where(SpfRecord.IsSpf).ToArray();
             if (spf.Length > 1)
             {
-                throw new SpfEvaluationException(SpfResult.PermError, $"{domain} has {spf.Length} SPF records; receivers take that as a permanent error (RFC 7208 4.5): {string.Join(" | ", spf)}");
+                throw new SpfEvaluationException(SpfResult.PermError,
+                    $"{domain} has {spf.Length} SPF records; receivers take that as a permanent error (RFC 7208 4.5): {string.Join(" | ", spf)}");
             }
 
             if (spf.Length == 0)
@@ -122,7 +123,8 @@ namespace PSCompositeMail.Engine.Domain
         /// term permits (<see cref="Nowhere"/>), matched by that include wherever it is reached, as the provider's own
         /// record would match it. Pass only when receivers get there through a "+" include before any "all".
         /// </summary>
-        public (SpfResult Result, string Reason) CheckProvider(string include, string domain, string sender) => Run(Nowhere[0], domain, sender, include.TrimEnd('.'));
+        public (SpfResult Result, string Reason) CheckProvider(string include, string domain, string sender) =>
+            Run(Nowhere[0], domain, sender, include.TrimEnd('.'));
 
         private (SpfResult Result, string Reason) Run(IPAddress ip, string domain, string sender, string? providerInclude)
         {
@@ -212,7 +214,8 @@ namespace PSCompositeMail.Engine.Domain
             {
                 if (Matches(term, ip, domain, sender, state))
                 {
-                    var result = term.Qualifier switch { '-' => SpfResult.Fail, '~' => SpfResult.SoftFail, '?' => SpfResult.Neutral, _ => SpfResult.Pass };
+                    var result = term.Qualifier switch { '-' => SpfResult.Fail, '~' => SpfResult.SoftFail, '?' => SpfResult.Neutral, _ =>
+                        SpfResult.Pass };
                     return (result, $"'{term.Text}' in the SPF record of {domain} matches");
                 }
             }
@@ -253,10 +256,12 @@ namespace PSCompositeMail.Engine.Domain
                     var exchanges = Lookup(term, state, () => _dns.Mx(target) ?? Array.Empty<DnsClient.Protocol.MxRecord>());
                     if (exchanges.Count > MxHostLimit)
                     {
-                        throw new SpfEvaluationException(SpfResult.PermError, $"'{term.Text}': {target} has {exchanges.Count} MX records; SPF evaluates at most {MxHostLimit} (RFC 7208 4.6.4)");
+                        throw new SpfEvaluationException(SpfResult.PermError,
+                            $"'{term.Text}': {target} has {exchanges.Count} MX records; SPF evaluates at most {MxHostLimit} (RFC 7208 4.6.4)");
                     }
 
-                    return exchanges.Any(mx => Lookup(term, state, () => AddressesOf(mx.Exchange.Value.TrimEnd('.'), ip)).Any(a => InNetwork(ip, a, PrefixFor(term, ip))));
+                    return exchanges.Any(mx => Lookup(term, state, () => AddressesOf(mx.Exchange.Value.TrimEnd('.'), ip))
+                        .Any(a => InNetwork(ip, a, PrefixFor(term, ip))));
                 case "exists":
                     return Lookup(term, state, () => _dns.Address(target, QueryType.A)).Count > 0;
                 case "include" when string.Equals(target, state.ProviderInclude, StringComparison.OrdinalIgnoreCase):
@@ -285,7 +290,8 @@ namespace PSCompositeMail.Engine.Domain
             var answers = Guard(query, Array.Empty<T>());
             if (answers.Count == 0 && ++state.VoidLookups > VoidLookupLimit)
             {
-                throw new SpfEvaluationException(SpfResult.PermError, $"'{term.Text}': more than {VoidLookupLimit} lookups found nothing (RFC 7208 4.6.4)");
+                throw new SpfEvaluationException(SpfResult.PermError,
+                    $"'{term.Text}': more than {VoidLookupLimit} lookups found nothing (RFC 7208 4.6.4)");
             }
 
             return answers;
@@ -355,7 +361,8 @@ namespace PSCompositeMail.Engine.Domain
             {
                 if (++_lookups > LookupLimit)
                 {
-                    throw new SpfEvaluationException(SpfResult.PermError, $"'{term.Text}' is DNS lookup {_lookups}: SPF allows at most {LookupLimit} (RFC 7208 4.6.4)");
+                    throw new SpfEvaluationException(SpfResult.PermError,
+                        $"'{term.Text}' is DNS lookup {_lookups}: SPF allows at most {LookupLimit} (RFC 7208 4.6.4)");
                 }
             }
         }

@@ -51,8 +51,12 @@ namespace PSCompositeMail.Engine.Domain
     internal sealed class SpfRecord
     {
         private static readonly Regex ModifierName = new Regex("^[A-Za-z][A-Za-z0-9_.-]*=", RegexOptions.CultureInvariant);
-        private static readonly Regex Macro = new Regex("%(?:\\{(?<letter>[slodiphcrtvSLODIPHCRTV])(?<digits>[0-9]*)(?<reverse>[rR]?)(?<delimiters>[.+,/_=-]*)\\}|(?<escape>[%_-]))", RegexOptions.CultureInvariant);
-        private static readonly Regex DottedQuad = new Regex("^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$", RegexOptions.CultureInvariant);
+        private static readonly Regex Macro = new Regex(
+            "%(?:\\{(?<letter>[slodiphcrtvSLODIPHCRTV])(?<digits>[0-9]*)(?<reverse>[rR]?)(?<delimiters>[.+,/_=-]*)\\}|(?<escape>[%_-]))",
+            RegexOptions.CultureInvariant);
+        private static readonly Regex DottedQuad = new Regex(
+            "^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$",
+            RegexOptions.CultureInvariant);
         private static readonly Regex Literal = new Regex("^[\\x21-\\x24\\x26-\\x7e]*$", RegexOptions.CultureInvariant);
 
         private SpfRecord(string text, IReadOnlyList<SpfTerm> terms)
@@ -94,11 +98,13 @@ namespace PSCompositeMail.Engine.Domain
             return new SpfRecord(text, terms);
         }
 
-        /// <summary>The record with a term added just before its "all" (or its redirect, or at the end): what to publish to permit one more sender.</summary>
+        /// <summary>The record with a term added just before its "all" (or its redirect, or at the end): what to publish to permit one more
+        /// sender.</summary>
         public string WithTerm(string term)
         {
             var words = Text.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries).ToList();
-            var at = words.FindIndex(1, w => w.TrimStart('+', '-', '~', '?').Equals("all", StringComparison.OrdinalIgnoreCase) || w.StartsWith("redirect=", StringComparison.OrdinalIgnoreCase));
+            var at = words.FindIndex(1, w => w.TrimStart('+', '-', '~', '?').Equals("all", StringComparison.OrdinalIgnoreCase)
+                || w.StartsWith("redirect=", StringComparison.OrdinalIgnoreCase));
             words.Insert(at < 0 ? words.Count : at, term);
             return string.Join(" ", words);
         }
@@ -140,7 +146,8 @@ namespace PSCompositeMail.Engine.Domain
                     parts.Reverse();
                 }
 
-                if (m.Groups["digits"].Value.Length > 0 && int.TryParse(m.Groups["digits"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var keep) && keep > 0 && keep < parts.Count)
+                if (m.Groups["digits"].Value.Length > 0 && int.TryParse(m.Groups["digits"].Value, NumberStyles.None, CultureInfo.InvariantCulture,
+                    out var keep) && keep > 0 && keep < parts.Count)
                 {
                     parts = parts.Skip(parts.Count - keep).ToList();
                 }
@@ -205,7 +212,8 @@ namespace PSCompositeMail.Engine.Domain
                 case "ip4" or "ip6":
                     return ParseNetwork(word, qualifier, mechanism, argument);
                 default:
-                    throw new FormatException($"'{word}' is not an SPF mechanism (all, include, a, mx, ptr, ip4, ip6, exists) nor a modifier (name=value).");
+                    throw new FormatException(
+                        $"'{word}' is not an SPF mechanism (all, include, a, mx, ptr, ip4, ip6, exists) nor a modifier (name=value).");
             }
         }
 
@@ -254,13 +262,15 @@ namespace PSCompositeMail.Engine.Domain
             var maximum = mechanism == "ip4" ? 32 : 128;
             if (argument is null || !argument.StartsWith(":", StringComparison.Ordinal))
             {
-                throw new FormatException($"'{word}': {mechanism} needs a network ({(mechanism == "ip4" ? "ip4:192.0.2.0/24" : "ip6:2001:db8::/32")}).");
+                throw new FormatException(
+                    $"'{word}': {mechanism} needs a network ({(mechanism == "ip4" ? "ip4:192.0.2.0/24" : "ip6:2001:db8::/32")}).");
             }
 
             var network = argument.Substring(1);
             var slash = network.IndexOf('/');
             var prefix = maximum;
-            if (slash >= 0 && (!int.TryParse(network.Substring(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > maximum))
+            if (slash >= 0 && (!int.TryParse(network.Substring(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out prefix)
+                || prefix > maximum))
             {
                 throw new FormatException($"'{word}': the prefix length must be 0 to {maximum}.");
             }
@@ -268,12 +278,14 @@ namespace PSCompositeMail.Engine.Domain
             var address = slash < 0 ? network : network.Substring(0, slash);
             // IPAddress.TryParse also takes "10", "10.1", octal "010" and hex "0x0a" as IPv4: SPF wants four decimal
             // numbers without leading zeros (RFC 7208 4.6.1, qnum); receivers take anything else as a permerror.
-            if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != family || family == AddressFamily.InterNetwork && !DottedQuad.IsMatch(address))
+            if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != family || family == AddressFamily.InterNetwork
+                && !DottedQuad.IsMatch(address))
             {
                 throw new FormatException($"'{word}': '{address}' is not an {(mechanism == "ip4" ? "IPv4" : "IPv6")} address.");
             }
 
-            return new SpfTerm(word, qualifier, mechanism, null, ip, family == AddressFamily.InterNetwork ? prefix : 32, family == AddressFamily.InterNetworkV6 ? prefix : 128, isModifier: false);
+            return new SpfTerm(word, qualifier, mechanism, null, ip, family == AddressFamily.InterNetwork ? prefix : 32,
+                family == AddressFamily.InterNetworkV6 ? prefix : 128, isModifier: false);
         }
 
         private static void RequireDomainSpec(string word, string spec)
@@ -297,7 +309,8 @@ namespace PSCompositeMail.Engine.Domain
         /// <summary>%{i}: IPv4 dotted, IPv6 as dotted nibbles.</summary>
         private static string DottedAddress(IPAddress ip) =>
             ip.AddressFamily == AddressFamily.InterNetworkV6
-                ? string.Join(".", ip.GetAddressBytes().SelectMany(b => new[] { b >> 4, b & 0xF }).Select(n => n.ToString("x", CultureInfo.InvariantCulture)))
+                ? string.Join(".", ip.GetAddressBytes().SelectMany(b => new[] { b >> 4, b & 0xF })
+                    .Select(n => n.ToString("x", CultureInfo.InvariantCulture)))
                 : ip.ToString();
     }
 }

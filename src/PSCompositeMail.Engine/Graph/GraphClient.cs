@@ -25,13 +25,15 @@ namespace PSCompositeMail.Engine.Graph
 
         // One for the process: HttpClient pools connections and is meant to be shared. Each request gets its own timeout.
         // No redirect is followed: it would carry the message, and on the same host the token, wherever the answer points.
-        private static readonly HttpClient Http = new HttpClient(RedirectRefusal.Over(new HttpClientHandler(), redirected => new GraphRequestException(
+        private static readonly HttpClient Http = new HttpClient(RedirectRefusal.Over(new HttpClientHandler(), redirected =>
+            new GraphRequestException(
             $"Graph: {redirected}. Graph requests never follow a redirect, so neither the message nor the token was sent there. " +
             "Check -GraphEndpoint: it must name Graph itself, such as https://graph.microsoft.com.", 0, null, null)))
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        private static readonly ConcurrentDictionary<string, SemaphoreSlim> MailboxSlots = new ConcurrentDictionary<string, SemaphoreSlim>(StringComparer.OrdinalIgnoreCase);
+        private static readonly ConcurrentDictionary<string, SemaphoreSlim> MailboxSlots = new ConcurrentDictionary<string,
+            SemaphoreSlim>(StringComparer.OrdinalIgnoreCase);
 
         private readonly GraphSettings _settings;
         private readonly IAccessTokenSource _tokens;
@@ -60,7 +62,8 @@ namespace PSCompositeMail.Engine.Graph
         public GraphResponse CallApi(HttpMethod method, string mailbox, string path, Func<HttpContent?> content) =>
             Execute(method, new Uri(_settings.Endpoint, $"v1.0/users/{Uri.EscapeDataString(mailbox)}/{path}"), mailbox, content, authenticated: true);
 
-        /// <summary>A request to a URL that carries its own authorization (an upload session): sending a bearer token there is refused, and would leak it.</summary>
+        /// <summary>A request to a URL that carries its own authorization (an upload session): sending a bearer token there is refused, and would
+        /// leak it.</summary>
         public GraphResponse CallPreauthenticated(HttpMethod method, Uri url, string mailbox, Func<HttpContent?> content) =>
             Execute(method, url, mailbox, content, authenticated: false);
 
@@ -97,7 +100,8 @@ namespace PSCompositeMail.Engine.Graph
                 }
 
                 waited += delay;
-                _context.Verbose($"{_backendName}: Graph answered {(int)response.Status} {response.ErrorCode}; trying again in {delay.TotalSeconds:0.#} s{(retryAfter is null ? string.Empty : " as Retry-After asks")}{response.RequestIdSuffix}");
+                _context.Verbose($"{_backendName}: Graph answered {(int)response.Status} {response.ErrorCode}; trying again in " +
+                    $"{delay.TotalSeconds:0.#} s{(retryAfter is null ? string.Empty : " as Retry-After asks")}{response.RequestIdSuffix}");
                 if (cancellation.WaitHandle.WaitOne(delay))
                 {
                     cancellation.ThrowIfCancellationRequested();
@@ -133,7 +137,8 @@ namespace PSCompositeMail.Engine.Graph
             catch (HttpRequestException ex) when (Untrusted(ex) is { } tls)
             {
                 throw new System.Security.Authentication.AuthenticationException(
-                    $"The TLS certificate of {url.Host} is not trusted ({tls.Message}). Certificates are always validated against the system's trusted roots.", ex);
+                    $"The TLS certificate of {url.Host} is not trusted ({tls.Message}). Certificates are always validated against the system's " +
+                        "trusted roots.", ex);
             }
             finally
             {

@@ -20,7 +20,8 @@ namespace PSCompositeMail.Engine.Graph
 
         public static HttpContent Empty() => new ByteArrayContent(Array.Empty<byte>());
 
-        /// <summary>Reads <paramref name="source"/> until <paramref name="block"/> is full or the stream ends; returns how many bytes it holds.</summary>
+        /// <summary>Reads <paramref name="source"/> until <paramref name="block"/> is full or the stream ends; returns how many bytes it
+        /// holds.</summary>
         public static int Fill(Stream source, byte[] block)
         {
             var filled = 0;

@@ -50,7 +50,8 @@ namespace PSCompositeMail.Engine.Graph
                         context.Warning($"{backendName}: {AppPermissions.Unknown(AppPermissions.GraphSend, "Microsoft Graph", settings.Tokens)}");
                     }
 
-                    var missing = roles is null ? null : AppPermissions.Missing(roles, AppPermissions.GraphSend, "Microsoft Graph", settings.Tokens, settings.Mailbox);
+                    var missing = roles is null ? null : AppPermissions.Missing(roles, AppPermissions.GraphSend, "Microsoft Graph", settings.Tokens,
+                        settings.Mailbox);
                     var detail = $"A token for {settings.TokenResource} was issued to {who}" + (roles is null
                         ? "; it is not a JWT, so its permissions are unknown. Nothing was sent."
                         : $" with the application permissions: {(roles.Count == 0 ? "none" : string.Join(", ", roles))}. Nothing was sent.");

@@ -48,14 +48,16 @@ namespace PSCompositeMail.Engine.Graph
                     if (encodedLength > GraphMime.MaxRequestBytes)
                     {
                         throw new GraphRequestException(
-                            $"The message without its attachments is still {encodedLength / 1048576.0:0.0} MB once encoded, over Graph's 4 MB for one request: make the body or inline images smaller.",
+                            $"The message without its attachments is still {encodedLength / 1048576.0:0.0} MB once encoded, over Graph's 4 MB for " +
+                                "one request: make the body or inline images smaller.",
                             413, null, null);
                     }
 
                     var total = encodedLength + attachments.Sum(a => a.Length);
                     if (total > GraphMime.MaxMessageBytes)
                     {
-                        throw new GraphRequestException($"The message is {total / 1048576.0:0} MB; Exchange Online takes at most 150 MB.", 413, null, null);
+                        throw new GraphRequestException($"The message is {total / 1048576.0:0} MB; Exchange Online takes at most 150 MB.", 413, null,
+                            null);
                     }
 
                     var id = Create(draftMime);
@@ -64,7 +66,8 @@ namespace PSCompositeMail.Engine.Graph
                         if (!_settings.SaveToSentItems)
                         {
                             Require(_client.CallApi(new HttpMethod("PATCH"), _mailbox, $"messages/{id}",
-                                () => GraphContent.Json(new { singleValueExtendedProperties = new[] { new { id = DeleteAfterSubmit, value = "true" } } })), "prepare the draft");
+                                () => GraphContent.Json(new { singleValueExtendedProperties =
+                                    new[] { new { id = DeleteAfterSubmit, value = "true" } } })), "prepare the draft");
                         }
 
                         foreach (var attachment in attachments)
@@ -73,7 +76,8 @@ namespace PSCompositeMail.Engine.Graph
                         }
 
                         var sent = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/send", GraphContent.Empty), "send the draft");
-                        return $"{(int)sent.Status} {sent.Status} by draft {id} with {attachments.Count} uploaded attachment(s) as {_mailbox}{sent.RequestIdSuffix}";
+                        return $"{(int)sent.Status} {sent.Status} by draft {id} with {attachments.Count} uploaded attachment(s) as " +
+                            $"{_mailbox}{sent.RequestIdSuffix}";
                     }
                     catch (Exception ex) when (DeliveryAttempt.IsFailure(ex, _client.Cancellation))
                     {
@@ -104,7 +108,8 @@ namespace PSCompositeMail.Engine.Graph
             {
                 // An upload session has no byte to upload for an empty file and Graph refuses one of size 0 (or, where it
                 // opens one, never attaches the file): an empty file is posted whole, as a fileAttachment with no content.
-                Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/attachments", () => GraphContent.Json(new Dictionary<string, object?>
+                Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/attachments", () =>
+                    GraphContent.Json(new Dictionary<string, object?>
                 {
                     ["@odata.type"] = "#microsoft.graph.fileAttachment",
                     ["name"] = attachment.Name,
@@ -116,7 +121,8 @@ namespace PSCompositeMail.Engine.Graph
                 return;
             }
 
-            var session = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/attachments/createUploadSession", () => GraphContent.Json(new
+            var session = Require(_client.CallApi(HttpMethod.Post, _mailbox, $"messages/{id}/attachments/createUploadSession", () =>
+                GraphContent.Json(new
             {
                 AttachmentItem = new
                 {
@@ -129,7 +135,8 @@ namespace PSCompositeMail.Engine.Graph
                 },
             })), $"open an upload session for {attachment.Name}");
             var url = session.Property("uploadUrl")?.GetString()
-                ?? throw new GraphRequestException("Graph opened an upload session but gave no upload URL.", (int)session.Status, null, session.RequestId);
+                ?? throw new GraphRequestException("Graph opened an upload session but gave no upload URL.", (int)session.Status, null,
+                    session.RequestId);
             // One chunk in memory at a time, read again from the file for each; the buffer serves every attempt at a chunk.
             var chunk = new byte[ChunkBytes];
             var total = attachment.Length;
@@ -156,7 +163,8 @@ namespace PSCompositeMail.Engine.Graph
 
             // Graph answers the last chunk 201 Created once the attachment is stored; an answer that still expects bytes
             // means the file is not on the draft, and sending the draft would deliver the message without it.
-            if (last!.Status != HttpStatusCode.Created && !(last.Property("nextExpectedRanges") is { ValueKind: JsonValueKind.Array } ranges && ranges.GetArrayLength() == 0))
+            if (last!.Status != HttpStatusCode.Created && !(last.Property("nextExpectedRanges") is { ValueKind: JsonValueKind.Array } ranges
+                && ranges.GetArrayLength() == 0))
             {
                 throw GraphErrors.UploadIncomplete(last, attachment.Name, total);
             }
@@ -168,7 +176,8 @@ namespace PSCompositeMail.Engine.Graph
             {
                 _client.CallApi(HttpMethod.Delete, _mailbox, $"messages/{id}", () => null);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or System.Security.Authentication.AuthenticationException or PSCompositeMail.Tokens.TokenRequestException or GraphRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or System.Security.Authentication.AuthenticationException
+                or PSCompositeMail.Tokens.TokenRequestException or GraphRequestException)
             {
                 // The send already failed and says why; a draft that could not be deleted only stays in Drafts.
             }

@@ -31,16 +31,20 @@ namespace PSCompositeMail.Engine.Graph
                 HttpStatusCode.Forbidden => new MailPermissionException(
                     $"Graph refused to let {app} {action} as {mailbox}: {said}. The app needs the Microsoft Graph application permission Mail.Send " +
                     "with admin consent (Entra admin center > App registrations > API permissions). If an Exchange application access policy " +
-                    $"(New-ApplicationAccessPolicy) or RBAC for Applications (New-ManagementRoleAssignment -App) limits the app to some mailboxes, {mailbox} must be in its scope."),
+                    "(New-ApplicationAccessPolicy) or RBAC for Applications (New-ManagementRoleAssignment -App) limits the app to some mailboxes, " +
+                    $"{mailbox} must be in its scope."),
                 HttpStatusCode.Unauthorized => new TokenRequestException(
-                    $"Graph refused the token of {app} even after fetching a fresh one: {said}. Check -Cloud (or -GraphEndpoint and -AuthorityHost) and that the app is in the tenant that owns {mailbox}."),
+                    $"Graph refused the token of {app} even after fetching a fresh one: {said}. Check -Cloud (or -GraphEndpoint and " +
+                        $"-AuthorityHost) and that the app is in the tenant that owns {mailbox}."),
                 HttpStatusCode.NotFound => new GraphRequestException(
-                    $"Graph does not know the mailbox {mailbox}: {said}. Check -Mailbox (or the From address) and that the mailbox has an Exchange Online license.",
+                    $"Graph does not know the mailbox {mailbox}: {said}. Check -Mailbox (or the From address) and that the mailbox has an Exchange " +
+                        "Online license.",
                     (int)response.Status, response.ErrorCode, response.RequestId),
                 (HttpStatusCode)413 => new GraphRequestException(
                     $"Graph found the message too large: {said}. Exchange Online takes up to 150 MB, and the mailbox's own MaxSendSize may be lower.",
                     (int)response.Status, response.ErrorCode, response.RequestId),
-                _ => new GraphRequestException($"Graph could not {action} as {mailbox}: {said}.", (int)response.Status, response.ErrorCode, response.RequestId),
+                _ => new GraphRequestException($"Graph could not {action} as {mailbox}: {said}.", (int)response.Status, response.ErrorCode,
+                    response.RequestId),
             };
         }
 
@@ -62,8 +66,10 @@ namespace PSCompositeMail.Engine.Graph
         /// <summary>Graph asks for a longer wait than one request may spend waiting: the message fails now rather than block the pipeline.</summary>
         public static System.Exception Throttled(GraphResponse response, System.TimeSpan delay, System.TimeSpan waited, System.TimeSpan limit) =>
             WithRequestId(new GraphRequestException(
-                $"Graph is throttling or unavailable ({response.Describe()}) and asks to wait {delay.TotalSeconds:0} s more, after {waited.TotalSeconds:0} s of waiting; " +
-                $"a request waits at most {limit.TotalSeconds:0} s in total, so this message fails now and the rest go on. Send it again later (a spool does).",
+                $"Graph is throttling or unavailable ({response.Describe()}) and asks to wait {delay.TotalSeconds:0} s more, after " +
+                    $"{waited.TotalSeconds:0} s of waiting; " +
+                $"a request waits at most {limit.TotalSeconds:0} s in total, so this message fails now and the rest go on. Send it again later (a " +
+                "spool does).",
                 (int)response.Status, response.ErrorCode, response.RequestId), response);
     }
 }

@@ -64,6 +64,7 @@ namespace PSCompositeMail.Engine.Graph
             }
         }
 
-        public string Describe() => $"{(int)Status} {ErrorCode} {ErrorMessage}".Trim() + (RequestId is null ? string.Empty : $" (request-id {RequestId})");
+        public string Describe() => $"{(int)Status} {ErrorCode} {ErrorMessage}".Trim()
+            + (RequestId is null ? string.Empty : $" (request-id {RequestId})");
     }
 }

@@ -62,14 +62,16 @@ namespace PSCompositeMail.Engine.Messages
             if (!MailboxAddress.TryParse(Strict, text, out var mailbox) || !IsComplete(mailbox))
             {
                 throw new MessageValidationException(
-                    $"'{text}' is not a valid e-mail address for -{parameter}. Expected a form such as 'user@example.com' or 'Display Name <user@example.com>'.",
+                    $"'{text}' is not a valid e-mail address for -{parameter}. Expected a form such as 'user@example.com' or 'Display Name " +
+                        "<user@example.com>'.",
                     parameter,
                     value);
             }
 
             if (Problem(mailbox) is { } problem)
             {
-                throw new MessageValidationException($"The -{parameter} address '{ControlCharacters.Escape(mailbox.Address)}' {problem}.", parameter, value);
+                throw new MessageValidationException($"The -{parameter} address '{ControlCharacters.Escape(mailbox.Address)}' {problem}.", parameter,
+                    value);
             }
 
             // The display name is RFC 2047-encoded on the wire, and the reader's client decodes it: the header rule applies.
@@ -99,7 +101,8 @@ namespace PSCompositeMail.Engine.Messages
             var invisible = HeaderValueGuard.IndexOfFormatCharacter(address);
             if (invisible >= 0)
             {
-                return $"contains the invisible formatting character {ControlCharacters.Describe(address[invisible])}, which makes it look like another address";
+                return $"contains the invisible formatting character {ControlCharacters.Describe(address[invisible])}, which makes it look like " +
+                    "another address";
             }
 
             var at = address.LastIndexOf('@');

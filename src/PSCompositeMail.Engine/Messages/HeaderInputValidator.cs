@@ -76,7 +76,8 @@ namespace PSCompositeMail.Engine.Messages
 
             if (ids.Count == 0)
             {
-                throw new MessageValidationException($"-{parameter} is empty: give one or more ids such as '<report-42@example.com>'.", parameter, value);
+                throw new MessageValidationException($"-{parameter} is empty: give one or more ids such as '<report-42@example.com>'.", parameter,
+                    value);
             }
 
             return string.Join(" ", ids.Select(id => $"<{id}>"));
@@ -100,7 +101,8 @@ namespace PSCompositeMail.Engine.Messages
                 if (name.Length == 0 || name.Any(c => c <= ' ' || c >= 127 || c == ':'))
                 {
                     throw new MessageValidationException(
-                        $"'{ControlCharacters.Escape(name)}' is not a valid header name for -Headers: use printable ASCII without spaces or ':'.", "Headers", name);
+                        $"'{ControlCharacters.Escape(name)}' is not a valid header name for -Headers: use printable ASCII without spaces or ':'.",
+                            "Headers", name);
                 }
 
                 if (OwnedHeaders.TryGetValue(name, out var owner))
@@ -111,14 +113,16 @@ namespace PSCompositeMail.Engine.Messages
                 if (!names.Add(name))
                 {
                     throw new MessageValidationException(
-                        $"-Headers names '{name}' twice, in different letter case: header names are the same whatever their case, so one value would be lost. Give it once.", "Headers", name);
+                        $"-Headers names '{name}' twice, in different letter case: header names are the same whatever their case, so one value " +
+                            "would be lost. Give it once.", "Headers", name);
                 }
 
                 if (entry.Value is IEnumerable and not string)
                 {
                     // ToString() of an array or a hashtable is its .NET type name ("System.Object[]"), never what was meant.
                     throw new MessageValidationException(
-                        $"-Headers['{name}'] is a list or a table, not one text: give one text per header, such as @{{ '{name}' = 'a, b' }}.", $"Headers['{name}']", entry.Value);
+                        $"-Headers['{name}'] is a list or a table, not one text: give one text per header, such as @{{ '{name}' = 'a, b' }}.",
+                            $"Headers['{name}']", entry.Value);
                 }
 
                 var value = entry.Value?.ToString() ?? string.Empty;
@@ -157,7 +161,8 @@ namespace PSCompositeMail.Engine.Messages
                 var character = ex.CharUnknown != '\0' ? ex.CharUnknown.ToString() : new string(new[] { ex.CharUnknownHigh, ex.CharUnknownLow });
                 var code = char.ConvertToUtf32(character, 0).ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
                 throw new MessageValidationException(
-                    $"-Encoding {encoding.WebName} cannot hold the character '{character}' (U+{code}) of -{parameter}. Use -Encoding utf8 (the default), which holds every character.",
+                    $"-Encoding {encoding.WebName} cannot hold the character '{character}' (U+{code}) of -{parameter}. Use -Encoding utf8 (the " +
+                        "default), which holds every character.",
                     "Encoding",
                     encoding.WebName,
                     inner: ex);
@@ -183,7 +188,8 @@ namespace PSCompositeMail.Engine.Messages
             if (invisible >= 0)
             {
                 throw new MessageValidationException(
-                    $"The value of -{parameter} contains the invisible formatting character {ControlCharacters.Describe(id[invisible])}: it makes an id look like another one, so it is not allowed in an id.", parameter, within ?? value);
+                    $"The value of -{parameter} contains the invisible formatting character {ControlCharacters.Describe(id[invisible])}: it makes " +
+                        "an id look like another one, so it is not allowed in an id.", parameter, within ?? value);
             }
 
             HeaderValueGuard.RejectControlCharacters(value, parameter);
@@ -192,19 +198,22 @@ namespace PSCompositeMail.Engine.Messages
             if (nonAscii != '\0')
             {
                 throw new MessageValidationException(
-                    $"The value of -{parameter} contains the non-ASCII character '{nonAscii}': an id is written in ASCII letters, digits and punctuation.", parameter, value);
+                    $"The value of -{parameter} contains the non-ASCII character '{nonAscii}': an id is written in ASCII letters, digits and " +
+                        "punctuation.", parameter, value);
             }
 
             var at = id.IndexOf('@');
             var left = at < 0 ? id : id.Substring(0, at);
             var right = at < 0 ? null : id.Substring(at + 1);
-            var valid = IsDotAtomText(left, allowUtf8) && (right is null ? !requireDomain : IsDotAtomText(right, allowUtf8) || IsDomainLiteral(right));
+            var valid = IsDotAtomText(left, allowUtf8) && (right is null ? !requireDomain : IsDotAtomText(right, allowUtf8)
+                || IsDomainLiteral(right));
             if (!valid)
             {
                 var example = requireDomain ? "'report-42@example.com'" : "'logo' or 'logo@example.com'";
                 var expected = within is null ? "give one id such as" : "each id is one such as";
                 throw new MessageValidationException(
-                    $"'{value}' is not a valid -{parameter}: {expected} {example}, made of letters, digits, '.' and {Atext}", parameter, within ?? value);
+                    $"'{value}' is not a valid -{parameter}: {expected} {example}, made of letters, digits, '.' and {Atext}", parameter,
+                        within ?? value);
             }
 
             return id;

@@ -30,7 +30,8 @@ namespace PSCompositeMail.Engine.Messages
         /// <summary>Fields -Headers takes with a syntax to check; the file's must keep it too.</summary>
         private static readonly string[] StructuredFields =
         {
-            "Date", "In-Reply-To", "References", "List-Id", "List-Help", "List-Subscribe", "List-Unsubscribe", "List-Post", "List-Owner", "List-Archive", "List-Unsubscribe-Post",
+            "Date", "In-Reply-To", "References", "List-Id", "List-Help", "List-Subscribe", "List-Unsubscribe", "List-Post", "List-Owner",
+                "List-Archive", "List-Unsubscribe-Post",
         };
 
         public static void Check(MimeMessage message, string path)
@@ -57,7 +58,8 @@ namespace PSCompositeMail.Engine.Messages
             {
                 if (HeaderFieldRules.ForbiddenInFile(header.Field) is { } reason)
                 {
-                    throw Refuse(path, $"has a field {HeaderFieldRules.CanonicalName(header.Field)}: {reason}. A received message passed on keeps its trace and verdict fields, " +
+                    throw Refuse(path, $"has a field {HeaderFieldRules.CanonicalName(header.Field)}: {reason}. A received message passed on keeps " +
+                        "its trace and verdict fields, " +
                         "which its new receivers would trust: attach it (-Attachments) to pass it on, or remove those fields from the file");
                 }
 
@@ -111,11 +113,13 @@ namespace PSCompositeMail.Engine.Messages
             var name = wholeLine ? line.Substring(0, colon) : line;
             if (name.Any(c => c > (char)126))
             {
-                return $"has a field name with other characters than printable ASCII, '{ControlCharacters.Escape(name)}' (RFC 5322 2.2): readers would not agree on what field it is";
+                return $"has a field name with other characters than printable ASCII, '{ControlCharacters.Escape(name)}' (RFC 5322 2.2): readers " +
+                    "would not agree on what field it is";
             }
 
             return name.Any(c => c <= ' ' || c == (char)127)
-                ? $"has white space before the colon of its field name '{ControlCharacters.Escape(name)}'; readers disagree on whether that is the field, so it is refused: write the name and the colon together"
+                ? $"has white space before the colon of its field name '{ControlCharacters.Escape(name)}'; readers disagree on whether that is the " +
+                    "field, so it is refused: write the name and the colon together"
                 : null;
         }
 
@@ -126,7 +130,8 @@ namespace PSCompositeMail.Engine.Messages
                 var count = headers.Count(h => h.Field.Equals(field, StringComparison.OrdinalIgnoreCase));
                 if (count > 1)
                 {
-                    throw Refuse(path, $"has {count} {field} fields where a {what} has at most one (RFC 5322 3.6, RFC 2045): readers would not agree on which one counts");
+                    throw Refuse(path, $"has {count} {field} fields where a {what} has at most one (RFC 5322 3.6, RFC 2045): readers would not " +
+                        "agree on which one counts");
                 }
             }
         }
@@ -145,15 +150,19 @@ namespace PSCompositeMail.Engine.Messages
                 var twice = given.GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
                 if (twice is not null)
                 {
-                    throw Refuse(path, $"gives the parameter {ControlCharacters.Escape(twice.Key)} twice in a {header.Field} field: readers would not agree on which one counts");
+                    throw Refuse(path, $"gives the parameter {ControlCharacters.Escape(twice.Key)} twice in a {header.Field} field: readers would " +
+                        "not agree on which one counts");
                 }
 
-                foreach (var name in given.Where(p => p.Key.EndsWith("*", StringComparison.Ordinal)).Select(p => p.Key.TrimEnd('*')).Where(n => !n.Contains('*')))
+                foreach (var name in given.Where(p => p.Key.EndsWith("*", StringComparison.Ordinal)).Select(p => p.Key.TrimEnd('*'))
+                    .Where(n => !n.Contains('*')))
                 {
                     if (given.Any(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)) &&
-                        !string.Equals(MimeParameterNames.Decoded(header, name, extended: false), MimeParameterNames.Decoded(header, name, extended: true), StringComparison.Ordinal))
+                        !string.Equals(MimeParameterNames.Decoded(header, name, extended: false),
+                            MimeParameterNames.Decoded(header, name, extended: true), StringComparison.Ordinal))
                     {
-                        throw Refuse(path, $"gives the parameter {ControlCharacters.Escape(name)} twice in a {header.Field} field, plain and as {ControlCharacters.Escape(name)}* (RFC 2231), with different values: readers would not agree on which one counts");
+                        throw Refuse(path, $"gives the parameter {ControlCharacters.Escape(name)} twice in a {header.Field} field, plain and as " +
+                            $"{ControlCharacters.Escape(name)}* (RFC 2231), with different values: readers would not agree on which one counts");
                     }
                 }
             }
@@ -161,11 +170,13 @@ namespace PSCompositeMail.Engine.Messages
             if (entity is MimePart part && part.ContentType.Name is { } typeName && part.ContentDisposition?.FileName is { } fileName &&
                 !string.Equals(typeName, fileName, StringComparison.Ordinal))
             {
-                throw Refuse(path, $"names an attachment '{ControlCharacters.Escape(typeName)}' in its Content-Type and '{ControlCharacters.Escape(fileName)}' in its Content-Disposition: readers would not agree on its name");
+                throw Refuse(path, $"names an attachment '{ControlCharacters.Escape(typeName)}' in its Content-Type and " +
+                    $"'{ControlCharacters.Escape(fileName)}' in its Content-Disposition: readers would not agree on its name");
             }
         }
 
-        /// <summary>RFC 5322 3.6.2: a From names the authors; with several it needs a Sender, the one mailbox that sent it; a Sender is one mailbox.</summary>
+        /// <summary>RFC 5322 3.6.2: a From names the authors; with several it needs a Sender, the one mailbox that sent it; a Sender is one
+        /// mailbox.</summary>
         private static void RequireSenderOfManyAuthors(MimeMessage message, string path)
         {
             if (!message.From.Mailboxes.Any())
@@ -182,11 +193,13 @@ namespace PSCompositeMail.Engine.Messages
 
             if (message.From.Mailboxes.Count() > 1 && message.Sender is null)
             {
-                throw Refuse(path, "names several authors in From and no Sender: RFC 5322 3.6.2 requires a Sender field naming the one mailbox that sends it, which is also its envelope sender");
+                throw Refuse(path, "names several authors in From and no Sender: RFC 5322 3.6.2 requires a Sender field naming the one mailbox " +
+                    "that sends it, which is also its envelope sender");
             }
         }
 
-        /// <summary>The one rule for header text (<see cref="HeaderValueGuard"/>): decoded, a subject, a display name or a file name holds no control character.</summary>
+        /// <summary>The one rule for header text (<see cref="HeaderValueGuard"/>): decoded, a subject, a display name or a file name holds no control
+        /// character.</summary>
         private static void RequireShowableText(MimeMessage message, IEnumerable<MimeEntity> entities, string path)
         {
             var names = message.From.Mailboxes.Concat(message.Sender is { } sender ? new[] { sender } : Array.Empty<MailboxAddress>())
@@ -206,7 +219,8 @@ namespace PSCompositeMail.Engine.Messages
             foreach (var part in entities.OfType<MimePart>())
             {
                 // Both names: readers differ on which one they show when a part gives two.
-                Checked(path, null, () => HeaderValueGuard.RejectUnsafeFileName(part.ContentDisposition?.FileName, "Path (an attachment's file name)"));
+                Checked(path, null, () => HeaderValueGuard.RejectUnsafeFileName(part.ContentDisposition?.FileName,
+                    "Path (an attachment's file name)"));
                 Checked(path, null, () => HeaderValueGuard.RejectUnsafeFileName(part.ContentType.Name, "Path (an attachment's name)"));
             }
         }

@@ -214,7 +214,9 @@ namespace PSCompositeMail.Engine.Messages
                 }
                 else if (inline.Count > 0)
                 {
-                    throw new MessageValidationException("-InlineAttachments needs an HTML body (-HtmlBody, or -Body with -BodyAsHtml) that refers to them as cid:<id>.", "InlineAttachments", null);
+                    throw new MessageValidationException(
+                        "-InlineAttachments needs an HTML body (-HtmlBody, or -Body with -BodyAsHtml) that refers to them as cid:<id>.",
+                        "InlineAttachments", null);
                 }
 
                 MimeEntity text = htmlPart is null
@@ -291,7 +293,8 @@ namespace PSCompositeMail.Engine.Messages
         {
             if (RegularFile.WhyNot(path) is { } kind)
             {
-                throw new MessageValidationException($"The {what} '{path}' is {kind}, not a regular file; it was not opened.", parameter, path, MessageProblem.NotReadable);
+                throw new MessageValidationException($"The {what} '{path}' is {kind}, not a regular file; it was not opened.", parameter, path,
+                    MessageProblem.NotReadable);
             }
 
             try
@@ -304,7 +307,8 @@ namespace PSCompositeMail.Engine.Messages
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
-                throw new MessageValidationException($"The {what} '{path}' cannot be read: {ex.Message}", parameter, path, MessageProblem.NotReadable, ex);
+                throw new MessageValidationException($"The {what} '{path}' cannot be read: {ex.Message}", parameter, path, MessageProblem.NotReadable,
+                    ex);
             }
         }
     }

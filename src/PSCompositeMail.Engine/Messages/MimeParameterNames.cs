@@ -37,7 +37,8 @@ namespace PSCompositeMail.Engine.Messages
             }
         }
 
-        /// <summary>The value MimeKit reads for <paramref name="name"/> from only its plain, or only its RFC 2231 (name*), spelling in the field.</summary>
+        /// <summary>The value MimeKit reads for <paramref name="name"/> from only its plain, or only its RFC 2231 (name*), spelling in the
+        /// field.</summary>
         public static string? Decoded(Header header, string name, bool extended)
         {
             var kept = new StringBuilder(header.Id == HeaderId.ContentType ? "application/octet-stream" : "attachment");

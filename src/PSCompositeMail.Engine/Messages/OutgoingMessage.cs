@@ -22,14 +22,17 @@ namespace PSCompositeMail.Engine.Messages
         public static OutgoingMessage Of(IOutgoingMessage message) => message as OutgoingMessage ?? throw new InvalidCastException(
             $"The engine sends and signs only messages it built or loaded itself (IMessageFactory), not a {message.GetType().FullName}.");
 
-        /// <param name="backing">What the MIME's parts are read from, if anything beyond the parts themselves (the temporary copy a message was parsed from): disposed with the message.</param>
-        public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification, IDisposable? backing = null)
+        /// <param name="backing">What the MIME's parts are read from, if anything beyond the parts themselves (the temporary copy a message was
+        /// parsed from): disposed with the message.</param>
+        public OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients,
+            DeliveryNotificationOptions deliveryNotification, IDisposable? backing = null)
             : this(mime, envelopeSender, recipients, deliveryNotification, ownsMime: true)
         {
             _backing = backing;
         }
 
-        private OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients, DeliveryNotificationOptions deliveryNotification, bool ownsMime)
+        private OutgoingMessage(MimeMessage mime, MailboxAddress envelopeSender, IReadOnlyList<MailboxAddress> recipients,
+            DeliveryNotificationOptions deliveryNotification, bool ownsMime)
         {
             _ownsMime = ownsMime;
             Mime = mime;
@@ -89,13 +92,15 @@ namespace PSCompositeMail.Engine.Messages
             };
         }
 
-        /// <summary>Every envelope recipient is in To, Cc or Bcc (see <see cref="MessageBuilder.Load"/>), so the headers carry the whole envelope.</summary>
+        /// <summary>Every envelope recipient is in To, Cc or Bcc (see <see cref="MessageBuilder.Load"/>), so the headers carry the whole
+        /// envelope.</summary>
         public void WriteForPickup(System.IO.Stream stream) => MimeText.WriteForPickup(Mime, stream);
 
         public IOutgoingMessage ForRecipients(IReadOnlyList<string> recipients)
         {
             var wanted = new HashSet<string>(recipients, StringComparer.OrdinalIgnoreCase);
-            return new OutgoingMessage(Mime, EnvelopeSender, Recipients.Where(r => wanted.Contains(r.Address)).ToArray(), DeliveryNotification, ownsMime: false);
+            return new OutgoingMessage(Mime, EnvelopeSender, Recipients.Where(r => wanted.Contains(r.Address)).ToArray(), DeliveryNotification,
+                ownsMime: false);
         }
 
         public void Dispose()

@@ -16,7 +16,8 @@ namespace PSCompositeMail.Engine.Messages
         private int _lineLength;
         private byte _previous;
 
-        /// <param name="bareLineFeedsAllowed">For content that is written through MimeKit's CRLF filter, which fixes bare LFs (but not bare CRs).</param>
+        /// <param name="bareLineFeedsAllowed">For content that is written through MimeKit's CRLF filter, which fixes bare LFs (but not bare
+        /// CRs).</param>
         public WireLineCheck(bool bareLineFeedsAllowed = false)
         {
             _bareLineFeedsAllowed = bareLineFeedsAllowed;

@@ -36,7 +36,8 @@ namespace PSCompositeMail.Engine.Reports
             }
 
             probe.Append("</tr></table></body></html>");
-            var inlined = PreMailer.Net.PreMailer.MoveCssInline(probe.ToString(), removeStyleElements: true, ignoreElements: null, css: css, stripIdAndClassAttributes: true, removeComments: true).Html;
+            var inlined = PreMailer.Net.PreMailer.MoveCssInline(probe.ToString(), removeStyleElements: true, ignoreElements: null, css: css,
+                stripIdAndClassAttributes: true, removeComments: true).Html;
             var document = new HtmlParser().ParseDocument(inlined);
             var attributes = new Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>>(StringComparer.Ordinal);
             foreach (var element in document.QuerySelectorAll("[data-kind]"))

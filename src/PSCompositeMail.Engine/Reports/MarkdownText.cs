@@ -65,7 +65,8 @@ namespace PSCompositeMail.Engine.Reports
         private static List<string> ListItems(ListBlock list)
         {
             var lines = new List<string>();
-            var number = list.IsOrdered && int.TryParse(list.OrderedStart, NumberStyles.Integer, CultureInfo.InvariantCulture, out var start) ? start : 1;
+            var number = list.IsOrdered && int.TryParse(list.OrderedStart, NumberStyles.Integer, CultureInfo.InvariantCulture, out var start) ? start
+                : 1;
             foreach (var item in list.OfType<ListItemBlock>())
             {
                 var marker = list.IsOrdered ? $"{number++}{list.OrderedDelimiter} " : "- ";

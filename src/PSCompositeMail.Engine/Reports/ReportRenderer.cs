@@ -23,7 +23,8 @@ namespace PSCompositeMail.Engine.Reports
                 report.Rows.Count(r => r.Highlight == RowHighlight.Warning),
                 report.Rows.Count(r => r.Highlight == RowHighlight.Good));
             var (widths, layoutWarning) = ColumnWidths(report);
-            return new MailBody(report.Title, Html(report, widths), ReportText.Render(report, TextBarWidth), report.Rows.Count, counts, layoutWarning);
+            return new MailBody(report.Title, Html(report, widths), ReportText.Render(report, TextBarWidth), report.Rows.Count, counts,
+                layoutWarning);
         }
 
         private static string Html(ReportContent report, IReadOnlyList<string> widths)
@@ -35,7 +36,8 @@ namespace PSCompositeMail.Engine.Reports
             page.Append("<!DOCTYPE html><html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">")
                 .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>")
                 .Append(Encode(report.Title ?? string.Empty)).Append("</title></head>")
-                .Append("<body class=\"body\"><table role=\"presentation\" class=\"outer\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td class=\"outer-cell\" align=\"center\">")
+                .Append("<body class=\"body\"><table role=\"presentation\" class=\"outer\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" " +
+                    "border=\"0\"><tr><td class=\"outer-cell\" align=\"center\">")
                 .Append("<table role=\"presentation\" class=\"page\" width=\"600\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">");
             if (!string.IsNullOrEmpty(report.Title))
             {
@@ -56,7 +58,8 @@ namespace PSCompositeMail.Engine.Reports
             AppendText(page, report.PostContent);
             page.Append("</table></td></tr></table></body></html>");
             var inlined = PreMailer.Net.PreMailer.MoveCssInline(
-                page.ToString(), removeStyleElements: true, ignoreElements: null, css: ReportStyle.Css, stripIdAndClassAttributes: true, removeComments: true).Html;
+                page.ToString(), removeStyleElements: true, ignoreElements: null, css: ReportStyle.Css, stripIdAndClassAttributes: true,
+                    removeComments: true).Html;
             inlined = PageWidthForOutlook(inlined);
             return report.Columns.Count > 0 ? inlined.Replace(tableToken, Table(report, widths)) : inlined;
         }
@@ -109,7 +112,8 @@ namespace PSCompositeMail.Engine.Reports
         }
 
         /// <summary>The stylesheet is a constant: its table elements are inlined once per process.</summary>
-        internal static readonly Lazy<ElementStyles> TableStyles = new Lazy<ElementStyles>(() => ElementStyles.Inline(TableElementKinds(), ReportStyle.Css));
+        internal static readonly Lazy<ElementStyles> TableStyles = new Lazy<ElementStyles>(() =>
+            ElementStyles.Inline(TableElementKinds(), ReportStyle.Css));
 
         private static readonly (string, string)[] LayoutTable = { ("width", "100%"), ("cellpadding", "0"), ("cellspacing", "0"), ("border", "0") };
 
@@ -179,12 +183,14 @@ namespace PSCompositeMail.Engine.Reports
             kinds.Open(html, "table", "bar-track", LayoutTable).Append("<tbody><tr>");
             if (filled > 0)
             {
-                kinds.Open(html, "td", "bar-fill", ("width", filled + "%"), ("height", "10"), ("bgcolor", ReportStyle.FillColour)).Append("&nbsp;</td>");
+                kinds.Open(html, "td", "bar-fill", ("width", filled + "%"), ("height", "10"), ("bgcolor", ReportStyle.FillColour))
+                    .Append("&nbsp;</td>");
             }
 
             if (filled < 100)
             {
-                kinds.Open(html, "td", "bar-rest", ("width", (100 - filled) + "%"), ("height", "10"), ("bgcolor", ReportStyle.RestColour)).Append("&nbsp;</td>");
+                kinds.Open(html, "td", "bar-rest", ("width", (100 - filled) + "%"), ("height", "10"), ("bgcolor", ReportStyle.RestColour))
+                    .Append("&nbsp;</td>");
             }
 
             html.Append("</tr></tbody></table></td></tr></tbody></table>");
@@ -223,7 +229,8 @@ namespace PSCompositeMail.Engine.Reports
             double[] pixels;
             if (minimums.Count > 0 && minimums.Sum() > TableWidth)
             {
-                warning = $"The report has {report.Columns.Count} columns, which need at least {minimums.Sum():N0} px, more than the 600 px a mail is wide: " +
+                warning = $"The report has {report.Columns.Count} columns, which need at least {minimums.Sum():N0} px, more than the 600 px a mail " +
+                    "is wide: " +
                     "readers show them squeezed. Choose fewer columns with -Property.";
                 pixels = minimums.Select(m => m * TableWidth / minimums.Sum()).ToArray();
             }
@@ -235,7 +242,8 @@ namespace PSCompositeMail.Engine.Reports
             // Tenths of a percent that add up to 100 exactly: the largest remainders get the tenths rounding left over.
             var tenths = pixels.Select(px => px * 1000 / TableWidth).ToList();
             var whole = tenths.Select(t => (int)Math.Floor(t)).ToArray();
-            foreach (var i in tenths.Select((t, i) => (Remainder: t - Math.Floor(t), Index: i)).OrderByDescending(x => x.Remainder).Take(1000 - whole.Sum()).Select(x => x.Index))
+            foreach (var i in tenths.Select((t, i) => (Remainder: t - Math.Floor(t), Index: i)).OrderByDescending(x => x.Remainder)
+                .Take(1000 - whole.Sum()).Select(x => x.Index))
             {
                 whole[i]++;
             }
@@ -243,7 +251,8 @@ namespace PSCompositeMail.Engine.Reports
             return (whole.Select(t => (t / 10.0).ToString("0.#", CultureInfo.InvariantCulture) + "%").ToList(), warning);
         }
 
-        /// <summary>The table's width shared by weight, each column at least its minimum (those under it get it, the rest share what is left).</summary>
+        /// <summary>The table's width shared by weight, each column at least its minimum (those under it get it, the rest share what is
+        /// left).</summary>
         private static double[] SharedOut(IReadOnlyList<double> weights, IReadOnlyList<double> minimums)
         {
             var atMinimum = new bool[weights.Count];
@@ -262,7 +271,8 @@ namespace PSCompositeMail.Engine.Reports
             }
         }
 
-        public static string Marker(RowHighlight highlight) => highlight == RowHighlight.None ? string.Empty : highlight.ToString().ToUpperInvariant();
+        public static string Marker(RowHighlight highlight) => highlight == RowHighlight.None ? string.Empty : highlight.ToString()
+            .ToUpperInvariant();
 
         /// <summary>
         /// Text as HTML: the characters that could open markup or end an attribute are escaped; everything else,

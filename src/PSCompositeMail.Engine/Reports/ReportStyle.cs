@@ -15,8 +15,10 @@ namespace PSCompositeMail.Engine.Reports
 .body { margin: 0; padding: 0; background-color: #ffffff; }
 .outer { width: 100%; border-collapse: collapse; }
 .outer-cell { padding: 0; }
-.page { width: 100%; max-width: 600px; table-layout: fixed; border-collapse: collapse; font-family: 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; line-height: 20px; color: #202124; }
-.title { padding: 16px 12px 8px 12px; font-size: 22px; line-height: 28px; font-weight: bold; color: #202124; overflow-wrap: anywhere; word-break: break-word; }
+.page { width: 100%; max-width: 600px; table-layout: fixed; border-collapse: collapse;
+    font-family: 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; line-height: 20px; color: #202124; }
+.title { padding: 16px 12px 8px 12px; font-size: 22px; line-height: 28px; font-weight: bold; color: #202124; overflow-wrap: anywhere;
+    word-break: break-word; }
 .section { padding: 4px 12px 8px 12px; overflow-wrap: anywhere; word-break: break-word; }
 .section p { margin: 0 0 10px 0; }
 .section h1 { margin: 8px 0 8px 0; font-size: 20px; line-height: 26px; }
@@ -29,8 +31,10 @@ namespace PSCompositeMail.Engine.Reports
 .section a { color: #1a0dab; text-decoration: underline; }
 .table-holder { padding: 4px 12px 12px 12px; }
 .report { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 13px; line-height: 18px; }
-.head { padding: 6px 6px; text-align: left; font-weight: bold; color: #202124; background-color: #e8eaed; border-bottom: 2px solid #9aa0a6; overflow-wrap: anywhere; word-break: break-word; }
-.cell { padding: 5px 6px; vertical-align: top; text-align: left; color: #202124; background-color: #ffffff; border-bottom: 1px solid #dadce0; overflow-wrap: anywhere; word-break: break-word; }
+.head { padding: 6px 6px; text-align: left; font-weight: bold; color: #202124; background-color: #e8eaed; border-bottom: 2px solid #9aa0a6;
+    overflow-wrap: anywhere; word-break: break-word; }
+.cell { padding: 5px 6px; vertical-align: top; text-align: left; color: #202124; background-color: #ffffff;
+    border-bottom: 1px solid #dadce0; overflow-wrap: anywhere; word-break: break-word; }
 .num { text-align: right; }
 .marker { font-weight: bold; font-size: 11px; }
 .critical { background-color: #fad2cf; color: #8c1d18; font-weight: bold; }

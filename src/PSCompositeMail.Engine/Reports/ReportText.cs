@@ -76,7 +76,8 @@ namespace PSCompositeMail.Engine.Reports
                 }
             }
 
-            var widths = header.Select((name, c) => Math.Max(Math.Max(1, name.Length), rows.Select(row => row[c].Length).DefaultIfEmpty(0).Max())).ToList();
+            var widths = header.Select((name, c) => Math.Max(Math.Max(1, name.Length), rows.Select(row => row[c].Length).DefaultIfEmpty(0).Max()))
+                .ToList();
             AppendLine(text, header, widths, right);
             AppendLine(text, widths.Select(w => new string('-', w)).ToList(), widths, right);
             foreach (var row in rows)

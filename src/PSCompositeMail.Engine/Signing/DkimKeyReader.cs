@@ -29,27 +29,32 @@ namespace PSCompositeMail.Engine.Signing
             catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or InvalidCastException)
             {
                 // BouncyCastle reports an encrypted key without a password, or a damaged one, as one of these.
-                throw new InvalidSigningKeyException($"{keySource} holds no readable PEM private key ({ex.Message}). Use an unencrypted PEM key that 'openssl pkey -check -noout -in <file>' accepts.", Parameter, ex);
+                throw new InvalidSigningKeyException(
+                    $"{keySource} holds no readable PEM private key ({ex.Message}). Use an unencrypted PEM key that 'openssl pkey -check -noout " +
+                    "-in <file>' accepts.", Parameter, ex);
             }
 
             var key = content switch
             {
                 AsymmetricCipherKeyPair pair => pair.Private,
                 AsymmetricKeyParameter single => single,
-                null => throw new InvalidSigningKeyException($"{keySource} holds no PEM block: it must hold the DKIM private key as PEM ('-----BEGIN PRIVATE KEY-----').", Parameter),
+                null => throw new InvalidSigningKeyException(
+                    $"{keySource} holds no PEM block: it must hold the DKIM private key as PEM ('-----BEGIN PRIVATE KEY-----').", Parameter),
                 X509Certificate => throw new InvalidSigningKeyException($"{keySource} holds a certificate, not the DKIM private key.", Parameter),
                 _ => throw new InvalidSigningKeyException($"{keySource} holds a {content.GetType().Name}, not a DKIM private key.", Parameter),
             };
             if (!key.IsPrivate)
             {
-                throw new InvalidSigningKeyException($"{keySource} holds a public key; DKIM signs with the private key (the public one goes into DNS).", Parameter);
+                throw new InvalidSigningKeyException(
+                    $"{keySource} holds a public key; DKIM signs with the private key (the public one goes into DNS).", Parameter);
             }
 
             switch (key)
             {
                 case RsaPrivateCrtKeyParameters rsa when rsa.Modulus.BitLength < MinimumRsaBits:
                     throw new InvalidSigningKeyException(
-                        $"{keySource} holds a {rsa.Modulus.BitLength}-bit RSA key; DKIM needs {MinimumRsaBits} bits or more (receivers refuse shorter keys). " +
+                        $"{keySource} holds a {rsa.Modulus.BitLength}-bit RSA key; DKIM needs {MinimumRsaBits} bits or more (receivers refuse " +
+                            "shorter keys). " +
                         "Make one with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048", Parameter);
                 case RsaPrivateCrtKeyParameters rsa:
                     ProveRsa(rsa, keySource);
@@ -59,7 +64,8 @@ namespace PSCompositeMail.Engine.Signing
                     return key;
                 default:
                     throw new InvalidSigningKeyException(
-                        $"{keySource} holds a {Describe(key)} key; DKIM signs with RSA (rsa-sha256, {MinimumRsaBits} bits or more) or Ed25519 (ed25519-sha256).", Parameter);
+                        $"{keySource} holds a {Describe(key)} key; DKIM signs with RSA (rsa-sha256, {MinimumRsaBits} bits or more) or Ed25519 " +
+                            "(ed25519-sha256).", Parameter);
             }
         }
 
@@ -92,8 +98,10 @@ namespace PSCompositeMail.Engine.Signing
             if (!verified || !rsa.P.Multiply(rsa.Q).Equals(rsa.Modulus))
             {
                 throw new InvalidSigningKeyException(
-                    $"{keySource} holds a damaged RSA key: its private and public parts do not belong together (signatures made with it would not verify against the record it publishes). " +
-                    "Check it with 'openssl pkey -check -noout -in <file>' and make a new key with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048", Parameter);
+                    $"{keySource} holds a damaged RSA key: its private and public parts do not belong together (signatures made with it would not " +
+                        "verify against the record it publishes). " +
+                    "Check it with 'openssl pkey -check -noout -in <file>' and make a new key with: openssl genpkey -algorithm RSA -pkeyopt " +
+                    "rsa_keygen_bits:2048", Parameter);
             }
         }
 

@@ -43,7 +43,8 @@ namespace PSCompositeMail.Engine.Signing
             {
                 Algorithm = "rsa-sha256";
                 KeyBits = rsa.Modulus.BitLength;
-                publicKey = SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent)).GetDerEncoded();
+                publicKey = SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent))
+                    .GetDerEncoded();
                 Record = "v=DKIM1; k=rsa; p=" + Convert.ToBase64String(publicKey);
             }
             else
@@ -55,7 +56,8 @@ namespace PSCompositeMail.Engine.Signing
                 Record = "v=DKIM1; k=ed25519; p=" + Convert.ToBase64String(publicKey);
             }
 
-            _signer = new DkimSigner(key, domain, selector, key is Ed25519PrivateKeyParameters ? DkimSignatureAlgorithm.Ed25519Sha256 : DkimSignatureAlgorithm.RsaSha256)
+            _signer = new DkimSigner(key, domain, selector, key is Ed25519PrivateKeyParameters ? DkimSignatureAlgorithm.Ed25519Sha256
+                : DkimSignatureAlgorithm.RsaSha256)
             {
                 HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
                 BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
@@ -87,7 +89,8 @@ namespace PSCompositeMail.Engine.Signing
                     _signer.Sign(MimeText.Wire, copy, SignedHeaders);
                 }
 
-                return new OutgoingMessage(copy, original.EnvelopeSender, original.Recipients, original.DeliveryNotification, backing: wire) { RawUtf8Headers = original.RawUtf8Headers };
+                return new OutgoingMessage(copy, original.EnvelopeSender, original.Recipients, original.DeliveryNotification,
+                    backing: wire) { RawUtf8Headers = original.RawUtf8Headers };
             }
             catch
             {
@@ -110,8 +113,10 @@ namespace PSCompositeMail.Engine.Signing
                       (domain?.EndsWith("." + _signer.Domain, StringComparison.OrdinalIgnoreCase) ?? false)))
                 {
                     throw new MessageValidationException(
-                        $"The message carries a DKIM-Signature of {ControlCharacters.Escape(domain ?? "no domain")}, and this backend signs as {_signer.Domain}: " +
-                        "signing it again would replay the other domain's signature under this one. Remove that DKIM-Signature from the file, or attach the message (-Attachments) to pass it on.",
+                        $"The message carries a DKIM-Signature of {ControlCharacters.Escape(domain ?? "no domain")}, and this backend signs as " +
+                            $"{_signer.Domain}: " +
+                        "signing it again would replay the other domain's signature under this one. Remove that DKIM-Signature from the file, or " +
+                        "attach the message (-Attachments) to pass it on.",
                         "Path",
                         domain);
                 }

@@ -43,7 +43,8 @@ namespace PSCompositeMail.Engine.Signing
             {
                 // Each RecipientInfo names its certificate (issuer and serial): every reader would learn who else it was for.
                 throw new MessageValidationException(
-                    "-Bcc cannot be used with encryption: an encrypted message names the certificate of everyone it is encrypted for, so its To and Cc recipients " +
+                    "-Bcc cannot be used with encryption: an encrypted message names the certificate of everyone it is encrypted for, so its To " +
+                        "and Cc recipients " +
                     "could tell who the Bcc recipients are. Send each Bcc recipient a message of their own (as -To). Nothing was sent.",
                     "Bcc",
                     string.Join(", ", message.Bcc.Mailboxes.Select(m => m.Address)));
@@ -169,7 +170,8 @@ namespace PSCompositeMail.Engine.Signing
                 if (theirs.Length == 0)
                 {
                     throw new MessageValidationException(
-                        $"No -EncryptionCertificate is for {recipient.Address}: every recipient (To and Cc) needs a certificate naming their address to read an encrypted message. Nothing was sent.",
+                        $"No -EncryptionCertificate is for {recipient.Address}: every recipient (To and Cc) needs a certificate naming their " +
+                            "address to read an encrypted message. Nothing was sent.",
                         "EncryptionCertificate",
                         recipient.Address);
                 }
@@ -180,7 +182,8 @@ namespace PSCompositeMail.Engine.Signing
             foreach (var (certificate, addresses) in offered.Where(o => !used.Contains(o.Certificate)))
             {
                 options.Verbose(
-                    $"S/MIME: not encrypting for '{certificate.Subject}' ({certificate.Thumbprint}, for {Describe(addresses)}): it is not the certificate of a recipient of this message.");
+                    $"S/MIME: not encrypting for '{certificate.Subject}' ({certificate.Thumbprint}, for {Describe(addresses)}): it is not the " +
+                        "certificate of a recipient of this message.");
             }
 
             return used;
@@ -236,7 +239,8 @@ namespace PSCompositeMail.Engine.Signing
             foreach (var sender in from.Where(m => !addresses.Contains(m.Address) && !addresses.Contains(m.GetAddress(true))))
             {
                 options.Warning(
-                    $"S/MIME: the signing certificate '{certificate.Subject}' ({certificate.Thumbprint}) is for {Describe(addresses)}, not for the From address {sender.Address}: " +
+                    $"S/MIME: the signing certificate '{certificate.Subject}' ({certificate.Thumbprint}) is for {Describe(addresses)}, not for the " +
+                        $"From address {sender.Address}: " +
                     "mail readers will show the signature as made by someone else. Sign with a certificate issued for that address.");
             }
         }
@@ -268,7 +272,8 @@ namespace PSCompositeMail.Engine.Signing
             catch (Exception ex) when (ex is ArgumentException or CryptographicException or NotSupportedException)
             {
                 throw new MessageValidationException(
-                    $"The private key of the certificate '{certificate.Subject}' ({certificate.Thumbprint}) given to -SigningCertificate cannot be used for signing: {ex.Message}",
+                    $"The private key of the certificate '{certificate.Subject}' ({certificate.Thumbprint}) given to -SigningCertificate cannot be " +
+                        $"used for signing: {ex.Message}",
                     "SigningCertificate",
                     certificate,
                     MessageProblem.InvalidValue,

@@ -19,7 +19,8 @@ namespace PSCompositeMail.Engine.Tokens
         public DateTimeOffset ExpiresOn { get; }
     }
 
-    /// <summary>Asks the token endpoint for a new token each time; never answers from a library's cache (see <see cref="AccessTokenCache"/>).</summary>
+    /// <summary>Asks the token endpoint for a new token each time; never answers from a library's cache (see <see
+    /// cref="AccessTokenCache"/>).</summary>
     internal interface ITokenIssuer
     {
         /// <summary>Where tokens are asked for, for errors: a URL or a few words, never a secret.</summary>
@@ -123,7 +124,8 @@ namespace PSCompositeMail.Engine.Tokens
                 {
                     Volatile.Write(ref _current, null);
                     throw new TokenRequestException(
-                        $"Could not get a token for {_settings.Describe()}: the token endpoint returned an unusable token ({why}); it was neither used nor kept. " +
+                        $"Could not get a token for {_settings.Describe()}: the token endpoint returned an unusable token ({why}); it was neither " +
+                            "used nor kept. " +
                         $"Check what answers at {_issuer.Endpoint}.");
                 }
 
@@ -140,21 +142,25 @@ namespace PSCompositeMail.Engine.Tokens
             }
         }
 
-        private IssuedToken Request(TimeSpan timeout, CancellationTokenSource bounded, CancellationToken cancellationToken, UnansweredTokenRequests? unanswered)
+        private IssuedToken Request(TimeSpan timeout, CancellationTokenSource bounded, CancellationToken cancellationToken,
+            UnansweredTokenRequests? unanswered)
         {
             using var answers = TokenEndpointAnswers.Track();
             try
             {
                 return _issuer.Request(bounded.Token);
             }
-            catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested && answers.Last is { } last && !last.StartsWith("2", StringComparison.Ordinal))
+            catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested && answers.Last is { } last
+                && !last.StartsWith("2", StringComparison.Ordinal))
             {
                 // It answered, with an error, and the library was still trying again: that is no hang, and the next message asks again.
                 // (A success whose body then stalled is a hang like any other.)
                 throw new TokenRequestException(
-                    $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} answered {last}, and the token library was still trying again when " +
+                    $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} answered {last}, and the token library was still trying " +
+                        "again when " +
                     $"-TimeoutSec ({timeout.TotalSeconds:0.#} s) ran out" +
-                    (last.StartsWith("5", StringComparison.Ordinal) || last.StartsWith("429", StringComparison.Ordinal) ? "; the service is unavailable for now: try again later." : "."),
+                    (last.StartsWith("5", StringComparison.Ordinal) || last.StartsWith("429", StringComparison.Ordinal)
+                        ? "; the service is unavailable for now: try again later." : "."),
                     // A timeout still: the endpoint refused nothing, so Test-MailBackend does not report the credential as refused.
                     new TimeoutException($"-TimeoutSec ran out while the token library tried again after {last}", ex));
             }
@@ -170,7 +176,8 @@ namespace PSCompositeMail.Engine.Tokens
             }
         }
 
-        /// <summary>A hung token endpoint is an outage of this backend, like a relay that does not answer: the message fails (or is spooled) and the rest go on.</summary>
+        /// <summary>A hung token endpoint is an outage of this backend, like a relay that does not answer: the message fails (or is spooled) and the
+        /// rest go on.</summary>
         internal sealed class Silence
         {
             private readonly DateTimeOffset _since;
@@ -188,8 +195,10 @@ namespace PSCompositeMail.Engine.Tokens
 
             public TokenRequestException Failure(Exception? inner, bool askedAgain = false) =>
                 new TokenRequestException(
-                    $"Could not get a token for {_owner._settings.Describe()}: {_owner._issuer.Endpoint} did not answer within {_timeout.TotalSeconds:0.#} s (-TimeoutSec)" +
-                    (askedAgain ? $" at {_since.UtcDateTime:HH:mm:ss} UTC; it is not asked again before {Until.UtcDateTime:HH:mm:ss} UTC in this Send-CompositeMail call." : "."),
+                    $"Could not get a token for {_owner._settings.Describe()}: {_owner._issuer.Endpoint} did not answer within " +
+                        $"{_timeout.TotalSeconds:0.#} s (-TimeoutSec)" +
+                    (askedAgain ? $" at {_since.UtcDateTime:HH:mm:ss} UTC; it is not asked again before {Until.UtcDateTime:HH:mm:ss} UTC in this " +
+                        "Send-CompositeMail call." : "."),
                     new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", inner));
         }
 

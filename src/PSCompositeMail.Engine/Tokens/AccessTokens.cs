@@ -14,7 +14,8 @@ namespace PSCompositeMail.Engine.Tokens
     {
         /// <param name="fresh">True after the service refused the last token as unauthenticated: skip the cache.</param>
         /// <param name="timeout">The backend's -TimeoutSec: the most one token request may take, retries of the library included.</param>
-        /// <param name="unanswered">The pipeline's memory of endpoints that did not answer (<see cref="UnansweredTokenRequests.Of"/>); null: always ask.</param>
+        /// <param name="unanswered">The pipeline's memory of endpoints that did not answer (<see cref="UnansweredTokenRequests.Of"/>); null: always
+        /// ask.</param>
         string GetToken(bool fresh, TimeSpan timeout, CancellationToken cancellationToken, UnansweredTokenRequests? unanswered = null);
 
         /// <summary>The last usable token issued, kept or not, to read its permissions without asking again; null before the first.</summary>
@@ -30,7 +31,8 @@ namespace PSCompositeMail.Engine.Tokens
         // The variables through which Azure hosts offer their managed identity endpoint (App Service, Automation,
         // Functions, Arc, Service Fabric, Cloud Shell, IMDS): a token from one endpoint is never served for another.
         private static readonly string[] ManagedIdentityEnvironment =
-            { "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "IDENTITY_API_VERSION", "IMDS_ENDPOINT", "MSI_ENDPOINT", "MSI_SECRET", "AZURE_POD_IDENTITY_AUTHORITY_HOST" };
+            { "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "IDENTITY_API_VERSION", "IMDS_ENDPOINT", "MSI_ENDPOINT",
+                "MSI_SECRET", "AZURE_POD_IDENTITY_AUTHORITY_HOST" };
 
         private static readonly ConditionalWeakTable<TokenSettings, ConcurrentDictionary<string, IAccessTokenSource>> Sources =
             new ConditionalWeakTable<TokenSettings, ConcurrentDictionary<string, IAccessTokenSource>>();

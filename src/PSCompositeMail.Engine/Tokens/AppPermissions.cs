@@ -34,20 +34,23 @@ namespace PSCompositeMail.Engine.Tokens
             // Escaped here: the roles come from whatever answered as the token endpoint, and list views show them as they are.
             return !payload.TryGetProperty("roles", out var roles) ? Array.Empty<string>()
                 : roles.ValueKind == JsonValueKind.String ? new[] { ControlCharacters.Escape(roles.GetString()) }
-                : roles.ValueKind == JsonValueKind.Array ? roles.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => ControlCharacters.Escape(r.GetString())).ToArray()
+                : roles.ValueKind == JsonValueKind.Array ? roles.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String)
+                    .Select(r => ControlCharacters.Escape(r.GetString())).ToArray()
                 : Array.Empty<string>();
         }
 
         /// <summary>When a JWT access token says it expires (its exp claim); null when it is no JWT or says nothing.</summary>
         public static DateTimeOffset? Expiry(string token) =>
-            Payload(token) is { } payload && payload.TryGetProperty("exp", out var exp) && exp.ValueKind == JsonValueKind.Number && exp.TryGetInt64(out var seconds)
+            Payload(token) is { } payload && payload.TryGetProperty("exp", out var exp) && exp.ValueKind == JsonValueKind.Number
+                && exp.TryGetInt64(out var seconds)
                 && seconds is > 0 and < 253402300800
                 ? DateTimeOffset.FromUnixTimeSeconds(seconds)
                 : null;
 
         /// <summary>What Test-MailBackend warns of an Entra token whose permissions cannot be read.</summary>
         public static string Unknown(string required, string api, TokenSettings settings) =>
-            $"The token of {settings.Describe()} cannot be read as a JWT, so its permissions are unknown: whether it carries {required} of {api} shows only " +
+            $"The token of {settings.Describe()} cannot be read as a JWT, so its permissions are unknown: whether it carries {required} of {api} " +
+                "shows only " +
             "when something is sent (-SendTestMessage). Entra ID issues JWT access tokens: check what answers as the token endpoint.";
 
         private static JsonElement? Payload(string token)
@@ -71,8 +74,10 @@ namespace PSCompositeMail.Engine.Tokens
 
         /// <summary>Null when <paramref name="roles"/> holds <paramref name="required"/>; otherwise the error that says how to grant it.</summary>
         /// <param name="api">Where the permission is found in the portal: "Microsoft Graph", or "Office 365 Exchange Online".</param>
-        /// <param name="mailbox">The mailbox the backend sends as, for the Exchange side of the advice; null when each message's From decides.</param>
-        public static MailPermissionException? Missing(IReadOnlyList<string> roles, string required, string api, TokenSettings settings, string? mailbox)
+        /// <param name="mailbox">The mailbox the backend sends as, for the Exchange side of the advice; null when each message's From
+        /// decides.</param>
+        public static MailPermissionException? Missing(IReadOnlyList<string> roles, string required, string api, TokenSettings settings,
+            string? mailbox)
         {
             // Case-sensitive, as Graph and Exchange Online compare them: "mail.send" is not the permission.
             if (roles.Contains(required, StringComparer.Ordinal))
@@ -88,10 +93,12 @@ namespace PSCompositeMail.Engine.Tokens
                   (required == SmtpSend ? "APIs my organization uses > Office 365 Exchange Online" : "Microsoft Graph") +
                   $" > Application permissions > {required}, then 'Grant admin consent' for the tenant.";
             var exchange = required == SmtpSend
-                ? $" Exchange Online also needs the app's service principal (New-ServicePrincipal) and its right to {mailbox ?? "the mailbox"} (Add-MailboxPermission -AccessRights FullAccess)."
+                ? $" Exchange Online also needs the app's service principal (New-ServicePrincipal) and its right to {mailbox ?? "the mailbox"} " +
+                    "(Add-MailboxPermission -AccessRights FullAccess)."
                 : string.Empty;
             return new MailPermissionException(
-                $"The token of {settings.Describe()} carries {carried}, not the application permission {required} of {api}, so sending will be refused. " +
+                $"The token of {settings.Describe()} carries {carried}, not the application permission {required} of {api}, so sending will be " +
+                    "refused. " +
                 grant + exchange + " A token shows a new grant once it is renewed: test a newly built backend (or a new session).");
         }
 

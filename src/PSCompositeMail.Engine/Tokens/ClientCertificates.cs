@@ -15,12 +15,14 @@ namespace PSCompositeMail.Engine.Tokens
         public static X509Certificate2 Load(TokenSettings settings)
         {
             var certificate = settings.ClientCertificate
-                ?? (settings.ClientCertificatePath is { } path ? FromFile(path, settings.ClientCertificatePassword is { } p ? new NetworkCredential(string.Empty, p).Password : null)
+                ?? (settings.ClientCertificatePath is { } path ? FromFile(path,
+                    settings.ClientCertificatePassword is { } p ? new NetworkCredential(string.Empty, p).Password : null)
                 : FromStore(settings.ClientCertificateThumbprint!));
             if (!certificate.HasPrivateKey)
             {
                 throw new TokenRequestException(
-                    $"The certificate {certificate.Subject} ({certificate.Thumbprint}) has no private key here, so it cannot sign in as app {settings.ClientId}. " +
+                    $"The certificate {certificate.Subject} ({certificate.Thumbprint}) has no private key here, so it cannot sign in as app " +
+                        $"{settings.ClientId}. " +
                     "Use the PFX (or PEM with its key) that holds the key, or import it into the store with its key.");
             }
 
@@ -74,7 +76,8 @@ namespace PSCompositeMail.Engine.Tokens
             var encrypted = type.GetMethod("CreateFromEncryptedPemFile", new[] { typeof(string), typeof(ReadOnlySpan<char>), typeof(string) });
             if (plain is null || encrypted is null)
             {
-                throw new TokenRequestException("A PEM certificate needs PowerShell 7; on Windows PowerShell use a PFX file or -ClientCertificateThumbprint.");
+                throw new TokenRequestException(
+                    "A PEM certificate needs PowerShell 7; on Windows PowerShell use a PFX file or -ClientCertificateThumbprint.");
             }
 
             try
@@ -114,7 +117,8 @@ namespace PSCompositeMail.Engine.Tokens
             }
 
             throw new TokenRequestException(
-                $"-ClientCertificateThumbprint: no certificate {wanted} in the personal store (Cert:\\CurrentUser\\My or Cert:\\LocalMachine\\My) of this account.");
+                $"-ClientCertificateThumbprint: no certificate {wanted} in the personal store (Cert:\\CurrentUser\\My or Cert:\\LocalMachine\\My) " +
+                    "of this account.");
         }
     }
 }

@@ -24,7 +24,8 @@ namespace PSCompositeMail.Engine.Tokens
             _credential = new Lazy<ServiceAccountCredential>(Build, LazyThreadSafetyMode.PublicationOnly);
         }
 
-        public string Endpoint => _credential.IsValueCreated ? _credential.Value.TokenServerUrl : $"the token_uri of {_settings.GoogleServiceAccountKey}";
+        public string Endpoint => _credential.IsValueCreated ? _credential.Value.TokenServerUrl
+            : $"the token_uri of {_settings.GoogleServiceAccountKey}";
 
         public string? LastRefusal => _endpointStatus.LastRefusal;
 
@@ -41,7 +42,8 @@ namespace PSCompositeMail.Engine.Tokens
         {
             if (RegularFile.WhyNot(_settings.GoogleServiceAccountKey!) is { } what)
             {
-                throw new TokenRequestException($"-GoogleServiceAccountKey: {_settings.GoogleServiceAccountKey} is {what}, not a regular file; it was not opened.");
+                throw new TokenRequestException(
+                    $"-GoogleServiceAccountKey: {_settings.GoogleServiceAccountKey} is {what}, not a regular file; it was not opened.");
             }
 
             var google = CredentialFactory.FromFile<ServiceAccountCredential>(_settings.GoogleServiceAccountKey!)
@@ -54,7 +56,8 @@ namespace PSCompositeMail.Engine.Tokens
             // The signed assertion goes to the key file's own token_uri: refuse it before any request unless it is https.
             if (!Uri.TryCreate(credential.TokenServerUrl, UriKind.Absolute, out var tokenUri) || !HttpsEndpoint.IsHttps(tokenUri))
             {
-                throw new TokenRequestException(HttpsEndpoint.Refusal(credential.TokenServerUrl, $"-GoogleServiceAccountKey {_settings.GoogleServiceAccountKey}: its token_uri"));
+                throw new TokenRequestException(HttpsEndpoint.Refusal(credential.TokenServerUrl,
+                    $"-GoogleServiceAccountKey {_settings.GoogleServiceAccountKey}: its token_uri"));
             }
 
             return credential;

@@ -52,13 +52,17 @@ namespace PSCompositeMail.Engine.Tokens
         {
             var endpoint = Environment.GetEnvironmentVariable("IDENTITY_ENDPOINT");
             var header = Environment.GetEnvironmentVariable("IDENTITY_HEADER");
-            return string.IsNullOrEmpty(endpoint) == string.IsNullOrEmpty(header) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("IMDS_ENDPOINT"))
+            return string.IsNullOrEmpty(endpoint) == string.IsNullOrEmpty(header)
+                || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("IMDS_ENDPOINT"))
                 ? null
                 : string.IsNullOrEmpty(header)
-                    ? $"IDENTITY_ENDPOINT is set ({endpoint}) but IDENTITY_HEADER is not. App Service, Functions and Automation set both; with only one, " +
-                      "the token would be asked of the VM metadata service instead, so nothing was asked. Set both (or neither) in this process's environment."
+                    ? $"IDENTITY_ENDPOINT is set ({endpoint}) but IDENTITY_HEADER is not. App Service, Functions and Automation set both; with " +
+                        "only one, " +
+                      "the token would be asked of the VM metadata service instead, so nothing was asked. Set both (or neither) in this process's " +
+                      "environment."
                     : "IDENTITY_HEADER is set but IDENTITY_ENDPOINT is not. App Service, Functions and Automation set both; with only one, " +
-                      "the token would be asked of the VM metadata service instead, so nothing was asked. Set both (or neither) in this process's environment.";
+                      "the token would be asked of the VM metadata service instead, so nothing was asked. Set both (or neither) in this process's " +
+                      "environment.";
         }
 
         private IManagedIdentityApplication Build()

@@ -14,14 +14,16 @@ namespace PSCompositeMail.Engine.Tokens
         /// <summary>Where the SMTP backend's tokens come from: Exchange Online's resource, or Gmail's scope.</summary>
         public static IAccessTokenSource TokensFor(SmtpSettings settings) => AccessTokens.For(
             settings.Tokens!,
-            settings.Tokens!.Source == TokenProvider.GoogleServiceAccount ? GoogleServiceAccountTokenSource.GmailScope : MicrosoftCloudEndpoints.ExchangeResource(settings.Tokens.Cloud));
+            settings.Tokens!.Source == TokenProvider.GoogleServiceAccount ? GoogleServiceAccountTokenSource.GmailScope
+                : MicrosoftCloudEndpoints.ExchangeResource(settings.Tokens.Cloud));
 
         /// <summary>
         /// What Test-MailBackend reports of an Entra token's permissions: the roles of the token the backend last got (no
         /// new request: this also runs when the check failed, and must not fail itself), and the error when SMTP.SendAsApp
         /// is missing. Google's tokens are opaque: no roles, nothing to check.
         /// </summary>
-        public static (IReadOnlyList<string> Roles, Exception? Missing) Permissions(SmtpSettings settings, DeliveryContext context, string backendName)
+        public static (IReadOnlyList<string> Roles, Exception? Missing) Permissions(SmtpSettings settings, DeliveryContext context,
+            string backendName)
         {
             if (settings.Tokens is not { Source: not TokenProvider.GoogleServiceAccount } tokens || TokensFor(settings).LastIssued is not { } token)
             {

@@ -15,7 +15,8 @@ namespace PSCompositeMail.Engine.Tokens
     internal static class TokenEndpointHttp
     {
         // One for the process, as MSAL advises: it pools connections. Each request is bounded by its cancellation token.
-        private static readonly HttpClient MsalClient = new HttpClient(new TokenEndpointAnswers.Recorder(RedirectRefusal.Over(new HttpClientHandler(), Refusal)))
+        private static readonly HttpClient MsalClient = new HttpClient(
+            new TokenEndpointAnswers.Recorder(RedirectRefusal.Over(new HttpClientHandler(), Refusal)))
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -26,7 +27,8 @@ namespace PSCompositeMail.Engine.Tokens
         /// <summary>What a token request answered with a redirect fails with.</summary>
         public static Exception Refusal(string redirected) => new TokenRequestException(
             $"The token endpoint {redirected}. " +
-            "Token requests never follow a redirect, so nothing (no secret, assertion or identity header) was sent there and no token from there is used. " +
+            "Token requests never follow a redirect, so nothing (no secret, assertion or identity header) was sent there and no token from there " +
+            "is used. " +
             "Point the setting at the token endpoint itself.");
 
         private sealed class MsalFactory : IMsalHttpClientFactory

@@ -19,7 +19,8 @@ namespace PSCompositeMail.Engine.Tokens
         public string? LastRefusal => Volatile.Read(ref _lastRefusal);
 
         // Below Google's own handler, which would follow a redirect itself: the refusal sees the 3xx first.
-        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => new Recorder(this, new TokenEndpointAnswers.Recorder(new RedirectRefusal(base.CreateHandler(args), TokenEndpointHttp.Refusal)));
+        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) =>
+            new Recorder(this, new TokenEndpointAnswers.Recorder(new RedirectRefusal(base.CreateHandler(args), TokenEndpointHttp.Refusal)));
 
         private sealed class Recorder : DelegatingHandler
         {

@@ -75,6 +75,8 @@ namespace PSCompositeMail.Domain
         }
 
         private static ArgumentException Invalid(string? text) =>
-            new ArgumentException($"-DnsServer '{text}' is not a DNS server: give a host name or IP address, optionally with a port (dns1.example.com, 10.0.0.53:5353, [2001:db8::53]:53).");
+            new ArgumentException(
+                $"-DnsServer '{text}' is not a DNS server: give a host name or IP address, optionally with a port (dns1.example.com, " +
+                "10.0.0.53:5353, [2001:db8::53]:53).");
     }
 }

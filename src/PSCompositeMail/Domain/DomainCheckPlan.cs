@@ -8,7 +8,8 @@ using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Domain
 {
-    /// <summary>What the backends mean for a sending domain's DNS: which relays SPF must permit, which provider includes it must reach, which DKIM keys must be published.</summary>
+    /// <summary>What the backends mean for a sending domain's DNS: which relays SPF must permit, which provider includes it must reach, which DKIM
+    /// keys must be published.</summary>
     internal static class DomainCheckPlan
     {
         private const string MicrosoftProvider = "Microsoft 365";
@@ -62,7 +63,8 @@ namespace PSCompositeMail.Domain
             // "smtp.office365.com." (fully qualified, with its root dot) is the same host.
             else if (ProviderHosts.TryGetValue(settings.Server.TrimEnd('.'), out var provider))
             {
-                request.Providers.Add(new ProviderToCheck(smtp.Name, provider, provider == GoogleProvider ? GoogleInclude : MicrosoftInclude(MicrosoftCloud.Global)));
+                request.Providers.Add(new ProviderToCheck(smtp.Name, provider,
+                    provider == GoogleProvider ? GoogleInclude : MicrosoftInclude(MicrosoftCloud.Global)));
             }
             else
             {

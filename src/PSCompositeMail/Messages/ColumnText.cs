@@ -9,7 +9,8 @@ namespace PSCompositeMail.Messages
     /// Text for a table column of fixed width, for the format views. PowerShell's own table wrapping cuts words at the
     /// column's edge (serve|r, bob@|example.com), so the views hand it lines that already fit: wrapped between words,
     /// a word longer than the whole column broken after a separator (a path after a slash), and, where a view asks
-    /// for it, at most a few lines (the last one ending in an ellipsis when text was left out). The objects keep the whole text; Format-List shows it. Control characters
+    /// for it, at most a few lines (the last one ending in an ellipsis when text was left out). The objects keep the whole text; Format-List shows
+    /// it. Control characters
     /// are escaped first, as every view shows them.
     /// </summary>
     public static class ColumnText

@@ -34,7 +34,8 @@ namespace PSCompositeMail.Messages
                 : "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture);
 
         /// <summary>The text with every unsafe character written as its escape, so that showing it cannot drive a terminal.</summary>
-        /// <remarks>Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) are escaped too: shown raw they reorder what follows.</remarks>
+        /// <remarks>Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) are escaped too: shown raw they reorder what
+        /// follows.</remarks>
         public static string Escape(string? text, bool keepLineFeeds = false)
         {
             if (string.IsNullOrEmpty(text))

@@ -36,7 +36,8 @@ namespace PSCompositeMail.Messages
                 var what = control >= 0 ? "control character" : "bidirectional control character";
                 var why = control >= 0 ? string.Empty : "reorders what a mail reader shows, so it ";
                 throw new MessageValidationException(
-                    $"The value of -{parameter} contains the {what} {ControlCharacters.Describe(value![at])} at position {at + 1}, which {why}is not allowed in a mail header.",
+                    $"The value of -{parameter} contains the {what} {ControlCharacters.Describe(value![at])} at position {at + 1}, which {why}is " +
+                        "not allowed in a mail header.",
                     parameter,
                     value);
             }
@@ -54,7 +55,8 @@ namespace PSCompositeMail.Messages
             {
                 var described = ControlCharacters.Describe(fileName![invisible]);
                 throw new MessageValidationException(
-                    $"The file name '{fileName.Replace(fileName[invisible].ToString(), described)}' of -{parameter} contains the invisible formatting character {described} at position {invisible + 1}, which hides what the name really is: rename the file.",
+                    $"The file name '{fileName.Replace(fileName[invisible].ToString(), described)}' of -{parameter} contains the invisible " +
+                        $"formatting character {described} at position {invisible + 1}, which hides what the name really is: rename the file.",
                     parameter,
                     fileName);
             }
@@ -70,7 +72,9 @@ namespace PSCompositeMail.Messages
             if (at >= 0)
             {
                 throw new MessageValidationException(
-                    $"The value of -{parameter} contains half of a character at position {at + 1} (the unpaired UTF-16 surrogate {ControlCharacters.Describe(value![at])}), which no encoding can write: the text was probably cut in the middle of an emoji or other character beyond U+FFFF.",
+                    $"The value of -{parameter} contains half of a character at position {at + 1} (the unpaired UTF-16 surrogate " +
+                        $"{ControlCharacters.Describe(value![at])}), which no encoding can write: the text was probably cut in the middle of an " +
+                        "emoji or other character beyond U+FFFF.",
                     parameter,
                     value);
             }
@@ -95,7 +99,8 @@ namespace PSCompositeMail.Messages
         }
 
         private static int CodePointAt(string text, int i) =>
-            char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? char.ConvertToUtf32(text[i], text[i + 1]) : text[i];
+            char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? char.ConvertToUtf32(text[i], text[i + 1])
+                : text[i];
 
         /// <summary>Unicode's Default_Ignorable_Code_Point ranges beyond category Cf (DerivedCoreProperties.txt).</summary>
         private static bool IsDefaultIgnorable(int c) =>

@@ -5,7 +5,8 @@ namespace PSCompositeMail.Messages
     /// <summary>What was wrong with a message's input, caught before any backend saw it.</summary>
     public sealed class MessageValidationException : ArgumentException
     {
-        internal MessageValidationException(string message, string parameter, object? badValue, MessageProblem problem = MessageProblem.InvalidValue, Exception? inner = null)
+        internal MessageValidationException(string message, string parameter, object? badValue, MessageProblem problem = MessageProblem.InvalidValue,
+            Exception? inner = null)
             : base(message, parameter, inner)
         {
             BadValue = badValue;

@@ -39,12 +39,16 @@ namespace PSCompositeMail.Profiles
         private static readonly ProfileOnlyKey[] ProfileOnlyKeys =
         {
             new ProfileOnlyKey("Path", "Directory", (profile, value, at) => value, MailBackendKind.Directory),
-            new ProfileOnlyKey("Credential", "Credential", (profile, value, at) => profile.CredentialFromEnvironment(value, at), MailBackendKind.Smtp),
+            new ProfileOnlyKey("Credential", "Credential", (profile, value, at) => profile.CredentialFromEnvironment(value, at),
+                MailBackendKind.Smtp),
             new ProfileOnlyKey("CredentialFile", "Credential", (profile, value, at) => profile.CredentialFromFile(value, at), MailBackendKind.Smtp),
             new ProfileOnlyKey("OAuthTokenEnv", "OAuthToken", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp),
-            new ProfileOnlyKey("DkimPrivateKeyEnv", "DkimPrivateKey", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp, MailBackendKind.Directory),
-            new ProfileOnlyKey("ClientSecretEnv", "ClientSecret", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp, MailBackendKind.Graph),
-            new ProfileOnlyKey("ClientCertificatePasswordEnv", "ClientCertificatePassword", (profile, value, at) => profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp, MailBackendKind.Graph),
+            new ProfileOnlyKey("DkimPrivateKeyEnv", "DkimPrivateKey", (profile, value, at) => profile.SecretFromEnvironment(value, at),
+                MailBackendKind.Smtp, MailBackendKind.Directory),
+            new ProfileOnlyKey("ClientSecretEnv", "ClientSecret", (profile, value, at) => profile.SecretFromEnvironment(value, at),
+                MailBackendKind.Smtp, MailBackendKind.Graph),
+            new ProfileOnlyKey("ClientCertificatePasswordEnv", "ClientCertificatePassword", (profile, value, at) =>
+                profile.SecretFromEnvironment(value, at), MailBackendKind.Smtp, MailBackendKind.Graph),
             new ProfileOnlyKey("Backends", "Backend", (profile, value, at) => profile.ReadBackends(value, at).ToArray(), MailBackendKind.Composite),
         };
 
@@ -85,7 +89,8 @@ namespace PSCompositeMail.Profiles
             var ast = Parser.ParseFile(file, out _, out var errors);
             if (errors.Length > 0)
             {
-                throw new ProfileException(file, null, null, $"it is not a valid PowerShell data file: {errors[0].Message} (line {errors[0].Extent.StartLineNumber})");
+                throw new ProfileException(file, null, null,
+                    $"it is not a valid PowerShell data file: {errors[0].Message} (line {errors[0].Extent.StartLineNumber})");
             }
 
             if (ast.Find(a => a is HashtableAst, searchNestedScriptBlocks: false) is not HashtableAst table)
@@ -99,7 +104,8 @@ namespace PSCompositeMail.Profiles
             }
             catch (InvalidOperationException ex)
             {
-                throw new ProfileException(file, null, null, "it may hold only constant values (no commands, variables or script blocks): " + ex.Message);
+                throw new ProfileException(file, null, null, "it may hold only constant values (no commands, variables or script blocks): "
+                    + ex.Message);
             }
         }
 
@@ -117,7 +123,8 @@ namespace PSCompositeMail.Profiles
         /// <summary>The backends of the environment; when it sets a Policy, one composite holding them.</summary>
         public IReadOnlyList<MailBackend> Read(Hashtable environments)
         {
-            var key = environments.Keys.Cast<object>().Select(k => k.ToString()).FirstOrDefault(k => string.Equals(k, _environment, StringComparison.OrdinalIgnoreCase));
+            var key = environments.Keys.Cast<object>().Select(k => k.ToString())
+                .FirstOrDefault(k => string.Equals(k, _environment, StringComparison.OrdinalIgnoreCase));
             if (key is null)
             {
                 throw Problem(null, $"there is no such environment; the file has {string.Join(", ", environments.Keys.Cast<object>())}");
@@ -170,7 +177,8 @@ namespace PSCompositeMail.Profiles
             }
 
             var type = table["Type"]?.ToString();
-            var kind = Types.Where(t => string.Equals(t.ToString(), type, StringComparison.OrdinalIgnoreCase)).Select(t => (MailBackendKind?)t).FirstOrDefault()
+            var kind = Types.Where(t => string.Equals(t.ToString(), type, StringComparison.OrdinalIgnoreCase)).Select(t => (MailBackendKind?)t)
+                .FirstOrDefault()
                 ?? throw Problem(at + ".Type", $"'{type}' is not a backend type; expected one of {string.Join(", ", Types)}");
             var keys = KeysOf(kind).ToArray();
             var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
@@ -247,7 +255,8 @@ namespace PSCompositeMail.Profiles
             if (value is not Hashtable table || table.Count != 2 || !table.ContainsKey("UserNameEnv") || !table.ContainsKey("PasswordEnv"))
             {
                 throw Problem(at,
-                    "a credential is never written in the file; expected @{ UserNameEnv = 'NAME_OF_USER_VARIABLE'; PasswordEnv = 'NAME_OF_PASSWORD_VARIABLE' } or CredentialFile = './file.clixml'");
+                    "a credential is never written in the file; expected @{ UserNameEnv = 'NAME_OF_USER_VARIABLE'; PasswordEnv = " +
+                        "'NAME_OF_PASSWORD_VARIABLE' } or CredentialFile = './file.clixml'");
             }
 
             var user = Required(table["UserNameEnv"]?.ToString(), at + ".UserNameEnv");

@@ -26,7 +26,8 @@ namespace PSCompositeMail.Profiles
         /// <summary>The parameters a kind cannot do without, besides the switch that chooses it.</summary>
         public IEnumerable<string> MandatoryOf(MailBackendKind kind) =>
             _parameters.Values
-                .Where(p => p.ParameterType != typeof(SwitchParameter) && p.ParameterSets.TryGetValue(kind.ToString(), out var set) && set.IsMandatory)
+                .Where(p => p.ParameterType != typeof(SwitchParameter) && p.ParameterSets.TryGetValue(kind.ToString(), out var set)
+                    && set.IsMandatory)
                 .Select(p => p.Name);
 
         /// <summary>The value as binding would give it to the parameter; throws <see cref="ArgumentException"/> saying what is wrong.</summary>

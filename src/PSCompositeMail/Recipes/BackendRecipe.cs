@@ -20,7 +20,8 @@ namespace PSCompositeMail.Recipes
 
         /// <summary>Makes the backend. A value that does not fit throws <see cref="BackendSettingException"/> naming its setting.</summary>
         /// <param name="values">Values by setting name, as New-MailBackend's parameter binding gives them.</param>
-        /// <param name="fullPath">Turns a path as given into a full path: against the current location on the command line, against the file in a profile.</param>
+        /// <param name="fullPath">Turns a path as given into a full path: against the current location on the command line, against the file in a
+        /// profile.</param>
         /// <param name="warn">Where a warning about the settings goes (the caller's warning stream).</param>
         /// <param name="dkimSigners">The engine, which reads and checks a DKIM key.</param>
         public abstract MailBackend Build(
@@ -32,7 +33,8 @@ namespace PSCompositeMail.Recipes
     internal sealed class BackendRecipe<TDraft> : BackendRecipe, IEnumerable
         where TDraft : BackendDraft, new()
     {
-        private readonly Dictionary<string, Action<TDraft, object?>> _settings = new Dictionary<string, Action<TDraft, object?>>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, Action<TDraft, object?>> _settings = new Dictionary<string, Action<TDraft,
+            object?>>(StringComparer.OrdinalIgnoreCase);
         private readonly Func<TDraft, MailBackend> _build;
 
         public BackendRecipe(Func<TDraft, MailBackend> build)
@@ -45,7 +47,8 @@ namespace PSCompositeMail.Recipes
 
         /// <summary>One setting: its name, the type binding gives its value, and what it sets on the draft.</summary>
         public void Add<T>(string name, Action<TDraft, T> apply) =>
-            _settings.Add(name, (draft, value) => apply(draft, value is T typed ? typed : (T)LanguagePrimitives.ConvertTo(value, typeof(T), CultureInfo.InvariantCulture)));
+            _settings.Add(name, (draft, value) => apply(draft, value is T typed ? typed
+                : (T)LanguagePrimitives.ConvertTo(value, typeof(T), CultureInfo.InvariantCulture)));
 
         public override MailBackend Build(
             IEnumerable<KeyValuePair<string, object?>> values, Func<string, string> fullPath, Action<string> warn, IDkimSignerFactory dkimSigners)
@@ -56,7 +59,8 @@ namespace PSCompositeMail.Recipes
                 if (!_settings.TryGetValue(value.Key, out var apply))
                 {
                     // Only a New-MailBackend parameter without its line in BackendRecipes gets here: a bug, not bad input.
-                    throw new InvalidOperationException($"'{value.Key}' is not a setting of a {typeof(TDraft).Name}; add its line to BackendRecipes.");
+                    throw new InvalidOperationException(
+                        $"'{value.Key}' is not a setting of a {typeof(TDraft).Name}; add its line to BackendRecipes.");
                 }
 
                 try
@@ -91,7 +95,8 @@ namespace PSCompositeMail.Recipes
     /// <summary>A value that does not fit the setting it was given for; <see cref="Setting"/> names it.</summary>
     internal sealed class BackendSettingException : ArgumentException
     {
-        public BackendSettingException(string setting, string message, Exception? innerException = null, string? errorId = null, ErrorCategory category = ErrorCategory.InvalidArgument)
+        public BackendSettingException(string setting, string message, Exception? innerException = null, string? errorId = null,
+            ErrorCategory category = ErrorCategory.InvalidArgument)
             : base(message, innerException)
         {
             Setting = setting;

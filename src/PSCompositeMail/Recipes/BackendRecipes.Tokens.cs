@@ -68,7 +68,8 @@ namespace PSCompositeMail.Recipes
                 if (!TokensGiven)
                 {
                     throw new BackendSettingException("ClientId",
-                        "Graph needs app tokens: TenantId and ClientId with ClientSecret or a certificate, or ManagedIdentity.", errorId: "GraphNeedsTokens");
+                        "Graph needs app tokens: TenantId and ClientId with ClientSecret or a certificate, or ManagedIdentity.",
+                            errorId: "GraphNeedsTokens");
                 }
 
                 Settings.Tokens = ValidTokens();

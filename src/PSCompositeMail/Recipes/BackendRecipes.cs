@@ -63,7 +63,9 @@ namespace PSCompositeMail.Recipes
             }.WithDkim(),
             [MailBackendKind.Memory] = new BackendRecipe<BackendDraft>(draft => new MemoryBackend(draft.Name)),
             [MailBackendKind.Null] = new BackendRecipe<BackendDraft>(draft => new NullBackend(draft.Name)),
-            [MailBackendKind.ScriptBlock] = new BackendRecipe<ScriptBlockDraft>(draft => new ScriptBlockBackend(draft.Name, draft.ScriptBlock ?? throw new BackendSettingException("ScriptBlock", "A ScriptBlock backend needs a script block.")))
+            [MailBackendKind.ScriptBlock] = new BackendRecipe<ScriptBlockDraft>(draft =>
+                new ScriptBlockBackend(draft.Name, draft.ScriptBlock
+                ?? throw new BackendSettingException("ScriptBlock", "A ScriptBlock backend needs a script block.")))
             {
                 { "ScriptBlock", (ScriptBlockDraft d, ScriptBlock v) => d.ScriptBlock = v },
             },
@@ -89,7 +91,8 @@ namespace PSCompositeMail.Recipes
                     if (Settings.Credential is not null || Settings.OAuthToken is not null || Settings.OAuthUserName is null)
                     {
                         throw new BackendSettingException("UserName",
-                            "App tokens (TenantId/ClientId, ManagedIdentity, GoogleServiceAccountKey) go with UserName, the mailbox to send as, and replace Credential and OAuthToken.",
+                            "App tokens (TenantId/ClientId, ManagedIdentity, GoogleServiceAccountKey) go with UserName, the mailbox to send as, " +
+                                "and replace Credential and OAuthToken.",
                             errorId: "AppTokensNeedUserName");
                     }
 
@@ -99,24 +102,29 @@ namespace PSCompositeMail.Recipes
 
                 if (Settings.OAuthToken is not null && (Settings.Credential is not null || Settings.OAuthUserName is null))
                 {
-                    throw new BackendSettingException("OAuthToken", "An OAuth token goes with a UserName, and not with a Credential.", errorId: "OAuthNeedsUserName");
+                    throw new BackendSettingException("OAuthToken", "An OAuth token goes with a UserName, and not with a Credential.",
+                        errorId: "OAuthNeedsUserName");
                 }
 
                 if (Settings.SkipCertificateCheck)
                 {
-                    Warn($"Certificate checks are off for {Settings.Server}: anyone between here and the server can read and change the mail. Prefer -CertificateThumbprint to trust one certificate.");
+                    Warn($"Certificate checks are off for {Settings.Server}: anyone between here and the server can read and change the mail. " +
+                        "Prefer -CertificateThumbprint to trust one certificate.");
                 }
 
                 if (Settings.RequestedSecurity == SmtpSecurity.None && ClearTextSecret() is { } secret)
                 {
-                    Warn($"{secret.Given} with -Security None sends the {secret.What} for {Settings.Server} in clear text: anyone between here and the server can read it. Drop -Security None, so that the {secret.What} only ever travels encrypted, or give -Security StartTls or SslOnConnect.");
+                    Warn($"{secret.Given} with -Security None sends the {secret.What} for {Settings.Server} in clear text: anyone between here and " +
+                        $"the server can read it. Drop -Security None, so that the {secret.What} only ever travels encrypted, or give -Security " +
+                        "StartTls or SslOnConnect.");
                 }
 
                 Settings.Dkim = Dkim.Build(DkimSigners);
                 return new SmtpBackend(Name, Settings);
             }
 
-            /// <summary>What AUTH would send: a password, or a bearer token, which lets anyone who reads it send as the mailbox until it expires.</summary>
+            /// <summary>What AUTH would send: a password, or a bearer token, which lets anyone who reads it send as the mailbox until it
+            /// expires.</summary>
             private (string Given, string What)? ClearTextSecret() =>
                 Settings.Credential is not null ? ("-Credential", "password")
                 : Settings.OAuthToken is not null ? ("-OAuthToken", "bearer token")

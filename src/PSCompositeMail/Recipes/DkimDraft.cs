@@ -45,7 +45,8 @@ namespace PSCompositeMail.Recipes
             {
                 throw new BackendSettingException(
                     Domain is null ? "DkimDomain" : Selector is null ? "DkimSelector" : "DkimPrivateKeyPath",
-                    "DKIM needs DkimDomain, DkimSelector, and the key: DkimPrivateKeyPath, or the PEM text (-DkimPrivateKey; DkimPrivateKeyEnv in a profile).",
+                    "DKIM needs DkimDomain, DkimSelector, and the key: DkimPrivateKeyPath, or the PEM text (-DkimPrivateKey; DkimPrivateKeyEnv in " +
+                        "a profile).",
                     errorId: "DkimIncomplete");
             }
 
@@ -64,7 +65,8 @@ namespace PSCompositeMail.Recipes
                     _ => ErrorCategory.InvalidArgument,
                 };
                 // The engine names the key DkimPrivateKeyPath wherever it came from; the setting given is what the user can fix.
-                var setting = ex.ParamName is "DkimDomain" or "DkimSelector" ? ex.ParamName : KeyPath is null ? "DkimPrivateKey" : "DkimPrivateKeyPath";
+                var setting = ex.ParamName is "DkimDomain" or "DkimSelector" ? ex.ParamName : KeyPath is null ? "DkimPrivateKey"
+                    : "DkimPrivateKeyPath";
                 throw new BackendSettingException(setting, ex.Message, ex, "InvalidDkimKey", category);
             }
         }

@@ -35,7 +35,8 @@ namespace PSCompositeMail.Reports
             foreach (DictionaryEntry entry in table)
             {
                 var key = entry.Key?.ToString() ?? string.Empty;
-                var style = Order.Where(s => string.Equals(s.ToString(), key, StringComparison.OrdinalIgnoreCase)).DefaultIfEmpty(RowHighlight.None).First();
+                var style = Order.Where(s => string.Equals(s.ToString(), key, StringComparison.OrdinalIgnoreCase)).DefaultIfEmpty(RowHighlight.None)
+                    .First();
                 if (style == RowHighlight.None)
                 {
                     throw new ArgumentException($"-Highlight has the key '{key}', which is not a style. Use Critical, Warning or Good.");
@@ -46,7 +47,8 @@ namespace PSCompositeMail.Reports
                 {
                     var shown = value is null ? "$null" : $"a {value.GetType().Name}";
                     throw new ArgumentException(
-                        $"-Highlight's {style} is {shown}, not a script block. Give a test of each row as $_, for example {style} = {{ $_.Status -ne 'Running' }}.");
+                        $"-Highlight's {style} is {shown}, not a script block. Give a test of each row as $_, for example {style} = {{ $_.Status " +
+                            "-ne 'Running' }}.");
                 }
 
                 given[style] = test;
@@ -55,7 +57,8 @@ namespace PSCompositeMail.Reports
             return new HighlightRules(Order.Where(given.ContainsKey).Select(s => (s, given[s])).ToList());
         }
 
-        /// <summary>The style of the row as shown (see <see cref="TakenRow.Shown"/>). Runs the script blocks on the calling thread (the pipeline thread); one that throws is a <see cref="HighlightFailedException"/>.</summary>
+        /// <summary>The style of the row as shown (see <see cref="TakenRow.Shown"/>). Runs the script blocks on the calling thread (the pipeline
+        /// thread); one that throws is a <see cref="HighlightFailedException"/>.</summary>
         public RowHighlight Evaluate(PSObject row)
         {
             foreach (var (style, test) in _rules)

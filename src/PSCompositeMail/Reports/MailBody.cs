@@ -54,7 +54,8 @@ namespace PSCompositeMail.Reports
                 return body;
             }
 
-            if (wrapped.BaseObject is not PSCustomObject || wrapped.Properties["Html"]?.Value is not string html || wrapped.Properties["Text"]?.Value is not string text)
+            if (wrapped.BaseObject is not PSCustomObject || wrapped.Properties["Html"]?.Value is not string html
+                || wrapped.Properties["Text"]?.Value is not string text)
             {
                 return null;
             }
@@ -67,7 +68,8 @@ namespace PSCompositeMail.Reports
             }
 
             int Count(object? from, string name) =>
-                LanguagePrimitives.TryConvertTo<int>(PSObject.AsPSObject(from ?? new object()).Properties[name]?.Value, CultureInfo.InvariantCulture, out var count) ? count : 0;
+                LanguagePrimitives.TryConvertTo<int>(PSObject.AsPSObject(from ?? new object()).Properties[name]?.Value, CultureInfo.InvariantCulture,
+                    out var count) ? count : 0;
             var highlighted = wrapped.Properties["Highlighted"]?.Value;
             return new MailBody(
                 wrapped.Properties["Title"]?.Value as string,
@@ -89,7 +91,8 @@ namespace PSCompositeMail.Reports
             var bytes = System.Text.Encoding.UTF8.GetByteCount(Html);
             return bytes <= ClippedHtmlBytes
                 ? null
-                : $"The report's HTML is {bytes / 1024:N0} KB ({RowCount} row{(RowCount == 1 ? string.Empty : "s")}): Gmail shows only the first 102 KB and clips the rest. " +
+                : $"The report's HTML is {bytes / 1024:N0} KB ({RowCount} row{(RowCount == 1 ? string.Empty : "s")}): Gmail shows only the first " +
+                    "102 KB and clips the rest. " +
                   "Send fewer rows or columns (Select-Object -First, -Property), or attach the full data (Export-Csv and -Attachments).";
         }
 

@@ -15,6 +15,7 @@ namespace PSCompositeMail.Reports
         /// </summary>
         public static Collection<PSObject> Invoke(ScriptBlock script, PSObject row) =>
             // A new list each time: InvokeWithContext takes $_ out of the list it is given.
-            script.InvokeWithContext(null, new List<PSVariable> { new PSVariable("_", row), new PSVariable("ErrorActionPreference", ActionPreference.Stop) });
+            script.InvokeWithContext(null, new List<PSVariable> { new PSVariable("_", row),
+                new PSVariable("ErrorActionPreference", ActionPreference.Stop) });
     }
 }

@@ -22,7 +22,8 @@ namespace PSCompositeMail.Reports
         private IReadOnlyList<ColumnSource>? _columns;
         private int _taken;
 
-        /// <param name="property">-Property: names (wildcards allowed), calculated properties (@{ Name = ...; Expression = ... }) and script blocks, as Select-Object takes them.</param>
+        /// <param name="property">-Property: names (wildcards allowed), calculated properties (@{ Name = ...; Expression = ... }) and script blocks,
+        /// as Select-Object takes them.</param>
         /// <param name="enumerationLimit">$FormatEnumerationLimit: how many items of a collection a cell shows.</param>
         public ReportTable(IReadOnlyList<object>? property, CultureInfo culture, int enumerationLimit)
         {
@@ -70,11 +71,13 @@ namespace PSCompositeMail.Reports
         public void Add(TakenRow row, RowHighlight highlight)
         {
             _rows.Add(row.Values.Select(value => new Cell(
-                ValueText.Format(value, _culture, _enumerationLimit), ValueText.Number(value, _culture), ValueText.IsNumberWithoutSize(value))).ToArray());
+                ValueText.Format(value, _culture, _enumerationLimit), ValueText.Number(value, _culture), ValueText.IsNumberWithoutSize(value)))
+                    .ToArray());
             _highlights.Add(highlight);
         }
 
-        /// <summary>What the engine renders. -Bar names a column that is missing or not numeric: a warning names it, and it goes without bars.</summary>
+        /// <summary>What the engine renders. -Bar names a column that is missing or not numeric: a warning names it, and it goes without
+        /// bars.</summary>
         public ReportContent Build(IReadOnlyCollection<string>? bars, Action<string> warn)
         {
             var names = _columns?.Select(c => c.Name).ToList() ?? RequestedNames();
@@ -90,7 +93,8 @@ namespace PSCompositeMail.Reports
                 {
                     warn(shown.Count == 0
                         ? $"-Bar: the column '{names[i]}' has no values, so it has no bars."
-                        : $"-Bar: the column '{names[i]}' is not numeric (it holds '{shown.First(cell => cell.Number is null).Text}'), so it has no bars.");
+                        : $"-Bar: the column '{names[i]}' is not numeric (it holds '{shown.First(cell => cell.Number is null).Text}'), so it has " +
+                            "no bars.");
                     bar = false;
                 }
 
@@ -98,7 +102,8 @@ namespace PSCompositeMail.Reports
                 fractions.Add(bar ? Scale(shown.Select(cell => cell.Number!.Value).ToList()) : null);
             }
 
-            foreach (var missing in bars?.Where(b => !names.Any(n => string.Equals(n, b, StringComparison.OrdinalIgnoreCase))) ?? Enumerable.Empty<string>())
+            foreach (var missing in bars?.Where(b => !names.Any(n => string.Equals(n, b, StringComparison.OrdinalIgnoreCase)))
+                ?? Enumerable.Empty<string>())
             {
                 warn($"-Bar: the report has no column '{missing}' (its columns: {string.Join(", ", names)}).");
             }
@@ -201,7 +206,8 @@ namespace PSCompositeMail.Reports
         private static ColumnSource Calculated(IDictionary table)
         {
             object? Key(params string[] names) =>
-                table.Keys.Cast<object>().Where(k => names.Any(n => string.Equals(k?.ToString(), n, StringComparison.OrdinalIgnoreCase))).Select(k => table[k]).FirstOrDefault();
+                table.Keys.Cast<object>().Where(k => names.Any(n => string.Equals(k?.ToString(), n, StringComparison.OrdinalIgnoreCase)))
+                    .Select(k => table[k]).FirstOrDefault();
 
             var expression = Key("Expression", "E") is PSObject wrapped ? wrapped.BaseObject : Key("Expression", "E");
             var name = Key("Name", "N", "Label", "L")?.ToString();
@@ -210,9 +216,12 @@ namespace PSCompositeMail.Reports
                 case ScriptBlock script:
                     return Computed(name ?? script.ToString(), script);
                 case string property:
-                    return new ColumnSource(name ?? property, Named(property).Value, calculated: name is not null && !string.Equals(name, property, StringComparison.OrdinalIgnoreCase));
+                    return new ColumnSource(name ?? property, Named(property).Value,
+                        calculated: name is not null && !string.Equals(name, property, StringComparison.OrdinalIgnoreCase));
                 default:
-                    throw new ArgumentException("-Property: a calculated property needs Expression (a script block or a property name), and may have Name, for example @{ Name = 'Free (GB)'; Expression = { $_.Free / 1GB } }.");
+                    throw new ArgumentException(
+                        "-Property: a calculated property needs Expression (a script block or a property name), and may have Name, for example @{ " +
+                        "Name = 'Free (GB)'; Expression = { $_.Free / 1GB } }.");
             }
         }
 
@@ -257,7 +266,8 @@ namespace PSCompositeMail.Reports
         private readonly IReadOnlyList<ReportTable.ColumnSource> _columns;
         private PSObject? _shown;
 
-        public TakenRow(PSObject input, IReadOnlyList<ReportTable.ColumnSource> columns, object?[] values, IReadOnlyList<(string Column, RuntimeException Error)> failures, string description)
+        public TakenRow(PSObject input, IReadOnlyList<ReportTable.ColumnSource> columns, object?[] values,
+            IReadOnlyList<(string Column, RuntimeException Error)> failures, string description)
         {
             _input = input;
             _columns = columns;

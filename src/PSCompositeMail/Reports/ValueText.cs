@@ -21,8 +21,10 @@ namespace PSCompositeMail.Reports
         /// </summary>
         public static string Format(object? value, CultureInfo culture, int enumerationLimit) => Escaped(Shown(value, culture, enumerationLimit))!;
 
-        /// <summary>Text a report shows (a title, Markdown, a value): control characters and bidirectional overrides as escapes, line breaks kept.</summary>
-        public static string? Escaped(string? text) => text is null ? null : ControlCharacters.Escape(text.Replace("\r\n", "\n"), keepLineFeeds: true);
+        /// <summary>Text a report shows (a title, Markdown, a value): control characters and bidirectional overrides as escapes, line breaks
+        /// kept.</summary>
+        public static string? Escaped(string? text) => text is null ? null
+            : ControlCharacters.Escape(text.Replace("\r\n", "\n"), keepLineFeeds: true);
 
         private static string Shown(object? value, CultureInfo culture, int enumerationLimit)
         {
@@ -40,7 +42,8 @@ namespace PSCompositeMail.Reports
                 case IFormattable formattable:
                     return formattable.ToString(null, culture);
                 case IDictionary entries:
-                    return Enumeration(entries.Cast<DictionaryEntry>().Select(e => $"[{Shown(e.Key, culture, enumerationLimit)}, {Shown(e.Value, culture, enumerationLimit)}]"), enumerationLimit);
+                    return Enumeration(entries.Cast<DictionaryEntry>()
+                        .Select(e => $"[{Shown(e.Key, culture, enumerationLimit)}, {Shown(e.Value, culture, enumerationLimit)}]"), enumerationLimit);
                 case IEnumerable items:
                     return Enumeration(items.Cast<object?>().Select(item => Shown(item, culture, enumerationLimit)), enumerationLimit);
                 default:
@@ -96,6 +99,7 @@ namespace PSCompositeMail.Reports
                 _ => false,
             };
 
-        private static object? Unwrap(object? value) => value is PSObject wrapped && !(wrapped.BaseObject is PSCustomObject) ? wrapped.BaseObject : value;
+        private static object? Unwrap(object? value) => value is PSObject wrapped && !(wrapped.BaseObject is PSCustomObject) ? wrapped.BaseObject
+            : value;
     }
 }

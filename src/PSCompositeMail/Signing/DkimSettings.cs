@@ -47,7 +47,8 @@ namespace PSCompositeMail.Signing
             {
                 var record = Record;
                 var strings = Enumerable.Range(0, (record.Length + TxtStringLength - 1) / TxtStringLength)
-                    .Select(i => "\"" + record.Substring(i * TxtStringLength, Math.Min(TxtStringLength, record.Length - (i * TxtStringLength))) + "\"");
+                    .Select(i => "\"" + record.Substring(i * TxtStringLength, Math.Min(TxtStringLength, record.Length - (i * TxtStringLength)))
+                        + "\"");
                 return $"{RecordName}. IN TXT ( {string.Join(" ", strings)} )";
             }
         }
@@ -67,7 +68,8 @@ namespace PSCompositeMail.Signing
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new InvalidSigningKeyException($"The DKIM private key file '{path}' was not found.", "DkimPrivateKeyPath", ex, MessageProblem.NotFound);
+                throw new InvalidSigningKeyException($"The DKIM private key file '{path}' was not found.", "DkimPrivateKeyPath", ex,
+                    MessageProblem.NotFound);
             }
             catch (Platform.NotARegularFileException ex)
             {
@@ -75,7 +77,8 @@ namespace PSCompositeMail.Signing
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
             {
-                throw new InvalidSigningKeyException($"The DKIM private key file '{path}' cannot be read: {ex.Message}", "DkimPrivateKeyPath", ex, MessageProblem.NotReadable);
+                throw new InvalidSigningKeyException($"The DKIM private key file '{path}' cannot be read: {ex.Message}", "DkimPrivateKeyPath", ex,
+                    MessageProblem.NotReadable);
             }
 
             return Create(domain, selector, pem, $"The DKIM private key file '{path}'", signers);
@@ -93,15 +96,18 @@ namespace PSCompositeMail.Signing
             var asciiSelector = RequireDnsName(selector, "DkimSelector");
             if (string.IsNullOrWhiteSpace(privateKeyPem))
             {
-                throw new InvalidSigningKeyException($"{keySource} is empty or not set: it must hold the DKIM private key as PEM.", "DkimPrivateKeyPath");
+                throw new InvalidSigningKeyException($"{keySource} is empty or not set: it must hold the DKIM private key as PEM.",
+                    "DkimPrivateKeyPath");
             }
 
             return new DkimSettings(asciiDomain, asciiSelector, signers.CreateDkimSigner(asciiDomain, asciiSelector, privateKeyPem!, keySource));
         }
 
-        /// <summary>An internationalized domain goes into the signature and DNS as punycode; a selector may hold several labels (RFC 6376 3.1).</summary>
+        /// <summary>An internationalized domain goes into the signature and DNS as punycode; a selector may hold several labels (RFC 6376
+        /// 3.1).</summary>
         private static string RequireDnsName(string? value, string parameter) =>
             DnsName.ToAscii(value) ?? throw new InvalidSigningKeyException(
-                $"-{parameter} '{value}' is not a DNS name: use letters, digits, hyphens and dots (for example 'example.com', 'mail2026').", parameter);
+                $"-{parameter} '{value}' is not a DNS name: use letters, digits, hyphens and dots (for example 'example.com', 'mail2026').",
+                    parameter);
     }
 }

@@ -6,7 +6,8 @@ namespace PSCompositeMail.Signing
     /// <summary>A DKIM key or setting that cannot sign: refused when the backend is made, never at the first send.</summary>
     public sealed class InvalidSigningKeyException : ArgumentException
     {
-        internal InvalidSigningKeyException(string message, string parameter, Exception? inner = null, MessageProblem problem = MessageProblem.InvalidValue)
+        internal InvalidSigningKeyException(string message, string parameter, Exception? inner = null, MessageProblem problem =
+            MessageProblem.InvalidValue)
             : base(message, parameter, inner)
         {
             _text = message;

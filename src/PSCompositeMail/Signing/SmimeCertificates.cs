@@ -59,7 +59,8 @@ namespace PSCompositeMail.Signing
             if (found.Count == 0)
             {
                 throw new MessageValidationException(
-                    $"No certificate with thumbprint {wanted} is in the current user's personal store (Cert:\\CurrentUser\\My).", parameter, thumbprint, MessageProblem.NotFound);
+                    $"No certificate with thumbprint {wanted} is in the current user's personal store (Cert:\\CurrentUser\\My).", parameter,
+                        thumbprint, MessageProblem.NotFound);
             }
 
             return found[0];
@@ -71,7 +72,8 @@ namespace PSCompositeMail.Signing
             RequireValidNow(certificate, parameter);
             if (!certificate.HasPrivateKey)
             {
-                throw Unusable(certificate, parameter, "has no private key, which signing needs (give the PFX file, or a certificate from a store that holds its key)");
+                throw Unusable(certificate, parameter,
+                    "has no private key, which signing needs (give the PFX file, or a certificate from a store that holds its key)");
             }
 
             RequireKeyAlgorithm(certificate, parameter, RsaKey, EcKey);
@@ -79,7 +81,8 @@ namespace PSCompositeMail.Signing
             RequireKeyUsage(certificate, parameter, X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, "signing");
         }
 
-        /// <summary>Encrypting for a recipient needs an RSA certificate valid now, of 2048 bits or more, whose key usage allows key encipherment.</summary>
+        /// <summary>Encrypting for a recipient needs an RSA certificate valid now, of 2048 bits or more, whose key usage allows key
+        /// encipherment.</summary>
         public void RequireEncryption(X509Certificate2 certificate, string parameter)
         {
             RequireValidNow(certificate, parameter);
@@ -98,7 +101,8 @@ namespace PSCompositeMail.Signing
             if (rsa is not null && rsa.KeySize < MinimumRsaBits)
             {
                 throw Unusable(certificate, parameter,
-                    $"holds a {rsa.KeySize}-bit RSA key; S/MIME needs {MinimumRsaBits} bits or more, as DKIM does (shorter keys can be broken): ask its owner for a new certificate");
+                    $"holds a {rsa.KeySize}-bit RSA key; S/MIME needs {MinimumRsaBits} bits or more, as DKIM does (shorter keys can be broken): " +
+                        "ask its owner for a new certificate");
             }
         }
 
@@ -115,12 +119,14 @@ namespace PSCompositeMail.Signing
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new MessageValidationException($"The certificate file '{path}' given to -{parameter} was not found.", parameter, path, MessageProblem.NotFound, ex);
+                throw new MessageValidationException($"The certificate file '{path}' given to -{parameter} was not found.", parameter, path,
+                    MessageProblem.NotFound, ex);
             }
             catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
             {
                 throw new MessageValidationException(
-                    $"The certificate file '{path}' given to -{parameter} cannot be read ({ex.Message.Trim()}): give a PFX with its password to sign, a PEM or DER certificate to encrypt.",
+                    $"The certificate file '{path}' given to -{parameter} cannot be read ({ex.Message.Trim()}): give a PFX with its password to " +
+                        "sign, a PEM or DER certificate to encrypt.",
                     parameter, path, MessageProblem.NotReadable, ex);
             }
         }
@@ -144,7 +150,8 @@ namespace PSCompositeMail.Signing
             if (!algorithms.Contains(certificate.PublicKey.Oid.Value))
             {
                 var names = algorithms.Length == 1 ? "an RSA key" : "an RSA or elliptic-curve key";
-                throw Unusable(certificate, parameter, $"has a {certificate.PublicKey.Oid.FriendlyName ?? certificate.PublicKey.Oid.Value} key; this use needs {names}");
+                throw Unusable(certificate, parameter,
+                    $"has a {certificate.PublicKey.Oid.FriendlyName ?? certificate.PublicKey.Oid.Value} key; this use needs {names}");
             }
         }
 
@@ -166,6 +173,7 @@ namespace PSCompositeMail.Signing
         }
 
         private static MessageValidationException Unusable(X509Certificate2 certificate, string parameter, string why) =>
-            new MessageValidationException($"The certificate '{certificate.Subject}' ({certificate.Thumbprint}) given to -{parameter} {why}.", parameter, certificate);
+            new MessageValidationException($"The certificate '{certificate.Subject}' ({certificate.Thumbprint}) given to -{parameter} {why}.",
+                parameter, certificate);
     }
 }
