@@ -13,7 +13,7 @@
     Skips the tests with these tags: -ExcludeTag Slow leaves out the few long end-to-end tests for a quick loop.
 .PARAMETER Workers
     Runs the test files in this many PowerShell processes at once (default 1: all in this one). Each process takes the
-    next file of one shared queue, largest first, so a file's servers, ports and test drive stay in one process; most
+    next file of one shared queue (the files with tests tagged Slow first, then the largest), so a file's servers, ports and test drive stay in one process; most
     tests wait on servers and child processes, so a few workers finish sooner even on two cores.
 #>
 [CmdletBinding()]
@@ -85,7 +85,9 @@ if ($env:PSCOMPOSITEMAIL_PESTER_QUEUE) {
 }
 
 if ($Workers -gt 1) {
-    $files = @(Get-ChildItem $Path -Recurse -Filter *.Tests.ps1 | Sort-Object Length -Descending)
+    # The long end-to-end files (tagged Slow) first, then the larger ones, so that no long file starts last.
+    $files = @(Get-ChildItem $Path -Recurse -Filter *.Tests.ps1 |
+            Sort-Object { (Get-Content $_.FullName -Raw) -match '-Tag Slow' }, Length -Descending)
     $queue = Join-Path ([IO.Path]::GetTempPath()) "pscm-pester-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
     $null = New-Item -ItemType Directory -Path $queue
     for ($i = 0; $i -lt $files.Count; $i++) { Set-Content (Join-Path $queue ('{0:d3}.ticket' -f $i)) $files[$i].FullName }
