@@ -31,6 +31,10 @@ $ErrorActionPreference = 'Stop'
 # 'pwsh -File' hands '-Path a,b' over as the one string 'a,b' (only a PowerShell caller makes it an array).
 $Path = @($Path | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 
+# This same PowerShell, for the child processes below (under 'dotnet pwsh' the process is dotnet, which needs pwsh.dll first).
+$self = (Get-Process -Id $PID).Path
+$prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+
 # A certificate authority for this run only, trusted by the test process alone: the local HTTPS stand-ins for Entra ID,
 # Graph and Google get their certificates from it. .NET on Linux takes its trusted roots from OpenSSL, which reads
 # SSL_CERT_FILE from the process environment (setting $env: here does not reach it), so the tests run in a child
@@ -43,8 +47,6 @@ if (-not $env:PSCOMPOSITEMAIL_TEST_CA) {
     $env:SSL_CERT_FILE = $env:PSCOMPOSITEMAIL_TEST_CA
     $env:PSCOMPOSITEMAIL_PESTER_PARAMETERS = @{ Path = $Path; FullName = $FullName; ExcludeTag = $ExcludeTag; Workers = $Workers
         StagingPath = $StagingPath; PesterPath = $PesterPath; OlderMailKit = $OlderMailKit; OlderMsal = $OlderMsal } | ConvertTo-Json -Compress
-    $self = (Get-Process -Id $PID).Path
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
     try { & $self @prefix -NoProfile -NonInteractive -File $PSCommandPath }
     finally { Remove-Item $caFolder -Recurse -Force -ErrorAction SilentlyContinue }
     exit $LASTEXITCODE
@@ -73,9 +75,12 @@ function Invoke-TestFile([string[]] $File) {
 
 if ($env:PSCOMPOSITEMAIL_PESTER_QUEUE) {
     # A worker: claims the queue's next ticket by renaming it (only one process can), runs its file, until none is left.
+    # The tests' own child processes are no workers.
+    $queue = $env:PSCOMPOSITEMAIL_PESTER_QUEUE
+    $env:PSCOMPOSITEMAIL_PESTER_QUEUE = $null
     Import-Module $PesterPath
     $passed = 0; $failed = 0
-    while ($ticket = Get-ChildItem $env:PSCOMPOSITEMAIL_PESTER_QUEUE -Filter *.ticket | Sort-Object Name | Select-Object -First 1) {
+    while ($ticket = Get-ChildItem $queue -Filter *.ticket | Sort-Object Name | Select-Object -First 1) {
         try { Move-Item $ticket.FullName "$($ticket.FullName).$PID" -ErrorAction Stop } catch { continue }
         $counts = Invoke-TestFile (Get-Content "$($ticket.FullName).$PID" -Raw).Trim()
         $passed += $counts.Passed; $failed += $counts.Failed
@@ -92,8 +97,6 @@ if ($Workers -gt 1) {
     $null = New-Item -ItemType Directory -Path $queue
     for ($i = 0; $i -lt $files.Count; $i++) { Set-Content (Join-Path $queue ('{0:d3}.ticket' -f $i)) $files[$i].FullName }
     $env:PSCOMPOSITEMAIL_PESTER_QUEUE = $queue
-    $self = (Get-Process -Id $PID).Path
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
     $running = @(1..[Math]::Min($Workers, $files.Count) | ForEach-Object {
             $log = Join-Path $queue "worker-$_.txt"
             $process = Start-Process -FilePath $self -ArgumentList ($prefix + @('-NoProfile', '-NonInteractive', '-File', $PSCommandPath)) -PassThru `
