@@ -109,7 +109,7 @@ if ($Workers -gt 1) {
         foreach ($worker in $running) {
             $worker.Process.WaitForExit()
             $counted = $false
-            foreach ($line in (Get-Content $worker.Log) + @(Get-Content "$($worker.Log).err")) {
+            foreach ($line in @(Get-Content $worker.Log) + @(Get-Content "$($worker.Log).err")) {
                 if ($line -match '^(\d+) passed, (\d+) failed$') { $passed += [int]$Matches[1]; $failed += [int]$Matches[2]; $counted = $true }
                 else { $line }
             }
@@ -118,7 +118,11 @@ if ($Workers -gt 1) {
         # A file no worker claimed (they all died) is a failure, not a test that passed by not running.
         foreach ($left in Get-ChildItem $queue -Filter *.ticket) { $failed++; "Not run: $(Get-Content $left.FullName)" }
     }
-    finally { Remove-Item $queue -Recurse -Force -ErrorAction SilentlyContinue }
+    finally {
+        # Stopped (Ctrl+C) before the workers were done: they and their servers end with this run.
+        $running | Where-Object { -not $_.Process.HasExited } | ForEach-Object { $_.Process.Kill($true) }
+        Remove-Item $queue -Recurse -Force -ErrorAction SilentlyContinue
+    }
     "$passed passed, $failed failed"
     exit
 }
