@@ -35,6 +35,12 @@ $Path = @($Path | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $self = (Get-Process -Id $PID).Path
 $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
 
+# The child processes below take this run's parameters from the environment.
+function Save-SuiteParameter {
+    $env:PSCOMPOSITEMAIL_PESTER_PARAMETERS = @{ Path = $Path; FullName = $FullName; ExcludeTag = $ExcludeTag; Workers = $Workers
+        StagingPath = $StagingPath; PesterPath = $PesterPath; OlderMailKit = $OlderMailKit; OlderMsal = $OlderMsal } | ConvertTo-Json -Compress
+}
+
 # A certificate authority for this run only, trusted by the test process alone: the local HTTPS stand-ins for Entra ID,
 # Graph and Google get their certificates from it. .NET on Linux takes its trusted roots from OpenSSL, which reads
 # SSL_CERT_FILE from the process environment (setting $env: here does not reach it), so the tests run in a child
@@ -45,8 +51,7 @@ if (-not $env:PSCOMPOSITEMAIL_TEST_CA) {
     $null = New-TestCertificateAuthority -Folder $caFolder
     $env:PSCOMPOSITEMAIL_TEST_CA = Join-Path $caFolder 'ca.pem'
     $env:SSL_CERT_FILE = $env:PSCOMPOSITEMAIL_TEST_CA
-    $env:PSCOMPOSITEMAIL_PESTER_PARAMETERS = @{ Path = $Path; FullName = $FullName; ExcludeTag = $ExcludeTag; Workers = $Workers
-        StagingPath = $StagingPath; PesterPath = $PesterPath; OlderMailKit = $OlderMailKit; OlderMsal = $OlderMsal } | ConvertTo-Json -Compress
+    Save-SuiteParameter
     try { & $self @prefix -NoProfile -NonInteractive -File $PSCommandPath }
     finally { Remove-Item $caFolder -Recurse -Force -ErrorAction SilentlyContinue }
     exit $LASTEXITCODE
@@ -97,6 +102,7 @@ if ($Workers -gt 1) {
     $null = New-Item -ItemType Directory -Path $queue
     for ($i = 0; $i -lt $files.Count; $i++) { Set-Content (Join-Path $queue ('{0:d3}.ticket' -f $i)) $files[$i].FullName }
     $env:PSCOMPOSITEMAIL_PESTER_QUEUE = $queue
+    Save-SuiteParameter
     $running = @(1..[Math]::Min($Workers, $files.Count) | ForEach-Object {
             $log = Join-Path $queue "worker-$_.txt"
             $process = Start-Process -FilePath $self -ArgumentList ($prefix + @('-NoProfile', '-NonInteractive', '-File', $PSCommandPath)) -PassThru `
