@@ -7,7 +7,8 @@
         dotnet pwsh ./build.ps1 <task>
     Tasks:
         build  compiles the module and stages it into ./out/PSCompositeMail (what tests import)
-        test   builds, then runs every test (xunit and Pester) and ends with 'N passed, N failed'
+        test   builds, then runs every test (xunit and Pester) and ends with 'N passed, N failed'; with -Quick,
+               all but the few slow end-to-end tests (tagged Slow) for a quick loop
         demo   builds, then sends a sample message through the console and a folder of .eml files
         bench  builds, then measures throughput, import cost and memory against Postfix's smtp-sink (bench/results.md)
         package  builds, then writes the module's .nupkg for a PowerShell repository into ./out/packages
@@ -15,6 +16,8 @@
     Debug or Release (default).
 .PARAMETER NoBuild
     For package: package the module already staged in ./out/PSCompositeMail.
+.PARAMETER Quick
+    For test: skips the Pester tests tagged Slow. Without it, test runs every test.
 #>
 [CmdletBinding()]
 param(
@@ -26,7 +29,10 @@ param(
     [string] $Configuration = 'Release',
 
     # package: use the module already staged in ./out/PSCompositeMail instead of building it again.
-    [switch] $NoBuild
+    [switch] $NoBuild,
+
+    # test: leave out the slow end-to-end tests (tagged Slow).
+    [switch] $Quick
 )
 
 $ErrorActionPreference = 'Stop'
@@ -171,27 +177,22 @@ function Invoke-Test {
     $passed = 0
     $failed = 0
 
+    # xunit runs in its own process while Pester runs: both mostly wait (on the compiler, servers, child processes).
     $unitProject = Join-Path $Root 'tests/units/PSCompositeMail.Tests.csproj'
-    if (Test-Path $unitProject) {
-        $trx = Join-Path $Root 'out/unit-tests.trx'
-        if (Test-Path $trx) { Remove-Item $trx }
-        & dotnet test $unitProject --nologo -c $Configuration --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
-        if (Test-Path $trx) {
-            $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-            $passed += [int]$counters.passed
-            $failed += [int]$counters.failed
-        }
-        elseif ($LASTEXITCODE -ne 0) {
-            $failed++
-            Write-Host 'The xunit tests did not run.'
-        }
-    }
+    $trx = Join-Path $Root 'out/unit-tests.trx'
+    $unitLog = Join-Path $Root 'out/unit-tests.txt'
+    if (Test-Path $trx) { Remove-Item $trx }
+    $units = Start-Process -FilePath dotnet -PassThru -RedirectStandardOutput $unitLog -RedirectStandardError "$unitLog.err" -ArgumentList @(
+        'test', "`"$unitProject`"", '--nologo', '-c', $Configuration, '--logger', "`"trx;LogFileName=$trx`"", '--logger', "`"console;verbosity=minimal`"")
 
-    # Pester runs in a child process so that the module under test is imported fresh and can be unloaded; its last
-    # line carries the counts.
+    # Pester runs in child processes so that the module under test is imported fresh and can be unloaded; the test
+    # files are shared out among a few of them. Its last line carries the counts.
     $pesterRan = $false
-    Invoke-ChildPwsh @('-File', (Join-Path $Root 'tests/Invoke-PesterSuite.ps1'), '-StagingPath', $StagingPath, '-PesterPath', $pester,
-        '-OlderMailKit', $OlderMailKit, '-OlderMsal', $OlderMsal) |
+    $workers = [Math]::Min(8, [Environment]::ProcessorCount + 1)
+    $pesterArguments = @('-File', (Join-Path $Root 'tests/Invoke-PesterSuite.ps1'), '-StagingPath', $StagingPath, '-PesterPath', $pester,
+        '-OlderMailKit', $OlderMailKit, '-OlderMsal', $OlderMsal, '-Workers', $workers)
+    if ($Quick) { $pesterArguments += '-ExcludeTag', 'Slow' }
+    Invoke-ChildPwsh $pesterArguments |
         ForEach-Object {
             if ($_ -match '^(\d+) passed, (\d+) failed$') {
                 $passed += [int]$Matches[1]
@@ -203,6 +204,18 @@ function Invoke-Test {
     if (-not $pesterRan) {
         $failed++
         Write-Host 'Pester did not finish.'
+    }
+
+    $units.WaitForExit()
+    Get-Content $unitLog, "$unitLog.err" | Write-Host
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed
+        $failed += [int]$counters.failed
+    }
+    else {
+        $failed++
+        Write-Host 'The xunit tests did not run.'
     }
 
     Write-Host "$passed passed, $failed failed"

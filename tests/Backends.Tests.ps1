@@ -134,7 +134,7 @@ if (-not `$sent.Succeeded) { throw 'not sent' }
         $script:Baseline = Measure-PeakMemory '(New-MailBackend -Null)'
     }
 
-    It 'keeps memory flat through the <Name> backend (a 64 MB attachment adds less than half its size)' -ForEach @(
+    It 'keeps memory flat through the <Name> backend (a 64 MB attachment adds less than half its size)' -Tag Slow -ForEach @(
         @{ Name = 'Memory'; Backend = '(New-MailBackend -Memory)' }
         @{ Name = 'ScriptBlock'; Backend = '(New-MailBackend -ScriptBlock { param($m) if ($m.Subject -ne ''large'' -or $m.Attachments -notcontains ''large.bin'') { throw ''wrong message'' } })' }
     ) {

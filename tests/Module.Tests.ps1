@@ -273,7 +273,7 @@ foreach (`$context in [System.Runtime.Loader.AssemblyLoadContext]::All) {
 }
 
 Describe 'Packaging' {
-    It 'builds a .nupkg that installs from a local repository, imports and sends' {
+    It 'builds a .nupkg that installs from a local repository, imports and sends' -Tag Slow {
         $installed = Join-Path $TestDrive 'installed'
         Save-TestModulePackage -Destination $installed | Should -HaveCount 1
 

@@ -159,7 +159,7 @@ Describe 'The spool' {
         $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
-    It 'never sends an item twice when two runs drain the same spool at once' {
+    It 'never sends an item twice when two runs drain the same spool at once' -Tag Slow {
         $spool = New-Spool
         $port = Get-FreeTcpPort
         $dead = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0
@@ -189,7 +189,7 @@ Import-Module '$ModulePath'
         finally { Stop-TestSmtpServer $server }
     }
 
-    It 'survives kill -9 of a process that is spooling a batch: no partial file, nothing lost' {
+    It 'survives kill -9 of a process that is spooling a batch: no partial file, nothing lost' -Tag Slow {
         $spool = New-Spool
         $port = Get-FreeTcpPort
         $batch = Join-Path $TestDrive 'batch.ps1'

@@ -742,7 +742,7 @@ Describe 'From the repository to the server' {
         foreach ($parameter in $ExecStart | Where-Object { $_ -like '-*' }) { $text | Should -Match ([regex]::Escape($parameter)) }
     }
 
-    It 'the service''s command line works with the module installed from its package' {
+    It 'the service''s command line works with the module installed from its package' -Tag Slow {
         $root = Join-Path $PSScriptRoot '..'
         $installed = Join-Path $TestDrive 'modules'
         $null = Save-TestModulePackage -Destination $installed

@@ -35,11 +35,19 @@ function Save-TestModulePackage {
     <# Packages the staged module (build.ps1 package -NoBuild) and saves it from a local repository into -Destination, as Install-PSResource would; returns the .nupkg. #>
     param([Parameter(Mandatory)] [string] $Destination)
     $root = Join-Path $PSScriptRoot '..'
-    $build = Invoke-TestPwsh -File (Join-Path $root 'build.ps1') -Arguments 'package', '-NoBuild'
-    if ($build.ExitCode -ne 0) { throw "build.ps1 package failed: $($build.Output)" }
-    $package = Get-ChildItem (Join-Path $root 'out/packages') -Filter 'PSCompositeMail.*.nupkg'
-    $install = Join-Path ([IO.Path]::GetTempPath()) "pscm-install-$([guid]::NewGuid().ToString('N')).ps1"
-    Set-Content $install @"
+    # Test files run in several processes at once (Invoke-PesterSuite -Workers): one packages into out/ at a time.
+    $lock = $null
+    $deadline = [DateTime]::UtcNow.AddMinutes(10)
+    while (-not $lock) {
+        try { $lock = [IO.File]::Open((Join-Path $root 'out/package.lock'), 'OpenOrCreate', 'ReadWrite', 'None') }
+        catch [IO.IOException] { if ([DateTime]::UtcNow -gt $deadline) { throw }; Start-Sleep -Milliseconds 200 }
+    }
+    try {
+        $build = Invoke-TestPwsh -File (Join-Path $root 'build.ps1') -Arguments 'package', '-NoBuild'
+        if ($build.ExitCode -ne 0) { throw "build.ps1 package failed: $($build.Output)" }
+        $package = Get-ChildItem (Join-Path $root 'out/packages') -Filter 'PSCompositeMail.*.nupkg'
+        $install = Join-Path ([IO.Path]::GetTempPath()) "pscm-install-$([guid]::NewGuid().ToString('N')).ps1"
+        Set-Content $install @"
 `$ErrorActionPreference = 'Stop'
 `$name = 'pscm-test-' + `$PID
 Register-PSResourceRepository -Name `$name -Uri '$(Split-Path $package.FullName)' -Trusted
@@ -50,9 +58,11 @@ try {
 finally { Unregister-PSResourceRepository -Name `$name }
 'saved'
 "@
-    try { $saved = Invoke-TestPwsh -File $install } finally { Remove-Item $install }
-    if ($saved.Output -notmatch 'saved') { throw "Save-PSResource failed: $($saved.Output)" }
-    $package
+        try { $saved = Invoke-TestPwsh -File $install } finally { Remove-Item $install }
+        if ($saved.Output -notmatch 'saved') { throw "Save-PSResource failed: $($saved.Output)" }
+        $package
+    }
+    finally { $lock.Dispose() }
 }
 
 function Read-EmlFile {

@@ -2,7 +2,9 @@ using System;
 using System.IO;
 using System.Net.Sockets;
 using System.Threading;
+using System.Threading.Tasks;
 using MailKit.Net.Smtp;
+using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Engine.Smtp;
@@ -16,8 +18,8 @@ namespace PSCompositeMail.Tests
     {
         private static readonly SocketException Refused = new SocketException((int)SocketError.ConnectionRefused);
 
-        /// <summary>Long enough that a loaded machine never reaches the cool-down before the test looks at the open circuit.</summary>
-        private static readonly TimeSpan CoolDown = TimeSpan.FromSeconds(2);
+        /// <summary>The cool-down; the relay's clock is a <see cref="FakeTimeProvider"/> that only the test moves past it.</summary>
+        private static readonly TimeSpan CoolDown = TimeSpan.FromMinutes(1);
 
         private static SmtpSettings Settings(int retries, TimeSpan? coolDown = null) => new SmtpSettings("relay.example.com", SmtpSecurity.None, 25)
         {
@@ -52,14 +54,16 @@ namespace PSCompositeMail.Tests
         public void A_message_that_cannot_reach_the_relay_after_its_retries_opens_the_circuit_for_the_next_ones()
         {
             using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
-            var relay = new RelayResilience("relay", Settings(retries: 2), context);
+            var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 10, 20, 30, TimeSpan.Zero));
+            time.SetLocalTimeZone(TimeZoneInfo.Utc);
+            var relay = new RelayResilience("relay", Settings(retries: 2), context, time);
 
             Assert.Equal(3, FailOneMessage(relay, Refused));
 
             var called = false;
             Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => called = true, CancellationToken.None));
             Assert.False(called);
-            Assert.Matches("relay.example.com:25 was not tried: circuit open since .*could not connect", relay.DescribeOpenCircuit());
+            Assert.Matches("relay.example.com:25 was not tried: circuit open since 10:20:30: could not connect", relay.DescribeOpenCircuit());
             Assert.Single(context.Records, r => r.Kind == StreamKind.Warning && r.Text.Contains("is unavailable"));
         }
 
@@ -67,11 +71,14 @@ namespace PSCompositeMail.Tests
         public void After_the_cool_down_one_probe_goes_through_and_its_success_closes_the_circuit()
         {
             using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
-            var relay = new RelayResilience("relay", Settings(retries: 1, CoolDown), context);
+            var time = new FakeTimeProvider();
+            var relay = new RelayResilience("relay", Settings(retries: 1, CoolDown), context, time);
             FailOneMessage(relay, Refused);
             Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+            time.Advance(CoolDown - TimeSpan.FromSeconds(1));
+            Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
 
-            Thread.Sleep(CoolDown + TimeSpan.FromSeconds(0.3));
+            time.Advance(TimeSpan.FromSeconds(1));
             Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
             Assert.Equal("sent", relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
         }
@@ -80,12 +87,42 @@ namespace PSCompositeMail.Tests
         public void A_failed_probe_opens_the_circuit_again_at_once()
         {
             using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
-            var relay = new RelayResilience("relay", Settings(retries: 2, CoolDown), context);
+            var time = new FakeTimeProvider();
+            var relay = new RelayResilience("relay", Settings(retries: 2, CoolDown), context, time);
             FailOneMessage(relay, Refused);
-            Thread.Sleep(CoolDown + TimeSpan.FromSeconds(0.3));
+            time.Advance(CoolDown);
 
             Assert.Equal(1, FailOneMessage(relay, new TimeoutException("no answer")));
             Assert.Throws<BrokenCircuitException>(() => relay.Execute(new RelayAttempt(), _ => "sent", CancellationToken.None));
+        }
+
+        [Fact]
+        public async Task A_message_waits_for_its_retry_on_the_relay_clock()
+        {
+            using var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
+            var time = new FakeTimeProvider();
+            var settings = Settings(retries: 1);
+            settings.RetryInterval = TimeSpan.FromMinutes(10);
+            var relay = new RelayResilience("relay", settings, context, time);
+            using var firstFailed = new ManualResetEventSlim();
+            var attempts = 0;
+            var sending = Task.Run(() => relay.Execute(new RelayAttempt(), _ =>
+            {
+                if (Interlocked.Increment(ref attempts) == 1)
+                {
+                    firstFailed.Set();
+                    throw Refused;
+                }
+
+                return "sent";
+            }, CancellationToken.None));
+
+            Assert.True(firstFailed.Wait(TimeSpan.FromSeconds(30)));
+            Assert.False(sending.IsCompleted);
+            // Far past the longest delay the jittered backoff may pick for the first retry.
+            time.Advance(TimeSpan.FromDays(1));
+            Assert.Equal("sent", await sending.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(2, attempts);
         }
 
         [Fact]

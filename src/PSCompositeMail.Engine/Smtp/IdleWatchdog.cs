@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading;
 using MailKit;
 
@@ -33,24 +32,27 @@ namespace PSCompositeMail.Engine.Smtp
         private const int StoppedTooLarge = 3;
 
         private readonly CancellationToken _stop;
+        private readonly TimeProvider _time;
         private readonly TimeSpan _timeout;
         private readonly long _timeoutTicks;
         private readonly CancellationTokenSource _source;
-        private readonly Timer _timer;
+        private readonly ITimer _timer;
         private long _deadline;
         private long _replyDeadline;
         private long _replyBytes;
         private int _busy;
         private int _stoppedBecause;
 
-        public IdleWatchdog(CancellationToken stop, TimeSpan timeout)
+        /// <param name="time">The clock of the deadlines and of the timer that checks them: the system's, or a test's that it moves itself.</param>
+        public IdleWatchdog(CancellationToken stop, TimeSpan timeout, TimeProvider? time = null)
         {
             _stop = stop;
+            _time = time ?? TimeProvider.System;
             _timeout = timeout;
-            _timeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+            _timeoutTicks = (long)(timeout.TotalSeconds * _time.TimestampFrequency);
             _source = CancellationTokenSource.CreateLinkedTokenSource(stop);
             var period = TimeSpan.FromMilliseconds(Math.Max(50, Math.Min(1000, timeout.TotalMilliseconds / 4)));
-            _timer = new Timer(CheckDeadline, null, period, period);
+            _timer = _time.CreateTimer(CheckDeadline, null, period, period);
         }
 
         public T Run<T>(Func<CancellationToken, T> operation)
@@ -92,7 +94,7 @@ namespace PSCompositeMail.Engine.Smtp
         /// </summary>
         public void ServerSent(int count)
         {
-            Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + _timeoutTicks);
+            Volatile.Write(ref _deadline, _time.GetTimestamp() + _timeoutTicks);
             if (Interlocked.Add(ref _replyBytes, count) > MaxReplyBytes)
             {
                 Stop(StoppedTooLarge);
@@ -102,7 +104,7 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>The client connected or wrote (a command or message data): what the server says next is a new reply.</summary>
         public void ClientMoved()
         {
-            var now = Stopwatch.GetTimestamp();
+            var now = _time.GetTimestamp();
             Volatile.Write(ref _deadline, now + _timeoutTicks);
             Volatile.Write(ref _replyDeadline, now + (ReplyLimitFactor * _timeoutTicks));
             Interlocked.Exchange(ref _replyBytes, 0);
@@ -115,7 +117,7 @@ namespace PSCompositeMail.Engine.Smtp
                 return;
             }
 
-            var now = Stopwatch.GetTimestamp();
+            var now = _time.GetTimestamp();
             if (now > Volatile.Read(ref _replyDeadline))
             {
                 Stop(StoppedTooSlow);

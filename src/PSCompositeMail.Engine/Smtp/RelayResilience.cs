@@ -30,6 +30,7 @@ namespace PSCompositeMail.Engine.Smtp
 
         private static readonly ResiliencePropertyKey<RelayAttempt> AttemptKey = new ResiliencePropertyKey<RelayAttempt>("PSCompositeMail.RelayAttempt");
         private readonly SmtpSettings _settings;
+        private readonly TimeProvider _time;
         private readonly CircuitBreakerStateProvider _circuit = new CircuitBreakerStateProvider();
         private readonly ResiliencePipeline _pipeline;
         private readonly object _gate = new object();
@@ -37,11 +38,13 @@ namespace PSCompositeMail.Engine.Smtp
         private string _openedBecause = string.Empty;
         private int _messagesFailedInARow;
 
-        public RelayResilience(string backendName, SmtpSettings settings, DeliveryContext context)
+        /// <param name="time">The clock of the retry delays and the cool-down: the system's, or a test's that it moves itself.</param>
+        public RelayResilience(string backendName, SmtpSettings settings, DeliveryContext context, TimeProvider? time = null)
         {
             _settings = settings;
+            _time = time ?? TimeProvider.System;
             var where = $"{settings.Server}:{settings.Port}";
-            var builder = new ResiliencePipelineBuilder();
+            var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
             if (settings.RetryCount > 0)
             {
                 builder.AddRetry(new RetryStrategyOptions
@@ -75,7 +78,7 @@ namespace PSCompositeMail.Engine.Smtp
                     var because = Describe(args.Outcome.Exception);
                     lock (_gate)
                     {
-                        _openedAt = DateTimeOffset.Now;
+                        _openedAt = _time.GetLocalNow();
                         _openedBecause = because;
                     }
 
