@@ -156,6 +156,72 @@ Describe 'The message log' {
         @(Get-Content $log) | Should -HaveCount 3
     }
 
+    It 'refuses a symbolic link, also one to a file not there yet, with a warning, and creates nothing where it points' -Skip:$IsWindows {
+        $target = Join-Path $TestDrive 'elsewhere/new.log'
+        $null = New-Item -ItemType Directory (Split-Path $target)
+        $dangling = Join-Path $TestDrive 'dangling-link.log'
+        $null = New-Item -ItemType SymbolicLink -Path $dangling -Target $target
+        $existing = Join-Path $TestDrive 'theirs.txt'
+        Set-Content $existing 'theirs'
+        chmod 644 $existing
+        $toExisting = Join-Path $TestDrive 'existing-link.log'
+        $null = New-Item -ItemType SymbolicLink -Path $toExisting -Target $existing
+
+        foreach ($link in $dangling, $toExisting) {
+            $memory = New-MailBackend -Memory
+            $result = Send-CompositeMail -Backend $memory @Mail -LogPath $link -WarningVariable warned -WarningAction SilentlyContinue
+            $result.Succeeded | Should -BeTrue
+            $memory.Messages | Should -HaveCount 1
+            "$warned" | Should -Match 'symbolic link'
+        }
+        $target | Should -Not -Exist
+        Get-Content $existing | Should -Be 'theirs'
+        (Get-Item $existing).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+    }
+
+    It 'refuses a symbolic link swapped in for the log between two lines of one call' -Skip:$IsWindows {
+        $log = Join-Path $TestDrive 'swapped.log'
+        $target = Join-Path $TestDrive 'swapped-target/new.log'
+        $null = New-Item -ItemType Directory (Split-Path $target)
+        $swap = New-MailBackend -ScriptBlock {
+            param($message)
+            if ($message.Subject -eq 'second') { Remove-Item $log; $null = New-Item -ItemType SymbolicLink -Path $log -Target $target }
+        } -Name swap
+        $results = 'first', 'second' | ForEach-Object { [pscustomobject]@{ Subject = $_ } } |
+            Send-CompositeMail -Backend $swap -From ops@example.com -To jane@example.com -Body b -LogPath $log -WarningVariable warned -WarningAction SilentlyContinue
+        $results.Succeeded | Should -Be $true, $true
+        "$warned" | Should -Match 'symbolic link'
+        $target | Should -Not -Exist
+    }
+
+    It 'starts on a new line after a partial last line, so that both stay apart' {
+        $log = Join-Path $TestDrive 'partial.log'
+        [IO.File]::WriteAllText($log, "{""time"":""2026-12-07T00:00:00.000Z"",""subj")
+        $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -Subject 'after the crash' -LogPath $log
+        $lines = @(Get-Content $log)
+        $lines | Should -HaveCount 2
+        $lines[0] | Should -BeExactly '{"time":"2026-12-07T00:00:00.000Z","subj'
+        ($lines[1] | ConvertFrom-Json).subject | Should -BeExactly 'after the crash'
+    }
+
+    It 'takes away only group and other bits (and set-id, sticky) of a log, never adds owner write: <Mode> becomes <Expected>' -Skip:$IsWindows -ForEach @(
+        @{ Mode = '400'; Expected = '400' }
+        @{ Mode = '640'; Expected = '600' }
+        @{ Mode = '4600'; Expected = '600' }
+        @{ Mode = '1600'; Expected = '600' }
+        @{ Mode = '2644'; Expected = '600' }
+    ) {
+        $log = Join-Path $TestDrive "mode-$Mode.log"
+        Set-Content $log 'older run'
+        chmod $Mode $log
+        $result = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -LogPath $log -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        (stat -c '%a' $log) | Should -Be $Expected
+        if ((id -u) -ne '0' -and $Mode -eq '400') {
+            "$warned" | Should -Match 'message log'
+        }
+    }
+
     It 'writes no password, and the reason of a 535' {
         $relay = Start-TestSmtpServer -User robot -Password 'right-secret'
         try {

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace PSCompositeMail.Platform
 {
@@ -18,9 +19,20 @@ namespace PSCompositeMail.Platform
         private const int OwnerReadWrite = 0x180; // 0600
         private const int OwnerAll = 0x1C0; // 0700
 
-        private static readonly Type? ModeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
+        // The runtime's PAL values (its pal_io.h), the same on every Unix: its shim translates them to the system's.
+        private const int NativeWriteOnly = 0x1;
+        private const int NativeReadWrite = 0x2;
+        private const int NativeCloseOnExec = 0x10;
+        private const int NativeCreate = 0x20;
+        private const int NativeNoFollow = 0x200;
+        private const int LockShared = 1;
+        private const int LockExclusive = 2;
+        private const int LockNoWait = 4;
 
-        private static readonly Type? StreamOptionsType = typeof(FileStream).Assembly.GetType("System.IO.FileStreamOptions");
+        /// <summary>ERROR_SHARING_VIOLATION, as .NET reports a file locked by another process.</summary>
+        private const int SharingViolation = unchecked((int)0x80070020);
+
+        private static readonly Type? ModeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
 
         private static readonly MethodInfo? SetFileMode = ModeType is null || RuntimeInformation.IsOSPlatform(OSPlatform.Windows)
             ? null
@@ -53,40 +65,57 @@ namespace PSCompositeMail.Platform
 
         /// <summary>
         /// Opens a file for appending that only its owner can read, created so from the start (a reader who opened it in
-        /// the moment before a chmod could keep reading); an existing file is narrowed to owner-only first, and only if it
-        /// is a regular file of the current user: anything else is refused untouched. Where the
-        /// modes cannot be set on Unix it fails closed rather than write a readable log. Each open checks all of that
-        /// again (the message log opens its file for every line: another writer may have replaced it meanwhile), from
-        /// one stat; the file is narrowed only when it is wider than owner-only, so in practice once.
+        /// the moment before a chmod could keep reading). On Unix the open does not follow a symbolic link in the last
+        /// part of the path (O_NOFOLLOW: a link, also one to a file not there yet, or one swapped in after a check, is
+        /// refused, and nothing is created where it points), and what was opened is judged by its own fstat: a regular
+        /// file of the current user, else refused untouched. Its group and other permissions (and set-id and sticky
+        /// bits) are taken away through the open file, never owner write added: a log its owner made read-only stays
+        /// so, and cannot be written. Each open checks all of that again (the message log opens its file for every
+        /// line: another writer may have replaced it meanwhile).
         /// </summary>
-        /// <param name="share">What others may do meanwhile; FileShare.None also keeps other writers out (an flock on Unix).</param>
+        /// <param name="share">What others may do meanwhile; FileShare.None also keeps other writers out (an flock on Unix, as .NET takes it).</param>
         /// <param name="bufferSize">1 writes straight through, so that a failed write leaves nothing buffered to retry.</param>
-        public static FileStream OpenAppend(string path, FileShare share = FileShare.Read, int bufferSize = 4096)
+        /// <param name="access">ReadWrite lets the caller read what the file ends with.</param>
+        /// <returns>The file, positioned at its end.</returns>
+        public static FileStream OpenAppend(string path, FileShare share = FileShare.Read, int bufferSize = 4096, FileAccess access = FileAccess.Write)
         {
-            var facts = RegularFile.Ensure(path, "The log file");
+            FileStream file;
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                return new FileStream(path, FileMode.Append, FileAccess.Write, share, bufferSize);
+                RegularFile.Ensure(path, "The log file");
+                file = new FileStream(path, FileMode.OpenOrCreate, access, share, bufferSize);
+            }
+            else
+            {
+                file = new FileStream(OpenOwnRegularFile(path, share, access), access, bufferSize);
             }
 
-            var open = StreamOptionsType is null ? null : typeof(FileStream).GetConstructor(new[] { typeof(string), StreamOptionsType });
-            if (SetFileMode is null || open is null)
+            file.Seek(0, SeekOrigin.End);
+            return file;
+        }
+
+        private static SafeFileHandle OpenOwnRegularFile(string path, FileShare share, FileAccess access)
+        {
+            // Checked first only because opening a named pipe blocks until a reader comes; the open file is judged again below.
+            RegularFile.EnsureNotLink(path, "The log file");
+            var flags = NativeCreate | NativeCloseOnExec | NativeNoFollow | (access == FileAccess.Write ? NativeWriteOnly : NativeReadWrite);
+            var handle = NativeOpen(RegularFile.NativePath(path), flags, OwnerReadWrite);
+            if (handle.IsInvalid)
             {
-                throw new PlatformNotSupportedException($"'{path}' cannot be made readable by its owner only on this .NET; PowerShell 7.3 or later can.");
+                var error = Marshal.GetLastWin32Error();
+                handle.Dispose();
+
+                // ELOOP differs between systems: a link swapped in after the check above is told by looking again.
+                RegularFile.EnsureNotLink(path, "The log file");
+                throw new IOException($"'{path}' could not be opened: {ErrorText(error)}.");
             }
 
-            var options = Activator.CreateInstance(StreamOptionsType!)!;
-            Set(options, "Mode", FileMode.Append);
-            Set(options, "Access", FileAccess.Write);
-            Set(options, "Share", share);
-            Set(options, "BufferSize", bufferSize);
-            Set(options, "UnixCreateMode", Enum.ToObject(ModeType!, OwnerReadWrite));
-            if (facts is not null)
+            try
             {
-                if ((File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0)
+                var facts = RegularFile.Inspect(handle);
+                if (facts.NotRegular is { } what)
                 {
-                    // Narrowing and appending would act on whatever the link points at, maybe another user's file.
-                    throw new IOException($"'{path}' is a symbolic link: give the real path of the log file.");
+                    throw new NotARegularFileException($"The log file '{path}' is {what}, not a regular file; it was not written.");
                 }
 
                 if (facts.OtherOwner is { } owner)
@@ -96,24 +125,32 @@ namespace PSCompositeMail.Platform
                         $"'{path}' is a file of another user (uid {owner}): give each account its own file; it is neither opened nor changed.");
                 }
 
-                if (facts.Permissions != OwnerReadWrite)
+                if ((facts.Permissions & ~OwnerAll) != 0 && NativeChangeMode(handle, facts.Permissions & OwnerAll) != 0)
                 {
-                    Invoke(SetFileMode, path, OwnerReadWrite);
+                    throw new IOException($"'{path}' could not be made readable by its owner only: {ErrorText(Marshal.GetLastWin32Error())}.");
                 }
-            }
 
-            try
-            {
-                return (FileStream)open.Invoke(new[] { path, options });
+                // As .NET locks a file it opens itself; without the exclusive lock two writers overwrite each other's lines.
+                if (NativeLock(handle, (share == FileShare.None ? LockExclusive : LockShared) | LockNoWait) != 0)
+                {
+                    throw new IOException($"The process cannot access the file '{path}' because it is being used by another process.", SharingViolation);
+                }
+
+                return handle;
             }
-            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            catch
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
+                handle.Dispose();
                 throw;
             }
         }
 
-        private static void Set(object target, string property, object value) => target.GetType().GetProperty(property)!.SetValue(target, value);
+        private static string ErrorText(int error)
+        {
+            var buffer = new byte[1024];
+            var text = NativeErrorText(error, buffer, buffer.Length);
+            return text == IntPtr.Zero ? $"errno {error}" : Marshal.PtrToStringAnsi(text) ?? $"errno {error}";
+        }
 
         private static void Invoke(MethodInfo method, string path, int mode)
         {
@@ -127,5 +164,17 @@ namespace PSCompositeMail.Platform
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
             }
         }
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_Open", SetLastError = true)]
+        private static extern SafeFileHandle NativeOpen(byte[] path, int flags, int mode);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_FChMod", SetLastError = true)]
+        private static extern int NativeChangeMode(SafeFileHandle file, int mode);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_FLock", SetLastError = true)]
+        private static extern int NativeLock(SafeFileHandle file, int operation);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_StrErrorR")]
+        private static extern IntPtr NativeErrorText(int error, byte[] buffer, int bufferSize);
     }
 }

@@ -11,7 +11,8 @@ namespace PSCompositeMail.Platform
     /// comes, and no Stop() can end that; a device never ends. .NET Standard has no call for a file's type, so it is
     /// asked of the .NET runtime's own native library (its stat, which follows links: a link is judged by what it
     /// finally points to, so /dev/stdin on a pipe is a pipe). Windows has no such files in its file system: there only
-    /// a folder is told apart. Something swapped in between this check and the open is not guarded against.
+    /// a folder is told apart. Something swapped in between this check and the open is not guarded against here; the
+    /// logs, which are written, open without following a link and judge the opened file itself (OwnerOnly.OpenAppend).
     /// </summary>
     internal static class RegularFile
     {
@@ -22,6 +23,7 @@ namespace PSCompositeMail.Platform
         private const int Folder = 0x4000;
         private const int BlockDevice = 0x6000;
         private const int Regular = 0x8000;
+        private const int SymbolicLink = 0xA000;
         private const int Socket = 0xC000;
         private const int PermissionMask = 0xFFF;
 
@@ -65,14 +67,40 @@ namespace PSCompositeMail.Platform
             return facts;
         }
 
-        /// <summary>What one stat of <paramref name="path"/> says (type, owner, permissions), or null when nothing is there; Unix only.</summary>
-        private static FileFacts? Inspect(string path)
+        /// <summary>
+        /// As <see cref="Ensure"/>, but of the path itself (lstat): a symbolic link there is refused, not followed. Unix only.
+        /// </summary>
+        /// <exception cref="NotARegularFileException">A link, folder, pipe, device or socket is there.</exception>
+        public static FileFacts? EnsureNotLink(string path, string description)
         {
-            if (Status(path) is not { } status)
+            var status = new byte[StatusSize];
+            var facts = LinkStat(NativePath(path), status) == 0 ? Facts(status) : null;
+            if (facts?.NotRegular is { } what)
             {
-                return null;
+                throw new NotARegularFileException($"{description} '{path}' is {what}, not a regular file; it was not opened.");
             }
 
+            return facts;
+        }
+
+        /// <summary>What fstat says of an open file. Unix only.</summary>
+        /// <exception cref="IOException">fstat failed.</exception>
+        public static FileFacts Inspect(SafeHandle file)
+        {
+            var status = new byte[StatusSize];
+            if (FileStat(file, status) != 0)
+            {
+                throw new IOException($"The opened file could not be inspected (errno {Marshal.GetLastWin32Error()}).");
+            }
+
+            return Facts(status);
+        }
+
+        /// <summary>What one stat of <paramref name="path"/> says (type, owner, permissions), or null when nothing is there; Unix only.</summary>
+        private static FileFacts? Inspect(string path) => Status(path) is { } status ? Facts(status) : null;
+
+        private static FileFacts Facts(byte[] status)
+        {
             var mode = BitConverter.ToInt32(status, ModeOffset);
             var notRegular = (mode & TypeMask) switch
             {
@@ -82,6 +110,7 @@ namespace PSCompositeMail.Platform
                 BlockDevice => "a block device",
                 Socket => "a socket",
                 Folder => "a directory",
+                SymbolicLink => "a symbolic link",
                 var type => $"an item of type 0x{type:X}",
             };
             var owner = BitConverter.ToUInt32(status, OwnerOffset);
@@ -100,6 +129,12 @@ namespace PSCompositeMail.Platform
 
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
         private static extern int Stat(byte[] path, byte[] status);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true)]
+        private static extern int LinkStat(byte[] path, byte[] status);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_FStat", SetLastError = true)]
+        private static extern int FileStat(SafeHandle file, byte[] status);
 
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetEUid")]
         private static extern uint GetEffectiveUserId();

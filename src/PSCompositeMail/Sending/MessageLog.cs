@@ -71,6 +71,8 @@ namespace PSCompositeMail.Sending
         /// <summary>How long a line waits for the other writers; they hold the file for one write each.</summary>
         private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
 
+        private static readonly byte[] NewLine = { (byte)'\n' };
+
         private readonly Func<DateTimeOffset> _utcNow;
 
         public MessageLog(string path, Func<DateTimeOffset>? utcNow = null)
@@ -93,7 +95,7 @@ namespace PSCompositeMail.Sending
                 FileStream file;
                 try
                 {
-                    file = OwnerOnly.OpenAppend(Path, FileShare.None, bufferSize: 1);
+                    file = OwnerOnly.OpenAppend(Path, FileShare.None, bufferSize: 1, FileAccess.ReadWrite);
                 }
                 catch (IOException ex) when (IsHeldByAnother(ex) && DateTime.UtcNow < deadline)
                 {
@@ -105,9 +107,10 @@ namespace PSCompositeMail.Sending
                 using (file)
                 {
                     var end = file.Position;
+                    var text = EndsLine(file) ? line : NewLine.Concat(line).ToArray();
                     try
                     {
-                        file.Write(line, 0, line.Length);
+                        file.Write(text, 0, text.Length);
                     }
                     catch (IOException)
                     {
@@ -120,6 +123,24 @@ namespace PSCompositeMail.Sending
 
                 return;
             }
+        }
+
+        /// <summary>
+        /// Whether the file is empty or ends in a line feed; a crash (or another program) can leave a partial last line,
+        /// which the new line would be glued onto, and neither would read as JSON. Leaves the position at the end.
+        /// </summary>
+        private static bool EndsLine(FileStream file)
+        {
+            var end = file.Position;
+            if (end == 0)
+            {
+                return true;
+            }
+
+            file.Position = end - 1;
+            var last = file.ReadByte();
+            file.Position = end;
+            return last == '\n';
         }
 
         private static void TryCutBack(FileStream file, long length)
