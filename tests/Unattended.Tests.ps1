@@ -133,6 +133,55 @@ Describe 'The message log' {
         Join-Path $spool $entry[0].spoolItem | Should -Exist
     }
 
+    It 'names the poison folder''s file of an item moved there, and says so; a -Poison resend names it too' {
+        $log = Join-Path $TestDrive 'poison.log'
+        $spool = Join-Path $TestDrive 'poison-log-spool'
+        $down = New-MailBackend -ScriptBlock { throw 'relay down' } -Name relay
+        $null = Send-CompositeMail -Backend $down @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $id = (Get-MailSpool $spool).Id
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend $down -MaxAttempts 2 -LogPath $log -ErrorAction SilentlyContinue
+        $null = Get-MailSpool $spool -Poison | Send-CompositeMail -Backend $down -LogPath $log -ErrorAction SilentlyContinue
+
+        $entries = Read-MessageLog $log
+        $entries | Should -HaveCount 2
+        $entries.outcome | Should -Be 'Failed', 'Failed'
+        $entries.spoolItem | Should -Be "poison/$id.eml", "poison/$id.eml"
+        $entries[0].reason | Should -Match 'relay down.*moved to the poison folder after 2 attempts'
+        $entries[1].reason | Should -Not -Match 'moved to the poison folder'
+        Join-Path $spool $entries[0].spoolItem | Should -Exist
+    }
+
+    It 'logs a spool item it took but did not resend: owed to a backend not given (Refused), or not claimable on a read-only spool (Failed)' {
+        $log = Join-Path $TestDrive 'not-resent.log'
+        $spool = Join-Path $TestDrive 'not-resent-spool'
+        $null = Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'relay down' } -Name primary) @Mail -Subject 'owed' -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $id = (Get-MailSpool $spool).Id
+        $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Null -Name other) -LogPath $log -ErrorVariable failed -ErrorAction SilentlyContinue
+
+        $failed.FullyQualifiedErrorId | Should -BeLike 'SpoolItemNotResent*'
+        $entry = Read-MessageLog $log
+        $entry | Should -HaveCount 1
+        $entry[0].outcome | Should -Be 'Refused'
+        $entry[0].subject | Should -BeExactly 'owed'
+        $entry[0].resend | Should -BeTrue
+        $entry[0].spoolItem | Should -BeExactly "$id.eml"
+        $entry[0].reason | Should -Match 'still owed to primary'
+
+        if (-not $IsWindows -and (id -u) -eq '0') {
+            & mount --bind $spool $spool
+            try {
+                & mount -o remount,ro,bind $spool
+                $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Null -Name primary) -LogPath $log -ErrorAction SilentlyContinue
+            }
+            finally { & umount $spool }
+            $entries = Read-MessageLog $log
+            $entries | Should -HaveCount 2
+            $entries[1].outcome | Should -Be 'Failed'
+            $entries[1].reason | Should -Match 'could not be taken for resending'
+            $entries[1].spoolItem | Should -BeExactly "$id.eml"
+        }
+    }
+
     It 'is readable by its owner only on Unix' -Skip:$IsWindows {
         $log = Join-Path $TestDrive 'private.log'
         $null = Send-CompositeMail -Backend (New-MailBackend -Null) @Mail -LogPath $log

@@ -128,7 +128,7 @@ namespace PSCompositeMail.Sending
                 }
                 catch (SpoolItemNotResentException ex)
                 {
-                    _reports.Enqueue(SendReport.NotResent(ex, ex.InnerException is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError));
+                    NotResent(ex, ex.InnerException is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, MessageOutcome.Failed);
                     continue;
                 }
 
@@ -229,7 +229,7 @@ namespace PSCompositeMail.Sending
                 var given = _root!.Descendants().Select(b => b.Name).ToArray();
                 if (claim.OwedBackends.Count > 0 && !claim.OwedBackends.Intersect(given, StringComparer.OrdinalIgnoreCase).Any())
                 {
-                    _reports.Enqueue(SendReport.NotResent(SpoolItemNotResentException.NoOwedBackend(claim.Item, claim.OwedBackends, given), ErrorCategory.InvalidArgument));
+                    NotResent(SpoolItemNotResentException.NoOwedBackend(claim.Item, claim.OwedBackends, given), ErrorCategory.InvalidArgument, MessageOutcome.Refused);
                     message.Dispose();
                     claim.Dispose();
                     return;
@@ -285,6 +285,23 @@ namespace PSCompositeMail.Sending
                 To = described?.To ?? Array.Empty<string>(),
                 Outcome = MessageOutcome.Refused,
                 Reason = problem.Message,
+            });
+        }
+
+        /// <summary>A spool item this call took but did not send: an error, and a log line that says why (it stays where it was).</summary>
+        private void NotResent(SpoolItemNotResentException problem, ErrorCategory category, MessageOutcome outcome)
+        {
+            _reports.Enqueue(SendReport.NotResent(problem, category));
+            Log(new MessageLogEntry
+            {
+                MessageId = problem.Item.MessageId,
+                Subject = problem.Item.Subject,
+                To = problem.Item.To,
+                Outcome = outcome,
+                Reason = problem.Message,
+                SpoolPath = problem.Item.MessagePath,
+                Poisoned = problem.Item.Poisoned,
+                Resend = true,
             });
         }
 
@@ -344,10 +361,13 @@ namespace PSCompositeMail.Sending
                 MessageId = message.MessageId,
                 Subject = message.Subject,
                 To = message.RecipientAddresses,
-                Outcome = settlement.Delivered ? MessageOutcome.Delivered : WaitsIn(settlement, claim),
-                Reason = reason,
+                Outcome = settlement.Delivered ? MessageOutcome.Delivered : WaitsIn(settlement),
+                Reason = settlement.Poisoned && claim?.Item.Poisoned == false
+                    ? $"{reason}; moved to the poison folder after {claim.Metadata.Attempts} attempts"
+                    : reason,
                 Backends = settlement.Results,
                 SpoolPath = settlement.SpoolPath,
+                Poisoned = settlement.Poisoned,
                 Resend = claim is not null,
             });
             if (settlement.Delivered)
@@ -362,8 +382,8 @@ namespace PSCompositeMail.Sending
         }
 
         /// <summary>Spooled when it waits for a resend; an item in the poison folder waits for no one and has failed.</summary>
-        private static MessageOutcome WaitsIn(Settlement settlement, SpoolClaim? claim) =>
-            settlement.SpoolPath is not null && claim?.Item.Poisoned != true ? MessageOutcome.Spooled : MessageOutcome.Failed;
+        private static MessageOutcome WaitsIn(Settlement settlement) =>
+            settlement.SpoolPath is not null && !settlement.Poisoned ? MessageOutcome.Spooled : MessageOutcome.Failed;
 
         private SendReport Unfinished(IOutgoingMessage message, SpoolClaim? claim, bool started)
         {
@@ -378,9 +398,10 @@ namespace PSCompositeMail.Sending
                 MessageId = message.MessageId,
                 Subject = message.Subject,
                 To = message.RecipientAddresses,
-                Outcome = WaitsIn(settlement, claim),
+                Outcome = WaitsIn(settlement),
                 Reason = reason,
                 SpoolPath = settlement.SpoolPath,
+                Poisoned = settlement.Poisoned,
                 Resend = claim is not null,
             });
             return SendReport.Unfinished($"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");

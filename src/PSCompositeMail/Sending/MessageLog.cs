@@ -8,6 +8,7 @@ using System.Threading;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Platform;
 using PSCompositeMail.Results;
+using PSCompositeMail.Spool;
 
 namespace PSCompositeMail.Sending
 {
@@ -52,6 +53,9 @@ namespace PSCompositeMail.Sending
         /// instead of <see cref="SpoolPath"/>.
         /// </summary>
         public string? DamagedFile { get; set; }
+
+        /// <summary>Whether <see cref="SpoolPath"/> is in the spool's poison folder: written as poison/&lt;id&gt;.eml.</summary>
+        public bool Poisoned { get; set; }
 
         /// <summary>True for a spool item sent again.</summary>
         public bool Resend { get; set; }
@@ -177,7 +181,8 @@ namespace PSCompositeMail.Sending
                 b.Append('}');
             });
             json.Append("],");
-            var spoolItem = entry.DamagedFile ?? (entry.SpoolPath is null ? null : System.IO.Path.GetFileName(entry.SpoolPath));
+            var spoolItem = entry.DamagedFile ?? (entry.SpoolPath is null ? null
+                : (entry.Poisoned ? MailSpool.PoisonFolder + "/" : string.Empty) + System.IO.Path.GetFileName(entry.SpoolPath));
             Property(json, "spoolItem", spoolItem).Append(',');
             Name(json, "resend").Append(entry.Resend ? "true" : "false");
             return json.Append('}').ToString();

@@ -52,7 +52,7 @@ namespace PSCompositeMail.Spool
                 try
                 {
                     return claim.Fail(failed, delivered, error, _maxAttempts, owed)
-                        ? new Settlement(outcome.Results, null, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder as {claim.PoisonFile}; resend it on purpose with Get-MailSpool -Poison.", error)
+                        ? new Settlement(outcome.Results, claim.PoisonFile, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder as {claim.PoisonFile}; resend it on purpose with Get-MailSpool -Poison.", error, poisoned: true)
                         : Spooled(outcome.Results, claim.MessageFile, claim.Item.Poisoned, error);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -94,7 +94,7 @@ namespace PSCompositeMail.Spool
                 try
                 {
                     var back = claim.Return(delivered);
-                    return new Settlement(NoResults, back, $" It is back in the spool as {back}.", reason);
+                    return new Settlement(NoResults, back, $" It is back in the spool as {back}.", reason, claim.Item.Poisoned);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -135,13 +135,15 @@ namespace PSCompositeMail.Spool
                 fate ?? (poisoned
                     ? $" It stays in the spool's poison folder as {path}; resend it with Get-MailSpool -Poison."
                     : $" It is kept in the spool as {path}; resend it with Get-MailSpool."),
-                error);
+                error,
+                poisoned);
     }
 
     internal readonly struct Settlement
     {
-        public Settlement(IReadOnlyList<BackendResult> results, string? spoolPath, string fate, string? error = null)
+        public Settlement(IReadOnlyList<BackendResult> results, string? spoolPath, string fate, string? error = null, bool poisoned = false)
         {
+            Poisoned = poisoned;
             Results = results;
             SpoolPath = spoolPath;
             Fate = fate;
@@ -158,6 +160,9 @@ namespace PSCompositeMail.Spool
 
         /// <summary>Where the message now waits in a spool, or null.</summary>
         public string? SpoolPath { get; }
+
+        /// <summary>Whether <see cref="SpoolPath"/> is in the spool's poison folder, where it waits for no one until resent on purpose.</summary>
+        public bool Poisoned { get; }
 
         /// <summary>What the error should add about the message's fate (kept, poisoned, or not even spooled).</summary>
         public string Fate { get; }
