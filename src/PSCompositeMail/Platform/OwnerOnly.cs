@@ -29,6 +29,11 @@ namespace PSCompositeMail.Platform
         private const int LockExclusive = 2;
         private const int LockNoWait = 4;
 
+        // The runtime's portable errno values (its pal_error_common.h).
+        private const int PermissionDenied = 0x10002;
+        private const int NoSuchEntry = 0x1002D;
+        private const int NotPermitted = 0x10042;
+
         /// <summary>ERROR_SHARING_VIOLATION, as .NET reports a file locked by another process.</summary>
         private const int SharingViolation = unchecked((int)0x80070020);
 
@@ -107,7 +112,7 @@ namespace PSCompositeMail.Platform
 
                 // ELOOP differs between systems: a link swapped in after the check above is told by looking again.
                 RegularFile.EnsureNotLink(path, "The log file");
-                throw new IOException($"'{path}' could not be opened: {ErrorText(error)}.");
+                throw OpenError(path, error);
             }
 
             try
@@ -145,6 +150,18 @@ namespace PSCompositeMail.Platform
             }
         }
 
+        /// <summary>The exception .NET itself would throw for that errno, so that callers keep telling permission from a missing folder.</summary>
+        private static Exception OpenError(string path, int error)
+        {
+            var message = $"'{path}' could not be opened: {ErrorText(error)}.";
+            return NativeErrorKind(error) switch
+            {
+                PermissionDenied or NotPermitted => new UnauthorizedAccessException(message),
+                NoSuchEntry => new DirectoryNotFoundException(message),
+                _ => new IOException(message),
+            };
+        }
+
         private static string ErrorText(int error)
         {
             var buffer = new byte[1024];
@@ -173,6 +190,9 @@ namespace PSCompositeMail.Platform
 
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_FLock", SetLastError = true)]
         private static extern int NativeLock(SafeFileHandle file, int operation);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_ConvertErrorPlatformToPal")]
+        private static extern int NativeErrorKind(int error);
 
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_StrErrorR")]
         private static extern IntPtr NativeErrorText(int error, byte[] buffer, int bufferSize);
