@@ -78,11 +78,12 @@ namespace PSCompositeMail.Platform
         /// so, and cannot be written. Each open checks all of that again (the message log opens its file for every
         /// line: another writer may have replaced it meanwhile).
         /// </summary>
-        /// <param name="share">What others may do meanwhile; FileShare.None also keeps other writers out (an flock on Unix, as .NET takes it).</param>
+        /// <param name="share">What others may do meanwhile; FileShare.None also keeps other writers out (an flock on Unix, as .NET's own).</param>
         /// <param name="bufferSize">1 writes straight through, so that a failed write leaves nothing buffered to retry.</param>
         /// <param name="access">ReadWrite lets the caller read what the file ends with.</param>
         /// <returns>The file, positioned at its end.</returns>
-        public static FileStream OpenAppend(string path, FileShare share = FileShare.Read, int bufferSize = 4096, FileAccess access = FileAccess.Write)
+        public static FileStream OpenAppend(
+            string path, FileShare share = FileShare.Read, int bufferSize = 4096, FileAccess access = FileAccess.Write)
         {
             FileStream file;
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
@@ -138,7 +139,8 @@ namespace PSCompositeMail.Platform
                 // As .NET locks a file it opens itself; without the exclusive lock two writers overwrite each other's lines.
                 if (NativeLock(handle, (share == FileShare.None ? LockExclusive : LockShared) | LockNoWait) != 0)
                 {
-                    throw new IOException($"The process cannot access the file '{path}' because it is being used by another process.", SharingViolation);
+                    throw new IOException(
+                        $"The process cannot access the file '{path}' because it is being used by another process.", SharingViolation);
                 }
 
                 return handle;

@@ -128,7 +128,8 @@ namespace PSCompositeMail.Sending
                 }
                 catch (SpoolItemNotResentException ex)
                 {
-                    NotResent(ex, ex.InnerException is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, MessageOutcome.Failed);
+                    var category = ex.InnerException is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError;
+                    NotResent(ex, category, MessageOutcome.Failed);
                     continue;
                 }
 
@@ -229,7 +230,8 @@ namespace PSCompositeMail.Sending
                 var given = _root!.Descendants().Select(b => b.Name).ToArray();
                 if (claim.OwedBackends.Count > 0 && !claim.OwedBackends.Intersect(given, StringComparer.OrdinalIgnoreCase).Any())
                 {
-                    NotResent(SpoolItemNotResentException.NoOwedBackend(claim.Item, claim.OwedBackends, given), ErrorCategory.InvalidArgument, MessageOutcome.Refused);
+                    var problem = SpoolItemNotResentException.NoOwedBackend(claim.Item, claim.OwedBackends, given);
+                    NotResent(problem, ErrorCategory.InvalidArgument, MessageOutcome.Refused);
                     message.Dispose();
                     claim.Dispose();
                     return;

@@ -52,7 +52,13 @@ namespace PSCompositeMail.Spool
                 try
                 {
                     return claim.Fail(failed, delivered, error, _maxAttempts, owed)
-                        ? new Settlement(outcome.Results, claim.PoisonFile, $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder as {claim.PoisonFile}; resend it on purpose with Get-MailSpool -Poison.", error, poisoned: true)
+                        ? new Settlement(
+                            outcome.Results,
+                            claim.PoisonFile,
+                            $" After {claim.Metadata.Attempts} attempts it was moved to the spool's poison folder as {claim.PoisonFile}; " +
+                            "resend it on purpose with Get-MailSpool -Poison.",
+                            error,
+                            poisoned: true)
                         : Spooled(outcome.Results, claim.MessageFile, claim.Item.Poisoned, error);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
