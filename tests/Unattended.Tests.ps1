@@ -608,6 +608,31 @@ Describe 'The scheduled-task sample through an outage' {
         "$warned" | Should -Match ([regex]::Escape("$($item.Id).reason"))
         "$warned" | Should -Match 'damaged folder'
     }
+    It 'still resends the readable older messages when Get-MailSpool reports an item it cannot read, and exits 1 naming it' {
+        # $ErrorActionPreference = 'Stop' in the sample: one error from Get-MailSpool (a lone .meta it sets aside) ended
+        # the whole resend pipeline, so no older message went out, in this run or any later one.
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $relayPort = Get-FreeTcpPort
+        $profileFile = Join-Path $TestDrive 'lone-meta.psd1'
+        Set-Content $profileFile "@{ Nightly = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $relayPort; Security = 'None'; RetryCount = 0 } ) } }"
+        $spool = Join-Path $TestDrive 'lone-meta-spool'
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Nightly', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+        (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
+        $older = Get-MailSpool $spool
+        $lone = Join-Path $spool ('{0}.meta' -f ($older.Id -replace '.$', { if ($_.Value -eq '0') { '1' } else { '0' } }))
+        Copy-Item (Join-Path $spool "$($older.Id).meta") $lone
+        (Get-Item $lone).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(-10)
+        $relay = Start-TestSmtpServer -Port $relayPort
+        try {
+            $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+            $run.ExitCode | Should -Be 1 -Because $run.Output
+            $run.Output | Should -Match ('Needs attention: .*' + [regex]::Escape((Split-Path $lone -Leaf)))
+            $received = @(Get-TestSmtpMessage $relay)
+            $received.Message.MessageId | Should -Contain $older.MessageId -Because "the readable older report is still resent:`n$($run.Output)"
+            $received | Should -HaveCount 2
+        }
+        finally { Stop-TestSmtpServer $relay }
+    }
     It 'exits 1 when its message log cannot be written, and says so under Needs attention' {
         $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
         $profileFile = Join-Path $TestDrive 'null.psd1'
