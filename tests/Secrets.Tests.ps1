@@ -231,8 +231,8 @@ Import-Module '$ModulePath'
     New-MailBackend -ScriptBlock { `$headers = @{ Authorization = 'Bearer eyJSECRETTOKEN123' }; throw 'webhook down' }
     New-MailBackend -Graph @graph
     New-MailBackend -Graph @graph
-    New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $closed -Security None -RetryCount 0 -Credential `$credential -AllowInsecureAuthentication
-    New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $closed -Security None -RetryCount 0 -Credential `$credential -AllowInsecureAuthentication
+    New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $closed -Security None -RetryCount 0 -Credential `$credential -WarningAction SilentlyContinue
+    New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $closed -Security None -RetryCount 0 -Credential `$credential -WarningAction SilentlyContinue
     New-MailBackend -Directory '$TestDrive/described-out'
     New-MailBackend -Memory
     New-MailBackend -Null
@@ -253,6 +253,7 @@ Get-ChildItem '$spool' -Filter *.meta | Get-Content | ForEach-Object { "META: `$
 "@
         $run = Invoke-TestPwsh -File $probe
         $shown = $run.Output
+        ([regex]::Matches($shown, 'DESCRIPTION: ')).Count | Should -Be 10 -Because "every backend was made:`n$shown"
         $shown | Should -Match 'DESCRIPTION: script block at .*described\.ps1:\d+'
         $shown | Should -Match ([regex]::Escape("DESCRIPTION: https://127.0.0.1:$closed/ as a@example.com"))
         $shown | Should -Match "What if: .*script block at"
