@@ -74,7 +74,8 @@ namespace PSCompositeMail.Backends
             }
 
             var failed = results.Select((r, i) => (Result: r, Index: i)).Where(m => !m.Result.Succeeded).ToArray();
-            var failures = string.Join("; ", failed.Select(m => BackendResult.DescribeFailure($"'{m.Result.Backend}'{NamesakeSuffix(m.Index)}", m.Result.Error)));
+            var failures = string.Join(
+                "; ", failed.Select(m => BackendResult.DescribeFailure($"'{m.Result.Backend}'{NamesakeSuffix(m.Index)}", m.Result.Error)));
             var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(failures);
             if (succeeded && failed.Length > 0)
             {

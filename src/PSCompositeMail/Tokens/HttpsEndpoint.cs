@@ -31,7 +31,8 @@ namespace PSCompositeMail.Tokens
         /// </summary>
         public static string Shown(Uri endpoint, bool withPath = true) =>
             !endpoint.IsAbsoluteUri ? "a relative address"
-            : endpoint.GetComponents(withPath ? UriComponents.SchemeAndServer | UriComponents.Path : UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+            : endpoint.GetComponents(
+                withPath ? UriComponents.SchemeAndServer | UriComponents.Path : UriComponents.SchemeAndServer, UriFormat.UriEscaped);
 
         /// <summary><see cref="Shown(Uri, bool)"/> for an address given as text; text that is no absolute URL as it is.</summary>
         public static string Shown(string endpoint) =>
