@@ -262,4 +262,14 @@ Get-ChildItem '$spool' -Filter *.meta | Get-Content | ForEach-Object { "META: `$
         $shown | Should -Match 'META: '
         foreach ($secret in $secrets) { $shown | Should -Not -Match ([regex]::Escape($secret)) -Because "'$secret' is a secret:`n$shown" }
     }
+
+    It 'refuses an SMTP server written as user:password@host, without repeating it' {
+        { New-MailBackend -Smtp -SmtpServer 'robot:Pw-in-host-31@127.0.0.1' } | Should -Throw -ErrorId 'InvalidSmtpServer,*'
+        $refused = $null
+        try { New-MailBackend -Smtp -SmtpServer 'robot:Pw-in-host-31@127.0.0.1' } catch { $refused = $_ }
+        $refused.Exception.Message | Should -Match 'host name or IP address'
+        "$refused $($refused.TargetObject) $($refused.Exception)" | Should -Not -Match 'Pw-in-host-31'
+        { Send-CompositeMail -SmtpServer 'robot:Pw-in-host-31@127.0.0.1' -From a@example.com -To b@example.com -Subject s -Body b } |
+            Should -Throw -ErrorId 'InvalidSmtpServer,*'
+    }
 }
