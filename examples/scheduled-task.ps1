@@ -15,7 +15,8 @@
        that long, and someone should look; the warnings name each late message, its age and its last error
     1  a message failed for good or could not be kept: it could not be spooled, it is in the poison folder after
        too many attempts, or it is in the damaged folder (every run, until someone looks); or the message log could
-       not be written; or an older message could not be resent at all
+       not be written; or an older message could not be resent at all, or an item in the spool could not be read
+       (Get-MailSpool sets it aside and says where; the readable ones are still resent)
        (SpoolItemNotResent: it stays in the spool, but this run could not take or deliver it); or the script itself
        failed (a bad profile, no module). The errors say why and where each message is. The report was still
        attempted whenever the backends loaded.
@@ -64,9 +65,12 @@ function Write-Undelivered {
 $lost = @()
 
 # 1. Older messages, oldest first. A failed resend keeps its item in the spool; none of it may stop this run's report.
+# An item Get-MailSpool cannot read (it sets it aside and says so) needs attention, but must not keep the readable
+# ones from being resent: its errors are collected instead of stopping the pipeline.
 if ($SpoolDirectory -and (Test-Path $SpoolDirectory)) {
     try {
-        $resent = @(Get-MailSpool $SpoolDirectory | Sort-Object Queued | Send-CompositeMail @send -ErrorVariable resendErrors)
+        $resent = @(Get-MailSpool $SpoolDirectory -ErrorAction Continue -ErrorVariable spoolErrors | Sort-Object Queued | Send-CompositeMail @send -ErrorVariable resendErrors)
+        $lost += @($spoolErrors)
         $lost += Get-LostMessage $resendErrors
         "Older messages: $(@($resent | Where-Object Succeeded).Count) delivered, $(@($resent | Where-Object SpoolPath).Count) still in the spool."
         Write-Undelivered $resent

@@ -210,3 +210,66 @@ Describe 'Entra ID, Graph and an SMTP server that echo a client secret or an app
         Assert-NoSecret (Get-EverythingShownOrStored -Output $output -Errors $failures -Log $log | Out-String) ($TokenTraces + $SecretForms)
     }
 }
+
+Describe 'Descriptions hold no secret' {
+    # A backend's Description reaches -WhatIf, each result, Reason (where members share a name), the message log, the
+    # spool's .meta, warnings and errors. A script block's text and a URL's user info or query can hold secrets.
+    It 'shows no secret of any backend kind in Description, -WhatIf, Reason, the results, errors, warnings, the log or the spool' {
+        $closed = Get-FreeTcpPort
+        $log = Join-Path $TestDrive 'described.log'
+        $spool = Join-Path $TestDrive 'described-spool'
+        $probe = Join-Path $TestDrive 'described.ps1'
+        $secrets = 'sk_live_51HxSECRETabc', 'eyJSECRETTOKEN123', 'hunter2', 'hunter3', 'SAS-SIG-99', 'AUTH-CODE-42', 'Client-Secret-77', 'Smtp-Pass-55'
+        Set-Content $probe @"
+Import-Module '$ModulePath'
+`$secret = ConvertTo-SecureString 'Client-Secret-77' -AsPlainText -Force
+`$credential = [pscredential]::new('robot', (ConvertTo-SecureString 'Smtp-Pass-55' -AsPlainText -Force))
+`$graph = @{ Mailbox = 'a@example.com'; TenantId = 't'; ClientId = 'c'; ClientSecret = `$secret; TimeoutSec = 20
+    GraphEndpoint = 'https://admin:hunter2@127.0.0.1:$closed/?sig=SAS-SIG-99'; AuthorityHost = 'https://tok:hunter3@127.0.0.1:$closed/?code=AUTH-CODE-42' }
+`$members = @(
+    New-MailBackend -ScriptBlock { `$apiKey = 'sk_live_51HxSECRETabc'; throw 'webhook down' }
+    New-MailBackend -ScriptBlock { `$headers = @{ Authorization = 'Bearer eyJSECRETTOKEN123' }; throw 'webhook down' }
+    New-MailBackend -Graph @graph
+    New-MailBackend -Graph @graph
+    New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $closed -Security None -RetryCount 0 -Credential `$credential -WarningAction SilentlyContinue
+    New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $closed -Security None -RetryCount 0 -Credential `$credential -WarningAction SilentlyContinue
+    New-MailBackend -Directory '$TestDrive/described-out'
+    New-MailBackend -Memory
+    New-MailBackend -Null
+)
+`$composite = New-MailBackend -Composite -Backend `$members -Policy All -Name relays
+`$members | ForEach-Object { "DESCRIPTION: `$(`$_.Description)" }
+"DESCRIPTION: `$(`$composite.Description)"
+`$mail = @{ From = 'a@example.com'; To = 'b@example.com'; Subject = 'described'; Body = 'b' }
+Send-CompositeMail -Backend `$composite @mail -WhatIf
+`$result = Send-CompositeMail -Backend `$composite @mail -LogPath '$log' -SpoolDirectory '$spool' -PassThru -ErrorAction SilentlyContinue -ErrorVariable failures -WarningVariable warned
+"REASON: `$(`$result.Reason)"
+`$result.Results | Format-Table | Out-String -Width 250
+`$result.Results.Results | Format-List | Out-String -Width 250
+`$failures | ForEach-Object { "ERROR: `$_" }
+`$warned | ForEach-Object { "WARNING: `$_" }
+Get-Content '$log' | ForEach-Object { "LOG: `$_" }
+Get-ChildItem '$spool' -Filter *.meta | Get-Content | ForEach-Object { "META: `$_" }
+"@
+        $run = Invoke-TestPwsh -File $probe
+        $shown = $run.Output
+        ([regex]::Matches($shown, 'DESCRIPTION: ')).Count | Should -Be 10 -Because "every backend was made:`n$shown"
+        $shown | Should -Match 'DESCRIPTION: script block at .*described\.ps1:\d+'
+        $shown | Should -Match ([regex]::Escape("DESCRIPTION: https://127.0.0.1:$closed/ as a@example.com"))
+        $shown | Should -Match "What if: .*script block at"
+        $shown | Should -Match "REASON: .*'scriptblock' #1 \(script block at .*'graph' #2 \(https://127\.0\.0\.1:$closed/ as"
+        $shown | Should -Match 'LOG: .*"reason":"[^"]*script block at'
+        $shown | Should -Match 'META: '
+        foreach ($secret in $secrets) { $shown | Should -Not -Match ([regex]::Escape($secret)) -Because "'$secret' is a secret:`n$shown" }
+    }
+
+    It 'refuses an SMTP server written as user:password@host, without repeating it' {
+        { New-MailBackend -Smtp -SmtpServer 'robot:Pw-in-host-31@127.0.0.1' } | Should -Throw -ErrorId 'InvalidSmtpServer,*'
+        $refused = $null
+        try { New-MailBackend -Smtp -SmtpServer 'robot:Pw-in-host-31@127.0.0.1' } catch { $refused = $_ }
+        $refused.Exception.Message | Should -Match 'host name or IP address'
+        "$refused $($refused.TargetObject) $($refused.Exception)" | Should -Not -Match 'Pw-in-host-31'
+        { Send-CompositeMail -SmtpServer 'robot:Pw-in-host-31@127.0.0.1' -From a@example.com -To b@example.com -Subject s -Body b } |
+            Should -Throw -ErrorId 'InvalidSmtpServer,*'
+    }
+}

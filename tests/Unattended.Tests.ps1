@@ -723,6 +723,31 @@ Describe 'The scheduled-task sample through an outage' {
         "$warned" | Should -Match ([regex]::Escape("$($item.Id).reason"))
         "$warned" | Should -Match 'damaged folder'
     }
+    It 'still resends the readable older messages when Get-MailSpool reports an item it cannot read, and exits 1 naming it' {
+        # $ErrorActionPreference = 'Stop' in the sample: one error from Get-MailSpool (a lone .meta it sets aside) ended
+        # the whole resend pipeline, so no older message went out, in this run or any later one.
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $relayPort = Get-FreeTcpPort
+        $profileFile = Join-Path $TestDrive 'lone-meta.psd1'
+        Set-Content $profileFile "@{ Nightly = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $relayPort; Security = 'None'; RetryCount = 0 } ) } }"
+        $spool = Join-Path $TestDrive 'lone-meta-spool'
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Nightly', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
+        (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
+        $older = Get-MailSpool $spool
+        $lone = Join-Path $spool ('{0}.meta' -f ($older.Id -replace '.$', { if ($_.Value -eq '0') { '1' } else { '0' } }))
+        Copy-Item (Join-Path $spool "$($older.Id).meta") $lone
+        (Get-Item $lone).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(-10)
+        $relay = Start-TestSmtpServer -Port $relayPort
+        try {
+            $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+            $run.ExitCode | Should -Be 1 -Because $run.Output
+            $run.Output | Should -Match ('Needs attention: .*' + [regex]::Escape((Split-Path $lone -Leaf)))
+            $received = @(Get-TestSmtpMessage $relay)
+            $received.Message.MessageId | Should -Contain $older.MessageId -Because "the readable older report is still resent:`n$($run.Output)"
+            $received | Should -HaveCount 2
+        }
+        finally { Stop-TestSmtpServer $relay }
+    }
     It 'exits 1 when its message log cannot be written, and says so under Needs attention' {
         $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
         $profileFile = Join-Path $TestDrive 'null.psd1'
@@ -766,6 +791,12 @@ New-MailBackend -Smtp -SmtpServer relay.example.com | Send-CompositeMail -From o
             ($result.Results | Format-List | Out-String -Width 80) | Should -Match 'Description\s*:\s*127\.0\.0\.1'
         }
         finally { Stop-TestSmtpServer $relay }
+    }
+
+    It 'keeps the Send-MailMessage note in the result with -UseSsl and -Port, as -WhatIf has it' {
+        $closed = Get-FreeTcpPort
+        $result = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $closed -UseSsl -RetryCount 0 @Mail -PassThru -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $result.Results[0].Description | Should -BeExactly "127.0.0.1:$closed StartTls, as Send-MailMessage"
     }
 
     It 'names New-MailBackend''s SMTP without the Send-MailMessage note, and where a failed one sends' {
@@ -889,5 +920,40 @@ Describe 'From the repository to the server' {
         "$base" | Should -BeLike "$installed*"
         Get-ChildItem (Join-Path $server 'outbox') -Filter *.eml | Should -HaveCount 1
         (Read-MessageLog (Join-Path $server 'log/mail.log')).outcome | Should -Be 'Delivered'
+    }
+}
+
+Describe 'One-line texts and namesakes' {
+    It 'shows a tab as a space and a nested composite''s error on one line in Reason and in the tables; the object keeps the whole text' {
+        $torn = New-MailBackend -ScriptBlock { throw "line1`nline2`r`nline3 tab`there" } -Name torn
+        $inner = New-MailBackend -Composite -Backend $torn, (New-MailBackend -ScriptBlock { throw 'second' } -Name other) -Policy Failover -Name inner
+        $outer = New-MailBackend -Composite -Backend $inner, (New-MailBackend -ScriptBlock { throw 'third' } -Name last) -Policy Failover -Name outer
+        $result = Send-CompositeMail -Backend $outer @Mail -ErrorAction SilentlyContinue
+        $result.Reason | Should -Match 'line1 line2 line3 tab here'
+        $result.Results[0].Results[0].Error | Should -Match "line2`r`nline3 tab`there" -Because 'the object keeps the whole text'
+        foreach ($rendered in ($result | Format-Table | Out-String -Width 80), ($result.Results | Format-Table | Out-String -Width 80), ($result | Format-List | Out-String -Width 80)) {
+            $rendered | Should -Not -Match "`t"
+            $rendered | Should -Not -Match '\\x0[9AD]' -Because "line breaks are spaces in one-line texts:`n$rendered"
+        }
+        (($result.Results | Format-Table | Out-String -Width 80) -replace '\s+', ' ') | Should -Match 'line1 line2 line3 tab here'
+    }
+
+    It 'tells members that share a name apart in the composite''s description, the log''s backends and Test-MailBackend' {
+        $first = Get-FreeTcpPort
+        $second = Get-FreeTcpPort
+        $composite = New-MailBackend -Composite -Policy Failover -Name relays -Backend @(
+            New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $first -Security None -RetryCount 0
+            New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $second -Security None -RetryCount 0)
+        $composite.Description | Should -BeExactly "Failover of smtp #1 (127.0.0.1:$first None), smtp #2 (127.0.0.1:$second None)"
+        $log = Join-Path $TestDrive 'namesakes.log'
+        $null = Send-CompositeMail -Backend $composite @Mail -LogPath $log -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $entry = Read-MessageLog $log
+        $entry.backends.name | Should -Be 'smtp', 'smtp' -Because 'the fields the contract names stay as they are'
+        $entry.backends.description | Should -Be "127.0.0.1:$first None", "127.0.0.1:$second None"
+        $tested = Test-MailBackend -Backend $composite -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $members = @($tested.Results | ForEach-Object ToString)
+        $members[0] | Should -Match ([regex]::Escape("smtp #1 (127.0.0.1:$first None): failed"))
+        $members[1] | Should -Match ([regex]::Escape("smtp #2 (127.0.0.1:$second None): failed"))
+        $tested.Error | Should -Match ([regex]::Escape("'smtp' #2 (127.0.0.1:$second None) failed"))
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Engine.Http
 {
@@ -40,10 +41,10 @@ namespace PSCompositeMail.Engine.Http
 
             var location = response.Headers.Location;
             var target = location is null ? "an address it did not give"
-                : location.IsAbsoluteUri ? location.GetLeftPart(UriPartial.Authority)
+                : location.IsAbsoluteUri ? HttpsEndpoint.Shown(location, withPath: false)
                 : "another path on the same host";
             response.Dispose();
-            throw _refusal($"{request.RequestUri?.GetLeftPart(UriPartial.Path)} answered {status} with a redirect to {target}");
+            throw _refusal($"{(request.RequestUri is { } url ? HttpsEndpoint.Shown(url) : null)} answered {status} with a redirect to {target}");
         }
     }
 }

@@ -25,7 +25,7 @@ namespace PSCompositeMail.Engine.Tokens
 
         private string Authority => $"{_settings.EffectiveAuthorityHost.ToString().TrimEnd('/')}/{_settings.TenantId}/";
 
-        public string Endpoint => Authority;
+        public string Endpoint => $"{HttpsEndpoint.Shown(_settings.EffectiveAuthorityHost).TrimEnd('/')}/{_settings.TenantId}/";
 
         public string? LastRefusal => null;
 

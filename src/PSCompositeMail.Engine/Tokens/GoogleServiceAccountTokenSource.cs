@@ -24,7 +24,7 @@ namespace PSCompositeMail.Engine.Tokens
             _credential = new Lazy<ServiceAccountCredential>(Build, LazyThreadSafetyMode.PublicationOnly);
         }
 
-        public string Endpoint => _credential.IsValueCreated ? _credential.Value.TokenServerUrl
+        public string Endpoint => _credential.IsValueCreated ? HttpsEndpoint.Shown(_credential.Value.TokenServerUrl)
             : $"the token_uri of {_settings.GoogleServiceAccountKey}";
 
         public string? LastRefusal => _endpointStatus.LastRefusal;

@@ -24,7 +24,7 @@ namespace PSCompositeMail.Engine.Tokens
         }
 
         public string Endpoint => Environment.GetEnvironmentVariable("IDENTITY_ENDPOINT") is { Length: > 0 } endpoint
-            ? $"the managed identity endpoint {endpoint}"
+            ? $"the managed identity endpoint {HttpsEndpoint.Shown(endpoint)}"
             : "the managed identity endpoint";
 
         public string? LastRefusal => null;

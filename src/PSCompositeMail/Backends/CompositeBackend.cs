@@ -40,7 +40,20 @@ namespace PSCompositeMail.Backends
             Descendants().GroupBy(b => b.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
             StringComparer.OrdinalIgnoreCase);
 
-        public override string Description => $"{Policy} of {string.Join(", ", Backends.Select(b => b.Name))}";
+        public override string Description => $"{Policy} of {string.Join(", ", Backends.Select((b, i) => b.Name + NamesakeSuffix(i)))}";
+
+        /// <summary>
+        /// What tells member <paramref name="index"/> from members of the same name (two left with the default 'smtp'), as
+        /// Reason does: " #2 (where it sends)"; empty when its name is its own.
+        /// </summary>
+        private string NamesakeSuffix(int index)
+        {
+            var name = Backends[index].Name;
+            bool Namesake(MailBackend other) => string.Equals(other.Name, name, StringComparison.OrdinalIgnoreCase);
+            return Backends.Count(Namesake) < 2
+                ? string.Empty
+                : $" #{Backends.Take(index).Count(Namesake) + 1} ({Backends[index].Description})";
+        }
 
         internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
 
@@ -55,15 +68,21 @@ namespace PSCompositeMail.Backends
             var clock = Stopwatch.StartNew();
             var results = Backends.Select(b => b.Check(context, testMessage)).ToArray();
             var succeeded = Decide(Policy, results.Select(r => r.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed).ToArray());
-            var failed = results.Where(r => !r.Succeeded).ToArray();
-            var failures = BackendResult.DescribeFailures(failed.Select(r => (r.Backend, r.Error)));
+            for (var i = 0; i < results.Length; i++)
+            {
+                results[i].Label = results[i].Backend + NamesakeSuffix(i);
+            }
+
+            var failed = results.Select((r, i) => (Result: r, Index: i)).Where(m => !m.Result.Succeeded).ToArray();
+            var failures = string.Join(
+                "; ", failed.Select(m => BackendResult.DescribeFailure($"'{m.Result.Backend}'{NamesakeSuffix(m.Index)}", m.Result.Error)));
             var error = succeeded || failed.Length == 0 ? null : new InvalidOperationException(failures);
             if (succeeded && failed.Length > 0)
             {
                 context.Warning($"{Name}: the check passed under policy {Policy}, but " + failures);
             }
 
-            var detail = $"{Policy}: " + string.Join("; ", results.Select(r => r.Succeeded ? $"{r.Backend} passed" : $"{r.Backend} FAILED ({r.Error})"));
+            var detail = $"{Policy}: " + string.Join("; ", results.Select(r => r.Succeeded ? $"{r.Label} passed" : $"{r.Label} FAILED ({r.Error})"));
             return new BackendTestResult(Name, Kind, succeeded, clock.Elapsed, detail, error) { Results = results };
         }
 

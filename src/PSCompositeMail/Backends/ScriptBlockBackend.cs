@@ -32,11 +32,14 @@ namespace PSCompositeMail.Backends
 
         public ScriptBlock ScriptBlock { get; }
 
-        public override string Description => "{ " + Shorten(ScriptBlock.ToString().Trim()) + " }";
+        /// <summary>
+        /// Where the block was written, never its text: a block often holds the API key or Authorization header of the
+        /// service it calls, and descriptions reach -WhatIf, results, Reason, the message log and the spool.
+        /// </summary>
+        public override string Description =>
+            ScriptBlock.File is { Length: > 0 } file ? $"script block at {file}:{ScriptBlock.Ast.Extent.StartLineNumber}" : "script block";
 
         internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
-
-        private static string Shorten(string text) => text.Length <= 40 ? text : text.Substring(0, 37) + "...";
 
         /// <summary>
         /// Sessions may run on a delivery worker (-ThrottleLimit), but the script block belongs to the caller's

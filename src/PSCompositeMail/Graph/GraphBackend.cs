@@ -1,6 +1,7 @@
 using PSCompositeMail.Backends;
 using PSCompositeMail.Delivery;
 using PSCompositeMail.Results;
+using PSCompositeMail.Tokens;
 
 namespace PSCompositeMail.Graph
 {
@@ -21,12 +22,13 @@ namespace PSCompositeMail.Graph
 
         public bool SaveToSentItems => Settings.SaveToSentItems;
 
-        public string GraphEndpoint => Settings.Endpoint.ToString();
+        /// <summary>The endpoint as shown (no user info or query, which can hold secrets); the backend sends to the one given.</summary>
+        public string GraphEndpoint => HttpsEndpoint.Shown(Settings.Endpoint);
 
         public string Authentication => Settings.Tokens.Describe();
 
         public override string Description =>
-            $"{Settings.Endpoint} as {(Settings.Mailbox ?? "the From address")} ({Settings.Tokens.Describe()})";
+            $"{GraphEndpoint} as {(Settings.Mailbox ?? "the From address")} ({Settings.Tokens.Describe()})";
 
         internal GraphSettings Settings { get; }
 

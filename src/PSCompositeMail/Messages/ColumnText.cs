@@ -27,7 +27,8 @@ namespace PSCompositeMail.Messages
                 throw new ArgumentOutOfRangeException(width < 2 ? nameof(width) : nameof(maxLines));
             }
 
-            var text = ControlCharacters.Escape(value?.ToString(), keepLineFeeds: true);
+            // A tab would push the columns after it apart: it is a space here.
+            var text = ControlCharacters.Escape(value?.ToString(), keepLineFeeds: true).Replace('\t', ' ');
             var lines = text.Split('\n').SelectMany(line => Wrap(line.TrimEnd(), width)).ToList();
             if (lines.Count <= maxLines)
             {

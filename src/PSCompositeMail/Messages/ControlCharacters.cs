@@ -60,6 +60,13 @@ namespace PSCompositeMail.Messages
         }
 
         /// <summary>
+        /// Text for one line (a Reason, a log field, a table cell): its line breaks (a server's multi-line reply) and tabs
+        /// (which would push a table's columns apart) made spaces, control characters escaped.
+        /// </summary>
+        public static string OneLine(string? text) =>
+            Escape(text is null ? null : System.Text.RegularExpressions.Regex.Replace(text, @"\s*[\r\n]+\s*|\t", " "));
+
+        /// <summary>
         /// A property's value as a list view shows it, escaped: text with its line feeds (a body reads as lines), a list
         /// as PowerShell shows one ({a, b}, each item escaped), an exception as its type and message, anything else as
         /// its text. The list views use it for every property that can hold outside text; the object keeps the value.

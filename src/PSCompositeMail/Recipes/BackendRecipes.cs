@@ -25,7 +25,7 @@ namespace PSCompositeMail.Recipes
             [MailBackendKind.Smtp] = new BackendRecipe<SmtpDraft>(draft => draft.Build())
             {
                 { "GoogleServiceAccountKey", (SmtpDraft d, string v) => d.Given().GoogleServiceAccountKey = d.FullPath(v) },
-                { "SmtpServer", (SmtpDraft d, string v) => d.Settings.Server = v },
+                { "SmtpServer", (SmtpDraft d, string v) => d.Settings.Server = HostOnly(v) },
                 { "Port", (SmtpDraft d, int v) => d.Settings.RequestedPort = v },
                 { "Security", (SmtpDraft d, SmtpSecurity v) => d.Settings.RequestedSecurity = v },
                 { "Credential", (SmtpDraft d, PSCredential v) => d.Settings.Credential = v.GetNetworkCredential() },
@@ -157,5 +157,16 @@ namespace PSCompositeMail.Recipes
 
             public DeliveryPolicy Policy { get; set; } = DeliveryPolicy.All;
         }
+
+        /// <summary>
+        /// An SMTP server is a host name or address. One with '@' is a URL's "user:password@host" written as a server,
+        /// which descriptions, errors, the log and the spool would show: refused, without repeating it.
+        /// </summary>
+        private static string HostOnly(string server) =>
+            server.IndexOf('@') < 0
+                ? server
+                : throw new ArgumentException(
+                    "-SmtpServer takes a host name or IP address, and this one holds '@' (as user:password@host would); " +
+                    "give the account with -Credential or -UserName instead.");
     }
 }

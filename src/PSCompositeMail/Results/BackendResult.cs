@@ -152,12 +152,11 @@ namespace PSCompositeMail.Results
         /// <param name="named">How the backend is named: its name in quotes, and more when that alone is ambiguous.</param>
         internal static string DescribeFailure(string named, string? error) => $"backend {named} failed: {error}";
 
-        /// <summary>A reason as results and logs show it: its line breaks (a server's multi-line reply) made spaces, control characters escaped.</summary>
-        internal static string OneLine(string text) =>
-            Messages.ControlCharacters.Escape(System.Text.RegularExpressions.Regex.Replace(text, @"\s*[\r\n]+\s*", " "));
+        /// <summary>A reason as results and logs show it: see <see cref="Messages.ControlCharacters.OneLine"/>.</summary>
+        internal static string OneLine(string text) => Messages.ControlCharacters.OneLine(text);
 
-        /// <summary>As nested results show it (a result's Results in a list): escaped, since the error may come from a server.</summary>
+        /// <summary>As nested results show it (a result's Results in a list): one line, escaped, since the error may come from a server.</summary>
         public override string ToString() =>
-            Messages.ControlCharacters.Escape(Error is null ? $"{Backend}: {Status}" : $"{Backend}: {Status} ({Error})");
+            Messages.ControlCharacters.OneLine(Error is null ? $"{Backend}: {Status}" : $"{Backend}: {Status} ({Error})");
     }
 }

@@ -59,10 +59,21 @@ namespace PSCompositeMail.Results
                 Capabilities = Capabilities,
                 Permissions = Permissions,
                 Results = Results,
+                Label = Label,
             };
 
+        /// <summary>
+        /// How a composite names this member where it lists them: its name, and for members that share one, its place
+        /// among them and where it sends ("smtp #2 (relay:587 StartTls)").
+        /// </summary>
+        internal string Label { get; set; } = string.Empty;
+
         /// <summary>How a composite's list of members reads in a table or a list: "name: ok" or "name: failed: why".</summary>
-        /// <summary>As nested results show it (a composite's Results): escaped, since its text may come from a server.</summary>
-        public override string ToString() => Messages.ControlCharacters.Escape(Succeeded ? $"{Backend}: ok" : $"{Backend}: failed: {Error}");
+        /// <remarks>Escaped, since its text may come from a server.</remarks>
+        public override string ToString()
+        {
+            var name = Label.Length > 0 ? Label : Backend;
+            return Messages.ControlCharacters.OneLine(Succeeded ? $"{name}: ok" : $"{name}: failed: {Error}");
+        }
     }
 }

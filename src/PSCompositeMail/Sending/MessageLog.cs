@@ -178,6 +178,12 @@ namespace PSCompositeMail.Sending
                 Property(b, "name", result.Backend).Append(',');
                 Property(b, "status", result.Status.ToString()).Append(',');
                 Property(b, "error", result.Error);
+                if (result.Description is { } description)
+                {
+                    // Where it sends: what tells members that share a name (two 'smtp') apart; never a secret.
+                    Property(b.Append(','), "description", description);
+                }
+
                 b.Append('}');
             });
             json.Append("],");

@@ -56,16 +56,16 @@ namespace PSCompositeMail.Sending
                 settings["Security"] = chosen;
             }
 
-            var portGiven = settings.ContainsKey("Port");
-            if (!portGiven)
+            if (!settings.ContainsKey("Port"))
             {
                 settings["Port"] = security == SmtpSecurity.SslOnConnect ? 465 : 25;
             }
 
             var backend = Recipe.Build(settings, fullPath, warn, dkimSigners);
-            if (backend is SmtpBackend smtp && !(portGiven && (useSsl || given is not null)))
+            if (backend is SmtpBackend smtp)
             {
-                // New-MailBackend -Smtp means 587 with STARTTLS required: say where this one differs, where it shows.
+                // New-MailBackend -Smtp means 587 with STARTTLS required: say which form built this one, wherever it
+                // shows (-WhatIf, the result), even when -Port and -UseSsl happen to give the same settings.
                 smtp.Origin = "as Send-MailMessage";
             }
 

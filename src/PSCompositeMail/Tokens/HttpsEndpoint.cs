@@ -24,6 +24,20 @@ namespace PSCompositeMail.Tokens
         public static bool IsHttps(Uri endpoint) =>
             endpoint.IsAbsoluteUri && string.Equals(endpoint.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase);
 
+        /// <summary>
+        /// An endpoint as errors, descriptions and logs show it: scheme, host, port and (unless <paramref name="withPath"/>
+        /// is false) path. Never its user info (https://user:password@host/) or query and fragment (a SAS signature, a
+        /// token), which can be secrets written into the URL.
+        /// </summary>
+        public static string Shown(Uri endpoint, bool withPath = true) =>
+            !endpoint.IsAbsoluteUri ? "a relative address"
+            : endpoint.GetComponents(
+                withPath ? UriComponents.SchemeAndServer | UriComponents.Path : UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+
+        /// <summary><see cref="Shown(Uri, bool)"/> for an address given as text; text that is no absolute URL as it is.</summary>
+        public static string Shown(string endpoint) =>
+            Uri.TryCreate(endpoint, UriKind.Absolute, out var url) ? Shown(url) : endpoint;
+
         public static string Refusal(string endpoint, string setting) =>
             $"{setting} '{endpoint}' is not an https URL. Tokens, secrets and messages are only ever sent over https; give the https:// address.";
     }
