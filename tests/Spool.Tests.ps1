@@ -231,6 +231,33 @@ Import-Module '$ModulePath'
         $listed.Count | Should -Be 1
         $listed.Subject | Should -Be 'Disk report'
     }
+
+    It 'gives back an item claimed by an earlier process with the same PID (a container''s PID 1), and resends it' {
+        $spool = New-Spool
+        $port = Get-FreeTcpPort
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -Name relay
+        $null = Send-CompositeMail -Backend $smtp @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $item = Get-ChildItem $spool -Filter *.eml
+        # This process is alive, but it did not start at the time the claim records: the claim is another process's.
+        Rename-Item $item.FullName "$($item.Name).claimed-$PID-deadbeef-12345.0badf00d"
+        $server = Start-TestSmtpServer -Port $port
+        try {
+            $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $smtp
+            $resent.Succeeded | Should -BeTrue
+            @(Get-TestSmtpMessage $server).Count | Should -Be 1
+            Get-ChildItem $spool -File | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'leaves alone an item claimed by a process that still runs, also in the claim names of 0.4.0 (PID only)' {
+        $spool = New-Spool
+        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+        $item = Get-ChildItem $spool -Filter *.eml
+        Rename-Item $item.FullName "$($item.Name).claimed-$PID-deadbeef"
+        Get-MailSpool $spool | Should -BeNullOrEmpty
+        Get-ChildItem $spool -Filter '*.claimed-*' | Should -HaveCount 1
+    }
 }
 
 Describe 'Stopping a long pipeline' {
