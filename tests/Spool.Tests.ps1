@@ -360,6 +360,39 @@ Describe 'Resending a message some backends already took' {
     }
 }
 
+Describe 'Resending a message one of two namesakes took' {
+    It 'sends it once to each of two SMTP backends both named ''smtp'': the one that took it is skipped, the other gets it' {
+        $spool = New-Spool
+        $up = Start-TestSmtpServer
+        $downPort = Get-FreeTcpPort
+        try {
+            $first = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $up.Port -Security None
+            $second = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $downPort -Security None -RetryCount 0
+            $first.Name, $second.Name | Should -Be 'smtp', 'smtp'
+            $both = New-MailBackend -Composite -Backend $first, $second -Policy All
+            $sent = Send-CompositeMail -Backend $both @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+            $sent.Results.Results.Status | Should -Be 'Sent', 'Spooled'
+            $item = Get-MailSpool $spool
+            $item.Backend | Should -Be 'smtp#2'
+            $item.DeliveredBy | Should -Be 'smtp#1'
+
+            $later = Start-TestSmtpServer -Port $downPort
+            try {
+                $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $both
+                $resent.Succeeded | Should -BeTrue
+                $resent.Results.Results.Status | Should -Be 'Skipped', 'Sent'
+                @(Get-TestSmtpMessage $later).Count | Should -Be 1
+                Get-MailSpool $spool | Should -BeNullOrEmpty
+            }
+            finally { Stop-TestSmtpServer $later }
+            $received = @(Get-TestSmtpMessage $up)
+            $received.Count | Should -Be 1 -Because 'the first server took it on the first attempt'
+            $received[0].Message.MessageId | Should -Be $sent.MessageId
+        }
+        finally { Stop-TestSmtpServer $up }
+    }
+}
+
 Describe 'A resend that would deliver nothing the item still owes' {
     BeforeEach {
         $script:OwedSpool = New-Spool

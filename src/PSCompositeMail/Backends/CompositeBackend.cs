@@ -30,15 +30,33 @@ namespace PSCompositeMail.Backends
         internal IEnumerable<MailBackend> Descendants() =>
             Backends.SelectMany(b => new[] { b }.Concat(b is CompositeBackend nested ? nested.Descendants() : Enumerable.Empty<MailBackend>()));
 
-        private HashSet<string>? _sharedNames;
+        private Dictionary<MailBackend, string>? _ledgerNames;
 
         /// <summary>
-        /// The names more than one backend under this one goes by, in any letter case. Found once: the members never
-        /// change, and every message's settlement asks.
+        /// The name a spool's ledger (the backends that failed an item and those that took it) gives a backend under
+        /// this one: its own name, or, for backends that share one in any letter case (a composite's members left with
+        /// their default names: two 'smtp'), the name and its place among the namesakes, 'smtp#2', as Reason numbers
+        /// them, so that a resend skips the one that took the message and not its namesake. Found once: the members never change.
         /// </summary>
-        internal HashSet<string> SharedNames => _sharedNames ??= new HashSet<string>(
-            Descendants().GroupBy(b => b.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
-            StringComparer.OrdinalIgnoreCase);
+        internal string LedgerName(MailBackend backend) =>
+            (_ledgerNames ??= LedgerNames()).TryGetValue(backend, out var name) ? name : backend.Name;
+
+        private Dictionary<MailBackend, string> LedgerNames()
+        {
+            var names = new Dictionary<MailBackend, string>();
+            // One backend object given twice is one backend: it took the message or not.
+            foreach (var namesakes in Descendants().Distinct().GroupBy(b => b.Name, StringComparer.OrdinalIgnoreCase))
+            {
+                var shared = namesakes.Skip(1).Any();
+                var place = 0;
+                foreach (var backend in namesakes)
+                {
+                    names[backend] = shared ? $"{backend.Name}#{++place}" : backend.Name;
+                }
+            }
+
+            return names;
+        }
 
         public override string Description => $"{Policy} of {string.Join(", ", Backends.Select(b => b.Name))}";
 
@@ -112,14 +130,13 @@ namespace PSCompositeMail.Backends
                         var backend = _composite.Backends[i];
                         if (delivered && _composite.Policy == DeliveryPolicy.Failover)
                         {
-                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero)
-                                .DescribedBy(backend.Description);
+                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero).From(backend);
                             continue;
                         }
 
-                        results[i] = (_context.EarlierDeliveries.Took(message, backend.Name)
+                        results[i] = (_context.EarlierDeliveries.Took(message, backend)
                             ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
-                            : DeliverThrough(i, handed)).DescribedBy(backend.Description);
+                            : DeliverThrough(i, handed)).From(backend);
                         _context.Progress.Record(message, results[i]);
                         delivered |= CountsAsDelivered(results[i]);
                         var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();

@@ -97,6 +97,7 @@ namespace PSCompositeMail.Results
                     PendingRecipients)
                 {
                     Description = Description,
+                    Source = Source,
                 };
 
         /// <summary>This result, saying where the backend that made it sends to (its <paramref name="description"/>).</summary>
@@ -104,6 +105,16 @@ namespace PSCompositeMail.Results
         {
             Description ??= description;
             return this;
+        }
+
+        /// <summary>The member of a composite that made this result; null for a result no composite's member made.</summary>
+        internal Backends.MailBackend? Source { get; private set; }
+
+        /// <summary>This result, saying which of a composite's members made it and where that one sends to.</summary>
+        internal BackendResult From(Backends.MailBackend backend)
+        {
+            Source ??= backend;
+            return DescribedBy(backend.Description);
         }
 
         /// <summary>Who still needs the message after this result, given the recipients the backend was handed.</summary>

@@ -226,8 +226,8 @@ namespace PSCompositeMail.Sending
             if (claim is not null && !_settings.IncludeDeliveredBackends)
             {
                 // A resend through none of the backends the item is owed to would deliver nothing it still needs.
-                var given = _root!.Descendants().Select(b => b.Name).ToArray();
-                if (claim.OwedBackends.Count > 0 && !claim.OwedBackends.Intersect(given, StringComparer.OrdinalIgnoreCase).Any())
+                var given = _root!.Descendants().Select(_root.LedgerName).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+                if (claim.OwedBackends.Count > 0 && DeliveredBackendNames.Except(claim.OwedBackends, given).Length == claim.OwedBackends.Count)
                 {
                     _reports.Enqueue(SendReport.NotResent(SpoolItemNotResentException.NoOwedBackend(claim.Item, claim.OwedBackends, given), ErrorCategory.InvalidArgument));
                     message.Dispose();
@@ -235,7 +235,7 @@ namespace PSCompositeMail.Sending
                     return;
                 }
 
-                _context.EarlierDeliveries.Remember(message, claim.Metadata.DeliveredBackends);
+                _context.EarlierDeliveries.Remember(message, DeliveredBackendNames.Among(claim.Metadata.DeliveredBackends, _root));
             }
 
             var send = false;
@@ -332,7 +332,7 @@ namespace PSCompositeMail.Sending
         private SendReport Settled(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
         {
             var delivered = DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome), _root!);
-            var settlement = _undelivered.Settle(message, outcome, claim, delivered, _settings.IncludeDeliveredBackends);
+            var settlement = _undelivered.Settle(message, outcome, _root!, claim, delivered, _settings.IncludeDeliveredBackends);
             // A resend whose policy was met can still owe the message to the backends that failed it before: then the settlement says why.
             var reason = settlement.Delivered ? string.Empty : outcome.Succeeded ? BackendResult.OneLine(settlement.Error!) : outcome.Reason();
             var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, settlement.Delivered, settlement.Results, reason)
@@ -372,7 +372,7 @@ namespace PSCompositeMail.Sending
                 : "The pipeline ended before it was sent.";
             // Backends that took the message before the end are remembered, so that a resend does not send it through them again.
             var delivered = DeliveredBackendNames.Of(_context.Progress.AnswersFor(message), _root!);
-            var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(b => b.Name), delivered, reason);
+            var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(_root.LedgerName), delivered, reason);
             Log(new MessageLogEntry
             {
                 MessageId = message.MessageId,
