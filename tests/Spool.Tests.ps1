@@ -9,6 +9,14 @@ BeforeAll {
         New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0 -Name $Name
     }
 
+    function New-ClaimedItem {
+        <# Spools one message through -Backend (a dead relay by default) and renames its .eml as claimed, '<id>.eml.claimed-<Claim>'. #>
+        param([string] $Spool, [string] $Claim, $Backend = (New-DeadSmtp))
+        $null = Send-CompositeMail -Backend $Backend @Mail -SpoolDirectory $Spool -ErrorAction SilentlyContinue
+        $item = Get-ChildItem $Spool -Filter *.eml
+        Rename-Item $item.FullName "$($item.Name).claimed-$Claim"
+    }
+
     function Assert-WholeSpool {
         <#
         Everything visible in a spool (and its poison folder) is a whole item: an .eml that parses, with its .meta beside
@@ -223,10 +231,8 @@ Import-Module '$ModulePath'
 
     It 'gives back an item whose drain was killed while it held it' {
         $spool = New-Spool
-        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
-        $item = Get-ChildItem $spool -Filter *.eml
         # What a drain that died mid-send leaves: the item renamed as claimed by a process that no longer runs.
-        Rename-Item $item.FullName "$($item.Name).claimed-999999-deadbeef"
+        New-ClaimedItem $spool -Claim '999999-deadbeef'
         $listed = Get-MailSpool $spool
         $listed.Count | Should -Be 1
         $listed.Subject | Should -Be 'Disk report'
@@ -236,10 +242,8 @@ Import-Module '$ModulePath'
         $spool = New-Spool
         $port = Get-FreeTcpPort
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -Name relay
-        $null = Send-CompositeMail -Backend $smtp @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
-        $item = Get-ChildItem $spool -Filter *.eml
         # This process is alive, but it did not start at the time the claim records: the claim is another process's.
-        Rename-Item $item.FullName "$($item.Name).claimed-$PID-deadbeef-12345.0badf00d"
+        New-ClaimedItem $spool -Claim "$PID-deadbeef-12345.0badf00d" -Backend $smtp
         $server = Start-TestSmtpServer -Port $port
         try {
             $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $smtp
@@ -252,9 +256,7 @@ Import-Module '$ModulePath'
 
     It 'leaves alone an item claimed by a process that still runs, also in the claim names of 0.4.0 (PID only)' {
         $spool = New-Spool
-        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
-        $item = Get-ChildItem $spool -Filter *.eml
-        Rename-Item $item.FullName "$($item.Name).claimed-$PID-deadbeef"
+        New-ClaimedItem $spool -Claim "$PID-deadbeef"
         Get-MailSpool $spool | Should -BeNullOrEmpty
         Get-ChildItem $spool -Filter '*.claimed-*' | Should -HaveCount 1
     }

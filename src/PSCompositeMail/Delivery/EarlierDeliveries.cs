@@ -12,7 +12,8 @@ namespace PSCompositeMail.Delivery
     /// </summary>
     internal sealed class EarlierDeliveries
     {
-        private readonly ConditionalWeakTable<IOutgoingMessage, HashSet<MailBackend>> _byMessage = new ConditionalWeakTable<IOutgoingMessage, HashSet<MailBackend>>();
+        private readonly ConditionalWeakTable<IOutgoingMessage, HashSet<MailBackend>> _byMessage =
+            new ConditionalWeakTable<IOutgoingMessage, HashSet<MailBackend>>();
 
         public void Remember(IOutgoingMessage message, IEnumerable<MailBackend> backends)
         {

@@ -23,7 +23,8 @@ namespace PSCompositeMail.Platform
             {
                 return RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? OnLinux(pid) : Portable(pid);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or
+                System.ComponentModel.Win32Exception or NotSupportedException)
             {
                 return null;
             }

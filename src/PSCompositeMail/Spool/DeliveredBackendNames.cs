@@ -56,7 +56,8 @@ namespace PSCompositeMail.Spool
         public static string[] Except(IEnumerable<string> names, IEnumerable<string> others) =>
             names.Where(name => !others.Any(other => Same(name, other))).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
-        private static string Named(BackendResult result, CompositeBackend root) => result.Source is { } source ? root.LedgerName(source) : result.Backend;
+        private static string Named(BackendResult result, CompositeBackend root) =>
+            result.Source is { } source ? root.LedgerName(source) : result.Backend;
 
         private static string PlainName(string name) => NamesakePlace.Replace(name, string.Empty);
 

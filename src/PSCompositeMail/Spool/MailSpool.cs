@@ -157,7 +157,10 @@ namespace PSCompositeMail.Spool
             return orphans;
         }
 
-        /// <summary>The .meta entries of <paramref name="folder"/> whose .eml is gone (not even claimed) and that are older than <see cref="OrphanGrace"/>.</summary>
+        /// <summary>
+        /// The .meta entries of <paramref name="folder"/> whose .eml is gone (not even claimed) and that are older than
+        /// <see cref="OrphanGrace"/>.
+        /// </summary>
         private static IEnumerable<string> OrphanMetadata(string folder)
         {
             var cutoff = DateTime.UtcNow - OrphanGrace;
@@ -172,7 +175,8 @@ namespace PSCompositeMail.Spool
         }
 
         private static string OrphanReason(string id) =>
-            $"its .eml is missing: the metadata file {id}{MetadataExtension} is older than {OrphanGrace.TotalMinutes:0} minute(s) and alone (its .eml was removed, or its writer died before publishing it)";
+            $"its .eml is missing: the metadata file {id}{MetadataExtension} is older than {OrphanGrace.TotalMinutes:0} minute(s) and alone " +
+            "(its .eml was removed, or its writer died before publishing it)";
 
         /// <summary>
         /// The .meta files a listing would set aside as alone (see <see cref="SetAsideOrphanMetadata"/>), by path, each
@@ -182,7 +186,8 @@ namespace PSCompositeMail.Spool
         {
             var folder = poisoned ? PoisonPath : Path;
             return Directory.Exists(folder)
-                ? OrphanMetadata(folder).OrderBy(path => path, StringComparer.Ordinal).Select(path => (path, OrphanReason(System.IO.Path.GetFileNameWithoutExtension(path)))).ToArray()
+                ? OrphanMetadata(folder).OrderBy(path => path, StringComparer.Ordinal)
+                    .Select(path => (path, OrphanReason(System.IO.Path.GetFileNameWithoutExtension(path)))).ToArray()
                 : Array.Empty<(string, string)>();
         }
 
@@ -280,7 +285,8 @@ namespace PSCompositeMail.Spool
             }
 
             var fileTime = new DateTimeOffset(File.GetLastWriteTimeUtc(entry), TimeSpan.Zero);
-            return new MailSpoolItem(Path, id, metadata, poisoned, fileTime, _utcNow(), damage, heldSince: entry.IndexOf(ClaimMarker, StringComparison.Ordinal) >= 0 ? fileTime : null);
+            var claimed = entry.IndexOf(ClaimMarker, StringComparison.Ordinal) >= 0;
+            return new MailSpoolItem(Path, id, metadata, poisoned, fileTime, _utcNow(), damage, heldSince: claimed ? fileTime : null);
         }
 
         private static void ReleaseAbandonedClaims(string folder)

@@ -10,7 +10,15 @@ namespace PSCompositeMail.Spool
         /// <param name="now">When it was listed, for <see cref="Age"/>.</param>
         /// <param name="damage">Why it cannot be resent as it is (its metadata is missing or unreadable), or null.</param>
         /// <param name="heldSince">When a resend claimed it, for an item a resend holds; null otherwise.</param>
-        internal MailSpoolItem(string spoolPath, string id, SpoolMetadata metadata, bool poisoned, DateTimeOffset fileTime, DateTimeOffset now, string? damage = null, DateTimeOffset? heldSince = null)
+        internal MailSpoolItem(
+            string spoolPath,
+            string id,
+            SpoolMetadata metadata,
+            bool poisoned,
+            DateTimeOffset fileTime,
+            DateTimeOffset now,
+            string? damage = null,
+            DateTimeOffset? heldSince = null)
         {
             Damage = damage;
             HeldFor = now - heldSince;

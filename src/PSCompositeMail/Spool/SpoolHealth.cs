@@ -11,7 +11,12 @@ namespace PSCompositeMail.Spool
     {
         /// <param name="listed">Every item of the spool or its poison folder, <paramref name="poison"/> of them in the poison folder.</param>
         /// <param name="unsendable">Files in the spool or its poison folder that a listing or resend would set aside, with the reason.</param>
-        private SpoolHealth(string path, TimeSpan maxAge, IReadOnlyList<MailSpoolItem> listed, IReadOnlyList<string> damaged, IReadOnlyList<(string File, string Reason)> unsendable)
+        private SpoolHealth(
+            string path,
+            TimeSpan maxAge,
+            IReadOnlyList<MailSpoolItem> listed,
+            IReadOnlyList<string> damaged,
+            IReadOnlyList<(string File, string Reason)> unsendable)
         {
             var waiting = listed.Where(item => !item.Poisoned && item.Damage is null).ToArray();
             DamagedItems = damaged;
@@ -77,9 +82,15 @@ namespace PSCompositeMail.Spool
             Late.Select(item => $"'{item.Subject}' <{item.MessageId}> has waited {Describe(item.Age)} in the spool, longer than {Describe(MaxAge)}; last error: {item.Error}")
                 .Concat(PoisonItems.Select(item => $"'{item.Subject}' <{item.MessageId}> is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it was spooled; it is not resent by itself (Get-MailSpool -Poison); last error: {item.Error}"))
                 .Concat(Items.Concat(PoisonItems).Where(item => item.QueuedInFuture is not null).Select(item => $"'{item.Subject}' <{item.MessageId}> says it was spooled at {item.QueuedInFuture:u}, in the future (a clock was wrong): its age counts from {item.Queued:u}"))
-                .Concat(DamagedItems.Select(note => $"'{System.IO.Path.GetFileName(note)}' is in the damaged folder {System.IO.Path.GetDirectoryName(note)}: it cannot be resent as it is; {ReadNote(note)}"))
-                .Concat(Unsendable.Select(damaged => $"'{System.IO.Path.GetFileName(damaged.File)}' in {System.IO.Path.GetDirectoryName(damaged.File)} cannot be resent as it is ({damaged.Reason}); the next Get-MailSpool or resend sets it aside in the damaged folder"))
-                .Concat(Stuck.Select(item => $"'{item.Subject}' <{item.MessageId}> ({item.Id}) has been held by a resend for {Describe(item.HeldFor!.Value)}, longer than {Describe(MaxAge)}: its claim is stuck while the process named in its file name runs"));
+                .Concat(DamagedItems.Select(note =>
+                    $"'{System.IO.Path.GetFileName(note)}' is in the damaged folder {System.IO.Path.GetDirectoryName(note)}: " +
+                    $"it cannot be resent as it is; {ReadNote(note)}"))
+                .Concat(Unsendable.Select(damaged =>
+                    $"'{System.IO.Path.GetFileName(damaged.File)}' in {System.IO.Path.GetDirectoryName(damaged.File)} " +
+                    $"cannot be resent as it is ({damaged.Reason}); the next Get-MailSpool or resend sets it aside in the damaged folder"))
+                .Concat(Stuck.Select(item =>
+                    $"'{item.Subject}' <{item.MessageId}> ({item.Id}) has been held by a resend for {Describe(item.HeldFor!.Value)}, " +
+                    $"longer than {Describe(MaxAge)}: its claim is stuck while the process named in its file name runs"));
 
         /// <summary>Reads the spool without changing it.</summary>
         internal static SpoolHealth Check(MailSpool spool, TimeSpan maxAge) =>

@@ -30,12 +30,20 @@ namespace PSCompositeMail.Spool
         /// <param name="root">The backends <paramref name="outcome"/> comes from, which name them in the spool's ledger.</param>
         /// <param name="delivered">The backends that took the message on this attempt (see <see cref="DeliveredBackendNames"/>).</param>
         /// <param name="historyIgnored">-IncludeDeliveredBackends: the resend's policy alone decides, whatever failed the item before.</param>
-        public Settlement Settle(IOutgoingMessage message, BackendResult outcome, CompositeBackend root, SpoolClaim? claim, IReadOnlyList<string> delivered, bool historyIgnored)
+        public Settlement Settle(
+            IOutgoingMessage message,
+            BackendResult outcome,
+            CompositeBackend root,
+            SpoolClaim? claim,
+            IReadOnlyList<string> delivered,
+            bool historyIgnored)
         {
             // A resent item leaves the spool only once the backends that failed it have taken it: a resend whose
             // policy was met by earlier deliveries alone (a skipped archive under Any) delivered nothing new.
             // A member of a composite whose own policy was met now (the primary of a Failover whose backup took it) is owed nothing more.
-            var shortfall = claim is null || historyIgnored ? null : claim.Shortfall(delivered.Concat(DeliveredBackendNames.Covered(outcome, root)).ToArray());
+            var shortfall = claim is null || historyIgnored
+                ? null
+                : claim.Shortfall(delivered.Concat(DeliveredBackendNames.Covered(outcome, root)).ToArray());
             if (outcome.Succeeded && shortfall is null)
             {
                 claim?.Complete();
@@ -111,7 +119,8 @@ namespace PSCompositeMail.Spool
 
             try
             {
-                return Spooled(NoResults, _spool.Add(message, DeliveredBackendNames.Except(backends, delivered), delivered, _policy, reason), poisoned: false, reason);
+                var spooled = _spool.Add(message, DeliveredBackendNames.Except(backends, delivered), delivered, _policy, reason);
+                return Spooled(NoResults, spooled, poisoned: false, reason);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
