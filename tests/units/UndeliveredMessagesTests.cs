@@ -22,11 +22,10 @@ namespace PSCompositeMail.Tests
             }
         }
 
-        private static readonly CompositeBackend Relay = new CompositeBackend("root", new MailBackend[] { new ThrowingBackend("relay") }, DeliveryPolicy.All);
-
         private static BackendResult FailedOutcome()
         {
-            using var session = Relay.OpenSession(new DeliveryContext(CancellationToken.None));
+            var composite = new CompositeBackend("root", new MailBackend[] { new ThrowingBackend("relay") }, DeliveryPolicy.All);
+            using var session = composite.OpenSession(new DeliveryContext(CancellationToken.None));
             using var message = Messages.Simple();
             return session.Deliver(message);
         }
@@ -37,7 +36,7 @@ namespace PSCompositeMail.Tests
             var undelivered = new UndeliveredMessages(new MailSpool(_folder), "All", maxAttempts: 5);
             using var message = Messages.Simple("kept");
 
-            var settlement = undelivered.Settle(message, FailedOutcome(), Relay, claim: null, Array.Empty<string>(), historyIgnored: false);
+            var settlement = undelivered.Settle(message, FailedOutcome(), claim: null, Array.Empty<string>(), historyIgnored: false);
 
             Assert.NotNull(settlement.SpoolPath);
             Assert.True(File.Exists(settlement.SpoolPath));
@@ -52,7 +51,7 @@ namespace PSCompositeMail.Tests
             var undelivered = new UndeliveredMessages(spool: null, "All", maxAttempts: 5);
             using var message = Messages.Simple();
 
-            var settlement = undelivered.Settle(message, FailedOutcome(), Relay, claim: null, Array.Empty<string>(), historyIgnored: false);
+            var settlement = undelivered.Settle(message, FailedOutcome(), claim: null, Array.Empty<string>(), historyIgnored: false);
 
             Assert.Null(settlement.SpoolPath);
             Assert.Equal(DeliveryStatus.Failed, Assert.Single(settlement.Results).Status);

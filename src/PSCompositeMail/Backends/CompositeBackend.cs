@@ -60,7 +60,7 @@ namespace PSCompositeMail.Backends
 
         public override string Description => $"{Policy} of {string.Join(", ", Backends.Select(b => b.Name))}";
 
-        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context, root: this);
 
         /// <summary>
         /// Tests every member: the composite succeeds when its policy could deliver, and each member that failed its
@@ -103,10 +103,14 @@ namespace PSCompositeMail.Backends
             private readonly DeliveryContext _context;
             private readonly IDeliverySession?[] _sessions;
 
-            public Session(CompositeBackend composite, DeliveryContext context)
+            /// <summary>The composite the delivery started from, whose <see cref="LedgerName"/> names this one's members.</summary>
+            private readonly CompositeBackend _root;
+
+            public Session(CompositeBackend composite, DeliveryContext context, CompositeBackend root)
             {
                 _composite = composite;
                 _context = context;
+                _root = root;
                 _sessions = new IDeliverySession?[composite.Backends.Count];
             }
 
@@ -130,13 +134,15 @@ namespace PSCompositeMail.Backends
                         var backend = _composite.Backends[i];
                         if (delivered && _composite.Policy == DeliveryPolicy.Failover)
                         {
-                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero).From(backend);
+                            results[i] = Made(new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero), backend);
                             continue;
                         }
 
-                        results[i] = (_context.EarlierDeliveries.Took(message, backend)
-                            ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
-                            : DeliverThrough(i, handed)).From(backend);
+                        results[i] = Made(
+                            _context.EarlierDeliveries.Took(message, _root.LedgerName(backend))
+                                ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
+                                : DeliverThrough(i, handed),
+                            backend);
                         _context.Progress.Record(message, results[i]);
                         delivered |= CountsAsDelivered(results[i]);
                         var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();
@@ -188,6 +194,10 @@ namespace PSCompositeMail.Backends
                     pendingRecipients: succeeded ? null : owed);
             }
 
+            /// <summary><paramref name="result"/>, saying which member made it: where it sends, and how the spool's ledger names it.</summary>
+            private BackendResult Made(BackendResult result, MailBackend member) =>
+                result.DescribedBy(member.Description).InLedgerAs(_root.LedgerName(member));
+
             private static void DisposeIfNarrowed(IOutgoingMessage handed, IOutgoingMessage message)
             {
                 if (!ReferenceEquals(handed, message))
@@ -208,7 +218,10 @@ namespace PSCompositeMail.Backends
             private BackendResult DeliverThrough(int index, IOutgoingMessage message) =>
                 DeliveryAttempt.Deliver(_composite.Backends[index].Name, _composite.Backends[index].Kind, _context.CancellationToken, () =>
                 {
-                    var session = _sessions[index] ??= _composite.Backends[index].OpenSession(_context);
+                    // A nested composite's members are named in the ledger among all of the root's.
+                    var member = _composite.Backends[index];
+                    var session = _sessions[index] ??=
+                        member is CompositeBackend nested ? new Session(nested, _context, _root) : member.OpenSession(_context);
                     return session.Deliver(message);
                 });
 

@@ -97,7 +97,7 @@ namespace PSCompositeMail.Results
                     PendingRecipients)
                 {
                     Description = Description,
-                    Source = Source,
+                    LedgerName = LedgerName,
                 };
 
         /// <summary>This result, saying where the backend that made it sends to (its <paramref name="description"/>).</summary>
@@ -107,14 +107,17 @@ namespace PSCompositeMail.Results
             return this;
         }
 
-        /// <summary>The member of a composite that made this result; null for a result no composite's member made.</summary>
-        internal Backends.MailBackend? Source { get; private set; }
+        /// <summary>
+        /// The name a spool's ledger gives the composite's member that made this result: its name, or its name and
+        /// place among namesakes ('smtp#2'). Null for a result no composite's member made.
+        /// </summary>
+        internal string? LedgerName { get; private set; }
 
-        /// <summary>This result, saying which of a composite's members made it and where that one sends to.</summary>
-        internal BackendResult From(Backends.MailBackend backend)
+        /// <summary>This result, made by the composite's member that a spool's ledger calls <paramref name="ledgerName"/>.</summary>
+        internal BackendResult InLedgerAs(string ledgerName)
         {
-            Source ??= backend;
-            return DescribedBy(backend.Description);
+            LedgerName ??= ledgerName;
+            return this;
         }
 
         /// <summary>Who still needs the message after this result, given the recipients the backend was handed.</summary>

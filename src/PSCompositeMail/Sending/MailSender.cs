@@ -235,7 +235,8 @@ namespace PSCompositeMail.Sending
                     return;
                 }
 
-                _context.EarlierDeliveries.Remember(message, DeliveredBackendNames.Among(claim.Metadata.DeliveredBackends, _root));
+                var tookIt = DeliveredBackendNames.Among(claim.Metadata.DeliveredBackends, _root).Select(_root.LedgerName);
+                _context.EarlierDeliveries.Remember(message, tookIt);
             }
 
             var send = false;
@@ -331,8 +332,8 @@ namespace PSCompositeMail.Sending
 
         private SendReport Settled(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
         {
-            var delivered = DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome), _root!);
-            var settlement = _undelivered.Settle(message, outcome, _root!, claim, delivered, _settings.IncludeDeliveredBackends);
+            var delivered = DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome));
+            var settlement = _undelivered.Settle(message, outcome, claim, delivered, _settings.IncludeDeliveredBackends);
             // A resend whose policy was met can still owe the message to the backends that failed it before: then the settlement says why.
             var reason = settlement.Delivered ? string.Empty : outcome.Succeeded ? BackendResult.OneLine(settlement.Error!) : outcome.Reason();
             var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, settlement.Delivered, settlement.Results, reason)
@@ -371,7 +372,7 @@ namespace PSCompositeMail.Sending
                 : started ? "Its delivery broke off with the error that ended the pipeline."
                 : "The pipeline ended before it was sent.";
             // Backends that took the message before the end are remembered, so that a resend does not send it through them again.
-            var delivered = DeliveredBackendNames.Of(_context.Progress.AnswersFor(message), _root!);
+            var delivered = DeliveredBackendNames.Of(_context.Progress.AnswersFor(message));
             var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(_root.LedgerName), delivered, reason);
             Log(new MessageLogEntry
             {

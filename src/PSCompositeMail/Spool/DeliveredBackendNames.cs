@@ -18,22 +18,22 @@ namespace PSCompositeMail.Spool
         /// The backends among <paramref name="answers"/> (each answer once, nested ones included) that took the
         /// message: leaves, and composites whose own policy was met.
         /// </summary>
-        public static IReadOnlyList<string> Of(IEnumerable<BackendResult> answers, CompositeBackend root) =>
+        public static IReadOnlyList<string> Of(IEnumerable<BackendResult> answers) =>
             answers.Where(r => r.Status == DeliveryStatus.Sent)
-                .Select(r => Named(r, root))
+                .Select(Named)
                 .Distinct(StringComparer.OrdinalIgnoreCase)
                 .ToArray();
 
         /// <summary>The backends that failed at the deepest level inside <paramref name="outcome"/>.</summary>
-        public static IEnumerable<string> Failed(BackendResult outcome, CompositeBackend root) =>
-            outcome.Results.SelectMany(r => r.FailedLeaves()).Select(r => Named(r, root));
+        public static IEnumerable<string> Failed(BackendResult outcome) =>
+            outcome.Results.SelectMany(r => r.FailedLeaves()).Select(Named);
 
         /// <summary>
         /// The members, nested ones included, of each composite inside <paramref name="outcome"/> whose own policy was
         /// met: whatever one of them failed, that composite needs nothing more (a Failover's primary, once its backup took it).
         /// </summary>
-        public static IEnumerable<string> Covered(BackendResult outcome, CompositeBackend root) =>
-            Within(outcome).Where(r => r.Status == DeliveryStatus.Sent && r.Results.Count > 0).SelectMany(Within).Select(r => Named(r, root));
+        public static IEnumerable<string> Covered(BackendResult outcome) =>
+            Within(outcome).Where(r => r.Status == DeliveryStatus.Sent && r.Results.Count > 0).SelectMany(Within).Select(Named);
 
         /// <summary>Every answer inside a composite's outcome (not the outcome itself), nested ones included.</summary>
         public static IEnumerable<BackendResult> Within(BackendResult outcome) => outcome.Results.SelectMany(r => new[] { r }.Concat(Within(r)));
@@ -56,8 +56,7 @@ namespace PSCompositeMail.Spool
         public static string[] Except(IEnumerable<string> names, IEnumerable<string> others) =>
             names.Where(name => !others.Any(other => Same(name, other))).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
-        private static string Named(BackendResult result, CompositeBackend root) =>
-            result.Source is { } source ? root.LedgerName(source) : result.Backend;
+        private static string Named(BackendResult result) => result.LedgerName ?? result.Backend;
 
         private static string PlainName(string name) => NamesakePlace.Replace(name, string.Empty);
 

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
@@ -27,23 +26,16 @@ namespace PSCompositeMail.Spool
             _maxAttempts = maxAttempts;
         }
 
-        /// <param name="root">The backends <paramref name="outcome"/> comes from, which name them in the spool's ledger.</param>
         /// <param name="delivered">The backends that took the message on this attempt (see <see cref="DeliveredBackendNames"/>).</param>
         /// <param name="historyIgnored">-IncludeDeliveredBackends: the resend's policy alone decides, whatever failed the item before.</param>
-        public Settlement Settle(
-            IOutgoingMessage message,
-            BackendResult outcome,
-            CompositeBackend root,
-            SpoolClaim? claim,
-            IReadOnlyList<string> delivered,
-            bool historyIgnored)
+        public Settlement Settle(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim, IReadOnlyList<string> delivered, bool historyIgnored)
         {
             // A resent item leaves the spool only once the backends that failed it have taken it: a resend whose
             // policy was met by earlier deliveries alone (a skipped archive under Any) delivered nothing new.
             // A member of a composite whose own policy was met now (the primary of a Failover whose backup took it) is owed nothing more.
             var shortfall = claim is null || historyIgnored
                 ? null
-                : claim.Shortfall(delivered.Concat(DeliveredBackendNames.Covered(outcome, root)).ToArray());
+                : claim.Shortfall(delivered.Concat(DeliveredBackendNames.Covered(outcome)).ToArray());
             if (outcome.Succeeded && shortfall is null)
             {
                 claim?.Complete();
@@ -52,7 +44,7 @@ namespace PSCompositeMail.Spool
 
             // Also under a policy that was met: a member that failed is still named (the relay, when only a skipped archive counted).
             var failedNow = outcome.Results.SelectMany(r => r.FailedLeaves()).ToArray();
-            var failed = DeliveredBackendNames.Failed(outcome, root).Concat(shortfall ?? Array.Empty<string>()).ToArray();
+            var failed = DeliveredBackendNames.Failed(outcome).Concat(shortfall ?? Array.Empty<string>()).ToArray();
             var error = outcome.Error ?? (shortfall is null ? string.Empty : StillOwed(shortfall, failedNow));
             // Recipients that already have the message (a relay accepted it for them) are not spooled again; a policy
             // met without the backends still owed leaves every recipient owed.
