@@ -9,6 +9,14 @@ BeforeAll {
         New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port (Get-FreeTcpPort) -Security None -RetryCount 0 -Name $Name
     }
 
+    function New-ClaimedItem {
+        <# Spools one message through -Backend (a dead relay by default) and renames its .eml as claimed, '<id>.eml.claimed-<Claim>'. #>
+        param([string] $Spool, [string] $Claim, $Backend = (New-DeadSmtp))
+        $null = Send-CompositeMail -Backend $Backend @Mail -SpoolDirectory $Spool -ErrorAction SilentlyContinue
+        $item = Get-ChildItem $Spool -Filter *.eml
+        Rename-Item $item.FullName "$($item.Name).claimed-$Claim"
+    }
+
     function Assert-WholeSpool {
         <#
         Everything visible in a spool (and its poison folder) is a whole item: an .eml that parses, with its .meta beside
@@ -223,13 +231,34 @@ Import-Module '$ModulePath'
 
     It 'gives back an item whose drain was killed while it held it' {
         $spool = New-Spool
-        $null = Send-CompositeMail -Backend (New-DeadSmtp) @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
-        $item = Get-ChildItem $spool -Filter *.eml
         # What a drain that died mid-send leaves: the item renamed as claimed by a process that no longer runs.
-        Rename-Item $item.FullName "$($item.Name).claimed-999999-deadbeef"
+        New-ClaimedItem $spool -Claim '999999-deadbeef'
         $listed = Get-MailSpool $spool
         $listed.Count | Should -Be 1
         $listed.Subject | Should -Be 'Disk report'
+    }
+
+    It 'gives back an item claimed by an earlier process with the same PID (a container''s PID 1), and resends it' {
+        $spool = New-Spool
+        $port = Get-FreeTcpPort
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -Name relay
+        # This process is alive, but it did not start at the time the claim records: the claim is another process's.
+        New-ClaimedItem $spool -Claim "$PID-deadbeef-12345.0badf00d" -Backend $smtp
+        $server = Start-TestSmtpServer -Port $port
+        try {
+            $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $smtp
+            $resent.Succeeded | Should -BeTrue
+            @(Get-TestSmtpMessage $server).Count | Should -Be 1
+            Get-ChildItem $spool -File | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'leaves alone an item claimed by a process that still runs, also in the claim names of 0.4.0 (PID only)' {
+        $spool = New-Spool
+        New-ClaimedItem $spool -Claim "$PID-deadbeef"
+        Get-MailSpool $spool | Should -BeNullOrEmpty
+        Get-ChildItem $spool -Filter '*.claimed-*' | Should -HaveCount 1
     }
 }
 
@@ -330,6 +359,39 @@ Describe 'Resending a message some backends already took' {
             @(Get-TestSmtpMessage $server).Count | Should -Be 1
         }
         finally { Stop-TestSmtpServer $server }
+    }
+}
+
+Describe 'Resending a message one of two namesakes took' {
+    It 'sends it once to each of two SMTP backends both named ''smtp'': the one that took it is skipped, the other gets it' {
+        $spool = New-Spool
+        $up = Start-TestSmtpServer
+        $downPort = Get-FreeTcpPort
+        try {
+            $first = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $up.Port -Security None
+            $second = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $downPort -Security None -RetryCount 0
+            $first.Name, $second.Name | Should -Be 'smtp', 'smtp'
+            $both = New-MailBackend -Composite -Backend $first, $second -Policy All
+            $sent = Send-CompositeMail -Backend $both @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue
+            $sent.Results.Results.Status | Should -Be 'Sent', 'Spooled'
+            $item = Get-MailSpool $spool
+
+            $later = Start-TestSmtpServer -Port $downPort
+            try {
+                $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $both
+                $resent.Succeeded | Should -BeTrue
+                $resent.Results.Results.Status | Should -Be 'Skipped', 'Sent'
+                @(Get-TestSmtpMessage $later).Count | Should -Be 1
+                Get-MailSpool $spool | Should -BeNullOrEmpty
+            }
+            finally { Stop-TestSmtpServer $later }
+            $received = @(Get-TestSmtpMessage $up)
+            $received.Count | Should -Be 1 -Because 'the first server took it on the first attempt'
+            $received[0].Message.MessageId | Should -Be $sent.MessageId
+            $item.Backend | Should -Be 'smtp#2' -Because 'the spool names the second of the namesakes as the one that failed'
+            $item.DeliveredBy | Should -Be 'smtp#1'
+        }
+        finally { Stop-TestSmtpServer $up }
     }
 }
 

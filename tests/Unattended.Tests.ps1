@@ -586,10 +586,49 @@ Describe 'Spool health' {
 
         $health = Test-MailSpool $spool -WarningVariable warned -WarningAction SilentlyContinue
         Get-FolderState $spool | Should -Be $before
-        $health.Waiting | Should -Be 2 -Because 'the claimed item still waits, and so does the one without metadata'
+        $health.Waiting | Should -Be 1 -Because 'the claimed item still waits; the one without metadata cannot be resent'
         $health.Poison | Should -Be 1
-        $health.Oldest | Should -BeGreaterThan (New-TimeSpan -Hours 5) -Because 'an item whose metadata cannot tell counts from its file time'
+        $health.Damaged | Should -Be 2 -Because 'the .eml without metadata and the old .meta without its .eml cannot be sent'
+        $warned | Should -HaveCount 3
+    }
+
+    It 'Test-MailSpool: unhealthy with an .eml without metadata and an old .meta without its .eml, one warning each, as Get-MailSpool sees them' {
+        $spool = Join-Path $TestDrive 'unsendable'
+        New-Spooled $spool 'kept' -Count 2
+        $items = @(Get-MailSpool $spool)
+        Remove-Item (Join-Path $spool "$($items[0].Id).meta")
+        Remove-Item $items[1].MessagePath
+        $young = Join-Path $spool '20260101T0000000000000Z-00000001-4242-0a1b2c3d.meta'
+        Set-Content $young '{}'
+        (Get-Item (Join-Path $spool "$($items[1].Id).meta")).LastWriteTimeUtc = [datetime]::UtcNow.AddHours(-3)
+        $before = Get-FolderState $spool
+
+        $health = Test-MailSpool $spool -WarningVariable warned -WarningAction SilentlyContinue
+        Get-FolderState $spool | Should -Be $before
+        $health.Healthy | Should -BeFalse
+        $health.Damaged | Should -Be 2 -Because 'a .meta younger than the grace period may be an item being written'
+        $health.Waiting | Should -Be 0
+        $health.DamagedInPlace | Split-Path -Leaf | Should -Be "$($items[0].Id).eml", "$($items[1].Id).meta"
         $warned | Should -HaveCount 2
+        $warned[0] | Should -Match 'no metadata file'
+        $warned[1] | Should -Match '\.eml is missing'
+        (Get-MailSpool $spool -WhatIf).Error | Should -Match '^Damaged: it has no metadata file'
+    }
+
+    It 'Test-MailSpool: unhealthy with a claim held longer than -MaxAge by a process that still runs, and warns' {
+        $spool = Join-Path $TestDrive 'stuck'
+        New-Spooled $spool 'held'
+        $item = Get-MailSpool $spool
+        $claimed = "$($item.MessagePath).claimed-$PID-deadbeef"
+        Rename-Item $item.MessagePath $claimed
+        (Test-MailSpool $spool -MaxAge 01:00:00 -WarningAction SilentlyContinue).Healthy | Should -BeTrue -Because 'a young claim is a resend at work'
+        (Get-Item $claimed).LastWriteTimeUtc = [datetime]::UtcNow.AddHours(-2)
+
+        $health = Test-MailSpool $spool -MaxAge 01:00:00 -WarningVariable warned -WarningAction SilentlyContinue
+        $health.Healthy | Should -BeFalse
+        $health.Stuck.Subject | Should -Be 'held'
+        $warned | Should -HaveCount 1
+        $warned[0] | Should -Match "'held' .* held by a resend for 2h 0m, longer than 1h 0m"
     }
 
     It 'reads items written by 0.3.0' {

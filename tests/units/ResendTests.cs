@@ -18,7 +18,7 @@ namespace PSCompositeMail.Tests
             var context = new DeliveryContext(CancellationToken.None, MailEngine.Instance);
             using var session = root.OpenSession(context);
             using var message = Messages.Simple();
-            context.EarlierDeliveries.Remember(message, deliveredEarlier);
+            context.EarlierDeliveries.Remember(message, DeliveredBackendNames.Among(deliveredEarlier, root).Select(root.LedgerName));
             return session.Deliver(message);
         }
 
@@ -64,7 +64,7 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
-        public void A_spooled_message_remembers_leaves_and_composites_that_took_it_but_never_an_ambiguous_name()
+        public void A_spooled_message_remembers_leaves_and_composites_that_took_it_and_tells_namesakes_apart_by_their_place()
         {
             var root = new CompositeBackend(
                 "root",
@@ -80,7 +80,33 @@ namespace PSCompositeMail.Tests
 
             var outcome = Deliver(root);
 
-            Assert.Equal(new[] { "archive", "audit", "copies", "copy" }, DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome), root));
+            Assert.Equal(new[] { "archive", "audit", "copies", "copy", "smtp#1" }, DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome)));
+            Assert.Equal(new[] { "relay", "smtp#2" }, DeliveredBackendNames.Failed(outcome));
+        }
+
+        [Fact]
+        public void A_resend_skips_the_namesake_that_took_it_and_sends_through_the_other()
+        {
+            var first = new MemoryBackend("smtp");
+            var second = new MemoryBackend("smtp");
+            var root = new CompositeBackend("root", new MailBackend[] { first, second }, DeliveryPolicy.All);
+
+            var result = Deliver(root, "smtp#1");
+
+            Assert.Equal(new[] { DeliveryStatus.Skipped, DeliveryStatus.Sent }, result.Results.Select(r => r.Status));
+            Assert.Equal(0, first.Count);
+            Assert.Equal(1, second.Count);
+        }
+
+        [Fact]
+        public void Ledger_names_of_namesakes_match_their_place_a_plain_name_from_an_older_ledger_matches_every_namesake()
+        {
+            Assert.True(DeliveredBackendNames.Same("smtp#2", "SMTP#2"));
+            Assert.False(DeliveredBackendNames.Same("smtp#1", "smtp#2"));
+            Assert.True(DeliveredBackendNames.Same("smtp", "smtp#2"));
+            Assert.True(DeliveredBackendNames.Same("smtp#2", "smtp"));
+            Assert.False(DeliveredBackendNames.Same("smtp", "relay"));
+            Assert.Equal(new[] { "smtp#2" }, DeliveredBackendNames.Except(new[] { "smtp#1", "smtp#2" }, new[] { "smtp#1" }));
         }
     }
 }

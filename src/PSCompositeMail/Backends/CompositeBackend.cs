@@ -30,15 +30,33 @@ namespace PSCompositeMail.Backends
         internal IEnumerable<MailBackend> Descendants() =>
             Backends.SelectMany(b => new[] { b }.Concat(b is CompositeBackend nested ? nested.Descendants() : Enumerable.Empty<MailBackend>()));
 
-        private HashSet<string>? _sharedNames;
+        private Dictionary<MailBackend, string>? _ledgerNames;
 
         /// <summary>
-        /// The names more than one backend under this one goes by, in any letter case. Found once: the members never
-        /// change, and every message's settlement asks.
+        /// The name a spool's ledger (the backends that failed an item and those that took it) gives a backend under
+        /// this one: its own name, or, for backends that share one in any letter case (a composite's members left with
+        /// their default names: two 'smtp'), the name and its place among the namesakes, 'smtp#2', as Reason numbers
+        /// them, so that a resend skips the one that took the message and not its namesake. Found once: the members never change.
         /// </summary>
-        internal HashSet<string> SharedNames => _sharedNames ??= new HashSet<string>(
-            Descendants().GroupBy(b => b.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
-            StringComparer.OrdinalIgnoreCase);
+        internal string LedgerName(MailBackend backend) =>
+            (_ledgerNames ??= LedgerNames()).TryGetValue(backend, out var name) ? name : backend.Name;
+
+        private Dictionary<MailBackend, string> LedgerNames()
+        {
+            var names = new Dictionary<MailBackend, string>();
+            // One backend object given twice is one backend: it took the message or not.
+            foreach (var namesakes in Descendants().Distinct().GroupBy(b => b.Name, StringComparer.OrdinalIgnoreCase))
+            {
+                var shared = namesakes.Skip(1).Any();
+                var place = 0;
+                foreach (var backend in namesakes)
+                {
+                    names[backend] = shared ? $"{backend.Name}#{++place}" : backend.Name;
+                }
+            }
+
+            return names;
+        }
 
         public override string Description => $"{Policy} of {string.Join(", ", Backends.Select((b, i) => b.Name + NamesakeSuffix(i)))}";
 
@@ -55,7 +73,7 @@ namespace PSCompositeMail.Backends
                 : $" #{Backends.Take(index).Count(Namesake) + 1} ({Backends[index].Description})";
         }
 
-        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context, root: this);
 
         /// <summary>
         /// Tests every member: the composite succeeds when its policy could deliver, and each member that failed its
@@ -104,10 +122,14 @@ namespace PSCompositeMail.Backends
             private readonly DeliveryContext _context;
             private readonly IDeliverySession?[] _sessions;
 
-            public Session(CompositeBackend composite, DeliveryContext context)
+            /// <summary>The composite the delivery started from, whose <see cref="LedgerName"/> names this one's members.</summary>
+            private readonly CompositeBackend _root;
+
+            public Session(CompositeBackend composite, DeliveryContext context, CompositeBackend root)
             {
                 _composite = composite;
                 _context = context;
+                _root = root;
                 _sessions = new IDeliverySession?[composite.Backends.Count];
             }
 
@@ -131,14 +153,15 @@ namespace PSCompositeMail.Backends
                         var backend = _composite.Backends[i];
                         if (delivered && _composite.Policy == DeliveryPolicy.Failover)
                         {
-                            results[i] = new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero)
-                                .DescribedBy(backend.Description);
+                            results[i] = Made(new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero), backend);
                             continue;
                         }
 
-                        results[i] = (_context.EarlierDeliveries.Took(message, backend.Name)
-                            ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
-                            : DeliverThrough(i, handed)).DescribedBy(backend.Description);
+                        results[i] = Made(
+                            _context.EarlierDeliveries.Took(message, _root.LedgerName(backend))
+                                ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
+                                : DeliverThrough(i, handed),
+                            backend);
                         _context.Progress.Record(message, results[i]);
                         delivered |= CountsAsDelivered(results[i]);
                         var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();
@@ -190,6 +213,10 @@ namespace PSCompositeMail.Backends
                     pendingRecipients: succeeded ? null : owed);
             }
 
+            /// <summary><paramref name="result"/>, saying which member made it: where it sends, and how the spool's ledger names it.</summary>
+            private BackendResult Made(BackendResult result, MailBackend member) =>
+                result.DescribedBy(member.Description).InLedgerAs(_root.LedgerName(member));
+
             private static void DisposeIfNarrowed(IOutgoingMessage handed, IOutgoingMessage message)
             {
                 if (!ReferenceEquals(handed, message))
@@ -210,7 +237,10 @@ namespace PSCompositeMail.Backends
             private BackendResult DeliverThrough(int index, IOutgoingMessage message) =>
                 DeliveryAttempt.Deliver(_composite.Backends[index].Name, _composite.Backends[index].Kind, _context.CancellationToken, () =>
                 {
-                    var session = _sessions[index] ??= _composite.Backends[index].OpenSession(_context);
+                    // A nested composite's members are named in the ledger among all of the root's.
+                    var member = _composite.Backends[index];
+                    var session = _sessions[index] ??=
+                        member is CompositeBackend nested ? new Session(nested, _context, _root) : member.OpenSession(_context);
                     return session.Deliver(message);
                 });
 

@@ -97,12 +97,26 @@ namespace PSCompositeMail.Results
                     PendingRecipients)
                 {
                     Description = Description,
+                    LedgerName = LedgerName,
                 };
 
         /// <summary>This result, saying where the backend that made it sends to (its <paramref name="description"/>).</summary>
         internal BackendResult DescribedBy(string description)
         {
             Description ??= description;
+            return this;
+        }
+
+        /// <summary>
+        /// The name a spool's ledger gives the composite's member that made this result: its name, or its name and
+        /// place among namesakes ('smtp#2'). Null for a result no composite's member made.
+        /// </summary>
+        internal string? LedgerName { get; private set; }
+
+        /// <summary>This result, made by the composite's member that a spool's ledger calls <paramref name="ledgerName"/>.</summary>
+        internal BackendResult InLedgerAs(string ledgerName)
+        {
+            LedgerName ??= ledgerName;
             return this;
         }
 

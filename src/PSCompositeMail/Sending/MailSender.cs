@@ -227,8 +227,8 @@ namespace PSCompositeMail.Sending
             if (claim is not null && !_settings.IncludeDeliveredBackends)
             {
                 // A resend through none of the backends the item is owed to would deliver nothing it still needs.
-                var given = _root!.Descendants().Select(b => b.Name).ToArray();
-                if (claim.OwedBackends.Count > 0 && !claim.OwedBackends.Intersect(given, StringComparer.OrdinalIgnoreCase).Any())
+                var given = _root!.Descendants().Select(_root.LedgerName).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+                if (claim.OwedBackends.Count > 0 && DeliveredBackendNames.Except(claim.OwedBackends, given).Length == claim.OwedBackends.Count)
                 {
                     var problem = SpoolItemNotResentException.NoOwedBackend(claim.Item, claim.OwedBackends, given);
                     NotResent(problem, ErrorCategory.InvalidArgument, MessageOutcome.Refused);
@@ -237,7 +237,8 @@ namespace PSCompositeMail.Sending
                     return;
                 }
 
-                _context.EarlierDeliveries.Remember(message, claim.Metadata.DeliveredBackends);
+                var tookIt = DeliveredBackendNames.Among(claim.Metadata.DeliveredBackends, _root).Select(_root.LedgerName);
+                _context.EarlierDeliveries.Remember(message, tookIt);
             }
 
             var send = false;
@@ -350,7 +351,7 @@ namespace PSCompositeMail.Sending
 
         private SendReport Settled(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim)
         {
-            var delivered = DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome), _root!);
+            var delivered = DeliveredBackendNames.Of(DeliveredBackendNames.Within(outcome));
             var settlement = _undelivered.Settle(message, outcome, claim, delivered, _settings.IncludeDeliveredBackends);
             // A resend whose policy was met can still owe the message to the backends that failed it before: then the settlement says why.
             var reason = settlement.Delivered ? string.Empty : outcome.Succeeded ? BackendResult.OneLine(settlement.Error!) : outcome.Reason();
@@ -393,8 +394,8 @@ namespace PSCompositeMail.Sending
                 : started ? "Its delivery broke off with the error that ended the pipeline."
                 : "The pipeline ended before it was sent.";
             // Backends that took the message before the end are remembered, so that a resend does not send it through them again.
-            var delivered = DeliveredBackendNames.Of(_context.Progress.AnswersFor(message), _root!);
-            var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(b => b.Name), delivered, reason);
+            var delivered = DeliveredBackendNames.Of(_context.Progress.AnswersFor(message));
+            var settlement = _undelivered.KeepUnfinished(message, claim, _root!.Backends.Select(_root.LedgerName), delivered, reason);
             Log(new MessageLogEntry
             {
                 MessageId = message.MessageId,

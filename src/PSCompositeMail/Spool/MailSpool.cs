@@ -131,26 +131,16 @@ namespace PSCompositeMail.Spool
                 return orphans;
             }
 
-            var cutoff = DateTime.UtcNow - OrphanGrace;
-            foreach (var metadata in Directory.EnumerateFileSystemEntries(folder, "*" + MetadataExtension))
+            foreach (var metadata in OrphanMetadata(folder))
             {
-                var id = System.IO.Path.GetFileNameWithoutExtension(metadata);
-                var message = System.IO.Path.Combine(folder, id + MessageExtension);
-                if (id.StartsWith(AtomicFile.TemporaryPrefix, StringComparison.Ordinal) ||
-                    SpoolFile.Exists(message) ||
-                    Directory.EnumerateFileSystemEntries(folder, id + MessageExtension + ClaimMarker + "*").Any() ||
-                    new FileInfo(metadata).LastWriteTimeUtc > cutoff)
-                {
-                    continue;
-                }
-
                 if (mayMove?.Invoke(metadata) == false)
                 {
                     continue;
                 }
 
+                var id = System.IO.Path.GetFileNameWithoutExtension(metadata);
                 var item = ReadItem(folder, id, poisoned, metadata);
-                var reason = $"its .eml is missing: the metadata file {id}{MetadataExtension} is older than {OrphanGrace.TotalMinutes:0} minute(s) and alone (its .eml was removed, or its writer died before publishing it)";
+                var reason = OrphanReason(id);
                 try
                 {
                     SetAside(folder, id, reason, messageEntry: null);
@@ -165,6 +155,40 @@ namespace PSCompositeMail.Spool
             }
 
             return orphans;
+        }
+
+        /// <summary>
+        /// The .meta entries of <paramref name="folder"/> whose .eml is gone (not even claimed) and that are older than
+        /// <see cref="OrphanGrace"/>.
+        /// </summary>
+        private static IEnumerable<string> OrphanMetadata(string folder)
+        {
+            var cutoff = DateTime.UtcNow - OrphanGrace;
+            return Directory.EnumerateFileSystemEntries(folder, "*" + MetadataExtension).Where(metadata =>
+            {
+                var id = System.IO.Path.GetFileNameWithoutExtension(metadata);
+                return !id.StartsWith(AtomicFile.TemporaryPrefix, StringComparison.Ordinal) &&
+                    !SpoolFile.Exists(System.IO.Path.Combine(folder, id + MessageExtension)) &&
+                    !Directory.EnumerateFileSystemEntries(folder, id + MessageExtension + ClaimMarker + "*").Any() &&
+                    new FileInfo(metadata).LastWriteTimeUtc <= cutoff;
+            });
+        }
+
+        private static string OrphanReason(string id) =>
+            $"its .eml is missing: the metadata file {id}{MetadataExtension} is older than {OrphanGrace.TotalMinutes:0} minute(s) and alone " +
+            "(its .eml was removed, or its writer died before publishing it)";
+
+        /// <summary>
+        /// The .meta files a listing would set aside as alone (see <see cref="SetAsideOrphanMetadata"/>), by path, each
+        /// with its reason, without moving them. For health checks.
+        /// </summary>
+        public IReadOnlyList<(string File, string Reason)> InspectOrphanMetadata(bool poisoned = false)
+        {
+            var folder = poisoned ? PoisonPath : Path;
+            return Directory.Exists(folder)
+                ? OrphanMetadata(folder).OrderBy(path => path, StringComparer.Ordinal)
+                    .Select(path => (path, OrphanReason(System.IO.Path.GetFileNameWithoutExtension(path)))).ToArray()
+                : Array.Empty<(string, string)>();
         }
 
         /// <summary>Moves an item's metadata (if any) and <paramref name="messageEntry"/> to the damaged folder, with a note of <paramref name="reason"/>.</summary>
@@ -192,7 +216,9 @@ namespace PSCompositeMail.Spool
         /// <exception cref="SpoolItemNotResentException">The item is there but could not be taken (a read-only or full spool, no permission).</exception>
         public SpoolClaim? TryClaim(MailSpoolItem item)
         {
-            var claimed = item.MessagePath + ClaimMarker + AtomicFile.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            // <pid>-<random>-<start>: the start tells this process from an earlier one with the same PID (0.4.0 wrote <pid>-<random>).
+            var claimed = item.MessagePath + ClaimMarker + AtomicFile.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" +
+                Guid.NewGuid().ToString("N").Substring(0, 8) + (ProcessStart.Current is { } start ? "-" + start : string.Empty);
             try
             {
                 SpoolFile.Move(item.MessagePath, claimed);
@@ -206,6 +232,16 @@ namespace PSCompositeMail.Spool
                 }
 
                 throw new SpoolItemNotResentException(item, ex);
+            }
+
+            try
+            {
+                // The claimed file's time says since when it is held: Test-MailSpool warns about a claim held too long.
+                File.SetLastWriteTimeUtc(claimed, DateTime.UtcNow);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Only the warning about a stuck claim depends on it.
             }
 
             return new SpoolClaim(this, item, claimed);
@@ -232,30 +268,34 @@ namespace PSCompositeMail.Spool
         private MailSpoolItem ReadItem(string folder, string id, bool poisoned, string entry)
         {
             SpoolMetadata metadata;
+            string? damage = null;
             try
             {
                 metadata = SpoolMetadata.Read(MetadataFile(folder, id));
             }
             catch (FileNotFoundException)
             {
-                metadata = new SpoolMetadata { Error = $"Damaged: {SpoolClaim.NoMetadata(id)}." };
+                damage = SpoolClaim.NoMetadata(id);
+                metadata = new SpoolMetadata { Error = $"Damaged: {damage}." };
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                metadata = new SpoolMetadata { Error = $"Damaged: {ex.Message}." };
+                damage = ex.Message;
+                metadata = new SpoolMetadata { Error = $"Damaged: {damage}." };
             }
 
-            return new MailSpoolItem(Path, id, metadata, poisoned, new DateTimeOffset(File.GetLastWriteTimeUtc(entry), TimeSpan.Zero), _utcNow());
+            var fileTime = new DateTimeOffset(File.GetLastWriteTimeUtc(entry), TimeSpan.Zero);
+            var claimed = entry.IndexOf(ClaimMarker, StringComparison.Ordinal) >= 0;
+            return new MailSpoolItem(Path, id, metadata, poisoned, fileTime, _utcNow(), damage, heldSince: claimed ? fileTime : null);
         }
 
         private static void ReleaseAbandonedClaims(string folder)
         {
             foreach (var claimed in Directory.EnumerateFileSystemEntries(folder, "*" + MessageExtension + ClaimMarker + "*"))
             {
-                var marker = claimed.LastIndexOf(ClaimMarker, StringComparison.Ordinal);
-                var owner = claimed.Substring(marker + ClaimMarker.Length).Split('-')[0];
-                if (int.TryParse(owner, out var pid) && !IsRunning(pid))
+                if (!IsHeld(claimed))
                 {
+                    var marker = claimed.LastIndexOf(ClaimMarker, StringComparison.Ordinal);
                     try
                     {
                         SpoolFile.Move(claimed, claimed.Substring(0, marker));
@@ -266,6 +306,22 @@ namespace PSCompositeMail.Spool
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// Whether the process a claim names still runs: the same PID, and the same start when the claim records one
+        /// (a later process that reuses the PID did not claim it). A start that cannot be read now counts as the same:
+        /// releasing a live claim would send the item twice.
+        /// </summary>
+        private static bool IsHeld(string claimed)
+        {
+            var owner = claimed.Substring(claimed.LastIndexOf(ClaimMarker, StringComparison.Ordinal) + ClaimMarker.Length).Split('-');
+            if (!int.TryParse(owner[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            {
+                return true;
+            }
+
+            return IsRunning(pid) && (owner.Length < 3 || ProcessStart.Of(pid) is not { } start || start == owner[2]);
         }
 
         private static bool IsRunning(int pid)

@@ -8,8 +8,20 @@ namespace PSCompositeMail.Spool
     {
         /// <param name="fileTime">When the item's file was written: its time in the spool when the metadata has none (damaged).</param>
         /// <param name="now">When it was listed, for <see cref="Age"/>.</param>
-        internal MailSpoolItem(string spoolPath, string id, SpoolMetadata metadata, bool poisoned, DateTimeOffset fileTime, DateTimeOffset now)
+        /// <param name="damage">Why it cannot be resent as it is (its metadata is missing or unreadable), or null.</param>
+        /// <param name="heldSince">When a resend claimed it, for an item a resend holds; null otherwise.</param>
+        internal MailSpoolItem(
+            string spoolPath,
+            string id,
+            SpoolMetadata metadata,
+            bool poisoned,
+            DateTimeOffset fileTime,
+            DateTimeOffset now,
+            string? damage = null,
+            DateTimeOffset? heldSince = null)
         {
+            Damage = damage;
+            HeldFor = now - heldSince;
             SpoolPath = spoolPath;
             Id = id;
             Metadata = metadata;
@@ -79,6 +91,12 @@ namespace PSCompositeMail.Spool
         public string MessagePath => System.IO.Path.Combine(Poisoned ? System.IO.Path.Combine(SpoolPath, MailSpool.PoisonFolder) : SpoolPath, Id + MailSpool.MessageExtension);
 
         internal SpoolMetadata Metadata { get; }
+
+        /// <summary>Why it cannot be resent as it is (a resend sets it aside), or null.</summary>
+        internal string? Damage { get; }
+
+        /// <summary>For an item a resend holds: how long it had been held when it was listed; null otherwise.</summary>
+        internal TimeSpan? HeldFor { get; }
 
         /// <summary>Escaped: the subject and the error may hold control characters (from a CSV, from a server).</summary>
         public override string ToString() => Messages.ControlCharacters.Escape($"{Id}: {Subject} ({Attempts} attempt(s), {Error})");

@@ -100,8 +100,7 @@ namespace PSCompositeMail.Spool
         /// The backends (by name) that failed the message and have not taken it since: the item leaves the spool
         /// only once they have. Empty for an item that names none (nothing is owed to a particular backend).
         /// </summary>
-        public IReadOnlyList<string> OwedBackends =>
-            Metadata.FailedBackends.Except(Metadata.DeliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();
+        public IReadOnlyList<string> OwedBackends => DeliveredBackendNames.Except(Metadata.FailedBackends, Metadata.DeliveredBackends);
 
         /// <summary>
         /// The backends still owed the message after a resend that <paramref name="deliveredNow"/> took, or null when
@@ -111,7 +110,7 @@ namespace PSCompositeMail.Spool
         public IReadOnlyList<string>? Shortfall(IReadOnlyList<string> deliveredNow)
         {
             var owed = OwedBackends;
-            var left = owed.Except(deliveredNow, StringComparer.OrdinalIgnoreCase).ToArray();
+            var left = DeliveredBackendNames.Except(owed, deliveredNow);
             var oneIsEnough = Metadata.Policy is nameof(DeliveryPolicy.Any) or nameof(DeliveryPolicy.Failover);
             return left.Length == 0 || (oneIsEnough && left.Length < owed.Count) ? null : left;
         }
@@ -138,8 +137,7 @@ namespace PSCompositeMail.Spool
             Metadata.Error = error;
             // Still owed: whatever failed it before and has not taken it since (it may not have been in this resend), and what failed now.
             Metadata.DeliveredBackends = Metadata.DeliveredBackends.Union(deliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();
-            Metadata.FailedBackends = Metadata.FailedBackends.Union(failedBackends, StringComparer.OrdinalIgnoreCase)
-                .Except(Metadata.DeliveredBackends, StringComparer.OrdinalIgnoreCase).ToArray();
+            Metadata.FailedBackends = DeliveredBackendNames.Except(Metadata.FailedBackends.Concat(failedBackends), Metadata.DeliveredBackends);
 
             // An item 0.1.0 spooled had no digest: it is recorded now, for the file as it was just resent.
             Metadata.Digest ??= MessageDigest.Of(_claimedFile);
@@ -185,7 +183,7 @@ namespace PSCompositeMail.Spool
             if (!_settled && newlyDelivered.Length > 0)
             {
                 Metadata.DeliveredBackends = Metadata.DeliveredBackends.Concat(newlyDelivered).ToArray();
-                Metadata.FailedBackends = Metadata.FailedBackends.Except(newlyDelivered, StringComparer.OrdinalIgnoreCase).ToArray();
+                Metadata.FailedBackends = DeliveredBackendNames.Except(Metadata.FailedBackends, newlyDelivered);
                 Metadata.Digest ??= MessageDigest.Of(_claimedFile);
                 MailSpool.WriteMetadata(_folder, Id, Metadata);
             }

@@ -9,22 +9,32 @@ namespace PSCompositeMail.Spool
     /// <summary>How a spool is doing, as Test-MailSpool reports it: what waits, for how long, and what failed too often.</summary>
     public sealed class SpoolHealth
     {
-        private SpoolHealth(string path, TimeSpan maxAge, IReadOnlyList<MailSpoolItem> waiting, IReadOnlyList<MailSpoolItem> poison, IReadOnlyList<string> damaged)
+        /// <param name="listed">Every item of the spool or its poison folder, <paramref name="poison"/> of them in the poison folder.</param>
+        /// <param name="unsendable">Files in the spool or its poison folder that a listing or resend would set aside, with the reason.</param>
+        private SpoolHealth(
+            string path,
+            TimeSpan maxAge,
+            IReadOnlyList<MailSpoolItem> listed,
+            IReadOnlyList<string> damaged,
+            IReadOnlyList<(string File, string Reason)> unsendable)
         {
+            var waiting = listed.Where(item => !item.Poisoned && item.Damage is null).ToArray();
             DamagedItems = damaged;
             Path = path;
             MaxAge = maxAge;
             Items = waiting;
-            PoisonItems = poison;
+            PoisonItems = listed.Where(item => item.Poisoned && item.Damage is null).ToArray();
+            Unsendable = listed.Where(item => item.Damage is not null).Select(item => (item.MessagePath, item.Damage!)).Concat(unsendable).ToArray();
             Late = waiting.Where(item => item.Age > maxAge).ToArray();
-            Oldest = waiting.Count == 0 ? null : waiting.Max(item => item.Age);
+            Oldest = waiting.Length == 0 ? null : waiting.Max(item => item.Age);
+            Stuck = listed.Where(item => item.HeldFor > maxAge).ToArray();
         }
 
         /// <summary>The spool folder.</summary>
         public string Path { get; }
 
         /// <summary>Nothing in the poison or damaged folder, and nothing waiting longer than <see cref="MaxAge"/>.</summary>
-        public bool Healthy => PoisonItems.Count == 0 && DamagedItems.Count == 0 && Late.Count == 0;
+        public bool Healthy => PoisonItems.Count == 0 && Damaged == 0 && Late.Count == 0 && Stuck.Count == 0;
 
         /// <summary>How many messages wait for a resend (those a resend holds at this moment included).</summary>
         public int Waiting => Items.Count;
@@ -35,11 +45,25 @@ namespace PSCompositeMail.Spool
         /// <summary>How many messages are in the poison folder: they failed too often and are not resent by themselves.</summary>
         public int Poison => PoisonItems.Count;
 
-        /// <summary>How many items were set aside in the damaged folder: they cannot be resent as they are, and stay there until someone looks.</summary>
-        public int Damaged => DamagedItems.Count;
+        /// <summary>
+        /// How many items cannot be resent as they are: those set aside in the damaged folder (they stay there until
+        /// someone looks), and those a listing or resend would set aside (an .eml without its metadata, an old .meta without its .eml).
+        /// </summary>
+        public int Damaged => DamagedItems.Count + Unsendable.Count;
 
         /// <summary>The notes (.reason files) of the items in the damaged folder, each saying why it was set aside.</summary>
         public IReadOnlyList<string> DamagedItems { get; }
+
+        /// <summary>The files still in the spool (or its poison folder) that a listing or resend would set aside as damaged.</summary>
+        public IReadOnlyList<string> DamagedInPlace => Unsendable.Select(damaged => damaged.File).ToArray();
+
+        /// <summary>
+        /// Items a resend has held longer than <see cref="MaxAge"/>: a resend holds one for the time it takes to send
+        /// it, so such a claim is stuck (a listing gives one back only once its process has ended).
+        /// </summary>
+        public IReadOnlyList<MailSpoolItem> Stuck { get; }
+
+        private IReadOnlyList<(string File, string Reason)> Unsendable { get; }
 
         /// <summary>How long a message may wait before it is late.</summary>
         public TimeSpan MaxAge { get; }
@@ -58,11 +82,24 @@ namespace PSCompositeMail.Spool
             Late.Select(item => $"'{item.Subject}' <{item.MessageId}> has waited {Describe(item.Age)} in the spool, longer than {Describe(MaxAge)}; last error: {item.Error}")
                 .Concat(PoisonItems.Select(item => $"'{item.Subject}' <{item.MessageId}> is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it was spooled; it is not resent by itself (Get-MailSpool -Poison); last error: {item.Error}"))
                 .Concat(Items.Concat(PoisonItems).Where(item => item.QueuedInFuture is not null).Select(item => $"'{item.Subject}' <{item.MessageId}> says it was spooled at {item.QueuedInFuture:u}, in the future (a clock was wrong): its age counts from {item.Queued:u}"))
-                .Concat(DamagedItems.Select(note => $"'{System.IO.Path.GetFileName(note)}' is in the damaged folder {System.IO.Path.GetDirectoryName(note)}: it cannot be resent as it is; {ReadNote(note)}"));
+                .Concat(DamagedItems.Select(note =>
+                    $"'{System.IO.Path.GetFileName(note)}' is in the damaged folder {System.IO.Path.GetDirectoryName(note)}: " +
+                    $"it cannot be resent as it is; {ReadNote(note)}"))
+                .Concat(Unsendable.Select(damaged =>
+                    $"'{System.IO.Path.GetFileName(damaged.File)}' in {System.IO.Path.GetDirectoryName(damaged.File)} " +
+                    $"cannot be resent as it is ({damaged.Reason}); the next Get-MailSpool or resend sets it aside in the damaged folder"))
+                .Concat(Stuck.Select(item =>
+                    $"'{item.Subject}' <{item.MessageId}> ({item.Id}) has been held by a resend for {Describe(item.HeldFor!.Value)}, " +
+                    $"longer than {Describe(MaxAge)}: its claim is stuck while the process named in its file name runs"));
 
         /// <summary>Reads the spool without changing it.</summary>
         internal static SpoolHealth Check(MailSpool spool, TimeSpan maxAge) =>
-            new SpoolHealth(spool.Path, maxAge, spool.Inspect().OrderBy(item => item.Queued).ToArray(), spool.Inspect(poisoned: true).OrderBy(item => item.Queued).ToArray(), spool.DamagedNotes());
+            new SpoolHealth(
+                spool.Path,
+                maxAge,
+                spool.Inspect().Concat(spool.Inspect(poisoned: true)).OrderBy(item => item.Queued).ToArray(),
+                spool.DamagedNotes(),
+                spool.InspectOrphanMetadata().Concat(spool.InspectOrphanMetadata(poisoned: true)).ToArray());
 
         /// <summary>A note's first line (when and why it was set aside), read only if it is a regular file the spool wrote.</summary>
         private static string ReadNote(string note)

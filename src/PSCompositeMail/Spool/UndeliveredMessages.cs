@@ -33,7 +33,9 @@ namespace PSCompositeMail.Spool
             // A resent item leaves the spool only once the backends that failed it have taken it: a resend whose
             // policy was met by earlier deliveries alone (a skipped archive under Any) delivered nothing new.
             // A member of a composite whose own policy was met now (the primary of a Failover whose backup took it) is owed nothing more.
-            var shortfall = claim is null || historyIgnored ? null : claim.Shortfall(delivered.Concat(DeliveredBackendNames.Covered(outcome)).ToArray());
+            var shortfall = claim is null || historyIgnored
+                ? null
+                : claim.Shortfall(delivered.Concat(DeliveredBackendNames.Covered(outcome)).ToArray());
             if (outcome.Succeeded && shortfall is null)
             {
                 claim?.Complete();
@@ -42,7 +44,7 @@ namespace PSCompositeMail.Spool
 
             // Also under a policy that was met: a member that failed is still named (the relay, when only a skipped archive counted).
             var failedNow = outcome.Results.SelectMany(r => r.FailedLeaves()).ToArray();
-            var failed = failedNow.Select(r => r.Backend).Concat(shortfall ?? Array.Empty<string>()).ToArray();
+            var failed = DeliveredBackendNames.Failed(outcome).Concat(shortfall ?? Array.Empty<string>()).ToArray();
             var error = outcome.Error ?? (shortfall is null ? string.Empty : StillOwed(shortfall, failedNow));
             // Recipients that already have the message (a relay accepted it for them) are not spooled again; a policy
             // met without the backends still owed leaves every recipient owed.
@@ -115,7 +117,8 @@ namespace PSCompositeMail.Spool
 
             try
             {
-                return Spooled(NoResults, _spool.Add(message, backends.Except(delivered, StringComparer.OrdinalIgnoreCase), delivered, _policy, reason), poisoned: false, reason);
+                var spooled = _spool.Add(message, DeliveredBackendNames.Except(backends, delivered), delivered, _policy, reason);
+                return Spooled(NoResults, spooled, poisoned: false, reason);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
