@@ -25,7 +25,8 @@ namespace PSCompositeMail.Engine
         {
             for (var current = exception; current is not null; current = current.InnerException)
             {
-                if (secrets.Holds(current.Message) || current is AggregateException aggregate && aggregate.InnerExceptions.Any(e => HoldsSecret(secrets, e)))
+                if (secrets.Holds(current.Message) || current is AggregateException aggregate
+                    && aggregate.InnerExceptions.Any(e => HoldsSecret(secrets, e)))
                 {
                     return true;
                 }
@@ -41,7 +42,8 @@ namespace PSCompositeMail.Engine
             var message = secrets.Redact(exception.Message);
             return exception switch
             {
-                SmtpCommandException { Mailbox: { } mailbox } command => new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, message, inner),
+                SmtpCommandException { Mailbox: { } mailbox } command =>
+                    new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, message, inner),
                 SmtpCommandException command => new SmtpCommandException(command.ErrorCode, command.StatusCode, message, inner),
                 SmtpProtocolException => new SmtpProtocolException(message, inner),
                 MailKit.ServiceNotConnectedException => new MailKit.ServiceNotConnectedException(message, inner),
@@ -50,12 +52,14 @@ namespace PSCompositeMail.Engine
                 SmtpSecurityException => new SmtpSecurityException(message, inner),
                 SmtpConnectionException => new SmtpConnectionException(message, inner),
                 SmtpDeliveryUnconfirmedException => new SmtpDeliveryUnconfirmedException(message, inner ?? new IOException(message)),
-                SmtpRecipientsRejectedException rejected => new SmtpRecipientsRejectedException(rejected.Rejected.Select(r => Redact(secrets, r)).ToArray()),
+                SmtpRecipientsRejectedException rejected => new SmtpRecipientsRejectedException(rejected.Rejected.Select(r => Redact(secrets, r))
+                    .ToArray()),
                 SmtpRecipientsDeferredException deferred => new SmtpRecipientsDeferredException(
                     deferred.Deferred.Select(r => Redact(secrets, r)).ToArray(), deferred.DeliveredTo, Note(secrets, deferred)),
                 TokenRequestException => new TokenRequestException(message, inner),
                 MailPermissionException => new MailPermissionException(message, inner),
-                GraphRequestException graph => new GraphRequestException(message, graph.StatusCode, graph.ErrorCode is null ? null : secrets.Redact(graph.ErrorCode), graph.RequestId, inner),
+                GraphRequestException graph => new GraphRequestException(message, graph.StatusCode,
+                    graph.ErrorCode is null ? null : secrets.Redact(graph.ErrorCode), graph.RequestId, inner),
                 TimeoutException => new TimeoutException(message, inner),
                 System.Security.Authentication.AuthenticationException => new System.Security.Authentication.AuthenticationException(message, inner),
                 UnauthorizedAccessException => new UnauthorizedAccessException(message, inner),
@@ -72,7 +76,8 @@ namespace PSCompositeMail.Engine
         private static string Note(SecretRedactor secrets, SmtpRecipientsDeferredException deferred)
         {
             var described = new SmtpRecipientsDeferredException(deferred.Deferred, deferred.DeliveredTo).Message;
-            return deferred.Message.StartsWith(described, StringComparison.Ordinal) ? secrets.Redact(deferred.Message.Substring(described.Length)) : string.Empty;
+            return deferred.Message.StartsWith(described, StringComparison.Ordinal) ? secrets.Redact(deferred.Message.Substring(described.Length))
+                : string.Empty;
         }
     }
 }

@@ -27,7 +27,8 @@ namespace PSCompositeMail.Engine.Reports
 .section ul, .section ol { margin: 0 0 10px 0; padding: 0 0 0 22px; }
 .section blockquote { margin: 0 0 10px 0; padding: 0 0 0 10px; border-left: 3px solid #dadce0; color: #5f6368; }
 .section code { font-family: Consolas, Menlo, monospace; font-size: 13px; background-color: #f1f3f4; }
-.section pre { margin: 0 0 10px 0; padding: 8px; white-space: pre-wrap; overflow-wrap: anywhere; background-color: #f1f3f4; font-family: Consolas, Menlo, monospace; font-size: 13px; }
+.section pre { margin: 0 0 10px 0; padding: 8px; white-space: pre-wrap; overflow-wrap: anywhere; background-color: #f1f3f4;
+    font-family: Consolas, Menlo, monospace; font-size: 13px; }
 .section a { color: #1a0dab; text-decoration: underline; }
 .table-holder { padding: 4px 12px 12px 12px; }
 .report { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 13px; line-height: 18px; }

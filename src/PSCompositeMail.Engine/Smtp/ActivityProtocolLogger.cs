@@ -70,7 +70,8 @@ namespace PSCompositeMail.Engine.Smtp
             _log.LogServer(buffer, offset, count);
         }
 
-        /// <summary>The first bytes the server sent on this connection (its greeting, or whatever it sent instead): empty while it said nothing.</summary>
+        /// <summary>The first bytes the server sent on this connection (its greeting, or whatever it sent instead): empty while it said
+        /// nothing.</summary>
         public ArraySegment<byte> FirstFromServer => new ArraySegment<byte>(_firstFromServer, 0, _firstFromServerCount);
 
         /// <summary>Keeps the last bytes written, across writes: the marker may be split between two of them.</summary>

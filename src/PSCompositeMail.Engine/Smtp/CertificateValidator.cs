@@ -61,7 +61,8 @@ namespace PSCompositeMail.Engine.Smtp
             }
 
             if (errors == SslPolicyErrors.RemoteCertificateChainErrors && chain is not null &&
-                chain.ChainStatus.All(s => s.Status is X509ChainStatusFlags.NoError or X509ChainStatusFlags.RevocationStatusUnknown or X509ChainStatusFlags.OfflineRevocation))
+                chain.ChainStatus.All(s => s.Status is X509ChainStatusFlags.NoError or X509ChainStatusFlags.RevocationStatusUnknown
+                    or X509ChainStatusFlags.OfflineRevocation))
             {
                 Note = "the certificate's revocation status could not be checked (no revocation list reachable); accepted";
                 return true;
@@ -94,7 +95,8 @@ namespace PSCompositeMail.Engine.Smtp
 
             if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
             {
-                var statuses = chain?.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError).Select(s => s.StatusInformation.Trim()).Distinct().ToArray();
+                var statuses = chain?.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError).Select(s => s.StatusInformation.Trim())
+                    .Distinct().ToArray();
                 reasons.Add(statuses is { Length: > 0 } ? "the chain is not trusted: " + string.Join(" ", statuses) : "the chain is not trusted");
             }
 

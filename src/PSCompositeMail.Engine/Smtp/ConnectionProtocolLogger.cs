@@ -181,7 +181,8 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>The buffer with every secret MailKit's detector finds (AUTH arguments) written as asterisks.</summary>
         private byte[] Redact(byte[] buffer, int offset, int count)
         {
-            var secrets = AuthenticationSecretDetector?.DetectSecrets(buffer, offset, count) ?? (IList<AuthenticationSecret>)Array.Empty<AuthenticationSecret>();
+            var secrets = AuthenticationSecretDetector?.DetectSecrets(buffer, offset, count)
+                ?? (IList<AuthenticationSecret>)Array.Empty<AuthenticationSecret>();
             using var redacted = new MemoryStream(count);
             var at = offset;
             foreach (var secret in secrets)

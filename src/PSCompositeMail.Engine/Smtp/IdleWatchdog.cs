@@ -153,16 +153,19 @@ namespace PSCompositeMail.Engine.Smtp
     internal sealed class ReplyTooSlowException : TimeoutException
     {
         public ReplyTooSlowException(TimeSpan timeout, int factor, Exception inner)
-            : base($"a reply was not complete within {factor * timeout.TotalSeconds:0.#} s ({factor} times the {timeout.TotalSeconds:0.#} s timeout): the server sends it too slowly", inner)
+            : base($"a reply was not complete within {factor * timeout.TotalSeconds:0.#} s ({factor} times the {timeout.TotalSeconds:0.#} s " +
+                "timeout): the server sends it too slowly", inner)
         {
         }
     }
 
-    /// <summary>The server sent more than a reply can hold (an endless line, or endless continuation lines): the connection was dropped at once.</summary>
+    /// <summary>The server sent more than a reply can hold (an endless line, or endless continuation lines): the connection was dropped at
+    /// once.</summary>
     internal sealed class ReplyTooLargeException : MailKit.Net.Smtp.SmtpProtocolException
     {
         public ReplyTooLargeException(long limit, Exception inner)
-            : base($"reply too large: the server sent more than {limit / 1024 / 1024} MB without finishing its reply, far more than any SMTP reply; the connection was dropped", inner)
+            : base($"reply too large: the server sent more than {limit / 1024 / 1024} MB without finishing its reply, far more than any SMTP " +
+                "reply; the connection was dropped", inner)
         {
         }
     }

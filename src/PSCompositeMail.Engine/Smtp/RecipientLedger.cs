@@ -16,7 +16,8 @@ namespace PSCompositeMail.Engine.Smtp
         private readonly List<MailboxAddress> _owed;
         private readonly List<string> _delivered = new List<string>();
         private readonly List<RejectedRecipient> _refused = new List<RejectedRecipient>();
-        private readonly Dictionary<string, RejectedRecipient> _deferred = new Dictionary<string, RejectedRecipient>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, RejectedRecipient> _deferred = new Dictionary<string,
+            RejectedRecipient>(StringComparer.OrdinalIgnoreCase);
 
         public RecipientLedger(IEnumerable<MailboxAddress> recipients)
         {
@@ -72,7 +73,9 @@ namespace PSCompositeMail.Engine.Smtp
         {
             if (_owed.Count > 0)
             {
-                throw new SmtpRecipientsDeferredException(_owed.Select(r => _deferred.TryGetValue(r.Address, out var why) ? why : new RejectedRecipient(r.Address, 0, "not tried")).ToArray(), _delivered.Count);
+                throw new SmtpRecipientsDeferredException(_owed.Select(r =>
+                    _deferred.TryGetValue(r.Address, out var why) ? why : new RejectedRecipient(r.Address, 0, "not tried")).ToArray(),
+                    _delivered.Count);
             }
 
             if (_delivered.Count == 0)

@@ -28,7 +28,8 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>How many different messages in a row must lose their connection mid-transaction before the relay counts as down.</summary>
         internal const int MessagesFailingInARow = 3;
 
-        private static readonly ResiliencePropertyKey<RelayAttempt> AttemptKey = new ResiliencePropertyKey<RelayAttempt>("PSCompositeMail.RelayAttempt");
+        private static readonly ResiliencePropertyKey<RelayAttempt> AttemptKey =
+            new ResiliencePropertyKey<RelayAttempt>("PSCompositeMail.RelayAttempt");
         private readonly SmtpSettings _settings;
         private readonly TimeProvider _time;
         private readonly CircuitBreakerStateProvider _circuit = new CircuitBreakerStateProvider();
@@ -53,10 +54,12 @@ namespace PSCompositeMail.Engine.Smtp
                     Delay = settings.RetryInterval,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
-                    ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && ex is not BrokenCircuitException && IsTransient(ex)),
+                    ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && ex is not BrokenCircuitException
+                        && IsTransient(ex)),
                     OnRetry = args =>
                     {
-                        context.Verbose($"{backendName}: attempt {args.AttemptNumber + 1} failed ({args.Outcome.Exception?.Message}); retrying in {args.RetryDelay.TotalSeconds:0.0} s");
+                        context.Verbose($"{backendName}: attempt {args.AttemptNumber + 1} failed ({args.Outcome.Exception?.Message}); retrying in " +
+                            $"{args.RetryDelay.TotalSeconds:0.0} s");
                         return default;
                     },
                 });
@@ -72,7 +75,8 @@ namespace PSCompositeMail.Engine.Smtp
                 SamplingDuration = TimeSpan.FromDays(1),
                 BreakDuration = settings.CircuitBreak,
                 StateProvider = _circuit,
-                ShouldHandle = args => new ValueTask<bool>(OpensCircuit(args.Outcome.Exception, args.Context.Properties.GetValue(AttemptKey, new RelayAttempt()))),
+                ShouldHandle = args => new ValueTask<bool>(OpensCircuit(args.Outcome.Exception,
+                    args.Context.Properties.GetValue(AttemptKey, new RelayAttempt()))),
                 OnOpened = args =>
                 {
                     var because = Describe(args.Outcome.Exception);
@@ -82,7 +86,8 @@ namespace PSCompositeMail.Engine.Smtp
                         _openedBecause = because;
                     }
 
-                    context.Warning($"{backendName}: {where} is unavailable ({because}); the rest of this pipeline skips it for {args.BreakDuration.TotalSeconds:0} s, then one message tries it again.");
+                    context.Warning($"{backendName}: {where} is unavailable ({because}); the rest of this pipeline skips it for " +
+                        $"{args.BreakDuration.TotalSeconds:0} s, then one message tries it again.");
                     return default;
                 },
                 OnClosed = args =>
@@ -143,7 +148,8 @@ namespace PSCompositeMail.Engine.Smtp
         {
             SmtpCommandException command => (int)command.StatusCode is >= 400 and < 500,
             SmtpRecipientsDeferredException => true,
-            SmtpSecurityException or SmtpNotSpokenException or NoGreetingException or ReplyTooLargeException or MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException => false,
+            SmtpSecurityException or SmtpNotSpokenException or NoGreetingException or ReplyTooLargeException
+                or MailKit.Security.AuthenticationException or MailKit.Security.SslHandshakeException => false,
             SocketException socket => socket.SocketErrorCode is not (SocketError.HostNotFound or SocketError.NoData),
             SmtpProtocolException or ServiceNotConnectedException or IOException or TimeoutException => true,
             _ => false,
@@ -160,7 +166,8 @@ namespace PSCompositeMail.Engine.Smtp
             _ => !inTransaction && BreaksConnection(exception),
         };
 
-        /// <summary>The connection broke (dropped, closed, 421) while a message was being sent over it: maybe the relay, maybe that message.</summary>
+        /// <summary>The connection broke (dropped, closed, 421) while a message was being sent over it: maybe the relay, maybe that
+        /// message.</summary>
         internal static bool MeansConnectionLostMidMessage(Exception exception, bool inTransaction) => exception switch
         {
             SmtpDeliveryUnconfirmedException unconfirmed => MeansConnectionLostMidMessage(unconfirmed.InnerException!, inTransaction),
@@ -212,7 +219,8 @@ namespace PSCompositeMail.Engine.Smtp
     {
         public int Number { get; private set; }
 
-        /// <summary>Set by the session once this attempt has a connection that greeted, negotiated and logged in: later failures are mid-message.</summary>
+        /// <summary>Set by the session once this attempt has a connection that greeted, negotiated and logged in: later failures are
+        /// mid-message.</summary>
         public bool InTransaction { get; set; }
 
         /// <summary>Why the last attempt failed; null when none ran (the circuit was open) or none failed.</summary>

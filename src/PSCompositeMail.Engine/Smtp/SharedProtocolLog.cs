@@ -29,7 +29,8 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>A logger for one client; it keeps that client's secret detector, so redaction stays right.</summary>
         /// <param name="includeContent">Whether message content (headers and bodies: personal data) is written too.</param>
         /// <param name="secrets">The pipeline's secrets: a line holding one (a server echoing AUTH data) is written redacted.</param>
-        public IProtocolLogger ForConnection(bool includeContent, SecretRedactor secrets) => new ConnectionProtocolLogger(this, includeContent, secrets);
+        public IProtocolLogger ForConnection(bool includeContent, SecretRedactor secrets) =>
+            new ConnectionProtocolLogger(this, includeContent, secrets);
 
         public int NextConnectionNumber() => Interlocked.Increment(ref _connections);
 

@@ -60,7 +60,8 @@ namespace PSCompositeMail.Engine.Smtp
         public static string DescribeTls(SmtpClient client) =>
             client.IsEncrypted ? $"{client.SslProtocol} {client.SslCipherAlgorithm} {client.SslCipherStrength}" : "none";
 
-        private static void Connect(ReportingSmtpClient client, SmtpSettings settings, CertificateValidator validator, System.Threading.CancellationToken cancellation)
+        private static void Connect(ReportingSmtpClient client, SmtpSettings settings, CertificateValidator validator,
+            System.Threading.CancellationToken cancellation)
         {
             var options = settings.Security switch
             {
@@ -85,8 +86,10 @@ namespace PSCompositeMail.Engine.Smtp
                 PlainGreeting(settings, cancellation) is { } greeting)
             {
                 throw new SmtpNotSpokenException(
-                    $"{settings.Server}:{settings.Port} did not speak TLS on that port: it greets in plain text ('{greeting}'), so -Security SslOnConnect " +
-                    "(TLS from the first byte, usually port 465) does not fit it. Use -Security StartTls there (TLS after the plain greeting, usually port 587 or 25). Nothing was sent.",
+                    $"{settings.Server}:{settings.Port} did not speak TLS on that port: it greets in plain text ('{greeting}'), so -Security " +
+                        "SslOnConnect " +
+                    "(TLS from the first byte, usually port 465) does not fit it. Use -Security StartTls there (TLS after the plain greeting, " +
+                    "usually port 587 or 25). Nothing was sent.",
                     ex);
             }
             catch (SslHandshakeException ex) when (validator.Rejection is { } reason)
@@ -126,10 +129,12 @@ namespace PSCompositeMail.Engine.Smtp
             var text = System.Text.Encoding.ASCII.GetString(sent.Array, sent.Offset, sent.Count);
             var line = FirstLine(text);
             var what = text.StartsWith("HTTP/", StringComparison.Ordinal) ? " (it answers like a web server)" : string.Empty;
-            return $"{where} is not an SMTP server{what}: it sent '{line}' instead of an SMTP greeting (220). Check -SmtpServer and -Port. Nothing was sent.";
+            return $"{where} is not an SMTP server{what}: it sent '{line}' instead of an SMTP greeting (220). Check -SmtpServer and -Port. Nothing " +
+                "was sent.";
         }
 
-        /// <summary>Whether the server's first bytes begin like an SMTP reply (three digits): a protocol error after that is not about the greeting.</summary>
+        /// <summary>Whether the server's first bytes begin like an SMTP reply (three digits): a protocol error after that is not about the
+        /// greeting.</summary>
         private static bool IsSmtpReply(ArraySegment<byte> sent) =>
             sent.Count >= 3 && Enumerable.Range(sent.Offset, 3).All(i => sent.Array![i] is >= (byte)'0' and <= (byte)'9');
 
@@ -158,7 +163,8 @@ namespace PSCompositeMail.Engine.Smtp
                 var text = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
                 return text.StartsWith("220", StringComparison.Ordinal) ? FirstLine(text) : null;
             }
-            catch (Exception ex) when (ex is System.IO.IOException or System.Net.Sockets.SocketException or AggregateException or OperationCanceledException)
+            catch (Exception ex) when (ex is System.IO.IOException or System.Net.Sockets.SocketException or AggregateException
+                or OperationCanceledException)
             {
                 return null;
             }
@@ -200,7 +206,8 @@ namespace PSCompositeMail.Engine.Smtp
             {
                 client.Watchdog.Run(t => client.Authenticate(settings.Credential, t));
             }
-            catch (Exception ex) when (ex is AuthenticationException or SmtpCommandException && SmtpAuthenticationAdvice.ForPassword(ex.Message, settings) is { } advice)
+            catch (Exception ex) when (ex is AuthenticationException or SmtpCommandException
+                && SmtpAuthenticationAdvice.ForPassword(ex.Message, settings) is { } advice)
             {
                 throw new AuthenticationException(advice, ex);
             }

@@ -64,7 +64,8 @@ namespace PSCompositeMail.Engine.Smtp
                     client.Watchdog.Run(t => client.Disconnect(true, t));
                     var login = authenticated ? $"authenticated as {settings.UserName}" : "not authenticated (no credential given)";
                     var (permissions, missing) = SmtpTokenAuthentication.Permissions(settings, context, name);
-                    return new BackendTestResult(name, MailBackendKind.Smtp, missing is null, clock.Elapsed, $"{description}: connected, TLS {tls}, {login}", missing)
+                    return new BackendTestResult(name, MailBackendKind.Smtp, missing is null, clock.Elapsed,
+                        $"{description}: connected, TLS {tls}, {login}", missing)
                     {
                         Tls = tls,
                         Capabilities = capabilities,
@@ -79,10 +80,12 @@ namespace PSCompositeMail.Engine.Smtp
                         ? SmtpTokenAuthentication.Permissions(settings, context, name)
                         : (Array.Empty<string>(), null);
                     return new BackendTestResult(name, MailBackendKind.Smtp, false, elapsed, description,
-                        context.Secrets.Redact(missing is null ? ex : new MailPermissionException($"{missing.Message} The server refused the token: {ex.Message}", ex)))
+                        context.Secrets.Redact(missing is null ? ex : new MailPermissionException(
+                            $"{missing.Message} The server refused the token: {ex.Message}", ex)))
                     {
                         // A refused password or token is a clear no; a failure before authentication (no connection, TLS) says nothing.
-                        Authenticated = ex is MailKit.Security.AuthenticationException or TokenRequestException { InnerException: not TimeoutException } ? false : null,
+                        Authenticated = ex is MailKit.Security.AuthenticationException
+                            or TokenRequestException { InnerException: not TimeoutException } ? false : null,
                         Permissions = permissions,
                     };
                 });
@@ -91,7 +94,8 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>One -ProtocolLog file per pipeline, shared by its connections; each connection logs through its own view of it.</summary>
         private static IProtocolLogger CreateLogger(SmtpSettings settings, DeliveryContext context) =>
             settings.ProtocolLog is { } path
-                ? context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path)).ForConnection(settings.ProtocolLogContent, context.Secrets)
+                ? context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path))
+                    .ForConnection(settings.ProtocolLogContent, context.Secrets)
                 : new NullProtocolLogger();
 
         public BackendResult Deliver(IOutgoingMessage outgoing)
@@ -217,7 +221,8 @@ namespace PSCompositeMail.Engine.Smtp
                     if (_context.VerboseEnabled)
                     {
                         _context.Verbose($"{_name}: <{message.MessageId}> accepted: {reply}" +
-                            (overLimit.Count > 0 ? $"; {overLimit.Count} recipient(s) over the server's limit per message go in the next transaction" : string.Empty));
+                            (overLimit.Count > 0 ? $"; {overLimit.Count} recipient(s) over the server's limit per message go in the next transaction"
+                                : string.Empty));
                     }
 
                     CountSent();
@@ -228,7 +233,8 @@ namespace PSCompositeMail.Engine.Smtp
                         client = Connected();
                     }
                 }
-                catch (SmtpCommandException ex) when (ex.ErrorCode is SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted && client.IsConnected)
+                catch (SmtpCommandException ex) when (ex.ErrorCode is SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted
+                    && client.IsConnected)
                 {
                     var refused = client.TakeRejected().ToList();
                     if (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted && ex.Mailbox is { } mailbox)
@@ -253,7 +259,8 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>A recipient refused only because the transaction already has as many as the server takes at once.</summary>
         private static bool IsOverRecipientLimit(RejectedRecipient refusal) =>
             refusal.StatusCode == 452 &&
-            (refusal.Response.IndexOf("4.5.3", StringComparison.Ordinal) >= 0 || refusal.Response.IndexOf("too many recipients", StringComparison.OrdinalIgnoreCase) >= 0);
+            (refusal.Response.IndexOf("4.5.3", StringComparison.Ordinal) >= 0
+                || refusal.Response.IndexOf("too many recipients", StringComparison.OrdinalIgnoreCase) >= 0);
 
         private void WarnAbout(IEnumerable<RejectedRecipient> refusedForGood)
         {
@@ -289,7 +296,8 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>A plain refusal leaves the session in a known state; anything else (421, timeouts, I/O) may not.</summary>
         private bool LeavesConnectionUsable(Exception ex) =>
             _client is { IsConnected: true } &&
-            ex is SmtpRecipientsRejectedException or SmtpRecipientsDeferredException or SmtpCommandException { StatusCode: not SmtpStatusCode.ServiceNotAvailable };
+            ex is SmtpRecipientsRejectedException or SmtpRecipientsDeferredException
+                or SmtpCommandException { StatusCode: not SmtpStatusCode.ServiceNotAvailable };
 
         private ReportingSmtpClient Connected()
         {
@@ -321,7 +329,8 @@ namespace PSCompositeMail.Engine.Smtp
                     client.Watchdog.Run(t => client.Disconnect(true, t));
                 }
             }
-            catch (Exception ex) when (ex is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException or ServiceNotConnectedException or TimeoutException)
+            catch (Exception ex) when (ex is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException
+                or ServiceNotConnectedException or TimeoutException)
             {
                 // The connection is being thrown away; a failed QUIT changes nothing.
             }

@@ -7,7 +7,8 @@ using PSCompositeMail.Smtp;
 
 namespace PSCompositeMail.Engine.Smtp
 {
-    /// <summary>What a failed SMTP delivery tells the user: where it failed, the server's reply code, the advice that fits, how many attempts.</summary>
+    /// <summary>What a failed SMTP delivery tells the user: where it failed, the server's reply code, the advice that fits, how many
+    /// attempts.</summary>
     internal static class SmtpFailure
     {
         /// <summary>
@@ -27,16 +28,21 @@ namespace PSCompositeMail.Engine.Smtp
                 SocketException socket => new SmtpConnectionException($"Could not connect to {where}: {socket.Message}{tries}", socket),
                 ReplyTooLargeException => new SmtpProtocolException($"{where}: {ex.Message}{tries}", ex),
                 ReplyTooSlowException => new TimeoutException($"{where}: {ex.Message}{tries}", ex),
-                NoGreetingException => new TimeoutException($"{where} did not answer within {settings.Timeout.TotalSeconds:0} s: {ex.Message}{tries}", ex),
+                NoGreetingException => new TimeoutException($"{where} did not answer within {settings.Timeout.TotalSeconds:0} s: {ex.Message}{tries}",
+                    ex),
                 TimeoutException => new TimeoutException(
                     $"{where} did not answer within {settings.Timeout.TotalSeconds:0} s{tries}", ex),
-                SmtpDeliveryUnconfirmedException unconfirmed => new SmtpDeliveryUnconfirmedException(unconfirmed.Message + tries, unconfirmed.InnerException!),
+                SmtpDeliveryUnconfirmedException unconfirmed => new SmtpDeliveryUnconfirmedException(unconfirmed.Message + tries,
+                    unconfirmed.InnerException!),
                 SmtpRecipientsDeferredException deferred => new SmtpRecipientsDeferredException(deferred.Deferred, deferred.DeliveredTo, tries),
                 SmtpCommandException command when SmtpAuthenticationAdvice.ForSendAs(command.Message, settings) is { } advice =>
                     new SmtpCommandException(command.ErrorCode, command.StatusCode, advice + tries, command),
-                SmtpCommandException { Mailbox: { } mailbox } command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, WithReplyCode(command), command),
-                SmtpCommandException command when tries.Length == 0 => new SmtpCommandException(command.ErrorCode, command.StatusCode, WithReplyCode(command), command),
-                _ when tries.Length > 0 => new SmtpConnectionException((ex is SmtpCommandException command ? WithReplyCode(command) : ex.Message) + tries, ex),
+                SmtpCommandException { Mailbox: { } mailbox } command when tries.Length == 0 =>
+                    new SmtpCommandException(command.ErrorCode, command.StatusCode, mailbox, WithReplyCode(command), command),
+                SmtpCommandException command when tries.Length == 0 =>
+                    new SmtpCommandException(command.ErrorCode, command.StatusCode, WithReplyCode(command), command),
+                _ when tries.Length > 0 => new SmtpConnectionException((ex is SmtpCommandException command ? WithReplyCode(command) : ex.Message)
+                    + tries, ex),
                 _ => ex,
             };
         }

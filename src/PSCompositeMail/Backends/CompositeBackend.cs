@@ -231,7 +231,8 @@ namespace PSCompositeMail.Backends
 
             private static bool CountsAsDelivered(BackendResult result) => result.Status == DeliveryStatus.Sent || result.DeliveredEarlier;
 
-            private static string DescribeDelivery(BackendResult result) => result.DeliveredEarlier ? $"{result.Backend} (on an earlier attempt)" : result.Backend;
+            private static string DescribeDelivery(BackendResult result) =>
+                result.DeliveredEarlier ? $"{result.Backend} (on an earlier attempt)" : result.Backend;
 
             /// <summary>A backend that breaks its contract by throwing must not stop the others.</summary>
             private BackendResult DeliverThrough(int index, IOutgoingMessage message) =>

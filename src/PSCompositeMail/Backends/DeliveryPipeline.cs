@@ -110,7 +110,8 @@ namespace PSCompositeMail.Backends
             }
 
             _work = new BlockingCollection<Job>();
-            _workers = Enumerable.Range(1, _width).Select(i => new Thread(Work) { IsBackground = true, Name = $"PSCompositeMail delivery {i}" }).ToArray();
+            _workers = Enumerable.Range(1, _width).Select(i => new Thread(Work) { IsBackground = true, Name = $"PSCompositeMail delivery {i}" })
+                .ToArray();
             foreach (var worker in _workers)
             {
                 worker.Start();

@@ -39,7 +39,8 @@ namespace PSCompositeMail.Backends
         /// <summary>The mailbox a test message is sent from, and to, when -From and -To are not given; null when the backend has none.</summary>
         internal virtual string? TestMailbox => null;
 
-        /// <summary>What Test-MailBackend reports: the check, and with -SendTestMessage the test message sent through this backend once the check passed.</summary>
+        /// <summary>What Test-MailBackend reports: the check, and with -SendTestMessage the test message sent through this backend once the check
+        /// passed.</summary>
         internal virtual BackendTestResult Check(DeliveryContext context, TestMessageRequest? testMessage)
         {
             var result = Test(context);

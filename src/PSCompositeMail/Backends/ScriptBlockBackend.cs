@@ -22,7 +22,8 @@ namespace PSCompositeMail.Backends
         /// warnings are always written: a caller's $ErrorActionPreference = 'SilentlyContinue' would otherwise hide a
         /// Write-Error, and a failed delivery would count as sent (the block can still choose -ErrorAction itself).
         /// </summary>
-        private const string Runner = "param($block, $message) $ErrorActionPreference = 'Continue'; $WarningPreference = 'Continue'; & $block $message *>&1";
+        private const string Runner =
+            "param($block, $message) $ErrorActionPreference = 'Continue'; $WarningPreference = 'Continue'; & $block $message *>&1";
 
         public ScriptBlockBackend(string? name, ScriptBlock scriptBlock)
             : base(name, MailBackendKind.ScriptBlock)
@@ -65,7 +66,9 @@ namespace PSCompositeMail.Backends
                     // exit, or break/continue with no loop around them, leaves the script block with an exception
                     // whose whole message is "System error.": say what happened instead.
                     var what = flow is ExitException ? "used 'exit'" : "used 'break' or 'continue' outside a loop";
-                    throw new InvalidOperationException($"The script block {what}, which ends it without delivering the message; use 'return' to leave it, or 'throw' to fail.", flow);
+                    throw new InvalidOperationException(
+                        $"The script block {what}, which ends it without delivering the message; use 'return' to leave it, or 'throw' to fail.",
+                        flow);
                 }
 
                 var output = new List<string>();

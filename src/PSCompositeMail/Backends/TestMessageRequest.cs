@@ -42,7 +42,8 @@ namespace PSCompositeMail.Backends
             if (from is null)
             {
                 return check.WithTestMessage(false, clock.Elapsed, "no test message was sent", new ArgumentException(
-                    $"-SendTestMessage: {backend.Name} has no mailbox of its own to send from (Graph's -Mailbox, or an SMTP user name that is an address): give -From."));
+                    $"-SendTestMessage: {backend.Name} has no mailbox of its own to send from (Graph's -Mailbox, or an SMTP user name that is an " +
+                        "address): give -From."));
             }
 
             var to = To ?? from;
@@ -54,7 +55,8 @@ namespace PSCompositeMail.Backends
                     From = from,
                     To = new[] { to },
                     Subject = $"PSCompositeMail test message through {backend.Name}",
-                    Body = $"Sent by Test-MailBackend -SendTestMessage from {Environment.MachineName} at {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, " +
+                    Body = $"Sent by Test-MailBackend -SendTestMessage from {Environment.MachineName} " +
+                        $"at {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, " +
                         $"to prove that {backend.Name} may send as {from}. Nothing needs to be done with it.",
                 });
             }
@@ -69,7 +71,8 @@ namespace PSCompositeMail.Backends
                 context.Verbose($"{backend.Name}: sending a test message from {from} to {to}");
                 var sent = session.Deliver(message);
                 return sent.Status == DeliveryStatus.Sent
-                    ? check.WithTestMessage(true, clock.Elapsed, $"a test message {message.MessageId} went from {from} to {to}" + (sent.Detail is { } detail ? $" ({detail})" : string.Empty) +
+                    ? check.WithTestMessage(true, clock.Elapsed, $"a test message {message.MessageId} went from {from} to {to}"
+                        + (sent.Detail is { } detail ? $" ({detail})" : string.Empty) +
                         ThroughOtherMailbox(backend, from), null)
                     : check.WithTestMessage(false, clock.Elapsed, $"the test message from {from} to {to} was not sent", sent.Exception
                         ?? new InvalidOperationException($"{backend.Name} did not send the test message ({sent.Status})."));
@@ -83,7 +86,8 @@ namespace PSCompositeMail.Backends
         /// </summary>
         private static string ThroughOtherMailbox(MailBackend backend, string from) =>
             backend.TestMailbox is { } own && !string.Equals(own, from, StringComparison.OrdinalIgnoreCase)
-                ? $"; it went through the mailbox {own}, the backend's own, so it proves that {own} may send with From {from}, not that {backend.Name} may send from {from}'s own mailbox"
+                ? $"; it went through the mailbox {own}, the backend's own, so it proves that {own} may send with From {from}, not that " +
+                    $"{backend.Name} may send from {from}'s own mailbox"
                 : string.Empty;
     }
 }

@@ -33,13 +33,15 @@ namespace PSCompositeMail.Commands
 
         /// <inheritdoc cref="ShouldProcess(string, string)"/>
         public new bool ShouldProcess(string verboseDescription, string? verboseWarning, string caption) =>
-            base.ShouldProcess(StreamWriting.Escaped(verboseDescription), verboseWarning is null ? null : StreamWriting.Escaped(verboseWarning), StreamWriting.Escaped(caption));
+            base.ShouldProcess(StreamWriting.Escaped(verboseDescription), verboseWarning is null ? null : StreamWriting.Escaped(verboseWarning),
+                StreamWriting.Escaped(caption));
 
         /// <summary>-Confirm, -WhatIf or the preferences that imply them: ShouldProcess will show its text.</summary>
         protected bool ConfirmationPossible =>
             Requested("Confirm", null) || Requested("WhatIf", null) ||
             LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference")) ||
-            LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact preference) && preference != ConfirmImpact.None && preference <= DeclaredConfirmImpact;
+            LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact preference) && preference != ConfirmImpact.None
+                && preference <= DeclaredConfirmImpact;
 
         /// <summary>The ConfirmImpact the cmdlet declares: ShouldProcess asks when $ConfirmPreference is at or below it.</summary>
         private ConfirmImpact DeclaredConfirmImpact =>

@@ -22,7 +22,8 @@ namespace PSCompositeMail.Commands
         [Parameter(ValueFromPipeline = true)]
         public PSObject? InputObject { get; set; }
 
-        /// <summary>The columns, in order, as Select-Object takes them: property names (wildcards allowed), calculated properties or script blocks.</summary>
+        /// <summary>The columns, in order, as Select-Object takes them: property names (wildcards allowed), calculated properties or script
+        /// blocks.</summary>
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public object[]? Property { get; set; }
@@ -122,6 +123,7 @@ namespace PSCompositeMail.Commands
 
         /// <summary>$FormatEnumerationLimit, as PowerShell's own tables use it (4 where it is not set).</summary>
         private int EnumerationLimit() =>
-            LanguagePrimitives.TryConvertTo<int>(SessionState.PSVariable.GetValue("FormatEnumerationLimit", 4), CultureInfo.InvariantCulture, out var limit) ? limit : 4;
+            LanguagePrimitives.TryConvertTo<int>(SessionState.PSVariable.GetValue("FormatEnumerationLimit", 4), CultureInfo.InvariantCulture,
+                out var limit) ? limit : 4;
     }
 }

@@ -11,12 +11,14 @@ namespace PSCompositeMail.Commands
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     internal sealed class EncodingTransformationAttribute : ArgumentTransformationAttribute
     {
-        internal static readonly IReadOnlyDictionary<string, Func<Encoding>> Names = new Dictionary<string, Func<Encoding>>(StringComparer.OrdinalIgnoreCase)
+        internal static readonly IReadOnlyDictionary<string, Func<Encoding>> Names = new Dictionary<string,
+            Func<Encoding>>(StringComparer.OrdinalIgnoreCase)
         {
             // As PowerShell's own -Encoding: ansi is the culture's ANSI code page; oem its OEM code page on Windows,
             // UTF-8 elsewhere, where consoles have no OEM code page.
             ["ansi"] = () => Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.ANSICodePage),
-            ["oem"] = () => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.OEMCodePage) : new UTF8Encoding(false),
+            ["oem"] = () => RuntimeInformation.IsOSPlatform(OSPlatform.Windows)
+                ? Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.OEMCodePage) : new UTF8Encoding(false),
             ["ascii"] = () => Encoding.ASCII,
             ["bigendianunicode"] = () => Encoding.BigEndianUnicode,
             ["bigendianutf32"] = () => new UTF32Encoding(bigEndian: true, byteOrderMark: true),
@@ -57,7 +59,8 @@ namespace PSCompositeMail.Commands
                     catch (ArgumentException)
                     {
                         throw new ArgumentTransformationMetadataException(
-                            $"'{Messages.ControlCharacters.Escape(name)}' is not a known encoding. Use one of {string.Join(", ", Names.Keys)}, a code page number, or an encoding name such as 'iso-8859-2'.");
+                            $"'{Messages.ControlCharacters.Escape(name)}' is not a known encoding. Use one of {string.Join(", ", Names.Keys)}, a " +
+                                "code page number, or an encoding name such as 'iso-8859-2'.");
                     }
 
                 default:
@@ -69,7 +72,8 @@ namespace PSCompositeMail.Commands
     /// <summary>Tab completion for -Encoding.</summary>
     internal sealed class EncodingCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
         {
             foreach (var name in EncodingTransformationAttribute.Names.Keys)
             {

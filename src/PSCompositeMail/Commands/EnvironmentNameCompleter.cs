@@ -11,7 +11,8 @@ namespace PSCompositeMail.Commands
     /// <summary>Tab completion for Import-MailBackend -Environment: the environments of the file -Path names, read by the profile parser.</summary>
     internal sealed class EnvironmentNameCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst,
+            IDictionary fakeBoundParameters)
         {
             if (fakeBoundParameters["Path"] is not { } path || ProfileFile(path.ToString()) is not { } file)
             {
@@ -34,7 +35,8 @@ namespace PSCompositeMail.Commands
                 .Select(key => key.ToString())
                 .Where(name => name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
                 .OrderBy(name => name, StringComparer.OrdinalIgnoreCase)
-                .Select(name => new CompletionResult(name.Any(char.IsWhiteSpace) ? $"'{name}'" : name, name, CompletionResultType.ParameterValue, name))
+                .Select(name => new CompletionResult(name.Any(char.IsWhiteSpace) ? $"'{name}'" : name, name, CompletionResultType.ParameterValue,
+                    name))
                 .ToList();
         }
 
@@ -42,7 +44,8 @@ namespace PSCompositeMail.Commands
         private static string? ProfileFile(string path)
         {
             using var shell = PowerShell.Create(RunspaceMode.CurrentRunspace);
-            var resolved = shell.AddCommand("Microsoft.PowerShell.Management\\Resolve-Path").AddParameter("Path", path).AddParameter("ErrorAction", "Ignore").Invoke();
+            var resolved = shell.AddCommand("Microsoft.PowerShell.Management\\Resolve-Path").AddParameter("Path", path)
+                .AddParameter("ErrorAction", "Ignore").Invoke();
             return resolved.Count == 1 && System.IO.File.Exists(resolved[0].Properties["ProviderPath"]?.Value as string)
                 ? (string)resolved[0].Properties["ProviderPath"].Value
                 : null;

@@ -41,7 +41,8 @@ namespace PSCompositeMail.Commands
 
                 if (string.IsNullOrEmpty(environment))
                 {
-                    throw new ProfileException(file, null, null, $"no environment was chosen: give -Environment, or set the {EnvironmentVariable} environment variable");
+                    throw new ProfileException(file, null, null,
+                        $"no environment was chosen: give -Environment, or set the {EnvironmentVariable} environment variable");
                 }
 
                 var profile = new MailProfile(

@@ -56,7 +56,8 @@ namespace PSCompositeMail.Commands
         [ValidateNotNull]
         public PSCredential? Credential { get; set; }
 
-        /// <summary>The mailbox to authenticate as: with -OAuthToken, or with app tokens (-TenantId…, -ManagedIdentity, -GoogleServiceAccountKey).</summary>
+        /// <summary>The mailbox to authenticate as: with -OAuthToken, or with app tokens (-TenantId…, -ManagedIdentity,
+        /// -GoogleServiceAccountKey).</summary>
         [Parameter(ParameterSetName = SmtpSet)]
         [ValidateNotNullOrEmpty]
         public string? UserName { get; set; }
@@ -269,7 +270,8 @@ namespace PSCompositeMail.Commands
         /// <summary>The bound parameters of the chosen set, without the switch that chose it and the common parameters.</summary>
         private Dictionary<string, object?> BoundSettings() =>
             MyInvocation.BoundParameters
-                .Where(p => !(p.Value is SwitchParameter && p.Key == ParameterSetName) && !CommonParameters.Contains(p.Key) && !OptionalCommonParameters.Contains(p.Key))
+                .Where(p => !(p.Value is SwitchParameter && p.Key == ParameterSetName) && !CommonParameters.Contains(p.Key)
+                    && !OptionalCommonParameters.Contains(p.Key))
                 .ToDictionary(p => p.Key, p => (object?)p.Value, StringComparer.OrdinalIgnoreCase);
 
         private void Build(Dictionary<string, object?> settings)

@@ -129,14 +129,16 @@ namespace PSCompositeMail.Commands
         [ValidateNotNull]
         public Uri? AuthorityHost { get; set; }
 
-        /// <summary>The Send-MailMessage form: an SMTP backend from -SmtpServer (or $PSEmailServer) and its companions; nothing written without -PassThru.</summary>
+        /// <summary>The Send-MailMessage form: an SMTP backend from -SmtpServer (or $PSEmailServer) and its companions; nothing written without
+        /// -PassThru.</summary>
         private void UseSmtpShortcut()
         {
             var server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string;
             if (string.IsNullOrEmpty(server))
             {
                 ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(
-                    new PSArgumentException("Give the backends to send through with -Backend (or pipe them in), or an SMTP server with -SmtpServer (or $PSEmailServer)."),
+                    new PSArgumentException(
+                        "Give the backends to send through with -Backend (or pipe them in), or an SMTP server with -SmtpServer (or $PSEmailServer)."),
                     "NoBackend",
                     ErrorCategory.InvalidArgument,
                     null)));

@@ -27,7 +27,8 @@ namespace PSCompositeMail.Commands
         [ValidatePattern("^[0-9A-Fa-f: ]{40,}$")]
         public string? SigningCertificateThumbprint { get; set; }
 
-        /// <summary>Recipients' certificates: the message is encrypted (application/pkcs7-mime) for those of its To and Cc, matched by address.</summary>
+        /// <summary>Recipients' certificates: the message is encrypted (application/pkcs7-mime) for those of its To and Cc, matched by
+        /// address.</summary>
         [Parameter(ParameterSetName = MessageSet, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyCollection]
         public X509Certificate2[]? EncryptionCertificate { get; set; }

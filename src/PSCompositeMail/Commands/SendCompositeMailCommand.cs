@@ -23,7 +23,8 @@ namespace PSCompositeMail.Commands
     /// (and the three ways to give a message) are all declared here; the Send-MailMessage form's own SMTP parameters
     /// are in SendCompositeMailCommand.SendMailMessageForm.cs, S/MIME's in .Smime.cs.
     /// </summary>
-    [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = MessageSet)]
+    [Cmdlet(VerbsCommunications.Send, "CompositeMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName =
+        MessageSet)]
     [OutputType(typeof(SendResult))]
     public sealed partial class SendCompositeMailCommand : CancellableCmdlet, ISendHost
     {
@@ -150,7 +151,8 @@ namespace PSCompositeMail.Commands
         [ValidateRange(1, 1000)]
         public int MaxAttempts { get; set; } = 5;
 
-        /// <summary>Resending from a spool: send through every backend, also those that took the message on an earlier attempt (skipped otherwise).</summary>
+        /// <summary>Resending from a spool: send through every backend, also those that took the message on an earlier attempt (skipped
+        /// otherwise).</summary>
         [Parameter(ParameterSetName = SpoolSet)]
         public SwitchParameter IncludeDeliveredBackends { get; set; }
 
@@ -196,7 +198,8 @@ namespace PSCompositeMail.Commands
         [Parameter]
         public SmtpSecurity Security { get; set; }
 
-        /// <summary>Without -Backend: write the results, which the Send-MailMessage form otherwise keeps to itself as Send-MailMessage does.</summary>
+        /// <summary>Without -Backend: write the results, which the Send-MailMessage form otherwise keeps to itself as Send-MailMessage
+        /// does.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -407,7 +410,8 @@ namespace PSCompositeMail.Commands
                 {
                     WriteWarning(StreamWriting.Escaped(warning));
                 }
-                catch (Exception ex) when (ex is ActionPreferenceStopException or PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (ex is ActionPreferenceStopException or PipelineStoppedException
+                    && !CancellationToken.IsCancellationRequested)
                 {
                     // -WarningAction Stop: PowerShell puts the warning in the stream, then throws (ActionPreferenceStop
                     // the first time, PipelineStopped once the pipeline is ending). The pipeline ends with its first

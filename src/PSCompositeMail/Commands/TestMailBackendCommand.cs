@@ -15,7 +15,8 @@ namespace PSCompositeMail.Commands
         [ValidateNotNullOrEmpty]
         public MailBackend[] Backend { get; set; } = System.Array.Empty<MailBackend>();
 
-        /// <summary>Also send one short message through each backend (every member of a composite): the only proof that it may send as that mailbox.</summary>
+        /// <summary>Also send one short message through each backend (every member of a composite): the only proof that it may send as that
+        /// mailbox.</summary>
         [Parameter]
         public SwitchParameter SendTestMessage { get; set; }
 

@@ -10,7 +10,8 @@ using PSCompositeMail.Messages;
 
 namespace PSCompositeMail.Commands
 {
-    /// <summary>Will it land? Judges a sending domain's MX, SPF, DKIM and DMARC records against the backends that send its mail; asks DNS only.</summary>
+    /// <summary>Will it land? Judges a sending domain's MX, SPF, DKIM and DMARC records against the backends that send its mail; asks DNS
+    /// only.</summary>
     [Cmdlet(VerbsDiagnostic.Test, "MailDomain", DefaultParameterSetName = DomainSet)]
     [OutputType(typeof(MailDomainTestResult))]
     public sealed class TestMailDomainCommand : CancellableCmdlet
@@ -48,7 +49,8 @@ namespace PSCompositeMail.Commands
             }
             catch (ArgumentException ex)
             {
-                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(ex, "InvalidDnsServer", ErrorCategory.InvalidArgument, string.Join(", ", DnsServer))));
+                ThrowTerminatingError(StreamWriting.Escaped(new ErrorRecord(ex, "InvalidDnsServer", ErrorCategory.InvalidArgument,
+                    string.Join(", ", DnsServer))));
             }
         }
 
@@ -60,8 +62,10 @@ namespace PSCompositeMail.Commands
             {
                 var message = ParameterSetName == FromSet
                     ? $"-From '{From}' is not one e-mail address: give the one address mail is sent from (ops@example.com)."
-                    : $"-Domain '{Domain}' is not a domain name: give it without spaces, '@' or a scheme (example.com), or use -From with an address.";
-                WriteError(StreamWriting.Escaped(new ErrorRecord(new ArgumentException(message), ParameterSetName == FromSet ? "InvalidFromAddress" : "InvalidDomain", ErrorCategory.InvalidArgument, given)));
+                    : $"-Domain '{Domain}' is not a domain name: give it without spaces, '@' or a scheme (example.com), " +
+                        "or use -From with an address.";
+                WriteError(StreamWriting.Escaped(new ErrorRecord(new ArgumentException(message),
+                    ParameterSetName == FromSet ? "InvalidFromAddress" : "InvalidDomain", ErrorCategory.InvalidArgument, given)));
                 return;
             }
 
@@ -76,13 +80,15 @@ namespace PSCompositeMail.Commands
             StreamWriting.Drain(this, context);
             if (result.DnsFailure is { } failure)
             {
-                WriteError(StreamWriting.Escaped(new ErrorRecord(new Exception(failure), "DnsServerUnavailable", ErrorCategory.ResourceUnavailable, domain)));
+                WriteError(StreamWriting.Escaped(new ErrorRecord(new Exception(failure), "DnsServerUnavailable", ErrorCategory.ResourceUnavailable,
+                    domain)));
             }
 
             WriteObject(result);
         }
 
-        /// <summary>The domain of exactly one address ("Ops &lt;ops@example.com&gt;" too), in ASCII; null when it is not one, or is several.</summary>
+        /// <summary>The domain of exactly one address ("Ops &lt;ops@example.com&gt;" too), in ASCII; null when it is not one, or is
+        /// several.</summary>
         private static string? DomainOf(string address)
         {
             try

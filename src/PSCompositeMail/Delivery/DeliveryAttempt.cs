@@ -47,7 +47,8 @@ namespace PSCompositeMail.Delivery
         /// PSInvalidCastException, an InvalidCastException) carry an error record and are the script's failure.
         /// </summary>
         public static bool IsProgrammingError(Exception exception) =>
-            exception is NullReferenceException or InvalidCastException or ArgumentNullException or IndexOutOfRangeException or NotImplementedException &&
+            exception is NullReferenceException or InvalidCastException or ArgumentNullException or IndexOutOfRangeException
+                or NotImplementedException &&
             exception is not IContainsErrorRecord;
     }
 }

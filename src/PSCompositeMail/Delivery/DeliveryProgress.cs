@@ -14,8 +14,10 @@ namespace PSCompositeMail.Delivery
     /// </summary>
     internal sealed class DeliveryProgress
     {
-        private readonly ConditionalWeakTable<IOutgoingMessage, List<BackendResult>> _answers = new ConditionalWeakTable<IOutgoingMessage, List<BackendResult>>();
-        private readonly ConditionalWeakTable<IOutgoingMessage, IOutgoingMessage> _narrowedFrom = new ConditionalWeakTable<IOutgoingMessage, IOutgoingMessage>();
+        private readonly ConditionalWeakTable<IOutgoingMessage, List<BackendResult>> _answers = new ConditionalWeakTable<IOutgoingMessage,
+            List<BackendResult>>();
+        private readonly ConditionalWeakTable<IOutgoingMessage, IOutgoingMessage> _narrowedFrom = new ConditionalWeakTable<IOutgoingMessage,
+            IOutgoingMessage>();
 
         /// <summary>A member of a composite answered for <paramref name="message"/> (or a copy narrowed from it).</summary>
         public void Record(IOutgoingMessage message, BackendResult answer)

@@ -12,7 +12,8 @@ namespace PSCompositeMail.Delivery
     /// </summary>
     internal sealed class EarlierDeliveries
     {
-        private readonly ConditionalWeakTable<IOutgoingMessage, HashSet<string>> _byMessage = new ConditionalWeakTable<IOutgoingMessage, HashSet<string>>();
+        private readonly ConditionalWeakTable<IOutgoingMessage, HashSet<string>> _byMessage = new ConditionalWeakTable<IOutgoingMessage,
+            HashSet<string>>();
 
         public void Remember(IOutgoingMessage message, IEnumerable<string> backendNames)
         {

@@ -15,7 +15,8 @@ namespace PSCompositeMail.Graph
 
         private Uri _endpoint = MicrosoftCloudEndpoints.Graph(MicrosoftCloud.Global);
 
-        /// <summary>Graph's root, such as https://graph.microsoft.com/ (without the version); always ends in '/' so that request paths go below it.</summary>
+        /// <summary>Graph's root, such as https://graph.microsoft.com/ (without the version); always ends in '/' so that request paths go below
+        /// it.</summary>
         public Uri Endpoint
         {
             get => _endpoint;
@@ -28,7 +29,8 @@ namespace PSCompositeMail.Graph
         /// <summary>Limit for one HTTP request (an upload chunk, say), not for a whole message.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-        /// <summary>How often an unavailable (429, 503, 504) request without Retry-After is tried again; with Retry-After, <see cref="ThrottleWaitLimit"/> decides.</summary>
+        /// <summary>How often an unavailable (429, 503, 504) request without Retry-After is tried again; with Retry-After, <see
+        /// cref="ThrottleWaitLimit"/> decides.</summary>
         public int RetryCount { get; set; } = 2;
 
         /// <summary>

@@ -34,7 +34,8 @@ namespace PSCompositeMail.Platform
 
         private static readonly bool OnWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
-        /// <summary>What is at <paramref name="path"/> when it is not a regular file ("a named pipe (FIFO)"); null for a file or for nothing at all (opening it says "not found").</summary>
+        /// <summary>What is at <paramref name="path"/> when it is not a regular file ("a named pipe (FIFO)"); null for a file or for nothing at all
+        /// (opening it says "not found").</summary>
         public static string? WhyNot(string path)
         {
             if (Directory.Exists(path))

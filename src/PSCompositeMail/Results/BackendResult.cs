@@ -75,11 +75,13 @@ namespace PSCompositeMail.Results
 
         public bool Succeeded => Status == DeliveryStatus.Sent;
 
-        /// <summary>Skipped because this backend took the message on an earlier attempt (a resend from a spool); policies count it as delivered.</summary>
+        /// <summary>Skipped because this backend took the message on an earlier attempt (a resend from a spool); policies count it as
+        /// delivered.</summary>
         public bool DeliveredEarlier { get; private set; }
 
         internal static BackendResult SkippedAsDeliveredEarlier(string backend, MailBackendKind kind) =>
-            new BackendResult(backend, kind, DeliveryStatus.Skipped, TimeSpan.Zero, detail: "Delivered on an earlier attempt; not sent again.") { DeliveredEarlier = true };
+            new BackendResult(backend, kind, DeliveryStatus.Skipped, TimeSpan.Zero,
+                detail: "Delivered on an earlier attempt; not sent again.") { DeliveredEarlier = true };
 
         /// <summary>This result with every failure in it, nested ones included, marked as kept in the spool.</summary>
         internal BackendResult AsSpooled(string spooledAt) =>

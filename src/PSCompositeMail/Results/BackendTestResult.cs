@@ -8,7 +8,8 @@ namespace PSCompositeMail.Results
     {
         private static readonly IReadOnlyList<string> NoStrings = Array.Empty<string>();
 
-        internal BackendTestResult(string backend, MailBackendKind kind, bool succeeded, TimeSpan latency, string? detail = null, Exception? exception = null)
+        internal BackendTestResult(string backend, MailBackendKind kind, bool succeeded, TimeSpan latency, string? detail = null,
+            Exception? exception = null)
         {
             Backend = backend;
             Kind = kind;

@@ -6,7 +6,8 @@ namespace PSCompositeMail.Results
     /// <summary>One message's outcome across every backend it was given to.</summary>
     public sealed class SendResult
     {
-        internal SendResult(string messageId, string subject, IReadOnlyList<string> to, DeliveryPolicy policy, bool succeeded, IReadOnlyList<BackendResult> results, string reason = "")
+        internal SendResult(string messageId, string subject, IReadOnlyList<string> to, DeliveryPolicy policy, bool succeeded,
+            IReadOnlyList<BackendResult> results, string reason = "")
         {
             Reason = reason;
             MessageId = messageId;

@@ -63,7 +63,8 @@ namespace PSCompositeMail.Sending
         }
 
         /// <summary>The policy that decided: that of the one composite given (a Failover), else -Policy over the backends given.</summary>
-        private DeliveryPolicy DecidingPolicy => _root is { Backends.Count: 1 } root && root.Backends[0] is CompositeBackend only ? only.Policy : _settings.Policy;
+        private DeliveryPolicy DecidingPolicy => _root is { Backends.Count: 1 } root && root.Backends[0] is CompositeBackend only ? only.Policy
+            : _settings.Policy;
 
         /// <summary>A backend's profile log, or those of its members when a composite made with New-MailBackend wraps them.</summary>
         private static IEnumerable<string> ProfileLogs(MailBackend backend) =>
@@ -135,7 +136,8 @@ namespace PSCompositeMail.Sending
 
                 if (claim is null)
                 {
-                    _reports.Enqueue(SendReport.Note($"Spool item {item.Id} was not resent: another run has it, or it is no longer in {item.SpoolPath}."));
+                    _reports.Enqueue(SendReport.Note(
+                        $"Spool item {item.Id} was not resent: another run has it, or it is no longer in {item.SpoolPath}."));
                     continue;
                 }
 
@@ -187,7 +189,8 @@ namespace PSCompositeMail.Sending
             _pipeline = null;
         }
 
-        /// <param name="described">What the input said, as far as it was read: -WhatIf tells about its body, and the log names a refused message by it.</param>
+        /// <param name="described">What the input said, as far as it was read: -WhatIf tells about its body, and the log names a refused message by
+        /// it.</param>
         private void Send(Func<IOutgoingMessage> build, SpoolClaim? claim, Func<MessageSpec?>? described = null)
         {
             IOutgoingMessage message;
@@ -271,7 +274,8 @@ namespace PSCompositeMail.Sending
             }
 
             // Shown by -WhatIf and -Confirm on the terminal: a subject's control characters are shown escaped.
-            var target = ControlCharacters.Escape($"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}{bodyNote}");
+            var target = ControlCharacters.Escape(
+                $"'{message.Subject}' from {message.SenderAddress} to {string.Join(", ", message.RecipientAddresses)}{bodyNote}");
             _plan ??= string.Join("; ", _root!.Backends.Select(b => $"{b.Name} ({b.Kind}: {b.Description})"));
             return _host.ShouldProcess($"Send {target} through {_plan}.", $"Send {target}?");
         }
@@ -319,7 +323,8 @@ namespace PSCompositeMail.Sending
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
                 {
-                    _context.Warning($"The message log '{log.Path}' could not be written ({ex.Message}): '{entry.Subject}' <{entry.MessageId}> was {entry.Outcome}.");
+                    _context.Warning($"The message log '{log.Path}' could not be written ({ex.Message}): '{entry.Subject}' <{entry.MessageId}> was " +
+                        $"{entry.Outcome}.");
                 }
             }
         }
@@ -355,7 +360,8 @@ namespace PSCompositeMail.Sending
             var settlement = _undelivered.Settle(message, outcome, claim, delivered, _settings.IncludeDeliveredBackends);
             // A resend whose policy was met can still owe the message to the backends that failed it before: then the settlement says why.
             var reason = settlement.Delivered ? string.Empty : outcome.Succeeded ? BackendResult.OneLine(settlement.Error!) : outcome.Reason();
-            var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, settlement.Delivered, settlement.Results, reason)
+            var result = new SendResult(message.MessageId, message.Subject, message.To, _settings.Policy, settlement.Delivered, settlement.Results,
+                reason)
             {
                 SpoolPath = settlement.SpoolPath,
             };
@@ -379,7 +385,8 @@ namespace PSCompositeMail.Sending
             }
 
             var failure = new MailDeliveryException(
-                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {DecidingPolicy}): {reason}{settlement.Fate}",
+                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered (policy {DecidingPolicy}): " +
+                    $"{reason}{settlement.Fate}",
                 outcome.FailedLeaves());
             return SendReport.Undelivered(result, failure, ErrorCategories.For(failure.RootCause, Engine));
         }
@@ -407,7 +414,8 @@ namespace PSCompositeMail.Sending
                 Poisoned = settlement.Poisoned,
                 Resend = claim is not null,
             });
-            return SendReport.Unfinished($"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");
+            return SendReport.Unfinished(
+                $"'{ControlCharacters.Escape(message.Subject)}' <{message.MessageId}> was not delivered: {reason}{settlement.Fate}");
         }
     }
 }

@@ -36,7 +36,8 @@ namespace PSCompositeMail.Sending
             if (report is not null && spec.HtmlBody is not null)
             {
                 throw new MessageValidationException(
-                    "-Body is a report from ConvertTo-MailHtml, which brings its own HTML: -HtmlBody contradicts it. Give one of them.", nameof(spec.HtmlBody), null);
+                    "-Body is a report from ConvertTo-MailHtml, which brings its own HTML: -HtmlBody contradicts it. Give one of them.",
+                        nameof(spec.HtmlBody), null);
             }
 
             spec.HtmlBody = report?.Html ?? spec.HtmlBody;
@@ -55,12 +56,14 @@ namespace PSCompositeMail.Sending
             if (signingSources > 1)
             {
                 throw new MessageValidationException(
-                    "Give the signing certificate once: -SigningCertificate, -SigningCertificatePath or -SigningCertificateThumbprint.", nameof(given.SigningCertificate), null);
+                    "Give the signing certificate once: -SigningCertificate, -SigningCertificatePath or -SigningCertificateThumbprint.",
+                        nameof(given.SigningCertificate), null);
             }
 
             if (given.SigningCertificatePassword is not null && given.SigningCertificatePath is null)
             {
-                throw new MessageValidationException("-SigningCertificatePassword opens the PFX file of -SigningCertificatePath.", nameof(given.SigningCertificatePassword), null);
+                throw new MessageValidationException("-SigningCertificatePassword opens the PFX file of -SigningCertificatePath.",
+                    nameof(given.SigningCertificatePassword), null);
             }
 
             RequireNoEmptyEncryptionValue(
@@ -76,8 +79,10 @@ namespace PSCompositeMail.Sending
             {
                 // A value given on the command line holds for every message: only a pipeline row can lose it.
                 throw new MessageValidationException(
-                    "This message has no -EncryptionCertificate or -EncryptionCertificatePath, while earlier messages of this pipeline asked for encryption: " +
-                    "its row lacks the column or has it $null. It was refused rather than sent in clear text; send messages meant to go unencrypted with a command of their own.",
+                    "This message has no -EncryptionCertificate or -EncryptionCertificatePath, while earlier messages of this pipeline asked for " +
+                        "encryption: " +
+                    "its row lacks the column or has it $null. It was refused rather than sent in clear text; send messages meant to go " +
+                    "unencrypted with a command of their own.",
                     nameof(given.EncryptionCertificatePath), null);
             }
 
@@ -126,7 +131,8 @@ namespace PSCompositeMail.Sending
             if (isEmpty)
             {
                 throw new MessageValidationException(
-                    $"-{parameter} is given but empty for this message (an empty CSV cell?): it would go out in clear text, so nothing was sent. Name the recipients' certificates, or send unencrypted messages with a command of their own.",
+                    $"-{parameter} is given but empty for this message (an empty CSV cell?): it would go out in clear text, so nothing was sent. " +
+                        "Name the recipients' certificates, or send unencrypted messages with a command of their own.",
                     parameter, null);
             }
         }

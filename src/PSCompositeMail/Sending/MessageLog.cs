@@ -39,7 +39,8 @@ namespace PSCompositeMail.Sending
 
         public MessageOutcome Outcome { get; set; }
 
-        /// <summary>Why it was not delivered (the result's Reason, or the error for input refused or an item set aside); empty when delivered.</summary>
+        /// <summary>Why it was not delivered (the result's Reason, or the error for input refused or an item set aside); empty when
+        /// delivered.</summary>
         public string Reason { get; set; } = string.Empty;
 
         /// <summary>The backend results; the log lists the backends that did the work (the members inside composites).</summary>
@@ -257,7 +258,8 @@ namespace PSCompositeMail.Sending
             return json.Append('"');
         }
 
-        /// <summary>Control and bidi characters, line separators (IsUnsafe), and half of a character (an unpaired surrogate, which UTF-8 cannot hold).</summary>
+        /// <summary>Control and bidi characters, line separators (IsUnsafe), and half of a character (an unpaired surrogate, which UTF-8 cannot
+        /// hold).</summary>
         private static bool NeedsEscape(char c) =>
             ControlCharacters.IsUnsafe(c) || char.IsSurrogate(c) || c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
     }

@@ -8,7 +8,8 @@ using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Sending
 {
-    /// <summary>Turns the paths a message names (attachments, inline images, .eml files) into files; none found is an error for that message.</summary>
+    /// <summary>Turns the paths a message names (attachments, inline images, .eml files) into files; none found is an error for that
+    /// message.</summary>
     internal sealed class MessagePaths
     {
         private readonly ISendHost _host;
@@ -32,24 +33,29 @@ namespace PSCompositeMail.Sending
                 }
                 catch (ItemNotFoundException ex)
                 {
-                    throw new MessageValidationException($"The file '{path}' given to -{parameter} was not found.", parameter, path, MessageProblem.NotFound, ex);
+                    throw new MessageValidationException($"The file '{path}' given to -{parameter} was not found.", parameter, path,
+                        MessageProblem.NotFound, ex);
                 }
                 catch (Exception ex) when (ex is SessionStateException or WildcardPatternException or NotSupportedException)
                 {
                     // A drive that does not exist, a broken wildcard or Env:PATH in one row must not stop the others.
-                    throw new MessageValidationException($"'{path}' given to -{parameter} is not a usable file path: {ex.Message.TrimEnd('.')}.", parameter, path, MessageProblem.InvalidValue, ex);
+                    throw new MessageValidationException($"'{path}' given to -{parameter} is not a usable file path: {ex.Message.TrimEnd('.')}.",
+                        parameter, path, MessageProblem.InvalidValue, ex);
                 }
 
                 if (matches.Count == 0)
                 {
-                    throw new MessageValidationException($"No file matches '{path}' given to -{parameter}.", parameter, path, MessageProblem.NotFound);
+                    throw new MessageValidationException($"No file matches '{path}' given to -{parameter}.", parameter, path,
+                        MessageProblem.NotFound);
                 }
 
                 foreach (var match in matches)
                 {
                     if (RegularFile.WhyNot(match) is { } what)
                     {
-                        throw new MessageValidationException($"'{match}' given to -{parameter} is {what}, not a regular file: only files can be attached or sent.", parameter, path, MessageProblem.NotReadable);
+                        throw new MessageValidationException(
+                            $"'{match}' given to -{parameter} is {what}, not a regular file: only files can be attached or sent.", parameter, path,
+                            MessageProblem.NotReadable);
                     }
                 }
 

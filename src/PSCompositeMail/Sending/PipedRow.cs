@@ -96,7 +96,8 @@ namespace PSCompositeMail.Sending
         /// <param name="row">The input object.</param>
         /// <param name="commandLine">The parameters the command line gives: a row's property never replaces those.</param>
         /// <param name="rowParameters">The parameters a row may set, by each name that binds them (taken from the pipeline by property name).</param>
-        public static MessageValidationException? Problem(PSObject row, IReadOnlyDictionary<string, RowParameter> rowParameters, ICollection<string> commandLine)
+        public static MessageValidationException? Problem(PSObject row, IReadOnlyDictionary<string, RowParameter> rowParameters,
+            ICollection<string> commandLine)
         {
             // Through the row's own few properties, not every parameter's names: this runs for every row of a batch.
             var properties = row.BaseObject is PSCustomObject ? new Dictionary<string, PSPropertyInfo>(StringComparer.OrdinalIgnoreCase) : null;
@@ -125,7 +126,8 @@ namespace PSCompositeMail.Sending
                 // files a row does not send: the file would silently stay behind. (A provider's own item, which a
                 // delay-bind script block made a row, carries PSPath and PSProvider as its address, not as a request.)
                 return new MessageValidationException(
-                    "The input's 'PSPath' property names a file, which a row does not attach: give the row an Attachments property instead.", "Attachments", path);
+                    "The input's 'PSPath' property names a file, which a row does not attach: give the row an Attachments property instead.",
+                        "Attachments", path);
             }
 
             foreach (var name in CallParameters)
@@ -134,7 +136,8 @@ namespace PSCompositeMail.Sending
                 {
                     return new MessageValidationException(
                         $"The input's '{property.Name}' property would choose the SMTP connection for this message alone, but -SmtpServer, -Port, " +
-                        "-Credential and -UseSsl belong to the whole call (Send-MailMessage, too, only ever used the command line's). Give them on the " +
+                        "-Credential and -UseSsl belong to the whole call (Send-MailMessage, too, only ever used the command line's). Give them on " +
+                        "the " +
                         "command line, and send the rows for each server in a call of their own (Group-Object helps).",
                         property.Name,
                         value);
@@ -150,7 +153,8 @@ namespace PSCompositeMail.Sending
 
         /// <summary>Each name (and alias) that binds one of <paramref name="parameters"/>, in any letter case.</summary>
         public static IReadOnlyDictionary<string, RowParameter> ByName(IEnumerable<RowParameter> parameters) =>
-            parameters.SelectMany(p => p.Names.Select(name => (name, p))).ToDictionary(pair => pair.name, pair => pair.p, StringComparer.OrdinalIgnoreCase);
+            parameters.SelectMany(p => p.Names.Select(name => (name, p)))
+                .ToDictionary(pair => pair.name, pair => pair.p, StringComparer.OrdinalIgnoreCase);
 
         /// <summary>A switch's value written as text (an Import-Csv cell), or null when the text is none.</summary>
         public static bool? SwitchText(string text)
@@ -173,7 +177,8 @@ namespace PSCompositeMail.Sending
             }
         }
 
-        /// <summary>The properties an object that only points at a file may have besides its path (Resolve-Path's PathInfo, provider items).</summary>
+        /// <summary>The properties an object that only points at a file may have besides its path (Resolve-Path's PathInfo, provider
+        /// items).</summary>
         private static readonly HashSet<string> PathOnlyProperties = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "PSPath", "PSParentPath", "PSChildName", "PSDrive", "PSProvider", "PSIsContainer",
@@ -201,7 +206,8 @@ namespace PSCompositeMail.Sending
 
             var properties = input.Properties.Select(p => p.Name).ToList();
             var pathProperty = PathProperties.FirstOrDefault(name => properties.Contains(name, StringComparer.OrdinalIgnoreCase));
-            if (pathProperty is null || properties.Any(name => !PathOnlyProperties.Contains(name) && !PathProperties.Contains(name, StringComparer.OrdinalIgnoreCase)))
+            if (pathProperty is null || properties.Any(name => !PathOnlyProperties.Contains(name)
+                && !PathProperties.Contains(name, StringComparer.OrdinalIgnoreCase)))
             {
                 return null;
             }
@@ -215,8 +221,10 @@ namespace PSCompositeMail.Sending
         /// <summary>A Get-MailSpool item piped into a call with message parameters: it would be taken for a new message.</summary>
         public static MessageValidationException SpoolItemWithMessageParameters(Spool.MailSpoolItem item, IEnumerable<string> messageParameters) =>
             new MessageValidationException(
-                $"Spool item {item.Id} was not resent: a spool item is resent as it is, and -{string.Join(", -", messageParameters)} would make a new " +
-                "message of it instead. Resend with -Backend alone (and -SpoolDirectory, -ThrottleLimit, -MaxAttempts, -IncludeDeliveredBackends if needed).",
+                $"Spool item {item.Id} was not resent: a spool item is resent as it is, and -{string.Join(", -", messageParameters)} would make a " +
+                    "new " +
+                "message of it instead. Resend with -Backend alone (and -SpoolDirectory, -ThrottleLimit, -MaxAttempts, -IncludeDeliveredBackends " +
+                "if needed).",
                 "SpoolItem",
                 item);
 
@@ -229,7 +237,8 @@ namespace PSCompositeMail.Sending
 
         /// <summary>Delay-bind script blocks with piped backends: there is no input row to take their values from.</summary>
         public static MessageValidationException DelayBindWithoutRows(IReadOnlyList<string> parameters) => new MessageValidationException(
-            $"-{string.Join(", -", parameters)} {(parameters.Count == 1 ? "is a script block that takes its" : "are script blocks that take their")} value from each piped row, " +
+            $"-{string.Join(", -", parameters)} " +
+                $"{(parameters.Count == 1 ? "is a script block that takes its" : "are script blocks that take their")} value from each piped row, " +
             "and the piped backends bring none, so the message would go out without it. Nothing was sent: give the value as text, " +
             "or give the backends with -Backend and pipe the rows.",
             parameters[0],
@@ -246,7 +255,8 @@ namespace PSCompositeMail.Sending
                 _ => string.Empty,
             };
             return new MessageValidationException(
-                $"The input ({value.GetType().Name}) is neither a message nor a file: no property of it names a message parameter. Pipe objects whose properties name them " +
+                $"The input ({value.GetType().Name}) is neither a message nor a file: no property of it names a message parameter. Pipe objects " +
+                    "whose properties name them " +
                 $"(To, Subject, Body, ...), files or their paths to attach, .eml files, Get-MailSpool items, or backends.{hint}",
                 "InputObject",
                 value);
@@ -288,10 +298,12 @@ namespace PSCompositeMail.Sending
                 : type == typeof(SwitchParameter) ? "use True or False (1 or 0)."
                 : type == typeof(string) ? "it takes one text. Join lines first (Get-Content -Raw, or $lines -join \"`n\")."
                 : type == typeof(string[]) ? "it takes text or a flat list of texts."
-                : typeof(IDictionary).IsAssignableFrom(type) ? $"it takes a hashtable, which a CSV cell cannot hold: build the rows as [pscustomobject]@{{ {parameter.Name} = @{{ ... }} }}."
+                : typeof(IDictionary).IsAssignableFrom(type)
+                    ? $"it takes a hashtable, which a CSV cell cannot hold: build the rows as [pscustomobject]@{{ {parameter.Name} = @{{ ... }} }}."
                 : $"it takes a {type.Name}.";
             return new MessageValidationException(
-                $"The input's '{property}' property holds {shown}, which is not a valid -{parameter.Name}: {advice} The message was not sent, so it does not go out without it.",
+                $"The input's '{property}' property holds {shown}, which is not a valid -{parameter.Name}: {advice} The message was not sent, so " +
+                    "it does not go out without it.",
                 parameter.Name,
                 value);
         }

@@ -66,7 +66,8 @@ namespace PSCompositeMail.Sending
                 {
                     new SendDecision.Fail(
                         "PathWithMessageParameters",
-                        $"-Path names .eml messages to send as they are, which contradicts -{string.Join(", -", _messageParametersGiven)}. To attach files, use -Attachments."),
+                        $"-Path names .eml messages to send as they are, which contradicts -{string.Join(", -", _messageParametersGiven)}. To " +
+                            "attach files, use -Attachments."),
                 };
             }
 
@@ -274,7 +275,8 @@ namespace PSCompositeMail.Sending
             {
                 new SendDecision.Fail(
                     "BackendWithSmtpParameters",
-                    $"-{string.Join(", -", contradicting)} {(contradicting.Count == 1 ? "builds" : "build")} an SMTP backend of their own, which contradicts the backends given with -Backend. " +
+                    $"-{string.Join(", -", contradicting)} {(contradicting.Count == 1 ? "builds" : "build")} an SMTP backend of their own, which " +
+                        "contradicts the backends given with -Backend. " +
                     "Give either, or make the SMTP backend with New-MailBackend -Smtp (it takes these parameters) and add it to -Backend."),
             };
         }

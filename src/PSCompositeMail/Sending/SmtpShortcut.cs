@@ -24,7 +24,8 @@ namespace PSCompositeMail.Sending
 
         /// <summary>The bound parameters that only the Send-MailMessage form takes: with -Backend each is a contradiction.</summary>
         public static IReadOnlyList<string> ParametersIn(IEnumerable<string> bound) =>
-            bound.Where(name => name.Equals(UseSsl, StringComparison.OrdinalIgnoreCase) || Recipe.Settings.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList();
+            bound.Where(name => name.Equals(UseSsl, StringComparison.OrdinalIgnoreCase)
+                || Recipe.Settings.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList();
 
         /// <summary>
         /// The Send-MailMessage way: -UseSsl requires encryption; without it STARTTLS is used when offered so clear-text
@@ -83,8 +84,10 @@ namespace PSCompositeMail.Sending
                 : backend.Security == SmtpSecurity.SslOnConnect ? "implicit TLS"
                 : "STARTTLS required";
             return $"Without -Backend, as Send-MailMessage: SMTP to {backend.SmtpServer} port {backend.Port}, {security} ({backend.Security}). " +
-                $"The same backend for -Backend or a failover composite: New-MailBackend -Smtp -SmtpServer {backend.SmtpServer} -Port {backend.Port} -Security {backend.Security} " +
-                "(with the same -Credential and other settings); New-MailBackend -Smtp without -Port and -Security uses port 587 and requires STARTTLS.";
+                $"The same backend for -Backend or a failover composite: New-MailBackend -Smtp -SmtpServer {backend.SmtpServer} -Port " +
+                $"{backend.Port} -Security {backend.Security} " +
+                "(with the same -Credential and other settings); New-MailBackend -Smtp without -Port and -Security uses port 587 and requires " +
+                "STARTTLS.";
         }
     }
 }

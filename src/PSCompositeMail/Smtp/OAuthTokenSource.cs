@@ -16,7 +16,8 @@ namespace PSCompositeMail.Smtp
             ScriptBlock script => () => FromScript(script),
             _ => throw new ArgumentException(
                 "-OAuthToken takes a SecureString or a script block that returns one (or a string) each time a connection is made. " +
-                "A plain string would leave the token in the command history: use (Read-Host -AsSecureString), ConvertTo-SecureString, or a script block."),
+                "A plain string would leave the token in the command history: use (Read-Host -AsSecureString), ConvertTo-SecureString, or a script " +
+                "block."),
         };
 
         private static string Reveal(SecureString secure) => new NetworkCredential(string.Empty, secure).Password;

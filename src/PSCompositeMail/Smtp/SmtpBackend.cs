@@ -27,7 +27,8 @@ namespace PSCompositeMail.Smtp
 
         public string? UserName => Settings.UserName;
 
-        public string Authentication => Settings.OAuthToken is not null || Settings.Tokens is not null ? "XOAUTH2" : Settings.Credential is not null ? "Password" : "None";
+        public string Authentication => Settings.OAuthToken is not null || Settings.Tokens is not null ? "XOAUTH2" : Settings.Credential is not null
+            ? "Password" : "None";
 
         public int RetryCount => Settings.RetryCount;
 

@@ -48,9 +48,11 @@ namespace PSCompositeMail.Spool
 
         public string DamagedPath => System.IO.Path.Combine(Path, DamagedFolder);
 
-        /// <summary>Keeps a message that was not delivered, for <paramref name="owedRecipients"/> (default: all of its recipients); returns the .eml written.</summary>
+        /// <summary>Keeps a message that was not delivered, for <paramref name="owedRecipients"/> (default: all of its recipients); returns the .eml
+        /// written.</summary>
         /// <param name="deliveredBackends">The backends that took it all the same: a resend skips them.</param>
-        public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string policy, string error, IReadOnlyList<string>? owedRecipients = null)
+        public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string policy,
+            string error, IReadOnlyList<string>? owedRecipients = null)
         {
             var now = _utcNow();
             var id = AtomicFile.NewName(now.UtcDateTime, string.Empty);
@@ -96,7 +98,8 @@ namespace PSCompositeMail.Spool
         {
             var folder = poisoned ? PoisonPath : Path;
             return Directory.Exists(folder)
-                ? ReadItems(folder, poisoned, "*" + MessageExtension).Concat(ReadItems(folder, poisoned, "*" + MessageExtension + ClaimMarker + "*")).ToArray()
+                ? ReadItems(folder, poisoned, "*" + MessageExtension).Concat(ReadItems(folder, poisoned, "*" + MessageExtension + ClaimMarker + "*"))
+                    .ToArray()
                 : Enumerable.Empty<MailSpoolItem>();
         }
 
@@ -112,7 +115,8 @@ namespace PSCompositeMail.Spool
                 .Select(System.IO.Path.GetFileName)
                 .Where(name => !name.StartsWith(AtomicFile.TemporaryPrefix, StringComparison.Ordinal))
                 .OrderBy(name => name, StringComparer.Ordinal)
-                .Select(name => ReadItem(folder, name.Substring(0, name.IndexOf(MessageExtension, StringComparison.Ordinal)), poisoned, System.IO.Path.Combine(folder, name)))
+                .Select(name => ReadItem(folder, name.Substring(0, name.IndexOf(MessageExtension, StringComparison.Ordinal)), poisoned,
+                    System.IO.Path.Combine(folder, name)))
                 .ToArray();
 
         /// <summary>
@@ -191,7 +195,8 @@ namespace PSCompositeMail.Spool
                 : Array.Empty<(string, string)>();
         }
 
-        /// <summary>Moves an item's metadata (if any) and <paramref name="messageEntry"/> to the damaged folder, with a note of <paramref name="reason"/>.</summary>
+        /// <summary>Moves an item's metadata (if any) and <paramref name="messageEntry"/> to the damaged folder, with a note of <paramref
+        /// name="reason"/>.</summary>
         internal void SetAside(string folder, string id, string reason, string? messageEntry)
         {
             AtomicFile.Write(DamagedPath, id + ReasonExtension, stream =>
@@ -213,7 +218,8 @@ namespace PSCompositeMail.Spool
         }
 
         /// <summary>Takes the item for this process, or returns null when another resend already has it (or it is gone).</summary>
-        /// <exception cref="SpoolItemNotResentException">The item is there but could not be taken (a read-only or full spool, no permission).</exception>
+        /// <exception cref="SpoolItemNotResentException">The item is there but could not be taken (a read-only or full spool, no
+        /// permission).</exception>
         public SpoolClaim? TryClaim(MailSpoolItem item)
         {
             // <pid>-<random>-<start>: the start tells this process from an earlier one with the same PID (0.4.0 wrote <pid>-<random>).

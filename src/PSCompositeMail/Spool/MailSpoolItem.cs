@@ -39,7 +39,8 @@ namespace PSCompositeMail.Spool
             Age = now - Queued;
         }
 
-        /// <summary>The time its metadata gives when that lies in the future (a clock was wrong); <see cref="Queued"/> is then its file's time, or now.</summary>
+        /// <summary>The time its metadata gives when that lies in the future (a clock was wrong); <see cref="Queued"/> is then its file's time, or
+        /// now.</summary>
         public DateTimeOffset? QueuedInFuture { get; }
 
         /// <summary>The spool folder that holds the item.</summary>
@@ -88,7 +89,8 @@ namespace PSCompositeMail.Spool
         public bool Poisoned { get; }
 
         /// <summary>The message file, an RFC 5322 .eml.</summary>
-        public string MessagePath => System.IO.Path.Combine(Poisoned ? System.IO.Path.Combine(SpoolPath, MailSpool.PoisonFolder) : SpoolPath, Id + MailSpool.MessageExtension);
+        public string MessagePath => System.IO.Path.Combine(Poisoned ? System.IO.Path.Combine(SpoolPath, MailSpool.PoisonFolder) : SpoolPath,
+            Id + MailSpool.MessageExtension);
 
         internal SpoolMetadata Metadata { get; }
 

@@ -21,7 +21,8 @@ namespace PSCompositeMail.Spool
         /// <summary>Lower-case hexadecimal.</summary>
         public string Sha256 { get; }
 
-        /// <summary>Lets <paramref name="write"/> write to <paramref name="target"/> and digests the bytes on their way, so the file is read once.</summary>
+        /// <summary>Lets <paramref name="write"/> write to <paramref name="target"/> and digests the bytes on their way, so the file is read
+        /// once.</summary>
         public static MessageDigest Write(Stream target, Action<Stream> write)
         {
             using var digesting = new DigestingStream(target);

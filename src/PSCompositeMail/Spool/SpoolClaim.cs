@@ -128,7 +128,8 @@ namespace PSCompositeMail.Spool
         /// item back, or into the poison folder once it had <paramref name="maxAttempts"/>. A poisoned item stays poisoned.
         /// </summary>
         /// <returns>True when the item was moved to the poison folder now.</returns>
-        public bool Fail(IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string error, int maxAttempts, IReadOnlyList<string>? owedRecipients = null)
+        public bool Fail(IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string error, int maxAttempts,
+            IReadOnlyList<string>? owedRecipients = null)
         {
             // A resend that reached some recipients owes the message to the others only.
             Metadata.Recipients = owedRecipients ?? Metadata.Recipients;

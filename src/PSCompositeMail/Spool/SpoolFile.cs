@@ -40,7 +40,8 @@ namespace PSCompositeMail.Spool
 
             if (info.Length == 0)
             {
-                throw new InvalidDataException($"{description} is empty or not a regular file (a named pipe, device or socket), which the spool never writes");
+                throw new InvalidDataException(
+                    $"{description} is empty or not a regular file (a named pipe, device or socket), which the spool never writes");
             }
         }
 

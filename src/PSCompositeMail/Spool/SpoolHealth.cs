@@ -77,11 +77,17 @@ namespace PSCompositeMail.Spool
         /// <summary>The messages in the poison folder.</summary>
         public IReadOnlyList<MailSpoolItem> PoisonItems { get; }
 
-        /// <summary>One warning per late item and per poison item (its subject, age and last error), per item spooled "in the future" (a wrong clock), and per damaged item (its note and reason).</summary>
+        /// <summary>One warning per late item and per poison item (its subject, age and last error), per item spooled "in the future" (a wrong
+        /// clock), and per damaged item (its note and reason).</summary>
         public IEnumerable<string> Warnings =>
-            Late.Select(item => $"'{item.Subject}' <{item.MessageId}> has waited {Describe(item.Age)} in the spool, longer than {Describe(MaxAge)}; last error: {item.Error}")
-                .Concat(PoisonItems.Select(item => $"'{item.Subject}' <{item.MessageId}> is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it was spooled; it is not resent by itself (Get-MailSpool -Poison); last error: {item.Error}"))
-                .Concat(Items.Concat(PoisonItems).Where(item => item.QueuedInFuture is not null).Select(item => $"'{item.Subject}' <{item.MessageId}> says it was spooled at {item.QueuedInFuture:u}, in the future (a clock was wrong): its age counts from {item.Queued:u}"))
+            Late.Select(item => $"'{item.Subject}' <{item.MessageId}> has waited {Describe(item.Age)} in the spool, longer than " +
+                $"{Describe(MaxAge)}; last error: {item.Error}")
+                .Concat(PoisonItems.Select(item =>
+                    $"'{item.Subject}' <{item.MessageId}> is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it " +
+                    $"was spooled; it is not resent by itself (Get-MailSpool -Poison); last error: {item.Error}"))
+                .Concat(Items.Concat(PoisonItems).Where(item => item.QueuedInFuture is not null)
+                    .Select(item => $"'{item.Subject}' <{item.MessageId}> says it was spooled at {item.QueuedInFuture:u}, in the future (a clock " +
+                    $"was wrong): its age counts from {item.Queued:u}"))
                 .Concat(DamagedItems.Select(note =>
                     $"'{System.IO.Path.GetFileName(note)}' is in the damaged folder {System.IO.Path.GetDirectoryName(note)}: " +
                     $"it cannot be resent as it is; {ReadNote(note)}"))
@@ -134,6 +140,8 @@ namespace PSCompositeMail.Spool
         }
 
         public override string ToString() =>
-            ControlCharacters.Escape($"{(Healthy ? "Healthy" : "Unhealthy")}: {Waiting} waiting (oldest {(Oldest is { } oldest ? Describe(oldest) : "none")}), {Poison} poison, {Damaged} damaged, in {Path}");
+            ControlCharacters.Escape(
+                $"{(Healthy ? "Healthy" : "Unhealthy")}: {Waiting} waiting (oldest {(Oldest is { } oldest ? Describe(oldest) : "none")}), {Poison} " +
+                $"poison, {Damaged} damaged, in {Path}");
     }
 }

@@ -19,7 +19,8 @@ namespace PSCompositeMail.Spool
         internal SpoolItemNotResentException(MailSpoolItem item, Exception cause)
             : this(
                 item,
-                $"The spool item {item.Id} could not be taken for resending: {cause.Message}. A resend renames each item to claim it, so the spool folder " +
+                $"The spool item {item.Id} could not be taken for resending: {cause.Message}. A resend renames each item to claim it, so the spool " +
+                    "folder " +
                 $"must be writable by this account. Nothing was sent; the item stays in {Path.GetDirectoryName(item.MessagePath)}.",
                 cause)
         {
@@ -29,9 +30,12 @@ namespace PSCompositeMail.Spool
         internal static SpoolItemNotResentException NoOwedBackend(MailSpoolItem item, IEnumerable<string> owed, IEnumerable<string> given) =>
             new SpoolItemNotResentException(
                 item,
-                $"The spool item {item.Id} was not resent: it is still owed to {string.Join(", ", owed)}, which failed it, and none of them is among the " +
-                $"backends of this resend ({string.Join(", ", given)}); the others already took it or were never asked to. Nothing was sent; the item stays in " +
-                $"{Path.GetDirectoryName(item.MessagePath)}. Resend it with one of those backends (by -Name), or add -IncludeDeliveredBackends to deliver it " +
+                $"The spool item {item.Id} was not resent: it is still owed to {string.Join(", ", owed)}, which failed it, and none of them is " +
+                    "among the " +
+                $"backends of this resend ({string.Join(", ", given)}); the others already took it or were never asked to. Nothing was sent; the " +
+                "item stays in " +
+                $"{Path.GetDirectoryName(item.MessagePath)}. Resend it with one of those backends (by -Name), or add -IncludeDeliveredBackends to " +
+                "deliver it " +
                 "through the given backends regardless of what took it before.",
                 null);
     }

@@ -28,7 +28,8 @@ namespace PSCompositeMail.Spool
 
         /// <param name="delivered">The backends that took the message on this attempt (see <see cref="DeliveredBackendNames"/>).</param>
         /// <param name="historyIgnored">-IncludeDeliveredBackends: the resend's policy alone decides, whatever failed the item before.</param>
-        public Settlement Settle(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim, IReadOnlyList<string> delivered, bool historyIgnored)
+        public Settlement Settle(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim, IReadOnlyList<string> delivered,
+            bool historyIgnored)
         {
             // A resent item leaves the spool only once the backends that failed it have taken it: a resend whose
             // policy was met by earlier deliveries alone (a skipped archive under Any) delivered nothing new.
@@ -95,7 +96,8 @@ namespace PSCompositeMail.Spool
         /// cut off by a stop): a claimed item goes back to the spool, any other message into the spool, each
         /// remembering the backends that took it before the end (<paramref name="delivered"/>) so that a resend skips them.
         /// </summary>
-        public Settlement KeepUnfinished(IOutgoingMessage message, SpoolClaim? claim, IEnumerable<string> backends, IReadOnlyList<string> delivered, string reason)
+        public Settlement KeepUnfinished(IOutgoingMessage message, SpoolClaim? claim, IEnumerable<string> backends, IReadOnlyList<string> delivered,
+            string reason)
         {
             if (claim is not null)
             {
@@ -126,13 +128,16 @@ namespace PSCompositeMail.Spool
             }
         }
 
-        /// <summary>A resent item whose new state could not be written (a full disk): it goes back as it was, and the fate says exactly where it is.</summary>
+        /// <summary>A resent item whose new state could not be written (a full disk): it goes back as it was, and the fate says exactly where it
+        /// is.</summary>
         private static Settlement NotRecorded(IEnumerable<BackendResult> results, SpoolClaim claim, Exception problem, string error)
         {
             var where = claim.GiveBack();
             var fate = where == claim.MessageFile
-                ? $" This attempt could not be recorded in the spool ({problem.Message}): the item is back in the spool unchanged as {where}; resend it with Get-MailSpool."
-                : $" This attempt could not be recorded in the spool ({problem.Message}), and the item could not be put back either: it is still in the spool folder as {where}, " +
+                ? $" This attempt could not be recorded in the spool ({problem.Message}): the item is back in the spool unchanged as {where}; " +
+                    "resend it with Get-MailSpool."
+                : $" This attempt could not be recorded in the spool ({problem.Message}), and the item could not be put back either: it is still " +
+                    $"in the spool folder as {where}, " +
                     "and a listing after this process has ended gives it back.";
             return Spooled(results, where, claim.Item.Poisoned, error, fate);
         }

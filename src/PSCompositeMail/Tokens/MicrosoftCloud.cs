@@ -18,7 +18,8 @@ namespace PSCompositeMail.Tokens
         China,
     }
 
-    /// <summary>The published hosts of each national cloud. Tokens are always asked for the cloud's own resource, even when -GraphEndpoint points elsewhere.</summary>
+    /// <summary>The published hosts of each national cloud. Tokens are always asked for the cloud's own resource, even when -GraphEndpoint points
+    /// elsewhere.</summary>
     internal static class MicrosoftCloudEndpoints
     {
         public static Uri AuthorityHost(MicrosoftCloud cloud) => new Uri(cloud switch

@@ -76,8 +76,10 @@ namespace PSCompositeMail.Tokens
         /// <summary>Checks that exactly one way of getting tokens was given, with what it needs; says what is missing otherwise.</summary>
         public void Validate()
         {
-            var certificates = (ClientCertificate is null ? 0 : 1) + (ClientCertificatePath is null ? 0 : 1) + (ClientCertificateThumbprint is null ? 0 : 1);
-            var ways = (ClientSecret is null ? 0 : 1) + (certificates > 0 ? 1 : 0) + (ManagedIdentity ? 1 : 0) + (GoogleServiceAccountKey is null ? 0 : 1);
+            var certificates = (ClientCertificate is null ? 0 : 1) + (ClientCertificatePath is null ? 0 : 1)
+                + (ClientCertificateThumbprint is null ? 0 : 1);
+            var ways = (ClientSecret is null ? 0 : 1) + (certificates > 0 ? 1 : 0) + (ManagedIdentity ? 1 : 0)
+                + (GoogleServiceAccountKey is null ? 0 : 1);
             if (ways != 1 || certificates > 1)
             {
                 throw new ArgumentException(
@@ -98,9 +100,12 @@ namespace PSCompositeMail.Tokens
             switch (Source)
             {
                 case TokenProvider.GoogleServiceAccount when string.IsNullOrEmpty(UserName):
-                    throw new ArgumentException("-GoogleServiceAccountKey needs -UserName: the mailbox the service account acts as (domain-wide delegation).");
-                case TokenProvider.ClientSecret or TokenProvider.ClientCertificate when string.IsNullOrEmpty(TenantId) || string.IsNullOrEmpty(ClientId):
-                    throw new ArgumentException("An Entra ID app needs -TenantId (the directory ID or a verified domain) and -ClientId (the application ID).");
+                    throw new ArgumentException(
+                        "-GoogleServiceAccountKey needs -UserName: the mailbox the service account acts as (domain-wide delegation).");
+                case TokenProvider.ClientSecret or TokenProvider.ClientCertificate when string.IsNullOrEmpty(TenantId)
+                    || string.IsNullOrEmpty(ClientId):
+                    throw new ArgumentException(
+                        "An Entra ID app needs -TenantId (the directory ID or a verified domain) and -ClientId (the application ID).");
             }
         }
     }
