@@ -336,7 +336,8 @@ namespace PSCompositeMail.Tests
                 return new IssuedToken(Jwt("{}"), DateTimeOffset.UtcNow.AddHours(1));
             });
             var cache = new AccessTokenCache(App, endpoint);
-            var pipeline = new UnansweredTokenRequests();
+            var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+            var pipeline = new UnansweredTokenRequests(clock);
             Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None, pipeline));
             var quiet = Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None, pipeline));
             Assert.Contains("not asked again before", quiet.Message);
@@ -348,7 +349,10 @@ namespace PSCompositeMail.Tests
             Assert.Equal(2, endpoint.Requests);
 
             answer = true;
-            Thread.Sleep(TimeSpan.FromSeconds(1.5));
+            clock.Advance(TimeSpan.FromSeconds(0.9));
+            Assert.Throws<TokenRequestException>(() => cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None, pipeline));
+            Assert.Equal(2, endpoint.Requests);
+            clock.Advance(TimeSpan.FromSeconds(0.2));
             cache.GetToken(false, TimeSpan.FromSeconds(1), CancellationToken.None, pipeline);
             Assert.Equal(3, endpoint.Requests);
         }

@@ -42,15 +42,23 @@ namespace PSCompositeMail.Engine.Tokens
         private readonly System.Collections.Concurrent.ConcurrentDictionary<AccessTokenCache, AccessTokenCache.Silence> _silences =
             new System.Collections.Concurrent.ConcurrentDictionary<AccessTokenCache, AccessTokenCache.Silence>();
 
+        private readonly TimeProvider _time;
+
+        /// <param name="time">The clock the silences are measured on; the system's unless a test moves its own.</param>
+        public UnansweredTokenRequests(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
+
         /// <summary>The one for this pipeline.</summary>
         public static UnansweredTokenRequests Of(PSCompositeMail.Delivery.DeliveryContext context) =>
             context.Shared("unanswered-token-requests", () => new UnansweredTokenRequests());
+
+        /// <summary>Now, on this pipeline's clock: when a silence starts.</summary>
+        public DateTimeOffset Now => _time.GetUtcNow();
 
         public void Remember(AccessTokenCache endpoint, AccessTokenCache.Silence silence) => _silences[endpoint] = silence;
 
         public void ThrowIfRecent(AccessTokenCache endpoint)
         {
-            if (_silences.TryGetValue(endpoint, out var silence) && DateTimeOffset.UtcNow < silence.Until)
+            if (_silences.TryGetValue(endpoint, out var silence) && Now < silence.Until)
             {
                 throw silence.Failure(null, askedAgain: true);
             }
@@ -166,7 +174,7 @@ namespace PSCompositeMail.Engine.Tokens
             }
             catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                var silence = new Silence(DateTimeOffset.UtcNow, timeout, this);
+                var silence = new Silence(unanswered?.Now ?? DateTimeOffset.UtcNow, timeout, this);
                 unanswered?.Remember(this, silence);
                 throw silence.Failure(ex);
             }
