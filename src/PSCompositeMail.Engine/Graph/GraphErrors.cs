@@ -67,7 +67,7 @@ namespace PSCompositeMail.Engine.Graph
         public static System.Exception Throttled(GraphResponse response, System.TimeSpan delay, System.TimeSpan waited, System.TimeSpan limit) =>
             WithRequestId(new GraphRequestException(
                 $"Graph is throttling or unavailable ({response.Describe()}) and asks to wait {delay.TotalSeconds:0} s more, after " +
-                    $"{waited.TotalSeconds:0} s of waiting; " +
+                $"{waited.TotalSeconds:0} s of waiting; " +
                 $"a request waits at most {limit.TotalSeconds:0} s in total, so this message fails now and the rest go on. Send it again later (a " +
                 "spool does).",
                 (int)response.Status, response.ErrorCode, response.RequestId), response);

@@ -54,7 +54,7 @@ namespace PSCompositeMail.Engine.Signing
                 case RsaPrivateCrtKeyParameters rsa when rsa.Modulus.BitLength < MinimumRsaBits:
                     throw new InvalidSigningKeyException(
                         $"{keySource} holds a {rsa.Modulus.BitLength}-bit RSA key; DKIM needs {MinimumRsaBits} bits or more (receivers refuse " +
-                            "shorter keys). " +
+                        "shorter keys). " +
                         "Make one with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048", Parameter);
                 case RsaPrivateCrtKeyParameters rsa:
                     ProveRsa(rsa, keySource);
@@ -99,7 +99,7 @@ namespace PSCompositeMail.Engine.Signing
             {
                 throw new InvalidSigningKeyException(
                     $"{keySource} holds a damaged RSA key: its private and public parts do not belong together (signatures made with it would not " +
-                        "verify against the record it publishes). " +
+                    "verify against the record it publishes). " +
                     "Check it with 'openssl pkey -check -noout -in <file>' and make a new key with: openssl genpkey -algorithm RSA -pkeyopt " +
                     "rsa_keygen_bits:2048", Parameter);
             }

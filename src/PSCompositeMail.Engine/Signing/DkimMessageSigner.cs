@@ -114,7 +114,7 @@ namespace PSCompositeMail.Engine.Signing
                 {
                     throw new MessageValidationException(
                         $"The message carries a DKIM-Signature of {ControlCharacters.Escape(domain ?? "no domain")}, and this backend signs as " +
-                            $"{_signer.Domain}: " +
+                        $"{_signer.Domain}: " +
                         "signing it again would replay the other domain's signature under this one. Remove that DKIM-Signature from the file, or " +
                         "attach the message (-Attachments) to pass it on.",
                         "Path",

@@ -44,7 +44,7 @@ namespace PSCompositeMail.Engine.Signing
                 // Each RecipientInfo names its certificate (issuer and serial): every reader would learn who else it was for.
                 throw new MessageValidationException(
                     "-Bcc cannot be used with encryption: an encrypted message names the certificate of everyone it is encrypted for, so its To " +
-                        "and Cc recipients " +
+                    "and Cc recipients " +
                     "could tell who the Bcc recipients are. Send each Bcc recipient a message of their own (as -To). Nothing was sent.",
                     "Bcc",
                     string.Join(", ", message.Bcc.Mailboxes.Select(m => m.Address)));
@@ -240,7 +240,7 @@ namespace PSCompositeMail.Engine.Signing
             {
                 options.Warning(
                     $"S/MIME: the signing certificate '{certificate.Subject}' ({certificate.Thumbprint}) is for {Describe(addresses)}, not for the " +
-                        $"From address {sender.Address}: " +
+                    $"From address {sender.Address}: " +
                     "mail readers will show the signature as made by someone else. Sign with a certificate issued for that address.");
             }
         }

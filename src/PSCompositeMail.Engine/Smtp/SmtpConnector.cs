@@ -87,7 +87,7 @@ namespace PSCompositeMail.Engine.Smtp
             {
                 throw new SmtpNotSpokenException(
                     $"{settings.Server}:{settings.Port} did not speak TLS on that port: it greets in plain text ('{greeting}'), so -Security " +
-                        "SslOnConnect " +
+                    "SslOnConnect " +
                     "(TLS from the first byte, usually port 465) does not fit it. Use -Security StartTls there (TLS after the plain greeting, " +
                     "usually port 587 or 25). Nothing was sent.",
                     ex);

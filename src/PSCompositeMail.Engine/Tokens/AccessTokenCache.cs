@@ -133,7 +133,7 @@ namespace PSCompositeMail.Engine.Tokens
                     Volatile.Write(ref _current, null);
                     throw new TokenRequestException(
                         $"Could not get a token for {_settings.Describe()}: the token endpoint returned an unusable token ({why}); it was neither " +
-                            "used nor kept. " +
+                        "used nor kept. " +
                         $"Check what answers at {_issuer.Endpoint}.");
                 }
 
@@ -165,7 +165,7 @@ namespace PSCompositeMail.Engine.Tokens
                 // (A success whose body then stalled is a hang like any other.)
                 throw new TokenRequestException(
                     $"Could not get a token for {_settings.Describe()}: {_issuer.Endpoint} answered {last}, and the token library was still trying " +
-                        "again when " +
+                    "again when " +
                     $"-TimeoutSec ({timeout.TotalSeconds:0.#} s) ran out" +
                     (last.StartsWith("5", StringComparison.Ordinal) || last.StartsWith("429", StringComparison.Ordinal)
                         ? "; the service is unavailable for now: try again later." : "."),

@@ -50,7 +50,7 @@ namespace PSCompositeMail.Engine.Tokens
         /// <summary>What Test-MailBackend warns of an Entra token whose permissions cannot be read.</summary>
         public static string Unknown(string required, string api, TokenSettings settings) =>
             $"The token of {settings.Describe()} cannot be read as a JWT, so its permissions are unknown: whether it carries {required} of {api} " +
-                "shows only " +
+            "shows only " +
             "when something is sent (-SendTestMessage). Entra ID issues JWT access tokens: check what answers as the token endpoint.";
 
         private static JsonElement? Payload(string token)

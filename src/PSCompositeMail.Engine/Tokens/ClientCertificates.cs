@@ -22,7 +22,7 @@ namespace PSCompositeMail.Engine.Tokens
             {
                 throw new TokenRequestException(
                     $"The certificate {certificate.Subject} ({certificate.Thumbprint}) has no private key here, so it cannot sign in as app " +
-                        $"{settings.ClientId}. " +
+                    $"{settings.ClientId}. " +
                     "Use the PFX (or PEM with its key) that holds the key, or import it into the store with its key.");
             }
 

@@ -58,7 +58,7 @@ namespace PSCompositeMail.Engine.Tokens
                         $"identity assigned; elsewhere use -ClientSecret or a certificate. ({unreachable.Message})", exception),
                 MsalServiceException { StatusCode: >= 500 or 429 } unavailable => new TokenRequestException(
                     $"Could not get a token for {who}: " +
-                        $"{(settings.Source == TokenProvider.ManagedIdentity ? "the managed identity endpoint" : "Entra ID's token endpoint")} " +
+                    $"{(settings.Source == TokenProvider.ManagedIdentity ? "the managed identity endpoint" : "Entra ID's token endpoint")} " +
                     $"answered {unavailable.StatusCode}, so the service is unavailable for now; this says nothing about the settings. Try again " +
                     $"later. ({unavailable.Message})", exception),
                 MsalServiceException { StatusCode: 0 } unanswered when settings.Source == TokenProvider.ManagedIdentity =>

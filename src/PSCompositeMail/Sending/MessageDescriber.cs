@@ -80,7 +80,7 @@ namespace PSCompositeMail.Sending
                 // A value given on the command line holds for every message: only a pipeline row can lose it.
                 throw new MessageValidationException(
                     "This message has no -EncryptionCertificate or -EncryptionCertificatePath, while earlier messages of this pipeline asked for " +
-                        "encryption: " +
+                    "encryption: " +
                     "its row lacks the column or has it $null. It was refused rather than sent in clear text; send messages meant to go " +
                     "unencrypted with a command of their own.",
                     nameof(given.EncryptionCertificatePath), null);

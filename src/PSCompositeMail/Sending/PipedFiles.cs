@@ -34,7 +34,7 @@ namespace PSCompositeMail.Sending
 
         public static string AmbiguityText(IEnumerable<string> commandLineMessageParameters) =>
             $"Files were piped in with -{string.Join(", -", commandLineMessageParameters)} but no recipient, so it is unclear whether they are " +
-                "messages " +
+            "messages " +
             "to send as they are or attachments. To attach them to one message, also give -To (or -Cc/-Bcc); to send piped .eml files as " +
             "they are, give no message parameters.";
 

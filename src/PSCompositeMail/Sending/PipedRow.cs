@@ -222,7 +222,7 @@ namespace PSCompositeMail.Sending
         public static MessageValidationException SpoolItemWithMessageParameters(Spool.MailSpoolItem item, IEnumerable<string> messageParameters) =>
             new MessageValidationException(
                 $"Spool item {item.Id} was not resent: a spool item is resent as it is, and -{string.Join(", -", messageParameters)} would make a " +
-                    "new " +
+                "new " +
                 "message of it instead. Resend with -Backend alone (and -SpoolDirectory, -ThrottleLimit, -MaxAttempts, -IncludeDeliveredBackends " +
                 "if needed).",
                 "SpoolItem",
@@ -238,7 +238,7 @@ namespace PSCompositeMail.Sending
         /// <summary>Delay-bind script blocks with piped backends: there is no input row to take their values from.</summary>
         public static MessageValidationException DelayBindWithoutRows(IReadOnlyList<string> parameters) => new MessageValidationException(
             $"-{string.Join(", -", parameters)} " +
-                $"{(parameters.Count == 1 ? "is a script block that takes its" : "are script blocks that take their")} value from each piped row, " +
+            $"{(parameters.Count == 1 ? "is a script block that takes its" : "are script blocks that take their")} value from each piped row, " +
             "and the piped backends bring none, so the message would go out without it. Nothing was sent: give the value as text, " +
             "or give the backends with -Backend and pipe the rows.",
             parameters[0],
@@ -256,7 +256,7 @@ namespace PSCompositeMail.Sending
             };
             return new MessageValidationException(
                 $"The input ({value.GetType().Name}) is neither a message nor a file: no property of it names a message parameter. Pipe objects " +
-                    "whose properties name them " +
+                "whose properties name them " +
                 $"(To, Subject, Body, ...), files or their paths to attach, .eml files, Get-MailSpool items, or backends.{hint}",
                 "InputObject",
                 value);

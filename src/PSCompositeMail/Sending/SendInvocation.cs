@@ -276,7 +276,7 @@ namespace PSCompositeMail.Sending
                 new SendDecision.Fail(
                     "BackendWithSmtpParameters",
                     $"-{string.Join(", -", contradicting)} {(contradicting.Count == 1 ? "builds" : "build")} an SMTP backend of their own, which " +
-                        "contradicts the backends given with -Backend. " +
+                    "contradicts the backends given with -Backend. " +
                     "Give either, or make the SMTP backend with New-MailBackend -Smtp (it takes these parameters) and add it to -Backend."),
             };
         }

@@ -40,7 +40,7 @@ namespace PSCompositeMail.Sending
             var refused = result.Results.SelectMany(r => r.RejectedRecipients).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             return refused.Count == 0 ? null : new InvalidOperationException(
                 $"'{ControlCharacters.Escape(result.Subject)}' <{result.MessageId}> was delivered, but the server refused {refused.Count} " +
-                    "recipient(s) for good: " +
+                "recipient(s) for good: " +
                 $"{ControlCharacters.Escape(string.Join(", ", refused))}. They will not get it.");
         }
 

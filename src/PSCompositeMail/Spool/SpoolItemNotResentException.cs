@@ -20,7 +20,7 @@ namespace PSCompositeMail.Spool
             : this(
                 item,
                 $"The spool item {item.Id} could not be taken for resending: {cause.Message}. A resend renames each item to claim it, so the spool " +
-                    "folder " +
+                "folder " +
                 $"must be writable by this account. Nothing was sent; the item stays in {Path.GetDirectoryName(item.MessagePath)}.",
                 cause)
         {
@@ -31,7 +31,7 @@ namespace PSCompositeMail.Spool
             new SpoolItemNotResentException(
                 item,
                 $"The spool item {item.Id} was not resent: it is still owed to {string.Join(", ", owed)}, which failed it, and none of them is " +
-                    "among the " +
+                "among the " +
                 $"backends of this resend ({string.Join(", ", given)}); the others already took it or were never asked to. Nothing was sent; the " +
                 "item stays in " +
                 $"{Path.GetDirectoryName(item.MessagePath)}. Resend it with one of those backends (by -Name), or add -IncludeDeliveredBackends to " +
