@@ -17,6 +17,16 @@ BeforeAll {
         Rename-Item $item.FullName "$($item.Name).claimed-$Claim"
     }
 
+    function Get-BootId {
+        <# The boot id as a claim records it: the first 8 hex digits of /proc/sys/kernel/random/boot_id. #>
+        (Get-Content /proc/sys/kernel/random/boot_id -ErrorAction Stop).Replace('-', '').Substring(0, 8)
+    }
+
+    function Get-PidNamespace {
+        <# This process's PID namespace as a claim records it: the inode of /proc/self/ns/pid ("pid:[4026531836]" -> 4026531836). #>
+        (Get-Item /proc/self/ns/pid -ErrorAction Stop).LinkTarget -replace '\D'
+    }
+
     function Assert-WholeSpool {
         <#
         Everything visible in a spool (and its poison folder) is a whole item: an .eml that parses, with its .meta beside
@@ -242,8 +252,9 @@ Import-Module '$ModulePath'
         $spool = New-Spool
         $port = Get-FreeTcpPort
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -Name relay
-        # This process is alive, but it did not start at the time the claim records: the claim is another process's.
-        New-ClaimedItem $spool -Claim "$PID-deadbeef-12345.0badf00d" -Backend $smtp
+        # This process is alive, but it did not start at the time the claim records: the claim is another process's (of this
+        # namespace and boot, so the start can be compared).
+        New-ClaimedItem $spool -Claim "$PID-deadbeef-12345.$(Get-BootId)-$(Get-PidNamespace)" -Backend $smtp
         $server = Start-TestSmtpServer -Port $port
         try {
             $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $smtp
@@ -252,6 +263,19 @@ Import-Module '$ModulePath'
             Get-ChildItem $spool -File | Should -BeNullOrEmpty
         }
         finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'leaves alone an item claimed in another PID namespace (<Case>): its PID here is another process, or none' -ForEach @(
+        @{ Case = 'a live PID with another start'; Owner = { $PID } }
+        @{ Case = 'a PID that does not run here'; Owner = { 999999 } }
+    ) {
+        if (-not $IsLinux) { Set-ItResult -Skipped -Because 'PID namespaces are Linux''s' }
+        $spool = New-Spool
+        # What a resend under `unshare --pid` (or in a container) leaves while it still runs: its PID means nothing here.
+        New-ClaimedItem $spool -Claim "$(& $Owner)-deadbeef-12345.$(Get-BootId)-1$(Get-PidNamespace)"
+        Get-MailSpool $spool | Should -BeNullOrEmpty
+        Get-ChildItem $spool -Filter '*.claimed-*' | Should -HaveCount 1
+        (Test-MailSpool $spool -MaxAge 0).Stuck | Should -HaveCount 1
     }
 
     It 'leaves alone an item claimed by a process that still runs, also in the claim names of 0.4.0 (PID only)' {

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 
 namespace PSCompositeMail.Platform
@@ -15,6 +16,40 @@ namespace PSCompositeMail.Platform
     {
         /// <summary>This process's token.</summary>
         public static readonly string? Current = Of(AtomicFile.ProcessId);
+
+        /// <summary>
+        /// The PID namespace this process runs in (Linux: the inode of /proc/self/ns/pid, "4026531836"), null elsewhere or when
+        /// unreadable. A PID means the same process only within one namespace: a container's PID 18 is another host PID.
+        /// </summary>
+        public static readonly string? Namespace = ReadNamespace();
+
+        /// <summary>The boot id part of a token (empty when it has none): starts compare only within one boot.</summary>
+        public static string BootOf(string token) => token.IndexOf('.') is var dot and >= 0 ? token.Substring(dot + 1) : string.Empty;
+
+        private static string? ReadNamespace()
+        {
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+            {
+                return null;
+            }
+
+            try
+            {
+                var target = new byte[256];
+                var length = ReadLink(RegularFile.NativePath("/proc/self/ns/pid"), target, target.Length);
+                // "pid:[4026531836]": the digits alone, so that the claim's file name stays plain.
+                var link = length > 0 ? System.Text.Encoding.ASCII.GetString(target, 0, length) : string.Empty;
+                var digits = new string(link.Where(char.IsDigit).ToArray());
+                return digits.Length > 0 ? digits : null;
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_ReadLink", SetLastError = true)]
+        private static extern int ReadLink(byte[] path, byte[] buffer, int bufferSize);
 
         /// <summary>The token of the running process <paramref name="pid"/>; null when none runs or its start cannot be read.</summary>
         public static string? Of(int pid)

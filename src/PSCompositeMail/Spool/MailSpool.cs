@@ -222,9 +222,11 @@ namespace PSCompositeMail.Spool
         /// permission).</exception>
         public SpoolClaim? TryClaim(MailSpoolItem item)
         {
-            // <pid>-<random>-<start>: the start tells this process from an earlier one with the same PID (0.4.0 wrote <pid>-<random>).
+            // <pid>-<random>-<start>-<PID namespace>: the start tells this process from an earlier one with the same PID, the namespace
+            // says in which namespace the PID counts (0.4.0 wrote <pid>-<random>; there is no namespace outside Linux).
             var claimed = item.MessagePath + ClaimMarker + AtomicFile.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" +
-                Guid.NewGuid().ToString("N").Substring(0, 8) + (ProcessStart.Current is { } start ? "-" + start : string.Empty);
+                Guid.NewGuid().ToString("N").Substring(0, 8) + (ProcessStart.Current is { } start ? "-" + start : string.Empty) +
+                (ProcessStart.Current is not null && ProcessStart.Namespace is { } pidNamespace ? "-" + pidNamespace : string.Empty);
             try
             {
                 SpoolFile.Move(item.MessagePath, claimed);
@@ -315,11 +317,13 @@ namespace PSCompositeMail.Spool
         }
 
         /// <summary>
-        /// Whether the process a claim names still runs: the same PID, and the same start when the claim records one
-        /// (a later process that reuses the PID did not claim it). A start that cannot be read now counts as the same:
-        /// releasing a live claim would send the item twice.
+        /// Whether the process a claim names may still run, so that releasing the claim could send the item twice. A claim made
+        /// in another PID namespace is held whatever its PID is here (that PID is another process, or none, while its owner
+        /// may run); Test-MailSpool reports it as stuck after -MaxAge. Otherwise: the same PID runs, and, when the claim
+        /// records the start of a process of our namespace and boot, with that start (a later process that reuses the PID did
+        /// not claim it). A start that cannot be read now counts as the same.
         /// </summary>
-        private static bool IsHeld(string claimed)
+        internal static bool IsHeld(string claimed)
         {
             var owner = claimed.Substring(claimed.LastIndexOf(ClaimMarker, StringComparison.Ordinal) + ClaimMarker.Length).Split('-');
             if (!int.TryParse(owner[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
@@ -327,7 +331,15 @@ namespace PSCompositeMail.Spool
                 return true;
             }
 
-            return IsRunning(pid) && (owner.Length < 3 || ProcessStart.Of(pid) is not { } start || start == owner[2]);
+            if (owner.Length >= 4 && owner[3] != ProcessStart.Namespace)
+            {
+                return true;
+            }
+
+            // A claim with a start but no namespace (an earlier 0.5.0 build on Linux) may come from any namespace: only its PID is checked.
+            var ours = owner.Length >= 3 && (owner.Length >= 4 ? owner[3] : null) == ProcessStart.Namespace &&
+                ProcessStart.BootOf(owner[2]) == ProcessStart.BootOf(ProcessStart.Current ?? string.Empty);
+            return IsRunning(pid) && (!ours || ProcessStart.Of(pid) is not { } start || start == owner[2]);
         }
 
         private static bool IsRunning(int pid)
