@@ -12,7 +12,9 @@
     Exit codes, which Task Scheduler ("Last Run Result") and systemd (the unit's status) show:
     0  this run's report and every older message was delivered, or is waiting in the spool for less than -MaxAge
     2  a message has waited in the spool longer than -MaxAge (default 4 hours): the relays have been failing for
-       that long, and someone should look; the warnings name each late message, its age and its last error
+       that long, and someone should look; the warnings name each late message, its age and its last error. Also
+       when a resend has held an item longer than -MaxAge (Test-MailSpool's Stuck: a claim that is not given back by
+       itself, such as one made in another PID namespace); it is listed under "Needs attention"
     1  a message failed for good or could not be kept: it could not be spooled, it is in the poison folder after
        too many attempts, or it is in the damaged folder (every run, until someone looks); or the message log could
        not be written; or an older message could not be resent at all, or an item in the spool could not be read
@@ -63,6 +65,8 @@ function Write-Undelivered {
 }
 
 $lost = @()
+# Named under "Needs attention" but only late (exit 2): nothing is lost.
+$attention = @()
 
 # 1. Older messages, oldest first. A failed resend keeps its item in the spool; none of it may stop this run's report.
 # An item Get-MailSpool cannot read (it sets it aside and says so) needs attention, but must not keep the readable
@@ -97,6 +101,11 @@ if ($SpoolDirectory -and (Test-Path $SpoolDirectory)) {
     $health = Test-MailSpool -Path $SpoolDirectory -MaxAge $MaxAge
     "Spool: $($health.Waiting) waiting (oldest $(if ($null -ne $health.Oldest) { $health.Oldest.ToString('d\.hh\:mm\:ss') } else { 'none' })), $($health.Poison) in poison, $($health.Damaged) damaged."
     $late = @($health.Late).Count -gt 0
+    # A stuck claim is not lost (the item is whole), but nothing resends it until someone looks: late, and named.
+    if ($health.Stuck.Count) {
+        $late = $true
+        $attention += "$($health.Stuck.Count) spool item(s) held by a resend longer than -MaxAge: the claim is stuck (see the warnings above)."
+    }
     if ($health.Poison) { $lost += "$($health.Poison) message(s) in the spool's poison folder: they are not resent by themselves (Get-MailSpool -Poison)." }
     if ($health.Damaged) { $lost += "$($health.Damaged) item(s) in the spool's damaged folder: they cannot be resent as they are (see its .reason files)." }
 }
@@ -105,5 +114,5 @@ $logFailures = @($sendWarnings | Where-Object { "$_" -like 'The message log *cou
 if ($logFailures) { $lost += "the message log could not be written $($logFailures.Count) time(s): $($logFailures[0])" }
 
 # Each error says where its message is (not in the spool, in the poison or damaged folder, or still in the spool but not resent).
-foreach ($failure in $lost) { Write-Warning "Needs attention: $failure" }
+foreach ($failure in @($lost) + @($attention)) { Write-Warning "Needs attention: $failure" }
 exit $(if ($lost.Count) { 1 } elseif ($late) { 2 } else { 0 })

@@ -729,6 +729,22 @@ Describe 'The scheduled-task sample through an outage' {
         }
     }
 
+    It 'exits 2 while a resend claim is stuck longer than -MaxAge, and names it under Needs attention' {
+        $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
+        $profileFile = Join-Path $TestDrive 'stuck.psd1'
+        Set-Content $profileFile "@{ Down = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+        $spool = Join-Path $TestDrive 'stuck-spool'
+        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Down', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool, '-MaxAge', '01:00:00'
+        (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
+        # Held by a process that runs (this one), for two hours: a listing leaves it alone, and it is not late by its age.
+        $item = Get-ChildItem $spool -Filter *.eml
+        $claimed = Rename-Item $item.FullName "$($item.Name).claimed-$PID-deadbeef" -PassThru
+        $claimed.LastWriteTimeUtc = [DateTime]::UtcNow.AddHours(-2)
+        $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
+        $run.ExitCode | Should -Be 2 -Because $run.Output
+        $run.Output | Should -Match 'Needs attention: 1 spool item\(s\) held by a resend longer than -MaxAge'
+    }
+
     It 'exits 1 when a message went to the poison folder' {
         $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
         $profileFile = Join-Path $TestDrive 'broken.psd1'
