@@ -278,6 +278,25 @@ Import-Module '$ModulePath'
         (Test-MailSpool $spool -MaxAge 0).Stuck | Should -HaveCount 1
     }
 
+    It 'Test-MailSpool says a claim whose process has ended is given back next, and counts a damaged claimed item once, by its file' {
+        $spool = New-Spool
+        New-ClaimedItem $spool -Claim '999999-deadbeef'
+        (Get-ChildItem $spool -Filter '*.claimed-*').LastWriteTimeUtc = [DateTime]::UtcNow.AddHours(-2)
+        $health = Test-MailSpool $spool -MaxAge 01:00:00 -WarningVariable warned -WarningAction SilentlyContinue
+        $health.Stuck | Should -HaveCount 1
+        "$warned" | Should -Match 'has ended, so the next Get-MailSpool or resend gives it back'
+        "$warned" | Should -Not -Match 'stuck while'
+
+        # The same claim without its metadata: damaged (once, naming the file that is there), not stuck, and no empty subject.
+        $claimed = Get-ChildItem $spool -Filter '*.claimed-*'
+        Remove-Item (Join-Path $spool ($claimed.Name -replace '\.eml\.claimed-.*', '.meta'))
+        $health = Test-MailSpool $spool -MaxAge 01:00:00 -WarningVariable warned -WarningAction SilentlyContinue
+        $health.Damaged | Should -Be 1
+        $health.Stuck | Should -HaveCount 0
+        $health.DamagedInPlace | Should -Be $claimed.FullName
+        "$warned" | Should -Not -Match "'' <>"
+    }
+
     It 'leaves alone an item claimed by a process that still runs, also in the claim names of 0.4.0 (PID only)' {
         $spool = New-Spool
         New-ClaimedItem $spool -Claim "$PID-deadbeef"

@@ -294,7 +294,8 @@ namespace PSCompositeMail.Spool
 
             var fileTime = new DateTimeOffset(File.GetLastWriteTimeUtc(entry), TimeSpan.Zero);
             var claimed = entry.IndexOf(ClaimMarker, StringComparison.Ordinal) >= 0;
-            return new MailSpoolItem(Path, id, metadata, poisoned, fileTime, _utcNow(), damage, heldSince: claimed ? fileTime : null);
+            return new MailSpoolItem(Path, id, metadata, poisoned, fileTime, _utcNow(), damage, heldSince: claimed ? fileTime : null,
+                claimedFile: claimed ? entry : null);
         }
 
         private static void ReleaseAbandonedClaims(string folder)

@@ -10,6 +10,7 @@ namespace PSCompositeMail.Spool
         /// <param name="now">When it was listed, for <see cref="Age"/>.</param>
         /// <param name="damage">Why it cannot be resent as it is (its metadata is missing or unreadable), or null.</param>
         /// <param name="heldSince">When a resend claimed it, for an item a resend holds; null otherwise.</param>
+        /// <param name="claimedFile">Its .eml under its claimed name, for an item a resend holds; null otherwise.</param>
         internal MailSpoolItem(
             string spoolPath,
             string id,
@@ -18,9 +19,11 @@ namespace PSCompositeMail.Spool
             DateTimeOffset fileTime,
             DateTimeOffset now,
             string? damage = null,
-            DateTimeOffset? heldSince = null)
+            DateTimeOffset? heldSince = null,
+            string? claimedFile = null)
         {
             Damage = damage;
+            ClaimedFile = claimedFile;
             HeldFor = now - heldSince;
             SpoolPath = spoolPath;
             Id = id;
@@ -99,6 +102,12 @@ namespace PSCompositeMail.Spool
 
         /// <summary>For an item a resend holds: how long it had been held when it was listed; null otherwise.</summary>
         internal TimeSpan? HeldFor { get; }
+
+        /// <summary>For an item a resend holds: its .eml under its claimed name; null otherwise.</summary>
+        internal string? ClaimedFile { get; }
+
+        /// <summary>Held by a resend whose process has ended: the next listing or resend gives it back.</summary>
+        internal bool ClaimAbandoned => ClaimedFile is not null && !MailSpool.IsHeld(ClaimedFile);
 
         /// <summary>Escaped: the subject and the error may hold control characters (from a CSV, from a server).</summary>
         public override string ToString() => Messages.ControlCharacters.Escape($"{Id}: {Subject} ({Attempts} attempt(s), {Error})");

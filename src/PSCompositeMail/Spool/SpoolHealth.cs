@@ -24,10 +24,12 @@ namespace PSCompositeMail.Spool
             MaxAge = maxAge;
             Items = waiting;
             PoisonItems = listed.Where(item => item.Poisoned && item.Damage is null).ToArray();
-            Unsendable = listed.Where(item => item.Damage is not null).Select(item => (item.MessagePath, item.Damage!)).Concat(unsendable).ToArray();
+            Unsendable = listed.Where(item => item.Damage is not null).Select(item => (item.ClaimedFile ?? item.MessagePath, item.Damage!))
+                .Concat(unsendable).ToArray();
             Late = waiting.Where(item => item.Age > maxAge).ToArray();
             Oldest = waiting.Length == 0 ? null : waiting.Max(item => item.Age);
-            Stuck = listed.Where(item => item.HeldFor > maxAge).ToArray();
+            // A damaged item counts once, as damaged: what it needs is someone to look at it, whoever holds it.
+            Stuck = listed.Where(item => item.HeldFor > maxAge && item.Damage is null).ToArray();
         }
 
         /// <summary>The spool folder.</summary>
@@ -80,13 +82,13 @@ namespace PSCompositeMail.Spool
         /// <summary>One warning per late item and per poison item (its subject, age and last error), per item spooled "in the future" (a wrong
         /// clock), and per damaged item (its note and reason).</summary>
         public IEnumerable<string> Warnings =>
-            Late.Select(item => $"'{item.Subject}' <{item.MessageId}> has waited {Describe(item.Age)} in the spool, longer than " +
+            Late.Select(item => $"{Title(item)} has waited {Describe(item.Age)} in the spool, longer than " +
                 $"{Describe(MaxAge)}; last error: {item.Error}")
                 .Concat(PoisonItems.Select(item =>
-                    $"'{item.Subject}' <{item.MessageId}> is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it " +
+                    $"{Title(item)} is in the poison folder after {item.Attempts} attempt(s), {Describe(item.Age)} after it " +
                     $"was spooled; it is not resent by itself (Get-MailSpool -Poison); last error: {item.Error}"))
                 .Concat(Items.Concat(PoisonItems).Where(item => item.QueuedInFuture is not null)
-                    .Select(item => $"'{item.Subject}' <{item.MessageId}> says it was spooled at {item.QueuedInFuture:u}, in the future (a clock " +
+                    .Select(item => $"{Title(item)} says it was spooled at {item.QueuedInFuture:u}, in the future (a clock " +
                     $"was wrong): its age counts from {item.Queued:u}"))
                 .Concat(DamagedItems.Select(note =>
                     $"'{System.IO.Path.GetFileName(note)}' is in the damaged folder {System.IO.Path.GetDirectoryName(note)}: " +
@@ -95,8 +97,14 @@ namespace PSCompositeMail.Spool
                     $"'{System.IO.Path.GetFileName(damaged.File)}' in {System.IO.Path.GetDirectoryName(damaged.File)} " +
                     $"cannot be resent as it is ({damaged.Reason}); the next Get-MailSpool or resend sets it aside in the damaged folder"))
                 .Concat(Stuck.Select(item =>
-                    $"'{item.Subject}' <{item.MessageId}> ({item.Id}) has been held by a resend for {Describe(item.HeldFor!.Value)}, " +
-                    $"longer than {Describe(MaxAge)}: its claim is stuck while the process named in its file name runs"));
+                    $"{Title(item)} ({item.Id}) has been held by a resend for {Describe(item.HeldFor!.Value)}, longer than {Describe(MaxAge)}: " +
+                    (item.ClaimAbandoned
+                        ? "the process named in its file name has ended, so the next Get-MailSpool or resend gives it back"
+                        : "its claim is stuck while the process named in its file name may still run (or ran in another PID namespace)")));
+
+        /// <summary>How a warning names an item: its subject and Message-Id, when its metadata gives them.</summary>
+        private static string Title(MailSpoolItem item) =>
+            string.IsNullOrEmpty(item.Subject) && string.IsNullOrEmpty(item.MessageId) ? "(subject unknown)" : $"'{item.Subject}' <{item.MessageId}>";
 
         /// <summary>Reads the spool without changing it.</summary>
         internal static SpoolHealth Check(MailSpool spool, TimeSpan maxAge) =>
