@@ -248,7 +248,7 @@ Import-Module '$ModulePath'
         $listed.Subject | Should -Be 'Disk report'
     }
 
-    It 'gives back an item claimed by an earlier process with the same PID (a container''s PID 1), and resends it' {
+    It 'gives back an item claimed by an earlier process of this PID namespace and boot with the same PID (a reused PID), and resends it' {
         $spool = New-Spool
         $port = Get-FreeTcpPort
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $port -Security None -RetryCount 0 -Name relay
