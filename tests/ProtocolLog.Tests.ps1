@@ -1,5 +1,6 @@
 # Issue 11, the protocol log is private: a log path that is a symbolic link is refused, since narrowing it to
-# owner-only and appending would act on whatever it points at (another user's file, say).
+# owner-only and appending would act on whatever it points at (another user's file, say). A refused log is a warning,
+# never a failed delivery: a diagnostics option must not take mail down.
 BeforeAll {
     . $PSScriptRoot/common.ps1
     . $PSScriptRoot/smtp.ps1
@@ -16,10 +17,11 @@ Describe 'The protocol log and symbolic links' {
         $null = New-Item -ItemType SymbolicLink -Path $link -Target $target
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None -RetryCount 0 -ProtocolLog $link
 
-        $result = Send-CompositeMail -Backend $smtp @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+        $result = Send-CompositeMail -Backend $smtp @Mail -WarningVariable warned -WarningAction SilentlyContinue
 
-        $result.Succeeded | Should -BeFalse
-        "$($failures[0])" | Should -Match 'symbolic link'
+        $result.Succeeded | Should -BeTrue
+        @($warned).Count | Should -Be 1
+        "$warned" | Should -Match '-ProtocolLog is not written.*symbolic link'
         Get-Content $target | Should -Be 'theirs'
         (Get-Item $target).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
     }
@@ -31,10 +33,35 @@ Describe 'The protocol log and symbolic links' {
         $null = New-Item -ItemType SymbolicLink -Path $link -Target $target
         $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None -RetryCount 0 -ProtocolLog $link
 
-        $result = Send-CompositeMail -Backend $smtp @Mail -ErrorVariable failures -ErrorAction SilentlyContinue
+        $result = Send-CompositeMail -Backend $smtp @Mail -WarningVariable warned -WarningAction SilentlyContinue
 
-        $result.Succeeded | Should -BeFalse
-        "$($failures[0])" | Should -Match 'symbolic link'
+        $result.Succeeded | Should -BeTrue
+        "$warned" | Should -Match 'symbolic link'
         $target | Should -Not -Exist
+    }
+
+    It 'delivers every message of a pipeline past a refused log (<What>), with one warning naming the refusal' -Skip:$IsWindows -ForEach @(
+        @{ What = 'a symbolic link'; Make = { param($path) $null = New-Item -ItemType SymbolicLink -Path $path -Target (Join-Path $TestDrive 'x') } }
+        @{ What = 'a named pipe'; Make = { param($path) mkfifo $path } }
+        @{ What = 'read-only'; Make = { param($path) Set-Content $path 'kept'; [IO.File]::SetUnixFileMode($path, [IO.UnixFileMode]'UserRead') } }
+    ) {
+        $log = Join-Path $TestDrive "refused-$(New-Guid).log"
+        & $Make $log
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None -ProtocolLog $log
+        $spool = Join-Path $TestDrive "spool-$(New-Guid)"
+        $before = @(Get-TestSmtpMessage $Plain).Count
+
+        $results = 1..3 | ForEach-Object { [pscustomobject]@{ To = "jane$_@example.com" } } |
+            Send-CompositeMail -Backend $smtp -From ops@example.com -Subject s -Body b -SpoolDirectory $spool `
+                -WarningVariable warned -WarningAction SilentlyContinue
+        $tested = Test-MailBackend -Backend $smtp -WarningAction SilentlyContinue
+
+        @($results).Succeeded | Should -Be @($true, $true, $true)
+        @($results | Where-Object SpoolPath).Count | Should -Be 0
+        @(Get-TestSmtpMessage $Plain).Count | Should -Be ($before + 3)
+        $tested.Succeeded | Should -BeTrue
+        @($warned).Count | Should -Be 1
+        "$warned" | Should -Match ([regex]::Escape($What) -replace 'a named pipe', 'named pipe|FIFO')
+        if ($What -eq 'read-only') { Get-Content $log | Should -Be 'kept' }
     }
 }

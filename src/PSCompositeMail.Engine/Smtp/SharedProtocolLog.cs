@@ -18,19 +18,46 @@ namespace PSCompositeMail.Engine.Smtp
     {
         private static readonly byte[] NewLine = Encoding.ASCII.GetBytes(Environment.NewLine);
 
-        private readonly FileStream _file;
+        private readonly FileStream? _file;
+        private readonly string? _refusal;
         private int _connections;
+        private int _refusalWarned;
 
+        /// <summary>
+        /// Opens the log; a log that is refused (a link, a FIFO, another user's or a read-only file) is remembered, not
+        /// thrown: a diagnostics option must not take delivery down, so the sessions send without it.
+        /// </summary>
         public SharedProtocolLog(string path)
         {
-            _file = OwnerOnly.OpenAppend(path);
+            try
+            {
+                _file = OwnerOnly.OpenAppend(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _refusal = ex.Message;
+            }
         }
 
         /// <summary>A logger for one client; it keeps that client's secret detector, so redaction stays right.</summary>
         /// <param name="includeContent">Whether message content (headers and bodies: personal data) is written too.</param>
-        /// <param name="secrets">The pipeline's secrets: a line holding one (a server echoing AUTH data) is written redacted.</param>
-        public IProtocolLogger ForConnection(bool includeContent, SecretRedactor secrets) =>
-            new ConnectionProtocolLogger(this, includeContent, secrets);
+        /// <param name="context">The pipeline: its secrets redact a line holding one (a server echoing AUTH data), and it
+        /// gets the warning, once, when the log was refused.</param>
+        /// <param name="backendName">Names the backend in that warning.</param>
+        public IProtocolLogger ForConnection(bool includeContent, DeliveryContext context, string backendName)
+        {
+            if (_refusal is null)
+            {
+                return new ConnectionProtocolLogger(this, includeContent, context.Secrets);
+            }
+
+            if (Interlocked.Exchange(ref _refusalWarned, 1) == 0)
+            {
+                context.Warning($"{backendName}: -ProtocolLog is not written, the sessions go on without it: {_refusal}");
+            }
+
+            return new NullProtocolLogger();
+        }
 
         public int NextConnectionNumber() => Interlocked.Increment(ref _connections);
 
@@ -38,7 +65,7 @@ namespace PSCompositeMail.Engine.Smtp
         {
             var head = Encoding.ASCII.GetBytes(string.Format(
                 CultureInfo.InvariantCulture, "{0:yyyy-MM-ddTHH:mm:ss.fffZ} [connection {1}] {2}", DateTime.UtcNow, connection, prefix));
-            lock (_file)
+            lock (_file!)
             {
                 _file.Write(head, 0, head.Length);
                 _file.Write(text, offset, count);
@@ -55,6 +82,11 @@ namespace PSCompositeMail.Engine.Smtp
 
         public void Dispose()
         {
+            if (_file is null)
+            {
+                return;
+            }
+
             lock (_file)
             {
                 _file.Dispose();

@@ -53,7 +53,7 @@ namespace PSCompositeMail.Engine.Smtp
                 context.CancellationToken,
                 () =>
                 {
-                    using var logger = CreateLogger(settings, context);
+                    using var logger = CreateLogger(settings, context, name);
                     using var client = SmtpConnector.Open(settings, logger, context, name);
                     var capabilities = client.Capabilities.ToString().Split(new[] { ", " }, StringSplitOptions.RemoveEmptyEntries)
                         .Concat(client.AuthenticationMechanisms.Select(m => "AUTH " + m))
@@ -92,10 +92,10 @@ namespace PSCompositeMail.Engine.Smtp
         }
 
         /// <summary>One -ProtocolLog file per pipeline, shared by its connections; each connection logs through its own view of it.</summary>
-        private static IProtocolLogger CreateLogger(SmtpSettings settings, DeliveryContext context) =>
+        private static IProtocolLogger CreateLogger(SmtpSettings settings, DeliveryContext context, string backendName) =>
             settings.ProtocolLog is { } path
                 ? context.Shared("protocol-log:" + path, () => new SharedProtocolLog(path))
-                    .ForConnection(settings.ProtocolLogContent, context.Secrets)
+                    .ForConnection(settings.ProtocolLogContent, context, backendName)
                 : new NullProtocolLogger();
 
         public BackendResult Deliver(IOutgoingMessage outgoing)
@@ -308,7 +308,7 @@ namespace PSCompositeMail.Engine.Smtp
 
             Drop();
             _sentOnConnection = 0;
-            _logger ??= CreateLogger(_settings, _context);
+            _logger ??= CreateLogger(_settings, _context, _name);
             _client = SmtpConnector.Open(_settings, _logger, _context, _name);
             return _client;
         }

@@ -18,6 +18,7 @@ namespace PSCompositeMail.Platform
     {
         private const int OwnerReadWrite = 0x180; // 0600
         private const int OwnerAll = 0x1C0; // 0700
+        private const int OwnerWrite = 0x80; // 0200
 
         // The runtime's PAL values (its pal_io.h), the same on every Unix: its shim translates them to the system's.
         private const int NativeWriteOnly = 0x1;
@@ -129,6 +130,12 @@ namespace PSCompositeMail.Platform
                     // Narrowed, it would still be readable by that user; and chmod is not this module's to do to others' files.
                     throw new IOException(
                         $"'{path}' is a file of another user (uid {owner}): give each account its own file; it is neither opened nor changed.");
+                }
+
+                if ((facts.Permissions & OwnerWrite) == 0)
+                {
+                    // Root may write any file; a log its owner made read-only is refused as it is for everyone else.
+                    throw new UnauthorizedAccessException($"'{path}' is read-only (its owner may not write it); it was not written.");
                 }
 
                 if ((facts.Permissions & ~OwnerAll) != 0 && NativeChangeMode(handle, facts.Permissions & OwnerAll) != 0)
