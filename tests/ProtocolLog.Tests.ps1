@@ -65,3 +65,42 @@ Describe 'The protocol log and symbolic links' {
         if ($What -eq 'read-only') { Get-Content $log | Should -Be 'kept' }
     }
 }
+
+Describe 'One protocol log shared by several processes' {
+    It 'keeps every session of every process whole: each line is appended at the current end' {
+        $log = Join-Path $TestDrive 'shared-smtp.log'
+        $script = Join-Path $TestDrive 'log-sender.ps1'
+        Set-Content $script @'
+param($ModulePath, $Port, $Log, $Process)
+Import-Module $ModulePath
+$smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Port -Security None -ProtocolLog $Log
+$rows = 1..20 | ForEach-Object { [pscustomobject]@{ To = "p$Process-$_@example.com" } }
+$sent = $rows | Send-CompositeMail -Backend $smtp -From ops@example.com -Subject s -Body b
+"sent $(@($sent | Where-Object Succeeded).Count)"
+'@
+        $processes = 1..3 | ForEach-Object {
+            Start-TestPwsh -File $script -Arguments $ModulePath, $Plain.Port, $log, $_ -OutputFile (Join-Path $TestDrive "sender-$_.out")
+        }
+        $processes | Wait-Process -Timeout 300
+        1..3 | ForEach-Object { Get-Content (Join-Path $TestDrive "sender-$_.out") | Should -Be 'sent 20' }
+
+        $lines = @(Get-Content $log)
+        foreach ($process in 1..3) {
+            @($lines -match "C: RCPT TO:<p$process-\d+@example.com>").Count | Should -Be 20
+        }
+        @($lines -match 'C: MAIL FROM:').Count | Should -Be 60
+        $lines | Should -Match '^\d{4}-\d\d-\d\dT[\d:.]+Z \[connection \d+\] '
+    }
+
+    It 'starts on a new line after a partial last line, so that both stay apart' {
+        $log = Join-Path $TestDrive 'partial-smtp.log'
+        [IO.File]::WriteAllText($log, '2026-12-07T00:00:00.000Z [connection 1] S: 250 par')
+        $smtp = New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $Plain.Port -Security None -ProtocolLog $log
+
+        $null = Send-CompositeMail -Backend $smtp @Mail
+
+        $lines = @(Get-Content $log)
+        $lines[0] | Should -BeExactly '2026-12-07T00:00:00.000Z [connection 1] S: 250 par'
+        $lines[1] | Should -Match '^\d{4}-\d\d-\d\dT[\d:.]+Z \[connection 1\] Connected to '
+    }
+}

@@ -31,7 +31,8 @@ namespace PSCompositeMail.Engine.Smtp
         {
             try
             {
-                _file = OwnerOnly.OpenAppend(path);
+                // Shared for writing: several processes (scheduled tasks) may log into one file, each line appended whole.
+                _file = OwnerOnly.OpenAppend(path, FileShare.ReadWrite, access: FileAccess.ReadWrite);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -65,12 +66,13 @@ namespace PSCompositeMail.Engine.Smtp
         {
             var head = Encoding.ASCII.GetBytes(string.Format(
                 CultureInfo.InvariantCulture, "{0:yyyy-MM-ddTHH:mm:ss.fffZ} [connection {1}] {2}", DateTime.UtcNow, connection, prefix));
+            var line = new byte[head.Length + count + NewLine.Length];
+            head.CopyTo(line, 0);
+            Array.Copy(text, offset, line, head.Length, count);
+            NewLine.CopyTo(line, head.Length + count);
             lock (_file!)
             {
-                _file.Write(head, 0, head.Length);
-                _file.Write(text, offset, count);
-                _file.Write(NewLine, 0, NewLine.Length);
-                _file.Flush();
+                OwnerOnly.AppendLine(_file, line);
             }
         }
 

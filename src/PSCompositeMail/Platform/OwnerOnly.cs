@@ -29,6 +29,7 @@ namespace PSCompositeMail.Platform
         private const int LockShared = 1;
         private const int LockExclusive = 2;
         private const int LockNoWait = 4;
+        private const int Unlock = 8;
 
         // The runtime's portable errno values (its pal_error_common.h).
         private const int PermissionDenied = 0x10002;
@@ -101,6 +102,58 @@ namespace PSCompositeMail.Platform
             return file;
         }
 
+        /// <summary>
+        /// Appends <paramref name="line"/> (ended by a line feed) at the file's current end, which other processes sharing
+        /// the file (opened with FileShare.ReadWrite) move: the runtime's open has no O_APPEND, so on Unix each write holds
+        /// an exclusive flock and seeks to the end first. After a partial last line (a crash) it starts on a new line.
+        /// </summary>
+        /// <param name="file">Opened by <see cref="OpenAppend"/> with FileAccess.ReadWrite, to read what the file ends with.</param>
+        public static void AppendLine(FileStream file, byte[] line)
+        {
+            var unix = !RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+            if (unix && NativeLock(file.SafeFileHandle, LockExclusive) != 0)
+            {
+                throw new IOException($"The log file '{file.Name}' could not be locked: {ErrorText(Marshal.GetLastWin32Error())}.");
+            }
+
+            try
+            {
+                file.Seek(0, SeekOrigin.End);
+                if (!EndsLine(file))
+                {
+                    file.WriteByte((byte)'\n');
+                }
+
+                file.Write(line, 0, line.Length);
+                file.Flush();
+            }
+            finally
+            {
+                if (unix)
+                {
+                    NativeLock(file.SafeFileHandle, Unlock);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Whether the file is empty or ends in a line feed; a crash (or another program) can leave a partial last line,
+        /// which a new line would be glued onto. Leaves the position at the end.
+        /// </summary>
+        public static bool EndsLine(FileStream file)
+        {
+            var end = file.Position;
+            if (end == 0)
+            {
+                return true;
+            }
+
+            file.Position = end - 1;
+            var last = file.ReadByte();
+            file.Position = end;
+            return last == '\n';
+        }
+
         private static SafeFileHandle OpenOwnRegularFile(string path, FileShare share, FileAccess access)
         {
             // Checked first only because opening a named pipe blocks until a reader comes; the open file is judged again below.
@@ -144,7 +197,8 @@ namespace PSCompositeMail.Platform
                 }
 
                 // As .NET locks a file it opens itself; without the exclusive lock two writers overwrite each other's lines.
-                if (NativeLock(handle, (share == FileShare.None ? LockExclusive : LockShared) | LockNoWait) != 0)
+                // A file shared for writing is locked by each write instead (AppendLine).
+                if (share != FileShare.ReadWrite && NativeLock(handle, (share == FileShare.None ? LockExclusive : LockShared) | LockNoWait) != 0)
                 {
                     throw new IOException(
                         $"The process cannot access the file '{path}' because it is being used by another process.", SharingViolation);

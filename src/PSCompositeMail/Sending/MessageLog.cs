@@ -112,7 +112,7 @@ namespace PSCompositeMail.Sending
                 using (file)
                 {
                     var end = file.Position;
-                    var text = EndsLine(file) ? line : NewLine.Concat(line).ToArray();
+                    var text = OwnerOnly.EndsLine(file) ? line : NewLine.Concat(line).ToArray();
                     try
                     {
                         file.Write(text, 0, text.Length);
@@ -128,24 +128,6 @@ namespace PSCompositeMail.Sending
 
                 return;
             }
-        }
-
-        /// <summary>
-        /// Whether the file is empty or ends in a line feed; a crash (or another program) can leave a partial last line,
-        /// which the new line would be glued onto, and neither would read as JSON. Leaves the position at the end.
-        /// </summary>
-        private static bool EndsLine(FileStream file)
-        {
-            var end = file.Position;
-            if (end == 0)
-            {
-                return true;
-            }
-
-            file.Position = end - 1;
-            var last = file.ReadByte();
-            file.Position = end;
-            return last == '\n';
         }
 
         private static void TryCutBack(FileStream file, long length)
