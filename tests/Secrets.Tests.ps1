@@ -272,4 +272,23 @@ Get-ChildItem '$spool' -Filter *.meta | Get-Content | ForEach-Object { "META: `$
         { Send-CompositeMail -SmtpServer 'robot:Pw-in-host-31@127.0.0.1' -From a@example.com -To b@example.com -Subject s -Body b } |
             Should -Throw -ErrorId 'InvalidSmtpServer,*'
     }
+
+    It 'refuses -<Setting> <Url> without repeating its password or query' -ForEach @(
+        @{ Setting = 'GraphEndpoint'; Url = 'http://user:Pw-url-41@graph.example.com/?sig=Sig-url-41'; Reason = 'is not an https URL' }
+        @{ Setting = 'GraphEndpoint'; Url = 'https:/user:Pw-url-42@graph.example.com'; Reason = 'is not an https URL' }
+        @{ Setting = 'GraphEndpoint'; Url = 'https://user:Pw-url-43@graph.example.com/?sig=Sig-url-43'; Reason = 'user name or password' }
+        @{ Setting = 'AuthorityHost'; Url = 'http://user:Pw-url-44@login.example.com/?x=Sig-url-44'; Reason = 'is not an https URL' }
+        @{ Setting = 'AuthorityHost'; Url = 'https://user:Pw-url-45@login.example.com/'; Reason = 'user name or password' }
+    ) {
+        $secret = ConvertTo-SecureString 'client-secret' -AsPlainText -Force
+        $settings = @{ Graph = $true; TenantId = 't'; ClientId = 'c'; ClientSecret = $secret; $Setting = $Url }
+        $refused = $null
+        try { New-MailBackend @settings -ErrorAction Stop } catch { $refused = $_ }
+
+        $refused | Should -Not -BeNullOrEmpty
+        $refused.FullyQualifiedErrorId | Should -BeLike "Invalid$Setting,*"
+        $refused.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $refused.Exception.Message | Should -Match $Reason
+        "$refused $($refused.TargetObject) $($refused.Exception)" | Should -Not -Match 'Pw-url-|Sig-url-'
+    }
 }

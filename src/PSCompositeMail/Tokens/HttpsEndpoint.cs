@@ -10,12 +10,20 @@ namespace PSCompositeMail.Tokens
     {
         /// <summary>The endpoint unchanged when it is an absolute https URL.</summary>
         /// <param name="setting">What gave it, as the user wrote it: "-GraphEndpoint", or "token_uri in the key file x.json".</param>
-        /// <exception cref="ArgumentException">Any other scheme, or a relative URL.</exception>
+        /// <exception cref="ArgumentException">Any other scheme, a relative URL, or one with a user name or password in it.</exception>
         public static Uri Require(Uri endpoint, string setting)
         {
             if (!IsHttps(endpoint))
             {
                 throw new ArgumentException(Refusal(endpoint.OriginalString, setting));
+            }
+
+            if (endpoint.UserInfo.Length != 0)
+            {
+                // Descriptions, errors and logs would show it, and it would go to the server with every request: refused, never repeated.
+                throw new ArgumentException(
+                    $"{setting} '{Shown(endpoint)}' holds a user name or password (as https://user:password@host would); " +
+                    "give the address without it: the client credentials are given with their own parameters.");
             }
 
             return endpoint;
@@ -38,7 +46,10 @@ namespace PSCompositeMail.Tokens
         public static string Shown(string endpoint) =>
             Uri.TryCreate(endpoint, UriKind.Absolute, out var url) ? Shown(url) : endpoint;
 
+        /// <summary>Why an address that is not https is refused, showing it only cleaned (<see cref="Shown(Uri, bool)"/>), or not at all
+        /// when it is no absolute URL (https:/user:password@host).</summary>
         public static string Refusal(string endpoint, string setting) =>
-            $"{setting} '{endpoint}' is not an https URL. Tokens, secrets and messages are only ever sent over https; give the https:// address.";
+            $"{setting}{(Uri.TryCreate(endpoint, UriKind.Absolute, out var url) ? $" '{Shown(url)}'" : string.Empty)} is not an https URL. " +
+            "Tokens, secrets and messages are only ever sent over https; give the https:// address.";
     }
 }
