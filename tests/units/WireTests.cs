@@ -96,9 +96,10 @@ namespace PSCompositeMail.Tests
             var path = Path.Combine(Path.GetTempPath(), "pscm-log-" + Guid.NewGuid().ToString("N") + ".log");
             try
             {
+                using (var context = new PSCompositeMail.Delivery.DeliveryContext(System.Threading.CancellationToken.None))
                 using (var log = new SharedProtocolLog(path))
                 {
-                    using var logger = log.ForConnection(includeContent: false, new PSCompositeMail.Delivery.SecretRedactor());
+                    using var logger = log.ForConnection(includeContent: false, context, "smtp");
                     logger.LogConnect(new Uri("smtp://127.0.0.1:25"));
                     Client(logger, "DATA\r\n");
                     Server(logger, "354 go ahead\r\n");
