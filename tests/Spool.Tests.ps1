@@ -438,6 +438,34 @@ Describe 'Resending a message one of two namesakes took' {
     }
 }
 
+Describe 'Resending through backends whose names only look like namesakes' {
+    It 'sends it to <Failing> when <Taking> took it: a name like ''relay#2'' is not the second of two named ''relay''' -ForEach @(
+        @{ Taking = 'relay'; Failing = 'relay#2' }
+        @{ Taking = 'x#1'; Failing = 'x' }
+    ) {
+        $spool = New-Spool
+        $root = Join-Path $TestDrive "lookalike-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory $root | Out-Null
+        $blocker = Join-Path $root 'blocked'
+        Set-Content $blocker 'a file where the failing backend''s folder should be'
+        $took = New-MailBackend -Directory (Join-Path $root 'took') -Name $Taking
+        $fails = New-MailBackend -Directory (Join-Path $blocker 'failed') -Name $Failing
+        $both = New-MailBackend -Composite -Backend $took, $fails -Policy All
+        $sent = Send-CompositeMail -Backend $both @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $sent.Results.Results.Status | Should -Be 'Sent', 'Spooled'
+        $item = Get-MailSpool $spool
+        $item.Backend | Should -Be $Failing
+        $item.DeliveredBy | Should -Be $Taking
+
+        Remove-Item $blocker
+        $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $both -SpoolDirectory $spool
+        $resent.Results.Results.Status | Should -Be 'Skipped', 'Sent'
+        @(Get-ChildItem (Join-Path $root 'took') -Filter *.eml).Count | Should -Be 1 -Because "$Taking took it the first time only"
+        @(Get-ChildItem (Join-Path $blocker 'failed') -Filter *.eml).Count | Should -Be 1 -Because "$Failing was owed it"
+        Get-MailSpool $spool | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'A resend that would deliver nothing the item still owes' {
     BeforeEach {
         $script:OwedSpool = New-Spool

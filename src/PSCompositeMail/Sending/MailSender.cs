@@ -227,6 +227,7 @@ namespace PSCompositeMail.Sending
                 throw;
             }
 
+            claim?.ReadLedgerFor(_root!);
             if (claim is not null && !_settings.IncludeDeliveredBackends)
             {
                 // A resend through none of the backends the item is owed to would deliver nothing it still needs.

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
@@ -101,6 +102,16 @@ namespace PSCompositeMail.Spool
         /// only once they have. Empty for an item that names none (nothing is owed to a particular backend).
         /// </summary>
         public IReadOnlyList<string> OwedBackends => DeliveredBackendNames.Except(Metadata.FailedBackends, Metadata.DeliveredBackends);
+
+        /// <summary>
+        /// Reads the item's ledger in the ledger names of the backends under <paramref name="root"/>, those the resend
+        /// sends through (see <see cref="DeliveredBackendNames.InTree"/>), so that the names compare exactly from then on.
+        /// </summary>
+        public void ReadLedgerFor(CompositeBackend root)
+        {
+            Metadata.FailedBackends = DeliveredBackendNames.InTree(Metadata.FailedBackends, root);
+            Metadata.DeliveredBackends = DeliveredBackendNames.InTree(Metadata.DeliveredBackends, root);
+        }
 
         /// <summary>
         /// The backends still owed the message after a resend that <paramref name="deliveredNow"/> took, or null when
