@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using PSCompositeMail.Backends;
@@ -109,7 +110,7 @@ namespace PSCompositeMail.Tests
             Assert.Equal(new[] { second }, DeliveredBackendNames.Among(new[] { "SMTP#2" }, root));
             Assert.Equal(new[] { first, second }, DeliveredBackendNames.Among(new[] { "smtp" }, root));
             Assert.Empty(DeliveredBackendNames.Among(new[] { "smtp#3" }, root));
-            Assert.Equal(new[] { "smtp#1", "smtp#2", "mailer" }, DeliveredBackendNames.InTree(new[] { "smtp", "mailer" }, root));
+            Assert.Equal(new[] { "smtp#1", "smtp#2", "mailer" }, DeliveredBackendNames.OwedTo(new[] { "smtp", "mailer" }, new Dictionary<string, string>(), root));
             Assert.Equal(new[] { "smtp#2" }, DeliveredBackendNames.Except(new[] { "smtp#1", "smtp#2" }, new[] { "smtp#1" }));
         }
 
@@ -140,6 +141,23 @@ namespace PSCompositeMail.Tests
             var literal = new MemoryBackend("smtp#2");
             var both = new CompositeBackend("root", new MailBackend[] { smtp, literal }, DeliveryPolicy.All);
             Assert.Equal(new[] { literal }, DeliveredBackendNames.Among(new[] { "smtp#2" }, both));
+        }
+
+        [Fact]
+        public void Namesakes_given_in_another_order_are_owed_the_message_never_skipped_in_each_others_place()
+        {
+            var d1 = new DirectoryBackend("dir", "/spool-test/d1");
+            var d2 = new DirectoryBackend("dir", "/spool-test/d2");
+            var whereSent = new Dictionary<string, string> { ["dir#1"] = d1.Description, ["dir#2"] = d2.Description };
+            var inOrder = new CompositeBackend("root", new MailBackend[] { d1, d2 }, DeliveryPolicy.All);
+            var swapped = new CompositeBackend("root", new MailBackend[] { d2, d1 }, DeliveryPolicy.All);
+
+            Assert.Equal(new[] { "dir#1" }, DeliveredBackendNames.TookIt(new[] { "dir#1" }, whereSent, inOrder));
+            Assert.Equal(new[] { "dir#2" }, DeliveredBackendNames.OwedTo(new[] { "dir#2" }, whereSent, inOrder));
+            Assert.Empty(DeliveredBackendNames.TookIt(new[] { "dir#1" }, whereSent, swapped));
+            Assert.Equal(new[] { "dir#2", "dir#1" }, DeliveredBackendNames.OwedTo(new[] { "dir#2" }, whereSent, swapped));
+            var noRecord = new Dictionary<string, string>();
+            Assert.Equal(new[] { "dir#1" }, DeliveredBackendNames.TookIt(new[] { "dir#1" }, noRecord, swapped));
         }
     }
 }

@@ -43,11 +43,35 @@ namespace PSCompositeMail.Spool
             root.Descendants().Distinct().Where(b => names.Any(name => Means(name, b, root)));
 
         /// <summary>
-        /// A ledger in the ledger names of the backends under <paramref name="root"/> (those this resend sends through), so
-        /// that it is compared exactly from then on; a name that means none of them is kept as it is.
+        /// The backends of a ledger that took the message, in the ledger names of those under <paramref name="root"/> (the
+        /// resend's), so that they compare exactly from then on. A namesake counts only where it sends as recorded in
+        /// <paramref name="whereSent"/>: namesakes given in another order are owed the message (at worst a second copy), never
+        /// skipped in each other's place. A name that means none of them is kept as it is.
         /// </summary>
-        public static string[] InTree(IEnumerable<string> names, CompositeBackend root) =>
-            names.SelectMany(name => Among(new[] { name }, root).Select(root.LedgerName).DefaultIfEmpty(name))
+        public static string[] TookIt(IEnumerable<string> names, IReadOnlyDictionary<string, string> whereSent, CompositeBackend root) =>
+            names.SelectMany(name =>
+                {
+                    var meant = Among(new[] { name }, root).ToArray();
+                    return meant.Length == 0
+                        ? new[] { name }
+                        : meant.Where(b => !whereSent.TryGetValue(name, out var where) || where == b.Description).Select(root.LedgerName);
+                })
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToArray();
+
+        /// <summary>
+        /// The backends of a ledger that are owed the message, in the ledger names of those under <paramref name="root"/>:
+        /// those the names mean, and each namesake that sends where <paramref name="whereSent"/> recorded one of them did.
+        /// A name that means none of them is kept as it is.
+        /// </summary>
+        public static string[] OwedTo(IEnumerable<string> names, IReadOnlyDictionary<string, string> whereSent, CompositeBackend root) =>
+            names.SelectMany(name =>
+                {
+                    var sentThere = whereSent.TryGetValue(name, out var where)
+                        ? root.Descendants().Where(b => Same(b.Name, PlainName(name)) && b.Description == where)
+                        : Enumerable.Empty<MailBackend>();
+                    return Among(new[] { name }, root).Concat(sentThere).Select(root.LedgerName).DefaultIfEmpty(name);
+                })
                 .Distinct(StringComparer.OrdinalIgnoreCase)
                 .ToArray();
 

@@ -105,12 +105,18 @@ namespace PSCompositeMail.Spool
 
         /// <summary>
         /// Reads the item's ledger in the ledger names of the backends under <paramref name="root"/>, those the resend
-        /// sends through (see <see cref="DeliveredBackendNames.InTree"/>), so that the names compare exactly from then on.
+        /// sends through (see <see cref="DeliveredBackendNames.TookIt"/>), so that the names compare exactly from then on.
         /// </summary>
         public void ReadLedgerFor(CompositeBackend root)
         {
-            Metadata.FailedBackends = DeliveredBackendNames.InTree(Metadata.FailedBackends, root);
-            Metadata.DeliveredBackends = DeliveredBackendNames.InTree(Metadata.DeliveredBackends, root);
+            var whereSent = Metadata.NamesakeDescriptions;
+            Metadata.FailedBackends = DeliveredBackendNames.OwedTo(Metadata.FailedBackends, whereSent, root);
+            Metadata.DeliveredBackends = DeliveredBackendNames.TookIt(Metadata.DeliveredBackends, whereSent, root);
+            // From now on the names are the resend's; a name none of its backends has keeps where it sent.
+            var names = root.Descendants().Select(root.LedgerName).ToArray();
+            Metadata.NamesakeDescriptions = whereSent.Where(n => !names.Contains(n.Key, StringComparer.OrdinalIgnoreCase))
+                .Concat(root.NamesakeDescriptions())
+                .ToDictionary(n => n.Key, n => n.Value, StringComparer.OrdinalIgnoreCase);
         }
 
         /// <summary>
