@@ -467,41 +467,34 @@ Describe 'Resending through backends whose names only look like namesakes' {
 }
 
 Describe 'Resending through namesakes given in another order' {
-    It 'never skips one in the other''s place: the one still owed gets it, the other at worst a second copy' {
-        $spool = New-Spool
-        $root = Join-Path $TestDrive "swapped-$([guid]::NewGuid().ToString('N'))"
-        New-Item -ItemType Directory $root | Out-Null
-        $blocker = Join-Path $root 'blocked'
-        Set-Content $blocker 'a file where the second backend''s folder should be'
-        $d1 = New-MailBackend -Directory (Join-Path $root 'd1') -Name dir
-        $d2 = New-MailBackend -Directory (Join-Path $blocker 'd2') -Name dir
-        $sent = Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $d1, $d2) @Mail -SpoolDirectory $spool `
+    BeforeEach {
+        $script:SwapSpool = New-Spool
+        $script:SwapRoot = Join-Path $TestDrive "swapped-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory $SwapRoot | Out-Null
+        $script:Blocker = Join-Path $SwapRoot 'blocked'
+        Set-Content $Blocker 'a file where the second backend''s folder should be'
+        $script:D1 = New-MailBackend -Directory (Join-Path $SwapRoot 'd1') -Name dir
+        $script:D2 = New-MailBackend -Directory (Join-Path $Blocker 'd2') -Name dir
+        $sent = Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $D1, $D2) @Mail -SpoolDirectory $SwapSpool `
             -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         $sent.Results.Results.Status | Should -Be 'Sent', 'Spooled'
-        (Get-MailSpool $spool).Backend | Should -Be 'dir#2'
+        (Get-MailSpool $SwapSpool).Backend | Should -Be 'dir#2'
+    }
 
-        Remove-Item $blocker
-        $resent = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $d2, $d1) -SpoolDirectory $spool
+    It 'never skips one in the other''s place: the one still owed gets it, the other at worst a second copy' {
+        Remove-Item $Blocker
+        $resent = Get-MailSpool $SwapSpool | Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $D2, $D1) -SpoolDirectory $SwapSpool
         $resent.Succeeded | Should -BeTrue
-        @(Get-ChildItem (Join-Path $blocker 'd2') -Filter *.eml).Count | Should -Be 1 -Because 'd2 failed it and was owed it'
-        @(Get-ChildItem (Join-Path $root 'd1') -Filter *.eml).Count | Should -BeIn 1, 2 -Because 'd1 took it; a second copy is no loss'
-        Get-MailSpool $spool | Should -BeNullOrEmpty
+        @(Get-ChildItem (Join-Path $Blocker 'd2') -Filter *.eml).Count | Should -Be 1 -Because 'd2 failed it and was owed it'
+        @(Get-ChildItem (Join-Path $SwapRoot 'd1') -Filter *.eml).Count | Should -BeIn 1, 2 -Because 'd1 took it; a second copy is no loss'
+        Get-MailSpool $SwapSpool | Should -BeNullOrEmpty
     }
 
     It 'keeps the item when the namesake still owed fails again, whatever the order' {
-        $spool = New-Spool
-        $root = Join-Path $TestDrive "swapped-$([guid]::NewGuid().ToString('N'))"
-        New-Item -ItemType Directory $root | Out-Null
-        $blocker = Join-Path $root 'blocked'
-        Set-Content $blocker 'a file where the second backend''s folder should be'
-        $d1 = New-MailBackend -Directory (Join-Path $root 'd1') -Name dir
-        $d2 = New-MailBackend -Directory (Join-Path $blocker 'd2') -Name dir
-        $null = Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $d1, $d2) @Mail -SpoolDirectory $spool `
-            -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-        $resent = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $d2, $d1) -SpoolDirectory $spool `
+        $resent = Get-MailSpool $SwapSpool | Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $D2, $D1) -SpoolDirectory $SwapSpool `
             -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         $resent.Succeeded | Should -BeFalse
-        @(Get-MailSpool $spool).Count | Should -Be 1 -Because 'd2 has not taken it yet'
+        @(Get-MailSpool $SwapSpool).Count | Should -Be 1 -Because 'd2 has not taken it yet'
     }
 }
 
