@@ -438,6 +438,66 @@ Describe 'Resending a message one of two namesakes took' {
     }
 }
 
+Describe 'Resending through backends whose names only look like namesakes' {
+    It 'sends it to <Failing> when <Taking> took it: a name like ''relay#2'' is not the second of two named ''relay''' -ForEach @(
+        @{ Taking = 'relay'; Failing = 'relay#2' }
+        @{ Taking = 'x#1'; Failing = 'x' }
+    ) {
+        $spool = New-Spool
+        $root = Join-Path $TestDrive "lookalike-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory $root | Out-Null
+        $blocker = Join-Path $root 'blocked'
+        Set-Content $blocker 'a file where the failing backend''s folder should be'
+        $took = New-MailBackend -Directory (Join-Path $root 'took') -Name $Taking
+        $fails = New-MailBackend -Directory (Join-Path $blocker 'failed') -Name $Failing
+        $both = New-MailBackend -Composite -Backend $took, $fails -Policy All
+        $sent = Send-CompositeMail -Backend $both @Mail -SpoolDirectory $spool -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $sent.Results.Results.Status | Should -Be 'Sent', 'Spooled'
+        $item = Get-MailSpool $spool
+        $item.Backend | Should -Be $Failing
+        $item.DeliveredBy | Should -Be $Taking
+
+        Remove-Item $blocker
+        $resent = Get-MailSpool $spool | Send-CompositeMail -Backend $both -SpoolDirectory $spool
+        $resent.Results.Results.Status | Should -Be 'Skipped', 'Sent'
+        @(Get-ChildItem (Join-Path $root 'took') -Filter *.eml).Count | Should -Be 1 -Because "$Taking took it the first time only"
+        @(Get-ChildItem (Join-Path $blocker 'failed') -Filter *.eml).Count | Should -Be 1 -Because "$Failing was owed it"
+        Get-MailSpool $spool | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Resending through namesakes given in another order' {
+    BeforeEach {
+        $script:SwapSpool = New-Spool
+        $script:SwapRoot = Join-Path $TestDrive "swapped-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory $SwapRoot | Out-Null
+        $script:Blocker = Join-Path $SwapRoot 'blocked'
+        Set-Content $Blocker 'a file where the second backend''s folder should be'
+        $script:D1 = New-MailBackend -Directory (Join-Path $SwapRoot 'd1') -Name dir
+        $script:D2 = New-MailBackend -Directory (Join-Path $Blocker 'd2') -Name dir
+        $sent = Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $D1, $D2) @Mail -SpoolDirectory $SwapSpool `
+            -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $sent.Results.Results.Status | Should -Be 'Sent', 'Spooled'
+        (Get-MailSpool $SwapSpool).Backend | Should -Be 'dir#2'
+    }
+
+    It 'never skips one in the other''s place: the one still owed gets it, the other at worst a second copy' {
+        Remove-Item $Blocker
+        $resent = Get-MailSpool $SwapSpool | Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $D2, $D1) -SpoolDirectory $SwapSpool
+        $resent.Succeeded | Should -BeTrue
+        @(Get-ChildItem (Join-Path $Blocker 'd2') -Filter *.eml).Count | Should -Be 1 -Because 'd2 failed it and was owed it'
+        @(Get-ChildItem (Join-Path $SwapRoot 'd1') -Filter *.eml).Count | Should -BeIn 1, 2 -Because 'd1 took it; a second copy is no loss'
+        Get-MailSpool $SwapSpool | Should -BeNullOrEmpty
+    }
+
+    It 'keeps the item when the namesake still owed fails again, whatever the order' {
+        $resent = Get-MailSpool $SwapSpool | Send-CompositeMail -Backend (New-MailBackend -Composite -Backend $D2, $D1) -SpoolDirectory $SwapSpool `
+            -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $resent.Succeeded | Should -BeFalse
+        @(Get-MailSpool $SwapSpool).Count | Should -Be 1 -Because 'd2 has not taken it yet'
+    }
+}
+
 Describe 'A resend that would deliver nothing the item still owes' {
     BeforeEach {
         $script:OwedSpool = New-Spool

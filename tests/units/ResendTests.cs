@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using PSCompositeMail.Backends;
@@ -101,12 +102,62 @@ namespace PSCompositeMail.Tests
         [Fact]
         public void Ledger_names_of_namesakes_match_their_place_a_plain_name_from_an_older_ledger_matches_every_namesake()
         {
-            Assert.True(DeliveredBackendNames.Same("smtp#2", "SMTP#2"));
-            Assert.False(DeliveredBackendNames.Same("smtp#1", "smtp#2"));
-            Assert.True(DeliveredBackendNames.Same("smtp", "smtp#2"));
-            Assert.True(DeliveredBackendNames.Same("smtp#2", "smtp"));
-            Assert.False(DeliveredBackendNames.Same("smtp", "relay"));
+            var first = new MemoryBackend("smtp");
+            var second = new MemoryBackend("smtp");
+            var relay = new MemoryBackend("relay");
+            var root = new CompositeBackend("root", new MailBackend[] { first, second, relay }, DeliveryPolicy.All);
+
+            Assert.Equal(new[] { second }, DeliveredBackendNames.Among(new[] { "SMTP#2" }, root));
+            Assert.Equal(new[] { first, second }, DeliveredBackendNames.Among(new[] { "smtp" }, root));
+            Assert.Empty(DeliveredBackendNames.Among(new[] { "smtp#3" }, root));
+            Assert.Equal(new[] { "smtp#1", "smtp#2", "mailer" }, DeliveredBackendNames.OwedTo(new[] { "smtp", "mailer" }, new Dictionary<string, string>(), root));
             Assert.Equal(new[] { "smtp#2" }, DeliveredBackendNames.Except(new[] { "smtp#1", "smtp#2" }, new[] { "smtp#1" }));
+        }
+
+        [Theory]
+        [InlineData("relay", "relay#2")]
+        [InlineData("x#1", "x")]
+        public void A_name_that_only_looks_like_a_namesakes_is_matched_exactly(string taking, string failing)
+        {
+            var took = new MemoryBackend(taking);
+            var owed = new MemoryBackend(failing);
+            var root = new CompositeBackend("root", new MailBackend[] { took, owed }, DeliveryPolicy.All);
+
+            Assert.Equal(new[] { took }, DeliveredBackendNames.Among(new[] { taking }, root));
+            Assert.Equal(new[] { owed }, DeliveredBackendNames.Among(new[] { failing }, root));
+            Assert.Equal(new[] { failing }, DeliveredBackendNames.Except(new[] { failing }, new[] { taking }));
+            var result = Deliver(root, taking);
+            Assert.Equal(new[] { DeliveryStatus.Skipped, DeliveryStatus.Sent }, result.Results.Select(r => r.Status));
+            Assert.Equal(1, owed.Count);
+        }
+
+        [Fact]
+        public void A_namesakes_name_means_the_one_backend_of_that_name_left_unless_one_is_named_so()
+        {
+            var smtp = new MemoryBackend("smtp");
+            var alone = new CompositeBackend("root", new MailBackend[] { smtp }, DeliveryPolicy.All);
+            Assert.Equal(new[] { smtp }, DeliveredBackendNames.Among(new[] { "smtp#2" }, alone));
+
+            var literal = new MemoryBackend("smtp#2");
+            var both = new CompositeBackend("root", new MailBackend[] { smtp, literal }, DeliveryPolicy.All);
+            Assert.Equal(new[] { literal }, DeliveredBackendNames.Among(new[] { "smtp#2" }, both));
+        }
+
+        [Fact]
+        public void Namesakes_given_in_another_order_are_owed_the_message_never_skipped_in_each_others_place()
+        {
+            var d1 = new DirectoryBackend("dir", "/spool-test/d1");
+            var d2 = new DirectoryBackend("dir", "/spool-test/d2");
+            var whereSent = new Dictionary<string, string> { ["dir#1"] = d1.Description, ["dir#2"] = d2.Description };
+            var inOrder = new CompositeBackend("root", new MailBackend[] { d1, d2 }, DeliveryPolicy.All);
+            var swapped = new CompositeBackend("root", new MailBackend[] { d2, d1 }, DeliveryPolicy.All);
+
+            Assert.Equal(new[] { "dir#1" }, DeliveredBackendNames.TookIt(new[] { "dir#1" }, whereSent, inOrder));
+            Assert.Equal(new[] { "dir#2" }, DeliveredBackendNames.OwedTo(new[] { "dir#2" }, whereSent, inOrder));
+            Assert.Empty(DeliveredBackendNames.TookIt(new[] { "dir#1" }, whereSent, swapped));
+            Assert.Equal(new[] { "dir#2", "dir#1" }, DeliveredBackendNames.OwedTo(new[] { "dir#2" }, whereSent, swapped));
+            var noRecord = new Dictionary<string, string>();
+            Assert.Equal(new[] { "dir#1" }, DeliveredBackendNames.TookIt(new[] { "dir#1" }, noRecord, swapped));
         }
     }
 }

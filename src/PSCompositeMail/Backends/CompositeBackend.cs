@@ -41,6 +41,11 @@ namespace PSCompositeMail.Backends
         internal string LedgerName(MailBackend backend) =>
             (_ledgerNames ??= LedgerNames()).TryGetValue(backend, out var name) ? name : backend.Name;
 
+        /// <summary>Where each namesake under this one sends, by its ledger name ('smtp#2'): see <see cref="LedgerName"/>.</summary>
+        internal IReadOnlyDictionary<string, string> NamesakeDescriptions() =>
+            Descendants().Distinct().Where(b => !string.Equals(LedgerName(b), b.Name, StringComparison.OrdinalIgnoreCase))
+                .ToDictionary(LedgerName, b => b.Description, StringComparer.OrdinalIgnoreCase);
+
         private Dictionary<MailBackend, string> LedgerNames()
         {
             var names = new Dictionary<MailBackend, string>();

@@ -56,6 +56,7 @@ namespace PSCompositeMail.Sending
         public void UseBackends(IEnumerable<MailBackend> backends)
         {
             _root = new CompositeBackend(RootName, backends, _settings.Policy);
+            _undelivered.NamesakeDescriptions = _root.NamesakeDescriptions();
             if (_settings.Logs.Count == 0)
             {
                 _logs = _root.Backends.SelectMany(ProfileLogs).Distinct(StringComparer.Ordinal).Select(path => new MessageLog(path)).ToArray();
@@ -227,6 +228,7 @@ namespace PSCompositeMail.Sending
                 throw;
             }
 
+            claim?.ReadLedgerFor(_root!);
             if (claim is not null && !_settings.IncludeDeliveredBackends)
             {
                 // A resend through none of the backends the item is owed to would deliver nothing it still needs.

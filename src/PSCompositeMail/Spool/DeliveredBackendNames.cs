@@ -40,17 +40,58 @@ namespace PSCompositeMail.Spool
 
         /// <summary>The backends under <paramref name="root"/> that <paramref name="names"/> (a ledger) mean.</summary>
         public static IEnumerable<MailBackend> Among(IEnumerable<string> names, CompositeBackend root) =>
-            root.Descendants().Where(b => names.Any(name => Same(name, root.LedgerName(b))));
+            root.Descendants().Distinct().Where(b => names.Any(name => Means(name, b, root)));
 
         /// <summary>
-        /// Whether two ledger names mean the same backend: the same name, or a plain name and a namesake's 'name#k'.
-        /// A plain name for a name that backends share comes from a ledger written before namesakes were told apart,
-        /// which cannot say which one it meant; a 'name#k' where the backends of this run have one 'name' means that one.
+        /// The backends of a ledger that took the message, in the ledger names of those under <paramref name="root"/> (the
+        /// resend's), so that they compare exactly from then on. A namesake counts only where it sends as recorded in
+        /// <paramref name="whereSent"/>: namesakes given in another order are owed the message (at worst a second copy), never
+        /// skipped in each other's place. A name that means none of them is kept as it is.
         /// </summary>
-        public static bool Same(string left, string right) =>
-            string.Equals(left, right, StringComparison.OrdinalIgnoreCase) ||
-            string.Equals(left, PlainName(right), StringComparison.OrdinalIgnoreCase) ||
-            string.Equals(PlainName(left), right, StringComparison.OrdinalIgnoreCase);
+        public static string[] TookIt(IEnumerable<string> names, IReadOnlyDictionary<string, string> whereSent, CompositeBackend root) =>
+            names.SelectMany(name =>
+                {
+                    var meant = Among(new[] { name }, root).ToArray();
+                    return meant.Length == 0
+                        ? new[] { name }
+                        : meant.Where(b => !whereSent.TryGetValue(name, out var where) || where == b.Description).Select(root.LedgerName);
+                })
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToArray();
+
+        /// <summary>
+        /// The backends of a ledger that are owed the message, in the ledger names of those under <paramref name="root"/>:
+        /// those the names mean, and each namesake that sends where <paramref name="whereSent"/> recorded one of them did.
+        /// A name that means none of them is kept as it is.
+        /// </summary>
+        public static string[] OwedTo(IEnumerable<string> names, IReadOnlyDictionary<string, string> whereSent, CompositeBackend root) =>
+            names.SelectMany(name =>
+                {
+                    var sentThere = whereSent.TryGetValue(name, out var where)
+                        ? root.Descendants().Where(b => Same(b.Name, PlainName(name)) && b.Description == where)
+                        : Enumerable.Empty<MailBackend>();
+                    return Among(new[] { name }, root).Concat(sentThere).Select(root.LedgerName).DefaultIfEmpty(name);
+                })
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToArray();
+
+        /// <summary>
+        /// Whether ledger entry <paramref name="name"/> means <paramref name="backend"/> under <paramref name="root"/>: its
+        /// ledger name, made as when sending, exactly. Beside that, a plain name from a ledger written before namesakes were
+        /// told apart, which cannot say which one it meant, means every namesake of that name; and a namesake's 'name#k'
+        /// means the one backend this run has of that name, unless a backend here is named 'name#k' itself (then a
+        /// backend named 'relay' is never taken for one named 'relay#2').
+        /// </summary>
+        private static bool Means(string name, MailBackend backend, CompositeBackend root)
+        {
+            var ledgerName = root.LedgerName(backend);
+            return Same(name, ledgerName) ||
+                Same(name, backend.Name) ||
+                (Same(PlainName(name), ledgerName) && !root.Descendants().Any(other => Same(name, root.LedgerName(other))));
+        }
+
+        /// <summary>Whether two ledger names, made from the same backends, are the same (in any letter case).</summary>
+        public static bool Same(string left, string right) => string.Equals(left, right, StringComparison.OrdinalIgnoreCase);
 
         /// <summary>The names of <paramref name="names"/> that none of <paramref name="others"/> means.</summary>
         public static string[] Except(IEnumerable<string> names, IEnumerable<string> others) =>

@@ -52,7 +52,7 @@ namespace PSCompositeMail.Spool
         /// written.</summary>
         /// <param name="deliveredBackends">The backends that took it all the same: a resend skips them.</param>
         public string Add(IOutgoingMessage message, IEnumerable<string> failedBackends, IEnumerable<string> deliveredBackends, string policy,
-            string error, IReadOnlyList<string>? owedRecipients = null)
+            string error, IReadOnlyList<string>? owedRecipients = null, IReadOnlyDictionary<string, string>? namesakeDescriptions = null)
         {
             var now = _utcNow();
             var id = AtomicFile.NewName(now.UtcDateTime, string.Empty);
@@ -69,6 +69,7 @@ namespace PSCompositeMail.Spool
                 Attempts = 1,
                 FirstFailure = now,
                 LastFailure = now,
+                NamesakeDescriptions = namesakeDescriptions ?? new Dictionary<string, string>(),
             };
             return AtomicFile.Write(
                 Path,

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using PSCompositeMail.Backends;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Results;
 
@@ -101,6 +102,22 @@ namespace PSCompositeMail.Spool
         /// only once they have. Empty for an item that names none (nothing is owed to a particular backend).
         /// </summary>
         public IReadOnlyList<string> OwedBackends => DeliveredBackendNames.Except(Metadata.FailedBackends, Metadata.DeliveredBackends);
+
+        /// <summary>
+        /// Reads the item's ledger in the ledger names of the backends under <paramref name="root"/>, those the resend
+        /// sends through (see <see cref="DeliveredBackendNames.TookIt"/>), so that the names compare exactly from then on.
+        /// </summary>
+        public void ReadLedgerFor(CompositeBackend root)
+        {
+            var whereSent = Metadata.NamesakeDescriptions;
+            Metadata.FailedBackends = DeliveredBackendNames.OwedTo(Metadata.FailedBackends, whereSent, root);
+            Metadata.DeliveredBackends = DeliveredBackendNames.TookIt(Metadata.DeliveredBackends, whereSent, root);
+            // From now on the names are the resend's; a name none of its backends has keeps where it sent.
+            var names = root.Descendants().Select(root.LedgerName).ToArray();
+            Metadata.NamesakeDescriptions = whereSent.Where(n => !names.Contains(n.Key, StringComparer.OrdinalIgnoreCase))
+                .Concat(root.NamesakeDescriptions())
+                .ToDictionary(n => n.Key, n => n.Value, StringComparer.OrdinalIgnoreCase);
+        }
 
         /// <summary>
         /// The backends still owed the message after a resend that <paramref name="deliveredNow"/> took, or null when

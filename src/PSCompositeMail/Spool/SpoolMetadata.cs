@@ -38,6 +38,13 @@ namespace PSCompositeMail.Spool
         /// <summary>Backends (by name, composites included) that took the message on an earlier attempt: a resend skips them.</summary>
         public IReadOnlyList<string> DeliveredBackends { get; set; } = Array.Empty<string>();
 
+        /// <summary>
+        /// Where each namesake in the ledger ('smtp#2') sent, by its description (which holds no secret): a resend takes a
+        /// namesake for the one that took the message only when this matches too, so namesakes given in another order are
+        /// never skipped in each other's place. Empty in items written before it was recorded.
+        /// </summary>
+        public IReadOnlyDictionary<string, string> NamesakeDescriptions { get; set; } = new Dictionary<string, string>();
+
         public string Policy { get; set; } = string.Empty;
 
         public string Error { get; set; } = string.Empty;
@@ -69,6 +76,9 @@ namespace PSCompositeMail.Spool
                 LastFailure = LastFailure.ToString("o", CultureInfo.InvariantCulture),
                 MessageLength = Digest?.Length ?? throw new InvalidOperationException("Spool metadata is written with the digest of its .eml."),
                 MessageSha256 = Digest.Sha256,
+                Namesakes = NamesakeDescriptions.Count == 0
+                    ? null
+                    : NamesakeDescriptions.Select(n => new Namesake { Name = n.Key, Description = n.Value }).ToArray(),
             };
             using var buffer = new MemoryStream();
             Serializer.WriteObject(buffer, document);
@@ -141,6 +151,10 @@ namespace PSCompositeMail.Spool
                 FirstFailure = ParseTime(document.FirstFailure) ?? DateTimeOffset.MinValue,
                 LastFailure = ParseTime(document.LastFailure) ?? DateTimeOffset.MinValue,
                 Digest = new MessageDigest(document.MessageLength, document.MessageSha256!),
+                NamesakeDescriptions = (document.Namesakes ?? Array.Empty<Namesake>())
+                    .Where(n => n.Name is not null && n.Description is not null)
+                    .GroupBy(n => n.Name!, StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(n => n.Key, n => n.First().Description!, StringComparer.OrdinalIgnoreCase),
             };
         }
 
@@ -194,6 +208,20 @@ namespace PSCompositeMail.Spool
 
             [DataMember(Name = "messageSha256", IsRequired = true, Order = 13)]
             public string? MessageSha256 { get; set; }
+
+            [DataMember(Name = "namesakes", EmitDefaultValue = false, Order = 14)]
+            public Namesake[]? Namesakes { get; set; }
+        }
+
+        /// <summary>A namesake's ledger name and where it sent.</summary>
+        [DataContract]
+        internal sealed class Namesake
+        {
+            [DataMember(Name = "name", Order = 0)]
+            public string? Name { get; set; }
+
+            [DataMember(Name = "description", Order = 1)]
+            public string? Description { get; set; }
         }
     }
 }

@@ -26,6 +26,9 @@ namespace PSCompositeMail.Spool
             _maxAttempts = maxAttempts;
         }
 
+        /// <summary>Where each namesake among the backends sent (see <see cref="SpoolMetadata.NamesakeDescriptions"/>), for new items.</summary>
+        public IReadOnlyDictionary<string, string> NamesakeDescriptions { get; set; } = new Dictionary<string, string>();
+
         /// <param name="delivered">The backends that took the message on this attempt (see <see cref="DeliveredBackendNames"/>).</param>
         /// <param name="historyIgnored">-IncludeDeliveredBackends: the resend's policy alone decides, whatever failed the item before.</param>
         public Settlement Settle(IOutgoingMessage message, BackendResult outcome, SpoolClaim? claim, IReadOnlyList<string> delivered,
@@ -77,7 +80,8 @@ namespace PSCompositeMail.Spool
 
             try
             {
-                return Spooled(outcome.Results, _spool.Add(message, failed, delivered, _policy, error, owed), poisoned: false, error);
+                var spooled = _spool.Add(message, failed, delivered, _policy, error, owed, NamesakeDescriptions);
+                return Spooled(outcome.Results, spooled, poisoned: false, error);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -119,7 +123,8 @@ namespace PSCompositeMail.Spool
 
             try
             {
-                var spooled = _spool.Add(message, DeliveredBackendNames.Except(backends, delivered), delivered, _policy, reason);
+                var owedBackends = DeliveredBackendNames.Except(backends, delivered);
+                var spooled = _spool.Add(message, owedBackends, delivered, _policy, reason, namesakeDescriptions: NamesakeDescriptions);
                 return Spooled(NoResults, spooled, poisoned: false, reason);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
