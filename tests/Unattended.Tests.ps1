@@ -17,6 +17,14 @@ BeforeAll {
         $backup = New-MailBackend -Smtp -Name backup -SmtpServer 127.0.0.1 -Port $ClosedPort -Security None -RetryCount 0
         New-MailBackend -Composite -Name relays -Backend $primary, $backup -Policy Failover
     }
+    function New-SampleArguments {
+        <# The scheduled-task sample's arguments for a profile with one SMTP relay (on a port nothing listens on, unless
+           given) and a spool of its own; -More adds the sample's other parameters. #>
+        param([string] $Name, [int] $Port = (Get-FreeTcpPort), [string[]] $More = @())
+        $profileFile = Join-Path $TestDrive "$Name.psd1"
+        Set-Content $profileFile "@{ Nightly = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $Port; Security = 'None'; RetryCount = 0 } ) } }"
+        @('-ProfilePath', $profileFile, '-Environment', 'Nightly', '-ModulePath', $ModulePath, '-SpoolDirectory', (Join-Path $TestDrive "$Name-spool")) + $More
+    }
 }
 
 Describe 'Reason' {
@@ -733,10 +741,8 @@ Describe 'The scheduled-task sample through an outage' {
 
     It 'exits 2 while a resend claim is stuck longer than -MaxAge, and names it under Needs attention' {
         $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
-        $profileFile = Join-Path $TestDrive 'stuck.psd1'
-        Set-Content $profileFile "@{ Down = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+        $arguments = New-SampleArguments stuck -More '-MaxAge', '01:00:00'
         $spool = Join-Path $TestDrive 'stuck-spool'
-        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Down', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool, '-MaxAge', '01:00:00'
         (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
         # Held by a process that runs (this one), for two hours: a listing leaves it alone, and it is not late by its age.
         $item = Get-ChildItem $spool -Filter *.eml
@@ -749,10 +755,8 @@ Describe 'The scheduled-task sample through an outage' {
 
     It 'exits 1 when a message went to the poison folder' {
         $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
-        $profileFile = Join-Path $TestDrive 'broken.psd1'
-        Set-Content $profileFile "@{ Broken = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+        $arguments = New-SampleArguments poison
         $spool = Join-Path $TestDrive 'poison-spool'
-        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
         (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
         $null = Get-MailSpool $spool | Send-CompositeMail -Backend (New-MailBackend -ScriptBlock { throw 'no' } -Name relay) -MaxAttempts 1 -ErrorAction SilentlyContinue
         $run = Invoke-TestPwsh -File $Sample -Arguments $arguments
@@ -761,10 +765,8 @@ Describe 'The scheduled-task sample through an outage' {
     }
     It 'exits 1 while a damaged item waits in the damaged folder, not only in the run that set it aside; Test-MailSpool counts and names it' {
         $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
-        $profileFile = Join-Path $TestDrive 'damaged.psd1'
-        Set-Content $profileFile "@{ Broken = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $(Get-FreeTcpPort); Security = 'None'; RetryCount = 0 } ) } }"
+        $arguments = New-SampleArguments damaged
         $spool = Join-Path $TestDrive 'damaged-spool'
-        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Broken', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
         (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
         $item = Get-MailSpool $spool
         Remove-Item (Join-Path $spool "$($item.Id).meta")
@@ -785,10 +787,8 @@ Describe 'The scheduled-task sample through an outage' {
         # the whole resend pipeline, so no older message went out, in this run or any later one.
         $Sample = Join-Path $PSScriptRoot '../examples/scheduled-task.ps1'
         $relayPort = Get-FreeTcpPort
-        $profileFile = Join-Path $TestDrive 'lone-meta.psd1'
-        Set-Content $profileFile "@{ Nightly = @{ Backends = @( @{ Type = 'Smtp'; Name = 'relay'; SmtpServer = '127.0.0.1'; Port = $relayPort; Security = 'None'; RetryCount = 0 } ) } }"
+        $arguments = New-SampleArguments lone-meta -Port $relayPort
         $spool = Join-Path $TestDrive 'lone-meta-spool'
-        $arguments = '-ProfilePath', $profileFile, '-Environment', 'Nightly', '-ModulePath', $ModulePath, '-SpoolDirectory', $spool
         (Invoke-TestPwsh -File $Sample -Arguments $arguments).ExitCode | Should -Be 0
         $older = Get-MailSpool $spool
         $lone = Join-Path $spool ('{0}.meta' -f ($older.Id -replace '.$', { if ($_.Value -eq '0') { '1' } else { '0' } }))
