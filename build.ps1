@@ -87,6 +87,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $publish "$ModuleName.dll") $StagingPath
     Get-ChildItem $publish -Filter *.dll | Where-Object { $_.Name -notin $providedByHost -and $_.Name -ne "$ModuleName.dll" } |
         Copy-Item -Destination $bin
+    Build-ReadyToRunImages $StagingPath
     Copy-Item (Join-Path $Root "$ModuleName.psd1") $StagingPath
     Copy-Item (Join-Path $Root "src/$ModuleName/*.Format.ps1xml") $StagingPath
     $help = Join-Path $StagingPath 'en-US'
@@ -96,6 +97,46 @@ function Invoke-Build {
         '-SourcePath', (Join-Path $Root 'docs/en-US'), '-OutputFile', (Join-Path $help "$ModuleName.dll-Help.xml"))
     if ($LASTEXITCODE -ne 0) { throw 'The help could not be built.' }
     Write-Host "Staged $ModuleName $version into $StagingPath"
+}
+
+# PowerShell 7 loads the libraries a plain send needs from bin/<rid>/ when that folder matches its OS and architecture:
+# ReadyToRun images of the IL in bin/, so a fresh process JIT-compiles far less before its first message
+# (bench/profile.md, "Start-up"). bin/ keeps the IL, for Windows PowerShell 5.1 and every other platform, and for the
+# libraries only some backends load (BouncyCastle, MSAL, Google, DnsClient...). PSCompositeMail.dll stays IL too: both
+# PowerShells load it from the module's root.
+$ReadyToRunAssemblies = 'PSCompositeMail.Engine', 'MimeKit', 'MailKit', 'Polly.Core', 'Microsoft.Bcl.AsyncInterfaces', 'Microsoft.Bcl.TimeProvider'
+$ReadyToRunTargets = 'linux-x64', 'win-x64', 'osx-arm64'
+
+function Build-ReadyToRunImages {
+    param([string] $ModulePath)
+    # The SDK restores crossgen2 for this machine and each target's runtime pack for build/ReadyToRun, then says where.
+    $project = Join-Path $Root 'build/ReadyToRun/ReadyToRun.csproj'
+    Invoke-Native dotnet @('restore', $project, '--nologo', '-v', 'quiet')
+    $bin = Join-Path $ModulePath 'bin'
+    foreach ($rid in $ReadyToRunTargets) {
+        $json = Invoke-Native dotnet @('msbuild', $project, '-nologo', "-p:RuntimeIdentifier=$rid", '-t:ResolveFrameworkReferences',
+            '-t:ResolveReadyToRunCompilers', '-getItem:Crossgen2Tool', '-getItem:ResolvedCrossgen2Pack', '-getItem:ResolvedRuntimePack')
+        $items = ($json -join "`n" | ConvertFrom-Json).Items
+        $crossgen2 = $items.Crossgen2Tool[0]
+        $runtimePack = ($items.ResolvedRuntimePack | Where-Object FrameworkName -EQ 'Microsoft.NETCore.App').PackageDirectory
+        $framework = Get-ChildItem (Join-Path $runtimePack "runtimes/$rid/lib") -Directory | Select-Object -First 1
+        # Compiled once per IL file and crossgen2 version: the staging folder is rebuilt on every build.
+        $cache = Join-Path $Root "out/readytorun/$($items.ResolvedCrossgen2Pack[0].NuGetPackageVersion)/$rid"
+        $null = New-Item -ItemType Directory -Path $cache, (Join-Path $bin $rid) -Force
+        foreach ($name in $ReadyToRunAssemblies) {
+            $il = Join-Path $bin "$name.dll"
+            $image = Join-Path $cache "$name-$((Get-FileHash $il).Hash.Substring(0, 16)).dll"
+            if (-not (Test-Path $image)) {
+                # In a response file: PowerShell would expand the references' wildcards into crossgen2 inputs.
+                $arguments = "$image.rsp"
+                Set-Content $arguments @($il, '-o', $image, "--targetos:$($crossgen2.TargetOS)", "--targetarch:$($crossgen2.TargetArch)", '-O',
+                    '-r', (Join-Path $framework.FullName '*.dll'), '-r', (Join-Path $bin '*.dll'), '-r', (Join-Path $ModulePath "$ModuleName.dll"),
+                    '-r', (Join-Path $PSHOME '*.dll'))
+                $null = Invoke-Native $crossgen2.Identity @("@$arguments")
+            }
+            Copy-Item $image (Join-Path $bin "$rid/$name.dll")
+        }
+    }
 }
 
 function Install-TestTools {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
 namespace PSCompositeMail.Hosting
@@ -10,18 +11,22 @@ namespace PSCompositeMail.Hosting
     /// <summary>
     /// The module's own load context (PowerShell 7): it serves the engine and the mail libraries from the bin
     /// folder and leaves everything else, this module's public assembly and the framework included, to
-    /// PowerShell's context, so the types users see have one identity.
+    /// PowerShell's context, so the types users see have one identity. An assembly in bin/&lt;rid&gt;/ for the running OS
+    /// and process architecture (a ReadyToRun image the build made, linux-x64 for example) is taken before its IL twin
+    /// in bin/: the same assembly, with most of its code already compiled.
     /// </summary>
     internal sealed class EngineLoadContext : AssemblyLoadContext
     {
         private static readonly object Gate = new object();
         private static EngineLoadContext? _instance;
         private readonly string _folder;
+        private readonly string? _nativeFolder;
         private readonly HashSet<string> _platform;
 
         private EngineLoadContext(string folder)
         {
             _folder = folder;
+            _nativeFolder = RuntimeIdentifier is { } rid ? Path.Combine(folder, rid) : null;
             var trusted = AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? string.Empty;
             _platform = new HashSet<string>(
                 trusted.Split(Path.PathSeparator).Where(p => p.Length > 0).Select(Path.GetFileNameWithoutExtension),
@@ -41,14 +46,33 @@ namespace PSCompositeMail.Hosting
         protected override Assembly? Load(AssemblyName assemblyName)
         {
             var name = assemblyName.Name ?? string.Empty;
-            var candidate = Path.Combine(_folder, name + ".dll");
             // This module's public assembly is PowerShell's: one identity for the types users see.
-            if (_platform.Contains(name) || name == typeof(EngineLoadContext).Assembly.GetName().Name || !File.Exists(candidate))
+            if (_platform.Contains(name) || name == typeof(EngineLoadContext).Assembly.GetName().Name)
             {
                 return null;
             }
 
-            return LoadFromAssemblyPath(candidate);
+            var image = _nativeFolder is null ? null : Path.Combine(_nativeFolder, name + ".dll");
+            if (image is not null && File.Exists(image))
+            {
+                return LoadFromAssemblyPath(image);
+            }
+
+            var il = Path.Combine(_folder, name + ".dll");
+            return File.Exists(il) ? LoadFromAssemblyPath(il) : null;
+        }
+
+        /// <summary>The runtime identifier of this OS and process architecture (linux-x64, win-x64, osx-arm64...); null for an OS the build makes no images for.</summary>
+        internal static string? RuntimeIdentifier
+        {
+            get
+            {
+                var os = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win"
+                    : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx"
+                    : RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "linux"
+                    : null;
+                return os is null ? null : os + "-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+            }
         }
     }
 }
