@@ -267,8 +267,97 @@ foreach (`$context in [System.Runtime.Loader.AssemblyLoadContext]::All) {
 }
 "@
         $run = Invoke-TestPwsh -File $probe
-        $run.Output | Should -Match 'polly in module from .*bin[\\/]Polly\.Core\.dll'
+        $run.Output | Should -Match 'polly in module from .*bin[\\/]([a-z]+-[a-z0-9]+[\\/])?Polly\.Core\.dll'
         $run.Output | Should -Not -Match 'polly in default'
+    }
+}
+
+Describe 'ReadyToRun images' {
+    BeforeAll {
+        . $PSScriptRoot/smtp.ps1
+        $script:ImageNames = 'PSCompositeMail.Engine', 'MimeKit', 'MailKit', 'Polly.Core', 'Microsoft.Bcl.AsyncInterfaces', 'Microsoft.Bcl.TimeProvider'
+        $script:LocalRid = '{0}-{1}' -f $(if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }),
+            [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+
+        # What a PE file's headers say: the machine it is for, and whether it carries ReadyToRun code (a managed native
+        # header whose signature is 'RTR').
+        function Get-ReadyToRunTarget([string] $Path) {
+            $reader = [System.Reflection.PortableExecutable.PEReader]::new([IO.File]::OpenRead($Path))
+            try {
+                $native = $reader.PEHeaders.CorHeader.ManagedNativeHeaderDirectory
+                $signature = if ($native.Size -ge 4) { [BitConverter]::ToUInt32($reader.GetSectionData($native.RelativeVirtualAddress).GetContent(0, 4), 0) }
+                $machine = [int]$reader.PEHeaders.CoffHeader.Machine
+                # crossgen2 marks an image for another OS than Windows by XOR-ing the machine with that OS's value.
+                $os = @{ 0 = 'win'; 0x7B79 = 'linux'; 0x4644 = 'osx' }
+                $arch = @{ 0x8664 = 'x64'; 0xAA64 = 'arm64' }
+                $target = foreach ($o in $os.Keys) { foreach ($a in $arch.Keys) { if (($a -bxor $o) -eq $machine) { "$($os[$o])-$($arch[$a])" } } }
+                [pscustomobject]@{ ReadyToRun = $signature -eq 0x00525452; Target = $target }
+            }
+            finally { $reader.Dispose() }
+        }
+    }
+
+    It 'loads the engine, MimeKit and MailKit from bin''s folder for this OS and architecture, and those are ReadyToRun images for it' {
+        $server = Start-TestSmtpServer
+        try {
+            $probe = Join-Path $TestDrive 'r2r.ps1'
+            Set-Content $probe @"
+Import-Module '$ModulePath'
+`$null = Send-CompositeMail -SmtpServer 127.0.0.1 -Port $($server.Port) -From a@example.com -To b@example.com -Subject r2r -Body b
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -in 'PSCompositeMail.Engine', 'MimeKit', 'MailKit' } | ForEach-Object { 'loaded ' + `$_.Location }
+"@
+            $run = Invoke-TestPwsh -File $probe
+            (Get-TestSmtpMessage $server).Message.Subject | Should -Be 'r2r'
+            $loaded = @([regex]::Matches($run.Output, '(?m)^loaded (.+?)\s*$') | ForEach-Object { $_.Groups[1].Value })
+            $loaded | Should -HaveCount 3
+            foreach ($path in $loaded) {
+                Split-Path (Split-Path $path -Parent) -Leaf | Should -Be $LocalRid -Because "$path should come from bin/$LocalRid"
+                $image = Get-ReadyToRunTarget $path
+                $image.ReadyToRun | Should -BeTrue -Because "$path should be a ReadyToRun image"
+                $image.Target | Should -Be $LocalRid
+            }
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'ships ReadyToRun images for <_> with the identity of their IL twins in bin/' -ForEach 'linux-x64', 'win-x64', 'osx-arm64' {
+        foreach ($name in $ImageNames) {
+            $image = Join-Path $ModulePath "bin/$_/$name.dll"
+            $il = Join-Path $ModulePath "bin/$name.dll"
+            $image | Should -Exist
+            $headers = Get-ReadyToRunTarget $image
+            $headers.ReadyToRun | Should -BeTrue -Because "$image should be a ReadyToRun image"
+            $headers.Target | Should -Be $_
+            (Get-ReadyToRunTarget $il).ReadyToRun | Should -BeFalse -Because 'bin/ keeps the IL for Windows PowerShell and other platforms'
+            $imageName = [System.Reflection.AssemblyName]::GetAssemblyName($image)
+            $ilName = [System.Reflection.AssemblyName]::GetAssemblyName($il)
+            $imageName.FullName | Should -Be $ilName.FullName
+        }
+    }
+
+    It 'keeps PSCompositeMail.dll IL, for both PowerShells' {
+        (Get-ReadyToRunTarget (Join-Path $ModulePath 'PSCompositeMail.dll')).ReadyToRun | Should -BeFalse
+    }
+
+    It 'sends with the IL in bin/ when bin has no folder for this OS and architecture' {
+        $copy = Join-Path $TestDrive 'il-only/PSCompositeMail'
+        $null = New-Item -ItemType Directory (Split-Path $copy)
+        Copy-Item $ModulePath $copy -Recurse
+        Get-ChildItem (Join-Path $copy 'bin') -Directory | Remove-Item -Recurse -Force
+        $server = Start-TestSmtpServer
+        try {
+            $probe = Join-Path $TestDrive 'il.ps1'
+            Set-Content $probe @"
+Import-Module '$copy'
+Send-CompositeMail -SmtpServer 127.0.0.1 -Port $($server.Port) -From a@example.com -To b@example.com -Subject fallback -Body b
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'MailKit' } | ForEach-Object { 'loaded ' + `$_.Location }
+"@
+            $run = Invoke-TestPwsh -File $probe
+            $run.ExitCode | Should -Be 0
+            $run.Output | Should -Match ('loaded ' + [regex]::Escape((Join-Path $copy 'bin/MailKit.dll')))
+            (Get-TestSmtpMessage $server).Message.Subject | Should -Be 'fallback'
+        }
+        finally { Stop-TestSmtpServer $server }
     }
 }
 
