@@ -102,9 +102,9 @@ function Invoke-Build {
 # PowerShell 7 loads the libraries a plain send needs from bin/<rid>/ when that folder matches its OS and architecture:
 # ReadyToRun images of the IL in bin/, so a fresh process JIT-compiles far less before its first message
 # (bench/profile.md, "Start-up"). bin/ keeps the IL, for Windows PowerShell 5.1 and every other platform, and for the
-# libraries only some backends load (BouncyCastle, MSAL, Google, DnsClient...). PSCompositeMail.dll stays IL too: both
-# PowerShells load it from the module's root.
-$ReadyToRunAssemblies = 'PSCompositeMail.Engine', 'MimeKit', 'MailKit', 'Polly.Core', 'Microsoft.Bcl.AsyncInterfaces', 'Microsoft.Bcl.TimeProvider'
+# libraries only some backends load (BouncyCastle, MSAL, Google, DnsClient...). Microsoft.Bcl.AsyncInterfaces, which a
+# send needs too, is PowerShell's own. PSCompositeMail.dll stays IL: both PowerShells load it from the module's root.
+$ReadyToRunAssemblies = 'PSCompositeMail.Engine', 'MimeKit', 'MailKit', 'Polly.Core', 'Microsoft.Bcl.TimeProvider'
 $ReadyToRunTargets = 'linux-x64', 'win-x64', 'osx-arm64'
 
 function Build-ReadyToRunImages {

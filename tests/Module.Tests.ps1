@@ -275,7 +275,7 @@ foreach (`$context in [System.Runtime.Loader.AssemblyLoadContext]::All) {
 Describe 'ReadyToRun images' {
     BeforeAll {
         . $PSScriptRoot/smtp.ps1
-        $script:ImageNames = 'PSCompositeMail.Engine', 'MimeKit', 'MailKit', 'Polly.Core', 'Microsoft.Bcl.AsyncInterfaces', 'Microsoft.Bcl.TimeProvider'
+        $script:ImageNames = 'PSCompositeMail.Engine', 'MimeKit', 'MailKit', 'Polly.Core', 'Microsoft.Bcl.TimeProvider'
         $script:LocalRid = '{0}-{1}' -f $(if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }),
             [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
 
@@ -337,6 +337,29 @@ Import-Module '$ModulePath'
 
     It 'keeps PSCompositeMail.dll IL, for both PowerShells' {
         (Get-ReadyToRunTarget (Join-Path $ModulePath 'PSCompositeMail.dll')).ReadyToRun | Should -BeFalse
+    }
+
+    It 'loads nothing but PSCompositeMail.dll at import, and only the mail libraries a plain send needs on the first send' {
+        $server = Start-TestSmtpServer
+        try {
+            $probe = Join-Path $TestDrive 'loads.ps1'
+            Set-Content $probe @"
+`$before = [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.FullName }
+Import-Module '$ModulePath'
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.FullName -notin `$before } | ForEach-Object { 'import loaded ' + `$_.GetName().Name }
+`$before = [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.FullName }
+Send-CompositeMail -SmtpServer 127.0.0.1 -Port $($server.Port) -From a@example.com -To b@example.com -Subject loads -Body b
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.FullName -notin `$before } | ForEach-Object { 'send loaded ' + `$_.GetName().Name + ' from ' + `$_.Location }
+"@
+            $run = Invoke-TestPwsh -File $probe
+            (Get-TestSmtpMessage $server).Message.Subject | Should -Be 'loads'
+            @([regex]::Matches($run.Output, '(?m)^import loaded (\S+)') | ForEach-Object { $_.Groups[1].Value }) | Should -Be 'PSCompositeMail'
+            # Of what the module ships, a plain send takes only these: signing, token, DNS and report libraries wait for a backend or cmdlet that uses them.
+            $fromModule = @([regex]::Matches($run.Output, '(?m)^send loaded (\S+) from (.+?)\s*$') |
+                Where-Object { $_.Groups[2].Value.StartsWith($ModulePath) } | ForEach-Object { $_.Groups[1].Value } | Sort-Object)
+            $fromModule | Should -Be ($ImageNames | Sort-Object)
+        }
+        finally { Stop-TestSmtpServer $server }
     }
 
     It 'sends with the IL in bin/ when bin has no folder for this OS and architecture' {
