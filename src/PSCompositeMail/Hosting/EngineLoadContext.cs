@@ -20,13 +20,13 @@ namespace PSCompositeMail.Hosting
         private static readonly object Gate = new object();
         private static EngineLoadContext? _instance;
         private readonly string _folder;
-        private readonly string? _nativeFolder;
+        private readonly string? _imageFolder;
         private readonly HashSet<string> _platform;
 
         private EngineLoadContext(string folder)
         {
             _folder = folder;
-            _nativeFolder = RuntimeIdentifier is { } rid ? Path.Combine(folder, rid) : null;
+            _imageFolder = RuntimeIdentifier is { } rid ? Path.Combine(folder, rid) : null;
             var trusted = AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? string.Empty;
             _platform = new HashSet<string>(
                 trusted.Split(Path.PathSeparator).Where(p => p.Length > 0).Select(Path.GetFileNameWithoutExtension),
@@ -52,7 +52,7 @@ namespace PSCompositeMail.Hosting
                 return null;
             }
 
-            var image = _nativeFolder is null ? null : Path.Combine(_nativeFolder, name + ".dll");
+            var image = _imageFolder is null ? null : Path.Combine(_imageFolder, name + ".dll");
             if (image is not null && File.Exists(image))
             {
                 return LoadFromAssemblyPath(image);
@@ -62,8 +62,11 @@ namespace PSCompositeMail.Hosting
             return File.Exists(il) ? LoadFromAssemblyPath(il) : null;
         }
 
-        /// <summary>The runtime identifier of this OS and process architecture (linux-x64, win-x64, osx-arm64...); null for an OS the build makes no images for.</summary>
-        internal static string? RuntimeIdentifier
+        /// <summary>
+        /// The runtime identifier of this OS and process architecture (linux-x64, win-x64, osx-arm64...); null for an
+        /// OS the build makes no images for.
+        /// </summary>
+        private static string? RuntimeIdentifier
         {
             get
             {
