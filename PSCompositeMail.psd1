@@ -1,6 +1,6 @@
 @{
     RootModule           = 'PSCompositeMail.dll'
-    ModuleVersion = '0.5.0'
+    ModuleVersion = '0.6.0'
     CompatiblePSEditions = @('Desktop', 'Core')
     GUID                 = '5b0c3d4e-8a51-4f0e-9a3c-2f6d7c1e9b42'
     Author               = 'PSCompositeMail contributors'
