@@ -5,7 +5,6 @@ using System.Linq;
 using System.Net.Mail;
 using System.Text;
 using MimeKit;
-using MimeKit.Utils;
 using PSCompositeMail.Engine.Signing;
 using PSCompositeMail.Messages;
 using PSCompositeMail.Platform;
@@ -61,7 +60,7 @@ namespace PSCompositeMail.Engine.Messages
                 // -Encoding covers the subject too, as Send-MailMessage's does (its SubjectEncoding).
                 message.Headers.Replace(HeaderId.Subject, encoding, spec.Subject ?? string.Empty);
                 message.Date = DateTimeOffset.Now;
-                message.MessageId = messageId ?? MimeUtils.GenerateMessageId(from.Domain);
+                message.MessageId = messageId ?? MessageIds.Generate(from.Domain);
                 SetPriority(message, spec.Priority);
                 foreach (var header in headers)
                 {
@@ -141,7 +140,7 @@ namespace PSCompositeMail.Engine.Messages
 
                 if (string.IsNullOrEmpty(message.MessageId))
                 {
-                    message.MessageId = MimeUtils.GenerateMessageId(sender.Domain);
+                    message.MessageId = MessageIds.Generate(sender.Domain);
                 }
 
                 if (!message.Headers.Contains(HeaderId.Date))

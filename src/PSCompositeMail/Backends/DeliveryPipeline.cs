@@ -26,6 +26,7 @@ namespace PSCompositeMail.Backends
         private BlockingCollection<Job>? _work;
         private Thread[]? _workers;
         private IDeliverySession? _inline;
+        private string? _description;
 
         public DeliveryPipeline(MailBackend backend, DeliveryContext context, int width)
         {
@@ -44,7 +45,7 @@ namespace PSCompositeMail.Backends
             {
                 _inline ??= _backend.OpenSession(_context);
                 job.TryStart();
-                job.Finish(_inline.Deliver(message).DescribedBy(_backend.Description));
+                job.Finish(_inline.Deliver(message).DescribedBy(_backend.DescriptionOnce(ref _description)));
                 return Collect(0);
             }
 
@@ -132,7 +133,7 @@ namespace PSCompositeMail.Backends
 
                     try
                     {
-                        job.Finish(session.Deliver(job.Message).DescribedBy(_backend.Description));
+                        job.Finish(session.Deliver(job.Message).DescribedBy(_backend.DescriptionOnce(ref _description)));
                     }
                     catch (Exception ex) when (DeliveryAttempt.IsStop(ex, _context.CancellationToken))
                     {

@@ -30,6 +30,15 @@ namespace PSCompositeMail.Backends
         /// <summary>Where this backend sends to, in a few words.</summary>
         public abstract string Description { get; }
 
+        /// <summary>Whether <see cref="Description"/> stays the same for the backend's life (a Memory backend's counts its messages).</summary>
+        internal virtual bool DescriptionIsFixed => true;
+
+        /// <summary>
+        /// <see cref="Description"/>, built once per <paramref name="kept"/> when it never changes: a delivery names
+        /// where each result came from, and building that text for every message cost more than the Null backend itself.
+        /// </summary>
+        internal string DescriptionOnce(ref string? kept) => DescriptionIsFixed ? kept ??= Description : Description;
+
         internal abstract IDeliverySession OpenSession(DeliveryContext context);
 
         /// <summary>Checks that the backend could deliver, without sending anything.</summary>

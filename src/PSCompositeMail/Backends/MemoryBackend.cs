@@ -41,6 +41,8 @@ namespace PSCompositeMail.Backends
 
         public override string Description => $"{Count} message(s) kept in memory";
 
+        internal override bool DescriptionIsFixed => false;
+
         public void Clear()
         {
             lock (_gate)

@@ -71,6 +71,21 @@ namespace PSCompositeMail.Sending
         private static bool IsScalar(object value) => value is string || !(value is IEnumerable || value is PSCustomObject);
     }
 
+    /// <summary>What <see cref="PipedRow.Read"/> made of an input: whether it is a row, and why it cannot be sent as it is.</summary>
+    internal readonly struct RowReading
+    {
+        public RowReading(bool isRow, MessageValidationException? problem)
+        {
+            IsRow = isRow;
+            Problem = problem;
+        }
+
+        public bool IsRow { get; }
+
+        /// <summary>Null when the row can be sent (or the input is no row).</summary>
+        public MessageValidationException? Problem { get; }
+    }
+
     /// <summary>
     /// A pipeline row: an Import-Csv line, or any object whose properties name message parameters. PowerShell binds a
     /// property to the parameter of its name only when the value converts to that parameter's type; when it does
@@ -88,20 +103,40 @@ namespace PSCompositeMail.Sending
         private static readonly string[] CallParameters = { "SmtpServer", "ComputerName", "Port", "Credential", "UseSsl" };
 
         /// <summary>
+        /// Reads an input as a row, listing its properties once (PSObject.Properties builds the whole member list on
+        /// every call, and this runs for every row of a batch): whether it is a row at all, and if so why it cannot be
+        /// sent as it is.
+        /// </summary>
+        /// <param name="input">The input object.</param>
+        /// <param name="rowNames">The names that make an input a row (<see cref="SendParameters.MessageRowByName"/>).</param>
+        /// <param name="rowParameters">The parameters a row may set, by each name that binds them (taken from the pipeline by property name).</param>
+        /// <param name="commandLine">The parameters the command line gives: a row's property never replaces those.</param>
+        /// <param name="anyInputIsRow">Whether every input is a row (a delay-bind script block takes its values from it).</param>
+        public static RowReading Read(PSObject input, IReadOnlyDictionary<string, RowParameter> rowNames,
+            IReadOnlyDictionary<string, RowParameter> rowParameters, ICollection<string> commandLine, bool anyInputIsRow)
+        {
+            var properties = new List<PSPropertyInfo>();
+            var isRow = anyInputIsRow;
+            foreach (var property in input.Properties)
+            {
+                properties.Add(property);
+                isRow |= rowNames.ContainsKey(property.Name);
+            }
+
+            return isRow ? new RowReading(true, Problem(input, properties, rowParameters, commandLine)) : default;
+        }
+
+        /// <summary>
         /// PowerShell keeps a parameter bound from one row in $PSBoundParameters for the next rows, whether they bind it
         /// or not, so what a row set cannot be read from there: each property that names a parameter is checked the
         /// way the binder converts it instead.
         /// </summary>
         /// <returns>Why the row cannot be sent as it is, or null when every property naming a parameter was taken.</returns>
-        /// <param name="row">The input object.</param>
-        /// <param name="commandLine">The parameters the command line gives: a row's property never replaces those.</param>
-        /// <param name="rowParameters">The parameters a row may set, by each name that binds them (taken from the pipeline by property name).</param>
-        public static MessageValidationException? Problem(PSObject row, IReadOnlyDictionary<string, RowParameter> rowParameters,
-            ICollection<string> commandLine)
+        private static MessageValidationException? Problem(PSObject row, IReadOnlyList<PSPropertyInfo> listed,
+            IReadOnlyDictionary<string, RowParameter> rowParameters, ICollection<string> commandLine)
         {
-            // Through the row's own few properties, not every parameter's names: this runs for every row of a batch.
             var properties = row.BaseObject is PSCustomObject ? new Dictionary<string, PSPropertyInfo>(StringComparer.OrdinalIgnoreCase) : null;
-            foreach (var property in row.Properties)
+            foreach (var property in listed)
             {
                 if (rowParameters.TryGetValue(property.Name, out var parameter) && !commandLine.Contains(parameter.Name) &&
                     ValueOf(property) is { } value && Given(value) && !parameter.Accepts(value))
@@ -146,10 +181,6 @@ namespace PSCompositeMail.Sending
 
             return null;
         }
-
-        /// <summary>Whether an input is a row at all: some property of it names a message parameter.</summary>
-        public static bool IsRow(PSObject input, IReadOnlyDictionary<string, RowParameter> rowParameters) =>
-            input.Properties.Any(property => rowParameters.ContainsKey(property.Name));
 
         /// <summary>Each name (and alias) that binds one of <paramref name="parameters"/>, in any letter case.</summary>
         public static IReadOnlyDictionary<string, RowParameter> ByName(IEnumerable<RowParameter> parameters) =>

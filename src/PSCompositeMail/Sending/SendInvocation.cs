@@ -216,10 +216,11 @@ namespace PSCompositeMail.Sending
             {
                 problem = PipedRow.SpoolItemWithMessageParameters(item, _messageParametersGiven);
             }
-            else if (_delayBoundParameters.Count > 0 || PipedRow.IsRow(input, _parameters.MessageRowByName))
+            else if (PipedRow.Read(input, _parameters.MessageRowByName, _parameters.RowByName, _commandLineParameters,
+                anyInputIsRow: _delayBoundParameters.Count > 0) is { IsRow: true } row)
             {
                 // A row's FullName or Path column (a person's name, a report's location) is not a file to send.
-                problem = PipedRow.Problem(input, _parameters.RowByName, _commandLineParameters);
+                problem = row.Problem;
             }
             else if (PipedRow.FilePath(input) is { } path)
             {
