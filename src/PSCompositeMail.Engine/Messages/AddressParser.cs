@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Text;
 using MimeKit;
 using PSCompositeMail.Messages;
@@ -91,8 +90,9 @@ namespace PSCompositeMail.Engine.Messages
         /// </remarks>
         internal static string? Problem(MailboxAddress mailbox)
         {
+            // Loops rather than LINQ and Split: every address of every message passes here.
             var address = mailbox.Address;
-            var control = address.FirstOrDefault(c => c < ' ' || ControlCharacters.IsUnsafe(c));
+            var control = FirstUnsafe(address);
             if (control != '\0')
             {
                 return $"contains the control character {ControlCharacters.Describe(control)}, which no server accepts";
@@ -107,7 +107,7 @@ namespace PSCompositeMail.Engine.Messages
 
             var at = address.LastIndexOf('@');
             var domain = address.Substring(at + 1);
-            if (!domain.StartsWith("[", StringComparison.Ordinal) && domain.Any(c => c > 127))
+            if (!domain.StartsWith("[", StringComparison.Ordinal) && !IsAscii(domain))
             {
                 try
                 {
@@ -124,7 +124,7 @@ namespace PSCompositeMail.Engine.Messages
                 return $"is too long for mail: its local part (before '@') is longer than {MaxLocalPart} characters";
             }
 
-            if (!domain.StartsWith("[", StringComparison.Ordinal) && domain.Split('.').Any(label => label.Length > MaxLabel))
+            if (!domain.StartsWith("[", StringComparison.Ordinal) && LongestLabel(domain) > MaxLabel)
             {
                 return $"is too long for mail: a label of its domain (between dots) is longer than {MaxLabel} characters";
             }
@@ -132,6 +132,46 @@ namespace PSCompositeMail.Engine.Messages
             return Encoding.UTF8.GetByteCount(address.Substring(0, at + 1)) + domain.Length > MaxAddress
                 ? $"is too long for mail: it is longer than {MaxAddress} characters"
                 : null;
+        }
+
+        /// <summary>The first control or otherwise unsafe character of <paramref name="text"/>, or '\0' when there is none.</summary>
+        private static char FirstUnsafe(string text)
+        {
+            foreach (var c in text)
+            {
+                if (c < ' ' || ControlCharacters.IsUnsafe(c))
+                {
+                    return c;
+                }
+            }
+
+            return '\0';
+        }
+
+        private static bool IsAscii(string text)
+        {
+            foreach (var c in text)
+            {
+                if (c > 127)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>The length of the longest label (the text between dots) of <paramref name="domain"/>.</summary>
+        private static int LongestLabel(string domain)
+        {
+            var longest = 0;
+            var start = 0;
+            for (int dot; (dot = domain.IndexOf('.', start)) >= 0; start = dot + 1)
+            {
+                longest = Math.Max(longest, dot - start);
+            }
+
+            return Math.Max(longest, domain.Length - start);
         }
 
         private static bool IsComplete(MailboxAddress mailbox)
