@@ -36,6 +36,37 @@ namespace PSCompositeMail.Tests
             Assert.Equal(working.Length, result.Results.Count);
         }
 
+        [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        public void Descriptions_are_built_once_per_pipeline_unless_they_change(int width)
+        {
+            var counted = new CountedDescriptionBackend("counted");
+            var memory = new MemoryBackend("memory");
+            var composite = new CompositeBackend("c", new MailBackend[] { counted, memory }, DeliveryPolicy.All);
+            var alone = new CountedDescriptionBackend("alone");
+            var results = new System.Collections.Generic.List<BackendResult>();
+            foreach (var root in new MailBackend[] { composite, alone })
+            {
+                using var pipeline = new DeliveryPipeline<int>(root, new DeliveryContext(CancellationToken.None), width);
+                for (var i = 0; i < 3; i++)
+                {
+                    results.AddRange(pipeline.Submit(Messages.Simple($"m{i}"), i).Select(job => job.Outcome!));
+                }
+
+                results.AddRange(pipeline.Finish().Select(job => job.Outcome!));
+            }
+
+            Assert.Equal(6, results.Count);
+            Assert.Equal(1, counted.DescriptionReads);
+            Assert.Equal(1, alone.DescriptionReads);
+            Assert.All(results.Take(3), r => Assert.Equal("described 1 time(s)", r.Results[0].Description));
+            Assert.All(results.Skip(3), r => Assert.Equal("described 1 time(s)", r.Description));
+            // A Memory backend's description counts its messages: it is still read for each one.
+            Assert.Equal(new[] { "1 message(s) kept in memory", "2 message(s) kept in memory", "3 message(s) kept in memory" },
+                results.Take(3).Select(r => r.Results[1].Description));
+        }
+
         [Fact]
         public void Every_backend_is_attempted_even_after_one_fails()
         {

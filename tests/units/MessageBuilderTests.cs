@@ -1,4 +1,6 @@
 using System.Linq;
+using System.Text.RegularExpressions;
+using MimeKit.Utils;
 using PSCompositeMail.Engine.Messages;
 using PSCompositeMail.Messages;
 using Xunit;
@@ -64,6 +66,29 @@ namespace PSCompositeMail.Tests
             Assert.Equal("multipart/alternative", message.Mime.Body!.ContentType.MimeType);
             Assert.Equal("plain", message.Mime.TextBody);
             Assert.Equal("<p>rich</p>", message.Mime.HtmlBody);
+        }
+
+        [Theory]
+        [InlineData("example.com")]
+        [InlineData("bücher.example")]
+        public void Message_ids_keep_MimeKits_form(string domain)
+        {
+            var mimeKits = MimeUtils.GenerateMessageId(domain);
+            var ours = MessageIds.Generate(domain);
+            var again = MessageIds.Generate(domain);
+
+            var form = new Regex("^[0-9A-Z]+\\.[0-9A-Z]+@(?<domain>.+)$");
+            Assert.Matches(form, mimeKits);
+            Assert.Equal(form.Match(mimeKits).Groups["domain"].Value, form.Match(ours).Groups["domain"].Value);
+            Assert.Matches(form, again);
+            Assert.NotEqual(ours, again);
+        }
+
+        [Fact]
+        public void A_built_message_gets_such_a_message_id()
+        {
+            var message = Messages.Simple();
+            Assert.Matches("^[0-9A-Z]+\\.[0-9A-Z]+@example\\.com$", message.MessageId);
         }
     }
 }

@@ -85,6 +85,33 @@ namespace PSCompositeMail.Tests
         }
     }
 
+    /// <summary>A backend that counts how often its description is built: a delivery needs it once, not per message.</summary>
+    internal sealed class CountedDescriptionBackend : MailBackend
+    {
+        private int _descriptionReads;
+
+        public CountedDescriptionBackend(string name)
+            : base(name, MailBackendKind.Null)
+        {
+        }
+
+        public int DescriptionReads => _descriptionReads;
+
+        public override string Description => $"described {System.Threading.Interlocked.Increment(ref _descriptionReads)} time(s)";
+
+        internal override IDeliverySession OpenSession(DeliveryContext context) => new Session(this, context);
+
+        private sealed class Session : StatelessSession<CountedDescriptionBackend>
+        {
+            public Session(CountedDescriptionBackend backend, DeliveryContext context)
+                : base(backend, context)
+            {
+            }
+
+            protected override string? DeliverOne(IOutgoingMessage message) => null;
+        }
+    }
+
     internal static class Messages
     {
         public static OutgoingMessage Simple(string subject = "hello") => MessageBuilder.Build(new MessageSpec

@@ -20,7 +20,8 @@ namespace PSCompositeMail.Engine.Messages
         private const int MostDomainsKept = 256;
 
         private static readonly RandomNumberGenerator Random = RandomNumberGenerator.Create();
-        private static readonly ConcurrentDictionary<string, string> EncodedDomains = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, string> EncodedDomains =
+            new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
 
         public static string Generate(string domain)
         {

@@ -227,7 +227,10 @@ namespace PSCompositeMail.Backends
                     pendingRecipients: succeeded ? null : owed);
             }
 
-            /// <summary><paramref name="result"/>, saying which member (at <paramref name="index"/>) made it: where it sends, and how the spool's ledger names it.</summary>
+            /// <summary>
+            /// <paramref name="result"/>, saying which member (at <paramref name="index"/>) made it: where it sends, and how the spool's
+            /// ledger names it.
+            /// </summary>
             private BackendResult Made(BackendResult result, int index)
             {
                 var member = _composite.Backends[index];
