@@ -85,6 +85,15 @@ namespace PSCompositeMail.Tests
         }
 
         [Fact]
+        public void Message_ids_stay_unique_across_reads_of_the_random_generator()
+        {
+            // The random parts are read for 64 ids at a time: 200 ids cross several reads.
+            var ids = Enumerable.Range(0, 200).Select(_ => MessageIds.Generate("example.com")).ToArray();
+            Assert.Equal(ids.Length, ids.Distinct().Count());
+            Assert.Equal(ids.Length, ids.Select(id => id.Substring(id.IndexOf('.'))).Distinct().Count());
+        }
+
+        [Fact]
         public void A_built_message_gets_such_a_message_id()
         {
             var message = Messages.Simple();
