@@ -135,7 +135,6 @@ namespace PSCompositeMail.Sending
         private static MessageValidationException? Problem(PSObject row, IReadOnlyList<PSPropertyInfo> listed,
             IReadOnlyDictionary<string, RowParameter> rowParameters, ICollection<string> commandLine)
         {
-            var properties = row.BaseObject is PSCustomObject ? new Dictionary<string, PSPropertyInfo>(StringComparer.OrdinalIgnoreCase) : null;
             foreach (var property in listed)
             {
                 if (rowParameters.TryGetValue(property.Name, out var parameter) && !commandLine.Contains(parameter.Name) &&
@@ -143,17 +142,29 @@ namespace PSCompositeMail.Sending
                 {
                     return NotConverted(property.Name, value, parameter);
                 }
-
-                if (properties is not null)
-                {
-                    properties[property.Name] = property;
-                }
             }
 
             // A custom object's properties are all in the one listing above (only a class's members can be hidden from
-            // it), so the names below are looked up there instead of asking the object seven more times.
-            PSPropertyInfo? Property(string name) =>
-                properties is null ? row.Properties[name] : properties.TryGetValue(name, out var property) ? property : null;
+            // it), so the names below are looked up there instead of asking the object seven more times; a row has few
+            // columns, so a search through them costs less than a dictionary built for every row.
+            var custom = row.BaseObject is PSCustomObject;
+            PSPropertyInfo? Property(string name)
+            {
+                if (!custom)
+                {
+                    return row.Properties[name];
+                }
+
+                foreach (var property in listed)
+                {
+                    if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+                    {
+                        return property;
+                    }
+                }
+
+                return null;
+            }
 
             if (Property("PSPath") is { } pathProperty && Property("PSProvider") is null && ValueOf(pathProperty) is { } path && Given(path))
             {
