@@ -181,7 +181,11 @@ namespace PSCompositeMail.Backends
                         var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();
                         if (_composite.Policy != DeliveryPolicy.Failover)
                         {
-                            owed.AddRange(stillOwed.Except(owed, StringComparer.OrdinalIgnoreCase));
+                            if (stillOwed.Length > 0)
+                            {
+                                owed.AddRange(stillOwed.Except(owed, StringComparer.OrdinalIgnoreCase));
+                            }
+
                             continue;
                         }
 
@@ -246,8 +250,9 @@ namespace PSCompositeMail.Backends
             }
 
             /// <summary>A recipient a member refused for good is refused at the composite's level too, whatever the others did.</summary>
-            private static string[] RefusedByAnyMember(IEnumerable<BackendResult> results) =>
-                results.SelectMany(r => r.RejectedRecipients).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+            private static string[] RefusedByAnyMember(IReadOnlyList<BackendResult> results) =>
+                results.All(r => r.RejectedRecipients.Count == 0) ? Array.Empty<string>()
+                    : results.SelectMany(r => r.RejectedRecipients).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
             private static bool CountsAsDelivered(BackendResult result) => result.Status == DeliveryStatus.Sent || result.DeliveredEarlier;
 
