@@ -382,6 +382,49 @@ Send-CompositeMail -SmtpServer 127.0.0.1 -Port $($server.Port) -From a@example.c
         }
         finally { Stop-TestSmtpServer $server }
     }
+
+    It 'sends with the IL in bin/ when the image for this machine is <Case>' -ForEach @(
+        @{ Case = 'damaged (cut short)'; Change = { param($image, $il) $bytes = [IO.File]::ReadAllBytes($image); [IO.File]::WriteAllBytes($image, $bytes[0..4095]) } }
+        @{ Case = 'another library''s image'; Change = { param($image, $il) Copy-Item (Join-Path (Split-Path $image) 'Polly.Core.dll') $image -Force } }
+        @{ Case = 'stale: the IL in bin/ changed after the build (a library patched by hand)'; Change = {
+                param($image, $il)
+                # A new module version id in the IL's metadata, as a rebuild of the library would have.
+                $reader = [System.Reflection.PortableExecutable.PEReader]::new([IO.File]::OpenRead($il))
+                try {
+                    $metadata = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($reader)
+                    $mvid = $metadata.GetGuid($metadata.GetModuleDefinition().Mvid).ToByteArray()
+                }
+                finally { $reader.Dispose() }
+                $bytes = [IO.File]::ReadAllBytes($il)
+                # Latin-1 maps each byte to one character: a search through the file's bytes.
+                $text = [Text.Encoding]::Latin1.GetString($bytes)
+                $needle = [Text.Encoding]::Latin1.GetString($mvid)
+                $at = $text.IndexOf($needle, [StringComparison]::Ordinal)
+                $text.LastIndexOf($needle, [StringComparison]::Ordinal) | Should -Be $at -Because 'the module version id is in the file once'
+                $bytes[$at] = $bytes[$at] -bxor 0xFF
+                [IO.File]::WriteAllBytes($il, $bytes)
+            } }
+    ) {
+        $copy = Join-Path $TestDrive "changed-$([guid]::NewGuid().ToString('N').Substring(0, 6))/PSCompositeMail"
+        $null = New-Item -ItemType Directory (Split-Path $copy)
+        Copy-Item $ModulePath $copy -Recurse
+        & $Change (Join-Path $copy "bin/$LocalRid/MailKit.dll") (Join-Path $copy 'bin/MailKit.dll')
+        $server = Start-TestSmtpServer
+        try {
+            $probe = Join-Path $TestDrive 'changed.ps1'
+            Set-Content $probe @"
+Import-Module '$copy'
+Send-CompositeMail -SmtpServer 127.0.0.1 -Port $($server.Port) -From a@example.com -To b@example.com -Subject 'image passed over' -Body b
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -in 'MailKit', 'MimeKit' } | ForEach-Object { 'loaded ' + `$_.Location }
+"@
+            $run = Invoke-TestPwsh -File $probe
+            $run.ExitCode | Should -Be 0
+            $run.Output | Should -Match ('loaded ' + [regex]::Escape((Join-Path $copy 'bin/MailKit.dll')))
+            $run.Output | Should -Match ('loaded ' + [regex]::Escape((Join-Path $copy "bin/$LocalRid/MimeKit.dll"))) -Because 'the images that still match are taken'
+            (Get-TestSmtpMessage $server).Message.Subject | Should -Be 'image passed over'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
 }
 
 Describe 'Packaging' {

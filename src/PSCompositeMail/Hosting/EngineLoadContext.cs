@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
@@ -52,14 +54,51 @@ namespace PSCompositeMail.Hosting
                 return null;
             }
 
-            var image = _imageFolder is null ? null : Path.Combine(_imageFolder, name + ".dll");
-            if (image is not null && File.Exists(image))
+            var il = Path.Combine(_folder, name + ".dll");
+            if (!File.Exists(il))
             {
-                return LoadFromAssemblyPath(image);
+                return null;
             }
 
-            var il = Path.Combine(_folder, name + ".dll");
-            return File.Exists(il) ? LoadFromAssemblyPath(il) : null;
+            if (_imageFolder is not null && IsImageOf(Path.Combine(_imageFolder, name + ".dll"), il) is { } image)
+            {
+                try
+                {
+                    return LoadFromAssemblyPath(image);
+                }
+                catch (Exception ex) when (ex is BadImageFormatException || ex is IOException)
+                {
+                    // Damaged past its metadata: the IL beside it is the same assembly.
+                }
+            }
+
+            return LoadFromAssemblyPath(il);
+        }
+
+        /// <summary>
+        /// <paramref name="image"/> when it was made from <paramref name="il"/>: crossgen2 keeps the IL's metadata, module
+        /// version id included, so a stale image (left by another build, or beside a library patched by hand), a foreign
+        /// or a damaged file is passed over for the IL.
+        /// </summary>
+        private static string? IsImageOf(string image, string il)
+        {
+            try
+            {
+                return File.Exists(image) && ModuleVersionId(image) == ModuleVersionId(il) ? image : null;
+            }
+            catch (Exception ex) when (ex is BadImageFormatException || ex is IOException || ex is UnauthorizedAccessException ||
+                ex is InvalidOperationException)
+            {
+                return null;
+            }
+        }
+
+        private static Guid ModuleVersionId(string path)
+        {
+            using var file = File.OpenRead(path);
+            using var headers = new PEReader(file);
+            var metadata = headers.GetMetadataReader();
+            return metadata.GetGuid(metadata.GetModuleDefinition().Mvid);
         }
 
         /// <summary>
