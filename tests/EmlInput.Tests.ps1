@@ -103,6 +103,7 @@ Describe '.eml input with ambiguous or forged header fields' {
         @{ Name = 'a Sender with two mailboxes'; Headers = "From: reports@contoso.com`nSender: reports@contoso.com, ceo@evil.example`nTo: jane@example.com`nSubject: s"; Expected = 'Sender field that is not exactly one mailbox' }
         @{ Name = 'a Sender that is a group'; Headers = "From: reports@contoso.com`nSender: staff: reports@contoso.com;`nTo: jane@example.com`nSubject: s"; Expected = 'Sender field that is not exactly one mailbox' }
         @{ Name = 'a Sender and no From'; Headers = "Sender: ceo@evil.example`nTo: jane@example.com`nSubject: s"; Expected = 'no From header' }
+        @{ Name = 'a From without a domain and no Message-ID to keep'; Headers = "From: root`nTo: jane@example.com`nSubject: s"; Expected = "has no Message-ID, and its sender 'root' has no domain" }
         @{ Name = 'a forged Received field'; Headers = "Received: from mx.contoso.com by mx.contoso.com; Mon, 07 Dec 2026 10:00:00 +0000`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Received' }
         @{ Name = 'a forged Authentication-Results field'; Headers = "Authentication-Results: contoso.com; dkim=pass`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'Authentication-Results' }
         @{ Name = 'a forged Authentication-Results field in odd case'; Headers = "AuThEnTiCaTiOn-ReSuLtS: contoso.com; dkim=pass`nFrom: reports@contoso.com`nTo: jane@example.com`nSubject: s"; Expected = 'a field Authentication-Results:' }

@@ -140,6 +140,15 @@ namespace PSCompositeMail.Engine.Messages
 
                 if (string.IsNullOrEmpty(message.MessageId))
                 {
+                    if (string.IsNullOrEmpty(sender.Domain))
+                    {
+                        throw new MessageValidationException(
+                            $"The message file '{path}' has no Message-ID, and its sender '{ControlCharacters.Escape(sender.Address)}' has no domain " +
+                                "to make one with: add a Message-ID field, or a From (or Sender) with a domain.",
+                            "Path",
+                            path);
+                    }
+
                     message.MessageId = MessageIds.Generate(sender.Domain);
                 }
 
