@@ -143,8 +143,8 @@ namespace PSCompositeMail.Engine.Messages
                     if (string.IsNullOrEmpty(sender.Domain))
                     {
                         throw new MessageValidationException(
-                            $"The message file '{path}' has no Message-ID, and its sender '{ControlCharacters.Escape(sender.Address)}' has no domain " +
-                                "to make one with: add a Message-ID field, or a From (or Sender) with a domain.",
+                            $"The message file '{path}' has no Message-ID, and its sender '{ControlCharacters.Escape(sender.Address)}' " +
+                                "has no domain to make one with: add a Message-ID field, or a From (or Sender) with a domain.",
                             "Path",
                             path);
                     }
