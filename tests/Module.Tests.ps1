@@ -386,6 +386,16 @@ Send-CompositeMail -SmtpServer 127.0.0.1 -Port $($server.Port) -From a@example.c
     It 'sends with the IL in bin/ when the image for this machine is <Case>' -ForEach @(
         @{ Case = 'damaged (cut short)'; Change = { param($image, $il) $bytes = [IO.File]::ReadAllBytes($image); [IO.File]::WriteAllBytes($image, $bytes[0..4095]) } }
         @{ Case = 'another library''s image'; Change = { param($image, $il) Copy-Item (Join-Path (Split-Path $image) 'Polly.Core.dll') $image -Force } }
+        @{ Case = 'the same library''s image for another OS or architecture'; Change = {
+                param($image, $il)
+                $other = @('linux-x64', 'win-x64', 'osx-arm64' | Where-Object { $_ -ne $LocalRid })[0]
+                Copy-Item (Join-Path (Split-Path (Split-Path $image)) "$other/MailKit.dll") $image -Force
+            } }
+        @{ Case = 'over 2 GB (a sparse tail)'; Change = {
+                param($image, $il)
+                $file = [IO.File]::Open($image, 'Open', 'ReadWrite')
+                try { $file.SetLength(3GB) } finally { $file.Dispose() }
+            } }
         @{ Case = 'stale: the IL in bin/ changed after the build (a library patched by hand)'; Change = {
                 param($image, $il)
                 # A new module version id in the IL's metadata, as a rebuild of the library would have.
@@ -422,6 +432,33 @@ Send-CompositeMail -SmtpServer 127.0.0.1 -Port $($server.Port) -From a@example.c
             $run.Output | Should -Match ('loaded ' + [regex]::Escape((Join-Path $copy 'bin/MailKit.dll')))
             $run.Output | Should -Match ('loaded ' + [regex]::Escape((Join-Path $copy "bin/$LocalRid/MimeKit.dll"))) -Because 'the images that still match are taken'
             (Get-TestSmtpMessage $server).Message.Subject | Should -Be 'image passed over'
+        }
+        finally { Stop-TestSmtpServer $server }
+    }
+
+    It 'does not wait on a named pipe where the image should be, and sends with the IL' -Skip:$IsWindows {
+        $copy = Join-Path $TestDrive 'fifo/PSCompositeMail'
+        $null = New-Item -ItemType Directory (Split-Path $copy)
+        Copy-Item $ModulePath $copy -Recurse
+        $image = Join-Path $copy "bin/$LocalRid/MailKit.dll"
+        Remove-Item $image
+        & mkfifo $image
+        $server = Start-TestSmtpServer
+        try {
+            $probe = Join-Path $TestDrive 'fifo.ps1'
+            $output = Join-Path $TestDrive 'fifo.out'
+            Set-Content $probe @"
+Import-Module '$copy'
+`$result = Send-CompositeMail -Backend (New-MailBackend -Smtp -SmtpServer 127.0.0.1 -Port $($server.Port) -Security None) -From a@example.com -To b@example.com -Subject 'not a pipe' -Body b
+"sent: `$(`$result.Succeeded)"
+"@
+            $process = Start-TestPwsh -File $probe -OutputFile $output
+            # Opening a pipe blocks until a writer comes: a process that ends at all has passed it over.
+            $ended = $process.WaitForExit(120000)
+            if (-not $ended) { $process.Kill() }
+            $ended | Should -BeTrue -Because 'a pipe in bin/ must not hang the first send'
+            Get-Content $output -Raw | Should -Match 'sent: True'
+            (Get-TestSmtpMessage $server).Message.Subject | Should -Be 'not a pipe'
         }
         finally { Stop-TestSmtpServer $server }
     }

@@ -142,9 +142,10 @@ namespace PSCompositeMail.Engine.Messages
                 {
                     if (string.IsNullOrEmpty(sender.Domain))
                     {
+                        var field = message.Sender is not null ? "Sender" : "From";
                         throw new MessageValidationException(
-                            $"The message file '{path}' has no Message-ID, and its sender '{ControlCharacters.Escape(sender.Address)}' " +
-                                "has no domain to make one with: add a Message-ID field, or a From (or Sender) with a domain.",
+                            $"The message file '{ControlCharacters.Escape(path)}' has no Message-ID, and its {field} address " +
+                                $"'{ControlCharacters.Escape(sender.Address)}' has no domain to make one with: give that address a domain.",
                             "Path",
                             path);
                     }

@@ -7,6 +7,7 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
+using PSCompositeMail.Platform;
 
 namespace PSCompositeMail.Hosting
 {
@@ -22,13 +23,13 @@ namespace PSCompositeMail.Hosting
         private static readonly object Gate = new object();
         private static EngineLoadContext? _instance;
         private readonly string _folder;
-        private readonly string? _imageFolder;
+        private readonly (string Folder, Machine Machine)? _images;
         private readonly HashSet<string> _platform;
 
         private EngineLoadContext(string folder)
         {
             _folder = folder;
-            _imageFolder = RuntimeIdentifier is { } rid ? Path.Combine(folder, rid) : null;
+            _images = ImageTarget is { } target ? (Path.Combine(folder, target.Rid), target.Machine) : null;
             var trusted = AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? string.Empty;
             _platform = new HashSet<string>(
                 trusted.Split(Path.PathSeparator).Where(p => p.Length > 0).Select(Path.GetFileNameWithoutExtension),
@@ -60,7 +61,7 @@ namespace PSCompositeMail.Hosting
                 return null;
             }
 
-            if (_imageFolder is not null && IsImageOf(Path.Combine(_imageFolder, name + ".dll"), il) is { } image)
+            if (ImageOf(name, il) is { } image)
             {
                 try
                 {
@@ -68,7 +69,7 @@ namespace PSCompositeMail.Hosting
                 }
                 catch (Exception ex) when (ex is BadImageFormatException || ex is IOException)
                 {
-                    // Damaged past its metadata: the IL beside it is the same assembly.
+                    // Damaged past what ImageOf reads: the IL beside it is the same assembly.
                 }
             }
 
@@ -76,44 +77,84 @@ namespace PSCompositeMail.Hosting
         }
 
         /// <summary>
-        /// <paramref name="image"/> when it was made from <paramref name="il"/>: crossgen2 keeps the IL's metadata, module
-        /// version id included, so a stale image (left by another build, or beside a library patched by hand), a foreign
-        /// or a damaged file is passed over for the IL.
+        /// The image of <paramref name="name"/> in bin/&lt;rid&gt;/ when it can stand for <paramref name="il"/>: a regular file,
+        /// ReadyToRun code for this OS and architecture, made from this IL (crossgen2 keeps the IL's metadata, module
+        /// version id included). Anything else there (stale, foreign, for another platform, damaged, a pipe) is passed
+        /// over for the IL before the runtime sees it: a load context that failed to load an assembly keeps failing
+        /// for that name, so what is wrong must be found before the load.
         /// </summary>
-        private static string? IsImageOf(string image, string il)
+        private string? ImageOf(string name, string il)
         {
-            try
-            {
-                return File.Exists(image) && ModuleVersionId(image) == ModuleVersionId(il) ? image : null;
-            }
-            catch (Exception ex) when (ex is BadImageFormatException || ex is IOException || ex is UnauthorizedAccessException ||
-                ex is InvalidOperationException)
+            if (_images is not { } images)
             {
                 return null;
             }
+
+            var image = Path.Combine(images.Folder, name + ".dll");
+            try
+            {
+                return File.Exists(image) && RegularFile.WhyNot(image) is null && ReadyToRunModule(image, images.Machine) is { } module &&
+                    module == ModuleVersionId(il) ? image : null;
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                // Only a probe: whatever a damaged file makes the reader throw (overflows, lengths past 2 GB...), the IL
+                // is the answer.
+                return null;
+            }
+        }
+
+        /// <summary>The module version id of a ReadyToRun image for <paramref name="machine"/>; null for any other file.</summary>
+        private static Guid? ReadyToRunModule(string path, Machine machine)
+        {
+            using var file = File.OpenRead(path);
+            using var image = new PEReader(file);
+            var native = image.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory;
+            if (image.PEHeaders.CoffHeader.Machine != machine || native is not { Size: >= 4 } header ||
+                BitConverter.ToUInt32(image.GetSectionData(header.RelativeVirtualAddress).GetContent(0, 4).ToArray(), 0) != ReadyToRunSignature)
+            {
+                return null;
+            }
+
+            return ModuleVersionId(image);
         }
 
         private static Guid ModuleVersionId(string path)
         {
             using var file = File.OpenRead(path);
-            using var headers = new PEReader(file);
-            var metadata = headers.GetMetadataReader();
+            using var assembly = new PEReader(file);
+            return ModuleVersionId(assembly);
+        }
+
+        private static Guid ModuleVersionId(PEReader assembly)
+        {
+            var metadata = assembly.GetMetadataReader();
             return metadata.GetGuid(metadata.GetModuleDefinition().Mvid);
         }
 
+        /// <summary>"RTR": the first bytes of a ReadyToRun image's native header.</summary>
+        private const uint ReadyToRunSignature = 0x00525452;
+
         /// <summary>
-        /// The runtime identifier of this OS and process architecture (linux-x64, win-x64, osx-arm64...); null for an
-        /// OS the build makes no images for.
+        /// The runtime identifier of this OS and process architecture (linux-x64, win-x64, osx-arm64...) and the machine a
+        /// ReadyToRun image for it declares; null where the build makes no images.
         /// </summary>
-        private static string? RuntimeIdentifier
+        private static (string Rid, Machine Machine)? ImageTarget
         {
             get
             {
-                var os = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win"
-                    : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx"
-                    : RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "linux"
-                    : null;
-                return os is null ? null : os + "-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+                // crossgen2 marks an image for another OS than Windows by XOR-ing its machine with that OS's value.
+                var (os, mark) = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? ("win", 0)
+                    : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? ("osx", 0x4644)
+                    : RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? ("linux", 0x7B79)
+                    : (null, 0);
+                var (architecture, machine) = RuntimeInformation.ProcessArchitecture switch
+                {
+                    Architecture.X64 => ("x64", (int)Machine.Amd64),
+                    Architecture.Arm64 => ("arm64", (int)Machine.Arm64),
+                    _ => (null, 0),
+                };
+                return os is null || architecture is null ? null : (os + "-" + architecture, (Machine)(machine ^ mark));
             }
         }
     }
