@@ -20,6 +20,9 @@ namespace PSCompositeMail.Hosting
     /// </summary>
     internal sealed class EngineLoadContext : AssemblyLoadContext
     {
+        /// <summary>"RTR": the first bytes of a ReadyToRun image's native header.</summary>
+        private const uint ReadyToRunSignature = 0x00525452;
+
         private static readonly object Gate = new object();
         private static EngineLoadContext? _instance;
         private readonly string _folder;
@@ -69,7 +72,8 @@ namespace PSCompositeMail.Hosting
                 }
                 catch (Exception ex) when (ex is BadImageFormatException || ex is IOException)
                 {
-                    // Damaged past what ImageOf reads: the IL beside it is the same assembly.
+                    // Damaged past what ImageOf reads (its code): the IL beside it is the same assembly, and loads when the
+                    // runtime refused the image before taking it (an image cut short past its metadata, for one).
                 }
             }
 
@@ -131,9 +135,6 @@ namespace PSCompositeMail.Hosting
             var metadata = assembly.GetMetadataReader();
             return metadata.GetGuid(metadata.GetModuleDefinition().Mvid);
         }
-
-        /// <summary>"RTR": the first bytes of a ReadyToRun image's native header.</summary>
-        private const uint ReadyToRunSignature = 0x00525452;
 
         /// <summary>
         /// The runtime identifier of this OS and process architecture (linux-x64, win-x64, osx-arm64...) and the machine a
