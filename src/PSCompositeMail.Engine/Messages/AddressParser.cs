@@ -148,7 +148,8 @@ namespace PSCompositeMail.Engine.Messages
             return '\0';
         }
 
-        private static bool IsAscii(string text)
+        /// <summary>Whether every character of <paramref name="text"/> is ASCII (a domain to convert, a local part that needs SMTPUTF8).</summary>
+        internal static bool IsAscii(string text)
         {
             foreach (var c in text)
             {

@@ -282,7 +282,7 @@ namespace PSCompositeMail.Engine.Smtp
         /// <summary>An IDN is sent as punycode; a non-ASCII local part, or a header in raw UTF-8 (an id), needs SMTPUTF8.</summary>
         private void RequireUtf8WhereNeeded(ReportingSmtpClient client, OutgoingMessage message, IEnumerable<MailboxAddress> recipients)
         {
-            var needy = recipients.Prepend(message.EnvelopeSender).FirstOrDefault(m => !IsAscii(m.LocalPart));
+            var needy = recipients.Prepend(message.EnvelopeSender).FirstOrDefault(m => !AddressParser.IsAscii(m.LocalPart));
             var what = needy is not null ? $"the address {needy.Address} needs (its local part is not ASCII)"
                 : message.RawUtf8Headers ? "the message needs (a header holds non-ASCII text with no ASCII form, such as an address or an id)" : null;
             if (what is not null && !client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
@@ -290,8 +290,6 @@ namespace PSCompositeMail.Engine.Smtp
                 throw new NotSupportedException($"{_settings.Server} does not offer SMTPUTF8, which {what}. Nothing was sent.");
             }
         }
-
-        private static bool IsAscii(string text) => text.All(c => c < 128);
 
         /// <summary>A plain refusal leaves the session in a known state; anything else (421, timeouts, I/O) may not.</summary>
         private bool LeavesConnectionUsable(Exception ex) =>
