@@ -132,9 +132,6 @@ namespace PSCompositeMail.Backends
             private readonly DeliveryContext _context;
             private readonly IDeliverySession?[] _sessions;
 
-            /// <summary>Each member's description, once read (see <see cref="MailBackend.DescriptionOnce"/>).</summary>
-            private readonly string?[] _descriptions;
-
             /// <summary>The composite the delivery started from, whose <see cref="LedgerName"/> names this one's members.</summary>
             private readonly CompositeBackend _root;
 
@@ -144,7 +141,6 @@ namespace PSCompositeMail.Backends
                 _context = context;
                 _root = root;
                 _sessions = new IDeliverySession?[composite.Backends.Count];
-                _descriptions = new string?[composite.Backends.Count];
             }
 
             /// <summary>
@@ -167,7 +163,7 @@ namespace PSCompositeMail.Backends
                         var backend = _composite.Backends[i];
                         if (delivered && _composite.Policy == DeliveryPolicy.Failover)
                         {
-                            results[i] = Made(new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero), i);
+                            results[i] = Made(new BackendResult(backend.Name, backend.Kind, DeliveryStatus.Skipped, TimeSpan.Zero), backend);
                             continue;
                         }
 
@@ -175,7 +171,7 @@ namespace PSCompositeMail.Backends
                             _context.EarlierDeliveries.Took(message, _root.LedgerName(backend))
                                 ? BackendResult.SkippedAsDeliveredEarlier(backend.Name, backend.Kind)
                                 : DeliverThrough(i, handed),
-                            i);
+                            backend);
                         _context.Progress.Record(message, results[i]);
                         delivered |= CountsAsDelivered(results[i]);
                         var stillOwed = results[i].OwedOf(handed.RecipientAddresses).ToArray();
@@ -231,15 +227,9 @@ namespace PSCompositeMail.Backends
                     pendingRecipients: succeeded ? null : owed);
             }
 
-            /// <summary>
-            /// <paramref name="result"/>, saying which member (at <paramref name="index"/>) made it: where it sends, and how the spool's
-            /// ledger names it.
-            /// </summary>
-            private BackendResult Made(BackendResult result, int index)
-            {
-                var member = _composite.Backends[index];
-                return result.DescribedBy(member.DescriptionOnce(ref _descriptions[index])).InLedgerAs(_root.LedgerName(member));
-            }
+            /// <summary><paramref name="result"/>, saying which member made it: where it sends, and how the spool's ledger names it.</summary>
+            private BackendResult Made(BackendResult result, MailBackend member) =>
+                result.DescribedBy(member.DescriptionIn(_context)).InLedgerAs(_root.LedgerName(member));
 
             private static void DisposeIfNarrowed(IOutgoingMessage handed, IOutgoingMessage message)
             {

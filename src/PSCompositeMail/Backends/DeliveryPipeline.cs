@@ -26,7 +26,6 @@ namespace PSCompositeMail.Backends
         private BlockingCollection<Job>? _work;
         private Thread[]? _workers;
         private IDeliverySession? _inline;
-        private string? _description;
 
         public DeliveryPipeline(MailBackend backend, DeliveryContext context, int width)
         {
@@ -45,7 +44,7 @@ namespace PSCompositeMail.Backends
             {
                 _inline ??= _backend.OpenSession(_context);
                 job.TryStart();
-                job.Finish(_inline.Deliver(message).DescribedBy(_backend.DescriptionOnce(ref _description)));
+                job.Finish(_inline.Deliver(message).DescribedBy(_backend.DescriptionIn(_context)));
                 return Collect(0);
             }
 
@@ -133,7 +132,7 @@ namespace PSCompositeMail.Backends
 
                     try
                     {
-                        job.Finish(session.Deliver(job.Message).DescribedBy(_backend.DescriptionOnce(ref _description)));
+                        job.Finish(session.Deliver(job.Message).DescribedBy(_backend.DescriptionIn(_context)));
                     }
                     catch (Exception ex) when (DeliveryAttempt.IsStop(ex, _context.CancellationToken))
                     {

@@ -33,11 +33,9 @@ namespace PSCompositeMail.Backends
         /// <summary>Whether <see cref="Description"/> stays the same for the backend's life (a Memory backend's counts its messages).</summary>
         internal virtual bool DescriptionIsFixed => true;
 
-        /// <summary>
-        /// <see cref="Description"/>, built once per <paramref name="kept"/> when it never changes: a delivery names
-        /// where each result came from, and building that text for every message cost more than the Null backend itself.
-        /// </summary>
-        internal string DescriptionOnce(ref string? kept) => DescriptionIsFixed ? kept ??= Description : Description;
+        /// <summary><see cref="Description"/> as <paramref name="context"/>'s pipeline names its results: made once, unless it changes.</summary>
+        internal string DescriptionIn(DeliveryContext context) =>
+            DescriptionIsFixed ? context.DescriptionOf(this, backend => ((MailBackend)backend).Description) : Description;
 
         internal abstract IDeliverySession OpenSession(DeliveryContext context);
 

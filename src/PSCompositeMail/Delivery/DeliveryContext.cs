@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -14,6 +15,7 @@ namespace PSCompositeMail.Delivery
     {
         private readonly Thread _pipelineThread;
         private readonly BlockingCollection<Action> _posted = new BlockingCollection<Action>();
+        private readonly Dictionary<object, string> _descriptions = new Dictionary<object, string>();
 
         /// <summary>The engine (PSCompositeMail.Engine) the cmdlet handed down; null where no part needs it.</summary>
         private readonly object? _engine;
@@ -37,6 +39,25 @@ namespace PSCompositeMail.Delivery
             _engine as TPart ?? throw new InvalidOperationException(_engine is null
                 ? $"This pipeline was given no engine, and {typeof(TPart).Name} comes from it: create its DeliveryContext with the engine."
                 : $"The engine {_engine.GetType().FullName} does not implement {typeof(TPart).FullName}.");
+
+        /// <summary>
+        /// <paramref name="backend"/>'s description, made once for this pipeline and every worker of it: every result names
+        /// where it came from, and building that text for each message cost more than a Null backend's delivery. The
+        /// backend is held as an object for the reason the engine is.
+        /// </summary>
+        public string DescriptionOf(object backend, Func<object, string> describe)
+        {
+            lock (_descriptions)
+            {
+                if (!_descriptions.TryGetValue(backend, out var description))
+                {
+                    description = describe(backend);
+                    _descriptions.Add(backend, description);
+                }
+
+                return description;
+            }
+        }
 
         /// <summary>The secrets this pipeline's sessions handed to servers: what they say back is redacted with it.</summary>
         public SecretRedactor Secrets { get; } = new SecretRedactor();
