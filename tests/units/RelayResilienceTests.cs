@@ -119,8 +119,15 @@ namespace PSCompositeMail.Tests
 
             Assert.True(firstFailed.Wait(TimeSpan.FromSeconds(30)));
             Assert.False(sending.IsCompleted);
-            // Far past the longest delay the jittered backoff may pick for the first retry.
-            time.Advance(TimeSpan.FromDays(1));
+            // Far past the longest delay the jittered backoff may pick for the first retry, again until it is taken: the
+            // retry's timer is set a moment after the first attempt failed, and time moved before it would not wake it.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!sending.IsCompleted && DateTime.UtcNow < deadline)
+            {
+                time.Advance(TimeSpan.FromDays(1));
+                await Task.WhenAny(sending, Task.Delay(10));
+            }
+
             Assert.Equal("sent", await sending.WaitAsync(TimeSpan.FromSeconds(30)));
             Assert.Equal(2, attempts);
         }
